@@ -1,0 +1,111 @@
+//! The traits through which the kernel reaches its board, and nothing else.
+//!
+//! The kernel core is the same code on the host simulator and on the secure
+//! image. Everything that differs between them — how memory is attributed, how
+//! a non-secure byte is copied, the clock, the NVIC, entropy, the peripherals an
+//! app may poke, the cloud link — sits behind these small traits. If the sim
+//! ever needs a branch inside the kernel, the boundary is in the wrong place.
+
+/// How the kernel intends to touch an app-supplied range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    ReadWrite,
+}
+
+/// A bus error while copying to or from non-secure memory after the range was
+/// checked (on target: an MPC/PPC error; on the sim: an injected fault).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BusFault {
+    pub addr: u32,
+}
+
+/// Memory as the non-secure app sees it.
+pub trait NsMemory {
+    /// Pure authority check: is every byte of `[addr, addr + len)` memory the
+    /// non-secure app may access with `access`? Called only with `len > 0` and
+    /// ranges that do not wrap. On target this is the TT instruction.
+    #[must_use]
+    fn ns_accessible(&self, addr: u32, len: u32, access: Access) -> bool;
+
+    /// Copy bytes out of non-secure memory. The range was checked first.
+    fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault>;
+
+    /// Copy bytes into non-secure memory. The range was checked first.
+    fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault>;
+}
+
+/// The free-running microsecond counter behind `mvGetMicroseconds`.
+pub trait Clock {
+    /// Microseconds since the kernel started; never goes backwards.
+    fn now_us(&self) -> u64;
+}
+
+/// The NVIC as far as the kernel may touch the app's interrupts.
+pub trait Interrupts {
+    /// Is `irq` an external interrupt targeted to the non-secure world (ITNS)
+    /// that the app may use?
+    #[must_use]
+    fn is_ns_irq(&self, irq: u32) -> bool;
+
+    /// Set the IRQ's pending bit. The kernel never enables an app IRQ.
+    fn pend_irq(&mut self, irq: u32);
+
+    /// Was the syscall made from an app interrupt handler?
+    fn caller_in_interrupt(&self) -> bool {
+        false
+    }
+}
+
+/// Source of handle values.
+pub trait Entropy {
+    fn random_u32(&mut self) -> u32;
+}
+
+/// One app-visible register of a peripheral the kernel owns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedRegister {
+    /// Non-secure address of the register.
+    pub addr: u32,
+    /// Bits the app may change; writes to other bits are silently ignored.
+    pub writable: u32,
+}
+
+/// Peripheral registers reachable through `mvPeriphPeek32`/`mvPeriphPoke32`.
+pub trait Peripherals {
+    /// The allow-list. Any other address is `PERIPHERALACCESSFAULT`.
+    fn shared_registers(&self) -> &[SharedRegister];
+    fn read_register(&mut self, addr: u32) -> u32;
+    fn write_register(&mut self, addr: u32, value: u32);
+}
+
+/// Clock frequencies the app can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockTree {
+    pub sysclk_hz: u32,
+    pub hclk_hz: u32,
+    pub pclk1_hz: u32,
+    pub pclk2_hz: u32,
+}
+
+/// Fixed facts about this device.
+pub trait DeviceInfo {
+    /// The device SID, exactly 34 ASCII bytes (`UV` + 32 hex digits).
+    fn device_id(&self) -> [u8; 34];
+    fn clock_tree(&self) -> ClockTree;
+}
+
+/// The kernel's link to the Microvisor cloud (or the harness's emulator).
+pub trait CloudLink {
+    /// Is the link up so that queued application log messages can be sent?
+    fn is_online(&self) -> bool;
+    /// Has the server disabled application logging for this device?
+    fn logging_disabled_by_server(&self) -> bool;
+    /// Deliver one application log message to the server.
+    fn send_log(&mut self, message: &[u8]);
+}
+
+/// Everything the kernel needs from a board.
+pub trait Board: NsMemory + Clock + Interrupts + Entropy + Peripherals + DeviceInfo + CloudLink {}
+
+impl<T> Board for T where T: NsMemory + Clock + Interrupts + Entropy + Peripherals + DeviceInfo + CloudLink {}

@@ -1,0 +1,62 @@
+//! `mvOpenSystemNotification`, `mvCloseSystemNotification`, `mvGetWakeReason`.
+
+use mv_abi::{MvOpenSystemNotificationParams, MvStatus, MvSystemNotificationSource};
+
+use crate::board::{Access, Board};
+use crate::system::SystemNotification;
+use crate::usermem::{read_struct, read_u32, write_at, NsRange};
+use crate::Kernel;
+
+impl<B: Board> Kernel<B> {
+    pub(crate) fn open_system_notification(&mut self, params: u32, handle_out: u32) -> Result<(), MvStatus> {
+        if self.board.caller_in_interrupt() {
+            return Err(MvStatus::Unavailable);
+        }
+        let params = NsRange::claim_struct::<MvOpenSystemNotificationParams, _>(&self.board, params, Access::Read)?;
+        let params: MvOpenSystemNotificationParams =
+            read_struct(&mut self.board, &params).map_err(|_| MvStatus::ParameterFault)?;
+        if !self.notifications.contains(params.notification_handle) {
+            return Err(MvStatus::InvalidHandle);
+        }
+        if MvSystemNotificationSource::try_from(params.notification_source).is_err() {
+            return Err(MvStatus::ParameterFault);
+        }
+        let out = NsRange::claim(&self.board, handle_out, 4, 4, Access::ReadWrite)?;
+        if !self.system_notifications.has_room() {
+            return Err(MvStatus::Unavailable);
+        }
+        let handle = self.mint_handle()?;
+        write_at(&mut self.board, &out, 0, &handle.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)?;
+        self.system_notifications.insert(SystemNotification {
+            handle,
+            centre: params.notification_handle,
+            tag: params.notification_tag,
+            source: params.notification_source,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn close_system_notification(&mut self, handle_in_out: u32) -> Result<(), MvStatus> {
+        if self.board.caller_in_interrupt() {
+            return Err(MvStatus::Unavailable);
+        }
+        let slot = NsRange::claim(&self.board, handle_in_out, 4, 4, Access::ReadWrite)?;
+        let handle = read_u32(&mut self.board, &slot).map_err(|_| MvStatus::ParameterFault)?;
+        if !self.system_notifications.contains(handle) {
+            return Err(MvStatus::InvalidHandle);
+        }
+        write_at(&mut self.board, &slot, 0, &0u32.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)?;
+        self.system_notifications.remove(handle);
+        Ok(())
+    }
+
+    /// Writes exactly one byte: `enum MvWakeReason` is a 1-byte enum in apps
+    /// built with the SDK's default (short-enum) flags.
+    pub(crate) fn get_wake_reason(&mut self, out: u32) -> Result<(), MvStatus> {
+        if self.board.caller_in_interrupt() {
+            return Err(MvStatus::Unavailable);
+        }
+        let out = NsRange::claim(&self.board, out, 1, 1, Access::ReadWrite)?;
+        write_at(&mut self.board, &out, 0, &[self.wake_reason as u8]).map_err(|_| MvStatus::ParameterFault)
+    }
+}

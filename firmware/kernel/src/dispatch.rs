@@ -1,0 +1,73 @@
+//! One safe entry for all 74 NSC slots: decode the slot, run the call.
+//!
+//! The veneer (on target) or the sim hands over the slot number and r0–r3;
+//! from here on everything is safe Rust returning `Result<(), MvStatus>`.
+//! Narrow C parameters (`uint16_t`, one-byte enums) are truncated here, since
+//! a CMSE entry must not rely on the caller having zero-extended them.
+
+use mv_abi::{MvStatus, Slot};
+
+use crate::board::Board;
+use crate::Kernel;
+
+/// The status of every call this kernel does not implement yet, and of the
+/// unassigned slots 20 and 71 (`firmware/ABI.md` §"Unimplemented slots").
+pub const NOT_IMPLEMENTED: MvStatus = MvStatus::Unavailable;
+
+/// The raw syscall registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Args(pub [u32; 4]);
+
+impl Args {
+    pub fn r0(&self) -> u32 {
+        self.0[0]
+    }
+    pub fn r1(&self) -> u32 {
+        self.0[1]
+    }
+    pub fn r2(&self) -> u32 {
+        self.0[2]
+    }
+    pub fn r3(&self) -> u32 {
+        self.0[3]
+    }
+}
+
+impl<B: Board> Kernel<B> {
+    /// The system-call entry: slot number and r0–r3 in, `MvStatus` out. Never
+    /// panics on app input and never faults.
+    pub fn dispatch(&mut self, slot: u32, args: [u32; 4]) -> u32 {
+        let status = match Slot::from_number(slot) {
+            Some(slot) => self.call(slot, Args(args)),
+            None => Err(NOT_IMPLEMENTED),
+        };
+        match status {
+            Ok(()) => MvStatus::Okay as u32,
+            Err(status) => status as u32,
+        }
+    }
+
+    fn call(&mut self, slot: Slot, a: Args) -> Result<(), MvStatus> {
+        match slot {
+            Slot::NoOp => Ok(()),
+            Slot::GetMicroseconds => self.get_microseconds(a.r0()),
+            Slot::GetWallTime => self.get_wall_time(a.r0()),
+            Slot::GetDeviceId => self.get_device_id(a.r0(), a.r1()),
+            Slot::GetSysClk => self.get_clock(a.r0(), |c| c.sysclk_hz),
+            Slot::GetHClk => self.get_clock(a.r0(), |c| c.hclk_hz),
+            Slot::GetPClk1 => self.get_clock(a.r0(), |c| c.pclk1_hz),
+            Slot::GetPClk2 => self.get_clock(a.r0(), |c| c.pclk2_hz),
+            Slot::PeriphPeek32 => self.periph_peek32(a.r0(), a.r1()),
+            Slot::PeriphPoke32 => self.periph_poke32(a.r0(), a.r1(), a.r2()),
+            Slot::SetupNotifications => self.setup_notifications(a.r0(), a.r1()),
+            Slot::CloseNotifications => self.close_notifications(a.r0()),
+            Slot::TempTriggerNotification => self.temp_trigger_notification(a.r0(), a.r1(), a.r2()),
+            Slot::ServerLoggingInit => self.server_logging_init(a.r0(), a.r1()),
+            Slot::ServerLog => self.server_log(a.r0(), a.r1() as u16),
+            Slot::OpenSystemNotification => self.open_system_notification(a.r0(), a.r1()),
+            Slot::CloseSystemNotification => self.close_system_notification(a.r0()),
+            Slot::GetWakeReason => self.get_wake_reason(a.r0()),
+            _ => Err(NOT_IMPLEMENTED),
+        }
+    }
+}

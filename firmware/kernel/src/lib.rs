@@ -1,0 +1,116 @@
+//! The secure kernel core: the Microvisor system-call ABI over board traits.
+//!
+//! `no_std`, allocation-free and without `unsafe`. The same code runs in the
+//! host simulator (`hil-sim`) and in the secure image: it sees the board only
+//! through the traits of [`board`]. Every call's checks, their order and the
+//! status each failure returns are specified in `firmware/ABI.md`.
+//!
+//! ```text
+//!  veneer / sim ──▶ Kernel::dispatch(slot, r0..r3) ──▶ calls::* ──▶ notify, logging, system
+//!                                                         │
+//!                                                         ▼
+//!                                  usermem::NsRange::claim (every pointer, before any side effect)
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod board;
+mod calls;
+pub mod dispatch;
+pub mod handles;
+pub mod logging;
+pub mod notify;
+pub mod system;
+pub mod usermem;
+
+use mv_abi::{MvStatus, MvWakeReason};
+
+use board::Board;
+use logging::ServerLogging;
+use notify::Notifications;
+use system::SystemNotifications;
+
+pub use dispatch::NOT_IMPLEMENTED;
+
+/// The kernel: its board and the state of the running app's objects.
+pub struct Kernel<B: Board> {
+    board: B,
+    notifications: Notifications,
+    system_notifications: SystemNotifications,
+    logging: ServerLogging,
+    /// Wall time minus the microsecond counter, once the server set it.
+    wall_offset_us: Option<i128>,
+    wake_reason: MvWakeReason,
+}
+
+impl<B: Board> Kernel<B> {
+    /// A kernel that has just booted: no objects, wall time not set.
+    pub fn new(board: B) -> Self {
+        Kernel {
+            board,
+            notifications: Notifications::new(),
+            system_notifications: SystemNotifications::new(),
+            logging: ServerLogging::new(),
+            wall_offset_us: None,
+            wake_reason: MvWakeReason::ColdBoot,
+        }
+    }
+
+    pub fn board(&self) -> &B {
+        &self.board
+    }
+
+    pub fn board_mut(&mut self) -> &mut B {
+        &mut self.board
+    }
+
+    /// Background work the kernel does between calls (on target: its idle
+    /// loop; on the sim: after every primitive): flush queued log messages.
+    pub fn poll(&mut self) {
+        self.logging.flush(&mut self.board);
+    }
+
+    /// The server synchronised the wall clock to `wall_us` (µs since the Unix
+    /// epoch, non-leap) at this instant.
+    pub fn set_wall_time(&mut self, wall_us: u64) {
+        let now = i128::from(self.board.now_us());
+        self.wall_offset_us = Some(i128::from(wall_us) - now);
+    }
+
+    /// Why the app was (re)started, as `mvGetWakeReason` reports it.
+    pub fn set_wake_reason(&mut self, reason: MvWakeReason) {
+        self.wake_reason = reason;
+    }
+
+    /// Deliver a system event (e.g. `UPDATEDOWNLOADED`) to every app object
+    /// that subscribed to `source`. Subscriptions whose centre was closed are
+    /// skipped silently, as documented.
+    pub fn post_system_event(&mut self, source: u32, event_type: u32) {
+        let mut targets = [(0u32, 0u32); system::MAX_SYSTEM_NOTIFICATIONS];
+        let mut n = 0;
+        for s in self.system_notifications.subscribers(source) {
+            targets[n] = (s.centre, s.tag);
+            n += 1;
+        }
+        for &(centre, tag) in &targets[..n] {
+            let _ = self.notifications.post(&mut self.board, centre, event_type, tag);
+        }
+    }
+
+    fn mint_handle(&mut self) -> Result<u32, MvStatus> {
+        let mut rng = RngOf(&mut self.board);
+        let notifications = &self.notifications;
+        let system = &self.system_notifications;
+        handles::mint(&mut rng, |h| notifications.handle_in_use(h) || system.contains(h))
+            .ok_or(MvStatus::InternalError)
+    }
+}
+
+/// Borrow only the board's entropy while other kernel fields are borrowed.
+struct RngOf<'a, B: Board>(&'a mut B);
+
+impl<B: Board> board::Entropy for RngOf<'_, B> {
+    fn random_u32(&mut self) -> u32 {
+        self.0.random_u32()
+    }
+}

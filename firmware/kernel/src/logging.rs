@@ -1,0 +1,194 @@
+//! Application logging: `mvServerLoggingInit` and `mvServerLog`.
+//!
+//! The app lends the kernel a buffer; `mvServerLog` copies a message into it
+//! and the kernel sends queued messages to the server whenever the cloud link
+//! is up ("Messages are buffered while offline; messages that do not fit are
+//! discarded" — here: refused with `INVALIDBUFFERSIZE`, so the app knows).
+//!
+//! Each queued message is stored in the app's buffer as a 4-byte header
+//! (`u16` length, `u16` zero) followed by the bytes, padded to 4. The queue's
+//! geometry (head, tail, lengths) lives only in secure memory: when sending,
+//! the kernel copies `len` bytes back out of the app's buffer, so an app that
+//! scribbles over its buffer can garble its own messages but never make the
+//! kernel read or send anything outside the buffer.
+
+use mv_abi::MvStatus;
+
+use crate::board::{Access, Board, BusFault};
+use crate::usermem::{write_at, NsRange};
+
+/// Alignment required of the log buffer (every public demo uses 512).
+pub const BUFFER_ALIGN: u32 = 512;
+/// The buffer size must be a non-zero multiple of this.
+pub const BUFFER_GRANULE: u32 = 512;
+/// The longest message `mvServerLog` accepts.
+pub const MAX_MESSAGE_LEN: u32 = 1024;
+/// Bytes of header before each queued message.
+const HEADER_LEN: u32 = 4;
+/// At most this many messages wait in the queue.
+const MAX_QUEUED: usize = 64;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Queued {
+    offset: u32,
+    len: u16,
+}
+
+/// The logging state of the running app.
+pub struct ServerLogging {
+    buffer: Option<NsRange>,
+    queue: [Queued; MAX_QUEUED],
+    /// Index of the oldest message in `queue`.
+    head: usize,
+    count: usize,
+    /// Byte offset where the next message goes.
+    write_offset: u32,
+}
+
+impl Default for ServerLogging {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn stored_len(len: u32) -> u32 {
+    HEADER_LEN + len.div_ceil(4) * 4
+}
+
+impl ServerLogging {
+    pub const fn new() -> Self {
+        ServerLogging {
+            buffer: None,
+            queue: [Queued { offset: 0, len: 0 }; MAX_QUEUED],
+            head: 0,
+            count: 0,
+            write_offset: 0,
+        }
+    }
+
+    /// Does the log buffer share a byte with `[addr, addr + len)`?
+    pub fn overlaps(&self, addr: u32, len: u32) -> bool {
+        self.buffer.is_some_and(|b| b.overlaps(addr, len))
+    }
+
+    /// `mvServerLoggingInit(buffer, length_bytes)`; `ring_overlap` tells
+    /// whether the range is a notification buffer.
+    pub fn init<B: Board>(
+        &mut self,
+        board: &B,
+        addr: u32,
+        len: u32,
+        ring_overlap: bool,
+    ) -> Result<(), MvStatus> {
+        if self.buffer.is_some() {
+            return Err(MvStatus::BufferAlreadyInUse);
+        }
+        if len == 0 || len % BUFFER_GRANULE != 0 {
+            return Err(MvStatus::InvalidBufferSize);
+        }
+        if addr % BUFFER_ALIGN != 0 {
+            return Err(MvStatus::InvalidBufferAlignment);
+        }
+        let range = NsRange::claim(board, addr, len, 1, Access::ReadWrite)?;
+        if ring_overlap {
+            return Err(MvStatus::BufferAlreadyInUse);
+        }
+        *self = ServerLogging {
+            buffer: Some(range),
+            ..ServerLogging::new()
+        };
+        Ok(())
+    }
+
+    /// Free bytes from the write offset to the end of the buffer, or to the
+    /// oldest queued message if the queue has wrapped.
+    fn room_for(&self, need: u32) -> Option<u32> {
+        let size = self.buffer?.len();
+        if self.count == self.queue.len() {
+            return None;
+        }
+        if self.count == 0 {
+            return (need <= size).then_some(0);
+        }
+        let oldest = self.queue[self.head].offset;
+        if self.write_offset > oldest {
+            if self.write_offset + need <= size {
+                return Some(self.write_offset);
+            }
+            // Wrap to the start if it fits before the oldest message.
+            return (need <= oldest).then_some(0);
+        }
+        (self.write_offset + need <= oldest).then_some(self.write_offset)
+    }
+
+    /// `mvServerLog(message, length_bytes)`.
+    pub fn log<B: Board>(&mut self, board: &mut B, msg: u32, len: u16) -> Result<(), MvStatus> {
+        let Some(buffer) = self.buffer else {
+            return Err(MvStatus::Unavailable);
+        };
+        let len = u32::from(len);
+        let source = NsRange::claim(board, msg, len, 1, Access::Read)?;
+        if len > MAX_MESSAGE_LEN {
+            return Err(MvStatus::LogMessageTooLong);
+        }
+        if board.logging_disabled_by_server() {
+            return Err(MvStatus::LoggingDisabledByServer);
+        }
+        let need = stored_len(len);
+        let offset = self.room_for(need).ok_or(MvStatus::InvalidBufferSize)?;
+
+        // Copy the message in (the first side effect). A bus fault on the
+        // read side happens before anything changed: PARAMETERFAULT.
+        let mut chunk = [0u8; 64];
+        let mut header = [0u8; HEADER_LEN as usize];
+        header[..2].copy_from_slice(&(len as u16).to_le_bytes());
+        let late = |_: BusFault| MvStatus::LateFault;
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(chunk.len() as u32);
+            board
+                .read_ns(source.addr() + done, &mut chunk[..n as usize])
+                .map_err(|_| {
+                    if done == 0 {
+                        MvStatus::ParameterFault
+                    } else {
+                        MvStatus::LateFault
+                    }
+                })?;
+            write_at(board, &buffer, offset + HEADER_LEN + done, &chunk[..n as usize]).map_err(late)?;
+            done += n;
+        }
+        write_at(board, &buffer, offset, &header).map_err(late)?;
+
+        let tail = (self.head + self.count) % self.queue.len();
+        self.queue[tail] = Queued {
+            offset,
+            len: len as u16,
+        };
+        self.count += 1;
+        self.write_offset = offset + need;
+        self.flush(board);
+        Ok(())
+    }
+
+    /// Send every queued message if the link is up. Called after each
+    /// `mvServerLog` and from the kernel's background poll.
+    pub fn flush<B: Board>(&mut self, board: &mut B) {
+        let Some(buffer) = self.buffer else { return };
+        if !board.is_online() {
+            return;
+        }
+        let mut message = [0u8; MAX_MESSAGE_LEN as usize];
+        while self.count > 0 {
+            let q = self.queue[self.head];
+            let bytes = &mut message[..usize::from(q.len)];
+            // A fault here means the app's memory went away; drop the message.
+            if board.read_ns(buffer.addr() + q.offset + HEADER_LEN, bytes).is_ok() {
+                board.send_log(bytes);
+            }
+            self.head = (self.head + 1) % self.queue.len();
+            self.count -= 1;
+        }
+        self.write_offset = 0;
+    }
+}

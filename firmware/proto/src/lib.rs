@@ -1,0 +1,118 @@
+//! The agent link: primitives the host asks the test app to execute.
+//!
+//! All test intelligence lives on the host; the agent (on the sim: in-process;
+//! on target: a non-secure app behind a UART) only executes these primitives
+//! and reports what happened. Adding a case therefore never needs a firmware
+//! rebuild. A [`Primitive::Batch`] runs on the device with no host round trip
+//! between its elements, which is what floods and timing checks need.
+//!
+//! The types are `no_std + alloc` and serde-encodable, so the same definitions
+//! travel as frames on the target link.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+/// Version of this protocol; the agent reports it in its hello.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Where an allocation goes. Only NS RAM placements are writable by the agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Placement {
+    /// Ordinary app RAM.
+    NsRam,
+    /// The last bytes of app RAM, ending exactly at the NS/S boundary.
+    NsRamEnd,
+    /// App flash: the app can read it, not write it.
+    NsFlash,
+    /// Secure RAM (an address the app must never be allowed to pass).
+    SecureRam,
+    /// Secure flash.
+    SecureFlash,
+    /// An address with no memory behind it.
+    Unmapped,
+    /// Starts in NS RAM and runs into secure RAM.
+    StraddleNsSecure,
+}
+
+impl Placement {
+    /// Can the agent write this memory itself?
+    pub const fn is_writable(self) -> bool {
+        matches!(self, Placement::NsRam | Placement::NsRamEnd)
+    }
+}
+
+/// One thing for the agent to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Primitive {
+    /// Reserve `size` bytes aligned to `align`, then offset by `misalign`.
+    Alloc {
+        size: u32,
+        align: u32,
+        placement: Placement,
+        misalign: u32,
+    },
+    /// Store bytes (NS RAM only).
+    Write { addr: u32, data: Vec<u8> },
+    /// Load bytes (NS RAM and NS flash only).
+    Read { addr: u32, len: u32 },
+    /// Call NSC slot `slot` with r0–r3; the reply carries r0.
+    Call { slot: u32, args: [u32; 4] },
+    IrqEnable(u32),
+    IrqDisable(u32),
+    IrqClearPending(u32),
+    IrqStatus(u32),
+    /// Busy-wait this long on the device.
+    DelayUs(u32),
+    /// Run these in order on the device, without host round trips.
+    Batch(Vec<Primitive>),
+}
+
+/// What the agent reports back for one primitive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    Allocated { addr: u32 },
+    Done,
+    Bytes(Vec<u8>),
+    /// r0 after a call: the raw `MvStatus`.
+    Status(u32),
+    Irq {
+        pending: bool,
+        enabled: bool,
+        /// How often the agent's handler for this IRQ ran.
+        handled: u32,
+    },
+    Batch(Vec<Reply>),
+    /// The agent would not do it (e.g. write secure memory, out of memory).
+    Refused(Refusal),
+}
+
+/// Why a primitive was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    OutOfMemory,
+    NotAppMemory,
+    BadArgument,
+}
+
+/// A memory region as the agent reports it in its hello.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    pub name: alloc::string::String,
+    pub base: u32,
+    pub size: u32,
+    pub secure: bool,
+    pub app_writable: bool,
+}
+
+/// The agent's hello: what board it runs on and where the NSC table is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol_version: u32,
+    pub board: alloc::string::String,
+    pub nsc_table_base: u32,
+    pub regions: Vec<Region>,
+}

@@ -1,0 +1,154 @@
+//! The in-process agent: executes primitives as the test app would.
+//!
+//! Allocation is a bump allocator per placement. Like the real agent, it can
+//! only write app RAM and read app RAM or flash: a primitive that would make
+//! the app touch secure or unmapped memory is refused (on target it would
+//! fault). After every primitive, every IRQ that is both pending and enabled
+//! "runs" its handler: the handler count goes up and the pending bit clears.
+
+use mv_kernel::Kernel;
+use mv_proto::{Placement, Primitive, Refusal, Reply};
+
+use crate::board::{SimBoard, CALL_COST_US};
+use crate::memory_map::{
+    MV_SRAM3_BASE, NS_FLASH_BASE, NS_RAM_BASE, NS_RAM_SIZE, SECURE_FLASH_BASE, SECURE_RAM_BASE, UNMAPPED_BASE,
+};
+
+/// App RAM below this is the agent's own (stack, statics).
+const AGENT_RESERVED: u32 = 0x1000;
+/// App flash below this holds the agent image.
+const AGENT_IMAGE_SIZE: u32 = 0x0001_0000;
+
+/// Bump pointers, one per placement.
+pub struct Allocator {
+    ram_low: u32,
+    ram_high: u32,
+    flash: u32,
+    secure_ram: u32,
+    secure_flash: u32,
+    unmapped: u32,
+}
+
+impl Default for Allocator {
+    fn default() -> Self {
+        Allocator {
+            ram_low: NS_RAM_BASE + AGENT_RESERVED,
+            ram_high: NS_RAM_BASE + NS_RAM_SIZE,
+            flash: NS_FLASH_BASE + AGENT_IMAGE_SIZE,
+            secure_ram: SECURE_RAM_BASE + 0x1000,
+            secure_flash: SECURE_FLASH_BASE + 0x1000,
+            unmapped: UNMAPPED_BASE,
+        }
+    }
+}
+
+fn align_up(v: u32, align: u32) -> Option<u32> {
+    v.checked_add(align - 1).map(|v| v & !(align - 1))
+}
+
+impl Allocator {
+    fn bump(ptr: &mut u32, size: u32, align: u32) -> Option<u32> {
+        let at = align_up(*ptr, align)?;
+        *ptr = at.checked_add(size.max(1))?;
+        Some(at)
+    }
+
+    /// Reserve memory; `None` if the placement is exhausted.
+    pub fn alloc(&mut self, size: u32, align: u32, placement: Placement, misalign: u32) -> Option<u32> {
+        if !align.is_power_of_two() {
+            return None;
+        }
+        // Leave room for the misalignment inside the reservation.
+        let span = size.checked_add(misalign)?;
+        let base = match placement {
+            Placement::NsRam => Self::bump(&mut self.ram_low, span, align)?,
+            Placement::NsRamEnd => {
+                let at = self.ram_high.checked_sub(span)? & !(align - 1);
+                if at < self.ram_low {
+                    return None;
+                }
+                self.ram_high = at;
+                at
+            }
+            Placement::NsFlash => Self::bump(&mut self.flash, span, align)?,
+            Placement::SecureRam => Self::bump(&mut self.secure_ram, span, align)?,
+            Placement::SecureFlash => Self::bump(&mut self.secure_flash, span, align)?,
+            Placement::Unmapped => Self::bump(&mut self.unmapped, span, align)?,
+            // Half in app RAM, half in Microvisor's SRAM3.
+            Placement::StraddleNsSecure => (MV_SRAM3_BASE - size.div_ceil(2)) & !(align - 1),
+        };
+        base.checked_add(misalign)
+    }
+}
+
+/// Execute one primitive against the kernel and its board.
+pub fn execute(kernel: &mut Kernel<SimBoard>, alloc: &mut Allocator, primitive: &Primitive) -> Reply {
+    let reply = match primitive {
+        Primitive::Alloc {
+            size,
+            align,
+            placement,
+            misalign,
+        } => match alloc.alloc(*size, *align, *placement, *misalign) {
+            Some(addr) => Reply::Allocated { addr },
+            None => Reply::Refused(Refusal::OutOfMemory),
+        },
+        Primitive::Write { addr, data } => match kernel.board_mut().memory.write(*addr, data) {
+            Some(()) => Reply::Done,
+            None => Reply::Refused(Refusal::NotAppMemory),
+        },
+        Primitive::Read { addr, len } => {
+            let mut buf = vec![0; *len as usize];
+            match kernel.board().memory.read(*addr, &mut buf) {
+                Some(()) => Reply::Bytes(buf),
+                None => Reply::Refused(Refusal::NotAppMemory),
+            }
+        }
+        Primitive::Call { slot, args } => {
+            kernel.board_mut().advance_us(CALL_COST_US);
+            Reply::Status(kernel.dispatch(*slot, *args))
+        }
+        Primitive::IrqEnable(irq) => irq_op(kernel, *irq, |b, i| b.enabled[i] = true),
+        Primitive::IrqDisable(irq) => irq_op(kernel, *irq, |b, i| b.enabled[i] = false),
+        Primitive::IrqClearPending(irq) => irq_op(kernel, *irq, |b, i| b.set_pending(i as u32, false)),
+        Primitive::IrqStatus(irq) => {
+            let board = kernel.board();
+            match board.enabled.get(*irq as usize) {
+                Some(&enabled) => Reply::Irq {
+                    pending: board.is_pending(*irq),
+                    enabled,
+                    handled: board.handled[*irq as usize],
+                },
+                None => Reply::Refused(Refusal::BadArgument),
+            }
+        }
+        Primitive::DelayUs(us) => {
+            kernel.board_mut().advance_us(u64::from(*us));
+            Reply::Done
+        }
+        Primitive::Batch(items) => Reply::Batch(items.iter().map(|p| execute(kernel, alloc, p)).collect()),
+    };
+    run_pending_handlers(kernel.board_mut());
+    kernel.poll();
+    reply
+}
+
+fn irq_op(kernel: &mut Kernel<SimBoard>, irq: u32, op: impl FnOnce(&mut SimBoard, usize)) -> Reply {
+    let board = kernel.board_mut();
+    if (irq as usize) < board.enabled.len() {
+        op(board, irq as usize);
+        Reply::Done
+    } else {
+        Reply::Refused(Refusal::BadArgument)
+    }
+}
+
+/// The NVIC takes every pending, enabled IRQ; the agent's handler counts it.
+fn run_pending_handlers(board: &mut SimBoard) {
+    for irq in 0..board.enabled.len() {
+        if board.enabled[irq] && board.is_pending(irq as u32) {
+            board.set_pending(irq as u32, false);
+            board.handled[irq] += 1;
+        }
+    }
+}
