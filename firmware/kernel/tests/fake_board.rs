@@ -1,0 +1,146 @@
+//! A fake board for kernel unit tests: flat app RAM, and faults on demand.
+#![allow(dead_code)]
+
+use mv_kernel::board::{
+    Access, BusFault, ClockTree, Clock, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory, Peripherals,
+    SharedRegister,
+};
+
+pub const RAM: u32 = 0x2000_0000;
+pub const RAM_SIZE: u32 = 0x1_0000;
+pub const SECURE: u32 = 0x3000_0000;
+
+pub struct FakeBoard {
+    pub ram: Vec<u8>,
+    pub now: u64,
+    pub pended: Vec<u32>,
+    pub secure_irqs: Vec<u32>,
+    pub rng: Vec<u32>,
+    /// Fail the n-th write from now (0 = the next one), once.
+    pub fail_write_in: Option<usize>,
+    pub writes: usize,
+    pub register: u32,
+    pub online: bool,
+    pub logging_disabled: bool,
+    pub sent: Vec<Vec<u8>>,
+}
+
+impl Default for FakeBoard {
+    fn default() -> Self {
+        FakeBoard {
+            ram: vec![0; RAM_SIZE as usize],
+            now: 0,
+            pended: Vec::new(),
+            secure_irqs: vec![3],
+            rng: vec![0x1111_1111, 0x2222_2222, 0x3333_3333, 0x4444_4444],
+            fail_write_in: None,
+            writes: 0,
+            register: 0x40,
+            online: true,
+            logging_disabled: false,
+            sent: Vec::new(),
+        }
+    }
+}
+
+impl FakeBoard {
+    pub fn u32_at(&self, addr: u32) -> u32 {
+        let o = (addr - RAM) as usize;
+        u32::from_le_bytes(self.ram[o..o + 4].try_into().unwrap())
+    }
+    pub fn put(&mut self, addr: u32, bytes: &[u8]) {
+        let o = (addr - RAM) as usize;
+        self.ram[o..o + bytes.len()].copy_from_slice(bytes);
+    }
+    pub fn bytes(&self, addr: u32, len: usize) -> &[u8] {
+        let o = (addr - RAM) as usize;
+        &self.ram[o..o + len]
+    }
+}
+
+impl NsMemory for FakeBoard {
+    fn ns_accessible(&self, addr: u32, len: u32, _access: Access) -> bool {
+        addr >= RAM && u64::from(addr) + u64::from(len) <= u64::from(RAM + RAM_SIZE)
+    }
+    fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
+        let o = (addr - RAM) as usize;
+        buf.copy_from_slice(&self.ram[o..o + buf.len()]);
+        Ok(())
+    }
+    fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
+        if let Some(n) = self.fail_write_in {
+            if n == 0 {
+                self.fail_write_in = None;
+                return Err(BusFault { addr });
+            }
+            self.fail_write_in = Some(n - 1);
+        }
+        self.writes += 1;
+        self.put(addr, data);
+        Ok(())
+    }
+}
+
+impl Clock for FakeBoard {
+    fn now_us(&self) -> u64 {
+        self.now
+    }
+}
+
+impl Interrupts for FakeBoard {
+    fn is_ns_irq(&self, irq: u32) -> bool {
+        irq < 100 && !self.secure_irqs.contains(&irq)
+    }
+    fn pend_irq(&mut self, irq: u32) {
+        self.pended.push(irq);
+    }
+}
+
+impl Entropy for FakeBoard {
+    fn random_u32(&mut self) -> u32 {
+        let v = self.rng.remove(0);
+        self.rng.push(v.wrapping_add(0x0101_0101));
+        v
+    }
+}
+
+impl Peripherals for FakeBoard {
+    fn shared_registers(&self) -> &[SharedRegister] {
+        &[SharedRegister {
+            addr: 0x4602_0CA8,
+            writable: 0xFFFF_FFBF,
+        }]
+    }
+    fn read_register(&mut self, _addr: u32) -> u32 {
+        self.register
+    }
+    fn write_register(&mut self, _addr: u32, value: u32) {
+        self.register = value;
+    }
+}
+
+impl DeviceInfo for FakeBoard {
+    fn device_id(&self) -> [u8; 34] {
+        *b"UVfedcba9876543210fedcba9876543210"
+    }
+    fn clock_tree(&self) -> ClockTree {
+        ClockTree {
+            sysclk_hz: 1,
+            hclk_hz: 2,
+            pclk1_hz: 3,
+            pclk2_hz: 4,
+        }
+    }
+}
+
+impl CloudLink for FakeBoard {
+    fn is_online(&self) -> bool {
+        self.online
+    }
+    fn logging_disabled_by_server(&self) -> bool {
+        self.logging_disabled
+    }
+    fn send_log(&mut self, message: &[u8]) {
+        self.sent.push(message.to_vec());
+    }
+}

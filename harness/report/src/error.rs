@@ -1,0 +1,36 @@
+//! The one error type of report writing; messages name the file and the next step.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot create report directory {path}: {source}; check that the reports root is writable or pass another one")]
+    CreateDir { path: PathBuf, source: io::Error },
+
+    #[error("report directory {path} already exists; run ids must be unique, so wait a moment and retry or remove the old directory")]
+    RunDirExists { path: PathBuf },
+
+    #[error("cannot write {path}: {source}; check free disk space and permissions of the report directory")]
+    Write { path: PathBuf, source: io::Error },
+
+    #[error("cannot point {link} at {target}: {source}; remove {link} by hand if it is not a symlink left by an earlier run")]
+    Latest {
+        link: PathBuf,
+        target: PathBuf,
+        source: io::Error,
+    },
+
+    #[error("cannot serialize {what}: {source}; this is a bug in hil-report, please report it")]
+    Json {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+
+    #[error("cannot serialize junit.xml: {source}; this is a bug in hil-report, please report it")]
+    Junit { source: quick_junit::SerializeError },
+
+    #[error("event `{event}` arrived before `run_started`; the engine must send run_started first (a bug in the engine)")]
+    NotStarted { event: &'static str },
+}

@@ -1,0 +1,156 @@
+//! The events the engine emits, in order: run started, cases started and finished, run finished.
+//!
+//! These types are also the per-case records of `results.json`, so they are part
+//! of the versioned schema: add fields, never rename or remove them.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One step of a run, as seen by every sink.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The run is planned and about to start; always the first event.
+    RunStarted(RunInfo),
+    /// One case begins on one rig.
+    CaseStarted { rig: String, case_id: String },
+    /// One case finished on one rig, with its verdict and evidence.
+    CaseFinished(CaseResult),
+    /// The run ended, normally or because it was interrupted; always the last event.
+    RunFinished {
+        /// RFC 3339, UTC.
+        finished_at: String,
+        /// True when the run stopped before all planned cases finished (Ctrl-C, fatal rig loss).
+        interrupted: bool,
+        /// The process exit code: 0 all passed, 1 a case failed, 2 bad input or config, 3 rig error.
+        exit_code: i32,
+    },
+}
+
+impl Event {
+    /// The serialized tag of this event, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::RunStarted(_) => "run_started",
+            Event::CaseStarted { .. } => "case_started",
+            Event::CaseFinished(_) => "case_finished",
+            Event::RunFinished { .. } => "run_finished",
+        }
+    }
+}
+
+/// What a run is about to do.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct RunInfo {
+    /// Unique, sortable id, also the report directory name (see `new_run_id`).
+    pub run_id: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    /// The command line that started the run.
+    pub command: String,
+    /// Rig names, in the order they were given.
+    pub rigs: Vec<String>,
+    /// Planned case×rig pairs.
+    pub planned: usize,
+    /// Version of the `hil` binary.
+    pub hil_version: String,
+}
+
+/// The result of one case on one rig.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct CaseResult {
+    pub rig: String,
+    pub case_id: String,
+    pub title: String,
+    pub area: String,
+    /// Path of the case file, relative to the repository root.
+    pub file: String,
+    pub tags: Vec<String>,
+    /// The spec sentence this case checks.
+    pub spec: SpecCitation,
+    pub outcome: Outcome,
+    pub duration_ms: f64,
+    /// The redacted, rig-independent transcript (multi-line).
+    pub transcript: String,
+    /// Device evidence: server-log messages, decoded defmt lines, fault dumps.
+    pub logs: Vec<LogLine>,
+}
+
+/// A quote from the specification and where it comes from.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct SpecCitation {
+    pub quote: String,
+    pub source: String,
+}
+
+/// The verdict of one case on one rig.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every step matched.
+    Passed,
+    /// The firmware did not behave as the case expects.
+    Failed {
+        /// 0-based index of the failing step.
+        step: usize,
+        /// Where in the case the step lives, e.g. `steps[3]`.
+        field: String,
+        /// Line of that step in the case file.
+        line: usize,
+        message: String,
+    },
+    /// The rig failed (crash, hang, lost link): not a verdict on the firmware.
+    Error { message: String },
+    /// Not run, and why (unsupported on this rig, quarantined, filtered).
+    Skipped { reason: String },
+}
+
+impl Outcome {
+    /// The serialized status tag: `passed`, `failed`, `error` or `skipped`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Error { .. } => "error",
+            Outcome::Skipped { .. } => "skipped",
+        }
+    }
+
+    /// One line saying what went wrong, or `None` for a pass.
+    ///
+    /// A failure reads `steps[3] (line 12): <message>`, the form used in every sink.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Outcome::Passed => None,
+            Outcome::Failed {
+                field,
+                line,
+                message,
+                ..
+            } => Some(format!("{field} (line {line}): {message}")),
+            Outcome::Error { message } => Some(message.clone()),
+            Outcome::Skipped { reason } => Some(reason.clone()),
+        }
+    }
+}
+
+/// One line of device evidence.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct LogLine {
+    /// `server-log`, `defmt:secure`, `defmt:agent` or `fault`.
+    pub source: String,
+    pub text: String,
+    /// Source location, e.g. `src/main.rs:82`, when the log format carries one.
+    pub location: Option<String>,
+}
+
+impl std::fmt::Display for LogLine {
+    /// `[source] text (location)`, the form used in transcripts and junit.xml.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.source, self.text)?;
+        if let Some(location) = &self.location {
+            write!(f, " ({location})")?;
+        }
+        Ok(())
+    }
+}

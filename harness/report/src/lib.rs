@@ -1,0 +1,31 @@
+//! Stable report schema and file sinks of `hil`: one event stream, many consumers.
+//!
+//! The engine emits [`Event`]s; every output (results.json, junit.xml, summary.md,
+//! per-case transcripts, the terminal) is a [`Sink`] of that same stream, so no
+//! output ever has to parse another one's text. `results.json` follows a versioned
+//! schema ([`SCHEMA_VERSION`], `reports/README.md`): within a version fields are only
+//! ever added; a breaking change bumps the version.
+#![forbid(unsafe_code)]
+
+mod atomic;
+mod dir;
+mod error;
+mod event;
+mod json;
+mod junit;
+mod markdown;
+mod run_id;
+mod schema;
+mod sink;
+mod transcripts;
+
+pub use dir::ReportDir;
+pub use error::ReportError;
+pub use event::{CaseResult, Event, LogLine, Outcome, RunInfo, SpecCitation};
+pub use json::JsonSink;
+pub use junit::{junit_report, JunitSink};
+pub use markdown::{render_summary, MarkdownSink};
+pub use run_id::new_run_id;
+pub use schema::{results_json_schema, RigSummary, RunReport, RunStatus, Summary, SCHEMA_VERSION};
+pub use sink::{FanOut, Sink};
+pub use transcripts::{render_transcript, transcript_path, TranscriptSink};

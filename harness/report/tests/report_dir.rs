@@ -1,0 +1,270 @@
+//! End-to-end: scripted events through `ReportDir::file_sinks`, then read the files back.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{failed, full_run, passed, run_info, scratch_dir, RUN_ID};
+use hil_report::{
+    Event, FanOut, ReportDir, ReportError, RunReport, RunStatus, Sink, SCHEMA_VERSION,
+};
+
+fn read_results(dir: &Path) -> RunReport {
+    let text = fs::read_to_string(dir.join("results.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn full_run_writes_every_file() {
+    let root = scratch_dir("full");
+    let dir = ReportDir::create(&root, RUN_ID).unwrap();
+    assert_eq!(dir.path(), root.join(RUN_ID));
+    let mut sinks = dir.file_sinks();
+    for event in full_run() {
+        sinks.on_event(&event).unwrap();
+    }
+
+    let report = read_results(dir.path());
+    assert_eq!(report.schema_version, SCHEMA_VERSION);
+    assert_eq!(report.status, RunStatus::Complete);
+    assert_eq!(report.exit_code, Some(1));
+    assert_eq!(report.finished_at.as_deref(), Some("2026-11-20T22:15:09Z"));
+    assert_eq!(report.cases.len(), 4);
+    let s = &report.summary;
+    assert_eq!(
+        (s.total, s.passed, s.failed, s.errors, s.skipped),
+        (4, 1, 1, 1, 1)
+    );
+    let sim = &s.per_rig["sim"];
+    assert_eq!((sim.total, sim.passed, sim.failed), (2, 1, 1));
+    let qemu = &s.per_rig["qemu"];
+    assert_eq!((qemu.total, qemu.errors, qemu.skipped), (2, 1, 1));
+    assert_eq!(report.cases[1], failed());
+
+    let junit = fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.starts_with("<?xml"), "{junit}");
+    assert!(
+        junit.contains(r#"<testsuite name="sim" tests="2""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testsuite name="qemu" tests="2""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(
+            "steps[3] (line 12): expected status MV_STATUS_UNALIGNED, got MV_STATUS_OKAY"
+        ),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<skipped message="quarantined: flaky on qemu (issue 42)"/>"#),
+        "{junit}"
+    );
+    assert!(junit.contains("<error "), "{junit}");
+    assert!(
+        junit.contains("[defmt:secure] read 4 bytes at 0x2000_0001 (src/main.rs:82)"),
+        "{junit}"
+    );
+    assert!(junit.trim_end().ends_with("</testsuites>"), "{junit}");
+
+    let md = fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        md.starts_with(&format!("# hil run `{RUN_ID}`: complete")),
+        "{md}"
+    );
+    assert!(
+        md.contains("`mem-unaligned` on `sim` at `conformance/memory/mem-unaligned.yaml:12`"),
+        "{md}"
+    );
+    assert!(
+        md.contains("[transcript](transcripts/sim/mem-unaligned.txt)"),
+        "{md}"
+    );
+    assert!(md.contains("quarantined: flaky on qemu (issue 42)"), "{md}");
+
+    for (rig, case_id) in [
+        ("sim", "mem-read-ok"),
+        ("sim", "mem-unaligned"),
+        ("qemu", "mem-read-ok"),
+        ("qemu", "mem-unaligned"),
+    ] {
+        let path = dir
+            .path()
+            .join("transcripts")
+            .join(rig)
+            .join(format!("{case_id}.txt"));
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(&format!("# {case_id} on {rig}: ")),
+            "{text}"
+        );
+    }
+    let sim_failed =
+        fs::read_to_string(dir.path().join("transcripts/sim/mem-unaligned.txt")).unwrap();
+    assert!(
+        sim_failed.contains("> call mem-unaligned\n"),
+        "{sim_failed}"
+    );
+    assert!(sim_failed.contains("\n## logs\n[defmt:secure] read 4 bytes at 0x2000_0001 (src/main.rs:82)\n[server-log] hello\n"), "{sim_failed}");
+
+    // No temporary files are left behind.
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["junit.xml", "results.json", "summary.md", "transcripts"]
+    );
+
+    // `latest` resolves to this run.
+    assert_eq!(
+        fs::canonicalize(root.join("latest")).unwrap(),
+        fs::canonicalize(dir.path()).unwrap()
+    );
+}
+
+#[test]
+fn interrupted_run_leaves_valid_results_at_every_step() {
+    let root = scratch_dir("interrupted");
+    let dir = ReportDir::create(&root, RUN_ID).unwrap();
+    let mut sinks = dir.file_sinks();
+
+    sinks.on_event(&Event::RunStarted(run_info())).unwrap();
+    let report = read_results(dir.path());
+    assert_eq!(report.status, RunStatus::Running);
+    assert!(report.cases.is_empty());
+    assert_eq!(
+        report.summary.per_rig.len(),
+        2,
+        "every rig has a row from the start"
+    );
+    let md = fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        md.starts_with(&format!("# hil run `{RUN_ID}`: running")),
+        "{md}"
+    );
+
+    sinks.on_event(&Event::CaseFinished(passed())).unwrap();
+    let text = fs::read_to_string(dir.path().join("results.json")).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(raw["status"], "running");
+    assert_eq!(raw["cases"].as_array().unwrap().len(), 1);
+    assert_eq!(raw["finished_at"], serde_json::Value::Null);
+    let junit = fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains(r#"<testcase name="mem-read-ok""#), "{junit}");
+
+    sinks
+        .on_event(&Event::RunFinished {
+            finished_at: "2026-11-20T22:15:05Z".to_owned(),
+            interrupted: true,
+            exit_code: 130,
+        })
+        .unwrap();
+    let text = fs::read_to_string(dir.path().join("results.json")).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(raw["status"], "interrupted");
+    assert_eq!(raw["exit_code"], 130);
+    assert_eq!(read_results(dir.path()).cases, vec![passed()]);
+    let md = fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        md.starts_with(&format!("# hil run `{RUN_ID}`: interrupted")),
+        "{md}"
+    );
+}
+
+#[test]
+fn latest_moves_to_the_newest_run() {
+    let root = scratch_dir("latest");
+    ReportDir::create(&root, "20261120T000000Z-0001").unwrap();
+    let second = ReportDir::create(&root, "20261120T000001Z-0002").unwrap();
+    assert_eq!(
+        fs::canonicalize(root.join("latest")).unwrap(),
+        fs::canonicalize(second.path()).unwrap()
+    );
+    assert!(
+        root.join("20261120T000000Z-0001").is_dir(),
+        "old run is kept"
+    );
+}
+
+#[test]
+fn reusing_a_run_id_is_refused() {
+    let root = scratch_dir("reuse");
+    ReportDir::create(&root, RUN_ID).unwrap();
+    let error = ReportDir::create(&root, RUN_ID).unwrap_err();
+    assert!(matches!(error, ReportError::RunDirExists { .. }), "{error}");
+    assert!(error.to_string().contains("already exists"), "{error}");
+}
+
+#[test]
+fn case_before_run_started_is_an_error() {
+    let root = scratch_dir("order");
+    let dir = ReportDir::create(&root, RUN_ID).unwrap();
+    let mut sinks = dir.file_sinks();
+    let error = sinks.on_event(&Event::CaseFinished(passed())).unwrap_err();
+    assert!(
+        error.to_string().contains("before `run_started`"),
+        "{error}"
+    );
+}
+
+/// Counts events; fails every one when `fail` is set.
+struct Recorder {
+    seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    fail: bool,
+}
+
+impl Sink for Recorder {
+    fn on_event(&mut self, event: &Event) -> Result<(), ReportError> {
+        self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.fail {
+            Err(ReportError::NotStarted {
+                event: event.name(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn fan_out_delivers_to_all_sinks_and_returns_the_first_error() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let counters: Vec<Arc<AtomicUsize>> = (0..3).map(|_| Arc::default()).collect();
+    let mut fan = FanOut::new();
+    for (i, seen) in counters.iter().enumerate() {
+        fan.add(Box::new(Recorder {
+            seen: seen.clone(),
+            fail: i == 0,
+        }));
+    }
+    let error = fan
+        .on_event(&Event::CaseStarted {
+            rig: "sim".to_owned(),
+            case_id: "x".to_owned(),
+        })
+        .unwrap_err();
+    assert!(error.to_string().contains("case_started"), "{error}");
+    for seen in &counters {
+        assert_eq!(seen.load(Ordering::Relaxed), 1);
+    }
+}
+
+#[test]
+fn events_round_trip_through_json_with_stable_tags() {
+    for event in full_run() {
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["event"], event.name());
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+    }
+    let json = serde_json::to_value(Event::CaseFinished(failed())).unwrap();
+    assert_eq!(json["outcome"]["status"], "failed");
+    assert_eq!(json["outcome"]["field"], "steps[3]");
+}
