@@ -1,0 +1,21 @@
+//! The `hil` engine: runs conformance cases on rigs and writes reports.
+//!
+//! ```text
+//! conformance/*.yaml ─▶ hil_cases::load_suite ─▶ runner::run ─▶ rig sessions (sim, ...)
+//!                                                     │
+//!                                                     ▼ Event stream
+//!                             progress (terminal) · results.json · junit.xml · summary.md · transcripts/
+//! ```
+//!
+//! The library is the engine; `src/main.rs` is a thin CLI over it.
+#![forbid(unsafe_code)]
+
+pub mod bench;
+pub mod exec;
+pub mod exit;
+pub mod progress;
+pub mod rig;
+pub mod runner;
+pub mod selection;
+
+pub use exit::ExitCode;

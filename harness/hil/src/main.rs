@@ -1,0 +1,239 @@
+//! `hil`: the command line over the engine (see `hil --help`).
+
+use std::path::{Path, PathBuf};
+use std::process;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use hil::rig::{load_rigs, RigConfig};
+use hil::runner::{run, Plan};
+use hil::selection::Selection;
+use hil::ExitCode;
+use hil_report::{new_run_id, ReportDir};
+
+/// Drive Microvisor-compatible firmware through conformance cases on rigs.
+#[derive(Parser)]
+#[command(name = "hil", version, about, long_about = None)]
+struct Cli {
+    /// The repository root (default: the nearest folder above the current
+    /// one that has both `conformance/` and `rigs/`).
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run conformance cases and write reports/<run-id>/.
+    Run {
+        /// Rig to run on (a file rigs/<NAME>.yaml); repeat for several. Default: sim.
+        #[arg(long = "rig", value_name = "NAME")]
+        rigs: Vec<String>,
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Where run folders go.
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+    },
+    /// List the cases a run would include.
+    List {
+        #[command(flatten)]
+        select: SelectArgs,
+    },
+    /// Measure sim throughput: syscalls per second and the suite's wall time.
+    Bench {
+        /// Calls per throughput figure.
+        #[arg(long, default_value_t = 2_000_000)]
+        calls: u64,
+    },
+    /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
+    Schema {
+        #[arg(default_value = "case")]
+        which: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct SelectArgs {
+    /// Only cases whose id contains this (or matches it, with `*`); repeatable.
+    #[arg(long = "filter", value_name = "PATTERN")]
+    filters: Vec<String>,
+    /// Only cases with this tag; repeatable (any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+}
+
+impl SelectArgs {
+    fn selection(&self) -> Selection {
+        Selection {
+            filters: self.filters.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+fn find_root(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(root) = explicit {
+        return Ok(root);
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    cwd.ancestors()
+        .find(|d| d.join("conformance").is_dir() && d.join("rigs").is_dir())
+        .map(Path::to_path_buf)
+        .with_context(|| {
+            format!(
+                "no folder with conformance/ and rigs/ at or above {}; run hil inside the repository or pass --root",
+                cwd.display()
+            )
+        })
+}
+
+/// Load and filter the suite, or print every file error and exit 2.
+fn load_cases(root: &Path, selection: &Selection) -> Vec<hil_cases::Case> {
+    match hil_cases::load_suite(&root.join("conformance")) {
+        Ok(suite) => suite.cases.into_iter().filter(|c| selection.matches(c)).collect(),
+        Err(e) => {
+            for error in &e.errors {
+                eprintln!("error: {error}");
+            }
+            eprintln!("{} malformed case file(s); nothing was run", e.errors.len());
+            process::exit(ExitCode::BadInput as i32);
+        }
+    }
+}
+
+fn pick_rigs(root: &Path, names: &[String]) -> Vec<RigConfig> {
+    let rigs = match load_rigs(&root.join("rigs")) {
+        Ok(rigs) => rigs,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            process::exit(ExitCode::BadInput as i32);
+        }
+    };
+    let wanted: Vec<String> = if names.is_empty() { vec!["sim".into()] } else { names.to_vec() };
+    wanted
+        .iter()
+        .map(|name| match rigs.iter().find(|r| &r.name == name) {
+            Some(r) => r.clone(),
+            None => {
+                let known: Vec<&str> = rigs.iter().map(|r| r.name.as_str()).collect();
+                eprintln!("error: no rig `{name}` (rigs/{name}.yaml); known rigs: {}", known.join(", "));
+                process::exit(ExitCode::BadInput as i32);
+            }
+        })
+        .collect()
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::BadInput as i32
+        }
+    };
+    process::exit(code);
+}
+
+fn real_main(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Schema { which } => {
+            match which.as_str() {
+                "case" => println!("{}", hil_cases::json_schema()),
+                "results" => println!("{}", hil_report::results_json_schema()),
+                other => anyhow::bail!("unknown schema `{other}`: use `case` or `results`"),
+            }
+            Ok(0)
+        }
+        Command::List { select } => {
+            let root = find_root(cli.root)?;
+            for case in load_cases(&root, &select.selection()) {
+                println!("{:<56} {}", case.id, case.title);
+            }
+            Ok(0)
+        }
+        Command::Bench { calls } => {
+            let root = find_root(cli.root)?;
+            bench(&root, calls)
+        }
+        Command::Run { rigs, select, reports } => {
+            let root = find_root(cli.root)?;
+            let cases = load_cases(&root, &select.selection());
+            let rigs = pick_rigs(&root, &rigs);
+            let reports = if reports.is_absolute() { reports } else { root.join(reports) };
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            let run_id = new_run_id(time::OffsetDateTime::now_utc());
+            let dir = ReportDir::create(&reports, &run_id).context("cannot create the report folder")?;
+            let mut sinks = dir.file_sinks();
+            sinks.add(Box::new(hil::progress::Progress::new()));
+            let plan = Plan { rigs, cases, root, command };
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let summary = runtime.block_on(run(plan, run_id, sinks));
+            print_summary(&summary, dir.path());
+            Ok(summary.exit_code as i32)
+        }
+    }
+}
+
+fn print_summary(summary: &hil::runner::RunSummary, dir: &Path) {
+    let mut rigs: Vec<&str> = summary.results.iter().map(|r| r.rig.as_str()).collect();
+    rigs.dedup();
+    let (mut passed, mut failed, mut errors, mut skipped) = (0, 0, 0, 0);
+    for rig in rigs {
+        let (mut p, mut f, mut e, mut s) = (0, 0, 0, 0);
+        for r in summary.results.iter().filter(|r| r.rig == rig) {
+            match r.outcome {
+                hil_report::Outcome::Passed => p += 1,
+                hil_report::Outcome::Failed { .. } => f += 1,
+                hil_report::Outcome::Error { .. } => e += 1,
+                hil_report::Outcome::Skipped { .. } => s += 1,
+            }
+        }
+        println!("{rig}: {p} passed, {f} failed, {e} errors, {s} skipped");
+        (passed, failed, errors, skipped) = (passed + p, failed + f, errors + e, skipped + s);
+    }
+    if summary.interrupted {
+        println!("interrupted: the report holds the cases that finished");
+    }
+    println!("report: {}", dir.display());
+    println!("{passed} passed, {failed} failed, {errors} errors, {skipped} skipped");
+}
+
+fn bench(root: &Path, calls: u64) -> Result<i32> {
+    println!("hil bench: sim, {calls} calls per throughput figure (release build recommended)");
+    for f in hil::bench::syscall_rates(calls) {
+        let target = f
+            .target
+            .map(|(t, how)| format!("  ({:.2}x the target of {how} {t:.0})", f.value / t))
+            .unwrap_or_default();
+        println!("  {:<56} {:>14.0} {}{target}", f.name, f.value, f.unit);
+    }
+    // The whole suite through the engine, without writing report files.
+    let cases = load_cases(root, &Selection::default());
+    let rigs = pick_rigs(root, &["sim".to_owned()]);
+    let n = cases.len();
+    let plan = Plan {
+        rigs,
+        cases,
+        root: root.to_owned(),
+        command: "hil bench".into(),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let started = Instant::now();
+    let summary = runtime.block_on(run(plan, "bench".into(), hil_report::FanOut::new()));
+    let wall = started.elapsed().as_secs_f64();
+    println!(
+        "  {:<56} {:>14.3} s  ({:.2}x under the 1 s target; {} cases, exit {})",
+        "whole suite on sim (engine, no report files)",
+        wall,
+        1.0 / wall,
+        n,
+        summary.exit_code as i32
+    );
+    Ok(0)
+}

@@ -1,0 +1,59 @@
+//! The `sim` rig as a [`RigSession`]: an in-process [`hil_sim::SimDevice`].
+
+use async_trait::async_trait;
+use hil_report::LogLine;
+use hil_sim::{SimConfig, SimDevice};
+use mv_proto::{Hello, Primitive, Reply};
+
+use super::{CloudAction, RigError, RigSession};
+
+/// A session on the simulator; `reset` boots a new simulated device.
+pub struct SimSession {
+    name: String,
+    config: SimConfig,
+    device: SimDevice,
+}
+
+impl SimSession {
+    pub fn new(name: &str, config: SimConfig) -> Self {
+        let device = SimDevice::boot(&config);
+        SimSession {
+            name: name.to_owned(),
+            config,
+            device,
+        }
+    }
+}
+
+#[async_trait]
+impl RigSession for SimSession {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn reset(&mut self) -> Result<Hello, RigError> {
+        self.device = SimDevice::boot(&self.config);
+        Ok(self.device.hello())
+    }
+
+    async fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
+        Ok(primitives.iter().map(|p| self.device.execute(p)).collect())
+    }
+
+    async fn cloud(&mut self, action: &CloudAction) -> Result<(), RigError> {
+        match *action {
+            CloudAction::SyncTimeUs(us) => self.device.sync_wall_time(us),
+            CloudAction::Link { online } => self.device.set_link_online(online),
+            CloudAction::Logging { enabled } => self.device.set_logging_disabled(!enabled),
+        }
+        Ok(())
+    }
+
+    async fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
+        Ok(self.device.take_server_log())
+    }
+
+    async fn take_device_log(&mut self) -> Vec<LogLine> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,155 @@
+//! The engine as users meet it: bad input, a rig that dies, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use hil::rig::{load_rigs, CloudAction, RigError, RigSession, SimSession};
+use hil::runner::{run_with, Plan};
+use hil::ExitCode;
+use hil_report::{LogLine, Outcome};
+use mv_proto::{Hello, Primitive, Reply};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hil-engine-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("conformance/device")).unwrap();
+    std::fs::create_dir_all(dir.join("rigs")).unwrap();
+    std::fs::copy(repo().join("rigs/sim.yaml"), dir.join("rigs/sim.yaml")).unwrap();
+    dir
+}
+
+const GOOD: &str = r#"id: device.noop
+title: mvNoOp returns OKAY
+spec: { quote: "mvNoOp", source: "mv_syscalls.h" }
+steps:
+  - call: mvNoOp
+    expect: OKAY
+"#;
+
+#[test]
+fn a_malformed_case_file_exits_2_naming_file_line_and_field() {
+    let root = scratch("malformed");
+    std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
+    let bad = "id: device.bad\ntitle: t\nspec: { quote: q, source: s }\nsteps:\n  - call: mvNoOpp\n    expect: OKAY\n";
+    std::fs::write(root.join("conformance/device/bad.yaml"), bad).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args(["--root", root.to_str().unwrap(), "run"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("bad.yaml:5:"), "names the file and line: {stderr}");
+    assert!(stderr.contains("steps[0].call"), "names the field: {stderr}");
+    assert!(stderr.contains("mvNoOp"), "suggests the right name: {stderr}");
+    assert!(!root.join("reports").exists(), "nothing ran, no report");
+}
+
+#[test]
+fn a_passing_run_exits_0_and_writes_the_report() {
+    let root = scratch("pass");
+    std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args(["--root", root.to_str().unwrap(), "run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = std::fs::read_to_string(root.join("reports/latest/results.json")).unwrap();
+    let report: hil_report::RunReport = serde_json::from_str(&results).unwrap();
+    assert_eq!(report.summary.passed, 1);
+    assert!(root.join("reports/latest/junit.xml").exists());
+    assert!(root.join("reports/latest/transcripts/sim/device.noop.txt").exists());
+}
+
+#[test]
+fn a_failing_case_exits_1() {
+    let root = scratch("fail");
+    std::fs::write(root.join("conformance/device/noop.yaml"), GOOD.replace("OKAY", "UNAVAILABLE")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args(["--root", root.to_str().unwrap(), "run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("returned OKAY, expected UNAVAILABLE"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_rig_exits_2() {
+    let root = scratch("rig");
+    std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args(["--root", root.to_str().unwrap(), "run", "--rig", "nosuch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rig `nosuch`"));
+}
+
+/// A sim session whose link dies during the `fail_on`-th exec, like a board
+/// that resets mid-case.
+struct DyingSession {
+    inner: SimSession,
+    execs: usize,
+    fail_on: usize,
+}
+
+#[async_trait]
+impl RigSession for DyingSession {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    async fn reset(&mut self) -> Result<Hello, RigError> {
+        self.inner.reset().await
+    }
+    async fn exec(&mut self, p: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
+        self.execs += 1;
+        if self.execs == self.fail_on {
+            return Err(RigError::Link("the serial port went away".into()));
+        }
+        self.inner.exec(p).await
+    }
+    async fn cloud(&mut self, a: &CloudAction) -> Result<(), RigError> {
+        self.inner.cloud(a).await
+    }
+    async fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
+        self.inner.take_server_log().await
+    }
+    async fn take_device_log(&mut self) -> Vec<LogLine> {
+        Vec::new()
+    }
+}
+
+#[test]
+fn a_rig_that_dies_mid_case_marks_that_case_as_error_and_the_run_goes_on() {
+    let case = |id: &str| {
+        let text = GOOD.replace("device.noop", id);
+        hil_cases::parse_case(Path::new("x.yaml"), "device", &text).unwrap()
+    };
+    let plan = Plan {
+        rigs: load_rigs(&repo().join("rigs")).unwrap().into_iter().filter(|r| r.name == "sim").collect(),
+        cases: vec![case("device.a"), case("device.b"), case("device.c")],
+        root: repo(),
+        command: "test".into(),
+    };
+    let connector: hil::runner::Connector = Arc::new(|rig| {
+        let hil::rig::RigKind::Sim(config) = &rig.kind;
+        Ok(Box::new(DyingSession {
+            inner: SimSession::new(&rig.name, config.clone()),
+            execs: 0,
+            fail_on: 2,
+        }) as Box<dyn RigSession>)
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let summary = runtime.block_on(run_with(plan, "t".into(), hil_report::FanOut::new(), connector));
+    let outcomes: Vec<&Outcome> = summary.results.iter().map(|r| &r.outcome).collect();
+    assert!(matches!(outcomes[0], Outcome::Passed));
+    assert!(matches!(outcomes[1], Outcome::Error { message } if message.contains("serial port went away")));
+    assert!(matches!(outcomes[2], Outcome::Passed), "the run went on: {outcomes:?}");
+    assert_eq!(summary.exit_code, ExitCode::RigError);
+}
