@@ -1,0 +1,153 @@
+//! Steps that act: `call`, `irq`, `cloud`, `delay_us`.
+
+use mv_abi::{MvStatus, Slot};
+
+use crate::error::{join, Issue};
+use crate::model::{Call, CloudAction, IrqAction};
+use crate::raw;
+use crate::scope::Scope;
+use crate::suggest;
+use crate::validate::exactly_one;
+use crate::values::{self, Target};
+
+/// Arguments are passed in r0–r3.
+pub(crate) const MAX_ARGS: usize = 4;
+
+/// Highest interrupt number an ARMv8-M NVIC can have.
+pub(crate) const MAX_IRQ: u32 = 479;
+
+/// Validates a `call:` (or `slot:`) step at `path` (the step itself: `args` and
+/// `expect` are its siblings).
+pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, Issue> {
+    let slot = match (&raw.call, raw.slot) {
+        (Some(name), _) => Slot::from_name(name).ok_or_else(|| {
+            Issue::new(
+                join(path, "call"),
+                format!(
+                    "unknown syscall `{name}`{}",
+                    suggest::hint(name, Slot::ALL.iter().map(|slot| slot.name()))
+                ),
+            )
+        })?,
+        (None, Some(number)) => Slot::from_number(number).ok_or_else(|| {
+            Issue::new(
+                join(path, "slot"),
+                format!(
+                    "there is no slot {number}; slots are 0 to {}",
+                    Slot::ALL.len() - 1
+                ),
+            )
+        })?,
+        (None, None) => return Err(Issue::new(path, "a call needs `call` or `slot`")),
+    };
+    let raw_args = raw.args.as_deref().unwrap_or_default();
+    if raw_args.len() > MAX_ARGS {
+        return Err(Issue::new(
+            format!("{}[{MAX_ARGS}]", join(path, "args")),
+            format!(
+                "{} arguments given; a call takes at most {MAX_ARGS} (r0–r3)",
+                raw_args.len()
+            ),
+        ));
+    }
+    let args = raw_args
+        .iter()
+        .enumerate()
+        .map(|(n, arg)| {
+            values::value(arg, Target::ARG, scope)
+                .map_err(|message| Issue::new(format!("{}[{n}]", join(path, "args")), message))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let expect_path = join(path, "expect");
+    let Some(expect) = &raw.expect else {
+        return Err(Issue::new(
+            expect_path,
+            format!(
+                "a call needs `expect:` with the status it must return (e.g. `expect: OKAY`) after `{}`",
+                slot.name()
+            ),
+        ));
+    };
+    let expect = status(expect).map_err(|message| Issue::new(expect_path, message))?;
+    Ok(Call { slot, args, expect })
+}
+
+/// A status by its short (`OKAY`) or C (`MV_STATUS_OKAY`) name.
+fn status(name: &str) -> Result<MvStatus, String> {
+    MvStatus::ALL
+        .iter()
+        .copied()
+        .find(|status| status.short_name() == name || status.c_name() == name)
+        .ok_or_else(|| {
+            let short = name.strip_prefix("MV_STATUS_").unwrap_or(name);
+            format!(
+                "unknown status `{name}`{}",
+                suggest::hint(
+                    short,
+                    MvStatus::ALL.iter().map(|status| status.short_name())
+                )
+            )
+        })
+}
+
+/// Validates `irq:` at `path`.
+pub(crate) fn irq(raw: &raw::Irq, path: &str) -> Result<IrqAction, Issue> {
+    let key = exactly_one(
+        path,
+        &[
+            ("enable", raw.enable.is_some()),
+            ("disable", raw.disable.is_some()),
+            ("clear_pending", raw.clear_pending.is_some()),
+        ],
+    )?;
+    let (number, make): (_, fn(u32) -> IrqAction) = match key {
+        "enable" => (&raw.enable, IrqAction::Enable),
+        "disable" => (&raw.disable, IrqAction::Disable),
+        _ => (&raw.clear_pending, IrqAction::ClearPending),
+    };
+    let number = number
+        .as_ref()
+        .map_or(Ok(0), |raw| irq_number(raw, &join(path, key)))?;
+    Ok(make(number))
+}
+
+/// An interrupt number, 0 to [`MAX_IRQ`].
+pub(crate) fn irq_number(raw: &raw::RawValue, path: &str) -> Result<u32, Issue> {
+    let n = values::number_u32(raw).map_err(|message| Issue::new(path, message))?;
+    if n > MAX_IRQ {
+        return Err(Issue::new(
+            path,
+            format!("IRQ {n} does not exist; an NVIC has interrupts 0 to {MAX_IRQ}"),
+        ));
+    }
+    Ok(n)
+}
+
+/// Validates `cloud:` at `path`.
+pub(crate) fn cloud(raw: &raw::Cloud, path: &str) -> Result<CloudAction, Issue> {
+    let key = exactly_one(
+        path,
+        &[
+            ("sync_time_us", raw.sync_time_us.is_some()),
+            ("link", raw.link.is_some()),
+            ("logging", raw.logging.is_some()),
+        ],
+    )?;
+    Ok(match (key, &raw.sync_time_us, raw.link, raw.logging) {
+        ("sync_time_us", Some(time), _, _) => CloudAction::SyncTimeUs(
+            values::number(time, Target::U64)
+                .map_err(|message| Issue::new(join(path, key), message))?,
+        ),
+        ("link", _, Some(link), _) => CloudAction::Link {
+            online: link == raw::Link::Online,
+        },
+        (_, _, _, logging) => CloudAction::Logging {
+            enabled: logging == Some(raw::Logging::Enabled),
+        },
+    })
+}
+
+/// Validates `delay_us:` at `path`.
+pub(crate) fn delay_us(raw: &raw::RawValue, path: &str) -> Result<u32, Issue> {
+    values::number_u32(raw).map_err(|message| Issue::new(path, message))
+}

@@ -1,0 +1,36 @@
+//! Loader and validator of the YAML conformance cases (`conformance/<area>/*.yaml`).
+//!
+//! A case file is parsed in stages, each with one job: YAML text to a value
+//! (`parse`), `repeat` expansion (`expand`), serde into raw types that mirror the
+//! file (`raw`, `serde_errors`), and validation into types that cannot be invalid
+//! (`validate` → `model`). Every error names the file, line, column and field path
+//! (`lines`), so `hil run` can stop before anything executes.
+#![forbid(unsafe_code)]
+
+mod actions;
+mod error;
+mod expand;
+mod expect;
+mod lines;
+mod load;
+mod memory;
+mod model;
+mod parse;
+mod raw;
+mod schema;
+mod scope;
+mod serde_errors;
+mod suggest;
+mod validate;
+mod values;
+
+pub use error::{CaseError, SuiteError};
+pub use load::{load_case_file, load_suite};
+pub use model::{
+    Alloc, Call, Case, CloudAction, CmpOp, Compare, ExpectIrq, ExpectMemory, ExpectNotifications,
+    ExpectServerLog, Expected, FieldInit, FieldRef, Init, IrqAction, MemCheck, MemType, Operand,
+    Placement, RecordField, RecordPattern, RecordsCheck, SpecRef, Step, StepAt, Suite, Value,
+    Write, WriteWhat,
+};
+pub use parse::parse_case;
+pub use schema::json_schema;

@@ -1,0 +1,403 @@
+//! Validated cases: types the engine can run without checking anything again.
+//!
+//! Names refer to allocations made by earlier steps, numbers fit their fields,
+//! struct fields exist, and `repeat` has been expanded.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use mv_abi::{FieldKind, MvStatus, Slot, StructLayout};
+
+/// A loaded suite: every case, sorted by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suite {
+    pub cases: Vec<Case>,
+}
+
+/// One conformance case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// `<area>.<name>`.
+    pub id: String,
+    /// The folder the file is in.
+    pub area: String,
+    pub title: String,
+    pub spec: SpecRef,
+    pub tags: Vec<String>,
+    /// Rig name → reason the case is skipped there.
+    pub skip: BTreeMap<String, String>,
+    pub timeout_ms: Option<u32>,
+    /// The steps with every `repeat` expanded.
+    pub steps: Vec<StepAt>,
+    /// The file the case came from, as given to the loader.
+    pub path: PathBuf,
+}
+
+/// The sentence a case checks and where it is from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecRef {
+    pub quote: String,
+    pub source: String,
+}
+
+/// A step and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepAt {
+    pub step: Step,
+    /// `steps[3]`, or `steps[2].steps[0]#5` for iteration 5 of a repeated step.
+    pub field: String,
+    /// 1-based line of the step (of its template, for repeats).
+    pub line: usize,
+}
+
+/// What one step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Alloc(Alloc),
+    Write(Write),
+    Call(Call),
+    ExpectMemory(ExpectMemory),
+    ExpectNotifications(ExpectNotifications),
+    Irq(IrqAction),
+    ExpectIrq(ExpectIrq),
+    Compare(Compare),
+    Cloud(CloudAction),
+    ExpectServerLog(ExpectServerLog),
+    DelayUs(u32),
+}
+
+/// Reserve app memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alloc {
+    pub name: String,
+    pub ty: MemType,
+    /// Bytes; never smaller than the type's size.
+    pub size: u32,
+    /// A power of two, at most 4096.
+    pub align: u32,
+    pub placement: Placement,
+    /// Bytes added to the aligned address; 0 unless the placement is non-secure.
+    pub misalign: u32,
+    /// Written to every byte before `init`; 0 for placements that cannot be written.
+    pub fill: u8,
+    /// Only for writable placements.
+    pub init: Option<Init>,
+}
+
+/// What an allocation holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemType {
+    Bytes,
+    Ascii,
+    U32,
+    U64,
+    Handle,
+    /// A `u64` microsecond time, redacted in transcripts.
+    TimeUs,
+    /// A ring of `MvNotification` records.
+    Notifications,
+    Struct(&'static StructLayout),
+}
+
+impl MemType {
+    /// The YAML spelling (`u32`, `MvNotificationSetup`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            MemType::Bytes => "bytes",
+            MemType::Ascii => "ascii",
+            MemType::U32 => "u32",
+            MemType::U64 => "u64",
+            MemType::Handle => "handle",
+            MemType::TimeUs => "time_us",
+            MemType::Notifications => "notifications",
+            MemType::Struct(layout) => layout.name,
+        }
+    }
+
+    /// Byte width of a scalar type (`u32`, `u64`, `handle`, `time_us`).
+    pub fn scalar_size(self) -> Option<usize> {
+        match self {
+            MemType::U32 | MemType::Handle => Some(4),
+            MemType::U64 | MemType::TimeUs => Some(8),
+            _ => None,
+        }
+    }
+}
+
+/// Where an allocation is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Placement {
+    NsRam,
+    NsRamEnd,
+    NsFlash,
+    SecureRam,
+    SecureFlash,
+    Unmapped,
+    StraddleNsSecure,
+}
+
+impl Placement {
+    /// Whether the harness may write it (`fill`, `init`, `write`).
+    pub fn is_writable(self) -> bool {
+        matches!(self, Placement::NsRam | Placement::NsRamEnd)
+    }
+
+    /// Whether it lies wholly in non-secure memory the app can read.
+    pub fn is_non_secure(self) -> bool {
+        matches!(
+            self,
+            Placement::NsRam | Placement::NsRamEnd | Placement::NsFlash
+        )
+    }
+
+    /// The YAML spelling (`ns_ram`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Placement::NsRam => "ns_ram",
+            Placement::NsRamEnd => "ns_ram_end",
+            Placement::NsFlash => "ns_flash",
+            Placement::SecureRam => "secure_ram",
+            Placement::SecureFlash => "secure_flash",
+            Placement::Unmapped => "unmapped",
+            Placement::StraddleNsSecure => "straddle_ns_secure",
+        }
+    }
+}
+
+/// A 32- or 64-bit value, resolved when the step runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A number (enum constants are resolved to numbers at load time).
+    Number(u64),
+    /// `"@name+offset"`: the address of an allocation plus a byte offset.
+    AddrOf { name: String, offset: u32 },
+    /// `"*name"`: the u32 stored in an allocation when the step runs.
+    Deref { name: String },
+}
+
+/// Initial (or written) contents of an allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Init {
+    /// For `u32`, `u64`, `handle`, `time_us`.
+    Scalar(Value),
+    /// For `bytes` and `notifications`: written from offset 0; never longer than the allocation.
+    Bytes(Vec<u8>),
+    /// For `ascii`: written from offset 0, no terminator added.
+    Ascii(String),
+    /// For structs: the fields given, in file order; other bytes keep `fill`.
+    Struct(Vec<FieldInit>),
+}
+
+/// A (possibly nested) struct field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldRef {
+    /// Field names from the outer struct in: `["v1", "notification_handle"]`.
+    pub path: Vec<&'static str>,
+    /// Byte offset from the start of the outer struct.
+    pub offset: usize,
+    /// Never `FieldKind::Struct`: a reference names a leaf field.
+    pub kind: FieldKind,
+}
+
+/// A struct field and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldInit {
+    pub field: FieldRef,
+    pub value: Value,
+}
+
+/// Change app memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    pub name: String,
+    pub what: WriteWhat,
+}
+
+/// What a `write` changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteWhat {
+    Field(FieldInit),
+    /// Raw bytes at a byte offset; they lie within the allocation.
+    Bytes {
+        offset: u32,
+        bytes: Vec<u8>,
+    },
+    /// The whole allocation, as `init` would set it (`fill` is not re-applied).
+    Whole(Init),
+}
+
+/// A system call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub slot: Slot,
+    /// r0.. in order, at most four; missing ones are 0.
+    pub args: Vec<Value>,
+    pub expect: MvStatus,
+}
+
+/// Check app memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectMemory {
+    pub name: String,
+    /// `(offset, len)` of a byte range within the allocation.
+    pub range: Option<(u32, u32)>,
+    /// A struct field; exclusive with `range`.
+    pub field: Option<FieldRef>,
+    pub check: MemCheck,
+}
+
+/// What `expect_memory` checks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemCheck {
+    Zero,
+    NonZero,
+    /// As it was before the last call.
+    Unchanged,
+    Equals(Expected),
+    AsciiPrefix(String),
+}
+
+/// An expected content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expected {
+    /// Compared as the integer of the allocation's (or field's) type.
+    Value(Value),
+    /// Compared byte for byte; exactly as long as the checked memory.
+    Bytes(Vec<u8>),
+}
+
+/// Read a notification ring.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectNotifications {
+    /// An allocation of type `notifications`.
+    pub buffer: String,
+    pub check: RecordsCheck,
+}
+
+/// What `expect_notifications` checks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordsCheck {
+    Records(Vec<RecordPattern>),
+    Count(u32),
+}
+
+/// One expected record; `None` is not checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordPattern {
+    pub event_type: Option<u32>,
+    pub tag: Option<u32>,
+}
+
+/// Act on an interrupt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IrqAction {
+    Enable(u32),
+    Disable(u32),
+    ClearPending(u32),
+}
+
+/// Check an interrupt; at least one of the options is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectIrq {
+    pub irq: u32,
+    pub pending: Option<bool>,
+    pub enabled: Option<bool>,
+    pub handled: Option<u32>,
+}
+
+/// `left op right`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compare {
+    pub left: Operand,
+    pub op: CmpOp,
+    pub right: Operand,
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Number(u64),
+    /// An allocation of a scalar type.
+    Scalar(String),
+    /// A field of a struct allocation.
+    Field {
+        name: String,
+        field: FieldRef,
+    },
+    /// A field of record `index` of a `notifications` allocation.
+    Record {
+        name: String,
+        index: u32,
+        field: RecordField,
+    },
+}
+
+/// A field of an `MvNotification` record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordField {
+    Microseconds,
+    EventType,
+    Tag,
+}
+
+impl RecordField {
+    /// The YAML (and C) spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordField::Microseconds => "microseconds",
+            RecordField::EventType => "event_type",
+            RecordField::Tag => "tag",
+        }
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+
+    /// Whether `l op r` is true.
+    pub fn holds(self, l: u64, r: u64) -> bool {
+        match self {
+            CmpOp::Eq => l == r,
+            CmpOp::Ne => l != r,
+            CmpOp::Lt => l < r,
+            CmpOp::Le => l <= r,
+            CmpOp::Gt => l > r,
+            CmpOp::Ge => l >= r,
+        }
+    }
+}
+
+/// What the emulated cloud does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloudAction {
+    SyncTimeUs(u64),
+    Link { online: bool },
+    Logging { enabled: bool },
+}
+
+/// What must have reached the host through `mvServerLog` since the last check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectServerLog {
+    Messages(Vec<String>),
+    Count(u32),
+}

@@ -1,0 +1,399 @@
+//! The case file as written: serde types that mirror the YAML keys one to one.
+//!
+//! Nothing here is checked beyond the YAML shape; `validate` turns these into the
+//! `model` types. Every struct denies unknown keys, and a step lists every verb as
+//! an optional key (no `untagged`/`flatten`), so serde can say exactly which key is
+//! wrong. The JSON Schema of the case file is derived from these types, so the doc
+//! comments here are what editors show.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+/// A conformance case: one YAML file in `conformance/<area>/`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Conformance case")]
+pub struct Case {
+    /// `<area>.<name>`: the folder name, a dot, then `[a-z0-9][a-z0-9-]*`. Unique in the suite.
+    pub id: String,
+    /// One line: what the case shows.
+    pub title: String,
+    /// The sentence this case checks, and where it comes from.
+    pub spec: Spec,
+    /// `[a-z0-9-]+` each; `hil run --tag` selects by them.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Rig name → the reason the case is skipped on that rig (non-empty).
+    #[serde(default)]
+    pub skip: BTreeMap<String, String>,
+    /// Per-case time limit in milliseconds (default: the rig's).
+    #[schemars(range(min = 1))]
+    pub timeout_ms: Option<u32>,
+    /// The steps, run in order; the first failing step ends the case.
+    #[schemars(length(min = 1))]
+    pub steps: Vec<Step>,
+}
+
+/// Where the checked behaviour is specified.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// The sentence checked, quoted verbatim from its source.
+    pub quote: String,
+    /// A document and a section, or `firmware/ABI.md §…` for a choice we made.
+    pub source: String,
+}
+
+/// One step: a map with exactly one verb key (`call`/`slot` may come with `args` and `expect`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = one_verb)]
+pub struct Step {
+    /// Reserve app memory.
+    pub alloc: Option<Alloc>,
+    /// Change app memory.
+    pub write: Option<Write>,
+    /// Make a system call by its SDK name (`mvSetupNotifications`).
+    pub call: Option<String>,
+    /// Make a system call by raw slot number (0 to 73) instead of `call`.
+    pub slot: Option<u32>,
+    /// Up to four arguments (r0–r3); missing ones are 0.
+    #[schemars(length(max = 4))]
+    pub args: Option<Vec<RawValue>>,
+    /// The status the call must return, with or without `MV_STATUS_`.
+    pub expect: Option<String>,
+    /// Check app memory now.
+    pub expect_memory: Option<ExpectMemory>,
+    /// Read a notification ring like an application does.
+    pub expect_notifications: Option<ExpectNotifications>,
+    /// Enable, disable or clear the pending state of an interrupt.
+    pub irq: Option<Irq>,
+    /// Check an interrupt's state and how often the agent's handler ran.
+    pub expect_irq: Option<ExpectIrq>,
+    /// Relate two values read from memory.
+    pub compare: Option<Compare>,
+    /// What the (emulated) Microvisor cloud does.
+    pub cloud: Option<Cloud>,
+    /// What reached the host through `mvServerLog`.
+    pub expect_server_log: Option<ExpectServerLog>,
+    /// Let this many microseconds pass on the device.
+    pub delay_us: Option<RawValue>,
+    /// The same steps `count` times; `{i}` in their strings is the iteration (0-based).
+    pub repeat: Option<Repeat>,
+}
+
+/// The keys of [`Step`] that say what a step does.
+pub(crate) const VERBS: &[&str] = &[
+    "alloc",
+    "write",
+    "call",
+    "slot",
+    "expect_memory",
+    "expect_notifications",
+    "irq",
+    "expect_irq",
+    "compare",
+    "cloud",
+    "expect_server_log",
+    "delay_us",
+    "repeat",
+];
+
+/// Editors learn that a step needs exactly one verb; `call` and `slot` exclude each other.
+fn one_verb(schema: &mut Schema) {
+    let choices: Vec<serde_json::Value> = VERBS
+        .iter()
+        .map(|verb| serde_json::json!({ "required": [verb] }))
+        .collect();
+    schema.insert("oneOf".to_owned(), choices.into());
+}
+
+/// `repeat:` — the same steps `count` times.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Repeat")]
+pub struct Repeat<S = Step> {
+    /// 1 to 1024.
+    #[schemars(range(min = 1, max = 1024))]
+    pub count: u32,
+    /// The steps of one iteration (no nested `repeat`).
+    #[schemars(length(min = 1))]
+    pub steps: Vec<S>,
+}
+
+/// `alloc:` — reserve app memory.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alloc {
+    /// `[a-z_][a-z0-9_]*`, unique in the case.
+    pub name: String,
+    /// `bytes`, `ascii`, `u32`, `u64`, `handle`, `time_us`, `notifications`, or an ABI struct name.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Bytes; required for `bytes`, `ascii`, `notifications`, else the type's size.
+    pub size: Option<RawValue>,
+    /// A power of two up to 4096; default: the type's alignment.
+    pub align: Option<RawValue>,
+    /// Where the memory is (default `ns_ram`).
+    #[serde(rename = "in")]
+    pub placement: Option<Placement>,
+    /// Bytes added to the aligned address (NS placements only).
+    pub misalign: Option<RawValue>,
+    /// Byte written to every byte first (default 0; writable placements only).
+    pub fill: Option<RawValue>,
+    /// Initial contents: a map of fields for a struct, a value for a scalar, a hex string for `bytes`, text for `ascii`.
+    pub init: Option<Data>,
+}
+
+/// Placement of an allocation (`in:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// Non-secure RAM (the default).
+    NsRam,
+    /// The last bytes of non-secure RAM.
+    NsRamEnd,
+    /// App flash: readable, not writable.
+    NsFlash,
+    /// Secure RAM.
+    SecureRam,
+    /// Secure flash.
+    SecureFlash,
+    /// An address with no memory at all.
+    Unmapped,
+    /// Starts in non-secure RAM, ends in secure RAM.
+    StraddleNsSecure,
+}
+
+/// `write:` — change app memory: a struct `field`, raw bytes at `offset`, or the whole allocation.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Write {
+    /// The allocation to write.
+    pub name: String,
+    /// A struct field (`buffer_size`, `v1.notification_tag`).
+    pub field: Option<String>,
+    /// A byte offset; `value` is then a hex string.
+    pub offset: Option<RawValue>,
+    /// The new contents, in the same forms as `alloc.init`.
+    pub value: Data,
+}
+
+/// `expect_memory:` — check app memory now; exactly one of `is`, `equals`, `ascii_prefix`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectMemory {
+    /// The allocation to read.
+    pub name: String,
+    /// Check only the bytes from `offset` (with `len`).
+    pub offset: Option<RawValue>,
+    /// Number of bytes from `offset`.
+    pub len: Option<RawValue>,
+    /// Check only this struct field.
+    pub field: Option<String>,
+    /// `zero`, `nonzero`, or `unchanged` (as before the last call).
+    pub is: Option<MemState>,
+    /// A value of the allocation's (or field's) type; a hex string for bytes.
+    pub equals: Option<Data>,
+    /// The memory starts with this text.
+    pub ascii_prefix: Option<String>,
+}
+
+/// `is:` of `expect_memory`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemState {
+    Zero,
+    Nonzero,
+    Unchanged,
+}
+
+/// `expect_notifications:` — read a ring; exactly one of `records` and `count`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectNotifications {
+    /// An allocation of type `notifications`.
+    pub buffer: String,
+    /// The records read, in order (`[]`: none waiting).
+    pub records: Option<Vec<Record>>,
+    /// Only the number of records read.
+    pub count: Option<RawValue>,
+}
+
+/// One expected notification record; absent keys are not checked.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// The event type (`CHANNELDATAREADABLE` or `MV_EVENTTYPE_...`).
+    #[serde(rename = "type")]
+    pub event_type: Option<RawValue>,
+    /// The tag.
+    pub tag: Option<RawValue>,
+}
+
+/// `irq:` — exactly one of `enable`, `disable`, `clear_pending`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Irq {
+    pub enable: Option<RawValue>,
+    pub disable: Option<RawValue>,
+    pub clear_pending: Option<RawValue>,
+}
+
+/// `expect_irq:` — the state of one interrupt.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectIrq {
+    /// The interrupt number.
+    pub irq: RawValue,
+    pub pending: Option<bool>,
+    pub enabled: Option<bool>,
+    /// How often the agent's handler for this IRQ has run.
+    pub handled: Option<RawValue>,
+}
+
+/// `compare:` — `left op right`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Compare {
+    /// A scalar allocation, `name.field`, `name[k].field` of a ring, or a number.
+    pub left: RawValue,
+    pub op: CmpOp,
+    /// A scalar allocation, `name.field`, `name[k].field` of a ring, or a number.
+    pub right: RawValue,
+}
+
+/// Comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum CmpOp {
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+/// `cloud:` — exactly one of `sync_time_us`, `link`, `logging`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cloud {
+    /// The server sets the wall time (µs since the Unix epoch).
+    pub sync_time_us: Option<RawValue>,
+    /// Take the device's link to the server down or up.
+    pub link: Option<Link>,
+    /// Whether the server accepts `mvServerLog` messages.
+    pub logging: Option<Logging>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    Online,
+    Offline,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Logging {
+    Enabled,
+    Disabled,
+}
+
+/// `expect_server_log:` — exactly one of `messages` and `count`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectServerLog {
+    /// The messages received since the last check, in order.
+    pub messages: Option<Vec<String>>,
+    /// Only the number of messages.
+    pub count: Option<RawValue>,
+}
+
+/// A value as written: a YAML integer or a string (`"0x28"`, `"40+{i}"`, `"@ring+16"`,
+/// `"*handle"`, `MV_EVENTTYPE_CHANNELDATAREADABLE`). `values` gives it meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawValue {
+    Int(u64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RawValueVisitor;
+
+        impl Visitor<'_> for RawValueVisitor {
+            type Value = RawValue;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, \"@name\", \"*name\" or a constant name")
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Int(v))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawValue, E> {
+                u64::try_from(v)
+                    .map(RawValue::Int)
+                    .map_err(|_| E::custom(format!("`{v}` is negative; values are unsigned")))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Text(v.to_owned()))
+            }
+        }
+
+        deserializer.deserialize_any(RawValueVisitor)
+    }
+}
+
+impl JsonSchema for RawValue {
+    fn schema_name() -> Cow<'static, str> {
+        "Value".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A number (`40`, `\"0x28\"`, `\"40+{i}\"`), an address `\"@name+16\"`, the u32 in an allocation `\"*name\"`, or an ABI constant (`MV_EVENTTYPE_CHANNELDATAREADABLE`).",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string" }
+            ]
+        })
+    }
+}
+
+/// Contents whose shape depends on the allocation's type (`init`, `write.value`,
+/// `expect_memory.equals`): kept as YAML and interpreted by `validate`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct Data(pub serde_yaml::Value);
+
+impl JsonSchema for Data {
+    fn schema_name() -> Cow<'static, str> {
+        "Data".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A value (for scalars and struct fields), a map of field names (for structs, nested for nested structs), a hex string like \"de ad be ef\" (for bytes) or text (for ascii).",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string" },
+                { "type": "object", "additionalProperties": { "$ref": "#/$defs/Data" } }
+            ]
+        })
+    }
+}

@@ -1,0 +1,132 @@
+//! Suites on disk: every file's error is reported, ids are unique, cases are sorted.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hil_cases::{load_case_file, load_suite};
+
+/// A fresh folder under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("hil-cases-{label}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    fn write(&self, relative: &str, text: &str) -> PathBuf {
+        let path = self.0.join(relative);
+        fs::create_dir_all(path.parent().unwrap()).expect("create folder");
+        fs::write(&path, text).expect("write file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn case(id: &str) -> String {
+    format!("id: {id}\ntitle: t\nspec: {{ quote: q, source: s }}\nsteps:\n  - delay_us: 1\n")
+}
+
+#[test]
+fn cases_load_sorted_by_id_and_non_case_files_are_skipped() {
+    let dir = TempDir::new("sorted");
+    dir.write("time/b.yaml", &case("time.b"));
+    dir.write("notifications/z.yaml", &case("notifications.z"));
+    dir.write("notifications/a.yml", &case("notifications.a"));
+    dir.write("README.md", "# cases\n");
+    dir.write("schema/case.schema.json", "{}\n");
+    dir.write("schema/not-a-case.yaml", "nonsense: [\n");
+    dir.write("notifications/snapshots/x.yaml", "nonsense: [\n");
+    dir.write("notifications/notes.txt", "not a case\n");
+    let suite = load_suite(&dir.0).unwrap_or_else(|error| panic!("{error}"));
+    let ids: Vec<&str> = suite.cases.iter().map(|case| case.id.as_str()).collect();
+    assert_eq!(ids, ["notifications.a", "notifications.z", "time.b"]);
+    assert_eq!(suite.cases[2].area, "time");
+    assert_eq!(suite.cases[2].path, dir.0.join("time/b.yaml"));
+}
+
+#[test]
+fn every_error_of_every_file_is_reported_sorted_by_file() {
+    let dir = TempDir::new("errors");
+    dir.write("time/c.yaml", &case("time.c"));
+    dir.write("time/dup.yaml", &case("time.c"));
+    dir.write(
+        "notifications/b.yaml",
+        &case("notifications.b").replace("delay_us: 1", "delay_us: -1"),
+    );
+    dir.write("notifications/a.yaml", &case("time.a"));
+    dir.write("stray.yaml", &case("stray.x"));
+    let error = load_suite(&dir.0).expect_err("the suite has errors");
+    let summary: Vec<(PathBuf, Option<usize>, &str)> = error
+        .errors
+        .iter()
+        .map(|error| {
+            (
+                error.file.strip_prefix(&dir.0).unwrap().to_owned(),
+                error.line,
+                error.field.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (PathBuf::from("notifications/a.yaml"), Some(1), "id"),
+            (
+                PathBuf::from("notifications/b.yaml"),
+                Some(5),
+                "steps[0].delay_us"
+            ),
+            (PathBuf::from("stray.yaml"), None, ""),
+            (PathBuf::from("time/dup.yaml"), Some(1), "id"),
+        ]
+    );
+    let duplicate = &error.errors[3];
+    assert!(
+        duplicate.message.contains("`time.c` is also used by")
+            && duplicate.message.contains("c.yaml"),
+        "{duplicate}"
+    );
+    assert!(
+        error.errors[2].message.contains("area folder"),
+        "{}",
+        error.errors[2]
+    );
+    let text = error.to_string();
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.lines().next().unwrap().ends_with("notifications/a.yaml:1:1: id: id `time.a` starts with `time`, but the file is in folder `notifications`; the id must be `notifications.<name>`, with the folder name `notifications` first"), "{text}");
+}
+
+#[test]
+fn a_missing_suite_folder_is_an_error() {
+    let error = load_suite(Path::new("/nonexistent/conformance")).expect_err("no folder");
+    assert_eq!(error.errors.len(), 1);
+    assert!(error.errors[0]
+        .message
+        .contains("cannot read the suite folder"));
+}
+
+#[test]
+fn a_case_file_takes_its_area_from_its_folder() {
+    let dir = TempDir::new("area");
+    let path = dir.write("power/restart.yaml", &case("power.restart"));
+    let case = load_case_file(&path).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        (case.area.as_str(), case.id.as_str()),
+        ("power", "power.restart")
+    );
+    let error = load_case_file(&dir.0.join("power/missing.yaml")).expect_err("no file");
+    assert!(error.message.contains("cannot read the file"), "{error}");
+    assert_eq!(error.line, None);
+}
