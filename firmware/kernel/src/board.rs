@@ -106,6 +106,12 @@ pub trait CloudLink {
 }
 
 /// Everything the kernel needs from a board.
-pub trait Board: NsMemory + Clock + Interrupts + Entropy + Peripherals + DeviceInfo + CloudLink {}
+pub trait Board:
+    NsMemory + Clock + Interrupts + Entropy + Peripherals + DeviceInfo + CloudLink
+{
+}
 
-impl<T> Board for T where T: NsMemory + Clock + Interrupts + Entropy + Peripherals + DeviceInfo + CloudLink {}
+impl<T> Board for T where
+    T: NsMemory + Clock + Interrupts + Entropy + Peripherals + DeviceInfo + CloudLink
+{
+}

@@ -93,7 +93,9 @@ impl<B: Board> Kernel<B> {
             n += 1;
         }
         for &(centre, tag) in &targets[..n] {
-            let _ = self.notifications.post(&mut self.board, centre, event_type, tag);
+            let _ = self
+                .notifications
+                .post(&mut self.board, centre, event_type, tag);
         }
     }
 
@@ -101,8 +103,10 @@ impl<B: Board> Kernel<B> {
         let mut rng = RngOf(&mut self.board);
         let notifications = &self.notifications;
         let system = &self.system_notifications;
-        handles::mint(&mut rng, |h| notifications.handle_in_use(h) || system.contains(h))
-            .ok_or(MvStatus::InternalError)
+        handles::mint(&mut rng, |h| {
+            notifications.handle_in_use(h) || system.contains(h)
+        })
+        .ok_or(MvStatus::InternalError)
     }
 }
 

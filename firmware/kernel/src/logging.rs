@@ -83,10 +83,10 @@ impl ServerLogging {
         if self.buffer.is_some() {
             return Err(MvStatus::BufferAlreadyInUse);
         }
-        if len == 0 || len % BUFFER_GRANULE != 0 {
+        if len == 0 || !len.is_multiple_of(BUFFER_GRANULE) {
             return Err(MvStatus::InvalidBufferSize);
         }
-        if addr % BUFFER_ALIGN != 0 {
+        if !addr.is_multiple_of(BUFFER_ALIGN) {
             return Err(MvStatus::InvalidBufferAlignment);
         }
         let range = NsRange::claim(board, addr, len, 1, Access::ReadWrite)?;
@@ -155,7 +155,13 @@ impl ServerLogging {
                         MvStatus::LateFault
                     }
                 })?;
-            write_at(board, &buffer, offset + HEADER_LEN + done, &chunk[..n as usize]).map_err(late)?;
+            write_at(
+                board,
+                &buffer,
+                offset + HEADER_LEN + done,
+                &chunk[..n as usize],
+            )
+            .map_err(late)?;
             done += n;
         }
         write_at(board, &buffer, offset, &header).map_err(late)?;
@@ -183,7 +189,10 @@ impl ServerLogging {
             let q = self.queue[self.head];
             let bytes = &mut message[..usize::from(q.len)];
             // A fault here means the app's memory went away; drop the message.
-            if board.read_ns(buffer.addr() + q.offset + HEADER_LEN, bytes).is_ok() {
+            if board
+                .read_ns(buffer.addr() + q.offset + HEADER_LEN, bytes)
+                .is_ok()
+            {
                 board.send_log(bytes);
             }
             self.head = (self.head + 1) % self.queue.len();

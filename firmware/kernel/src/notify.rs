@@ -119,7 +119,9 @@ impl Notifications {
             .rings
             .iter()
             .position(|r| matches!(r, Some(r) if r.base == base && r.size == size));
-        if shared_ring.is_none() && (self.overlaps_any_ring(base, size) || other_buffer_in_use(base, size)) {
+        if shared_ring.is_none()
+            && (self.overlaps_any_ring(base, size) || other_buffer_in_use(base, size))
+        {
             return Err(MvStatus::BufferAlreadyInUse);
         }
         let ring_free = shared_ring.is_some() || self.rings.iter().any(Option::is_none);
@@ -210,7 +212,9 @@ impl Notifications {
     ) -> Result<(), PostError> {
         let i = self.centre_index(handle).ok_or(PostError::NoSuchCentre)?;
         let centre = self.centres[i].expect("index is live");
-        let ring = self.rings[centre.ring].as_mut().expect("a live centre has a ring");
+        let ring = self.rings[centre.ring]
+            .as_mut()
+            .expect("a live centre has a ring");
 
         let record = MvNotification {
             microseconds: board.now_us(),
@@ -227,8 +231,12 @@ impl Notifications {
         let fault = PostError::BusFault;
         board.write_ns(here, &bytes[..8]).map_err(fault)?;
         board.write_ns(here + 12, &bytes[12..]).map_err(fault)?;
-        board.write_ns(next + EVENT_TYPE_OFFSET, &0u32.to_le_bytes()).map_err(fault)?;
-        board.write_ns(here + EVENT_TYPE_OFFSET, &bytes[8..12]).map_err(fault)?;
+        board
+            .write_ns(next + EVENT_TYPE_OFFSET, &0u32.to_le_bytes())
+            .map_err(fault)?;
+        board
+            .write_ns(here + EVENT_TYPE_OFFSET, &bytes[8..12])
+            .map_err(fault)?;
         board.pend_irq(centre.irq);
         Ok(())
     }

@@ -69,6 +69,10 @@ impl SystemNotifications {
 
     /// Every subscription to `source`.
     pub fn subscribers(&self, source: u32) -> impl Iterator<Item = SystemNotification> + '_ {
-        self.slots.iter().flatten().copied().filter(move |s| s.source == source)
+        self.slots
+            .iter()
+            .flatten()
+            .copied()
+            .filter(move |s| s.source == source)
     }
 }

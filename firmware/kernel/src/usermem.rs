@@ -18,7 +18,7 @@ const MAX_STRUCT_SIZE: usize = 64;
 #[must_use]
 pub fn range_is_well_formed(addr: u32, len: u32, align: u32) -> bool {
     debug_assert!(align.is_power_of_two());
-    addr % align == 0 && u64::from(addr) + u64::from(len) <= 1 << 32
+    addr.is_multiple_of(align) && u64::from(addr) + u64::from(len) <= 1 << 32
 }
 
 /// A range of app memory whose authority has been checked.

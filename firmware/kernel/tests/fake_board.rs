@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use mv_kernel::board::{
-    Access, BusFault, ClockTree, Clock, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory, Peripherals,
-    SharedRegister,
+    Access, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
+    Peripherals, SharedRegister,
 };
 
 pub const RAM: u32 = 0x2000_0000;

@@ -56,11 +56,20 @@ pub enum Primitive {
         misalign: u32,
     },
     /// Store bytes (NS RAM only).
-    Write { addr: u32, data: Vec<u8> },
+    Write {
+        addr: u32,
+        data: Vec<u8>,
+    },
     /// Load bytes (NS RAM and NS flash only).
-    Read { addr: u32, len: u32 },
+    Read {
+        addr: u32,
+        len: u32,
+    },
     /// Call NSC slot `slot` with r0–r3; the reply carries r0.
-    Call { slot: u32, args: [u32; 4] },
+    Call {
+        slot: u32,
+        args: [u32; 4],
+    },
     IrqEnable(u32),
     IrqDisable(u32),
     IrqClearPending(u32),
@@ -74,7 +83,9 @@ pub enum Primitive {
 /// What the agent reports back for one primitive.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
-    Allocated { addr: u32 },
+    Allocated {
+        addr: u32,
+    },
     Done,
     Bytes(Vec<u8>),
     /// r0 after a call: the raw `MvStatus`.

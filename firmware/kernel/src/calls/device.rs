@@ -19,7 +19,11 @@ impl<B: Board> Kernel<B> {
         write_at(&mut self.board, &out, 0, &id).map_err(|_| MvStatus::ParameterFault)
     }
 
-    pub(crate) fn get_clock(&mut self, out: u32, pick: fn(&ClockTree) -> u32) -> Result<(), MvStatus> {
+    pub(crate) fn get_clock(
+        &mut self,
+        out: u32,
+        pick: fn(&ClockTree) -> u32,
+    ) -> Result<(), MvStatus> {
         let out = NsRange::claim(&self.board, out, 4, 4, Access::ReadWrite)?;
         let hz = pick(&self.board.clock_tree());
         write_at(&mut self.board, &out, 0, &hz.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)
@@ -27,7 +31,7 @@ impl<B: Board> Kernel<B> {
 
     /// The allow-list entry for `reg`, if the app may touch it at all.
     fn shared_register(&self, reg: u32) -> Result<u32, MvStatus> {
-        if reg % 4 != 0 {
+        if !reg.is_multiple_of(4) {
             return Err(MvStatus::PeripheralAccessFault);
         }
         self.board
@@ -42,7 +46,8 @@ impl<B: Board> Kernel<B> {
         self.shared_register(reg)?;
         let out = NsRange::claim(&self.board, out, 4, 4, Access::ReadWrite)?;
         let value = self.board.read_register(reg);
-        write_at(&mut self.board, &out, 0, &value.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)
+        write_at(&mut self.board, &out, 0, &value.to_le_bytes())
+            .map_err(|_| MvStatus::ParameterFault)
     }
 
     /// `*reg = (*reg & ~mask) ^ xorvalue`, where bits outside the register's

@@ -8,8 +8,13 @@ use crate::usermem::{read_struct, read_u32, write_at, NsRange};
 use crate::Kernel;
 
 impl<B: Board> Kernel<B> {
-    pub(crate) fn setup_notifications(&mut self, setup: u32, handle_out: u32) -> Result<(), MvStatus> {
-        let setup = NsRange::claim_struct::<MvNotificationSetup, _>(&self.board, setup, Access::Read)?;
+    pub(crate) fn setup_notifications(
+        &mut self,
+        setup: u32,
+        handle_out: u32,
+    ) -> Result<(), MvStatus> {
+        let setup =
+            NsRange::claim_struct::<MvNotificationSetup, _>(&self.board, setup, Access::Read)?;
         let setup: MvNotificationSetup =
             read_struct(&mut self.board, &setup).map_err(|_| MvStatus::ParameterFault)?;
         let logging = &self.logging;
@@ -19,7 +24,8 @@ impl<B: Board> Kernel<B> {
         let out = NsRange::claim(&self.board, handle_out, 4, 4, Access::ReadWrite)?;
 
         let handle = self.mint_handle()?;
-        write_at(&mut self.board, &out, 0, &handle.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)?;
+        write_at(&mut self.board, &out, 0, &handle.to_le_bytes())
+            .map_err(|_| MvStatus::ParameterFault)?;
         self.notifications
             .commit_setup(&mut self.board, plan, handle)
             .map_err(|_| MvStatus::LateFault)
@@ -31,13 +37,22 @@ impl<B: Board> Kernel<B> {
         if !self.notifications.contains(handle) {
             return Err(MvStatus::InvalidHandle);
         }
-        write_at(&mut self.board, &slot, 0, &0u32.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)?;
+        write_at(&mut self.board, &slot, 0, &0u32.to_le_bytes())
+            .map_err(|_| MvStatus::ParameterFault)?;
         self.notifications.close(handle);
         Ok(())
     }
 
-    pub(crate) fn temp_trigger_notification(&mut self, handle: u32, event_type: u32, tag: u32) -> Result<(), MvStatus> {
-        match self.notifications.post(&mut self.board, handle, event_type, tag) {
+    pub(crate) fn temp_trigger_notification(
+        &mut self,
+        handle: u32,
+        event_type: u32,
+        tag: u32,
+    ) -> Result<(), MvStatus> {
+        match self
+            .notifications
+            .post(&mut self.board, handle, event_type, tag)
+        {
             Ok(()) => Ok(()),
             Err(PostError::NoSuchCentre) => Err(MvStatus::InvalidHandle),
             Err(PostError::BusFault(_)) => Err(MvStatus::LateFault),

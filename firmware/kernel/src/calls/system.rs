@@ -8,11 +8,19 @@ use crate::usermem::{read_struct, read_u32, write_at, NsRange};
 use crate::Kernel;
 
 impl<B: Board> Kernel<B> {
-    pub(crate) fn open_system_notification(&mut self, params: u32, handle_out: u32) -> Result<(), MvStatus> {
+    pub(crate) fn open_system_notification(
+        &mut self,
+        params: u32,
+        handle_out: u32,
+    ) -> Result<(), MvStatus> {
         if self.board.caller_in_interrupt() {
             return Err(MvStatus::Unavailable);
         }
-        let params = NsRange::claim_struct::<MvOpenSystemNotificationParams, _>(&self.board, params, Access::Read)?;
+        let params = NsRange::claim_struct::<MvOpenSystemNotificationParams, _>(
+            &self.board,
+            params,
+            Access::Read,
+        )?;
         let params: MvOpenSystemNotificationParams =
             read_struct(&mut self.board, &params).map_err(|_| MvStatus::ParameterFault)?;
         if !self.notifications.contains(params.notification_handle) {
@@ -26,7 +34,8 @@ impl<B: Board> Kernel<B> {
             return Err(MvStatus::Unavailable);
         }
         let handle = self.mint_handle()?;
-        write_at(&mut self.board, &out, 0, &handle.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)?;
+        write_at(&mut self.board, &out, 0, &handle.to_le_bytes())
+            .map_err(|_| MvStatus::ParameterFault)?;
         self.system_notifications.insert(SystemNotification {
             handle,
             centre: params.notification_handle,
@@ -45,7 +54,8 @@ impl<B: Board> Kernel<B> {
         if !self.system_notifications.contains(handle) {
             return Err(MvStatus::InvalidHandle);
         }
-        write_at(&mut self.board, &slot, 0, &0u32.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)?;
+        write_at(&mut self.board, &slot, 0, &0u32.to_le_bytes())
+            .map_err(|_| MvStatus::ParameterFault)?;
         self.system_notifications.remove(handle);
         Ok(())
     }
@@ -57,6 +67,7 @@ impl<B: Board> Kernel<B> {
             return Err(MvStatus::Unavailable);
         }
         let out = NsRange::claim(&self.board, out, 1, 1, Access::ReadWrite)?;
-        write_at(&mut self.board, &out, 0, &[self.wake_reason as u8]).map_err(|_| MvStatus::ParameterFault)
+        write_at(&mut self.board, &out, 0, &[self.wake_reason as u8])
+            .map_err(|_| MvStatus::ParameterFault)
     }
 }

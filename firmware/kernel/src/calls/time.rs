@@ -19,6 +19,7 @@ impl<B: Board> Kernel<B> {
         let out = NsRange::claim(&self.board, out, 8, 8, Access::ReadWrite)?;
         let offset = self.wall_offset_us.ok_or(MvStatus::TimeNotSet)?;
         let wall = (i128::from(self.board.now_us()) + offset).clamp(0, i128::from(u64::MAX)) as u64;
-        write_at(&mut self.board, &out, 0, &wall.to_le_bytes()).map_err(|_| MvStatus::ParameterFault)
+        write_at(&mut self.board, &out, 0, &wall.to_le_bytes())
+            .map_err(|_| MvStatus::ParameterFault)
     }
 }
