@@ -26,8 +26,9 @@ impl<B: Board> Kernel<B> {
         if !self.notifications.contains(params.notification_handle) {
             return Err(MvStatus::InvalidHandle);
         }
+        // "@retval MV_STATUS_INVALIDHANDLE Invalid notification handle or event source."
         if MvSystemNotificationSource::try_from(params.notification_source).is_err() {
-            return Err(MvStatus::ParameterFault);
+            return Err(MvStatus::InvalidHandle);
         }
         let out = NsRange::claim(&self.board, handle_out, 4, 4, Access::ReadWrite)?;
         if !self.system_notifications.has_room() {
