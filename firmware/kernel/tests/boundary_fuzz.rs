@@ -41,8 +41,12 @@ fn interesting(rng: &mut Rng, live_handles: &[u32], handle_slots: &[u32]) -> u32
         7 => SECURE + rng.below(0x1000) as u32,
         8 => rng.below(200) as u32,
         9 => [16, 32, 34, 48, 64, 512, 1024, 1025][rng.below(8) as usize],
-        10 if !live_handles.is_empty() => live_handles[rng.below(live_handles.len() as u64) as usize],
-        11 if !handle_slots.is_empty() => handle_slots[rng.below(handle_slots.len() as u64) as usize],
+        10 if !live_handles.is_empty() => {
+            live_handles[rng.below(live_handles.len() as u64) as usize]
+        }
+        11 if !handle_slots.is_empty() => {
+            handle_slots[rng.below(handle_slots.len() as u64) as usize]
+        }
         _ => rng.next() as u32,
     }
 }
@@ -71,7 +75,10 @@ fn random_calls_never_break_the_boundary() {
                 let buffer = RAM + (rng.below(u64::from(RAM_SIZE) / 8) as u32) * 8;
                 [rng.below(100) as u32, buffer, 16 * rng.below(8) as u32]
             } else {
-                let centre = handles.get(rng.below(handles.len() as u64 + 1) as usize).copied().unwrap_or(0);
+                let centre = handles
+                    .get(rng.below(handles.len() as u64 + 1) as usize)
+                    .copied()
+                    .unwrap_or(0);
                 [centre, rng.next() as u32, rng.below(3) as u32]
             };
             let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
@@ -89,8 +96,9 @@ fn random_calls_never_break_the_boundary() {
         let writes_before = kernel.board().writes;
         kernel.board_mut().online = rng.below(2) == 0;
         let raw = kernel.dispatch(slot, args);
-        let status = MvStatus::try_from(raw)
-            .unwrap_or_else(|_| panic!("seed {seed:#x} call {i}: slot {slot} {args:x?} returned {raw:#x}"));
+        let status = MvStatus::try_from(raw).unwrap_or_else(|_| {
+            panic!("seed {seed:#x} call {i}: slot {slot} {args:x?} returned {raw:#x}")
+        });
         match status {
             MvStatus::Okay => accepted[slot as usize] += 1,
             MvStatus::LateFault => {}
@@ -110,7 +118,19 @@ fn random_calls_never_break_the_boundary() {
         }
     }
     // The stream must reach the success paths, or it proves little.
-    for (slot, name) in [(2, "mvGetMicroseconds"), (5, "mvGetDeviceId"), (10, "mvCloseNotifications"), (16, "mvSetupNotifications"), (28, "mvTempTriggerNotification"), (36, "mvServerLoggingInit"), (37, "mvServerLog"), (60, "mvOpenSystemNotification")] {
-        assert!(accepted[slot] > 0, "seed {seed:#x}: {name} never succeeded; the fuzz does not reach it");
+    for (slot, name) in [
+        (2, "mvGetMicroseconds"),
+        (5, "mvGetDeviceId"),
+        (10, "mvCloseNotifications"),
+        (16, "mvSetupNotifications"),
+        (28, "mvTempTriggerNotification"),
+        (36, "mvServerLoggingInit"),
+        (37, "mvServerLog"),
+        (60, "mvOpenSystemNotification"),
+    ] {
+        assert!(
+            accepted[slot] > 0,
+            "seed {seed:#x}: {name} never succeeded; the fuzz does not reach it"
+        );
     }
 }

@@ -54,6 +54,12 @@ fn every_slot_returns_a_status_and_never_panics() {
     }
     assert_eq!(k.dispatch(20, [0; 4]), MvStatus::Unavailable as u32);
     assert_eq!(k.dispatch(71, [0; 4]), MvStatus::Unavailable as u32);
+    for past_the_table in [74, 75, 0x100, u32::MAX] {
+        assert_eq!(
+            k.dispatch(past_the_table, [RAM; 4]),
+            MvStatus::Unavailable as u32
+        );
+    }
 }
 
 #[test]

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Where an allocation goes. Only NS RAM placements are writable by the agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Placement {
     /// Ordinary app RAM.
     NsRam,
@@ -42,6 +42,27 @@ impl Placement {
     /// Can the agent write this memory itself?
     pub const fn is_writable(self) -> bool {
         matches!(self, Placement::NsRam | Placement::NsRamEnd)
+    }
+
+    /// Does it lie wholly in non-secure memory the app can read?
+    pub const fn is_non_secure(self) -> bool {
+        matches!(
+            self,
+            Placement::NsRam | Placement::NsRamEnd | Placement::NsFlash
+        )
+    }
+
+    /// The spelling in case files (`ns_ram`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Placement::NsRam => "ns_ram",
+            Placement::NsRamEnd => "ns_ram_end",
+            Placement::NsFlash => "ns_flash",
+            Placement::SecureRam => "secure_ram",
+            Placement::SecureFlash => "secure_flash",
+            Placement::Unmapped => "unmapped",
+            Placement::StraddleNsSecure => "straddle_ns_secure",
+        }
     }
 }
 

@@ -124,45 +124,8 @@ impl MemType {
     }
 }
 
-/// Where an allocation is placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Placement {
-    NsRam,
-    NsRamEnd,
-    NsFlash,
-    SecureRam,
-    SecureFlash,
-    Unmapped,
-    StraddleNsSecure,
-}
-
-impl Placement {
-    /// Whether the harness may write it (`fill`, `init`, `write`).
-    pub fn is_writable(self) -> bool {
-        matches!(self, Placement::NsRam | Placement::NsRamEnd)
-    }
-
-    /// Whether it lies wholly in non-secure memory the app can read.
-    pub fn is_non_secure(self) -> bool {
-        matches!(
-            self,
-            Placement::NsRam | Placement::NsRamEnd | Placement::NsFlash
-        )
-    }
-
-    /// The YAML spelling (`ns_ram`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Placement::NsRam => "ns_ram",
-            Placement::NsRamEnd => "ns_ram_end",
-            Placement::NsFlash => "ns_flash",
-            Placement::SecureRam => "secure_ram",
-            Placement::SecureFlash => "secure_flash",
-            Placement::Unmapped => "unmapped",
-            Placement::StraddleNsSecure => "straddle_ns_secure",
-        }
-    }
-}
+/// Where an allocation is placed: the agent protocol's own type.
+pub use mv_proto::Placement;
 
 /// A 32- or 64-bit value, resolved when the step runs.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use hil_sim::{SimConfig, SimDevice};
-use mv_abi::{MvNotificationSetup, Slot, AbiStruct};
+use mv_abi::{AbiStruct, MvNotificationSetup, Slot};
 use mv_proto::{Placement, Primitive, Reply};
 
 /// One measured figure.
@@ -59,7 +59,10 @@ pub fn syscall_rates(n: u64) -> Vec<Figure> {
         data: bytes.to_vec(),
     });
     let kernel = dev.kernel_mut();
-    assert_eq!(kernel.dispatch(Slot::SetupNotifications.number(), [setup, handle, 0, 0]), 0);
+    assert_eq!(
+        kernel.dispatch(Slot::SetupNotifications.number(), [setup, handle, 0, 0]),
+        0
+    );
     let mut h = [0u8; 4];
     let _ = mv_kernel::board::NsMemory::read_ns(kernel.board_mut(), handle, &mut h);
     let h = u32::from_le_bytes(h);
@@ -74,8 +77,18 @@ pub fn syscall_rates(n: u64) -> Vec<Figure> {
         figures.push(rate(name, n, start.elapsed(), Some(1e6)));
     };
     measure("dispatch mvNoOp", Slot::NoOp, [0; 4], &mut dev);
-    measure("dispatch mvGetMicroseconds (check + write)", Slot::GetMicroseconds, [out, 0, 0, 0], &mut dev);
-    measure("dispatch mvTempTriggerNotification (ring write + pend)", Slot::TempTriggerNotification, [h, 1, 7, 0], &mut dev);
+    measure(
+        "dispatch mvGetMicroseconds (check + write)",
+        Slot::GetMicroseconds,
+        [out, 0, 0, 0],
+        &mut dev,
+    );
+    measure(
+        "dispatch mvTempTriggerNotification (ring write + pend)",
+        Slot::TempTriggerNotification,
+        [h, 1, 7, 0],
+        &mut dev,
+    );
 
     let start = Instant::now();
     let call = Primitive::Call {

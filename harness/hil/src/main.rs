@@ -93,7 +93,11 @@ fn find_root(explicit: Option<PathBuf>) -> Result<PathBuf> {
 /// Load and filter the suite, or print every file error and exit 2.
 fn load_cases(root: &Path, selection: &Selection) -> Vec<hil_cases::Case> {
     match hil_cases::load_suite(&root.join("conformance")) {
-        Ok(suite) => suite.cases.into_iter().filter(|c| selection.matches(c)).collect(),
+        Ok(suite) => suite
+            .cases
+            .into_iter()
+            .filter(|c| selection.matches(c))
+            .collect(),
         Err(e) => {
             for error in &e.errors {
                 eprintln!("error: {error}");
@@ -114,14 +118,21 @@ fn pick_rigs(root: &Path, names: &[String]) -> Vec<RigConfig> {
             process::exit(ExitCode::BadInput as i32);
         }
     };
-    let wanted: Vec<String> = if names.is_empty() { vec!["sim".into()] } else { names.to_vec() };
+    let wanted: Vec<String> = if names.is_empty() {
+        vec!["sim".into()]
+    } else {
+        names.to_vec()
+    };
     wanted
         .iter()
         .map(|name| match rigs.iter().find(|r| &r.name == name) {
             Some(r) => r.clone(),
             None => {
                 let known: Vec<&str> = rigs.iter().map(|r| r.name.as_str()).collect();
-                eprintln!("error: no rig `{name}` (rigs/{name}.yaml); known rigs: {}", known.join(", "));
+                eprintln!(
+                    "error: no rig `{name}` (rigs/{name}.yaml); known rigs: {}",
+                    known.join(", ")
+                );
                 process::exit(ExitCode::BadInput as i32);
             }
         })
@@ -161,18 +172,33 @@ fn real_main(cli: Cli) -> Result<i32> {
             let root = find_root(cli.root)?;
             bench(&root, calls)
         }
-        Command::Run { rigs, select, reports } => {
+        Command::Run {
+            rigs,
+            select,
+            reports,
+        } => {
             let root = find_root(cli.root)?;
             let cases = load_cases(&root, &select.selection());
             let rigs = pick_rigs(&root, &rigs);
-            let reports = if reports.is_absolute() { reports } else { root.join(reports) };
+            let reports = if reports.is_absolute() {
+                reports
+            } else {
+                root.join(reports)
+            };
             let command = std::env::args().collect::<Vec<_>>().join(" ");
             let run_id = new_run_id(time::OffsetDateTime::now_utc());
-            let dir = ReportDir::create(&reports, &run_id).context("cannot create the report folder")?;
+            let dir =
+                ReportDir::create(&reports, &run_id).context("cannot create the report folder")?;
             let mut sinks = dir.file_sinks();
             sinks.add(Box::new(hil::progress::Progress::new()));
-            let plan = Plan { rigs, cases, root, command };
-            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let plan = Plan {
+                rigs,
+                cases,
+                root,
+                command,
+            };
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let summary = runtime.block_on(run(plan, run_id, sinks));
             print_summary(&summary, dir.path());
             Ok(summary.exit_code as i32)

@@ -18,8 +18,10 @@ impl Progress {
     pub fn new() -> Self {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
-                .expect("the template is valid"),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+            )
+            .expect("the template is valid"),
         );
         Progress { bar }
     }
@@ -29,14 +31,24 @@ impl Sink for Progress {
     fn on_event(&mut self, event: &Event) -> Result<(), ReportError> {
         match event {
             Event::RunStarted(info) => self.bar.set_length(info.planned as u64),
-            Event::CaseStarted { rig, case_id } => self.bar.set_message(format!("{rig}: {case_id}")),
+            Event::CaseStarted { rig, case_id } => {
+                self.bar.set_message(format!("{rig}: {case_id}"))
+            }
             Event::CaseFinished(r) => {
                 self.bar.inc(1);
                 let line = match &r.outcome {
-                    Outcome::Failed { field, line, message, .. } => {
-                        Some(format!("FAIL  {} on {}: {}:{line} {field}: {message}", r.case_id, r.rig, r.file))
+                    Outcome::Failed {
+                        field,
+                        line,
+                        message,
+                        ..
+                    } => Some(format!(
+                        "FAIL  {} on {}: {}:{line} {field}: {message}",
+                        r.case_id, r.rig, r.file
+                    )),
+                    Outcome::Error { message } => {
+                        Some(format!("ERROR {} on {}: {message}", r.case_id, r.rig))
                     }
-                    Outcome::Error { message } => Some(format!("ERROR {} on {}: {message}", r.case_id, r.rig)),
                     _ => None,
                 };
                 if let Some(line) = line {

@@ -44,11 +44,20 @@ fn now_rfc3339() -> String {
 }
 
 fn relative(path: &Path, root: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// The report record of one case on one rig.
-pub fn case_result(rig: &str, case: &Case, root: &Path, outcome: Outcome, run: Option<CaseRun>) -> CaseResult {
+pub fn case_result(
+    rig: &str,
+    case: &Case,
+    root: &Path,
+    outcome: Outcome,
+    run: Option<CaseRun>,
+) -> CaseResult {
     let (transcript, logs, duration_ms) = match run {
         Some(r) => (r.transcript, r.logs, r.duration.as_secs_f64() * 1e3),
         None => (String::new(), Vec::new(), 0.0),
@@ -80,7 +89,12 @@ pub async fn run(plan: Plan, run_id: String, sinks: FanOut) -> RunSummary {
 }
 
 /// [`run`], with the sessions opened by `connector`.
-pub async fn run_with(plan: Plan, run_id: String, mut sinks: FanOut, connector: Connector) -> RunSummary {
+pub async fn run_with(
+    plan: Plan,
+    run_id: String,
+    mut sinks: FanOut,
+    connector: Connector,
+) -> RunSummary {
     let plan = Arc::new(plan);
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
@@ -97,8 +111,11 @@ pub async fn run_with(plan: Plan, run_id: String, mut sinks: FanOut, connector: 
 
     let mut tasks = Vec::new();
     for rig_index in 0..plan.rigs.len() {
-        let (plan, stop, tx, connector) = (plan.clone(), stop.clone(), tx.clone(), connector.clone());
-        tasks.push(tokio::spawn(async move { run_rig(&plan, rig_index, &stop, &tx, &connector).await }));
+        let (plan, stop, tx, connector) =
+            (plan.clone(), stop.clone(), tx.clone(), connector.clone());
+        tasks.push(tokio::spawn(async move {
+            run_rig(&plan, rig_index, &stop, &tx, &connector).await
+        }));
     }
     drop(tx);
 
@@ -170,11 +187,21 @@ async fn run_rig(
             case_id: case.id.clone(),
         });
         let result = if let Some(reason) = case.skip.get(&rig.name) {
-            case_result(&rig.name, case, &plan.root, Outcome::Skipped { reason: reason.clone() }, None)
+            case_result(
+                &rig.name,
+                case,
+                &plan.root,
+                Outcome::Skipped {
+                    reason: reason.clone(),
+                },
+                None,
+            )
         } else {
             match &mut session {
                 Ok(session) => {
-                    let timeout = Duration::from_millis(case.timeout_ms.map_or(rig.case_timeout_ms, u64::from));
+                    let timeout = Duration::from_millis(
+                        case.timeout_ms.map_or(rig.case_timeout_ms, u64::from),
+                    );
                     let run = run_case(session.as_mut(), case, timeout).await;
                     let outcome = run.outcome.clone();
                     case_result(&rig.name, case, &plan.root, outcome, Some(run))

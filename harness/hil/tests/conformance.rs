@@ -12,7 +12,9 @@ use hil_report::Outcome;
 use rstest::rstest;
 
 #[rstest]
-fn case_passes_on_sim_with_its_snapshotted_transcript(#[files("../../conformance/*/*.yaml")] path: PathBuf) {
+fn case_passes_on_sim_with_its_snapshotted_transcript(
+    #[files("../../conformance/*/*.yaml")] path: PathBuf,
+) {
     let case = hil_cases::load_case_file(&path).unwrap_or_else(|e| panic!("{e}"));
     let mut session = SimSession::new("sim", hil_sim::SimConfig::default());
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -44,9 +44,18 @@ fn a_malformed_case_file_exits_2_naming_file_line_and_field() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    assert!(stderr.contains("bad.yaml:5:"), "names the file and line: {stderr}");
-    assert!(stderr.contains("steps[0].call"), "names the field: {stderr}");
-    assert!(stderr.contains("mvNoOp"), "suggests the right name: {stderr}");
+    assert!(
+        stderr.contains("bad.yaml:5:"),
+        "names the file and line: {stderr}"
+    );
+    assert!(
+        stderr.contains("steps[0].call"),
+        "names the field: {stderr}"
+    );
+    assert!(
+        stderr.contains("mvNoOp"),
+        "suggests the right name: {stderr}"
+    );
     assert!(!root.join("reports").exists(), "nothing ran, no report");
 }
 
@@ -58,25 +67,39 @@ fn a_passing_run_exits_0_and_writes_the_report() {
         .args(["--root", root.to_str().unwrap(), "run"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let results = std::fs::read_to_string(root.join("reports/latest/results.json")).unwrap();
     let report: hil_report::RunReport = serde_json::from_str(&results).unwrap();
     assert_eq!(report.summary.passed, 1);
     assert!(root.join("reports/latest/junit.xml").exists());
-    assert!(root.join("reports/latest/transcripts/sim/device.noop.txt").exists());
+    assert!(root
+        .join("reports/latest/transcripts/sim/device.noop.txt")
+        .exists());
 }
 
 #[test]
 fn a_failing_case_exits_1() {
     let root = scratch("fail");
-    std::fs::write(root.join("conformance/device/noop.yaml"), GOOD.replace("OKAY", "UNAVAILABLE")).unwrap();
+    std::fs::write(
+        root.join("conformance/device/noop.yaml"),
+        GOOD.replace("OKAY", "UNAVAILABLE"),
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_hil"))
         .args(["--root", root.to_str().unwrap(), "run"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("returned OKAY, expected UNAVAILABLE"), "{stderr}");
+    assert!(
+        stderr.contains("returned OKAY, expected UNAVAILABLE"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -132,7 +155,11 @@ fn a_rig_that_dies_mid_case_marks_that_case_as_error_and_the_run_goes_on() {
         hil_cases::parse_case(Path::new("x.yaml"), "device", &text).unwrap()
     };
     let plan = Plan {
-        rigs: load_rigs(&repo().join("rigs")).unwrap().into_iter().filter(|r| r.name == "sim").collect(),
+        rigs: load_rigs(&repo().join("rigs"))
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.name == "sim")
+            .collect(),
         cases: vec![case("device.a"), case("device.b"), case("device.c")],
         root: repo(),
         command: "test".into(),
@@ -146,10 +173,20 @@ fn a_rig_that_dies_mid_case_marks_that_case_as_error_and_the_run_goes_on() {
         }) as Box<dyn RigSession>)
     });
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let summary = runtime.block_on(run_with(plan, "t".into(), hil_report::FanOut::new(), connector));
+    let summary = runtime.block_on(run_with(
+        plan,
+        "t".into(),
+        hil_report::FanOut::new(),
+        connector,
+    ));
     let outcomes: Vec<&Outcome> = summary.results.iter().map(|r| &r.outcome).collect();
     assert!(matches!(outcomes[0], Outcome::Passed));
-    assert!(matches!(outcomes[1], Outcome::Error { message } if message.contains("serial port went away")));
-    assert!(matches!(outcomes[2], Outcome::Passed), "the run went on: {outcomes:?}");
+    assert!(
+        matches!(outcomes[1], Outcome::Error { message } if message.contains("serial port went away"))
+    );
+    assert!(
+        matches!(outcomes[2], Outcome::Passed),
+        "the run went on: {outcomes:?}"
+    );
     assert_eq!(summary.exit_code, ExitCode::RigError);
 }

@@ -11,13 +11,17 @@ use mv_proto::{Placement, Primitive, Refusal, Reply};
 
 use crate::board::{SimBoard, CALL_COST_US};
 use crate::memory_map::{
-    MV_SRAM3_BASE, NS_FLASH_BASE, NS_RAM_BASE, NS_RAM_SIZE, SECURE_FLASH_BASE, SECURE_RAM_BASE, UNMAPPED_BASE,
+    MV_SRAM3_BASE, NS_FLASH_BASE, NS_RAM_BASE, NS_RAM_SIZE, SECURE_FLASH_BASE, SECURE_RAM_BASE,
+    UNMAPPED_BASE,
 };
 
 /// App RAM below this is the agent's own (stack, statics).
 const AGENT_RESERVED: u32 = 0x1000;
 /// App flash below this holds the agent image.
 const AGENT_IMAGE_SIZE: u32 = 0x0001_0000;
+
+/// Returned by [`Allocator::alloc`] for a straddle that cannot straddle.
+const IMPOSSIBLE_STRADDLE: u32 = u32::MAX;
 
 /// Bump pointers, one per placement.
 pub struct Allocator {
@@ -54,7 +58,13 @@ impl Allocator {
     }
 
     /// Reserve memory; `None` if the placement is exhausted.
-    pub fn alloc(&mut self, size: u32, align: u32, placement: Placement, misalign: u32) -> Option<u32> {
+    pub fn alloc(
+        &mut self,
+        size: u32,
+        align: u32,
+        placement: Placement,
+        misalign: u32,
+    ) -> Option<u32> {
         if !align.is_power_of_two() {
             return None;
         }
@@ -74,15 +84,27 @@ impl Allocator {
             Placement::SecureRam => Self::bump(&mut self.secure_ram, span, align)?,
             Placement::SecureFlash => Self::bump(&mut self.secure_flash, span, align)?,
             Placement::Unmapped => Self::bump(&mut self.unmapped, span, align)?,
-            // Half in app RAM, half in Microvisor's SRAM3.
-            Placement::StraddleNsSecure => (MV_SRAM3_BASE - size.div_ceil(2)) & !(align - 1),
+            // Half in app RAM, half in Microvisor's SRAM3. An aligned object no
+            // larger than its alignment cannot cross the (aligned) boundary:
+            // refuse rather than hand out memory that does not straddle.
+            Placement::StraddleNsSecure => {
+                let at = (MV_SRAM3_BASE - size.div_ceil(2)) & !(align - 1);
+                if at.checked_add(misalign)?.checked_add(size)? <= MV_SRAM3_BASE {
+                    return Some(IMPOSSIBLE_STRADDLE);
+                }
+                at
+            }
         };
         base.checked_add(misalign)
     }
 }
 
 /// Execute one primitive against the kernel and its board.
-pub fn execute(kernel: &mut Kernel<SimBoard>, alloc: &mut Allocator, primitive: &Primitive) -> Reply {
+pub fn execute(
+    kernel: &mut Kernel<SimBoard>,
+    alloc: &mut Allocator,
+    primitive: &Primitive,
+) -> Reply {
     let reply = match primitive {
         Primitive::Alloc {
             size,
@@ -90,6 +112,7 @@ pub fn execute(kernel: &mut Kernel<SimBoard>, alloc: &mut Allocator, primitive: 
             placement,
             misalign,
         } => match alloc.alloc(*size, *align, *placement, *misalign) {
+            Some(IMPOSSIBLE_STRADDLE) => Reply::Refused(Refusal::BadArgument),
             Some(addr) => Reply::Allocated { addr },
             None => Reply::Refused(Refusal::OutOfMemory),
         },
@@ -110,7 +133,9 @@ pub fn execute(kernel: &mut Kernel<SimBoard>, alloc: &mut Allocator, primitive: 
         }
         Primitive::IrqEnable(irq) => irq_op(kernel, *irq, |b, i| b.enabled[i] = true),
         Primitive::IrqDisable(irq) => irq_op(kernel, *irq, |b, i| b.enabled[i] = false),
-        Primitive::IrqClearPending(irq) => irq_op(kernel, *irq, |b, i| b.set_pending(i as u32, false)),
+        Primitive::IrqClearPending(irq) => {
+            irq_op(kernel, *irq, |b, i| b.set_pending(i as u32, false))
+        }
         Primitive::IrqStatus(irq) => {
             let board = kernel.board();
             match board.enabled.get(*irq as usize) {
@@ -126,7 +151,9 @@ pub fn execute(kernel: &mut Kernel<SimBoard>, alloc: &mut Allocator, primitive: 
             kernel.board_mut().advance_us(u64::from(*us));
             Reply::Done
         }
-        Primitive::Batch(items) => Reply::Batch(items.iter().map(|p| execute(kernel, alloc, p)).collect()),
+        Primitive::Batch(items) => {
+            Reply::Batch(items.iter().map(|p| execute(kernel, alloc, p)).collect())
+        }
     };
     run_pending_handlers(kernel.board_mut());
     kernel.poll();
@@ -150,5 +177,34 @@ fn run_pending_handlers(board: &mut SimBoard) {
             board.set_pending(irq as u32, false);
             board.handled[irq] += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_straddle_crosses_the_boundary_or_is_refused() {
+        let mut a = Allocator::default();
+        let at = a.alloc(8, 4, Placement::StraddleNsSecure, 0).unwrap();
+        assert!(at < MV_SRAM3_BASE && at + 8 > MV_SRAM3_BASE);
+        assert_eq!(
+            a.alloc(4, 4, Placement::StraddleNsSecure, 0),
+            Some(IMPOSSIBLE_STRADDLE)
+        );
+        assert_ne!(
+            a.alloc(4, 4, Placement::StraddleNsSecure, 2),
+            Some(IMPOSSIBLE_STRADDLE)
+        );
+    }
+
+    #[test]
+    fn ram_end_allocations_end_at_the_boundary() {
+        let mut a = Allocator::default();
+        assert_eq!(
+            a.alloc(34, 1, Placement::NsRamEnd, 0),
+            Some(MV_SRAM3_BASE - 34)
+        );
     }
 }

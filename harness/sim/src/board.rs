@@ -7,7 +7,8 @@
 //! application log messages into a list the harness drains.
 
 use mv_kernel::board::{
-    Access, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory, Peripherals, SharedRegister,
+    Access, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory, Peripherals,
+    SharedRegister,
 };
 
 use crate::memory_map::{app_may_access, AppMemory};

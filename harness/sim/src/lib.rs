@@ -16,8 +16,8 @@ use mv_proto::{Hello, Primitive, Region, Reply, PROTOCOL_VERSION};
 use agent::Allocator;
 use board::SimBoard;
 use memory_map::{
-    MV_SRAM3_BASE, MV_SRAM3_SIZE, NS_FLASH_BASE, NS_FLASH_SIZE, NS_RAM_BASE, NS_RAM_SIZE, SECURE_FLASH_BASE,
-    SECURE_FLASH_SIZE, SECURE_RAM_BASE, SECURE_RAM_SIZE,
+    MV_SRAM3_BASE, MV_SRAM3_SIZE, NS_FLASH_BASE, NS_FLASH_SIZE, NS_RAM_BASE, NS_RAM_SIZE,
+    SECURE_FLASH_BASE, SECURE_FLASH_SIZE, SECURE_RAM_BASE, SECURE_RAM_SIZE,
 };
 
 /// What makes one simulated device differ from another.
@@ -70,7 +70,13 @@ impl SimDevice {
                 region("ns-flash", NS_FLASH_BASE, NS_FLASH_SIZE, false, false),
                 region("ns-ram", NS_RAM_BASE, NS_RAM_SIZE, false, true),
                 region("mv-sram3", MV_SRAM3_BASE, MV_SRAM3_SIZE, true, false),
-                region("secure-flash", SECURE_FLASH_BASE, SECURE_FLASH_SIZE, true, false),
+                region(
+                    "secure-flash",
+                    SECURE_FLASH_BASE,
+                    SECURE_FLASH_SIZE,
+                    true,
+                    false,
+                ),
                 region("secure-ram", SECURE_RAM_BASE, SECURE_RAM_SIZE, true, false),
             ],
         }

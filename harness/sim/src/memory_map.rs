@@ -62,7 +62,8 @@ pub fn app_may_access(addr: u32, len: u32, access: Access) -> bool {
         return false;
     };
     let in_one = |base: u32, size: u32| addr >= base && last < base + size;
-    in_one(NS_RAM_BASE, NS_RAM_SIZE) || (access == Access::Read && in_one(NS_FLASH_BASE, NS_FLASH_SIZE))
+    in_one(NS_RAM_BASE, NS_RAM_SIZE)
+        || (access == Access::Read && in_one(NS_FLASH_BASE, NS_FLASH_SIZE))
 }
 
 /// Backing store of the app-visible memories.
@@ -108,7 +109,9 @@ impl AppMemory {
             return None;
         }
         let start = (addr - NS_RAM_BASE) as usize;
-        self.ram.get_mut(start..start.checked_add(data.len())?)?.copy_from_slice(data);
+        self.ram
+            .get_mut(start..start.checked_add(data.len())?)?
+            .copy_from_slice(data);
         Some(())
     }
 }

@@ -78,7 +78,9 @@ impl Allocations {
             Value::AddrOf { name, offset } => u64::from(self.get(name).addr.wrapping_add(*offset)),
             Value::Deref { name } => {
                 let a = self.get(name);
-                a.contents.as_deref().map_or(0, |c| le_int(&c[..4.min(c.len())]))
+                a.contents
+                    .as_deref()
+                    .map_or(0, |c| le_int(&c[..4.min(c.len())]))
             }
         }
     }
@@ -96,7 +98,10 @@ impl Allocations {
 
 /// Little-endian integer of up to 8 bytes.
 pub fn le_int(bytes: &[u8]) -> u64 {
-    bytes.iter().rev().fold(0, |acc, &b| (acc << 8) | u64::from(b))
+    bytes
+        .iter()
+        .rev()
+        .fold(0, |acc, &b| (acc << 8) | u64::from(b))
 }
 
 /// Byte width of a leaf field.

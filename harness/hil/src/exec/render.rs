@@ -67,13 +67,20 @@ fn field_value(kind: FieldKind, v: u64, allocs: &Allocations, handles: &mut Hand
     match kind {
         FieldKind::Ptr => allocs.name_address(v as u32),
         FieldKind::Handle => handles.name(v),
-        FieldKind::Enum(desc) => desc.name_of(v as u32).map_or_else(|| format!("{v:#x}"), str::to_owned),
+        FieldKind::Enum(desc) => desc
+            .name_of(v as u32)
+            .map_or_else(|| format!("{v:#x}"), str::to_owned),
         _ => number(v),
     }
 }
 
 /// Every leaf field of a struct with its absolute offset and dotted path.
-pub fn leaf_fields(layout: &'static StructLayout, base: usize, prefix: &str, out: &mut Vec<(String, usize, FieldKind)>) {
+pub fn leaf_fields(
+    layout: &'static StructLayout,
+    base: usize,
+    prefix: &str,
+    out: &mut Vec<(String, usize, FieldKind)>,
+) {
     for f in layout.fields {
         let path = if prefix.is_empty() {
             f.name.to_owned()
@@ -93,7 +100,13 @@ pub fn field_ref(field: &FieldRef) -> String {
 }
 
 /// Lines describing how `a` changed from `before` to `after`.
-pub fn changes(a: &Allocation, before: &[u8], after: &[u8], allocs: &Allocations, handles: &mut HandleNames) -> Vec<String> {
+pub fn changes(
+    a: &Allocation,
+    before: &[u8],
+    after: &[u8],
+    allocs: &Allocations,
+    handles: &mut HandleNames,
+) -> Vec<String> {
     if before == after {
         return Vec::new();
     }
@@ -101,19 +114,35 @@ pub fn changes(a: &Allocation, before: &[u8], after: &[u8], allocs: &Allocations
     match a.ty {
         MemType::Handle | MemType::U32 | MemType::U64 => {
             let (old, new) = (le_int(before), le_int(after));
-            let mut show = |v| if a.ty == MemType::Handle { handles.name(v) } else { number(v) };
+            let mut show = |v| {
+                if a.ty == MemType::Handle {
+                    handles.name(v)
+                } else {
+                    number(v)
+                }
+            };
             let old = show(old);
             vec![format!("{name}: {old} -> {}", show(new))]
         }
         MemType::TimeUs => {
             let new = le_int(after);
-            vec![format!("{name} := {}", if new == 0 { "0".into() } else { "<time>".to_owned() })]
+            vec![format!(
+                "{name} := {}",
+                if new == 0 {
+                    "0".into()
+                } else {
+                    "<time>".to_owned()
+                }
+            )]
         }
         MemType::Ascii => {
             let printable = after.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
             let prefix: String = after.iter().take(2).map(|&b| b as char).collect();
             vec![if printable {
-                format!("{name} := <{} bytes of printable ASCII starting {prefix:?}>", after.len())
+                format!(
+                    "{name} := <{} bytes of printable ASCII starting {prefix:?}>",
+                    after.len()
+                )
             } else {
                 format!("{name} := <{} bytes, not all printable ASCII>", after.len())
             }]
@@ -141,13 +170,20 @@ pub fn changes(a: &Allocation, before: &[u8], after: &[u8], allocs: &Allocations
         MemType::Notifications => {
             let mut lines = Vec::new();
             let whole = after.len() / RECORD * RECORD;
-            for (i, (old, new)) in before[..whole].chunks(RECORD).zip(after[..whole].chunks(RECORD)).enumerate() {
+            for (i, (old, new)) in before[..whole]
+                .chunks(RECORD)
+                .zip(after[..whole].chunks(RECORD))
+                .enumerate()
+            {
                 if old == new {
                     continue;
                 }
                 if old[..8] != new[..8] {
                     let t = le_int(&new[..8]);
-                    lines.push(format!("{name}[{i}].microseconds := {}", if t == 0 { "0" } else { "<time>" }));
+                    lines.push(format!(
+                        "{name}[{i}].microseconds := {}",
+                        if t == 0 { "0" } else { "<time>" }
+                    ));
                 }
                 if old[8..12] != new[8..12] {
                     lines.push(format!(
@@ -172,7 +208,12 @@ pub fn changes(a: &Allocation, before: &[u8], after: &[u8], allocs: &Allocations
 }
 
 /// Changed byte runs `name[a..b]: old -> new`, limited to bytes `in_scope`.
-fn byte_runs(name: &str, before: &[u8], after: &[u8], in_scope: impl Fn(usize) -> bool) -> Vec<String> {
+fn byte_runs(
+    name: &str,
+    before: &[u8],
+    after: &[u8],
+    in_scope: impl Fn(usize) -> bool,
+) -> Vec<String> {
     const SHOWN: usize = 32;
     let hex = |b: &[u8]| {
         let mut s: Vec<String> = b.iter().take(SHOWN).map(|x| format!("{x:02x}")).collect();

@@ -1,29 +1,17 @@
 //! One method per step kind.
 
 use hil_cases::{
-    Alloc, Call, CloudAction, Compare, ExpectIrq, ExpectMemory, ExpectNotifications, ExpectServerLog, Expected,
-    Init, IrqAction, MemCheck, MemType, Operand, RecordField, RecordsCheck, Write, WriteWhat,
+    Alloc, Call, CloudAction, Compare, ExpectIrq, ExpectMemory, ExpectNotifications,
+    ExpectServerLog, Expected, Init, IrqAction, MemCheck, MemType, Operand, RecordField,
+    RecordsCheck, Write, WriteWhat,
 };
 use mv_abi::{MvEventType, MvStatus};
-use mv_proto::{Placement, Primitive, Reply};
+use mv_proto::{Primitive, Reply};
 
 use super::memory::{apply_init, le_int, put_field, Allocation};
 use super::render::{self, RECORD};
 use super::{server_log_line, Executor, StepError, StepResult};
 use crate::rig::RigError;
-
-fn placement(p: hil_cases::Placement) -> Placement {
-    use hil_cases::Placement as P;
-    match p {
-        P::NsRam => Placement::NsRam,
-        P::NsRamEnd => Placement::NsRamEnd,
-        P::NsFlash => Placement::NsFlash,
-        P::SecureRam => Placement::SecureRam,
-        P::SecureFlash => Placement::SecureFlash,
-        P::Unmapped => Placement::Unmapped,
-        P::StraddleNsSecure => Placement::StraddleNsSecure,
-    }
-}
 
 fn status_name(raw: u32) -> String {
     match MvStatus::try_from(raw) {
@@ -48,7 +36,9 @@ fn unexpected(what: &str, got: Reply) -> StepError {
 impl Executor<'_> {
     async fn exec_one(&mut self, p: Primitive) -> Result<Reply, StepError> {
         let mut replies = self.session.exec(vec![p]).await?;
-        replies.pop().ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))
+        replies
+            .pop()
+            .ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))
     }
 
     pub(super) async fn alloc(&mut self, a: &Alloc) -> StepResult {
@@ -56,7 +46,7 @@ impl Executor<'_> {
             .exec_one(Primitive::Alloc {
                 size: a.size,
                 align: a.align,
-                placement: placement(a.placement),
+                placement: a.placement,
                 misalign: a.misalign,
             })
             .await?;
@@ -69,7 +59,11 @@ impl Executor<'_> {
             a.ty.name(),
             a.size,
             a.align,
-            if a.misalign > 0 { format!(" +{}", a.misalign) } else { String::new() },
+            if a.misalign > 0 {
+                format!(" +{}", a.misalign)
+            } else {
+                String::new()
+            },
             a.placement.name()
         );
         let mut allocation = Allocation::new(a, addr);
@@ -81,7 +75,12 @@ impl Executor<'_> {
             } else if a.fill != 0 {
                 header.push_str(&format!(" filled {:#04x}", a.fill));
             }
-            let reply = self.exec_one(Primitive::Write { addr, data: image.clone() }).await?;
+            let reply = self
+                .exec_one(Primitive::Write {
+                    addr,
+                    data: image.clone(),
+                })
+                .await?;
             if reply != Reply::Done {
                 return Err(unexpected(&format!("initialising {}", a.name), reply));
             }
@@ -100,24 +99,43 @@ impl Executor<'_> {
 
     pub(super) async fn write(&mut self, w: &Write) -> StepResult {
         let a = self.allocs.get(&w.name);
-        let mut image = a.contents.clone().expect("writable allocations have known contents");
+        let mut image = a
+            .contents
+            .clone()
+            .expect("writable allocations have known contents");
         let (addr, ty) = (a.addr, a.ty);
         let text = match &w.what {
             WriteWhat::Field(f) => {
                 put_field(&mut image, &f.field, self.allocs.resolve(&f.value));
-                format!("write {}.{} = {}", w.name, render::field_ref(&f.field), render::value(&f.value, Some(f.field.kind)))
+                format!(
+                    "write {}.{} = {}",
+                    w.name,
+                    render::field_ref(&f.field),
+                    render::value(&f.value, Some(f.field.kind))
+                )
             }
             WriteWhat::Bytes { offset, bytes } => {
                 let o = *offset as usize;
                 image[o..o + bytes.len()].copy_from_slice(bytes);
-                format!("write {}[{}..{}] = {}", w.name, o, o + bytes.len(), hex(bytes))
+                format!(
+                    "write {}[{}..{}] = {}",
+                    w.name,
+                    o,
+                    o + bytes.len(),
+                    hex(bytes)
+                )
             }
             WriteWhat::Whole(init) => {
                 apply_init(&mut image, ty, init, &self.allocs);
                 format!("write {} = {}", w.name, init_text(init))
             }
         };
-        let reply = self.exec_one(Primitive::Write { addr, data: image.clone() }).await?;
+        let reply = self
+            .exec_one(Primitive::Write {
+                addr,
+                data: image.clone(),
+            })
+            .await?;
         if reply != Reply::Done {
             return Err(unexpected(&text, reply));
         }
@@ -136,9 +154,15 @@ impl Executor<'_> {
             .map(|a| (a.name.clone(), a.addr, a.size))
             .collect();
         let mut batch = vec![first];
-        batch.extend(readable.iter().map(|&(_, addr, len)| Primitive::Read { addr, len }));
+        batch.extend(
+            readable
+                .iter()
+                .map(|&(_, addr, len)| Primitive::Read { addr, len }),
+        );
         let mut replies = self.session.exec(batch).await?.into_iter();
-        let first = replies.next().ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))?;
+        let first = replies
+            .next()
+            .ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))?;
         let mut lines = Vec::new();
         for ((name, _, _), reply) in readable.iter().zip(replies) {
             let Reply::Bytes(after) = reply else {
@@ -146,7 +170,13 @@ impl Executor<'_> {
             };
             let a = self.allocs.get(name);
             let before = a.contents.clone().unwrap_or_else(|| after.clone());
-            lines.extend(render::changes(a, &before, &after, &self.allocs, &mut self.handles));
+            lines.extend(render::changes(
+                a,
+                &before,
+                &after,
+                &self.allocs,
+                &mut self.handles,
+            ));
             let a = self.allocs.get_mut(name);
             a.before_call = Some(before);
             a.contents = Some(after);
@@ -194,9 +224,14 @@ impl Executor<'_> {
         self.session.cloud(action).await?;
         self.line(&match action {
             CloudAction::SyncTimeUs(_) => "cloud: sync wall time".to_owned(),
-            CloudAction::Link { online } => format!("cloud: link {}", if *online { "online" } else { "offline" }),
+            CloudAction::Link { online } => {
+                format!("cloud: link {}", if *online { "online" } else { "offline" })
+            }
             CloudAction::Logging { enabled } => {
-                format!("cloud: logging {}", if *enabled { "enabled" } else { "disabled" })
+                format!(
+                    "cloud: logging {}",
+                    if *enabled { "enabled" } else { "disabled" }
+                )
             }
         });
         // The kernel may act on the cloud's message; show what it changed.
@@ -214,7 +249,10 @@ impl Executor<'_> {
         let (text, p) = match action {
             IrqAction::Enable(n) => (format!("irq enable {n}"), Primitive::IrqEnable(n)),
             IrqAction::Disable(n) => (format!("irq disable {n}"), Primitive::IrqDisable(n)),
-            IrqAction::ClearPending(n) => (format!("irq clear_pending {n}"), Primitive::IrqClearPending(n)),
+            IrqAction::ClearPending(n) => (
+                format!("irq clear_pending {n}"),
+                Primitive::IrqClearPending(n),
+            ),
         };
         let reply = self.exec_one(p).await?;
         if reply != Reply::Done {
@@ -226,7 +264,12 @@ impl Executor<'_> {
 
     pub(super) async fn expect_irq(&mut self, e: &ExpectIrq) -> StepResult {
         let reply = self.exec_one(Primitive::IrqStatus(e.irq)).await?;
-        let Reply::Irq { pending, enabled, handled } = reply else {
+        let Reply::Irq {
+            pending,
+            enabled,
+            handled,
+        } = reply
+        else {
             return Err(unexpected(&format!("irq status {}", e.irq), reply));
         };
         let mut wanted = Vec::new();
@@ -239,14 +282,30 @@ impl Executor<'_> {
                 }
             }
         };
-        check("pending", e.pending.map(|b| b.to_string()), pending.to_string());
-        check("enabled", e.enabled.map(|b| b.to_string()), enabled.to_string());
-        check("handled", e.handled.map(|n| n.to_string()), handled.to_string());
+        check(
+            "pending",
+            e.pending.map(|b| b.to_string()),
+            pending.to_string(),
+        );
+        check(
+            "enabled",
+            e.enabled.map(|b| b.to_string()),
+            enabled.to_string(),
+        );
+        check(
+            "handled",
+            e.handled.map(|n| n.to_string()),
+            handled.to_string(),
+        );
         self.line(&format!("expect irq {}: {}", e.irq, wanted.join(" ")));
         if wrong.is_empty() {
             Ok(())
         } else {
-            Err(StepError::Failed(format!("irq {}: {}", e.irq, wrong.join(", "))))
+            Err(StepError::Failed(format!(
+                "irq {}: {}",
+                e.irq,
+                wrong.join(", ")
+            )))
         }
     }
 
@@ -260,9 +319,13 @@ impl Executor<'_> {
             )));
         };
         let (what, range, kind) = match (e.range, &e.field) {
-            (Some((o, l)), _) => (format!("{}[{}..{}]", e.name, o, o + l), o as usize..(o + l) as usize, None),
+            (Some((o, l)), _) => (
+                format!("{}[{}..{}]", e.name, o, o + l),
+                o as usize..(o + l) as usize,
+                None,
+            ),
             (None, Some(f)) => (
-                format!("{}.{}", e.name, render::field_ref(&f)),
+                format!("{}.{}", e.name, render::field_ref(f)),
                 f.offset..f.offset + f.kind.size(),
                 Some(f.kind),
             ),
@@ -277,31 +340,52 @@ impl Executor<'_> {
             }
         };
         let (text, ok, actual) = match &e.check {
-            MemCheck::Zero => ("is zero".to_owned(), bytes.iter().all(|&b| b == 0), shown(bytes)),
-            MemCheck::NonZero => ("is nonzero".to_owned(), bytes.iter().any(|&b| b != 0), shown(bytes)),
+            MemCheck::Zero => (
+                "is zero".to_owned(),
+                bytes.iter().all(|&b| b == 0),
+                shown(bytes),
+            ),
+            MemCheck::NonZero => (
+                "is nonzero".to_owned(),
+                bytes.iter().any(|&b| b != 0),
+                shown(bytes),
+            ),
             MemCheck::Unchanged => {
                 let before = a.before_call.as_deref().map(|b| &b[range.clone()]);
                 (
                     "is unchanged by the last call".to_owned(),
                     before.is_none_or(|b| b == bytes),
-                    before.map_or_else(String::new, |b| format!("{} before, {} now", shown(b), shown(bytes))),
+                    before.map_or_else(String::new, |b| {
+                        format!("{} before, {} now", shown(b), shown(bytes))
+                    }),
                 )
             }
             MemCheck::Equals(Expected::Value(v)) => {
                 let want = self.allocs.resolve(v);
                 let width = bytes.len().min(8);
-                let mask = if width >= 8 { u64::MAX } else { (1u64 << (8 * width)) - 1 };
+                let mask = if width >= 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * width)) - 1
+                };
                 (
                     format!("== {}", render::value(v, kind)),
                     bytes.len() <= 8 && le_int(bytes) == want & mask,
                     shown(bytes),
                 )
             }
-            MemCheck::Equals(Expected::Bytes(want)) => (format!("== {}", hex(want)), bytes == want.as_slice(), hex(bytes)),
+            MemCheck::Equals(Expected::Bytes(want)) => (
+                format!("== {}", hex(want)),
+                bytes == want.as_slice(),
+                hex(bytes),
+            ),
             MemCheck::AsciiPrefix(p) => (
                 format!("starts with {p:?}"),
                 bytes.starts_with(p.as_bytes()),
-                format!("{:?}", String::from_utf8_lossy(&bytes[..p.len().min(bytes.len())])),
+                format!(
+                    "{:?}",
+                    String::from_utf8_lossy(&bytes[..p.len().min(bytes.len())])
+                ),
             ),
         };
         let is_time = a.ty == MemType::TimeUs;
@@ -316,7 +400,9 @@ impl Executor<'_> {
             } else {
                 format!("it is {actual}")
             };
-            Err(StepError::Failed(format!("{what} {text} does not hold: {actual}")))
+            Err(StepError::Failed(format!(
+                "{what} {text} does not hold: {actual}"
+            )))
         }
     }
 
@@ -356,26 +442,48 @@ impl Executor<'_> {
         let shown: Vec<String> = read
             .iter()
             .map(|&(t, tag)| {
-                let t = MvEventType::DESC.name_of(t as u32).map_or_else(|| format!("{t:#x}"), str::to_owned);
+                let t = MvEventType::DESC
+                    .name_of(t as u32)
+                    .map_or_else(|| format!("{t:#x}"), str::to_owned);
                 format!("{{ {t}, tag {tag:#x} }}")
             })
             .collect();
-        self.line(&format!("read {}: {} record(s) {}", e.buffer, read.len(), shown.join(" ")));
+        self.line(&format!(
+            "read {}: {} record(s) {}",
+            e.buffer,
+            read.len(),
+            shown.join(" ")
+        ));
         let problem = match &e.check {
-            RecordsCheck::Count(n) => (read.len() != *n as usize).then(|| format!("read {} records, expected {n}", read.len())),
+            RecordsCheck::Count(n) => (read.len() != *n as usize)
+                .then(|| format!("read {} records, expected {n}", read.len())),
             RecordsCheck::Records(patterns) => {
                 if read.len() != patterns.len() {
-                    Some(format!("read {} records, expected {}", read.len(), patterns.len()))
+                    Some(format!(
+                        "read {} records, expected {}",
+                        read.len(),
+                        patterns.len()
+                    ))
                 } else {
-                    patterns.iter().zip(&read).enumerate().find_map(|(i, (p, &(t, tag)))| {
-                        if p.event_type.is_some_and(|want| u64::from(want) != t) {
-                            Some(format!("record {i} has event_type {t:#x}, expected {:#x}", p.event_type.unwrap_or(0)))
-                        } else if p.tag.is_some_and(|want| u64::from(want) != tag) {
-                            Some(format!("record {i} has tag {tag:#x}, expected {:#x}", p.tag.unwrap_or(0)))
-                        } else {
-                            None
-                        }
-                    })
+                    patterns
+                        .iter()
+                        .zip(&read)
+                        .enumerate()
+                        .find_map(|(i, (p, &(t, tag)))| {
+                            if p.event_type.is_some_and(|want| u64::from(want) != t) {
+                                Some(format!(
+                                    "record {i} has event_type {t:#x}, expected {:#x}",
+                                    p.event_type.unwrap_or(0)
+                                ))
+                            } else if p.tag.is_some_and(|want| u64::from(want) != tag) {
+                                Some(format!(
+                                    "record {i} has tag {tag:#x}, expected {:#x}",
+                                    p.tag.unwrap_or(0)
+                                ))
+                            } else {
+                                None
+                            }
+                        })
                 }
             }
         };
@@ -407,7 +515,10 @@ impl Executor<'_> {
                     RecordField::EventType => at + 8..at + 12,
                     RecordField::Tag => at + 12..at + 16,
                 };
-                (format!("{name}[{index}].{}", field.name()), c.get(range).map_or(0, le_int))
+                (
+                    format!("{name}[{index}].{}", field.name()),
+                    c.get(range).map_or(0, le_int),
+                )
             }
         }
     }
@@ -420,21 +531,27 @@ impl Executor<'_> {
         if c.op.holds(lv, rv) {
             Ok(())
         } else {
-            Err(StepError::Failed(format!("{text} does not hold ({lv} vs {rv})")))
+            Err(StepError::Failed(format!(
+                "{text} does not hold ({lv} vs {rv})"
+            )))
         }
     }
 
     pub(super) async fn expect_server_log(&mut self, e: &ExpectServerLog) -> StepResult {
         for m in self.session.take_server_log().await? {
             self.logs.push(server_log_line(&m));
-            self.server_log.push(String::from_utf8_lossy(&m).into_owned());
+            self.server_log
+                .push(String::from_utf8_lossy(&m).into_owned());
         }
         let got = std::mem::take(&mut self.server_log);
         let shown: Vec<String> = got.iter().map(|m| format!("{m:?}")).collect();
         self.line(&format!("server log received: [{}]", shown.join(", ")));
         let problem = match e {
-            ExpectServerLog::Count(n) => (got.len() != *n as usize).then(|| format!("received {} messages, expected {n}", got.len())),
-            ExpectServerLog::Messages(want) => (&got != want).then(|| format!("received {shown:?}, expected {want:?}")),
+            ExpectServerLog::Count(n) => (got.len() != *n as usize)
+                .then(|| format!("received {} messages, expected {n}", got.len())),
+            ExpectServerLog::Messages(want) => {
+                (&got != want).then(|| format!("received {shown:?}, expected {want:?}"))
+            }
         };
         match problem {
             None => Ok(()),
@@ -444,7 +561,11 @@ impl Executor<'_> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An `init` as the case wrote it.
@@ -456,10 +577,15 @@ fn init_text(init: &Init) -> String {
         Init::Struct(fields) => {
             let parts: Vec<String> = fields
                 .iter()
-                .map(|f| format!("{}: {}", render::field_ref(&f.field), render::value(&f.value, Some(f.field.kind))))
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        render::field_ref(&f.field),
+                        render::value(&f.value, Some(f.field.kind))
+                    )
+                })
                 .collect();
             format!("{{ {} }}", parts.join(", "))
         }
     }
 }
-

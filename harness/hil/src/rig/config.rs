@@ -91,14 +91,22 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
         field: field.to_owned(),
         message,
     };
-    let text = std::fs::read_to_string(file).map_err(|e| error(None, "", format!("cannot read: {e}")))?;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| error(None, "", format!("cannot read: {e}")))?;
     let de = serde_yaml::Deserializer::from_str(&text);
     let raw: RawRig = serde_path_to_error::deserialize(de).map_err(|e| {
         let line = e.inner().location().map(|l| l.line());
         let field = e.path().to_string();
-        error(line, if field == "." { "" } else { &field }, e.into_inner().to_string())
+        error(
+            line,
+            if field == "." { "" } else { &field },
+            e.into_inner().to_string(),
+        )
     })?;
-    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     if raw.name != stem {
         return Err(error(
             None,
@@ -118,7 +126,11 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
             }
             if let Some(id) = sim.device_id {
                 config.device_id = id.as_bytes().try_into().map_err(|_| {
-                    error(None, "sim.device_id", format!("must be 34 ASCII characters, got {}", id.len()))
+                    error(
+                        None,
+                        "sim.device_id",
+                        format!("must be 34 ASCII characters, got {}", id.len()),
+                    )
                 })?;
             }
             RigKind::Sim(config)

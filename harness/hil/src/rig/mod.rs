@@ -26,7 +26,10 @@ pub enum RigError {
     #[error("the link to the device failed: {0}")]
     Link(String),
     #[error("the agent refused {what}: {why:?}")]
-    Refused { what: String, why: mv_proto::Refusal },
+    Refused {
+        what: String,
+        why: mv_proto::Refusal,
+    },
     #[error("the agent answered {got:?} to {what}")]
     Protocol { what: String, got: Box<Reply> },
 }
