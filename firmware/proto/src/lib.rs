@@ -16,6 +16,10 @@ extern crate alloc;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+mod frame;
+
+pub use frame::{decode_frame, encode_frame, FrameError, FRAME_DELIMITER, MAX_FRAME};
+
 /// Version of this protocol; the agent reports it in its hello.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -147,4 +151,23 @@ pub struct Hello {
     pub board: alloc::string::String,
     pub nsc_table_base: u32,
     pub regions: Vec<Region>,
+}
+
+/// Host to agent: one frame per request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// Say hello again (the agent also sends one unasked after reset).
+    Hello,
+    /// Execute these primitives in order, on the device, and reply with one
+    /// [`Reply`] each in a single [`Response::Replies`].
+    Exec(Vec<Primitive>),
+}
+
+/// Agent to host: one frame per message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    Hello(Hello),
+    Replies(Vec<Reply>),
+    /// The request frame could not be decoded.
+    BadRequest,
 }
