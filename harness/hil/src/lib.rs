@@ -13,6 +13,7 @@
 pub mod bench;
 pub mod exec;
 pub mod exit;
+pub mod parity;
 pub mod progress;
 pub mod rig;
 pub mod runner;

@@ -199,16 +199,38 @@ fn real_main(cli: Cli) -> Result<i32> {
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let rig_names: Vec<String> = plan.rigs.iter().map(|r| r.name.clone()).collect();
             let summary = runtime.block_on(run(plan, run_id, sinks));
             print_summary(&summary, dir.path());
+            if rig_names.len() > 1 {
+                let differences = hil::parity::compare(&summary.results);
+                let text = hil::parity::render(&differences, &rig_names);
+                std::fs::write(dir.path().join("parity.md"), &text)
+                    .context("cannot write parity.md")?;
+                for d in &differences {
+                    println!(
+                        "parity: {} differs between {} and {} at line {}",
+                        d.case_id, d.left_rig, d.right_rig, d.line
+                    );
+                }
+                println!(
+                    "parity: {} case(s) differ between {}",
+                    differences.len(),
+                    rig_names.join(" and ")
+                );
+            }
             Ok(summary.exit_code as i32)
         }
     }
 }
 
 fn print_summary(summary: &hil::runner::RunSummary, dir: &Path) {
-    let mut rigs: Vec<&str> = summary.results.iter().map(|r| r.rig.as_str()).collect();
-    rigs.dedup();
+    let mut rigs: Vec<&str> = Vec::new();
+    for r in &summary.results {
+        if !rigs.contains(&r.rig.as_str()) {
+            rigs.push(&r.rig);
+        }
+    }
     let (mut passed, mut failed, mut errors, mut skipped) = (0, 0, 0, 0);
     for rig in rigs {
         let (mut p, mut f, mut e, mut s) = (0, 0, 0, 0);

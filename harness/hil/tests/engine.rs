@@ -165,7 +165,9 @@ fn a_rig_that_dies_mid_case_marks_that_case_as_error_and_the_run_goes_on() {
         command: "test".into(),
     };
     let connector: hil::runner::Connector = Arc::new(|rig| {
-        let hil::rig::RigKind::Sim(config) = &rig.kind;
+        let hil::rig::RigKind::Sim(config) = &rig.kind else {
+            unreachable!("the plan holds only the sim rig")
+        };
         Ok(Box::new(DyingSession {
             inner: SimSession::new(&rig.name, config.clone()),
             execs: 0,
@@ -189,4 +191,85 @@ fn a_rig_that_dies_mid_case_marks_that_case_as_error_and_the_run_goes_on() {
         "the run went on: {outcomes:?}"
     );
     assert_eq!(summary.exit_code, ExitCode::RigError);
+}
+
+#[test]
+fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
+    // Handles (seed) and the device id differ; redaction must hide both.
+    let root = scratch("parity");
+    let other = std::fs::read_to_string(repo().join("rigs/sim.yaml"))
+        .unwrap()
+        .replace("name: sim", "name: sim-b")
+        .replace("seed: 0x5EED", "seed: 0xABCDEF")
+        .replace(
+            "UV0123456789abcdef0123456789abcdef",
+            "UVffffffffffffffffffffffffffffffff",
+        );
+    std::fs::write(root.join("rigs/sim-b.yaml"), other).unwrap();
+    std::fs::remove_dir_all(root.join("conformance")).unwrap();
+    copy_dir(&repo().join("conformance"), &root.join("conformance"));
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args([
+            "--root",
+            root.to_str().unwrap(),
+            "run",
+            "--rig",
+            "sim",
+            "--rig",
+            "sim-b",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("parity: 0 case(s) differ between sim and sim-b"),
+        "{stdout}"
+    );
+    let parity = std::fs::read_to_string(root.join("reports/latest/parity.md")).unwrap();
+    assert!(parity.contains("same redacted transcript"), "{parity}");
+}
+
+#[test]
+fn parity_names_the_case_and_the_first_differing_line() {
+    let result = |rig: &str, transcript: &str| hil_report::CaseResult {
+        rig: rig.into(),
+        case_id: "device.x".into(),
+        title: String::new(),
+        area: "device".into(),
+        file: String::new(),
+        tags: vec![],
+        spec: hil_report::SpecCitation {
+            quote: String::new(),
+            source: String::new(),
+        },
+        outcome: Outcome::Passed,
+        duration_ms: 0.0,
+        transcript: transcript.into(),
+        logs: vec![],
+    };
+    let d = hil::parity::compare(&[result("sim", "a\nb\nc\n"), result("qemu", "a\nB\nc\n")]);
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        (d[0].line, d[0].left.as_str(), d[0].right.as_str()),
+        (2, "b", "B")
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }

@@ -135,18 +135,7 @@ pub fn changes(
                 }
             )]
         }
-        MemType::Ascii => {
-            let printable = after.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
-            let prefix: String = after.iter().take(2).map(|&b| b as char).collect();
-            vec![if printable {
-                format!(
-                    "{name} := <{} bytes of printable ASCII starting {prefix:?}>",
-                    after.len()
-                )
-            } else {
-                format!("{name} := <{} bytes, not all printable ASCII>", after.len())
-            }]
-        }
+        MemType::Ascii => ascii_runs(name, before, after),
         MemType::Struct(layout) => {
             let mut fields = Vec::new();
             leaf_fields(layout, 0, "", &mut fields);
@@ -207,6 +196,52 @@ pub fn changes(
     }
 }
 
+/// Text the kernel wrote (a device id) differs per device: show each changed
+/// run by length, printability and its first two characters only.
+fn ascii_runs(name: &str, before: &[u8], after: &[u8]) -> Vec<String> {
+    changed_runs(before, after, |_| true)
+        .into_iter()
+        .map(|(start, end)| {
+            let run = &after[start..end];
+            let printable = run.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+            let prefix: String = run.iter().take(2).map(|&b| b as char).collect();
+            if printable {
+                format!(
+                    "{name}[{start}..{end}] := <{} bytes of printable ASCII starting {prefix:?}>",
+                    run.len()
+                )
+            } else {
+                format!(
+                    "{name}[{start}..{end}] := <{} bytes, not all printable ASCII>",
+                    run.len()
+                )
+            }
+        })
+        .collect()
+}
+
+/// `(start, end)` of every run of changed bytes that lies `in_scope`.
+fn changed_runs(
+    before: &[u8],
+    after: &[u8],
+    in_scope: impl Fn(usize) -> bool,
+) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < after.len() {
+        if in_scope(i) && before[i] != after[i] {
+            let start = i;
+            while i < after.len() && in_scope(i) && before[i] != after[i] {
+                i += 1;
+            }
+            runs.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    runs
+}
+
 /// Changed byte runs `name[a..b]: old -> new`, limited to bytes `in_scope`.
 fn byte_runs(
     name: &str,
@@ -222,22 +257,14 @@ fn byte_runs(
         }
         s.join(" ")
     };
-    let mut lines = Vec::new();
-    let mut i = 0;
-    while i < after.len() {
-        if in_scope(i) && before[i] != after[i] {
-            let start = i;
-            while i < after.len() && in_scope(i) && before[i] != after[i] {
-                i += 1;
-            }
-            lines.push(format!(
-                "{name}[{start}..{i}]: {} -> {}",
-                hex(&before[start..i]),
-                hex(&after[start..i])
-            ));
-        } else {
-            i += 1;
-        }
-    }
-    lines
+    changed_runs(before, after, in_scope)
+        .into_iter()
+        .map(|(start, end)| {
+            format!(
+                "{name}[{start}..{end}]: {} -> {}",
+                hex(&before[start..end]),
+                hex(&after[start..end])
+            )
+        })
+        .collect()
 }

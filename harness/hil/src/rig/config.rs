@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use hil_sim::SimConfig;
+
+use super::qemu::QemuConfig;
 use serde::Deserialize;
 
 /// A validated rig description.
@@ -20,6 +22,7 @@ pub struct RigConfig {
 #[derive(Clone, Debug)]
 pub enum RigKind {
     Sim(SimConfig),
+    Qemu(QemuConfig),
 }
 
 /// A rig file that cannot be used.
@@ -41,6 +44,18 @@ struct RawRig {
     description: String,
     case_timeout_ms: Option<u64>,
     sim: Option<RawSim>,
+    qemu: Option<RawQemu>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawQemu {
+    binary: Option<String>,
+    machine: Option<String>,
+    boot_timeout_ms: Option<u64>,
+    exec_timeout_ms: Option<u64>,
+    #[serde(default)]
+    extra_args: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -135,11 +150,26 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
             }
             RigKind::Sim(config)
         }
+        "qemu-an505" => {
+            let q = raw.qemu.unwrap_or_default();
+            let root = file
+                .parent()
+                .and_then(Path::parent)
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            RigKind::Qemu(QemuConfig {
+                binary: PathBuf::from(q.binary.unwrap_or_else(|| "qemu-system-arm".into())),
+                machine: q.machine.unwrap_or_else(|| "mps2-an505".into()),
+                root,
+                boot_timeout: std::time::Duration::from_millis(q.boot_timeout_ms.unwrap_or(10_000)),
+                exec_timeout: std::time::Duration::from_millis(q.exec_timeout_ms.unwrap_or(5_000)),
+                extra_args: q.extra_args,
+            })
+        }
         other => {
             return Err(error(
                 None,
                 "kind",
-                format!("unknown rig kind `{other}` (this build knows: sim)"),
+                format!("unknown rig kind `{other}` (this build knows: sim, qemu-an505)"),
             ))
         }
     };

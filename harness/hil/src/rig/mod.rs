@@ -6,6 +6,8 @@
 //! fresh device (reset) before each case, so cases are isolated.
 
 mod config;
+mod defmt_log;
+pub mod qemu;
 mod sim;
 
 pub use config::{load_rigs, RigConfig, RigConfigError, RigKind};
@@ -62,5 +64,6 @@ pub trait RigSession: Send {
 pub fn connect(config: &RigConfig) -> Result<Box<dyn RigSession>, RigError> {
     match &config.kind {
         RigKind::Sim(sim) => Ok(Box::new(SimSession::new(&config.name, sim.clone()))),
+        RigKind::Qemu(qemu) => Ok(Box::new(qemu::QemuSession::new(&config.name, qemu.clone()))),
     }
 }
