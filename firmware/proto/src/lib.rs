@@ -16,7 +16,10 @@ extern crate alloc;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+mod cloud;
 mod frame;
+
+pub use cloud::{CloudToDevice, DeviceToCloud};
 
 pub use frame::{decode_frame, encode_frame, FrameError, FRAME_DELIMITER, MAX_FRAME};
 

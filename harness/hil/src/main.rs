@@ -48,6 +48,25 @@ enum Command {
         #[arg(long, default_value_t = 2_000_000)]
         calls: u64,
     },
+    /// Make a development signing key: <OUT>/signing-key.pem and <OUT>/signer.pub.
+    Keys {
+        #[arg(long, default_value = "keys")]
+        out: PathBuf,
+    },
+    /// Turn an app ELF into a signed Microvisor-format bundle (ZIP + manifest + layer).
+    Bundle {
+        /// The app (agent) ELF.
+        elf: PathBuf,
+        /// PEM signing key (from `hil keys`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the bundle.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// App version carried in the manifest; the kernel refuses downgrades.
+        #[arg(long, default_value_t = 1)]
+        app_version: u32,
+    },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
         #[arg(default_value = "case")]
@@ -159,6 +178,30 @@ fn real_main(cli: Cli) -> Result<i32> {
                 "results" => println!("{}", hil_report::results_json_schema()),
                 other => anyhow::bail!("unknown schema `{other}`: use `case` or `results`"),
             }
+            Ok(0)
+        }
+        Command::Keys { out } => {
+            let keys = hil_bundle::keys_command(&out)?;
+            println!("signing key: {}", keys.signing_key.display());
+            println!("public key:  {}", keys.public_key.display());
+            println!("signer id:   {:#018x}", keys.signer_id);
+            Ok(0)
+        }
+        Command::Bundle {
+            elf,
+            key,
+            out,
+            app_version,
+        } => {
+            let s = hil_bundle::bundle_command(&elf, &key, &out, app_version)?;
+            println!("bundle:      {} ({} bytes)", s.out.display(), s.bundle_len);
+            println!("rom:         {} bytes from {:#010x}", s.rom_len, s.rom_base);
+            println!("layer:       {}", s.layer_name);
+            println!("measurement: {}", s.measurement_hash);
+            println!(
+                "signer id:   {:#018x}, app version {}",
+                s.signer_id, s.app_version
+            );
             Ok(0)
         }
         Command::List { select } => {

@@ -3,7 +3,8 @@
 //! One QEMU process per session, reused across cases: `reset` is a QMP
 //! `system_reset` (QEMU reloads both images), followed by the agent's hello.
 //! UART0 carries the secure image's defmt log, UART1 the agent link (a pty
-//! opened with `serialport`), UART2 the agent's defmt log. A request that
+//! opened with `serialport`), UART2 the agent's defmt log, UART3 the cloud
+//! link (frames of `mv_proto::{CloudToDevice, DeviceToCloud}`). A request that
 //! gets no answer in time is a hang: QEMU is killed and the next case starts
 //! a fresh one. A QEMU that exits on its own has faulted (the secure fault
 //! handlers log the fault registers and exit through semihosting) or locked
@@ -19,12 +20,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hil_report::LogLine;
-use mv_proto::{Hello, Primitive, Reply, Request, Response};
+use mv_proto::{CloudToDevice, DeviceToCloud, Hello, Primitive, Reply, Request, Response};
 use serde_json::json;
 use tokio::process::{Child, Command};
 
 pub use build::{build_images, Images};
-use link::AgentLink;
+use link::FrameLink;
 use qmp::Qmp;
 
 use super::defmt_log::DefmtLog;
@@ -47,7 +48,8 @@ pub struct QemuConfig {
 struct Running {
     child: Child,
     qmp: Qmp,
-    link: AgentLink,
+    link: FrameLink,
+    cloud: FrameLink,
 }
 
 /// A session on QEMU.
@@ -60,6 +62,8 @@ pub struct QemuSession {
     logs: Vec<DefmtLog>,
     /// Device log lines not yet handed out.
     pending_logs: Vec<LogLine>,
+    /// `mvServerLog` messages the cloud link delivered, not yet handed out.
+    server_log: Vec<Vec<u8>>,
 }
 
 impl QemuSession {
@@ -74,6 +78,25 @@ impl QemuSession {
             running: None,
             logs: Vec::new(),
             pending_logs: Vec::new(),
+            server_log: Vec::new(),
+        }
+    }
+
+    /// Read the cloud link: until an `Ack` if `ack_wanted`, else until it is
+    /// quiet for `wait`. Log messages are kept for `take_server_log`.
+    async fn cloud_receive(&mut self, wait: Duration, ack_wanted: bool) -> Result<(), RigError> {
+        let running = self
+            .running
+            .as_mut()
+            .ok_or_else(|| RigError::Link("no device: reset first".into()))?;
+        loop {
+            match running.cloud.receive::<DeviceToCloud>(wait).await {
+                Ok(DeviceToCloud::Log(m)) => self.server_log.push(m),
+                Ok(DeviceToCloud::Ack) if ack_wanted => return Ok(()),
+                Ok(DeviceToCloud::Ack) => {}
+                Err(RigError::Timeout(_)) if !ack_wanted => return Ok(()),
+                Err(e) => return Err(e),
+            }
         }
     }
 
@@ -115,6 +138,7 @@ impl QemuSession {
             .args(["-serial", "pty"])
             .arg("-serial")
             .arg(format!("file:{}", agent_log.display()))
+            .args(["-serial", "pty"])
             .arg("-qmp")
             .arg(format!("unix:{},server=on,wait=off", qmp_socket.display()))
             .args(&self.config.extra_args)
@@ -134,7 +158,9 @@ impl QemuSession {
         })?;
         let mut qmp = Qmp::connect(&qmp_socket, self.config.boot_timeout).await?;
         let pty = qmp.pty_of("serial1").await?;
-        let link = AgentLink::open(&pty, 115_200)?;
+        let link = FrameLink::open(&pty, 115_200)?;
+        let cloud_pty = qmp.pty_of("serial3").await?;
+        let cloud = FrameLink::open(&cloud_pty, 115_200)?;
         self.logs.clear();
         for (source, elf, stream) in [
             ("defmt:secure", &images.secure, &secure_log),
@@ -151,7 +177,12 @@ impl QemuSession {
                 }
             }
         }
-        self.running = Some(Running { child, qmp, link });
+        self.running = Some(Running {
+            child,
+            qmp,
+            link,
+            cloud,
+        });
         Ok(())
     }
 
@@ -160,7 +191,7 @@ impl QemuSession {
         let timeout = self.config.boot_timeout;
         let running = self.running.as_mut().expect("started");
         loop {
-            match running.link.receive(timeout).await? {
+            match running.link.receive::<Response>(timeout).await? {
                 Response::Hello(hello) => return Ok(hello),
                 _ => continue,
             }
@@ -215,6 +246,8 @@ impl RigSession for QemuSession {
         if alive {
             let running = self.running.as_mut().expect("alive");
             running.link.discard_pending();
+            running.cloud.discard_pending();
+            self.server_log.clear();
             if let Err(e) = running.qmp.execute("system_reset", json!({})).await {
                 return Err(self.device_lost(e).await);
             }
@@ -239,7 +272,7 @@ impl RigSession for QemuSession {
             .as_mut()
             .ok_or_else(|| RigError::Link("no device: reset first".into()))?;
         let result = match running.link.send(&Request::Exec(primitives)) {
-            Ok(()) => match running.link.receive(timeout).await {
+            Ok(()) => match running.link.receive::<Response>(timeout).await {
                 Ok(Response::Replies(replies)) if replies.len() == expected => Ok(replies),
                 Ok(Response::Replies(replies)) => Err(RigError::Link(format!(
                     "the agent answered {} replies to {expected} primitives",
@@ -264,25 +297,30 @@ impl RigSession for QemuSession {
     }
 
     async fn cloud(&mut self, action: &CloudAction) -> Result<(), RigError> {
-        Err(RigError::Link(format!(
-            "the qemu-an505 rig has no cloud link yet (needed for {action:?})"
-        )))
+        let message = match *action {
+            CloudAction::SyncTimeUs(wall_us) => CloudToDevice::SyncTime { wall_us },
+            CloudAction::Link { online } => CloudToDevice::Link { online },
+            CloudAction::Logging { enabled } => CloudToDevice::Logging { enabled },
+        };
+        let timeout = self.config.exec_timeout;
+        let sent = match self.running.as_mut() {
+            Some(running) => running.cloud.send(&message),
+            None => Err(RigError::Link("no device: reset first".into())),
+        };
+        let acked = match sent {
+            Ok(()) => self.cloud_receive(timeout, true).await,
+            Err(e) => Err(e),
+        };
+        match acked {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.device_lost(e).await),
+        }
     }
 
     async fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
-        self.collect_logs();
-        let (server, rest): (Vec<LogLine>, Vec<LogLine>) = std::mem::take(&mut self.pending_logs)
-            .into_iter()
-            .partition(|l| l.text.contains("server-log: "));
-        self.pending_logs = rest;
-        Ok(server
-            .into_iter()
-            .filter_map(|l| {
-                l.text
-                    .split_once("server-log: ")
-                    .map(|(_, m)| m.as_bytes().to_vec())
-            })
-            .collect())
+        // Messages are sent as the kernel flushes them; give the link a moment.
+        self.cloud_receive(Duration::from_millis(20), false).await?;
+        Ok(std::mem::take(&mut self.server_log))
     }
 
     async fn take_device_log(&mut self) -> Vec<LogLine> {
