@@ -106,6 +106,22 @@ pub enum Primitive {
     DelayUs(u32),
     /// Run these in order on the device, without host round trips.
     Batch(Vec<Primitive>),
+    /// Store `len` copies of `byte` (NS RAM only): initialising a buffer
+    /// costs a few bytes on the link instead of the whole buffer.
+    Fill {
+        addr: u32,
+        len: u32,
+        byte: u8,
+    },
+    /// Call `slot` `count` times on the device, adding `step[i]` to argument
+    /// `i` after each call (a tag that counts up, a pointer that walks).
+    /// Floods and throughput measurements need no host round trip per call.
+    CallSeries {
+        slot: u32,
+        args: [u32; 4],
+        step: [u32; 4],
+        count: u32,
+    },
 }
 
 /// What the agent reports back for one primitive.
@@ -127,6 +143,37 @@ pub enum Reply {
     Batch(Vec<Reply>),
     /// The agent would not do it (e.g. write secure memory, out of memory).
     Refused(Refusal),
+    /// The outcome of a [`Primitive::CallSeries`].
+    Series {
+        calls: u32,
+        /// Calls whose status was not `OKAY`.
+        failures: u32,
+        /// Index and status of the first such call.
+        first_failure: Option<(u32, u32)>,
+    },
+}
+
+/// Fold the statuses of a call series into its [`Reply::Series`]; shared by
+/// every agent so they answer alike.
+pub fn series_reply(statuses: impl Iterator<Item = u32>) -> Reply {
+    let (mut calls, mut failures, mut first_failure) = (0, 0, None);
+    for status in statuses {
+        if status != 0 {
+            failures += 1;
+            first_failure.get_or_insert((calls, status));
+        }
+        calls += 1;
+    }
+    Reply::Series {
+        calls,
+        failures,
+        first_failure,
+    }
+}
+
+/// The arguments of call `i` of a series.
+pub fn series_args(args: [u32; 4], step: [u32; 4], i: u32) -> [u32; 4] {
+    core::array::from_fn(|k| args[k].wrapping_add(step[k].wrapping_mul(i)))
 }
 
 /// Why a primitive was refused.

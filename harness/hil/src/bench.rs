@@ -102,3 +102,137 @@ pub fn syscall_rates(n: u64) -> Vec<Figure> {
     figures.push(agent);
     figures
 }
+
+/// Instructions retired per NSC round trip on QEMU, and the per-case and
+/// whole-suite wall times. `session` must run QEMU with `-icount shift=0`
+/// (one instruction per virtual nanosecond), so the kernel's microsecond
+/// clock counts instructions: 1 µs = 1000 instructions, deterministically.
+pub mod qemu {
+    use mv_abi::Slot;
+    use mv_proto::{Placement, Primitive, Reply};
+
+    use super::Figure;
+    use crate::rig::{RigError, RigSession};
+
+    /// Calls per measurement; the clock's 1 µs step is 1000 instructions, so
+    /// 2000 calls resolve half an instruction per call.
+    pub const CALLS: u32 = 2000;
+
+    fn addr(r: &Reply) -> Result<u32, RigError> {
+        match r {
+            Reply::Allocated { addr } => Ok(*addr),
+            other => Err(RigError::Protocol {
+                what: "bench allocation".into(),
+                got: Box::new(other.clone()),
+            }),
+        }
+    }
+
+    async fn alloc(s: &mut dyn RigSession, size: u32) -> Result<u32, RigError> {
+        let p = Primitive::Alloc {
+            size,
+            align: 8,
+            placement: Placement::NsRam,
+            misalign: 0,
+        };
+        addr(&s.exec(vec![p]).await?[0])
+    }
+
+    async fn read_u64(s: &mut dyn RigSession, at: u32) -> Result<u64, RigError> {
+        match &s.exec(vec![Primitive::Read { addr: at, len: 8 }]).await?[0] {
+            Reply::Bytes(b) => Ok(u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))),
+            other => Err(RigError::Protocol {
+                what: "bench read".into(),
+                got: Box::new(other.clone()),
+            }),
+        }
+    }
+
+    /// Instructions for `CALLS` calls of `slot`, bracketed by two clock reads
+    /// in one batch on the device.
+    async fn instructions(
+        s: &mut dyn RigSession,
+        slot: u32,
+        args: [u32; 4],
+        t0: u32,
+        t1: u32,
+    ) -> Result<f64, RigError> {
+        let clock = |at| Primitive::Call {
+            slot: Slot::GetMicroseconds.number(),
+            args: [at, 0, 0, 0],
+        };
+        let series = Primitive::CallSeries {
+            slot,
+            args,
+            step: [0; 4],
+            count: CALLS,
+        };
+        s.exec(vec![Primitive::Batch(vec![clock(t0), series, clock(t1)])])
+            .await?;
+        let (a, b) = (read_u64(s, t0).await?, read_u64(s, t1).await?);
+        Ok(b.saturating_sub(a) as f64 * 1000.0)
+    }
+
+    /// Instructions per round trip for mvNoOp, mvGetMicroseconds and a
+    /// notification write, each minus the same series of calls to slot 74,
+    /// which the agent's binding answers without entering the secure world:
+    /// what remains is SG, the veneer, the kernel's dispatch and the return.
+    pub async fn round_trips(s: &mut dyn RigSession) -> Result<Vec<Figure>, RigError> {
+        s.reset().await?;
+        let (t0, t1, out) = (alloc(s, 8).await?, alloc(s, 8).await?, alloc(s, 8).await?);
+        let ring = alloc(s, 64).await?;
+        let setup = alloc(s, 12).await?;
+        let handle = alloc(s, 4).await?;
+        let mut bytes = Vec::new();
+        for v in [41u32, ring, 64] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        s.exec(vec![
+            Primitive::Write {
+                addr: setup,
+                data: bytes,
+            },
+            Primitive::Call {
+                slot: Slot::SetupNotifications.number(),
+                args: [setup, handle, 0, 0],
+            },
+        ])
+        .await?;
+        let h = match &s
+            .exec(vec![Primitive::Read {
+                addr: handle,
+                len: 4,
+            }])
+            .await?[0]
+        {
+            Reply::Bytes(b) => u32::from_le_bytes(b[..4].try_into().expect("4 bytes")),
+            _ => 0,
+        };
+        let baseline = instructions(s, mv_abi::SLOT_COUNT, [0; 4], t0, t1).await?;
+        let mut figures = Vec::new();
+        for (name, slot, args, target) in [
+            ("mvNoOp round trip", Slot::NoOp.number(), [0; 4], Some(80.0)),
+            (
+                "mvGetMicroseconds round trip",
+                Slot::GetMicroseconds.number(),
+                [out, 0, 0, 0],
+                None,
+            ),
+            (
+                "notification write (mvTempTriggerNotification)",
+                Slot::TempTriggerNotification.number(),
+                [h, 1, 7, 0],
+                None,
+            ),
+        ] {
+            let total = instructions(s, slot, args, t0, t1).await?;
+            figures.push(Figure {
+                name: name.to_owned(),
+                value: (total - baseline) / f64::from(CALLS),
+                unit: "instructions",
+                target: target.map(|t| (t, "at most")),
+            });
+        }
+        Ok(figures)
+    }
+}

@@ -298,11 +298,7 @@ fn print_summary(summary: &hil::runner::RunSummary, dir: &Path) {
 fn bench(root: &Path, calls: u64) -> Result<i32> {
     println!("hil bench: sim, {calls} calls per throughput figure (release build recommended)");
     for f in hil::bench::syscall_rates(calls) {
-        let target = f
-            .target
-            .map(|(t, how)| format!("  ({:.2}x the target of {how} {t:.0})", f.value / t))
-            .unwrap_or_default();
-        println!("  {:<56} {:>14.0} {}{target}", f.name, f.value, f.unit);
+        print_figure(&f);
     }
     // The whole suite through the engine, without writing report files.
     let cases = load_cases(root, &Selection::default());
@@ -326,5 +322,85 @@ fn bench(root: &Path, calls: u64) -> Result<i32> {
         n,
         summary.exit_code as i32
     );
+    bench_qemu(root)?;
     Ok(0)
+}
+
+/// A figure with its target; the ratio is > 1 when the target is beaten.
+fn print_figure(f: &hil::bench::Figure) {
+    let target = f
+        .target
+        .map(|(t, how)| {
+            let ratio = if how == "at most" {
+                t / f.value
+            } else {
+                f.value / t
+            };
+            format!("  ({ratio:.2}x the target of {how} {t:.0})")
+        })
+        .unwrap_or_default();
+    println!("  {:<56} {:>14.1} {}{target}", f.name, f.value, f.unit);
+}
+
+/// QEMU figures: per-case and suite wall time, and instructions per round
+/// trip (with `-icount shift=0`). Skipped, and said so, without QEMU.
+fn bench_qemu(root: &Path) -> Result<()> {
+    let installed = std::process::Command::new("qemu-system-arm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        println!("qemu-an505: skipped (qemu-system-arm is not installed)");
+        return Ok(());
+    }
+    let rig = pick_rigs(root, &["qemu-an505".to_owned()]).remove(0);
+    let hil::rig::RigKind::Qemu(config) = rig.kind.clone() else {
+        anyhow::bail!("rigs/qemu-an505.yaml is not a qemu-an505 rig");
+    };
+    let cases: Vec<_> = load_cases(root, &Selection::default())
+        .into_iter()
+        .filter(|c| !c.skip.contains_key(&rig.name))
+        .collect();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut session = hil::rig::qemu::QemuSession::new(&rig.name, config.clone());
+    // Boot once outside the measurement (the first boot builds and starts QEMU).
+    runtime.block_on(hil::rig::RigSession::reset(&mut session))?;
+    let started = Instant::now();
+    let mut times = Vec::new();
+    let mut passed = 0;
+    for case in &cases {
+        let t = Instant::now();
+        let run = runtime.block_on(hil::exec::run_case(
+            &mut session,
+            case,
+            std::time::Duration::from_secs(20),
+        ));
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        passed += usize::from(matches!(run.outcome, hil_report::Outcome::Passed));
+    }
+    let suite = started.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+    let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+    println!("qemu-an505 ({} cases, {passed} passed):", cases.len());
+    print_figure(&hil::bench::Figure {
+        name: "median wall time per case, reset included".into(),
+        value: median,
+        unit: "ms",
+        target: Some((20.0, "at most")),
+    });
+    print_figure(&hil::bench::Figure {
+        name: "whole suite".into(),
+        value: suite,
+        unit: "s",
+        target: Some((15.0, "at most")),
+    });
+    let mut counting = config;
+    counting
+        .extra_args
+        .extend(["-icount".to_owned(), "shift=0,sleep=off".to_owned()]);
+    let mut session = hil::rig::qemu::QemuSession::new("qemu-an505-icount", counting);
+    for f in runtime.block_on(hil::bench::qemu::round_trips(&mut session))? {
+        print_figure(&f);
+    }
+    Ok(())
 }

@@ -154,6 +154,24 @@ pub fn execute(
         Primitive::Batch(items) => {
             Reply::Batch(items.iter().map(|p| execute(kernel, alloc, p)).collect())
         }
+        Primitive::CallSeries {
+            slot,
+            args,
+            step,
+            count,
+        } => mv_proto::series_reply((0..*count).map(|i| {
+            kernel.board_mut().advance_us(CALL_COST_US);
+            let status = kernel.dispatch(*slot, mv_proto::series_args(*args, *step, i));
+            run_pending_handlers(kernel.board_mut());
+            status
+        })),
+        Primitive::Fill { addr, len, byte } => {
+            let data = vec![*byte; *len as usize];
+            match kernel.board_mut().memory.write(*addr, &data) {
+                Some(()) => Reply::Done,
+                None => Reply::Refused(Refusal::NotAppMemory),
+            }
+        }
     };
     run_pending_handlers(kernel.board_mut());
     kernel.poll();

@@ -112,28 +112,26 @@ pub fn changes(
     }
     let name = &a.name;
     match a.ty {
-        MemType::Handle | MemType::U32 | MemType::U64 => {
-            let (old, new) = (le_int(before), le_int(after));
-            let mut show = |v| {
-                if a.ty == MemType::Handle {
-                    handles.name(v)
-                } else {
-                    number(v)
-                }
-            };
-            let old = show(old);
-            vec![format!("{name}: {old} -> {}", show(new))]
-        }
-        MemType::TimeUs => {
-            let new = le_int(after);
-            vec![format!(
-                "{name} := {}",
-                if new == 0 {
-                    "0".into()
-                } else {
-                    "<time>".to_owned()
-                }
-            )]
+        MemType::Handle | MemType::U32 | MemType::U64 | MemType::TimeUs => {
+            // The scalar is the first `width` bytes; bytes past it (a guard
+            // band in a larger allocation) are shown as byte runs.
+            let width = a.ty.scalar_size().unwrap_or(8).min(after.len());
+            let mut lines = Vec::new();
+            if before[..width] != after[..width] {
+                let (old, new) = (le_int(&before[..width]), le_int(&after[..width]));
+                lines.push(match a.ty {
+                    MemType::TimeUs => {
+                        format!("{name} := {}", if new == 0 { "0" } else { "<time>" })
+                    }
+                    MemType::Handle => {
+                        let old = handles.name(old);
+                        format!("{name}: {old} -> {}", handles.name(new))
+                    }
+                    _ => format!("{name}: {} -> {}", number(old), number(new)),
+                });
+            }
+            lines.extend(byte_runs(name, before, after, |i| i >= width));
+            lines
         }
         MemType::Ascii => ascii_runs(name, before, after),
         MemType::Struct(layout) => {

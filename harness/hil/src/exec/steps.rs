@@ -75,14 +75,17 @@ impl Executor<'_> {
             } else if a.fill != 0 {
                 header.push_str(&format!(" filled {:#04x}", a.fill));
             }
-            let reply = self
-                .exec_one(Primitive::Write {
-                    addr,
-                    data: image.clone(),
-                })
-                .await?;
-            if reply != Reply::Done {
-                return Err(unexpected(&format!("initialising {}", a.name), reply));
+            let blank = vec![a.fill; image.len()];
+            let mut init = vec![Primitive::Fill {
+                addr,
+                len: a.size,
+                byte: a.fill,
+            }];
+            init.extend(changed_span(addr, &blank, &image));
+            for reply in self.session.exec(init).await? {
+                if reply != Reply::Done {
+                    return Err(unexpected(&format!("initialising {}", a.name), reply));
+                }
             }
             allocation.contents = Some(image);
         } else if allocation.readable() {
@@ -130,14 +133,17 @@ impl Executor<'_> {
                 format!("write {} = {}", w.name, init_text(init))
             }
         };
-        let reply = self
-            .exec_one(Primitive::Write {
-                addr,
-                data: image.clone(),
-            })
-            .await?;
-        if reply != Reply::Done {
-            return Err(unexpected(&text, reply));
+        let old = self
+            .allocs
+            .get(&w.name)
+            .contents
+            .clone()
+            .unwrap_or_default();
+        let writes: Vec<Primitive> = changed_span(addr, &old, &image).into_iter().collect();
+        for reply in self.session.exec(writes).await? {
+            if reply != Reply::Done {
+                return Err(unexpected(&text, reply));
+            }
         }
         self.allocs.get_mut(&w.name).contents = Some(image);
         self.line(&text);
@@ -558,6 +564,19 @@ impl Executor<'_> {
             Some(p) => Err(StepError::Failed(p)),
         }
     }
+}
+
+/// One `Write` of the smallest span where `new` differs from `old` (the
+/// agent link is slow towards the device: send only what changes).
+fn changed_span(addr: u32, old: &[u8], new: &[u8]) -> Option<Primitive> {
+    let first = (0..new.len()).find(|&i| old.get(i) != Some(&new[i]))?;
+    let last = (0..new.len())
+        .rev()
+        .find(|&i| old.get(i) != Some(&new[i]))?;
+    Some(Primitive::Write {
+        addr: addr + first as u32,
+        data: new[first..=last].to_vec(),
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -64,6 +64,20 @@ pub struct QemuSession {
     pending_logs: Vec<LogLine>,
     /// `mvServerLog` messages the cloud link delivered, not yet handed out.
     server_log: Vec<Vec<u8>>,
+    /// A request was sent and its reply not read (the case was abandoned,
+    /// e.g. by its timeout): the link may hold stale bytes in both
+    /// directions, so the next reset restarts QEMU instead of resetting it.
+    in_flight: bool,
+}
+
+impl Drop for QemuSession {
+    /// Never leave a QEMU behind: a session that goes away kills its process
+    /// (`kill_on_drop` covers tokio's own drop; this covers every path).
+    fn drop(&mut self) {
+        if let Some(running) = self.running.as_mut() {
+            let _ = running.child.start_kill();
+        }
+    }
 }
 
 impl QemuSession {
@@ -79,6 +93,7 @@ impl QemuSession {
             logs: Vec::new(),
             pending_logs: Vec::new(),
             server_log: Vec::new(),
+            in_flight: false,
         }
     }
 
@@ -161,6 +176,7 @@ impl QemuSession {
         let link = FrameLink::open(&pty, 115_200)?;
         let cloud_pty = qmp.pty_of("serial3").await?;
         let cloud = FrameLink::open(&cloud_pty, 115_200)?;
+        qmp.execute("cont", json!({})).await?;
         self.logs.clear();
         for (source, elf, stream) in [
             ("defmt:secure", &images.secure, &secure_log),
@@ -239,6 +255,11 @@ impl RigSession for QemuSession {
     }
 
     async fn reset(&mut self) -> Result<Hello, RigError> {
+        if std::mem::take(&mut self.in_flight) {
+            if let Some(mut running) = self.running.take() {
+                let _ = running.child.kill().await;
+            }
+        }
         let alive = match self.running.as_mut() {
             Some(r) => r.child.try_wait().ok().flatten().is_none(),
             None => false,
@@ -271,6 +292,7 @@ impl RigSession for QemuSession {
             .running
             .as_mut()
             .ok_or_else(|| RigError::Link("no device: reset first".into()))?;
+        self.in_flight = true;
         let result = match running.link.send(&Request::Exec(primitives)) {
             Ok(()) => match running.link.receive::<Response>(timeout).await {
                 Ok(Response::Replies(replies)) if replies.len() == expected => Ok(replies),
@@ -289,6 +311,7 @@ impl RigSession for QemuSession {
             },
             Err(e) => Err(e),
         };
+        self.in_flight = false;
         self.collect_logs();
         match result {
             Ok(replies) => Ok(replies),
@@ -307,10 +330,12 @@ impl RigSession for QemuSession {
             Some(running) => running.cloud.send(&message),
             None => Err(RigError::Link("no device: reset first".into())),
         };
+        self.in_flight = true;
         let acked = match sent {
             Ok(()) => self.cloud_receive(timeout, true).await,
             Err(e) => Err(e),
         };
+        self.in_flight = false;
         match acked {
             Ok(()) => Ok(()),
             Err(e) => Err(self.device_lost(e).await),

@@ -1,0 +1,60 @@
+//! Ending the run from the non-secure side: semihosting exit codes, panic and fault handlers.
+//!
+//! The agent never faults on purpose except by reading memory the host asked
+//! it to read, and those faults are the secure world's (SecureFault/BusFault
+//! go to the secure image, which reports and exits). What is left here is
+//! the agent's own failure: a panic, a HardFault_NS or an unexpected
+//! exception. Each logs on UART2 and exits QEMU with its own code (README).
+
+use cortex_m_rt::{exception, ExceptionFrame};
+
+use crate::logger;
+
+/// The exit status QEMU reports (secure codes are 70..=78).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
+#[repr(u32)]
+pub enum ExitCode {
+    Panic = 80,
+    HardFault = 81,
+    UnexpectedException = 82,
+    /// The secure image left no valid handoff block.
+    NoHandoff = 83,
+}
+
+const ADP_STOPPED_APPLICATION_EXIT: u32 = 0x2_0026;
+const SYS_EXIT_EXTENDED: u32 = 0x20;
+
+/// Stop QEMU with `code` (semihosting works from the non-secure world too).
+pub fn exit(code: ExitCode) -> ! {
+    let block = [ADP_STOPPED_APPLICATION_EXIT, code as u32];
+    // SAFETY: the semihosting call reads the two-word block, which lives
+    // until the call returns; it has no other effect on this program.
+    unsafe {
+        core::arch::asm!(
+            "bkpt 0xAB",
+            inout("r0") SYS_EXIT_EXTENDED => _,
+            in("r1") block.as_ptr(),
+            options(nostack, readonly),
+        );
+    }
+    cortex_m::asm::udf()
+}
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    logger::force_unlock();
+    defmt::error!(
+        "agent HardFault: PC={=u32:#010x} LR={=u32:#010x} xPSR={=u32:#010x}",
+        frame.pc(),
+        frame.lr(),
+        frame.xpsr()
+    );
+    exit(ExitCode::HardFault)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    logger::force_unlock();
+    defmt::error!("agent panic: {}", defmt::Display2Format(info));
+    exit(ExitCode::Panic)
+}

@@ -1,0 +1,84 @@
+//! The handoff block: what the secure image tells the non-secure app at boot.
+//!
+//! The secure image writes it into the first [`HANDOFF_SIZE`] bytes of app
+//! RAM before it branches to the app; the app reads it before it touches
+//! anything else. It is the only way the app learns where the NSC veneer
+//! table is on a board where the secure image picks that address itself
+//! (QEMU `mps2-an505`); on the STM32U585 the table is at a fixed address.
+//! Both sides use this one definition, so the layout cannot drift.
+
+/// `"MVNS"` as a number (a little-endian memory dump shows `SNVM`); zeroed or
+/// stale RAM never matches it.
+pub const HANDOFF_MAGIC: u32 = 0x4D56_4E53;
+
+/// Bytes of app RAM reserved for the block (the app's own RAM starts after it).
+pub const HANDOFF_SIZE: u32 = 64;
+
+/// The block, exactly as it sits in memory.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Handoff {
+    /// [`HANDOFF_MAGIC`] when the block is valid.
+    pub magic: u32,
+    /// Address of NSC entry 0; entry `n` is at `nsc_table_base + 8*n`.
+    pub nsc_table_base: u32,
+    /// App RAM (non-secure), including this block.
+    pub ns_ram_base: u32,
+    pub ns_ram_size: u32,
+    /// App code (non-secure), where the app image was loaded.
+    pub ns_code_base: u32,
+    pub ns_code_size: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<Handoff>() <= HANDOFF_SIZE as usize);
+
+impl Handoff {
+    /// Does the block carry the magic and a table base that is not zero?
+    #[must_use]
+    pub fn is_valid(&self) -> bool {
+        self.magic == HANDOFF_MAGIC && self.nsc_table_base != 0
+    }
+
+    /// Read a block with volatile loads.
+    ///
+    /// # Safety
+    /// `addr` must be readable, 4-aligned and hold `size_of::<Handoff>()` bytes.
+    pub unsafe fn read_from(addr: usize) -> Handoff {
+        // SAFETY: the caller guarantees the address is readable and aligned;
+        // a volatile read keeps the compiler from assuming anything about it.
+        unsafe { core::ptr::read_volatile(addr as *const Handoff) }
+    }
+
+    /// Write the block with volatile stores.
+    ///
+    /// # Safety
+    /// `addr` must be writable, 4-aligned, hold `size_of::<Handoff>()` bytes,
+    /// and not overlap anything the caller relies on.
+    pub unsafe fn write_to(&self, addr: usize) {
+        // SAFETY: as promised by the caller.
+        unsafe { core::ptr::write_volatile(addr as *mut Handoff, *self) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_six_words() {
+        assert_eq!(core::mem::size_of::<Handoff>(), 24);
+        assert_eq!(core::mem::offset_of!(Handoff, nsc_table_base), 4);
+        assert_eq!(core::mem::offset_of!(Handoff, ns_code_size), 20);
+    }
+
+    #[test]
+    fn zeroed_ram_is_not_a_block() {
+        assert!(!Handoff::default().is_valid());
+        let ok = Handoff {
+            magic: HANDOFF_MAGIC,
+            nsc_table_base: 0x100F_0000,
+            ..Handoff::default()
+        };
+        assert!(ok.is_valid());
+    }
+}

@@ -1,0 +1,199 @@
+//! `An505Board`: the kernel's board traits on QEMU `mps2-an505`.
+//!
+//! Memory attribution is the TT instruction plus the app-memory table of
+//! [`crate::memory_map`]; the clock is TIMER0 ([`crate::clock`]); the NVIC is the real one;
+//! the peripherals are the sim's RCC registers, emulated ([`crate::rcc`]);
+//! the cloud link is UART3 ([`crate::cloud`]).
+
+use core::cell::Cell;
+
+use mv_kernel::board::{
+    Access, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
+    Peripherals, SharedRegister,
+};
+
+use mv_proto::DeviceToCloud;
+
+use crate::memory_map::{within, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_SIZE};
+use crate::rcc::Rcc;
+use crate::tt::Attribution;
+use crate::{clock, cloud, cpu, nvic};
+
+/// The SID this image reports: `UV` + 32 hex digits, fixed in the image.
+const DEVICE_ID: [u8; 34] = *b"UV0000000000000000000000000000A505";
+
+/// Microvisor's nominal STM32U585 clocks (160 MHz from the PLL), reported as
+/// the sim does for parity. They are not the AN505 FPGA's clocks.
+const NOMINAL_HZ: u32 = 160_000_000;
+
+/// The board.
+pub struct An505Board {
+    rcc: Rcc,
+    /// xorshift64* state; 0 until the first handle is minted.
+    rng: u64,
+    /// The last time handed out, so the clock never goes backwards.
+    last_us: Cell<u64>,
+    /// The cloud link is up (set by `CloudToDevice::Link`).
+    online: bool,
+    /// The server disabled app logging (set by `CloudToDevice::Logging`).
+    logging_disabled: bool,
+}
+
+impl An505Board {
+    pub fn new() -> An505Board {
+        An505Board {
+            rcc: Rcc::new(),
+            rng: 0,
+            last_us: Cell::new(0),
+            // Boot state as on the sim: online, logging enabled.
+            online: true,
+            logging_disabled: false,
+        }
+    }
+
+    pub fn set_online(&mut self, online: bool) {
+        self.online = online;
+    }
+
+    pub fn set_logging_disabled(&mut self, disabled: bool) {
+        self.logging_disabled = disabled;
+    }
+}
+
+/// Is the caller's current mode unprivileged (thread mode with nPRIV)?
+fn caller_unprivileged() -> bool {
+    cpu::ipsr() == 0 && cpu::control_ns() & 1 != 0
+}
+
+impl NsMemory for An505Board {
+    fn ns_accessible(&self, addr: u32, len: u32, access: Access) -> bool {
+        let Some(last) = len.checked_sub(1).and_then(|l| addr.checked_add(l)) else {
+            return false;
+        };
+        // App memory only: never peripheral space, where writing a result
+        // would be a confused deputy's register write.
+        let app_memory = within(addr, last, NS_RAM_BASE, NS_RAM_SIZE)
+            || (access == Access::Read && within(addr, last, NS_CODE_BASE, NS_CODE_SIZE));
+        if !app_memory {
+            return false;
+        }
+        let unprivileged = caller_unprivileged();
+        let first = Attribution::of_ns_access(addr, unprivileged);
+        let end = Attribution::of_ns_access(last, unprivileged);
+        let allowed = |a: Attribution| match access {
+            Access::Read => a.ns_readable(),
+            Access::ReadWrite => a.ns_read_writable(),
+        };
+        !first.secure()
+            && !end.secure()
+            && first.same_region_as(end)
+            && allowed(first)
+            && allowed(end)
+    }
+
+    fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
+        for (i, byte) in buf.iter_mut().enumerate() {
+            let at = addr.wrapping_add(i as u32);
+            // SAFETY: the kernel checked the range with `ns_accessible`
+            // (non-secure app RAM or code, by TT): a non-secure byte load.
+            *byte = unsafe { core::ptr::read_volatile(at as usize as *const u8) };
+        }
+        Ok(())
+    }
+
+    fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
+        for (i, &byte) in data.iter().enumerate() {
+            let at = addr.wrapping_add(i as u32);
+            // SAFETY: the kernel checked the range with `ns_accessible` for
+            // ReadWrite: non-secure app RAM, no secure object lives there.
+            unsafe { core::ptr::write_volatile(at as usize as *mut u8, byte) };
+        }
+        Ok(())
+    }
+}
+
+impl Clock for An505Board {
+    fn now_us(&self) -> u64 {
+        let now = clock::now_us().max(self.last_us.get());
+        self.last_us.set(now);
+        now
+    }
+}
+
+impl Interrupts for An505Board {
+    fn is_ns_irq(&self, irq: u32) -> bool {
+        nvic::is_non_secure(irq)
+    }
+
+    fn pend_irq(&mut self, irq: u32) {
+        nvic::pend(irq);
+    }
+
+    fn caller_in_interrupt(&self) -> bool {
+        cpu::ipsr() != 0
+    }
+}
+
+impl Entropy for An505Board {
+    /// xorshift64*, seeded from the clock when the first handle is minted.
+    /// AN505 has no TRNG; handles only need to be non-zero, distinct (the
+    /// kernel checks) and not trivially guessable, not cryptographic.
+    fn random_u32(&mut self) -> u32 {
+        if self.rng == 0 {
+            let seed = (clock::now_us() << 24) ^ u64::from(clock::jitter()) ^ 0x9E37_79B9_7F4A_7C15;
+            self.rng = seed | 1;
+        }
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
+    }
+}
+
+impl Peripherals for An505Board {
+    fn shared_registers(&self) -> &[SharedRegister] {
+        self.rcc.registers()
+    }
+
+    fn read_register(&mut self, addr: u32) -> u32 {
+        self.rcc.read(addr)
+    }
+
+    fn write_register(&mut self, addr: u32, value: u32) {
+        self.rcc.write(addr, value);
+    }
+}
+
+impl DeviceInfo for An505Board {
+    fn device_id(&self) -> [u8; 34] {
+        DEVICE_ID
+    }
+
+    fn clock_tree(&self) -> ClockTree {
+        ClockTree {
+            sysclk_hz: NOMINAL_HZ,
+            hclk_hz: NOMINAL_HZ,
+            pclk1_hz: NOMINAL_HZ,
+            pclk2_hz: NOMINAL_HZ,
+        }
+    }
+}
+
+impl CloudLink for An505Board {
+    fn is_online(&self) -> bool {
+        self.online
+    }
+
+    fn logging_disabled_by_server(&self) -> bool {
+        self.logging_disabled
+    }
+
+    /// One `DeviceToCloud::Log` frame on UART3 (the harness collects it as
+    /// a server-log message); a copy goes to the secure log as evidence.
+    fn send_log(&mut self, message: &[u8]) {
+        defmt::debug!("server-log: {=[u8]:a}", message);
+        cloud::send(&DeviceToCloud::Log(message.to_vec()));
+    }
+}

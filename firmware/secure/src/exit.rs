@@ -1,0 +1,45 @@
+//! Ending the run: semihosting `SYS_EXIT_EXTENDED` with a distinctive code.
+//!
+//! QEMU (`-semihosting-config enable=on`) exits with the code given here, so
+//! the harness can tell a secure fault from a panic from a clean stop without
+//! parsing logs. The codes are listed in README.md; keep them in sync.
+
+/// The exit status QEMU reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
+#[repr(u32)]
+pub enum ExitCode {
+    SecureFault = 70,
+    HardFault = 71,
+    MemManage = 72,
+    BusFault = 73,
+    UsageFault = 74,
+    Panic = 75,
+    UnexpectedException = 76,
+    /// No valid agent image at the NS code base.
+    NoAgent = 77,
+    /// The security controllers did not look like an AN505.
+    SecurityConfig = 78,
+}
+
+/// `ADP_Stopped_ApplicationExit`: with `SYS_EXIT_EXTENDED` the second word is the exit code.
+const ADP_STOPPED_APPLICATION_EXIT: u32 = 0x2_0026;
+/// Semihosting operation number of `SYS_EXIT_EXTENDED`.
+const SYS_EXIT_EXTENDED: u32 = 0x20;
+
+/// Stop QEMU with `code`. If no debugger/semihosting host answers, the
+/// `BKPT` faults instead; the final `UDF` then makes the core lock up, which
+/// QEMU also reports (exit 134) rather than spinning silently.
+pub fn exit(code: ExitCode) -> ! {
+    let block = [ADP_STOPPED_APPLICATION_EXIT, code as u32];
+    // SAFETY: the semihosting call reads the two-word block, which lives
+    // until the call returns; it has no other effect on this program.
+    unsafe {
+        core::arch::asm!(
+            "bkpt 0xAB",
+            inout("r0") SYS_EXIT_EXTENDED => _,
+            in("r1") block.as_ptr(),
+            options(nostack, readonly),
+        );
+    }
+    cortex_m::asm::udf()
+}

@@ -1,0 +1,33 @@
+//! A small secure heap, for the cloud link's frames only.
+//!
+//! The cloud link speaks `mv_proto::{CloudToDevice, DeviceToCloud}` with
+//! `mv_proto::{encode_frame, decode_frame}`, the very types and framing the
+//! harness decodes, rather than a hand-written mirror that could drift.
+//! `mv-proto` is `no_std + alloc` (`DeviceToCloud::Log` holds a `Vec<u8>`,
+//! `encode_frame` returns one), so the image needs a global allocator.
+//!
+//! Who allocates: [`crate::cloud::send`] (the `Ack` frame, and for `Log` the
+//! message copy plus its frame: at most ~1 KiB + ~2 KiB while the frame `Vec`
+//! grows) — from an NSC call or from the SysTick handler, always inside a
+//! critical section and freed before it ends. Decoding a `CloudToDevice`
+//! does not allocate. `LlffHeap` locks with `critical_section`, so using it
+//! from an exception handler is sound on this single core. Exhaustion would
+//! be a secure panic (exit 75), not silent corruption.
+
+use core::mem::MaybeUninit;
+
+use embedded_alloc::LlffHeap;
+
+/// Several times the largest frame (`Log` of a 1024-byte message).
+const HEAP_BYTES: usize = 16 * 1024;
+
+#[global_allocator]
+static HEAP: LlffHeap = LlffHeap::empty();
+
+/// Give the allocator its memory (once, at boot, before the first allocation).
+pub fn init() {
+    static mut MEMORY: [MaybeUninit<u8>; HEAP_BYTES] = [MaybeUninit::uninit(); HEAP_BYTES];
+    // SAFETY: called once from `main` before anything allocates; MEMORY is
+    // used by nothing else.
+    unsafe { HEAP.init(core::ptr::addr_of_mut!(MEMORY) as usize, HEAP_BYTES) }
+}

@@ -1,0 +1,71 @@
+//! The NVIC as the secure world sees it: which IRQs are the app's, and pending them.
+//!
+//! Every implemented external IRQ is targeted non-secure (ITNS) except
+//! [`SECURE_IRQS`], the same numbers the sim keeps secure, so the suite's
+//! `INVALIDINTERRUPT` cases agree. On AN505 they are harmless to withhold:
+//! 3 is CMSDK TIMER0, which is the kernel's own clock (the only IRQ the
+//! secure image enables); 7 and 8 are unused; 10 is the PPC combined
+//! interrupt (security violations are the secure world's business anyway);
+//! 66 and 84 are expansion IRQs the agent does not use.
+
+use crate::cpu::{read32, write32};
+
+/// IRQs the kernel keeps secure (STM32U585: RTC_S, FLASH_S, GTZC, RCC_S,
+/// LPUART1, GPDMA1 channel 15).
+pub const SECURE_IRQS: [u32; 6] = [3, 7, 8, 10, 66, 84];
+
+/// Interrupt Controller Type Register: INTLINESNUM in bits 3:0.
+const ICTR: u32 = 0xE000_E004;
+/// Secure view of the set-pending registers (all IRQs, whatever ITNS says).
+const ISPR: u32 = 0xE000_E200;
+/// Interrupt Target Non-secure registers (secure only).
+const ITNS: u32 = 0xE000_E380;
+
+/// Number of IRQ lines the NVIC has registers for (a multiple of 32; lines
+/// that do not exist read ITNS as 0).
+pub fn line_count() -> u32 {
+    // SAFETY: ICTR is a read-only identification register.
+    let ictr = unsafe { read32(ICTR) };
+    32 * ((ictr & 0xF) + 1)
+}
+
+/// Target every IRQ non-secure except [`SECURE_IRQS`]; returns how many
+/// lines read back as non-secure (i.e. exist).
+pub fn target_non_secure() -> u32 {
+    let mut ns_lines = 0;
+    for word in 0..line_count() / 32 {
+        let mut value = u32::MAX;
+        for irq in SECURE_IRQS {
+            if irq / 32 == word {
+                value &= !(1 << (irq % 32));
+            }
+        }
+        // SAFETY: ITNS word `word` exists (below ICTR's count); no IRQ is
+        // enabled yet, so retargeting cannot misroute a live interrupt.
+        let readback = unsafe {
+            write32(ITNS + 4 * word, value);
+            read32(ITNS + 4 * word)
+        };
+        ns_lines += readback.count_ones();
+    }
+    ns_lines
+}
+
+/// Is `irq` an implemented IRQ targeted to the non-secure world?
+pub fn is_non_secure(irq: u32) -> bool {
+    if irq >= line_count() {
+        return false;
+    }
+    // SAFETY: reading an ITNS word below ICTR's count.
+    let word = unsafe { read32(ITNS + 4 * (irq / 32)) };
+    word & (1 << (irq % 32)) != 0
+}
+
+/// Set `irq`'s pending bit (never enables it).
+pub fn pend(irq: u32) {
+    if irq < line_count() {
+        // SAFETY: writing one bit of ISPR pends exactly that IRQ; a bit of
+        // an unimplemented line is ignored by the NVIC.
+        unsafe { write32(ISPR + 4 * (irq / 32), 1 << (irq % 32)) };
+    }
+}
