@@ -143,6 +143,9 @@ pub enum Reply {
     Batch(Vec<Reply>),
     /// The agent would not do it (e.g. write secure memory, out of memory).
     Refused(Refusal),
+    /// The device faulted executing this primitive; nothing after it ran and
+    /// the device needs a reset.
+    Fault(FaultReport),
     /// The outcome of a [`Primitive::CallSeries`].
     Series {
         calls: u32,
@@ -151,6 +154,90 @@ pub enum Reply {
         /// Index and status of the first such call.
         first_failure: Option<(u32, u32)>,
     },
+}
+
+/// Which exception a fault raised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FaultKind {
+    SecureFault,
+    BusFault,
+    UsageFault,
+    MemManage,
+    HardFault,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::SecureFault,
+        FaultKind::BusFault,
+        FaultKind::UsageFault,
+        FaultKind::MemManage,
+        FaultKind::HardFault,
+    ];
+
+    /// The Arm name, as fault handlers print it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FaultKind::SecureFault => "SecureFault",
+            FaultKind::BusFault => "BusFault",
+            FaultKind::UsageFault => "UsageFault",
+            FaultKind::MemManage => "MemManage",
+            FaultKind::HardFault => "HardFault",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<FaultKind> {
+        FaultKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// A fault and the registers that explain it (`SFSR`, `SFAR`, `CFSR`, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultReport {
+    pub kind: FaultKind,
+    pub registers: Vec<(alloc::string::String, u32)>,
+}
+
+impl FaultReport {
+    pub fn register(&self, name: &str) -> Option<u32> {
+        self.registers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|&(_, v)| v)
+    }
+
+    /// The rig-independent cause: the SFSR cause bits for a SecureFault,
+    /// the CFSR bus-fault cause bits for a BusFault (the *VALID bits, and
+    /// register values that differ between boards, are left out).
+    pub fn causes(&self) -> Vec<&'static str> {
+        const SFSR: [(u32, &str); 7] = [
+            (0x01, "INVEP"),
+            (0x02, "INVIS"),
+            (0x04, "INVER"),
+            (0x08, "AUVIOL"),
+            (0x10, "INVTRAN"),
+            (0x20, "LSPERR"),
+            (0x80, "LSERR"),
+        ];
+        const CFSR_BUS: [(u32, &str); 5] = [
+            (0x0100, "IBUSERR"),
+            (0x0200, "PRECISERR"),
+            (0x0400, "IMPRECISERR"),
+            (0x0800, "UNSTKERR"),
+            (0x1000, "STKERR"),
+        ];
+        let (table, reg): (&[(u32, &'static str)], _) = match self.kind {
+            FaultKind::SecureFault => (&SFSR, "SFSR"),
+            FaultKind::BusFault => (&CFSR_BUS, "CFSR"),
+            _ => return Vec::new(),
+        };
+        let value = self.register(reg).unwrap_or(0);
+        table
+            .iter()
+            .filter(|(bit, _)| value & bit != 0)
+            .map(|&(_, n)| n)
+            .collect()
+    }
 }
 
 /// Fold the statuses of a call series into its [`Reply::Series`]; shared by

@@ -3,7 +3,7 @@
 use mv_abi::{MvStatus, Slot};
 
 use crate::error::{join, Issue};
-use crate::model::{Call, CloudAction, IrqAction};
+use crate::model::{AppRead, Call, CloudAction, IrqAction};
 use crate::raw;
 use crate::scope::Scope;
 use crate::suggest;
@@ -144,6 +144,38 @@ pub(crate) fn cloud(raw: &raw::Cloud, path: &str) -> Result<CloudAction, Issue> 
         (_, _, _, logging) => CloudAction::Logging {
             enabled: logging == Some(raw::Logging::Enabled),
         },
+    })
+}
+
+/// Validates `app_read:` at `path`.
+pub(crate) fn app_read(raw: &raw::AppRead, path: &str, scope: &Scope) -> Result<AppRead, Issue> {
+    let info = scope
+        .get(&raw.name)
+        .map_err(|m| Issue::new(join(path, "name"), m))?;
+    let len = match &raw.len {
+        Some(v) => delay_us(v, &join(path, "len"))?,
+        None => 4.min(info.size),
+    };
+    if len == 0 || len > info.size {
+        return Err(Issue::new(
+            join(path, "len"),
+            format!(
+                "`len` must be 1 to {} (the size of `{}`)",
+                info.size, raw.name
+            ),
+        ));
+    }
+    let expect_fault = match raw.expect_fault {
+        raw::FaultKind::SecureFault => mv_proto::FaultKind::SecureFault,
+        raw::FaultKind::BusFault => mv_proto::FaultKind::BusFault,
+        raw::FaultKind::UsageFault => mv_proto::FaultKind::UsageFault,
+        raw::FaultKind::MemManage => mv_proto::FaultKind::MemManage,
+        raw::FaultKind::HardFault => mv_proto::FaultKind::HardFault,
+    };
+    Ok(AppRead {
+        name: raw.name.clone(),
+        len,
+        expect_fault,
     })
 }
 

@@ -64,6 +64,15 @@ pub enum Step {
     Cloud(CloudAction),
     ExpectServerLog(ExpectServerLog),
     DelayUs(u32),
+    AppRead(AppRead),
+}
+
+/// The app loads from an allocation and the hardware must refuse it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRead {
+    pub name: String,
+    pub len: u32,
+    pub expect_fault: mv_proto::FaultKind,
 }
 
 /// Reserve app memory.

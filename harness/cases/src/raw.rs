@@ -83,6 +83,9 @@ pub struct Step {
     pub expect_server_log: Option<ExpectServerLog>,
     /// Let this many microseconds pass on the device.
     pub delay_us: Option<RawValue>,
+    /// The app itself loads from an allocation; with `expect_fault`, the
+    /// hardware must refuse it. Only as the last step (a fault stops the app).
+    pub app_read: Option<AppRead>,
     /// The same steps `count` times; `{i}` in their strings is the iteration (0-based).
     pub repeat: Option<Repeat>,
 }
@@ -101,6 +104,7 @@ pub(crate) const VERBS: &[&str] = &[
     "cloud",
     "expect_server_log",
     "delay_us",
+    "app_read",
     "repeat",
 ];
 
@@ -283,6 +287,28 @@ pub enum CmpOp {
     Gt,
     #[serde(rename = ">=")]
     Ge,
+}
+
+/// `app_read:` — the app loads bytes of an allocation itself.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppRead {
+    /// The allocation to read from (its first bytes).
+    pub name: String,
+    /// How many bytes (default 4, at most the allocation's size).
+    pub len: Option<RawValue>,
+    /// The exception the read must raise.
+    pub expect_fault: FaultKind,
+}
+
+/// An Armv8-M fault exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum FaultKind {
+    SecureFault,
+    BusFault,
+    UsageFault,
+    MemManage,
+    HardFault,
 }
 
 /// `cloud:` — exactly one of `sync_time_us`, `link`, `logging`.

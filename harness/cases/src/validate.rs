@@ -118,7 +118,16 @@ fn steps(raw: &[raw::Step], origins: &[Origin], index: &LineIndex) -> Result<Vec
     }
     let mut scope = Scope::new(anywhere);
     let mut out = Vec::with_capacity(raw.len());
-    for (step, origin) in raw.iter().zip(origins) {
+    for (i, (step, origin)) in raw.iter().zip(origins).enumerate() {
+        if step.app_read.is_some() && i + 1 != raw.len() {
+            return Err(Issue {
+                path: join(&origin.path, "app_read"),
+                message: origin.annotate(
+                    "`app_read` with `expect_fault` must be the last step: the fault stops the app"
+                        .to_owned(),
+                ),
+            });
+        }
         scope.set_current(&origin.label);
         let model = self::step(step, &origin.path, &mut scope).map_err(|issue| Issue {
             path: issue.path,
@@ -150,6 +159,7 @@ fn step(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issue> {
         ("cloud", raw.cloud.is_some()),
         ("expect_server_log", raw.expect_server_log.is_some()),
         ("delay_us", raw.delay_us.is_some()),
+        ("app_read", raw.app_read.is_some()),
         ("repeat", raw.repeat.is_some()),
     ]
     .into_iter()
@@ -231,6 +241,9 @@ fn one_verb(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issu
     }
     if let Some(delay) = &raw.delay_us {
         return actions::delay_us(delay, &join(path, "delay_us")).map(Step::DelayUs);
+    }
+    if let Some(read) = &raw.app_read {
+        return actions::app_read(read, &join(path, "app_read"), scope).map(Step::AppRead);
     }
     // `expand` has replaced every top-level repeat and rejected nested ones.
     Err(Issue::new(

@@ -591,3 +591,21 @@ fn duplicate_alloc_across_repeat_iterations() {
 fn a_file_that_is_not_a_map() {
     assert_error("- just\n- a list\n", "", 1, &["a case file is a map"]);
 }
+
+#[test]
+fn app_read_before_the_last_step() {
+    let text = "id: isolation.x\ntitle: t\nspec: { quote: q, source: s }\nsteps:\n  - alloc: { name: s, type: u32, in: secure_ram }\n  - app_read: { name: s, expect_fault: SecureFault }\n  - call: mvNoOp\n    expect: OKAY\n";
+    let e = hil_cases::parse_case(std::path::Path::new("x.yaml"), "isolation", text).unwrap_err();
+    assert_eq!(e.field, "steps[1].app_read");
+    assert_eq!(e.line, Some(6));
+    assert!(e.message.contains("must be the last step"), "{}", e.message);
+}
+
+#[test]
+fn app_read_with_an_unknown_fault() {
+    let text = "id: isolation.x\ntitle: t\nspec: { quote: q, source: s }\nsteps:\n  - alloc: { name: s, type: u32, in: secure_ram }\n  - app_read: { name: s, expect_fault: SegFault }\n";
+    let e = hil_cases::parse_case(std::path::Path::new("x.yaml"), "isolation", text).unwrap_err();
+    assert_eq!(e.line, Some(6));
+    assert!(e.field.starts_with("steps[1].app_read"), "{}", e.field);
+    assert!(e.message.contains("SegFault"), "{}", e.message);
+}

@@ -124,7 +124,7 @@ pub fn execute(
             let mut buf = vec![0; *len as usize];
             match kernel.board().memory.read(*addr, &mut buf) {
                 Some(()) => Reply::Bytes(buf),
-                None => Reply::Refused(Refusal::NotAppMemory),
+                None => Reply::Fault(read_fault(*addr, *len)),
             }
         }
         Primitive::Call { slot, args } => {
@@ -176,6 +176,31 @@ pub fn execute(
     run_pending_handlers(kernel.board_mut());
     kernel.poll();
     reply
+}
+
+/// What an ARMv8-M core raises when the non-secure app loads from memory it
+/// may not read: a SecureFault (SFSR.AUVIOL) for secure memory, a precise
+/// BusFault for an address with nothing behind it. Reported at the first
+/// byte that is not app memory.
+fn read_fault(addr: u32, len: u32) -> mv_proto::FaultReport {
+    use crate::memory_map::{attribution, Attribution};
+    let first_bad = (0..len.max(1))
+        .map(|i| addr.wrapping_add(i))
+        .find(|&a| !matches!(attribution(a), Attribution::AppRam | Attribution::AppFlash))
+        .unwrap_or(addr);
+    let (kind, registers) = match attribution(first_bad) {
+        Attribution::Secure => (
+            mv_proto::FaultKind::SecureFault,
+            // AUVIOL | SFARVALID
+            vec![("SFSR".into(), 0x48), ("SFAR".into(), first_bad)],
+        ),
+        _ => (
+            mv_proto::FaultKind::BusFault,
+            // PRECISERR | BFARVALID
+            vec![("CFSR".into(), 0x8200), ("BFAR".into(), first_bad)],
+        ),
+    };
+    mv_proto::FaultReport { kind, registers }
 }
 
 fn irq_op(kernel: &mut Kernel<SimBoard>, irq: u32, op: impl FnOnce(&mut SimBoard, usize)) -> Reply {

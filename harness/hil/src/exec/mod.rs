@@ -137,6 +137,7 @@ impl Executor<'_> {
             Step::Cloud(a) => self.cloud(a).await,
             Step::ExpectServerLog(e) => self.expect_server_log(e).await,
             Step::DelayUs(us) => self.delay(*us).await,
+            Step::AppRead(r) => self.app_read(r).await,
         }
     }
 

@@ -245,6 +245,60 @@ impl Executor<'_> {
         Ok(())
     }
 
+    /// The app loads from the allocation; the hardware must refuse with the
+    /// expected fault, caught and reported by the secure world. The fault's
+    /// registers go to the case's logs; the transcript shows only the
+    /// rig-independent cause.
+    pub(super) async fn app_read(&mut self, r: &hil_cases::AppRead) -> StepResult {
+        let a = self.allocs.get(&r.name);
+        let (addr, placement) = (a.addr, a.placement.name());
+        let head = format!("app reads {} bytes of {} ({placement})", r.len, r.name);
+        match self
+            .session
+            .exec(vec![Primitive::Read { addr, len: r.len }])
+            .await
+        {
+            Err(RigError::DeviceFault(report)) => {
+                let causes = report.causes();
+                let causes = if causes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", causes.join(", "))
+                };
+                self.line(&format!("{head} -> {}{causes}", report.kind.name()));
+                let registers: Vec<String> = report
+                    .registers
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v:#010x}"))
+                    .collect();
+                self.logs.push(hil_report::LogLine {
+                    source: "fault".into(),
+                    text: format!("{}: {}", report.kind.name(), registers.join(" ")),
+                    location: None,
+                });
+                if report.kind == r.expect_fault {
+                    Ok(())
+                } else {
+                    Err(StepError::Failed(format!(
+                        "the read raised a {}, expected a {}",
+                        report.kind.name(),
+                        r.expect_fault.name()
+                    )))
+                }
+            }
+            Err(e) => Err(StepError::Rig(e)),
+            Ok(replies) => {
+                self.line(&format!("{head} -> no fault"));
+                Err(StepError::Failed(format!(
+                    "the app read {} without a fault ({:?}); expected a {}",
+                    r.name,
+                    replies.first(),
+                    r.expect_fault.name()
+                )))
+            }
+        }
+    }
+
     pub(super) async fn delay(&mut self, us: u32) -> StepResult {
         self.line(&format!("delay {us} us"));
         self.with_readback(Primitive::DelayUs(us)).await?;

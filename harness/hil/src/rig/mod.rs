@@ -25,6 +25,10 @@ pub enum RigError {
     Timeout(u64),
     #[error("the device faulted: {0}")]
     Fault(String),
+    /// The device raised a fault it reported with its registers (an app
+    /// access the hardware refused, or a fault in the secure world).
+    #[error("the device raised a {}: {}", .0.kind.name(), .0.registers.iter().map(|(n, v)| format!("{n}={v:#010x}")).collect::<Vec<_>>().join(" "))]
+    DeviceFault(mv_proto::FaultReport),
     #[error("the link to the device failed: {0}")]
     Link(String),
     #[error("the agent refused {what}: {why:?}")]

@@ -12,6 +12,8 @@ pub struct SimSession {
     name: String,
     config: SimConfig,
     device: SimDevice,
+    /// The last primitive faulted; only a reset brings the device back.
+    faulted: bool,
 }
 
 impl SimSession {
@@ -21,6 +23,7 @@ impl SimSession {
             name: name.to_owned(),
             config,
             device,
+            faulted: false,
         }
     }
 }
@@ -33,11 +36,28 @@ impl RigSession for SimSession {
 
     async fn reset(&mut self) -> Result<Hello, RigError> {
         self.device = SimDevice::boot(&self.config);
+        self.faulted = false;
         Ok(self.device.hello())
     }
 
     async fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
-        Ok(primitives.iter().map(|p| self.device.execute(p)).collect())
+        if self.faulted {
+            return Err(RigError::Link(
+                "the device faulted; it needs a reset".into(),
+            ));
+        }
+        let mut replies = Vec::with_capacity(primitives.len());
+        for p in &primitives {
+            // A fault stops the device, as it stops the real one.
+            match self.device.execute(p) {
+                Reply::Fault(report) => {
+                    self.faulted = true;
+                    return Err(RigError::DeviceFault(report));
+                }
+                reply => replies.push(reply),
+            }
+        }
+        Ok(replies)
     }
 
     async fn cloud(&mut self, action: &CloudAction) -> Result<(), RigError> {

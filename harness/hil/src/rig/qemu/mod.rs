@@ -236,6 +236,9 @@ impl QemuSession {
             .into_iter()
             .rev()
             .collect();
+        if let Some(report) = parse_fault(&evidence) {
+            return RigError::DeviceFault(report);
+        }
         let status = match exit.and_then(|s| s.code()) {
             None if exit.is_none() => return cause,
             Some(134) => {
@@ -246,6 +249,25 @@ impl QemuSession {
         };
         RigError::Fault(format!("{status}; secure log: {}", evidence.join(" | ")))
     }
+}
+
+/// The secure fault handlers log `FAULT <Kind>: SFSR=0x... SFAR=0x... ...`
+/// (see firmware/secure/src/faults.rs); turn that line into a report.
+fn parse_fault(lines: &[String]) -> Option<mv_proto::FaultReport> {
+    lines.iter().find_map(|line| {
+        let rest = &line[line.find("FAULT ")? + 6..];
+        let (kind, registers) = rest.split_once(':')?;
+        let kind = mv_proto::FaultKind::from_name(kind.trim())?;
+        let registers = registers
+            .split_whitespace()
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                let value = u32::from_str_radix(value.trim_start_matches("0x"), 16).ok()?;
+                Some((name.to_owned(), value))
+            })
+            .collect();
+        Some(mv_proto::FaultReport { kind, registers })
+    })
 }
 
 #[async_trait]
