@@ -56,6 +56,54 @@ pub fn build_images(root: &Path) -> Result<Images, RigError> {
                 image.display()
             )));
         }
+        if let Some(use_) = std::fs::read(image)
+            .ok()
+            .and_then(|elf| MemoryUse::of(&elf))
+        {
+            let name = image
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            eprintln!("{name}: flash {} bytes, RAM {} bytes", use_.flash, use_.ram);
+        }
     }
     Ok(images)
+}
+
+/// What an image occupies: flash (code, read-only data, and the initial
+/// values of `.data`) and RAM (`.data`, `.bss`, heaps and stacks reserved in
+/// sections), from its allocated ELF sections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryUse {
+    pub flash: u64,
+    pub ram: u64,
+}
+
+impl MemoryUse {
+    pub fn of(elf: &[u8]) -> Option<MemoryUse> {
+        use object::{Object, ObjectSection, SectionFlags, SectionKind};
+        let file = object::File::parse(elf).ok()?;
+        let mut use_ = MemoryUse { flash: 0, ram: 0 };
+        for section in file.sections() {
+            let SectionFlags::Elf { sh_flags } = section.flags() else {
+                continue;
+            };
+            // SHF_ALLOC: the section takes space on the device.
+            if sh_flags & 0x2 == 0 {
+                continue;
+            }
+            match section.kind() {
+                SectionKind::Text | SectionKind::ReadOnlyData | SectionKind::ReadOnlyString => {
+                    use_.flash += section.size()
+                }
+                SectionKind::Data => {
+                    use_.flash += section.size();
+                    use_.ram += section.size();
+                }
+                SectionKind::UninitializedData => use_.ram += section.size(),
+                _ => {}
+            }
+        }
+        Some(use_)
+    }
 }
