@@ -83,6 +83,12 @@ impl Executor {
             }
             Primitive::Batch(items) => Reply::Batch(self.run_all(items)),
             Primitive::Fill { addr, len, byte } => fill(*addr, *len, *byte),
+            Primitive::RingDrain {
+                base,
+                slots,
+                position,
+                fresh,
+            } => drain(*base, *slots, *position, *fresh),
             Primitive::CallSeries {
                 slot,
                 args,
@@ -123,6 +129,64 @@ fn write(addr: u32, data: &[u8]) -> Reply {
         unsafe { core::ptr::write_volatile((addr as usize + i) as *mut u8, byte) };
     }
     Reply::Done
+}
+
+/// A notification ring in app RAM, read and cleared with volatile accesses
+/// (the secure world writes it behind the compiler's back).
+struct Ring {
+    base: u32,
+    slots: u32,
+}
+
+impl mv_ns::ring::RingMemory for Ring {
+    fn slots(&self) -> u32 {
+        self.slots
+    }
+    fn read(&self, slot: u32) -> mv_abi::MvNotification {
+        let mut bytes = [0u8; 16];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            // SAFETY: a byte load from the ring the host placed in app RAM;
+            // no Rust object of the agent lives there.
+            *b = unsafe {
+                core::ptr::read_volatile((self.base + slot * 16 + i as u32) as usize as *const u8)
+            };
+        }
+        <mv_abi::MvNotification as mv_abi::AbiStruct>::decode(&bytes)
+    }
+    fn clear_event_type(&mut self, slot: u32) {
+        // SAFETY: a word store into the ring in app RAM (8-aligned records,
+        // event_type at +8), which no Rust object of the agent occupies.
+        unsafe { core::ptr::write_volatile((self.base + slot * 16 + 8) as usize as *mut u32, 0) };
+    }
+}
+
+/// The application's reader over a ring, as the sim's agent runs it.
+fn drain(base: u32, slots: u32, position: u32, fresh: bool) -> Reply {
+    let pool = crate::memory_map::pool_base();
+    let fits = base >= pool
+        && base.is_multiple_of(8)
+        && slots
+            .checked_mul(16)
+            .and_then(|len| base.checked_add(len))
+            .is_some_and(|end| end <= NS_RAM_END);
+    if !fits {
+        return Reply::Refused(Refusal::NotAppMemory);
+    }
+    let mut ring = Ring { base, slots };
+    let mut reader = if fresh {
+        mv_ns::ring::RingReader::new(&mut ring)
+    } else {
+        mv_ns::ring::RingReader::at(position)
+    };
+    let mut records = Vec::new();
+    let report = reader.drain(&mut ring, |r| {
+        records.push((r.microseconds, r.event_type, r.tag))
+    });
+    Reply::Drained {
+        records,
+        overrun: report.overrun.map(|o| o.lost_at_least),
+        position: reader.position(),
+    }
 }
 
 /// App flash reads as erased (0xFF), as on the sim. On QEMU the flash pool is

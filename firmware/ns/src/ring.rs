@@ -71,6 +71,12 @@ impl RingReader {
         RingReader { next: 0 }
     }
 
+    /// Resume a reader whose read position was kept elsewhere (the agent
+    /// keeps no state between requests; the host remembers the position).
+    pub fn at(position: u32) -> RingReader {
+        RingReader { next: position }
+    }
+
     /// The slot the next record is expected in.
     pub fn position(&self) -> u32 {
         self.next

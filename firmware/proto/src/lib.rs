@@ -122,6 +122,15 @@ pub enum Primitive {
         step: [u32; 4],
         count: u32,
     },
+    /// Drain the notification ring at `base` (`slots` records) with the
+    /// application's reader (`mv_ns::ring::RingReader`) from read position
+    /// `position`; `fresh` first zeroes every `event_type` (a new reader).
+    RingDrain {
+        base: u32,
+        slots: u32,
+        position: u32,
+        fresh: bool,
+    },
 }
 
 /// What the agent reports back for one primitive.
@@ -146,6 +155,16 @@ pub enum Reply {
     /// The device faulted executing this primitive; nothing after it ran and
     /// the device needs a reset.
     Fault(FaultReport),
+    /// The records a [`Primitive::RingDrain`] read, in order, and what the
+    /// reader concluded.
+    Drained {
+        /// `(microseconds, event_type, tag)` of each record read.
+        records: Vec<(u64, u32, u32)>,
+        /// `Some(lost_at_least)` when the documented check saw an overrun.
+        overrun: Option<u32>,
+        /// The read position after the drain.
+        position: u32,
+    },
     /// The outcome of a [`Primitive::CallSeries`].
     Series {
         calls: u32,

@@ -13,6 +13,8 @@
 pub mod bench;
 pub mod exec;
 pub mod exit;
+pub mod overrun;
+pub mod overrun_report;
 pub mod parity;
 pub mod progress;
 pub mod rig;

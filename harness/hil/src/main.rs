@@ -10,7 +10,7 @@ use hil::rig::{load_rigs, RigConfig};
 use hil::runner::{run, Plan};
 use hil::selection::Selection;
 use hil::ExitCode;
-use hil_report::{new_run_id, ReportDir};
+use hil_report::{new_run_id, ReportDir, Sink};
 
 /// Drive Microvisor-compatible firmware through conformance cases on rigs.
 #[derive(Parser)]
@@ -47,6 +47,15 @@ enum Command {
         /// Calls per throughput figure.
         #[arg(long, default_value_t = 2_000_000)]
         calls: u64,
+    },
+    /// Flood notification rings and check overrun detection (sweep of ring
+    /// size × flood × centres × reader delay); writes reports/<run-id>/.
+    Overrun {
+        /// Rig to run on; repeat for several (their results are compared). Default: sim.
+        #[arg(long = "rig", value_name = "NAME")]
+        rigs: Vec<String>,
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
     },
     /// Make a development signing key: <OUT>/signing-key.pem and <OUT>/signer.pub.
     Keys {
@@ -179,6 +188,16 @@ fn real_main(cli: Cli) -> Result<i32> {
                 other => anyhow::bail!("unknown schema `{other}`: use `case` or `results`"),
             }
             Ok(0)
+        }
+        Command::Overrun { rigs, reports } => {
+            let root = find_root(cli.root)?;
+            let rigs = pick_rigs(&root, &rigs);
+            let reports = if reports.is_absolute() {
+                reports
+            } else {
+                root.join(reports)
+            };
+            overrun(rigs, &reports)
         }
         Command::Keys { out } => {
             let keys = hil_bundle::keys_command(&out)?;
@@ -403,4 +422,132 @@ fn bench_qemu(root: &Path) -> Result<()> {
         print_figure(&f);
     }
     Ok(())
+}
+
+/// `hil overrun`: the sweep on every rig, through the same report sinks.
+fn overrun(rigs: Vec<RigConfig>, reports: &Path) -> Result<i32> {
+    use hil_report::{CaseResult, Event, Outcome, RunInfo, SpecCitation};
+    use std::collections::BTreeMap;
+
+    let points = hil::overrun::default_sweep();
+    let run_id = new_run_id(time::OffsetDateTime::now_utc());
+    let dir = ReportDir::create(reports, &run_id).context("cannot create the report folder")?;
+    let mut sinks = dir.file_sinks();
+    sinks.add(Box::new(hil::progress::Progress::new()));
+    let now = || {
+        time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let mut emit = |e: Event| {
+        if let Err(err) = sinks.on_event(&e) {
+            eprintln!("warning: a report sink failed: {err}");
+        }
+    };
+    emit(Event::RunStarted(RunInfo {
+        run_id,
+        started_at: now(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        rigs: rigs.iter().map(|r| r.name.clone()).collect(),
+        planned: rigs.len() * points.len(),
+        hil_version: env!("CARGO_PKG_VERSION").to_owned(),
+    }));
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut by_rig: BTreeMap<String, Vec<hil::overrun::Observation>> = BTreeMap::new();
+    let mut results = Vec::new();
+    for rig in &rigs {
+        let mut session = hil::rig::connect(rig)?;
+        for &point in &points {
+            emit(Event::CaseStarted {
+                rig: rig.name.clone(),
+                case_id: point.id(),
+            });
+            let started = Instant::now();
+            let (outcome, transcript) =
+                match runtime.block_on(hil::overrun::run_point(session.as_mut(), point)) {
+                    Ok(obs) => {
+                        let problems = obs.problems();
+                        let transcript = obs.transcript();
+                        by_rig.entry(rig.name.clone()).or_default().push(obs);
+                        let outcome = if problems.is_empty() {
+                            Outcome::Passed
+                        } else {
+                            Outcome::Failed {
+                                step: 0,
+                                field: "point".into(),
+                                line: 0,
+                                message: problems.join("; "),
+                            }
+                        };
+                        (outcome, transcript)
+                    }
+                    Err(e) => (
+                        Outcome::Error {
+                            message: e.to_string(),
+                        },
+                        String::new(),
+                    ),
+                };
+            let logs = runtime.block_on(session.take_device_log());
+            let result = CaseResult {
+                rig: rig.name.clone(),
+                case_id: point.id(),
+                title: format!(
+                    "{} notifications into a {}-byte ring shared by {} centre(s), drained after {} us",
+                    point.flood,
+                    point.slots * 16,
+                    point.centres,
+                    point.delay_us
+                ),
+                area: "overrun".into(),
+                file: "harness/hil/src/overrun.rs".into(),
+                tags: vec!["overrun".into()],
+                spec: SpecCitation {
+                    quote: "The application can detect this, if it wishes, by zeroing the event_type of notifications as they are read, and on each interrupt checking that the entry prior to the read pointer has been zeroed.".into(),
+                    source: "Microvisor System Calls (private beta), Buffer overruns".into(),
+                },
+                outcome,
+                duration_ms: started.elapsed().as_secs_f64() * 1e3,
+                transcript,
+                logs,
+            };
+            results.push(result.clone());
+            emit(Event::CaseFinished(result));
+        }
+    }
+    let mut markdown = hil::overrun_report::markdown(&by_rig);
+    if rigs.len() > 1 {
+        let names: Vec<String> = rigs.iter().map(|r| r.name.clone()).collect();
+        let differences = hil::parity::compare(&results);
+        markdown
+            .push_str(&hil::parity::render(&differences, &names).replace("# Parity", "## Parity"));
+        println!(
+            "parity: {} point(s) differ between {}",
+            differences.len(),
+            names.join(" and ")
+        );
+    }
+    std::fs::write(dir.path().join("overrun.md"), markdown).context("cannot write overrun.md")?;
+    std::fs::write(
+        dir.path().join("overrun.svg"),
+        hil::overrun_report::svg(&by_rig),
+    )
+    .context("cannot write overrun.svg")?;
+    let code = ExitCode::from_outcomes(results.iter().map(|r| &r.outcome));
+    emit(Event::RunFinished {
+        finished_at: now(),
+        interrupted: false,
+        exit_code: code as i32,
+    });
+    let summary = hil::runner::RunSummary {
+        exit_code: code,
+        interrupted: false,
+        results,
+    };
+    print_summary(&summary, dir.path());
+    println!(
+        "overrun table and plot: {}",
+        dir.path().join("overrun.md").display()
+    );
+    Ok(code as i32)
 }

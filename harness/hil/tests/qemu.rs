@@ -53,7 +53,35 @@ fn main() {
         panic!("rigs/qemu-an505.yaml is not a qemu-an505 rig")
     };
     let rigs = Arc::new(Mutex::new(None::<Rigs>));
-    let trials = suite
+    let sweep_rigs = rigs.clone();
+    let (sweep_config, sweep_rig) = (config.clone(), rig.name.clone());
+    let overrun_sweep = Trial::ignorable_test("qemu-an505::overrun-sweep", move || {
+        if !installed {
+            return Ok(Completion::ignored_with("qemu-system-arm is not installed"));
+        }
+        let mut guard = sweep_rigs.lock().unwrap_or_else(|e| e.into_inner());
+        let rigs = guard.get_or_insert_with(|| Rigs {
+            runtime: tokio::runtime::Runtime::new().expect("a runtime"),
+            qemu: QemuSession::new(&sweep_rig, sweep_config),
+            sim: SimSession::new("sim", hil_sim::SimConfig::default()),
+        });
+        let mut failures = Vec::new();
+        for point in hil::overrun::default_sweep() {
+            let obs = rigs
+                .runtime
+                .block_on(hil::overrun::run_point(&mut rigs.qemu, point))
+                .map_err(|e| Failed::from(format!("{}: {e}", point.id())))?;
+            if !obs.problems().is_empty() {
+                failures.push(format!("{}: {:?}", point.id(), obs.problems()));
+            }
+        }
+        if failures.is_empty() {
+            Ok(Completion::Completed)
+        } else {
+            Err(Failed::from(failures.join("\n")))
+        }
+    });
+    let mut trials: Vec<Trial> = suite
         .cases
         .into_iter()
         .map(|case| {
@@ -97,6 +125,7 @@ fn main() {
             })
         })
         .collect();
+    trials.push(overrun_sweep);
     let conclusion = libtest_mimic::run(&args, trials);
     // `exit` skips destructors: drop the session first so QEMU is killed.
     drop(rigs.lock().unwrap_or_else(|e| e.into_inner()).take());

@@ -9,6 +9,8 @@
 use mv_kernel::Kernel;
 use mv_proto::{Placement, Primitive, Refusal, Reply};
 
+use crate::memory_map::AppMemory;
+
 use crate::board::{SimBoard, CALL_COST_US};
 use crate::memory_map::{
     MV_SRAM3_BASE, NS_FLASH_BASE, NS_RAM_BASE, NS_RAM_SIZE, SECURE_FLASH_BASE, SECURE_RAM_BASE,
@@ -165,6 +167,18 @@ pub fn execute(
             run_pending_handlers(kernel.board_mut());
             status
         })),
+        Primitive::RingDrain {
+            base,
+            slots,
+            position,
+            fresh,
+        } => drain(
+            &mut kernel.board_mut().memory,
+            *base,
+            *slots,
+            *position,
+            *fresh,
+        ),
         Primitive::Fill { addr, len, byte } => {
             let data = vec![*byte; *len as usize];
             match kernel.board_mut().memory.write(*addr, &data) {
@@ -176,6 +190,50 @@ pub fn execute(
     run_pending_handlers(kernel.board_mut());
     kernel.poll();
     reply
+}
+
+/// App memory seen as one notification ring, for the application's reader.
+struct Ring<'a> {
+    memory: &'a mut AppMemory,
+    base: u32,
+    slots: u32,
+}
+
+impl mv_ns::ring::RingMemory for Ring<'_> {
+    fn slots(&self) -> u32 {
+        self.slots
+    }
+    fn read(&self, slot: u32) -> mv_abi::MvNotification {
+        let mut bytes = [0u8; 16];
+        let _ = self.memory.read(self.base + slot * 16, &mut bytes);
+        <mv_abi::MvNotification as mv_abi::AbiStruct>::decode(&bytes)
+    }
+    fn clear_event_type(&mut self, slot: u32) {
+        let _ = self.memory.write(self.base + slot * 16 + 8, &[0; 4]);
+    }
+}
+
+/// Run the application's ring reader, as the target agent does.
+fn drain(memory: &mut AppMemory, base: u32, slots: u32, position: u32, fresh: bool) -> Reply {
+    let mut ring = Ring {
+        memory,
+        base,
+        slots,
+    };
+    let mut reader = if fresh {
+        mv_ns::ring::RingReader::new(&mut ring)
+    } else {
+        mv_ns::ring::RingReader::at(position)
+    };
+    let mut records = Vec::new();
+    let report = reader.drain(&mut ring, |r| {
+        records.push((r.microseconds, r.event_type, r.tag))
+    });
+    Reply::Drained {
+        records,
+        overrun: report.overrun.map(|o| o.lost_at_least),
+        position: reader.position(),
+    }
 }
 
 /// What an ARMv8-M core raises when the non-secure app loads from memory it
