@@ -68,30 +68,40 @@ impl Point {
     }
 }
 
-/// The default sweep: every ring size from 32 bytes to 1 KiB, floods around
-/// each size's boundaries (one lap, two laps, the invisible class), one to
-/// three centres on the ring, and two reader delays.
+/// The default sweep: every ring size from 32 bytes to 1 KiB (a multiple of
+/// 16). The sizes 32, 48, 64, 128, 256, 512 and 1024 get the full grid:
+/// floods around their boundaries (one lap, two laps, the invisible class),
+/// one to three centres sharing the ring, two reader delays. Every other size
+/// gets the three floods that matter most (`n-1`, `n`, `2n-1`) with one centre.
 pub fn default_sweep() -> Vec<Point> {
+    const FULL: [u32; 7] = [32, 48, 64, 128, 256, 512, 1024];
     let mut points = Vec::new();
-    for bytes in [32, 48, 64, 128, 256, 512, 1024] {
+    for bytes in (32..=1024).step_by(16) {
         let n: u32 = bytes / 16;
-        let mut floods = vec![
-            1,
-            n - 1,
-            n,
-            n + 1,
-            2 * n - 2,
-            2 * n - 1,
-            2 * n,
-            3 * n - 1,
-            3 * n + 1,
-        ];
+        let full = FULL.contains(&bytes);
+        let mut floods = if full {
+            vec![
+                1,
+                n - 1,
+                n,
+                n + 1,
+                2 * n - 2,
+                2 * n - 1,
+                2 * n,
+                3 * n - 1,
+                3 * n + 1,
+            ]
+        } else {
+            vec![n - 1, n, 2 * n - 1]
+        };
         floods.retain(|&w| w > 0);
         floods.sort_unstable();
         floods.dedup();
+        let centres: &[u32] = if full { &[1, 2, 3] } else { &[1] };
+        let delays: &[u32] = if full { &[0, 500] } else { &[0] };
         for flood in floods {
-            for centres in [1, 2, 3] {
-                for delay_us in [0, 500] {
+            for &centres in centres {
+                for &delay_us in delays {
                     points.push(Point {
                         slots: n,
                         flood,
@@ -395,7 +405,14 @@ mod tests {
     #[test]
     fn the_sweep_covers_the_boundaries_and_the_invisible_class() {
         let sweep = default_sweep();
-        assert!(sweep.iter().any(|p| p.slots == 2) && sweep.iter().any(|p| p.slots == 64));
+        for bytes in (32..=1024).step_by(16) {
+            assert!(
+                sweep
+                    .iter()
+                    .any(|p| p.slots * 16 == bytes && p.flood == p.slots),
+                "{bytes}-byte rings wrap"
+            );
+        }
         assert!(sweep
             .iter()
             .any(|p| p.lost() == 0 && p.flood == p.slots - 1));
