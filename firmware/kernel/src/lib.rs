@@ -20,6 +20,7 @@ pub mod dispatch;
 pub mod handles;
 pub mod logging;
 pub mod notify;
+pub mod stm32u585;
 pub mod system;
 pub mod usermem;
 

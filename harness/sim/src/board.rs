@@ -21,25 +21,10 @@ pub const IRQ_COUNT: u32 = 125;
 /// link) and GPDMA1 channel 15 (84, the kernel's DMA).
 pub const SECURE_IRQS: [u32; 6] = [3, 7, 8, 10, 66, 84];
 
-/// NS alias of the STM32U585 RCC.
-pub const RCC_BASE: u32 = 0x4602_0C00;
+pub use mv_kernel::stm32u585::RCC_BASE;
+use mv_kernel::stm32u585::SHARED_RCC;
 /// RCC_APB3ENR; bit 6 (LPUART1EN) clocks Microvisor's modem UART.
 pub const RCC_APB3ENR: u32 = RCC_BASE + 0xA8;
-const LPUART1EN: u32 = 1 << 6;
-
-/// The registers shared with the app, with their reset values.
-const SHARED_RCC: [(u32, u32, u32); 9] = [
-    // (offset, writable mask, reset value)
-    (0x88, 0xFFFF_FFFF, 0x0000_0100), // AHB1ENR
-    (0x8C, 0xFFFF_FFFF, 0x0000_0000), // AHB2ENR1
-    (0x90, 0xFFFF_FFFF, 0x0000_0000), // AHB2ENR2
-    (0x94, 0xFFFF_FFFF, 0x0000_0000), // AHB3ENR
-    (0x9C, 0xFFFF_FFFF, 0x0000_0000), // APB1ENR1
-    (0xA0, 0xFFFF_FFFF, 0x0000_0000), // APB1ENR2
-    (0xA4, 0xFFFF_FFFF, 0x0000_0000), // APB2ENR
-    (0xA8, !LPUART1EN, LPUART1EN),    // APB3ENR: the modem UART clock stays on
-    (0xE0, 0xFFFF_FFFF, 0x0000_0000), // CCIPR1
-];
 
 /// How many microseconds one syscall takes on the virtual clock.
 pub const CALL_COST_US: u64 = 1;
@@ -72,12 +57,12 @@ impl SimBoard {
             rng_state: seed | 1,
             registers: SHARED_RCC
                 .iter()
-                .map(|&(offset, writable, _)| SharedRegister {
-                    addr: RCC_BASE + offset,
-                    writable,
+                .map(|r| SharedRegister {
+                    addr: RCC_BASE + r.offset,
+                    writable: r.writable,
                 })
                 .collect(),
-            register_values: SHARED_RCC.iter().map(|&(_, _, reset)| reset).collect(),
+            register_values: SHARED_RCC.iter().map(|r| r.reset).collect(),
             device_id,
             online: true,
             logging_disabled: false,
