@@ -17,6 +17,7 @@
 pub mod board;
 mod calls;
 pub mod dispatch;
+pub mod flash;
 pub mod handles;
 pub mod logging;
 pub mod notify;

@@ -8,6 +8,7 @@
 
 pub mod agent;
 pub mod board;
+pub mod flash;
 pub mod memory_map;
 
 use mv_kernel::Kernel;

@@ -1,0 +1,39 @@
+//! Internal flash as the kernel's OTA engine sees it (STM32U585 rules).
+//!
+//! 8 KiB pages are the erase unit; 16-byte quad-words are the program unit,
+//! and each can be programmed once until its page is erased (its ECC is
+//! written with it). Reading a quad-word whose programming was interrupted
+//! gives an ECC error. The sim's model enforces these rules and cuts power
+//! anywhere; the AN505 image enforces them in software over NVM.
+
+/// Erase unit.
+pub const PAGE_SIZE: u32 = 8192;
+/// Program unit (a quad-word).
+pub const UNIT: usize = 16;
+
+/// Why a flash operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashError {
+    /// Not aligned to the program unit or the page.
+    Misaligned,
+    /// The quad-word was programmed since its page was last erased.
+    AlreadyProgrammed,
+    /// Beyond the end of the flash.
+    OutOfRange,
+    /// An uncorrectable ECC error (a torn quad-word) at this offset.
+    Ecc { offset: u32 },
+    /// Power went away during or before the operation; the device is off.
+    PowerLost,
+}
+
+/// A flash the kernel can program, erase and read.
+pub trait Flash {
+    /// Bytes of flash.
+    fn size(&self) -> u32;
+    /// Copy bytes out; an ECC error if any quad-word in the range is torn.
+    fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), FlashError>;
+    /// Program one quad-word (16-aligned, erased since the page's last erase).
+    fn program(&mut self, offset: u32, unit: &[u8; UNIT]) -> Result<(), FlashError>;
+    /// Erase page `page` to 0xFF.
+    fn erase_page(&mut self, page: u32) -> Result<(), FlashError>;
+}
