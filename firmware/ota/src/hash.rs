@@ -105,3 +105,39 @@ impl RomHasher {
         }
     }
 }
+
+/// Streaming SHA-256 of an installed region as it is read back from flash:
+/// the measurement hash when fed the whole region (shorter input is padded
+/// with 0xFF to 1 MiB, exactly like [`RomHasher`]'s measurement).
+#[derive(Clone, Default)]
+pub struct MeasureHasher {
+    measure: Sha256,
+    len: u64,
+}
+
+impl MeasureHasher {
+    /// Starts empty.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds the next bytes of the region.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.measure.update(bytes);
+        self.len += bytes.len() as u64;
+    }
+
+    /// Pads to 1 MiB and returns the measurement hash.
+    #[must_use]
+    pub fn finish(mut self) -> [u8; HASH_LEN] {
+        let mut remaining = u64::from(APP_REGION_SIZE).saturating_sub(self.len);
+        while remaining > 0 {
+            let n = remaining.min(FILL.len() as u64);
+            // n <= 256, so the cast cannot truncate.
+            self.measure.update(&FILL[..n as usize]);
+            remaining -= n;
+        }
+        self.measure.finalize().into()
+    }
+}

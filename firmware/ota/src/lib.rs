@@ -27,7 +27,7 @@ mod sign;
 mod verify;
 
 pub use error::{LayerFault, OtaError};
-pub use hash::{fetch_hash, measurement_hash, RomDigest, RomHasher};
+pub use hash::{fetch_hash, measurement_hash, MeasureHasher, RomDigest, RomHasher};
 pub use manifest::{
     app_layer_region, AppBody, AppLayerReference, AppLayerRegion, ConnectivityPolicy, CrashPolicy,
     DebugPolicy, InternalFlashRegion, OpaqueManifest, SpiFlashRegion, UpdatePolicy,
