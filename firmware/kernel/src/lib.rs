@@ -84,6 +84,15 @@ impl<B: Board> Kernel<B> {
         self.wake_reason = reason;
     }
 
+    /// Whether any app object subscribed to system notifications from `source`
+    /// (an app that subscribed to `UPDATE` opted into polite deployment).
+    pub fn has_system_subscribers(&self, source: u32) -> bool {
+        self.system_notifications
+            .subscribers(source)
+            .next()
+            .is_some()
+    }
+
     /// Deliver a system event (e.g. `UPDATEDOWNLOADED`) to every app object
     /// that subscribed to `source`. Subscriptions whose centre was closed are
     /// skipped silently, as documented.

@@ -20,6 +20,27 @@ pub enum CloudToDevice {
     Link { online: bool },
     /// The server enabled or disabled application logging.
     Logging { enabled: bool },
+    /// A deployment: the bundle's signed manifest and the length of its one
+    /// layer. Answered with [`DeviceToCloud::Ota`].
+    OtaOffer { manifest: Vec<u8>, rom_len: u32 },
+    /// Chunk `index` of the layer (one flash page, the last one shorter).
+    /// Answered with [`DeviceToCloud::Ota`].
+    OtaChunk { index: u32, data: Vec<u8> },
+}
+
+/// The kernel's answer to an OTA message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OtaReply {
+    /// Send chunks from this index on (0 for a new download, more on a resume).
+    Fetch { from_chunk: u32 },
+    /// Downloaded and verified; the install waits for the app (polite) or runs now.
+    Staged,
+    /// The offered version is the one installed.
+    UpToDate,
+    /// Refused with a stable reason code (`mv_update::RejectCode`); the old app stays.
+    Rejected { code: u16 },
+    /// Not the chunk expected; `expected` is the one to send, if any download is under way.
+    Unexpected { expected: Option<u32> },
 }
 
 /// Device to cloud.
@@ -29,6 +50,8 @@ pub enum DeviceToCloud {
     Ack,
     /// One application log message (`mvServerLog`).
     Log(Vec<u8>),
+    /// The answer to an OTA offer or chunk.
+    Ota(OtaReply),
 }
 
 #[cfg(test)]
@@ -45,6 +68,14 @@ mod tests {
             },
             CloudToDevice::Link { online: false },
             CloudToDevice::Logging { enabled: true },
+            CloudToDevice::OtaOffer {
+                manifest: vec![1, 2, 3],
+                rom_len: 131_072,
+            },
+            CloudToDevice::OtaChunk {
+                index: 15,
+                data: vec![0xAB; 8192],
+            },
         ] {
             let mut f = encode_frame(&m).unwrap();
             assert_eq!(decode_frame::<CloudToDevice>(&mut f).unwrap(), m);
@@ -54,5 +85,18 @@ mod tests {
             decode_frame::<DeviceToCloud>(&mut f).unwrap(),
             DeviceToCloud::Log(vec![b'h', 0, b'i'])
         );
+        for reply in [
+            OtaReply::Fetch { from_chunk: 3 },
+            OtaReply::Staged,
+            OtaReply::UpToDate,
+            OtaReply::Rejected { code: 6 },
+            OtaReply::Unexpected { expected: None },
+        ] {
+            let mut f = encode_frame(&DeviceToCloud::Ota(reply)).unwrap();
+            assert_eq!(
+                decode_frame::<DeviceToCloud>(&mut f).unwrap(),
+                DeviceToCloud::Ota(reply)
+            );
+        }
     }
 }

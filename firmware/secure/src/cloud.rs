@@ -29,7 +29,9 @@ use core::cell::RefCell;
 
 use cortex_m_rt::exception;
 use critical_section::Mutex;
-use mv_proto::{decode_frame, encode_frame, CloudToDevice, DeviceToCloud, FRAME_DELIMITER};
+use mv_proto::{
+    decode_frame, encode_frame, CloudToDevice, DeviceToCloud, OtaReply, FRAME_DELIMITER,
+};
 
 use crate::clock::TIMER_HZ;
 use crate::cpu::write32;
@@ -51,9 +53,10 @@ const SYST_CSR_TICKINT: u32 = 1 << 1;
 /// Count the processor clock (QEMU's AN505 wires no SysTick reference clock).
 const SYST_CSR_CLKSOURCE: u32 = 1 << 2;
 
-/// Longest frame kept (delimiter excluded). Every `CloudToDevice` fits with
-/// room to spare; anything longer cannot be one and is dropped.
-const RX_CAPACITY: usize = 64;
+/// Longest frame kept (delimiter excluded): an `OtaChunk` of one flash page
+/// plus its header and COBS overhead fits; anything longer cannot be a
+/// `CloudToDevice` and is dropped.
+const RX_CAPACITY: usize = 8192 + 256;
 
 /// Bytes of the frame being received.
 struct Receiver {
@@ -157,10 +160,38 @@ fn on_frame(frame: &mut [u8]) {
                 defmt::info!("cloud: logging enabled {=bool}", enabled);
                 kernel.board_mut().set_logging_disabled(!enabled);
             }
+            CloudToDevice::OtaOffer { manifest, rom_len } => {
+                let reply = crate::ota::on_offer(&manifest, rom_len);
+                answer_ota(kernel, reply);
+                return;
+            }
+            CloudToDevice::OtaChunk { index, data } => {
+                let reply = crate::ota::on_chunk(index, &data);
+                answer_ota(kernel, reply);
+                return;
+            }
         }
         send(&DeviceToCloud::Ack);
     });
     if applied.is_none() {
         defmt::warn!("cloud: no kernel to apply a message to; not acknowledged");
+    }
+}
+
+/// Answers an OTA message; once an update is staged, either tells a polite
+/// app (`UPDATEDOWNLOADED` to its `UPDATE` subscription, and the install
+/// waits for its `mvRestart`) or restarts now, and the boot installs it.
+fn answer_ota(kernel: &mut mv_kernel::Kernel<crate::board::An505Board>, reply: OtaReply) {
+    send(&DeviceToCloud::Ota(reply));
+    if reply != OtaReply::Staged {
+        return;
+    }
+    let update = mv_abi::MvSystemNotificationSource::Update as u32;
+    if kernel.has_system_subscribers(update) {
+        defmt::info!("OTA: update staged; the app subscribed, so it decides when to restart");
+        kernel.post_system_event(update, mv_abi::MvEventType::UpdateDownloaded as u32);
+    } else {
+        defmt::info!("OTA: update staged; restarting to install it");
+        crate::cpu::system_reset();
     }
 }

@@ -19,6 +19,10 @@ pub enum ExitCode {
     NoAgent = 77,
     /// The security controllers did not look like an AN505.
     SecurityConfig = 78,
+    /// An armed power cut fired (the harness restarts QEMU on the same NVM).
+    PowerCut = 90,
+    /// The OTA flash reported an error a correct kernel never provokes.
+    FlashError = 91,
 }
 
 /// `ADP_Stopped_ApplicationExit`: with `SYS_EXIT_EXTENDED` the second word is the exit code.

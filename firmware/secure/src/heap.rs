@@ -1,4 +1,4 @@
-//! A small secure heap, for the cloud link's frames only.
+//! The secure heap: cloud-link frames and the OTA engine.
 //!
 //! The cloud link speaks `mv_proto::{CloudToDevice, DeviceToCloud}` with
 //! `mv_proto::{encode_frame, decode_frame}`, the very types and framing the
@@ -9,8 +9,11 @@
 //! Who allocates: [`crate::cloud::send`] (the `Ack` frame, and for `Log` the
 //! message copy plus its frame: at most ~1 KiB + ~2 KiB while the frame `Vec`
 //! grows) — from an NSC call or from the SysTick handler, always inside a
-//! critical section and freed before it ends. Decoding a `CloudToDevice`
-//! does not allocate. `LlffHeap` locks with `critical_section`, so using it
+//! critical section and freed before it ends. Decoding an `OtaOffer` or
+//! `OtaChunk` allocates its bytes (up to one 8 KiB page); the OTA engine
+//! allocates the verified manifest (kept while a download is under way),
+//! one page buffer while it hashes or copies, and the signature check's
+//! temporaries. 96 KiB covers all of it at once with room to spare. `LlffHeap` locks with `critical_section`, so using it
 //! from an exception handler is sound on this single core. Exhaustion would
 //! be a secure panic (exit 75), not silent corruption.
 
@@ -19,7 +22,7 @@ use core::mem::MaybeUninit;
 use embedded_alloc::LlffHeap;
 
 /// Several times the largest frame (`Log` of a 1024-byte message).
-const HEAP_BYTES: usize = 16 * 1024;
+const HEAP_BYTES: usize = 96 * 1024;
 
 #[global_allocator]
 static HEAP: LlffHeap = LlffHeap::empty();

@@ -25,6 +25,8 @@ mod kernel;
 mod logger;
 mod memory_map;
 mod nvic;
+mod nvm;
+mod ota;
 mod rcc;
 mod security;
 mod tt;
@@ -43,7 +45,11 @@ fn main() -> ! {
         exit::exit(exit::ExitCode::SecurityConfig);
     }
     clock::start();
+    let wake = ota::boot();
     kernel::install(board::An505Board::new());
+    if let Some(reason) = wake {
+        kernel::with(|k| k.set_wake_reason(reason));
+    }
     cloud::start();
     boot::start_non_secure()
 }

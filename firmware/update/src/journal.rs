@@ -53,7 +53,8 @@ pub enum Record {
     Committed { version: u32, politeness_s: u16 },
 }
 
-mod kind {
+/// The first byte of each record kind (what a flash trace shows).
+pub mod kind {
     pub const HEADER: u8 = 0x48;
     pub const BEGIN: u8 = 0x42;
     pub const CHUNK: u8 = 0x43;

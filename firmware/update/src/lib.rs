@@ -19,6 +19,8 @@ extern crate alloc;
 
 pub mod journal;
 pub mod layout;
+mod link;
+pub mod nvm;
 mod updater;
 
 pub use layout::{chunks_for, Layout, CHUNK_SIZE};

@@ -13,6 +13,7 @@
 pub mod bench;
 pub mod exec;
 pub mod exit;
+pub mod ota;
 pub mod overrun;
 pub mod overrun_report;
 pub mod parity;

@@ -77,9 +77,53 @@ enum Command {
         app_version: u32,
     },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
+    /// OTA campaigns: power cuts at every flash operation of an update, tampered bundles.
+    Ota {
+        #[command(subcommand)]
+        command: OtaCommand,
+    },
     Schema {
         #[arg(default_value = "case")]
         which: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OtaCommand {
+    /// Cut power at every flash operation of a download + install (before and
+    /// inside each), again during recovery, and at random; deliver the eight
+    /// tampered bundles. Writes powercut.md/.svg/.json and results.json.
+    Powercut {
+        /// `sim` (exhaustive) or `qemu-an505` (exact cuts and SIGKILL on persisted NVM).
+        #[arg(long, default_value = "sim")]
+        rig: String,
+        /// Bytes of the new app (the old one is 32 KiB larger).
+        #[arg(long, default_value_t = 128 * 1024)]
+        app_size: usize,
+        /// Nested (depth-2) cuts for every Nth single cut; 0 for none.
+        #[arg(long, default_value_t = 16)]
+        nested_stride: u64,
+        /// Random multi-cut plans (2-5 cuts each).
+        #[arg(long, default_value_t = 2000)]
+        random: u32,
+        /// Seed of the random plans.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Replay one point by its id (e.g. `op1234i+op5`) and print what happened.
+        #[arg(long, value_name = "ID")]
+        replay: Option<String>,
+        /// qemu-an505: wall-clock SIGKILL cuts to add to the exact ones.
+        #[arg(long, default_value_t = 3)]
+        kills: u32,
+        /// qemu-an505: run only the first N exact plans.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Where the report folder goes.
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
     },
 }
 
@@ -188,6 +232,55 @@ fn real_main(cli: Cli) -> Result<i32> {
                 other => anyhow::bail!("unknown schema `{other}`: use `case` or `results`"),
             }
             Ok(0)
+        }
+        Command::Ota {
+            command:
+                OtaCommand::Powercut {
+                    rig,
+                    app_size,
+                    nested_stride,
+                    random,
+                    seed,
+                    threads,
+                    replay,
+                    kills,
+                    limit,
+                    reports,
+                },
+        } => {
+            let root = find_root(cli.root)?;
+            let rig = pick_rigs(&root, &[rig]).remove(0);
+            let reports = if reports.is_absolute() {
+                reports
+            } else {
+                root.join(reports)
+            };
+            if let hil::rig::RigKind::Qemu(qemu) = &rig.kind {
+                if let Some(id) = replay {
+                    let mut q = hil::ota::qemu::QemuOta::new(qemu.clone())?;
+                    let plan = hil::ota::campaign::parse_plan(&id)?;
+                    let p = q.run_plan(&id, &plan, None);
+                    println!("{}: {} {}", p.id, p.outcome.name(), p.detail);
+                    return Ok(if p.outcome == hil::ota::campaign::Outcome::Ok {
+                        0
+                    } else {
+                        1
+                    });
+                }
+                return hil::ota::command::powercut_qemu(qemu.clone(), kills, limit, &reports);
+            }
+            if let Some(id) = replay {
+                return hil::ota::command::replay_sim(app_size, &id);
+            }
+            let cfg = hil::ota::campaign::CampaignConfig {
+                app_size,
+                nested_stride,
+                random,
+                seed,
+                threads: threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            };
+            hil::ota::command::powercut_sim(&cfg, &reports)
         }
         Command::Overrun { rigs, reports } => {
             let root = find_root(cli.root)?;

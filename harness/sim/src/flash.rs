@@ -41,6 +41,17 @@ impl CutPoint {
     }
 }
 
+/// One operation as recorded by [`SimFlash::enable_trace`] (calibration runs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlashOp {
+    /// An erase (else a program).
+    pub erase: bool,
+    /// Byte offset of the unit or page.
+    pub offset: u32,
+    /// First byte programmed (a journal record's kind); 0xFF for an erase.
+    pub first: u8,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum UnitState {
     Erased,
@@ -58,6 +69,7 @@ pub struct SimFlash {
     ops: u64,
     cut: Option<CutPoint>,
     powered: bool,
+    trace: Option<Vec<FlashOp>>,
 }
 
 impl SimFlash {
@@ -70,6 +82,23 @@ impl SimFlash {
             ops: 0,
             cut: None,
             powered: true,
+            trace: None,
+        }
+    }
+
+    /// Record every operation from now on (see [`Self::take_trace`]).
+    pub fn enable_trace(&mut self) {
+        self.trace = Some(Vec::new());
+    }
+
+    /// The operations recorded since [`Self::enable_trace`].
+    pub fn take_trace(&mut self) -> Vec<FlashOp> {
+        self.trace.take().unwrap_or_default()
+    }
+
+    fn record(&mut self, op: FlashOp) {
+        if let Some(t) = self.trace.as_mut() {
+            t.push(op);
         }
     }
 
@@ -160,6 +189,11 @@ impl Flash for SimFlash {
         if self.powered && self.units[index] != UnitState::Erased {
             return Err(FlashError::AlreadyProgrammed);
         }
+        self.record(FlashOp {
+            erase: false,
+            offset,
+            first: unit[0],
+        });
         match self.begin()? {
             None => {
                 self.bytes[offset as usize..offset as usize + UNIT].copy_from_slice(unit);
@@ -185,6 +219,11 @@ impl Flash for SimFlash {
         }
         let units = PAGE_SIZE as usize / UNIT;
         let first = start / UNIT;
+        self.record(FlashOp {
+            erase: true,
+            offset: start as u32,
+            first: 0xFF,
+        });
         match self.begin()? {
             None => {
                 self.bytes[start..start + PAGE_SIZE as usize].fill(0xFF);

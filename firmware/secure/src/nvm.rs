@@ -1,0 +1,59 @@
+//! The NVM that plays the STM32U585's flash: QEMU's PSRAM, file-backed by the harness.
+//!
+//! PSRAM at `0x8000_0000` is not in any SAU region, so it is Secure and the
+//! app cannot reach it. With `-M mps2-an505,memory-backend=…` over a shared
+//! file, every store lands in the file and survives a SIGKILL of QEMU. The
+//! flash rules are enforced by [`mv_update::nvm::NvmFlash`]; stores are
+//! volatile and in program order, so a kill between any two of them leaves
+//! at worst torn units.
+
+use mv_update::nvm::NvmCells;
+
+const PSRAM_BASE: u32 = 0x8000_0000;
+const PSRAM_SIZE: u32 = 0x0100_0000;
+
+/// Copies `len` bytes of NVM to `dest` (loading the app into its code memory).
+///
+/// # Safety
+/// `dest..dest + len` must be writable memory that nothing else uses now.
+pub unsafe fn copy_out(at: u32, dest: u32, len: u32) {
+    assert!(at + len <= PSRAM_SIZE, "NVM read out of range");
+    // SAFETY: the source is in the PSRAM (checked); the caller vouches for
+    // the destination; the two never overlap (PSRAM is its own block).
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            (PSRAM_BASE + at) as *const u8,
+            dest as *mut u8,
+            len as usize,
+        );
+    }
+}
+
+/// The PSRAM as NVM cells.
+pub struct Psram;
+
+impl NvmCells for Psram {
+    fn load(&self, at: u32, buf: &mut [u8]) {
+        assert!(
+            at as usize + buf.len() <= PSRAM_SIZE as usize,
+            "NVM read out of range"
+        );
+        for (i, b) in buf.iter_mut().enumerate() {
+            // SAFETY: in range of the PSRAM (checked above), which only this
+            // image can access (secure by SAU) and which is always mapped.
+            *b = unsafe { core::ptr::read_volatile((PSRAM_BASE + at + i as u32) as *const u8) };
+        }
+    }
+
+    fn store(&mut self, at: u32, bytes: &[u8]) {
+        assert!(
+            at as usize + bytes.len() <= PSRAM_SIZE as usize,
+            "NVM write out of range"
+        );
+        for (i, &b) in bytes.iter().enumerate() {
+            // SAFETY: as for `load`; volatile keeps the stores in program
+            // order, which the torn-state protocol relies on.
+            unsafe { core::ptr::write_volatile((PSRAM_BASE + at + i as u32) as *mut u8, b) };
+        }
+    }
+}

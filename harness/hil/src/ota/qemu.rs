@@ -1,0 +1,569 @@
+//! The OTA campaign on `qemu-an505`: the real secure image over NVM that survives the cut.
+//!
+//! The NVM is QEMU's PSRAM backed by a file (`memory-backend-file`,
+//! `share=on`): every guest store lands in the file, so killing QEMU keeps
+//! the flash exactly as it was. The harness writes the factory image into
+//! that file (flash bytes, unit states, the provisioned signer key), boots
+//! only the secure image, which loads the installed app from the app region,
+//! and plays the cloud over UART3 with the same [`deliver`] as the sim.
+//!
+//! Cuts:
+//! - *exact*: a request in NVM (`op`, before/inside) that the image's flash
+//!   driver counts down across its own restarts; at the operation it tears
+//!   what the sim would tear and exits QEMU (code 90). Operation numbers are
+//!   the sim's for the same update, because the engine is the same code.
+//! - *wall clock*: SIGKILL after a chosen delay; replayable only in intent.
+//!
+//! After every cut QEMU starts again on the same file, and the checks are the
+//! sim's: the app region is byte-for-byte one image and the journal names
+//! it, the agent comes up and the kernel answers a call (`mvGetWakeReason`),
+//! an unfinished download resumes, and three more boots change nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use hil_bundle::{build_bundle, elf_to_rom, BundlePolicy, Rom, SigningKey};
+use mv_abi::{MvWakeReason, Slot};
+use mv_proto::{
+    CloudToDevice, DeviceToCloud, OtaReply, Placement, Primitive, Reply, Request, Response,
+};
+use mv_update::nvm::{map, write_signers, NvmCells, NvmFlash};
+use mv_update::{Layout, Phase as EnginePhase, Updater, CHUNK_SIZE};
+use serde_json::json;
+use tokio::process::{Child, Command};
+use tokio::runtime::Runtime;
+
+use super::campaign::{self, Cut, Outcome, Phase, PointResult};
+use super::cloud::{deliver, DeliveryEnd, Deployment, LinkDown, OtaLink};
+use crate::rig::qemu::link::FrameLink;
+use crate::rig::qemu::qmp::Qmp;
+use crate::rig::qemu::{build_images, QemuConfig};
+use crate::rig::RigError;
+
+/// Bytes of the NVM file the harness reads and writes (the rest stays zero).
+const NVM_USED: usize = 0x0070_0000;
+/// The PSRAM backend must be exactly this size.
+const NVM_SIZE: u64 = 16 << 20;
+/// Exit code of the secure image when an armed cut fires.
+const POWER_CUT_EXIT: i32 = 90;
+
+/// What one QEMU boot-to-stop did.
+struct Machine {
+    child: Child,
+    agent: FrameLink,
+    cloud: FrameLink,
+    _qmp: Qmp,
+}
+
+/// The rig: QEMU, the images, the NVM file, the two app images.
+pub struct QemuOta {
+    config: QemuConfig,
+    secure_elf: PathBuf,
+    workdir: PathBuf,
+    nvm: PathBuf,
+    rt: Runtime,
+    machine: Option<Machine>,
+    pub old_rom: Vec<u8>,
+    pub new: Deployment,
+    layout: Layout,
+    key: SigningKey,
+    old_image: Vec<u8>,
+    new_image: Vec<u8>,
+    /// Boots (QEMU starts and the device's own restarts) so far.
+    pub boots: u32,
+}
+
+impl Drop for QemuOta {
+    fn drop(&mut self) {
+        if let Some(m) = self.machine.as_mut() {
+            let _ = m.child.start_kill();
+        }
+    }
+}
+
+/// The agent ROM with a version stamp after it, so old and new differ byte for byte.
+fn stamped(rom: &Rom, version: u32) -> Vec<u8> {
+    let mut bytes = rom.bytes().to_vec();
+    bytes.resize(bytes.len().next_multiple_of(16), 0xFF);
+    let mut stamp = format!("hil-ota app version {version}").into_bytes();
+    stamp.resize(256, version as u8);
+    bytes.extend_from_slice(&stamp);
+    bytes
+}
+
+impl QemuOta {
+    /// Builds the images and the two app versions (the agent, stamped v1 and v2).
+    pub fn new(config: QemuConfig) -> Result<QemuOta> {
+        let images = build_images(&config.root).map_err(|e| anyhow!("{e}"))?;
+        let agent = std::fs::read(&images.agent).context("cannot read the agent ELF")?;
+        let rom = elf_to_rom(&agent)?;
+        if rom.base() != crate::ota::qemu::NS_CODE_BASE {
+            bail!(
+                "the agent ROM starts at {:#x}, the app region loads at {NS_CODE_BASE:#x}",
+                rom.base()
+            );
+        }
+        let key = SigningKey::from_slice(&[0x17; 32])?;
+        let old_rom = stamped(&rom, 1);
+        let new_rom = stamped(&rom, 2);
+        let zip = build_bundle(
+            &Rom::new(rom.base(), new_rom.clone())?,
+            &key,
+            &BundlePolicy::with_version(2),
+        )?;
+        let new = Deployment::from_bundle("agent-v2", &zip)?;
+        let layout = Layout::DEFAULT;
+        let pad = |r: &[u8]| {
+            let mut image = vec![0xFF; layout.app_size() as usize];
+            image[..r.len()].copy_from_slice(r);
+            image
+        };
+        let workdir = std::env::temp_dir().join(format!("hil-ota-qemu-{}", std::process::id()));
+        std::fs::create_dir_all(&workdir)?;
+        Ok(QemuOta {
+            secure_elf: images.secure,
+            nvm: workdir.join("nvm.bin"),
+            workdir,
+            config,
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+            machine: None,
+            old_image: pad(&old_rom),
+            new_image: pad(&new_rom),
+            old_rom,
+            new,
+            layout,
+            key,
+            boots: 0,
+        })
+    }
+
+    /// The sim scenario of this very update (same ROMs, key and engine), for calibration.
+    pub fn sim_scenario(&self) -> Result<campaign::Scenario> {
+        campaign::Scenario::new(&self.old_rom, 1, &self.new.layer, 2, self.key.clone())
+    }
+
+    /// Writes the factory NVM: the old app installed as version 1, the key provisioned.
+    pub fn provision(&self) -> Result<()> {
+        let mut flash = NvmFlash::open(vec![0u8; NVM_USED], self.layout.flash_size());
+        Updater::provision(&mut flash, &self.layout, &self.old_rom, 1)
+            .map_err(|e| anyhow!("provisioning: {e:?}"))?;
+        let mut cells = flash.into_cells();
+        let public = mv_ota::TrustedSigner::from_signing_key(&self.key).public_key();
+        write_signers(&mut cells, &[public]);
+        self.write_nvm(&cells)
+    }
+
+    fn write_nvm(&self, cells: &[u8]) -> Result<()> {
+        let file = std::fs::File::create(&self.nvm).context("cannot create the NVM file")?;
+        use std::io::Write as _;
+        (&file).write_all(cells)?;
+        file.set_len(NVM_SIZE)?;
+        Ok(())
+    }
+
+    fn read_nvm(&self) -> Result<Vec<u8>> {
+        let mut bytes = std::fs::read(&self.nvm).context("cannot read the NVM file")?;
+        bytes.truncate(NVM_USED);
+        Ok(bytes)
+    }
+
+    /// Asks the image to cut power at operation `op` of its next life.
+    pub fn request_cut(&self, cut: Cut) -> Result<()> {
+        let mut cells = self.read_nvm()?;
+        cells.store(
+            map::CUT_REQUEST,
+            &NvmFlash::<Vec<u8>>::cut_request(cut.op as u32, cut.inside),
+        );
+        self.write_nvm(&cells)
+    }
+
+    /// Starts QEMU on the NVM and waits for the agent's hello.
+    /// `Ok(false)`: QEMU stopped (a cut) before the app came up.
+    pub fn boot(&mut self) -> Result<bool> {
+        self.stop();
+        let qmp_socket = self.workdir.join("qmp.sock");
+        let _ = std::fs::remove_file(&qmp_socket);
+        let mut command = Command::new(&self.config.binary);
+        command
+            .arg("-M")
+            .arg(format!("{},memory-backend=nvm", self.config.machine))
+            .arg("-object")
+            .arg(format!(
+                "memory-backend-file,id=nvm,size=16M,mem-path={},share=on",
+                self.nvm.display()
+            ))
+            .args(["-display", "none", "-monitor", "none"])
+            .args(["-semihosting-config", "enable=on,target=native"])
+            .arg("-serial")
+            .arg(format!(
+                "file:{}",
+                self.workdir.join("uart0-secure.defmt").display()
+            ))
+            .args(["-serial", "pty", "-serial", "null", "-serial", "pty"])
+            .arg("-qmp")
+            .arg(format!("unix:{},server=on,wait=off", qmp_socket.display()))
+            .args(&self.config.extra_args)
+            .arg("-kernel")
+            .arg(&self.secure_elf)
+            .args(["-S"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        let boot_timeout = self.config.boot_timeout;
+        let machine = self.rt.block_on(async {
+            let child = command
+                .spawn()
+                .map_err(|e| RigError::Link(format!("cannot start QEMU: {e}")))?;
+            let mut qmp = Qmp::connect(&qmp_socket, boot_timeout).await?;
+            let agent = FrameLink::open(&qmp.pty_of("serial1").await?, 115_200)?;
+            let cloud = FrameLink::open(&qmp.pty_of("serial3").await?, 115_200)?;
+            qmp.execute("cont", json!({})).await?;
+            Ok::<_, RigError>(Machine {
+                child,
+                agent,
+                cloud,
+                _qmp: qmp,
+            })
+        });
+        self.machine = Some(machine.map_err(|e| anyhow!("{e}"))?);
+        self.boots += 1;
+        self.await_hello()
+    }
+
+    /// Waits for a hello (after a start or the device's own restart).
+    fn await_hello(&mut self) -> Result<bool> {
+        let deadline = Instant::now() + self.config.boot_timeout + self.config.exec_timeout;
+        loop {
+            let Some(m) = self.machine.as_mut() else {
+                return Ok(false);
+            };
+            if let Some(status) = m.child.try_wait()? {
+                self.machine = None;
+                return match status.code() {
+                    Some(POWER_CUT_EXIT) => Ok(false),
+                    other => bail!("QEMU exited with {other:?} before the app came up"),
+                };
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "no hello from the agent within {:?}",
+                    self.config.boot_timeout + self.config.exec_timeout
+                );
+            }
+            let got = self
+                .rt
+                .block_on(m.agent.receive::<Response>(Duration::from_millis(100)));
+            match got {
+                Ok(Response::Hello(_)) => return Ok(true),
+                Ok(_) | Err(RigError::Timeout(_)) => {}
+                Err(e) => bail!("agent link: {e}"),
+            }
+        }
+    }
+
+    /// Kills QEMU (a wall-clock power cut when the update is under way).
+    pub fn stop(&mut self) {
+        if let Some(mut m) = self.machine.take() {
+            let _ = m.child.start_kill();
+            let _ = self.rt.block_on(m.child.wait());
+        }
+    }
+
+    /// `mvGetWakeReason` through the agent: the kernel answers the app.
+    fn wake_reason(&mut self) -> Result<u8> {
+        let timeout = self.config.exec_timeout;
+        let m = self
+            .machine
+            .as_mut()
+            .ok_or_else(|| anyhow!("QEMU is not running"))?;
+        let exchange =
+            |m: &mut Machine, rt: &Runtime, prims: Vec<Primitive>| -> Result<Vec<Reply>> {
+                m.agent
+                    .send(&Request::Exec(prims))
+                    .map_err(|e| anyhow!("{e}"))?;
+                loop {
+                    match rt
+                        .block_on(m.agent.receive::<Response>(timeout))
+                        .map_err(|e| anyhow!("{e}"))?
+                    {
+                        Response::Replies(r) => return Ok(r),
+                        Response::Hello(_) => continue,
+                        Response::BadRequest => bail!("the agent refused the request"),
+                    }
+                }
+            };
+        let replies = exchange(
+            m,
+            &self.rt,
+            vec![Primitive::Alloc {
+                size: 4,
+                align: 4,
+                placement: Placement::NsRam,
+                misalign: 0,
+            }],
+        )?;
+        let Some(Reply::Allocated { addr }) = replies.first().cloned() else {
+            bail!("alloc: {replies:?}");
+        };
+        let replies = exchange(
+            m,
+            &self.rt,
+            vec![
+                Primitive::Call {
+                    slot: Slot::GetWakeReason as u32,
+                    args: [addr, 0, 0, 0],
+                },
+                Primitive::Read { addr, len: 1 },
+            ],
+        )?;
+        match replies.as_slice() {
+            [Reply::Status(0), Reply::Bytes(b)] if b.len() == 1 => Ok(b[0]),
+            other => bail!("mvGetWakeReason: {other:?}"),
+        }
+    }
+
+    /// The journal and app region as the NVM file holds them now.
+    fn inspect(&self) -> Result<(u32, EnginePhase, Vec<u8>, Vec<u8>)> {
+        let mut flash = NvmFlash::open(self.read_nvm()?, self.layout.flash_size());
+        let signers = mv_update::nvm::read_signers(flash.cells());
+        // A copy: booting it here changes nothing on the device.
+        let (u, _) =
+            Updater::boot(&mut flash, self.layout, signers).map_err(|e| anyhow!("{e:?}"))?;
+        let cells = flash.into_cells();
+        let app = cells[..self.layout.app_size() as usize].to_vec();
+        let s = self.layout.staging_offset() as usize;
+        let staging = cells[s..s + self.layout.staging_size() as usize].to_vec();
+        Ok((u.installed_version(), u.phase(), app, staging))
+    }
+
+    /// The sim's checks after a boot, on the NVM file.
+    fn check_booted(&self) -> Result<(u32, EnginePhase), (Outcome, String)> {
+        let (version, phase, app, staging) = self
+            .inspect()
+            .map_err(|e| (Outcome::NoBoot, format!("{e:#}")))?;
+        let image = if app == self.old_image {
+            1
+        } else if app == self.new_image {
+            2
+        } else {
+            return Err((
+                Outcome::WrongImage,
+                "the app region is neither image".into(),
+            ));
+        };
+        if image != version {
+            return Err((
+                Outcome::WrongImage,
+                format!("journal says version {version}, the region holds version {image}"),
+            ));
+        }
+        let staged = match phase {
+            EnginePhase::Idle => 0,
+            EnginePhase::Downloading { next_chunk, .. } => {
+                (next_chunk * CHUNK_SIZE).min(self.new.layer.len() as u32) as usize
+            }
+            EnginePhase::Staged => self.new.layer.len(),
+        };
+        if staging[..staged] != self.new.layer[..staged] {
+            return Err((
+                Outcome::JournalInconsistent,
+                format!("the journal lists {staged} staged bytes the staging area does not hold"),
+            ));
+        }
+        Ok((version, phase))
+    }
+
+    /// One plan: factory NVM, then lives until the new app runs and converges.
+    pub fn run_plan(
+        &mut self,
+        id: &str,
+        plan: &[Cut],
+        kill_after: Option<Duration>,
+    ) -> PointResult {
+        let mut result = PointResult {
+            id: id.to_owned(),
+            phase: Phase::Rotate,
+            outcome: Outcome::Ok,
+            detail: String::new(),
+            cuts_fired: 0,
+            life_ops: Vec::new(),
+        };
+        if let Err((outcome, detail)) = self.lives(plan, kill_after, &mut result) {
+            result.outcome = outcome;
+            result.detail = detail;
+        }
+        self.stop();
+        result
+    }
+
+    fn lives(
+        &mut self,
+        plan: &[Cut],
+        kill_after: Option<Duration>,
+        result: &mut PointResult,
+    ) -> Result<(), (Outcome, String)> {
+        let fail = |e: anyhow::Error| (Outcome::NoBoot, format!("{e:#}"));
+        self.provision().map_err(fail)?;
+        for life in 0..plan.len() + 3 {
+            if let Some(&cut) = plan.get(life) {
+                self.request_cut(cut).map_err(fail)?;
+            }
+            if !self.boot().map_err(fail)? {
+                result.cuts_fired += 1;
+                continue;
+            }
+            let (version, phase) = self.check_booted()?;
+            let reason = self
+                .wake_reason()
+                .map_err(|e| (Outcome::NoBoot, format!("the kernel did not answer: {e:#}")))?;
+            if version == 2 {
+                if life > 0
+                    && reason != MvWakeReason::ApplicationUpdate as u8
+                    && reason != MvWakeReason::ColdBoot as u8
+                {
+                    return Err((
+                        Outcome::NotConverged,
+                        format!("wake reason {reason} after the update"),
+                    ));
+                }
+                return self.converge();
+            }
+            if life == 0 {
+                if let Some(delay) = kill_after {
+                    self.spawn_killer(delay);
+                }
+            }
+            let deployment = self.new.clone();
+            let delivery = deliver(self, &deployment);
+            if let EnginePhase::Downloading { next_chunk, .. } = phase {
+                if let Some(first) = delivery.first_chunk {
+                    if first != next_chunk {
+                        return Err((Outcome::NoResume, format!("the journal lists {next_chunk} chunk(s), the device asked for chunk {first}")));
+                    }
+                }
+            }
+            match delivery.end {
+                DeliveryEnd::Staged => {}
+                DeliveryEnd::LinkDown => {
+                    result.cuts_fired += 1;
+                    continue;
+                }
+                other => {
+                    return Err((
+                        Outcome::NotUpdated,
+                        format!("the device answered the verified bundle with {other:?}"),
+                    ))
+                }
+            }
+            // Staged: the image restarts itself and installs at boot.
+            self.boots += 1;
+            if !self.await_hello().map_err(fail)? {
+                result.cuts_fired += 1;
+                continue;
+            }
+            let (version, _) = self.check_booted()?;
+            let reason = self
+                .wake_reason()
+                .map_err(|e| (Outcome::NoBoot, format!("the kernel did not answer: {e:#}")))?;
+            if version != 2 {
+                return Err((
+                    Outcome::NotUpdated,
+                    "the restart after staging did not install the update".into(),
+                ));
+            }
+            if reason != MvWakeReason::ApplicationUpdate as u8 {
+                return Err((
+                    Outcome::NotUpdated,
+                    format!("wake reason {reason} after the install, expected APPLICATIONUPDATE"),
+                ));
+            }
+            return self.converge();
+        }
+        Err((
+            Outcome::NoBoot,
+            "power was lost in more lives than the plan has cuts".into(),
+        ))
+    }
+
+    /// Three more boots: the app comes up, the NVM does not change.
+    fn converge(&mut self) -> Result<(), (Outcome, String)> {
+        self.stop();
+        let before = self
+            .read_nvm()
+            .map_err(|e| (Outcome::NoBoot, format!("{e:#}")))?;
+        for boot in 1..=3 {
+            match self.boot() {
+                Ok(true) => {}
+                other => {
+                    return Err((
+                        Outcome::NotConverged,
+                        format!("clean boot {boot}: {other:?}"),
+                    ))
+                }
+            }
+            self.wake_reason()
+                .map_err(|e| (Outcome::NotConverged, format!("clean boot {boot}: {e:#}")))?;
+            self.stop();
+        }
+        let after = self
+            .read_nvm()
+            .map_err(|e| (Outcome::NoBoot, format!("{e:#}")))?;
+        if before != after {
+            return Err((
+                Outcome::NotConverged,
+                "three clean boots changed the NVM".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// SIGKILL after `delay`, from a thread (the cut lands wherever the update is).
+    fn spawn_killer(&mut self, delay: Duration) {
+        if let Some(m) = self.machine.as_ref() {
+            if let Some(pid) = m.child.id() {
+                std::thread::spawn(move || {
+                    std::thread::sleep(delay);
+                    let _ = std::process::Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                });
+            }
+        }
+    }
+
+    pub fn nvm_path(&self) -> &Path {
+        &self.nvm
+    }
+}
+
+/// Where the app region is loaded (the agent's code base).
+pub const NS_CODE_BASE: u32 = 0x0020_0000;
+
+impl OtaLink for QemuOta {
+    fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
+        let timeout = self.config.exec_timeout;
+        let Some(m) = self.machine.as_mut() else {
+            return Err(LinkDown);
+        };
+        m.cloud.send(&message).map_err(|_| LinkDown)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if matches!(m.child.try_wait(), Ok(Some(_))) || Instant::now() > deadline {
+                return Err(LinkDown);
+            }
+            match self
+                .rt
+                .block_on(m.cloud.receive::<DeviceToCloud>(Duration::from_millis(100)))
+            {
+                Ok(DeviceToCloud::Ota(reply)) => return Ok(reply),
+                Ok(_) | Err(RigError::Timeout(_)) => {}
+                Err(_) => return Err(LinkDown),
+            }
+        }
+    }
+}
