@@ -118,9 +118,9 @@ enum OtaCommand {
         /// qemu-an505: wall-clock SIGKILL cuts to add to the exact ones.
         #[arg(long, default_value_t = 3)]
         kills: u32,
-        /// qemu-an505: run only the first N exact plans.
-        #[arg(long)]
-        limit: Option<usize>,
+        /// qemu-an505: run every Nth exact plan (nested plans always run).
+        #[arg(long, default_value_t = 1)]
+        stride: usize,
         /// Where the report folder goes.
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
@@ -244,7 +244,7 @@ fn real_main(cli: Cli) -> Result<i32> {
                     threads,
                     replay,
                     kills,
-                    limit,
+                    stride,
                     reports,
                 },
         } => {
@@ -267,7 +267,7 @@ fn real_main(cli: Cli) -> Result<i32> {
                         1
                     });
                 }
-                return hil::ota::command::powercut_qemu(qemu.clone(), kills, limit, &reports);
+                return hil::ota::command::powercut_qemu(qemu.clone(), kills, stride, &reports);
             }
             if let Some(id) = replay {
                 return hil::ota::command::replay_sim(app_size, &id);

@@ -83,6 +83,31 @@ fn main() {
             Err(Failed::from(failures.join("\n")))
         }
     });
+    let ota_config = config.clone();
+    let ota_powercut = Trial::ignorable_test("qemu-an505::ota-powercut", move || {
+        if !installed {
+            return Ok(Completion::ignored_with("qemu-system-arm is not installed"));
+        }
+        // Every third chosen cut (spread over all phases), the nested plans
+        // and one SIGKILL, each checked on the persisted NVM and against the
+        // sim's outcome for the same plan.
+        let reports =
+            std::env::temp_dir().join(format!("hil-ota-qemu-test-{}", std::process::id()));
+        let code = hil::ota::command::powercut_qemu(ota_config, 1, 3, &reports)
+            .map_err(|e| Failed::from(format!("{e:#}")))?;
+        let report = std::fs::read_dir(&reports)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .and_then(|e| std::fs::read_to_string(e.path().join("powercut.md")).ok())
+            .unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&reports);
+        if code == 0 {
+            Ok(Completion::Completed)
+        } else {
+            Err(Failed::from(report))
+        }
+    });
     let mut trials: Vec<Trial> = suite
         .cases
         .into_iter()
@@ -128,6 +153,7 @@ fn main() {
         })
         .collect();
     trials.push(overrun_sweep);
+    trials.push(ota_powercut);
     let conclusion = libtest_mimic::run(&args, trials);
     // `exit` skips destructors: drop the session first so QEMU is killed.
     drop(rigs.lock().unwrap_or_else(|e| e.into_inner()).take());

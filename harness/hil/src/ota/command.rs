@@ -321,20 +321,23 @@ pub fn chosen_plans(cal: &campaign::Calibration) -> Vec<Vec<campaign::Cut>> {
 }
 
 /// Runs the QEMU campaign: exact cuts (also run on the sim for parity) and SIGKILLs.
+/// `stride`: run every Nth exact plan (the nested ones always).
 pub fn powercut_qemu(
     config: crate::rig::qemu::QemuConfig,
     kills: u32,
-    limit: Option<usize>,
+    stride: usize,
     reports: &Path,
 ) -> Result<i32> {
     let started = Instant::now();
     let mut rig = super::qemu::QemuOta::new(config)?;
     let scenario = rig.sim_scenario()?;
     let calibration = scenario.calibrate()?;
-    let mut plans = chosen_plans(&calibration);
-    if let Some(n) = limit {
-        plans.truncate(n);
-    }
+    let plans: Vec<_> = chosen_plans(&calibration)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, p)| p.len() > 1 || i % stride.max(1) == 0)
+        .map(|(_, p)| p)
+        .collect();
     println!(
         "qemu-an505: {} flash operations in the update (sim calibration of the same ROMs); {} exact cut plan(s), {} SIGKILL(s)",
         calibration.ops,

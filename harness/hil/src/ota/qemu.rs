@@ -232,7 +232,10 @@ impl QemuOta {
         });
         self.machine = Some(machine.map_err(|e| anyhow!("{e}"))?);
         self.boots += 1;
-        self.await_hello()
+        let t = Instant::now();
+        let r = self.await_hello();
+        trace(&format!("boot {:?} in {:?}", r.as_ref().ok(), t.elapsed()));
+        r
     }
 
     /// Waits for a hello (after a start or the device's own restart).
@@ -261,7 +264,21 @@ impl QemuOta {
             match got {
                 Ok(Response::Hello(_)) => return Ok(true),
                 Ok(_) | Err(RigError::Timeout(_)) => {}
-                Err(e) => bail!("agent link: {e}"),
+                // The pty closes when QEMU exits: see how it exited.
+                Err(e) => {
+                    let m = self.machine.as_mut().expect("checked above");
+                    let status = self.rt.block_on(async {
+                        tokio::time::timeout(Duration::from_secs(5), m.child.wait()).await
+                    });
+                    self.machine = None;
+                    return match status {
+                        Ok(Ok(s)) if s.code() == Some(POWER_CUT_EXIT) => Ok(false),
+                        Ok(Ok(s)) => {
+                            bail!("QEMU exited with {:?} before the app came up", s.code())
+                        }
+                        _ => bail!("agent link: {e}"),
+                    };
+                }
             }
         }
     }
@@ -439,7 +456,9 @@ impl QemuOta {
                 }
             }
             let deployment = self.new.clone();
+            let t = Instant::now();
             let delivery = deliver(self, &deployment);
+            trace(&format!("delivery {:?} in {:?}", delivery.end, t.elapsed()));
             if let EnginePhase::Downloading { next_chunk, .. } = phase {
                 if let Some(first) = delivery.first_chunk {
                     if first != next_chunk {
@@ -462,7 +481,10 @@ impl QemuOta {
             }
             // Staged: the image restarts itself and installs at boot.
             self.boots += 1;
-            if !self.await_hello().map_err(fail)? {
+            let t = Instant::now();
+            let up = self.await_hello().map_err(fail)?;
+            trace(&format!("restart + install in {:?}", t.elapsed()));
+            if !up {
                 result.cuts_fired += 1;
                 continue;
             }
@@ -538,6 +560,13 @@ impl QemuOta {
 
     pub fn nvm_path(&self) -> &Path {
         &self.nvm
+    }
+}
+
+/// `HIL_OTA_TRACE=1`: print where a point's time goes.
+fn trace(what: &str) {
+    if std::env::var_os("HIL_OTA_TRACE").is_some() {
+        eprintln!("[ota-qemu] {what}");
     }
 }
 
