@@ -50,6 +50,7 @@ impl<B: Board> Kernel<B> {
     fn call(&mut self, slot: Slot, a: Args) -> Result<(), MvStatus> {
         match slot {
             Slot::NoOp => Ok(()),
+            Slot::Restart => self.restart(a.r0()),
             Slot::GetMicroseconds => self.get_microseconds(a.r0()),
             Slot::GetWallTime => self.get_wall_time(a.r0()),
             Slot::GetDeviceId => self.get_device_id(a.r0(), a.r1()),

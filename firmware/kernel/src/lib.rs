@@ -43,6 +43,10 @@ pub struct Kernel<B: Board> {
     /// Wall time minus the microsecond counter, once the server set it.
     wall_offset_us: Option<i128>,
     wake_reason: MvWakeReason,
+    /// The app asked for `mvRestart` and the checks passed.
+    restart_requested: bool,
+    /// A download is under way: a restart now would interrupt it.
+    update_in_progress: bool,
 }
 
 impl<B: Board> Kernel<B> {
@@ -55,7 +59,21 @@ impl<B: Board> Kernel<B> {
             logging: ServerLogging::new(),
             wall_offset_us: None,
             wake_reason: MvWakeReason::ColdBoot,
+            restart_requested: false,
+            update_in_progress: false,
         }
+    }
+
+    /// Whether the app's `mvRestart` succeeded since the last call; the board
+    /// then restarts the app (and installs a staged update) before the app
+    /// runs again.
+    pub fn take_restart_request(&mut self) -> bool {
+        core::mem::take(&mut self.restart_requested)
+    }
+
+    /// The OTA engine is downloading: `mvRestart` answers `MICROVISORBUSY`.
+    pub fn set_update_in_progress(&mut self, busy: bool) {
+        self.update_in_progress = busy;
     }
 
     pub fn board(&self) -> &B {

@@ -107,6 +107,7 @@ pub fn send(message: &DeviceToCloud) {
 #[exception]
 fn SysTick() {
     poll();
+    crate::ota::check_politeness(crate::clock::now_us());
 }
 
 /// Drain UART3; apply every complete frame.
@@ -183,6 +184,7 @@ fn on_frame(frame: &mut [u8]) {
 /// waits for its `mvRestart`) or restarts now, and the boot installs it.
 fn answer_ota(kernel: &mut mv_kernel::Kernel<crate::board::An505Board>, reply: OtaReply) {
     send(&DeviceToCloud::Ota(reply));
+    kernel.set_update_in_progress(matches!(reply, OtaReply::Fetch { .. }));
     if reply != OtaReply::Staged {
         return;
     }
@@ -190,6 +192,7 @@ fn answer_ota(kernel: &mut mv_kernel::Kernel<crate::board::An505Board>, reply: O
     if kernel.has_system_subscribers(update) {
         defmt::info!("OTA: update staged; the app subscribed, so it decides when to restart");
         kernel.post_system_event(update, mv_abi::MvEventType::UpdateDownloaded as u32);
+        crate::ota::start_politeness(crate::clock::now_us());
     } else {
         defmt::info!("OTA: update staged; restarting to install it");
         crate::cpu::system_reset();

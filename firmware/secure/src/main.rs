@@ -45,11 +45,14 @@ fn main() -> ! {
         exit::exit(exit::ExitCode::SecurityConfig);
     }
     clock::start();
-    let wake = ota::boot();
+    let ota = ota::boot();
     kernel::install(board::An505Board::new());
-    if let Some(reason) = wake {
-        kernel::with(|k| k.set_wake_reason(reason));
-    }
+    kernel::with(|k| {
+        if let Some(reason) = ota.wake {
+            k.set_wake_reason(reason);
+        }
+        k.set_update_in_progress(ota.downloading);
+    });
     cloud::start();
     boot::start_non_secure()
 }

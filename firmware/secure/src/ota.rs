@@ -50,11 +50,59 @@ fn flash_failed(what: &str, e: FlashError) -> ! {
     exit(ExitCode::FlashError)
 }
 
-/// Boot-time OTA work; `Some(reason)` if an update was installed.
-pub fn boot() -> Option<MvWakeReason> {
+/// What the boot's OTA work means for the kernel.
+pub struct BootInfo {
+    /// `Some` if this boot installed an update.
+    pub wake: Option<MvWakeReason>,
+    /// A download is waiting to resume (`mvRestart` answers `MICROVISORBUSY`).
+    pub downloading: bool,
+}
+
+/// Without an `UpdatePolicy` limit a polite app may delay an update this long (ABI.md §8).
+const DEFAULT_POLITENESS_S: u64 = 24 * 60 * 60;
+
+/// When a polite app's grace ends (µs on the kernel clock), once an update waits for it.
+static POLITE_DEADLINE: Mutex<core::cell::Cell<Option<u64>>> =
+    Mutex::new(core::cell::Cell::new(None));
+
+/// An update is staged and the app was told: start its grace period.
+pub fn start_politeness(now_us: u64) {
+    let seconds = critical_section::with(|cs| {
+        OTA.borrow_ref(cs)
+            .as_ref()
+            .map_or(0, |ota| u64::from(ota.updater.politeness_s()))
+    });
+    let seconds = if seconds == 0 {
+        DEFAULT_POLITENESS_S
+    } else {
+        seconds
+    };
+    defmt::info!("OTA: the app has {=u64} s to restart", seconds);
+    critical_section::with(|cs| {
+        POLITE_DEADLINE
+            .borrow(cs)
+            .set(Some(now_us + seconds * 1_000_000))
+    });
+}
+
+/// Called from the kernel's tick: restart once a polite app's grace is over.
+pub fn check_politeness(now_us: u64) {
+    let due = critical_section::with(|cs| POLITE_DEADLINE.borrow(cs).get())
+        .is_some_and(|deadline| now_us >= deadline);
+    if due {
+        defmt::info!("OTA: politeness time is up; restarting to install");
+        crate::cpu::system_reset();
+    }
+}
+
+/// Boot-time OTA work.
+pub fn boot() -> BootInfo {
     if !is_formatted(&Psram) {
         defmt::info!("OTA: no NVM flash provisioned; the app is the image QEMU loaded");
-        return None;
+        return BootInfo {
+            wake: None,
+            downloading: false,
+        };
     }
     let layout = Layout::DEFAULT;
     let mut flash = NvmFlash::open(Psram, layout.flash_size());
@@ -93,10 +141,15 @@ pub fn boot() -> Option<MvWakeReason> {
         // the app starts, and the app region is 1 MiB.
         unsafe { copy_out(layout.app_offset(), NS_CODE_BASE, layout.app_size()) };
     }
+    let downloading = matches!(updater.phase(), Phase::Downloading { .. });
     critical_section::with(|cs| {
         OTA.borrow_ref_mut(cs).replace(Ota { updater, flash });
     });
-    matches!(outcome, BootOutcome::Installed { .. }).then_some(MvWakeReason::ApplicationUpdate)
+    BootInfo {
+        wake: matches!(outcome, BootOutcome::Installed { .. })
+            .then_some(MvWakeReason::ApplicationUpdate),
+        downloading,
+    }
 }
 
 fn with_ota(f: impl FnOnce(&mut Ota) -> Result<OtaReply, FlashError>) -> OtaReply {

@@ -39,7 +39,7 @@ fn bundle(rom_bytes: &[u8], version: u32) -> (Vec<u8>, Vec<u8>) {
 
 fn factory(old: &[u8]) -> SimFlash {
     let mut flash = SimFlash::new(LAYOUT.flash_size());
-    Updater::provision(&mut flash, &LAYOUT, old, 1).unwrap();
+    Updater::provision(&mut flash, &LAYOUT, old, 1, 0).unwrap();
     flash
 }
 
@@ -206,7 +206,7 @@ fn every_tamper_class_is_rejected_and_leaves_the_old_app() {
         let bad = read_bundle(&class.apply(&good, &key(), 2).unwrap()).unwrap();
         let layer = bad.layers.values().next().unwrap().clone();
         let mut flash = SimFlash::new(LAYOUT.flash_size());
-        Updater::provision(&mut flash, &LAYOUT, &old, 2).unwrap();
+        Updater::provision(&mut flash, &LAYOUT, &old, 2, 0).unwrap();
         let (mut u, _) = boot(&mut flash).unwrap();
         let (reply, _) = download(&mut u, &mut flash, &bad.manifest, &layer).unwrap();
         assert!(

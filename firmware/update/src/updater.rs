@@ -155,15 +155,17 @@ const INSTALL_ATTEMPTS: u32 = 2;
 
 impl Updater {
     /// Writes a factory image: `rom` in the app region and a fresh journal
-    /// saying `version` is installed. The flash must be erased.
+    /// saying `version` is installed, with its bundle's politeness limit
+    /// (`maximum_politeness_time_sec`, 0 for none). The flash must be erased.
     pub fn provision<F: Flash>(
         flash: &mut F,
         layout: &Layout,
         rom: &[u8],
         version: u32,
+        politeness_s: u16,
     ) -> Result<(), FlashError> {
         program_bytes(flash, layout.app_offset(), rom)?;
-        Journal::rotate(flash, layout, None, version, 0, &[])?;
+        Journal::rotate(flash, layout, None, version, politeness_s, &[])?;
         Ok(())
     }
 

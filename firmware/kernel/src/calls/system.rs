@@ -1,6 +1,6 @@
-//! `mvOpenSystemNotification`, `mvCloseSystemNotification`, `mvGetWakeReason`.
+//! `mvOpenSystemNotification`, `mvCloseSystemNotification`, `mvGetWakeReason`, `mvRestart`.
 
-use mv_abi::{MvOpenSystemNotificationParams, MvStatus, MvSystemNotificationSource};
+use mv_abi::{MvOpenSystemNotificationParams, MvRestartMode, MvStatus, MvSystemNotificationSource};
 
 use crate::board::{Access, Board};
 use crate::system::SystemNotification;
@@ -70,5 +70,23 @@ impl<B: Board> Kernel<B> {
         let out = NsRange::claim(&self.board, out, 1, 1, Access::ReadWrite)?;
         write_at(&mut self.board, &out, 0, &[self.wake_reason as u8])
             .map_err(|_| MvStatus::ParameterFault)
+    }
+
+    /// Checks only: the restart itself is the board's to do once the call
+    /// has returned into the kernel ([`Kernel::take_restart_request`]), so
+    /// on success the app never sees the return.
+    pub(crate) fn restart(&mut self, mode: u32) -> Result<(), MvStatus> {
+        if self.board.caller_in_interrupt() {
+            return Err(MvStatus::Unavailable);
+        }
+        if MvRestartMode::try_from(mode).is_err() {
+            return Err(MvStatus::ParameterFault);
+        }
+        // "@retval MV_STATUS_MICROVISORBUSY ... will interrupt Microvisor's operation"
+        if self.update_in_progress {
+            return Err(MvStatus::MicrovisorBusy);
+        }
+        self.restart_requested = true;
+        Ok(())
     }
 }

@@ -388,6 +388,31 @@ pub fn powercut_qemu(
         println!("  {id}: {} {}", p.outcome.name(), p.detail);
         killed.push(p);
     }
+    let mut polite = Vec::new();
+    for app_restarts in [true, false] {
+        let id = if app_restarts {
+            "polite-app-restarts"
+        } else {
+            "polite-timeout"
+        };
+        let (outcome, detail) = match rig.run_polite(app_restarts) {
+            Ok(log) => (Outcome::Ok, log.join("; ")),
+            Err(e) => (Outcome::NotUpdated, format!("{e:#}")),
+        };
+        println!("  {id}: {} {detail}", outcome.name());
+        polite.push(PointResult {
+            id: id.into(),
+            phase: campaign::Phase::Verify,
+            outcome,
+            detail: if outcome == Outcome::Ok {
+                String::new()
+            } else {
+                detail
+            },
+            cuts_fired: 0,
+            life_ops: Vec::new(),
+        });
+    }
     let points = exact.len() + killed.len();
     let secs = started.elapsed().as_secs_f64();
     let header = format!(

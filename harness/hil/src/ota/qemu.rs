@@ -148,8 +148,13 @@ impl QemuOta {
 
     /// Writes the factory NVM: the old app installed as version 1, the key provisioned.
     pub fn provision(&self) -> Result<()> {
+        self.provision_with(0)
+    }
+
+    /// As [`Self::provision`], the old app's bundle allowing `politeness_s` seconds.
+    fn provision_with(&self, politeness_s: u16) -> Result<()> {
         let mut flash = NvmFlash::open(vec![0u8; NVM_USED], self.layout.flash_size());
-        Updater::provision(&mut flash, &self.layout, &self.old_rom, 1)
+        Updater::provision(&mut flash, &self.layout, &self.old_rom, 1, politeness_s)
             .map_err(|e| anyhow!("provisioning: {e:?}"))?;
         let mut cells = flash.into_cells();
         let public = mv_ota::TrustedSigner::from_signing_key(&self.key).public_key();
@@ -291,57 +296,77 @@ impl QemuOta {
         }
     }
 
-    /// `mvGetWakeReason` through the agent: the kernel answers the app.
-    fn wake_reason(&mut self) -> Result<u8> {
+    /// One agent request; its replies.
+    fn agent(&mut self, prims: Vec<Primitive>) -> Result<Vec<Reply>> {
         let timeout = self.config.exec_timeout;
         let m = self
             .machine
             .as_mut()
             .ok_or_else(|| anyhow!("QEMU is not running"))?;
-        let exchange =
-            |m: &mut Machine, rt: &Runtime, prims: Vec<Primitive>| -> Result<Vec<Reply>> {
-                m.agent
-                    .send(&Request::Exec(prims))
-                    .map_err(|e| anyhow!("{e}"))?;
-                loop {
-                    match rt
-                        .block_on(m.agent.receive::<Response>(timeout))
-                        .map_err(|e| anyhow!("{e}"))?
-                    {
-                        Response::Replies(r) => return Ok(r),
-                        Response::Hello(_) => continue,
-                        Response::BadRequest => bail!("the agent refused the request"),
-                    }
-                }
-            };
-        let replies = exchange(
-            m,
-            &self.rt,
-            vec![Primitive::Alloc {
-                size: 4,
-                align: 4,
-                placement: Placement::NsRam,
-                misalign: 0,
-            }],
-        )?;
-        let Some(Reply::Allocated { addr }) = replies.first().cloned() else {
-            bail!("alloc: {replies:?}");
-        };
-        let replies = exchange(
-            m,
-            &self.rt,
-            vec![
-                Primitive::Call {
-                    slot: Slot::GetWakeReason as u32,
-                    args: [addr, 0, 0, 0],
-                },
-                Primitive::Read { addr, len: 1 },
-            ],
-        )?;
-        match replies.as_slice() {
-            [Reply::Status(0), Reply::Bytes(b)] if b.len() == 1 => Ok(b[0]),
-            other => bail!("mvGetWakeReason: {other:?}"),
+        m.agent
+            .send(&Request::Exec(prims))
+            .map_err(|e| anyhow!("{e}"))?;
+        loop {
+            match self
+                .rt
+                .block_on(m.agent.receive::<Response>(timeout))
+                .map_err(|e| anyhow!("{e}"))?
+            {
+                Response::Replies(r) => return Ok(r),
+                Response::Hello(_) => continue,
+                Response::BadRequest => bail!("the agent refused the request"),
+            }
         }
+    }
+
+    /// App memory for the agent to use.
+    fn alloc(&mut self, size: u32) -> Result<u32> {
+        let replies = self.agent(vec![Primitive::Alloc {
+            size,
+            align: 16,
+            placement: Placement::NsRam,
+            misalign: 0,
+        }])?;
+        match replies.as_slice() {
+            [Reply::Allocated { addr }] => Ok(*addr),
+            other => bail!("alloc: {other:?}"),
+        }
+    }
+
+    /// A system call from the app; its status.
+    fn call(&mut self, slot: Slot, args: [u32; 4]) -> Result<u32> {
+        match self
+            .agent(vec![Primitive::Call {
+                slot: slot as u32,
+                args,
+            }])?
+            .as_slice()
+        {
+            [Reply::Status(s)] => Ok(*s),
+            other => bail!("{slot:?}: {other:?}"),
+        }
+    }
+
+    fn write(&mut self, addr: u32, data: Vec<u8>) -> Result<()> {
+        self.agent(vec![Primitive::Write { addr, data }])
+            .map(|_| ())
+    }
+
+    fn read(&mut self, addr: u32, len: u32) -> Result<Vec<u8>> {
+        match self.agent(vec![Primitive::Read { addr, len }])?.as_slice() {
+            [Reply::Bytes(b)] => Ok(b.clone()),
+            other => bail!("read: {other:?}"),
+        }
+    }
+
+    /// `mvGetWakeReason` through the agent: the kernel answers the app.
+    fn wake_reason(&mut self) -> Result<u8> {
+        let addr = self.alloc(4)?;
+        let status = self.call(Slot::GetWakeReason, [addr, 0, 0, 0])?;
+        if status != 0 {
+            bail!("mvGetWakeReason: status {status:#x}");
+        }
+        Ok(self.read(addr, 1)?[0])
     }
 
     /// The journal and app region as the NVM file holds them now.
@@ -510,6 +535,123 @@ impl QemuOta {
             Outcome::NoBoot,
             "power was lost in more lives than the plan has cuts".into(),
         ))
+    }
+
+    /// Polite deployment end to end: the app subscribes to `UPDATE`; a
+    /// restart during the download is `MICROVISORBUSY`; once staged the
+    /// kernel posts `UPDATEDOWNLOADED` (with the app's tag) and waits; then
+    /// either the app calls `mvRestart` or the politeness time (2 s) runs
+    /// out, and the boot installs the update (`APPLICATIONUPDATE`). Returns
+    /// what happened, line by line.
+    pub fn run_polite(&mut self, app_restarts: bool) -> Result<Vec<String>> {
+        const TAG: u32 = 0x55AA;
+        const IRQ: u32 = 41;
+        let mut log = Vec::new();
+        self.provision_with(2)?;
+        if !self.boot()? {
+            bail!("the factory image did not boot");
+        }
+        let ring = self.alloc(64)?;
+        let setup = self.alloc(16)?;
+        let handle = self.alloc(16)?;
+        let mut bytes = Vec::new();
+        for w in [IRQ, ring, 64] {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
+        self.write(setup, bytes)?;
+        let status = self.call(Slot::SetupNotifications, [setup, handle, 0, 0])?;
+        let centre = u32::from_le_bytes(self.read(handle, 4)?.try_into().expect("4 bytes"));
+        let params = self.alloc(16)?;
+        let mut bytes = Vec::new();
+        for w in [
+            centre,
+            TAG,
+            mv_abi::MvSystemNotificationSource::Update as u32,
+        ] {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
+        self.write(params, bytes)?;
+        let opened = self.call(Slot::OpenSystemNotification, [params, handle + 4, 0, 0])?;
+        log.push(format!(
+            "mvSetupNotifications {status:#x}, mvOpenSystemNotification(UPDATE) {opened:#x}"
+        ));
+        if status != 0 || opened != 0 {
+            bail!("subscribing failed: {log:?}");
+        }
+        let first = self.exchange(CloudToDevice::OtaOffer {
+            manifest: self.new.manifest.clone(),
+            rom_len: self.new.layer.len() as u32,
+        });
+        let chunk0 = self.new.layer[..CHUNK_SIZE as usize].to_vec();
+        let second = self.exchange(CloudToDevice::OtaChunk {
+            index: 0,
+            data: chunk0,
+        });
+        let busy = self.call(Slot::Restart, [0, 0, 0, 0])?;
+        log.push(format!(
+            "offer {first:?}, chunk 0 {second:?}, mvRestart during the download {busy:#x}"
+        ));
+        if busy != mv_abi::MvStatus::MicrovisorBusy as u32 {
+            bail!("mvRestart during a download must be MICROVISORBUSY: {log:?}");
+        }
+        let deployment = self.new.clone();
+        let delivery = deliver(self, &deployment);
+        log.push(format!(
+            "delivery resumed at chunk {:?}: {:?}",
+            delivery.first_chunk, delivery.end
+        ));
+        if delivery.end != DeliveryEnd::Staged || delivery.first_chunk != Some(1) {
+            bail!("the download did not resume and stage: {log:?}");
+        }
+        let record = self.read(ring, 16)?;
+        let word = |i: usize| u32::from_le_bytes(record[i..i + 4].try_into().expect("4 bytes"));
+        let still = self.wake_reason()?;
+        log.push(format!(
+            "ring record 0: event_type {}, tag {:#x}; the app still runs (wake reason {still})",
+            word(8),
+            word(12)
+        ));
+        if word(8) != mv_abi::MvEventType::UpdateDownloaded as u32 || word(12) != TAG {
+            bail!("no UPDATEDOWNLOADED with the app's tag: {log:?}");
+        }
+        let waited = Instant::now();
+        if app_restarts {
+            let m = self
+                .machine
+                .as_mut()
+                .ok_or_else(|| anyhow!("QEMU is not running"))?;
+            m.agent
+                .send(&Request::Exec(vec![Primitive::Call {
+                    slot: Slot::Restart as u32,
+                    args: [0; 4],
+                }]))
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        if !self.await_hello()? {
+            bail!("QEMU stopped instead of restarting");
+        }
+        let waited = waited.elapsed();
+        let (version, _) = self
+            .check_booted()
+            .map_err(|(o, d)| anyhow!("{}: {d}", o.name()))?;
+        let reason = self.wake_reason()?;
+        log.push(format!(
+            "{} after {:.1} s: app version {version}, wake reason {reason}",
+            if app_restarts {
+                "mvRestart(AUTOAPPLYUPDATE) restarted"
+            } else {
+                "politeness time ran out and restarted"
+            },
+            waited.as_secs_f64()
+        ));
+        if version != 2 || reason != MvWakeReason::ApplicationUpdate as u8 {
+            bail!("the update was not installed on restart: {log:?}");
+        }
+        if !app_restarts && waited < Duration::from_millis(1500) {
+            bail!("restarted before the politeness time: {log:?}");
+        }
+        self.stop();
+        Ok(log)
     }
 
     /// Three more boots: the app comes up, the NVM does not change.

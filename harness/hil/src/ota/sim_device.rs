@@ -44,7 +44,7 @@ impl SimOtaDevice {
     pub fn factory(rom: &[u8], version: u32, signers: Vec<TrustedSigner>) -> SimOtaDevice {
         let layout = Layout::DEFAULT;
         let mut flash = SimFlash::new(layout.flash_size());
-        Updater::provision(&mut flash, &layout, rom, version)
+        Updater::provision(&mut flash, &layout, rom, version, 0)
             .expect("provisioning an erased flash cannot fail");
         SimOtaDevice {
             flash,
