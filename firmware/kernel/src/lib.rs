@@ -64,6 +64,17 @@ impl<B: Board> Kernel<B> {
         }
     }
 
+    /// The app restarted (after a crash, or `mvRestart` without an update):
+    /// every object it owned is gone; the board, the wall clock and the
+    /// kernel's own state stay.
+    pub fn restart_app(&mut self, reason: MvWakeReason) {
+        self.notifications = Notifications::new();
+        self.system_notifications = SystemNotifications::new();
+        self.logging = ServerLogging::new();
+        self.wake_reason = reason;
+        self.restart_requested = false;
+    }
+
     /// Whether the app's `mvRestart` succeeded since the last call; the board
     /// then restarts the app (and installs a staged update) before the app
     /// runs again.

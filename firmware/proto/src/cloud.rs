@@ -52,6 +52,23 @@ pub enum DeviceToCloud {
     Log(Vec<u8>),
     /// The answer to an OTA offer or chunk.
     Ota(OtaReply),
+    /// The app faulted; the kernel restarts it after `backoff_ms`.
+    Crash(CrashReport),
+}
+
+/// What the kernel saw when the app crashed (sent before it restarts the app).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrashReport {
+    /// The fault and its registers (fault status, and the stacked PC, LR, xPSR).
+    pub fault: crate::FaultReport,
+    /// Where the app's exception frame was (its stack pointer).
+    pub sp: u32,
+    /// App stack bytes from `sp` up (the exception frame first).
+    pub stack: Vec<u8>,
+    /// Crashes since the kernel last started the app cleanly (1 = the first).
+    pub crashes: u32,
+    /// How long the kernel waits before starting the app again.
+    pub backoff_ms: u32,
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 mod cloud;
 mod frame;
 
-pub use cloud::{CloudToDevice, DeviceToCloud, OtaReply};
+pub use cloud::{CloudToDevice, CrashReport, DeviceToCloud, OtaReply};
 
 pub use frame::{decode_frame, encode_frame, FrameError, FRAME_DELIMITER, MAX_FRAME};
 

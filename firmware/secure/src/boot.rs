@@ -11,7 +11,9 @@ const VTOR_NS: u32 = 0xE002_ED08;
 
 /// Write the handoff block and enter the agent's reset handler. Never
 /// returns: from now on the secure world runs only on calls and exceptions.
-pub fn start_non_secure() -> ! {
+/// Writes the handoff block, checks the agent's vector table, points VTOR_NS
+/// at it; returns its initial stack pointer and reset handler.
+fn prepare_non_secure() -> (u32, u32) {
     let handoff = Handoff {
         magic: HANDOFF_MAGIC,
         nsc_table_base: crate::veneers::table_base(),
@@ -29,7 +31,8 @@ pub fn start_non_secure() -> ! {
     // are non-secure loads of its first two words.
     let (msp, reset) = unsafe { (read32(NS_CODE_BASE), read32(NS_CODE_BASE + 4)) };
     let reset_ok = reset & 1 == 1 && within(reset & !1, reset & !1, NS_CODE_BASE, NS_CODE_SIZE);
-    let msp_ok = msp.is_multiple_of(8) && msp > NS_RAM_BASE && msp <= NS_RAM_BASE + NS_RAM_SIZE;
+    let msp_ok =
+        msp.is_multiple_of(8) && (NS_RAM_BASE + 128..=NS_RAM_BASE + NS_RAM_SIZE).contains(&msp);
     if !reset_ok || !msp_ok {
         defmt::error!(
             "no agent image at {=u32:#010x}: SP {=u32:#010x}, reset {=u32:#010x}",
@@ -46,7 +49,13 @@ pub fn start_non_secure() -> ! {
     );
     // SAFETY: VTOR_NS points the app's exceptions at its own table.
     unsafe { write32(VTOR_NS, NS_CODE_BASE) };
-    // SAFETY: the entry and stack were checked above to be the agent's.
+    (msp, reset)
+}
+
+/// Enters the agent for the first time (thread mode, from `main`).
+pub fn start_non_secure() -> ! {
+    let (msp, reset) = prepare_non_secure();
+    // SAFETY: `prepare_non_secure` checked the entry and stack are the agent's.
     // BXNS to an address with bit 0 clear enters the non-secure world; the
     // scratch registers and flags are cleared so no secure value leaks.
     unsafe {
@@ -61,6 +70,54 @@ pub fn start_non_secure() -> ! {
             "bxns r4",
             in("r4") reset & !1,
             in("r5") msp,
+            options(noreturn),
+        )
+    }
+}
+
+/// EXC_RETURN to non-secure thread mode on MSP_NS, basic frame, taken to
+/// the secure state: prefix, S=0, DCRS=1, FType=1, Mode=1, SPSEL=0, ES=1.
+const EXC_RETURN_NS_THREAD_MSP: u32 = 0xFFFF_FFB9;
+
+extern "C" {
+    /// Top of the secure stack (cortex-m-rt's linker script).
+    static _stack_start: u32;
+}
+
+/// Starts the agent again from its reset handler, from a secure fault
+/// handler that interrupted it: a fresh exception frame at the top of its
+/// stack returns into its reset handler in thread mode, and the secure main
+/// stack goes back to its top (nothing secure is live on it: the fault came
+/// from the app).
+pub fn reenter_non_secure() -> ! {
+    let (msp, reset) = prepare_non_secure();
+    let frame = msp - 32;
+    // SAFETY: `prepare_non_secure` checked that `msp` is inside NS RAM and
+    // above its start (the handoff block is 64 bytes), so the 32-byte frame
+    // below it is NS RAM nothing uses while the app is down.
+    unsafe {
+        for (i, word) in [0, 0, 0, 0, 0, 0xFFFF_FFFF, reset & !1, 0x0100_0000]
+            .into_iter()
+            .enumerate()
+        {
+            write32(frame + 4 * i as u32, word);
+        }
+    }
+    let top = core::ptr::addr_of!(_stack_start) as u32;
+    // SAFETY: the exception return pops the frame written above from MSP_NS
+    // and runs the agent's reset handler in NS thread mode; the secure MSP is
+    // reset to its top first, and nothing after `bx` runs in this context.
+    unsafe {
+        core::arch::asm!(
+            "msr MSP_NS, {frame}",
+            "msr PSP_NS, {zero}",
+            "msr CONTROL_NS, {zero}",
+            "msr MSP, {top}",
+            "bx {exc}",
+            frame = in(reg) frame,
+            zero = in(reg) 0u32,
+            top = in(reg) top,
+            exc = in(reg) EXC_RETURN_NS_THREAD_MSP,
             options(noreturn),
         )
     }

@@ -1,4 +1,4 @@
-//! Fault and panic handlers: report everything on the secure log, then exit QEMU.
+//! Fault and panic handlers: report on the secure log; an app fault restarts the app, anything else exits QEMU.
 //!
 //! HardFault, SecureFault, MemManage, BusFault and UsageFault share one tiny
 //! assembly entry: it captures EXC_RETURN and both secure stack pointers,
@@ -6,8 +6,11 @@
 //! cannot turn the report into a lockup), then calls [`mv_fault_report`].
 //! The report names the fault, the fault status registers, where the
 //! exception frame is (secure or non-secure stack) and its stacked PC/LR,
-//! and ends the run with the fault's [`ExitCode`]. Nothing here returns, so
-//! a fault is never a silent spin.
+//! A fault taken from the app (its frame on a non-secure stack) is an app
+//! crash: [`crate::crash`] reports it to the cloud and restarts the app with
+//! back-off, and the kernel stays up. Any other fault is the kernel's own
+//! and ends the run with the fault's [`ExitCode`]. Nothing here returns to
+//! the faulting code, so a fault is never a silent spin.
 
 use cortex_m_rt::exception;
 
@@ -16,6 +19,7 @@ use crate::exit::{exit, ExitCode};
 use crate::logger;
 use crate::memory_map::{NS_RAM_BASE, NS_RAM_SIZE};
 use crate::tt::Attribution;
+use mv_proto::FaultKind;
 
 /// Fault status and address registers (secure bank).
 const CFSR: u32 = 0xE000_ED28;
@@ -151,6 +155,29 @@ extern "C" fn mv_fault_report(kind: u32, exc_return: u32, msp: u32, psp: u32) ->
         "FAULT {}: SFSR={=u32:#010x} SFAR={=u32:#010x} CFSR={=u32:#010x} HFSR={=u32:#010x} MMFAR={=u32:#010x} BFAR={=u32:#010x} EXC_RETURN={=u32:#010x}",
         code, sfsr, sfar, cfsr, hfsr, mmfar, bfar, exc_return
     );
+    let from_app = matches!(
+        stack,
+        FrameStack::NonSecureMain | FrameStack::NonSecureProcess
+    );
+    if from_app && frame_readable(stack, frame) {
+        let kind = match code {
+            ExitCode::SecureFault => FaultKind::SecureFault,
+            ExitCode::MemManage => FaultKind::MemManage,
+            ExitCode::BusFault => FaultKind::BusFault,
+            ExitCode::UsageFault => FaultKind::UsageFault,
+            _ => FaultKind::HardFault,
+        };
+        let registers = alloc::vec![
+            ("SFSR", sfsr),
+            ("SFAR", sfar),
+            ("CFSR", cfsr),
+            ("HFSR", hfsr),
+            ("MMFAR", mmfar),
+            ("BFAR", bfar),
+            ("EXC_RETURN", exc_return),
+        ];
+        crate::crash::restart_app(kind, registers, frame);
+    }
     if frame_readable(stack, frame) {
         // SAFETY: the frame lies in RAM of the right security (checked above).
         let (lr, pc, xpsr) =

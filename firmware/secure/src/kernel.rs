@@ -27,6 +27,18 @@ pub fn install(board: An505Board) {
 /// Run `f` on the kernel in a critical section, as an NSC call runs (for
 /// the cloud link). `None` if there is no kernel (not installed yet) or it
 /// is already borrowed (impossible: the critical section excludes re-entry).
+/// The app is being restarted: its kernel objects go, the kernel stays.
+pub fn restart_for_app(reason: mv_abi::MvWakeReason) {
+    let downloading = crate::ota::downloading();
+    let done = with(|k| {
+        k.restart_app(reason);
+        k.set_update_in_progress(downloading);
+    });
+    if done.is_none() {
+        defmt::error!("no kernel to restart the app with");
+    }
+}
+
 pub fn with<R>(f: impl FnOnce(&mut Kernel<An505Board>) -> R) -> Option<R> {
     critical_section::with(|cs| {
         let mut kernel = KERNEL.borrow(cs).try_borrow_mut().ok()?;

@@ -18,6 +18,7 @@ mod boot;
 mod clock;
 mod cloud;
 mod cpu;
+mod crash;
 mod exit;
 mod faults;
 mod heap;

@@ -159,6 +159,15 @@ fn with_ota(f: impl FnOnce(&mut Ota) -> Result<OtaReply, FlashError>) -> OtaRepl
     })
 }
 
+/// A download is under way (so `mvRestart` is `MICROVISORBUSY`).
+pub fn downloading() -> bool {
+    critical_section::with(|cs| {
+        OTA.borrow_ref(cs)
+            .as_ref()
+            .is_some_and(|ota| matches!(ota.updater.phase(), Phase::Downloading { .. }))
+    })
+}
+
 /// `CloudToDevice::OtaOffer`.
 pub fn on_offer(manifest: &[u8], rom_len: u32) -> OtaReply {
     with_ota(|ota| ota.updater.on_offer(&mut ota.flash, manifest, rom_len))

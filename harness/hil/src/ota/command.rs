@@ -378,9 +378,9 @@ pub fn powercut_qemu(
     }
     let mut killed = Vec::new();
     for k in 0..kills {
-        // Spread the kills over the uncut update's duration.
+        // Spread the kills over the uncut update (first offer to the new app's hello).
         let delay = std::time::Duration::from_secs_f64(
-            uncut_secs * f64::from(k + 1) / f64::from(kills + 1),
+            rig.update_secs * f64::from(k + 1) / f64::from(kills + 1),
         );
         let id = format!("kill{}ms", delay.as_millis());
         let mut p = rig.run_plan(&id, &[], Some(delay));
@@ -413,6 +413,23 @@ pub fn powercut_qemu(
             life_ops: Vec::new(),
         });
     }
+    let crash = match rig.run_crash() {
+        Ok(log) => (Outcome::Ok, log.join("; ")),
+        Err(e) => (Outcome::NoBoot, format!("{e:#}")),
+    };
+    println!("  app-crash: {} {}", crash.0.name(), crash.1);
+    polite.push(PointResult {
+        id: "app-crash-restart".into(),
+        phase: campaign::Phase::Verify,
+        outcome: crash.0,
+        detail: if crash.0 == Outcome::Ok {
+            String::new()
+        } else {
+            crash.1
+        },
+        cuts_fired: 0,
+        life_ops: Vec::new(),
+    });
     let points = exact.len() + killed.len();
     let secs = started.elapsed().as_secs_f64();
     let header = format!(

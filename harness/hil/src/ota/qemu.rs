@@ -73,6 +73,12 @@ pub struct QemuOta {
     new_image: Vec<u8>,
     /// Boots (QEMU starts and the device's own restarts) so far.
     pub boots: u32,
+    /// A pending wall-clock cut: SIGKILL QEMU at this instant.
+    kill_at: Option<Instant>,
+    /// The last wall-clock cut landed (QEMU was running when it came).
+    killed: bool,
+    /// Seconds from the first offer to the new app's hello in the last uncut update.
+    pub update_secs: f64,
 }
 
 impl Drop for QemuOta {
@@ -138,6 +144,9 @@ impl QemuOta {
             layout,
             key,
             boots: 0,
+            kill_at: None,
+            killed: false,
+            update_secs: 0.0,
         })
     }
 
@@ -254,6 +263,7 @@ impl QemuOta {
                 self.machine = None;
                 return match status.code() {
                     Some(POWER_CUT_EXIT) => Ok(false),
+                    None if self.killed => Ok(false),
                     other => bail!("QEMU exited with {other:?} before the app came up"),
                 };
             }
@@ -266,6 +276,7 @@ impl QemuOta {
             let got = self
                 .rt
                 .block_on(m.agent.receive::<Response>(Duration::from_millis(100)));
+            self.kill_if_due();
             match got {
                 Ok(Response::Hello(_)) => return Ok(true),
                 Ok(_) | Err(RigError::Timeout(_)) => {}
@@ -278,6 +289,7 @@ impl QemuOta {
                     self.machine = None;
                     return match status {
                         Ok(Ok(s)) if s.code() == Some(POWER_CUT_EXIT) => Ok(false),
+                        Ok(Ok(s)) if s.code().is_none() && self.killed => Ok(false),
                         Ok(Ok(s)) => {
                             bail!("QEMU exited with {:?} before the app came up", s.code())
                         }
@@ -439,6 +451,9 @@ impl QemuOta {
             result.outcome = outcome;
             result.detail = detail;
         }
+        if kill_after.is_some() && !self.killed && result.outcome == Outcome::Ok {
+            result.detail = "the update finished before the SIGKILL was due".into();
+        }
         self.stop();
         result
     }
@@ -476,11 +491,11 @@ impl QemuOta {
                 return self.converge();
             }
             if life == 0 {
-                if let Some(delay) = kill_after {
-                    self.spawn_killer(delay);
-                }
+                self.kill_at = kill_after.map(|d| Instant::now() + d);
+                self.killed = false;
             }
             let deployment = self.new.clone();
+            let update_started = Instant::now();
             let t = Instant::now();
             let delivery = deliver(self, &deployment);
             trace(&format!("delivery {:?} in {:?}", delivery.end, t.elapsed()));
@@ -512,6 +527,11 @@ impl QemuOta {
             if !up {
                 result.cuts_fired += 1;
                 continue;
+            }
+            // The update is in: a wall-clock cut not yet due is moot.
+            self.kill_at = None;
+            if plan.is_empty() && kill_after.is_none() {
+                self.update_secs = update_started.elapsed().as_secs_f64();
             }
             let (version, _) = self.check_booted()?;
             let reason = self
@@ -654,8 +674,81 @@ impl QemuOta {
         Ok(log)
     }
 
+    /// App crashes: the app loads from secure RAM twice in a row. Each time
+    /// the kernel reports the crash on the cloud link (a SecureFault, the PC
+    /// in the app's code), restarts the app after the back-off (100 ms, then
+    /// 200 ms), and the app's `mvGetWakeReason` says `APPLICATIONCRASH`.
+    pub fn run_crash(&mut self) -> Result<Vec<String>> {
+        const SECURE_RAM: u32 = 0x3810_0000;
+        let mut log = Vec::new();
+        self.provision()?;
+        if !self.boot()? {
+            bail!("the factory image did not boot");
+        }
+        for n in 1..=2u32 {
+            let m = self
+                .machine
+                .as_mut()
+                .ok_or_else(|| anyhow!("QEMU is not running"))?;
+            m.agent
+                .send(&Request::Exec(vec![Primitive::Read {
+                    addr: SECURE_RAM,
+                    len: 4,
+                }]))
+                .map_err(|e| anyhow!("{e}"))?;
+            let crashed = Instant::now();
+            if !self.await_hello()? {
+                bail!("QEMU stopped instead of restarting the app");
+            }
+            let restarted_after = crashed.elapsed();
+            let report = self.crash_report()?;
+            let pc = report.fault.register("PC").unwrap_or(0);
+            let reason = self.wake_reason()?;
+            log.push(format!(
+                "crash {n}: {} PC={pc:#010x}, report says crash {} with {} ms back-off, app back after {:.0} ms, wake reason {reason}",
+                report.fault.kind.name(),
+                report.crashes,
+                report.backoff_ms,
+                restarted_after.as_secs_f64() * 1e3
+            ));
+            let backoff = 100 << (n - 1);
+            if report.fault.kind != mv_proto::FaultKind::SecureFault
+                || !(NS_CODE_BASE..NS_CODE_BASE + 0x0010_0000).contains(&pc)
+                || report.crashes != n
+                || report.backoff_ms != backoff
+                || restarted_after < Duration::from_millis(u64::from(backoff))
+                || reason != MvWakeReason::ApplicationCrash as u8
+            {
+                bail!("crash {n} was not handled as specified: {log:?}");
+            }
+        }
+        self.stop();
+        Ok(log)
+    }
+
+    /// The next crash report on the cloud link.
+    fn crash_report(&mut self) -> Result<mv_proto::CrashReport> {
+        let m = self
+            .machine
+            .as_mut()
+            .ok_or_else(|| anyhow!("QEMU is not running"))?;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            match self
+                .rt
+                .block_on(m.cloud.receive::<DeviceToCloud>(Duration::from_millis(200)))
+            {
+                Ok(DeviceToCloud::Crash(report)) => return Ok(report),
+                Ok(_) | Err(RigError::Timeout(_)) => {}
+                Err(e) => bail!("cloud link: {e}"),
+            }
+        }
+        bail!("no crash report on the cloud link")
+    }
+
     /// Three more boots: the app comes up, the NVM does not change.
     fn converge(&mut self) -> Result<(), (Outcome, String)> {
+        self.kill_at = None;
         self.stop();
         let before = self
             .read_nvm()
@@ -686,16 +779,14 @@ impl QemuOta {
         Ok(())
     }
 
-    /// SIGKILL after `delay`, from a thread (the cut lands wherever the update is).
-    fn spawn_killer(&mut self, delay: Duration) {
-        if let Some(m) = self.machine.as_ref() {
-            if let Some(pid) = m.child.id() {
-                std::thread::spawn(move || {
-                    std::thread::sleep(delay);
-                    let _ = std::process::Command::new("kill")
-                        .args(["-KILL", &pid.to_string()])
-                        .status();
-                });
+    /// SIGKILLs QEMU if a wall-clock cut is due (polled by every wait).
+    fn kill_if_due(&mut self) {
+        if self.kill_at.is_some_and(|t| Instant::now() >= t) {
+            self.kill_at = None;
+            if let Some(m) = self.machine.as_mut() {
+                if m.child.try_wait().ok().flatten().is_none() && m.child.start_kill().is_ok() {
+                    self.killed = true;
+                }
             }
         }
     }
@@ -718,12 +809,19 @@ pub const NS_CODE_BASE: u32 = 0x0020_0000;
 impl OtaLink for QemuOta {
     fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
         let timeout = self.config.exec_timeout;
+        self.kill_if_due();
         let Some(m) = self.machine.as_mut() else {
             return Err(LinkDown);
         };
         m.cloud.send(&message).map_err(|_| LinkDown)?;
         let deadline = Instant::now() + timeout;
         loop {
+            if self.kill_at.is_some_and(|t| Instant::now() >= t) {
+                self.kill_at = None;
+                if m.child.start_kill().is_ok() {
+                    self.killed = true;
+                }
+            }
             if matches!(m.child.try_wait(), Ok(Some(_))) || Instant::now() > deadline {
                 return Err(LinkDown);
             }

@@ -13,6 +13,7 @@
 mod build;
 pub(crate) mod link;
 pub(crate) mod qmp;
+mod symbols;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -64,6 +65,8 @@ pub struct QemuSession {
     pending_logs: Vec<LogLine>,
     /// `mvServerLog` messages the cloud link delivered, not yet handed out.
     server_log: Vec<Vec<u8>>,
+    /// The last app crash the kernel reported on the cloud link.
+    crash: Option<mv_proto::CrashReport>,
     /// A request was sent and its reply not read (the case was abandoned,
     /// e.g. by its timeout): the link may hold stale bytes in both
     /// directions, so the next reset restarts QEMU instead of resetting it.
@@ -93,6 +96,7 @@ impl QemuSession {
             logs: Vec::new(),
             pending_logs: Vec::new(),
             server_log: Vec::new(),
+            crash: None,
             in_flight: false,
         }
     }
@@ -111,6 +115,7 @@ impl QemuSession {
                 Ok(DeviceToCloud::Ack) => {}
                 // No deployment is offered during a conformance case.
                 Ok(DeviceToCloud::Ota(_)) => {}
+                Ok(DeviceToCloud::Crash(report)) => self.crash = Some(report),
                 Err(RigError::Timeout(_)) if !ack_wanted => return Ok(()),
                 Err(e) => return Err(e),
             }
@@ -204,6 +209,46 @@ impl QemuSession {
         Ok(())
     }
 
+    /// After an unexpected hello: did the kernel report an app crash? If so,
+    /// log it decoded against the agent's ELF; the kernel and QEMU run on.
+    async fn app_crashed(&mut self) -> bool {
+        if self.crash.is_none() {
+            let _ = self.cloud_receive(Duration::from_millis(300), false).await;
+        }
+        let Some(report) = self.crash.as_ref() else {
+            return false;
+        };
+        let symbols = self
+            .images
+            .as_ref()
+            .and_then(|i| std::fs::read(&i.agent).ok())
+            .and_then(|elf| symbols::Symbols::of(&elf));
+        let at = |name: &str| {
+            let value = report.fault.register(name).unwrap_or(0);
+            let place = symbols
+                .as_ref()
+                .and_then(|s| s.describe(value))
+                .unwrap_or_else(|| "?".into());
+            format!("{name}={value:#010x} ({place})")
+        };
+        let stack: Vec<String> = report.stack.iter().map(|b| format!("{b:02x}")).collect();
+        self.pending_logs.push(LogLine {
+            source: "crash".into(),
+            text: format!(
+                "app crash {} ({}): {}, {}; SP={:#010x}; restarted after {} ms; stack: {}",
+                report.crashes,
+                report.fault.kind.name(),
+                at("PC"),
+                at("LR"),
+                report.sp,
+                report.backoff_ms,
+                stack.join(" ")
+            ),
+            location: None,
+        });
+        true
+    }
+
     /// Wait for the agent's hello after a (re)boot.
     async fn await_hello(&mut self) -> Result<Hello, RigError> {
         let timeout = self.config.boot_timeout;
@@ -279,6 +324,7 @@ impl RigSession for QemuSession {
     }
 
     async fn reset(&mut self) -> Result<Hello, RigError> {
+        self.crash = None;
         if std::mem::take(&mut self.in_flight) {
             if let Some(mut running) = self.running.take() {
                 let _ = running.child.kill().await;
@@ -327,9 +373,10 @@ impl RigSession for QemuSession {
                 Ok(Response::BadRequest) => Err(RigError::Link(
                     "the agent could not decode a request".into(),
                 )),
-                // A hello here means the device rebooted under us.
+                // A hello here means the app restarted under us: after a
+                // crash the kernel reported on the cloud link, or worse.
                 Ok(Response::Hello(_)) => Err(RigError::Fault(
-                    "the device rebooted during the request".into(),
+                    "the app restarted during the request".into(),
                 )),
                 Err(e) => Err(e),
             },
@@ -339,6 +386,10 @@ impl RigSession for QemuSession {
         self.collect_logs();
         match result {
             Ok(replies) => Ok(replies),
+            Err(RigError::Fault(_)) if self.app_crashed().await => {
+                let report = self.crash.take().expect("app_crashed saw it");
+                Err(RigError::DeviceFault(report.fault))
+            }
             Err(e) => Err(self.device_lost(e).await),
         }
     }
