@@ -434,6 +434,9 @@ fn bench(root: &Path, calls: u64) -> Result<i32> {
         n,
         summary.exit_code as i32
     );
+    for f in hil::bench::ota::sim_cut_rate(128 * 1024, 400)? {
+        print_figure(&f);
+    }
     bench_qemu(root)?;
     Ok(0)
 }
@@ -506,7 +509,7 @@ fn bench_qemu(root: &Path) -> Result<()> {
         unit: "s",
         target: Some((15.0, "at most")),
     });
-    let mut counting = config;
+    let mut counting = config.clone();
     counting
         .extra_args
         .extend(["-icount".to_owned(), "shift=0,sleep=off".to_owned()]);
@@ -514,6 +517,34 @@ fn bench_qemu(root: &Path) -> Result<()> {
     for f in runtime.block_on(hil::bench::qemu::round_trips(&mut session))? {
         print_figure(&f);
     }
+    drop(session);
+    // OTA: exact cuts on persisted NVM, each run to the new app and three
+    // clean boots, as `hil ota powercut --rig qemu-an505` does.
+    let mut ota = hil::ota::qemu::QemuOta::new(config)?;
+    let cal = ota.sim_scenario()?.calibrate()?;
+    let plans: Vec<_> = hil::ota::command::chosen_plans(&cal)
+        .into_iter()
+        .step_by(6)
+        .take(3)
+        .collect();
+    let started = Instant::now();
+    let ok = plans
+        .iter()
+        .filter(|p| {
+            ota.run_plan(&hil::ota::campaign::plan_id(p), p, None)
+                .outcome
+                == hil::ota::campaign::Outcome::Ok
+        })
+        .count();
+    print_figure(&hil::bench::Figure {
+        name: format!(
+            "OTA: verified cut points/s ({} exact cuts, {ok} ok)",
+            plans.len()
+        ),
+        value: plans.len() as f64 / started.elapsed().as_secs_f64(),
+        unit: "points/s",
+        target: Some((25.0, "at least")),
+    });
     Ok(())
 }
 
