@@ -413,6 +413,26 @@ pub fn powercut_qemu(
             life_ops: Vec::new(),
         });
     }
+    let mut tamper = Vec::new();
+    for class in hil_bundle::tamper::TamperClass::ALL {
+        let (outcome, detail) = match rig.run_tamper(class) {
+            Ok(d) => (Outcome::Ok, d),
+            Err(e) => (Outcome::TamperAccepted, format!("{e:#}")),
+        };
+        println!("  {}: {} {detail}", class.name(), outcome.name());
+        tamper.push(PointResult {
+            id: class.name().into(),
+            phase: campaign::Phase::Offer,
+            outcome,
+            detail: if outcome == Outcome::Ok {
+                String::new()
+            } else {
+                detail
+            },
+            cuts_fired: 0,
+            life_ops: Vec::new(),
+        });
+    }
     let crash = match rig.run_crash() {
         Ok(log) => (Outcome::Ok, log.join("; ")),
         Err(e) => (Outcome::NoBoot, format!("{e:#}")),
@@ -456,6 +476,14 @@ pub fn powercut_qemu(
         Section {
             kind: "sigkill",
             points: &killed,
+        },
+        Section {
+            kind: "app",
+            points: &polite,
+        },
+        Section {
+            kind: "tamper",
+            points: &tamper,
         },
     ];
     let code = write_report(

@@ -67,6 +67,8 @@ pub struct QemuOta {
     machine: Option<Machine>,
     pub old_rom: Vec<u8>,
     pub new: Deployment,
+    /// The new bundle as a ZIP (what the tamper classes start from).
+    new_zip: Vec<u8>,
     layout: Layout,
     key: SigningKey,
     old_image: Vec<u8>,
@@ -141,6 +143,7 @@ impl QemuOta {
             new_image: pad(&new_rom),
             old_rom,
             new,
+            new_zip: zip,
             layout,
             key,
             boots: 0,
@@ -724,6 +727,41 @@ impl QemuOta {
         }
         self.stop();
         Ok(log)
+    }
+
+    /// A tampered bundle: refused with its class's reason, no restart, the
+    /// old app intact in NVM and running after a reboot.
+    pub fn run_tamper(&mut self, class: hil_bundle::tamper::TamperClass) -> Result<String> {
+        let zip = class.apply(&self.new_zip, &self.key, 1)?;
+        let bundle = Deployment::from_bundle(class.name(), &zip)?;
+        self.provision()?;
+        if !self.boot()? {
+            bail!("the factory image did not boot");
+        }
+        let delivery = deliver(self, &bundle);
+        let expected = campaign::expected_rejection(class) as u16;
+        if delivery.end != DeliveryEnd::Rejected(expected) {
+            bail!(
+                "expected Rejected({expected}), the device answered {:?}",
+                delivery.end
+            );
+        }
+        let reason = self.wake_reason()?;
+        self.stop();
+        if !self.boot()? {
+            bail!("no boot after the refusal");
+        }
+        let (version, phase) = self
+            .check_booted()
+            .map_err(|(o, d)| anyhow!("{}: {d}", o.name()))?;
+        self.stop();
+        if version != 1 || phase != EnginePhase::Idle || reason != 0 {
+            bail!("after the refusal: version {version}, {phase:?}, wake reason {reason}");
+        }
+        Ok(format!(
+            "refused with code {expected} after {} chunk(s); old app runs",
+            delivery.chunks_sent
+        ))
     }
 
     /// The next crash report on the cloud link.
