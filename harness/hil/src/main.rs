@@ -451,10 +451,12 @@ fn print_figure(f: &hil::bench::Figure) {
             } else {
                 f.value / t
             };
-            format!("  ({ratio:.2}x the target of {how} {t:.0})")
+            let digits = if ratio < 0.01 { 4 } else { 2 };
+            format!("  ({ratio:.digits$}x the target of {how} {t:.0})")
         })
         .unwrap_or_default();
-    println!("  {:<56} {:>14.1} {}{target}", f.name, f.value, f.unit);
+    let digits = if f.value < 1.0 { 3 } else { 1 };
+    println!("  {:<56} {:>14.digits$} {}{target}", f.name, f.value, f.unit);
 }
 
 /// QEMU figures: per-case and suite wall time, and instructions per round
