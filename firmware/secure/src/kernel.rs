@@ -61,7 +61,7 @@ pub extern "C" fn mv_nsc_dispatch(r0: u32, r1: u32, r2: u32, r3: u32, slot: u32)
         };
         let status = kernel.dispatch(slot, [r0, r1, r2, r3]);
         kernel.poll();
-        if kernel.take_restart_request() {
+        if slot == mv_abi::Slot::Restart as u32 && kernel.take_restart_request() {
             // `mvRestart`: the app does not get the return. The boot installs
             // a staged update, if there is one.
             defmt::info!("mvRestart: restarting");

@@ -456,7 +456,10 @@ fn print_figure(f: &hil::bench::Figure) {
         })
         .unwrap_or_default();
     let digits = if f.value < 1.0 { 3 } else { 1 };
-    println!("  {:<56} {:>14.digits$} {}{target}", f.name, f.value, f.unit);
+    println!(
+        "  {:<56} {:>14.digits$} {}{target}",
+        f.name, f.value, f.unit
+    );
 }
 
 /// QEMU figures: per-case and suite wall time, and instructions per round

@@ -196,6 +196,76 @@ pub struct Scenario {
     new_image: Vec<u8>,
 }
 
+/// The two images a device may run and the layer it may have staged: what
+/// every rig checks after every boot.
+pub struct Images<'a> {
+    pub old_version: u32,
+    pub new_version: u32,
+    /// The old ROM padded with 0xFF to the app region.
+    pub old_image: &'a [u8],
+    /// The new ROM padded likewise.
+    pub new_image: &'a [u8],
+    /// The new bundle's layer.
+    pub layer: &'a [u8],
+}
+
+impl Images<'_> {
+    /// The app region is byte-for-byte one image and the journal names that
+    /// one; whatever the journal lists as staged is in staging.
+    pub fn check(
+        &self,
+        region: &[u8],
+        staging: &[u8],
+        installed: u32,
+        phase: EnginePhase,
+    ) -> Result<(), (Outcome, String)> {
+        let image = if region == self.old_image {
+            self.old_version
+        } else if region == self.new_image {
+            self.new_version
+        } else {
+            let differs = region
+                .iter()
+                .zip(self.old_image)
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            return Err((
+                Outcome::WrongImage,
+                format!("app region is neither image (first difference from the old one at {differs:#x})"),
+            ));
+        };
+        if image != installed {
+            return Err((
+                Outcome::WrongImage,
+                format!("journal says version {installed} is installed, the region holds version {image}"),
+            ));
+        }
+        let staged_len = match phase {
+            EnginePhase::Idle => 0,
+            EnginePhase::Downloading { next_chunk, .. } => {
+                (next_chunk * CHUNK_SIZE).min(self.layer.len() as u32) as usize
+            }
+            EnginePhase::Staged => self.layer.len(),
+        };
+        if staging[..staged_len] != self.layer[..staged_len] {
+            return Err((
+                Outcome::JournalInconsistent,
+                format!(
+                    "the journal lists {staged_len} staged bytes the staging area does not hold"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `rom` padded with 0xFF to `size` bytes (an app region as installed).
+pub fn padded(rom: &[u8], size: usize) -> Vec<u8> {
+    let mut image = vec![0xFF; size];
+    image[..rom.len()].copy_from_slice(rom);
+    image
+}
+
 /// Deterministic bytes standing in for an app ROM.
 pub fn synthetic_rom(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -237,17 +307,12 @@ impl Scenario {
             vec![TrustedSigner::from_signing_key(&key)],
         );
         let size = factory.layout().app_size() as usize;
-        let pad = |rom: &[u8]| {
-            let mut image = vec![0xFF; size];
-            image[..rom.len()].copy_from_slice(rom);
-            image
-        };
         Ok(Scenario {
             old_version,
             new_version,
             key,
-            old_image: pad(old_rom),
-            new_image: pad(new_rom),
+            old_image: padded(old_rom, size),
+            new_image: padded(new_rom, size),
             new_zip,
             new,
             factory,
@@ -394,47 +459,24 @@ impl Scenario {
         let Some(u) = dev.updater() else {
             return Err(Stop::Failed(Outcome::NoBoot, "no kernel after boot".into()));
         };
-        let region = dev.app_region();
-        let image = if region == self.old_image.as_slice() {
-            self.old_version
-        } else if region == self.new_image.as_slice() {
-            self.new_version
-        } else {
-            let differs = region
-                .iter()
-                .zip(&self.old_image)
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
-            return Err(Stop::Failed(
-                Outcome::WrongImage,
-                format!("app region is neither image (first difference from the old one at {differs:#x})"),
-            ));
-        };
-        if image != u.installed_version() {
-            return Err(Stop::Failed(
-                Outcome::WrongImage,
-                format!(
-                    "journal says version {} is installed, the region holds version {image}",
-                    u.installed_version()
-                ),
-            ));
+        self.images()
+            .check(
+                dev.app_region(),
+                dev.staging(),
+                u.installed_version(),
+                u.phase(),
+            )
+            .map_err(|(outcome, detail)| Stop::Failed(outcome, detail))
+    }
+
+    fn images(&self) -> Images<'_> {
+        Images {
+            old_version: self.old_version,
+            new_version: self.new_version,
+            old_image: &self.old_image,
+            new_image: &self.new_image,
+            layer: &self.new.layer,
         }
-        let staged_len = match u.phase() {
-            EnginePhase::Idle => 0,
-            EnginePhase::Downloading { next_chunk, .. } => {
-                (next_chunk * CHUNK_SIZE).min(self.new.layer.len() as u32) as usize
-            }
-            EnginePhase::Staged => self.new.layer.len(),
-        };
-        if dev.staging()[..staged_len] != self.new.layer[..staged_len] {
-            return Err(Stop::Failed(
-                Outcome::JournalInconsistent,
-                format!(
-                    "the journal lists {staged_len} staged bytes the staging area does not hold"
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// Three more clean boots: no flash operation, same state.

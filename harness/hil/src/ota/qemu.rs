@@ -123,11 +123,7 @@ impl QemuOta {
         )?;
         let new = Deployment::from_bundle("agent-v2", &zip)?;
         let layout = Layout::DEFAULT;
-        let pad = |r: &[u8]| {
-            let mut image = vec![0xFF; layout.app_size() as usize];
-            image[..r.len()].copy_from_slice(r);
-            image
-        };
+        let pad = |r: &[u8]| campaign::padded(r, layout.app_size() as usize);
         let workdir = std::env::temp_dir().join(format!("hil-ota-qemu-{}", std::process::id()));
         std::fs::create_dir_all(&workdir)?;
         Ok(QemuOta {
@@ -403,35 +399,14 @@ impl QemuOta {
         let (version, phase, app, staging) = self
             .inspect()
             .map_err(|e| (Outcome::NoBoot, format!("{e:#}")))?;
-        let image = if app == self.old_image {
-            1
-        } else if app == self.new_image {
-            2
-        } else {
-            return Err((
-                Outcome::WrongImage,
-                "the app region is neither image".into(),
-            ));
-        };
-        if image != version {
-            return Err((
-                Outcome::WrongImage,
-                format!("journal says version {version}, the region holds version {image}"),
-            ));
+        campaign::Images {
+            old_version: 1,
+            new_version: 2,
+            old_image: &self.old_image,
+            new_image: &self.new_image,
+            layer: &self.new.layer,
         }
-        let staged = match phase {
-            EnginePhase::Idle => 0,
-            EnginePhase::Downloading { next_chunk, .. } => {
-                (next_chunk * CHUNK_SIZE).min(self.new.layer.len() as u32) as usize
-            }
-            EnginePhase::Staged => self.new.layer.len(),
-        };
-        if staging[..staged] != self.new.layer[..staged] {
-            return Err((
-                Outcome::JournalInconsistent,
-                format!("the journal lists {staged} staged bytes the staging area does not hold"),
-            ));
-        }
+        .check(&app, &staging, version, phase)?;
         Ok((version, phase))
     }
 

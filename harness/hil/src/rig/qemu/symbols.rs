@@ -36,34 +36,9 @@ impl Symbols {
     }
 }
 
-/// Legacy Rust mangling (`_ZN..E`) to a path, without a demangler crate:
-/// length-prefixed segments joined with `::`, the hash segment dropped.
+/// Rust symbol names (legacy or v0 mangling) as paths, without the hash.
 fn demangle(name: &str) -> String {
-    let Some(mut rest) = name.strip_prefix("_ZN") else {
-        return name.to_owned();
-    };
-    let mut parts = Vec::new();
-    while let Some(digits) = rest.find(|c: char| !c.is_ascii_digit()).filter(|&d| d > 0) {
-        let Ok(len) = rest[..digits].parse::<usize>() else {
-            break;
-        };
-        let Some(part) = rest.get(digits..digits + len) else {
-            break;
-        };
-        parts.push(part);
-        rest = &rest[digits + len..];
-    }
-    if parts
-        .last()
-        .is_some_and(|p| p.starts_with('h') && p.len() == 17)
-    {
-        parts.pop();
-    }
-    if parts.is_empty() {
-        name.to_owned()
-    } else {
-        parts.join("::")
-    }
+    format!("{:#}", rustc_demangle::demangle(name))
 }
 
 #[cfg(test)]
@@ -71,7 +46,7 @@ mod tests {
     use super::demangle;
 
     #[test]
-    fn legacy_names_become_paths() {
+    fn mangled_names_become_paths() {
         assert_eq!(
             demangle("_ZN8mv_agent4exec4read17h0123456789abcdefE"),
             "mv_agent::exec::read"
