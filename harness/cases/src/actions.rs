@@ -68,7 +68,14 @@ pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, I
             ),
         ));
     };
-    let expect = status(expect).map_err(|message| Issue::new(expect_path, message))?;
+    let expect = status(expect).map_err(|message| Issue::new(expect_path.clone(), message))?;
+    if slot == Slot::Restart && expect == MvStatus::Okay {
+        return Err(Issue::new(
+            expect_path,
+            "a successful `mvRestart` restarts the app (the agent), so a case cannot go on after it; \
+             cases check its refusals, the OTA campaigns its restarts (`hil ota powercut`)",
+        ));
+    }
     Ok(Call { slot, args, expect })
 }
 

@@ -609,3 +609,13 @@ fn app_read_with_an_unknown_fault() {
     assert!(e.field.starts_with("steps[1].app_read"), "{}", e.field);
     assert!(e.message.contains("SegFault"), "{}", e.message);
 }
+
+#[test]
+fn a_case_cannot_expect_mvrestart_to_succeed() {
+    assert_error(
+        &with_steps("  - call: mvRestart\n    args: [0]\n    expect: OKAY\n"),
+        "steps[0].expect",
+        9,
+        &["restarts the app", "hil ota powercut"],
+    );
+}
