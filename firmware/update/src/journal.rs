@@ -10,9 +10,11 @@
 //! Each page starts with a [`Record::Header`] carrying a sequence number and
 //! the installed app's version. The active page is the valid one with the
 //! higher sequence. Switching pages ([`Journal::rotate`]) erases the other
-//! page, writes a header with the next sequence and the records that restate
-//! the current step; until that header is programmed, the old page stays the
-//! active one, so a cut during the switch loses nothing.
+//! page, writes the records that restate the current step and, last, the
+//! header with the next sequence; until that header is programmed, the old
+//! page stays the active one, so a cut during the switch loses nothing (the
+//! power-cut test of a page filling mid-install found the opposite order
+//! losing an install under way).
 
 use alloc::vec::Vec;
 
@@ -225,9 +227,12 @@ impl Journal {
         )
     }
 
-    /// Moves to the other page: erase it, write `header` (its sequence is
-    /// replaced by the next one) and `restate`, which must bring a scan of the
-    /// new page to the current step. A blank device starts with `blank = true`.
+    /// Moves to the other page: erase it, write `restate` (the records that
+    /// bring a scan of the new page to the current step) from slot 1 on, and
+    /// only then the header (with the next sequence) in slot 0. A page
+    /// without a valid header is never chosen, so until that last program
+    /// the old page stays the active one: a cut anywhere in the switch loses
+    /// nothing. A blank device passes `current = None`.
     pub fn rotate<F: Flash>(
         flash: &mut F,
         layout: &Layout,
@@ -244,20 +249,17 @@ impl Journal {
         let mut journal = Journal {
             active,
             seq,
-            next_slot: 0,
+            next_slot: 1,
         };
-        journal.append(
-            flash,
-            layout,
-            Record::Header {
-                seq,
-                installed_version,
-                politeness_s,
-            },
-        )?;
         for &r in restate {
             journal.append(flash, layout, r)?;
         }
+        let header = Record::Header {
+            seq,
+            installed_version,
+            politeness_s,
+        };
+        flash.program(layout.journal[active] * PAGE_SIZE, &header.encode())?;
         Ok(journal)
     }
 }

@@ -583,6 +583,25 @@ impl Updater {
         self.journal.append(flash, &self.layout, record)
     }
 
+    /// Appends no-op records (a repeat of the last chunk's) until `free`
+    /// slots are left, standing in for the torn records many cuts leave.
+    #[cfg(test)]
+    pub(crate) fn fill_journal_for_test<F: Flash>(
+        &mut self,
+        flash: &mut F,
+        free: u32,
+    ) -> Result<(), FlashError> {
+        let index = self
+            .download
+            .as_ref()
+            .map_or(0, |d| d.next_chunk.saturating_sub(1));
+        while self.journal.free_slots() > free {
+            self.journal
+                .append(flash, &self.layout, Record::Chunk { index })?;
+        }
+        Ok(())
+    }
+
     /// Records that bring a fresh page to the current step.
     fn restatement(&self) -> Vec<Record> {
         let mut records = Vec::new();
