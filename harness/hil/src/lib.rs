@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod campaign_run;
 pub mod exec;
 pub mod exit;
 pub mod ota;

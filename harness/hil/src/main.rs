@@ -10,7 +10,7 @@ use hil::rig::{load_rigs, RigConfig};
 use hil::runner::{run, Plan};
 use hil::selection::Selection;
 use hil::ExitCode;
-use hil_report::{new_run_id, ReportDir, Sink};
+use hil_report::{new_run_id, ReportDir};
 
 /// Drive Microvisor-compatible firmware through conformance cases on rigs.
 #[derive(Parser)]
@@ -555,42 +555,23 @@ fn bench_qemu(root: &Path) -> Result<()> {
 
 /// `hil overrun`: the sweep on every rig, through the same report sinks.
 fn overrun(rigs: Vec<RigConfig>, reports: &Path) -> Result<i32> {
-    use hil_report::{CaseResult, Event, Outcome, RunInfo, SpecCitation};
+    use hil_report::{CaseResult, Outcome, SpecCitation};
     use std::collections::BTreeMap;
 
     let points = hil::overrun::default_sweep();
-    let run_id = new_run_id(time::OffsetDateTime::now_utc());
-    let dir = ReportDir::create(reports, &run_id).context("cannot create the report folder")?;
-    let mut sinks = dir.file_sinks();
-    sinks.add(Box::new(hil::progress::Progress::new()));
-    let now = || {
-        time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-    };
-    let mut emit = |e: Event| {
-        if let Err(err) = sinks.on_event(&e) {
-            eprintln!("warning: a report sink failed: {err}");
-        }
-    };
-    emit(Event::RunStarted(RunInfo {
-        run_id,
-        started_at: now(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        rigs: rigs.iter().map(|r| r.name.clone()).collect(),
-        planned: rigs.len() * points.len(),
-        hil_version: env!("CARGO_PKG_VERSION").to_owned(),
-    }));
+    let mut run = hil::campaign_run::CampaignRun::start(
+        reports,
+        rigs.iter().map(|r| r.name.clone()).collect(),
+        rigs.len() * points.len(),
+        true,
+    )?;
     let runtime = tokio::runtime::Runtime::new()?;
     let mut by_rig: BTreeMap<String, Vec<hil::overrun::Observation>> = BTreeMap::new();
     let mut results = Vec::new();
     for rig in &rigs {
         let mut session = hil::rig::connect(rig)?;
         for &point in &points {
-            emit(Event::CaseStarted {
-                rig: rig.name.clone(),
-                case_id: point.id(),
-            });
+            run.started(&rig.name, &point.id());
             let started = Instant::now();
             let (outcome, transcript) =
                 match runtime.block_on(hil::overrun::run_point(session.as_mut(), point)) {
@@ -641,7 +622,7 @@ fn overrun(rigs: Vec<RigConfig>, reports: &Path) -> Result<i32> {
                 logs,
             };
             results.push(result.clone());
-            emit(Event::CaseFinished(result));
+            run.finished(result);
         }
     }
     let mut markdown = hil::overrun_report::markdown(&by_rig);
@@ -656,27 +637,20 @@ fn overrun(rigs: Vec<RigConfig>, reports: &Path) -> Result<i32> {
             names.join(" and ")
         );
     }
-    std::fs::write(dir.path().join("overrun.md"), markdown).context("cannot write overrun.md")?;
-    std::fs::write(
-        dir.path().join("overrun.svg"),
-        hil::overrun_report::svg(&by_rig),
-    )
-    .context("cannot write overrun.svg")?;
-    let code = ExitCode::from_outcomes(results.iter().map(|r| &r.outcome));
-    emit(Event::RunFinished {
-        finished_at: now(),
-        interrupted: false,
-        exit_code: code as i32,
-    });
+    let dir = run.path().to_owned();
+    std::fs::write(dir.join("overrun.md"), markdown).context("cannot write overrun.md")?;
+    std::fs::write(dir.join("overrun.svg"), hil::overrun_report::svg(&by_rig))
+        .context("cannot write overrun.svg")?;
+    let code = run.finish(&results);
     let summary = hil::runner::RunSummary {
         exit_code: code,
         interrupted: false,
         results,
     };
-    print_summary(&summary, dir.path());
+    print_summary(&summary, &dir);
     println!(
         "overrun table and plot: {}",
-        dir.path().join("overrun.md").display()
+        dir.join("overrun.md").display()
     );
     Ok(code as i32)
 }

@@ -4,12 +4,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use hil_report::{
-    new_run_id, CaseResult, Event, Outcome as CaseOutcome, ReportDir, RunInfo, Sink, SpecCitation,
-};
+use hil_report::{CaseResult, Outcome as CaseOutcome, SpecCitation};
 
 use super::campaign::{self, CampaignConfig, CampaignResult, Outcome, PointResult};
 use super::report::{self, Section};
+use crate::campaign_run::CampaignRun;
 use crate::ExitCode;
 
 const SPEC_QUOTE: &str = "A power cut at any instant must leave a device that boots, runs either the old app or the verified new one (never a mix), keeps the kernel reachable, and converges after further clean boots.";
@@ -124,38 +123,15 @@ pub fn write_report(
     extra: serde_json::Value,
     replay_hint: &str,
 ) -> Result<i32> {
-    let run_id = new_run_id(time::OffsetDateTime::now_utc());
-    let dir = ReportDir::create(reports, &run_id).context("cannot create the report folder")?;
-    let mut sinks = dir.file_sinks();
-    let now = || {
-        time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-    };
     let groups = groups(rig, sections);
-    let mut emit = |e: Event| {
-        if let Err(err) = sinks.on_event(&e) {
-            eprintln!("warning: a report sink failed: {err}");
-        }
-    };
-    emit(Event::RunStarted(RunInfo {
-        run_id,
-        started_at: now(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        rigs: vec![rig.to_owned()],
-        planned: groups.len(),
-        hil_version: env!("CARGO_PKG_VERSION").to_owned(),
-    }));
+    let mut run = CampaignRun::start(reports, vec![rig.to_owned()], groups.len(), false)?;
     for g in &groups {
-        emit(Event::CaseStarted {
-            rig: rig.to_owned(),
-            case_id: g.case_id.clone(),
-        });
-        emit(Event::CaseFinished(g.clone()));
+        run.started(rig, &g.case_id);
+        run.finished(g.clone());
     }
-    let code = ExitCode::from_outcomes(groups.iter().map(|g| &g.outcome));
+    let dir = run.path().to_owned();
     std::fs::write(
-        dir.path().join("powercut.md"),
+        dir.join("powercut.md"),
         report::markdown(
             &format!("OTA power-cut campaign ({rig})"),
             header,
@@ -164,28 +140,21 @@ pub fn write_report(
         ),
     )
     .context("cannot write powercut.md")?;
+    std::fs::write(dir.join("powercut.svg"), report::svg(phases, sections))
+        .context("cannot write powercut.svg")?;
     std::fs::write(
-        dir.path().join("powercut.svg"),
-        report::svg(phases, sections),
-    )
-    .context("cannot write powercut.svg")?;
-    std::fs::write(
-        dir.path().join("powercut.json"),
+        dir.join("powercut.json"),
         serde_json::to_string(&report::json(sections, extra))?,
     )
     .context("cannot write powercut.json")?;
-    emit(Event::RunFinished {
-        finished_at: now(),
-        interrupted: false,
-        exit_code: code as i32,
-    });
+    let code = run.finish(&groups);
     let failures: usize = sections
         .iter()
         .map(|s| s.points.iter().filter(|p| p.outcome != Outcome::Ok).count())
         .sum();
     let points: usize = sections.iter().map(|s| s.points.len()).sum();
     println!("{rig}: {points} points, {failures} failure(s)");
-    println!("report: {}", dir.path().join("powercut.md").display());
+    println!("report: {}", dir.join("powercut.md").display());
     Ok(code as i32)
 }
 
@@ -272,10 +241,6 @@ fn groups(rig: &str, sections: &[Section<'_>]) -> Vec<CaseResult> {
     out
 }
 
-/// Seconds since `start`, for callers that time a whole command.
-pub fn seconds(start: Instant) -> f64 {
-    start.elapsed().as_secs_f64()
-}
 
 /// Exact cut points worth the time QEMU takes: the first and last operation
 /// of every phase and the middle of the long ones, before and inside, plus
