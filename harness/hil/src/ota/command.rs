@@ -241,7 +241,6 @@ fn groups(rig: &str, sections: &[Section<'_>]) -> Vec<CaseResult> {
     out
 }
 
-
 /// Exact cut points worth the time QEMU takes: the first and last operation
 /// of every phase and the middle of the long ones, before and inside, plus
 /// two nested plans (a second cut early in the recovery of an install cut).
@@ -283,6 +282,32 @@ pub fn chosen_plans(cal: &campaign::Calibration) -> Vec<Vec<campaign::Cut>> {
         }
     }
     plans
+}
+
+/// A scenario's result as a point (printed as it lands).
+fn scenario_point(
+    id: &str,
+    phase: campaign::Phase,
+    run: Result<String>,
+    failed: Outcome,
+) -> PointResult {
+    let (outcome, detail) = match run {
+        Ok(log) => (Outcome::Ok, log),
+        Err(e) => (failed, format!("{e:#}")),
+    };
+    println!("  {id}: {} {detail}", outcome.name());
+    PointResult {
+        id: id.to_owned(),
+        phase,
+        outcome,
+        detail: if outcome == Outcome::Ok {
+            String::new()
+        } else {
+            detail
+        },
+        cuts_fired: 0,
+        life_ops: Vec::new(),
+    }
 }
 
 /// Runs the QEMU campaign: exact cuts (also run on the sim for parity) and SIGKILLs.
@@ -353,68 +378,42 @@ pub fn powercut_qemu(
         println!("  {id}: {} {}", p.outcome.name(), p.detail);
         killed.push(p);
     }
-    let mut polite = Vec::new();
+    // Scenarios without cuts: polite deployment both ways, the tampered
+    // bundles, crashes; each an `ok` or the failure it met.
+    let mut app = Vec::new();
     for app_restarts in [true, false] {
         let id = if app_restarts {
             "polite-app-restarts"
         } else {
             "polite-timeout"
         };
-        let (outcome, detail) = match rig.run_polite(app_restarts) {
-            Ok(log) => (Outcome::Ok, log.join("; ")),
-            Err(e) => (Outcome::NotUpdated, format!("{e:#}")),
-        };
-        println!("  {id}: {} {detail}", outcome.name());
-        polite.push(PointResult {
-            id: id.into(),
-            phase: campaign::Phase::Verify,
-            outcome,
-            detail: if outcome == Outcome::Ok {
-                String::new()
-            } else {
-                detail
-            },
-            cuts_fired: 0,
-            life_ops: Vec::new(),
-        });
+        let run = rig.run_polite(app_restarts).map(|log| log.join("; "));
+        app.push(scenario_point(
+            id,
+            campaign::Phase::Verify,
+            run,
+            Outcome::NotUpdated,
+        ));
     }
-    let mut tamper = Vec::new();
-    for class in hil_bundle::tamper::TamperClass::ALL {
-        let (outcome, detail) = match rig.run_tamper(class) {
-            Ok(d) => (Outcome::Ok, d),
-            Err(e) => (Outcome::TamperAccepted, format!("{e:#}")),
-        };
-        println!("  {}: {} {detail}", class.name(), outcome.name());
-        tamper.push(PointResult {
-            id: class.name().into(),
-            phase: campaign::Phase::Offer,
-            outcome,
-            detail: if outcome == Outcome::Ok {
-                String::new()
-            } else {
-                detail
-            },
-            cuts_fired: 0,
-            life_ops: Vec::new(),
-        });
-    }
-    let crash = match rig.run_crash() {
-        Ok(log) => (Outcome::Ok, log.join("; ")),
-        Err(e) => (Outcome::NoBoot, format!("{e:#}")),
-    };
-    println!("  app-crash: {} {}", crash.0.name(), crash.1);
-    polite.push(PointResult {
-        id: "app-crash-restart".into(),
-        phase: campaign::Phase::Verify,
-        outcome: crash.0,
-        detail: if crash.0 == Outcome::Ok {
-            String::new()
-        } else {
-            crash.1
-        },
-        cuts_fired: 0,
-        life_ops: Vec::new(),
-    });
+    let run = rig.run_crash().map(|log| log.join("; "));
+    app.push(scenario_point(
+        "app-crash-restart",
+        campaign::Phase::Verify,
+        run,
+        Outcome::NoBoot,
+    ));
+    let tamper: Vec<PointResult> = hil_bundle::tamper::TamperClass::ALL
+        .into_iter()
+        .map(|class| {
+            let run = rig.run_tamper(class);
+            scenario_point(
+                class.name(),
+                campaign::Phase::Offer,
+                run,
+                Outcome::TamperAccepted,
+            )
+        })
+        .collect();
     let points = exact.len() + killed.len();
     let secs = started.elapsed().as_secs_f64();
     let header = format!(
@@ -444,7 +443,7 @@ pub fn powercut_qemu(
         },
         Section {
             kind: "app",
-            points: &polite,
+            points: &app,
         },
         Section {
             kind: "tamper",
