@@ -6,6 +6,8 @@
 //! result like any run's.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use hil_report::{new_run_id, CaseResult, Event, FanOut, ReportDir, RunInfo, Sink};
@@ -76,14 +78,40 @@ impl CampaignRun {
         self.emit(Event::CaseFinished(result));
     }
 
-    /// Ends the run; its exit code from the results.
-    pub fn finish(mut self, results: &[CaseResult]) -> ExitCode {
-        let code = ExitCode::from_outcomes(results.iter().map(|r| &r.outcome));
+    /// Ends the run; its exit code from the results (130 if interrupted:
+    /// the report then holds what finished and says it was interrupted).
+    pub fn finish(mut self, results: &[CaseResult], interrupted: bool) -> ExitCode {
+        let code = if interrupted {
+            ExitCode::Interrupted
+        } else {
+            ExitCode::from_outcomes(results.iter().map(|r| &r.outcome))
+        };
         self.emit(Event::RunFinished {
             finished_at: now(),
-            interrupted: false,
+            interrupted,
             exit_code: code as i32,
         });
         code
     }
+}
+
+/// A flag that Ctrl-C sets (from a watcher thread), for campaigns that run
+/// outside the async engine: they stop taking new points and still write
+/// their report.
+pub fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let set = flag.clone();
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
+            eprintln!("interrupted: finishing the points under way, then writing the report");
+            set.store(true, Ordering::Relaxed);
+        }
+    });
+    flag
 }

@@ -641,7 +641,7 @@ fn overrun(rigs: Vec<RigConfig>, reports: &Path) -> Result<i32> {
     std::fs::write(dir.join("overrun.md"), markdown).context("cannot write overrun.md")?;
     std::fs::write(dir.join("overrun.svg"), hil::overrun_report::svg(&by_rig))
         .context("cannot write overrun.svg")?;
-    let code = run.finish(&results);
+    let code = run.finish(&results, false);
     let summary = hil::runner::RunSummary {
         exit_code: code,
         interrupted: false,

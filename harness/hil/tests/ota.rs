@@ -2,6 +2,8 @@
 //! inside every flash operation), nested and random cuts, the eight tampered
 //! bundles — zero failures — and replays that reproduce a point exactly.
 
+use std::sync::atomic::AtomicBool;
+
 use hil::ota::campaign::{self, CampaignConfig, Outcome, Scenario};
 use hil::ota::command::chosen_plans;
 
@@ -17,7 +19,7 @@ fn the_exhaustive_sweep_of_a_small_update_has_no_failures() {
         seed: 7,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let result = campaign::run(&cfg, &|_, _, _| {}).unwrap();
+    let result = campaign::run(&cfg, &|_, _, _| {}, &AtomicBool::new(false)).unwrap();
     let ops = result.calibration.ops as usize;
     assert_eq!(
         result.single.len(),
@@ -96,5 +98,47 @@ fn the_report_lists_phases_tamper_classes_and_the_plot() {
     assert!(json["points"].as_array().unwrap().len() > 100);
     let results = std::fs::read_to_string(run.join("results.json")).unwrap();
     assert!(results.contains("ota.tamper.downgrade"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_interrupted_campaign_still_writes_a_valid_report() {
+    let cfg = CampaignConfig {
+        app_size: APP,
+        nested_stride: 0,
+        random: 0,
+        seed: 1,
+        threads: 1,
+    };
+    // Ctrl-C before the first point: nothing runs, the report says so.
+    let result = campaign::run(&cfg, &|_, _, _| {}, &AtomicBool::new(true)).unwrap();
+    assert!(result.interrupted && result.single.is_empty() && result.tamper.is_empty());
+    let dir = std::env::temp_dir().join(format!("hil-ota-interrupted-{}", std::process::id()));
+    let code = hil::ota::command::write_report(
+        &dir,
+        hil::ota::command::ReportInfo {
+            rig: "sim",
+            header: "test".into(),
+            phases: &result.calibration.phases,
+            extra: serde_json::json!({}),
+            replay_hint: "replay",
+            interrupted: true,
+        },
+        &[],
+    )
+    .unwrap();
+    assert_eq!(code, 130);
+    let run = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["status"], "interrupted", "{results}");
+    assert!(std::fs::read_to_string(run.join("powercut.md"))
+        .unwrap()
+        .contains("Interrupted"));
     let _ = std::fs::remove_dir_all(&dir);
 }

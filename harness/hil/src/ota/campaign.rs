@@ -16,7 +16,7 @@
 //! - once the update is in, three more boots change nothing (no flash
 //!   operation, same state).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
@@ -664,6 +664,8 @@ pub struct CampaignResult {
     pub elapsed: Duration,
     pub threads: usize,
     pub app_size: usize,
+    /// Ctrl-C stopped it: the lists hold the points that finished.
+    pub interrupted: bool,
 }
 
 impl CampaignResult {
@@ -682,12 +684,14 @@ impl CampaignResult {
     }
 }
 
-/// Runs `f` over `items` on `threads` threads, keeping the order.
+/// Runs `f` over `items` on `threads` threads, keeping the order; once
+/// `stop` is set no new item starts, and only the finished ones come back.
 pub fn par_map<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     f: impl Fn(&T) -> R + Sync,
     done: &(dyn Fn(usize) + Sync),
+    stop: &AtomicBool,
 ) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
@@ -695,6 +699,9 @@ pub fn par_map<T: Sync, R: Send>(
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             scope.spawn(|| loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(i) else { break };
                 let r = f(item);
@@ -703,9 +710,9 @@ pub fn par_map<T: Sync, R: Send>(
             });
         }
     });
-    out.into_iter()
-        .map(|r| r.expect("every item ran"))
-        .collect()
+    // Items start in order and every started one finishes, so after a stop
+    // the results are a prefix of `items`, still aligned with it.
+    out.into_iter().flatten().collect()
 }
 
 /// Single cuts at every operation, before and inside.
@@ -769,10 +776,12 @@ pub fn random_plans(cal: &Calibration, n: u32, seed: u64) -> Vec<Vec<Cut>> {
         .collect()
 }
 
-/// The whole campaign: calibrate, single, nested, random, tamper.
+/// The whole campaign: calibrate, single, nested, random, tamper. Once
+/// `stop` is set, what finished is returned (`interrupted` says so).
 pub fn run(
     cfg: &CampaignConfig,
     progress: &(dyn Fn(&str, usize, usize) + Sync),
+    stop: &AtomicBool,
 ) -> Result<CampaignResult> {
     let started = Instant::now();
     let scenario = Scenario::synthetic(cfg.app_size)?;
@@ -791,6 +800,7 @@ pub fn run(
                     progress(what, c, total);
                 }
             },
+            stop,
         )
     };
     let plans = single_plans(&calibration);
@@ -801,9 +811,11 @@ pub fn run(
     let random = run_all("random", &random_plans(&calibration, cfg.random, cfg.seed));
     let tamper = TamperClass::ALL
         .iter()
+        .take_while(|_| !stop.load(Ordering::Relaxed))
         .map(|&class| scenario.run_tamper(class))
         .collect();
     Ok(CampaignResult {
+        interrupted: stop.load(Ordering::Relaxed),
         calibration,
         single,
         nested,

@@ -1,6 +1,7 @@
 //! `hil ota powercut`: run a campaign, write the report folder, return the exit code.
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -48,11 +49,16 @@ pub fn powercut_sim(cfg: &CampaignConfig, reports: &Path) -> Result<i32> {
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let result = campaign::run(cfg, &|what, done, total| {
-        bar.set_message(what.to_owned());
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
+    let stop = crate::campaign_run::ctrl_c_flag();
+    let result = campaign::run(
+        cfg,
+        &|what, done, total| {
+            bar.set_message(what.to_owned());
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+        &stop,
+    )?;
     bar.finish_and_clear();
     let rate = result.cut_points() as f64 / (result.elapsed.as_secs_f64() * result.threads as f64);
     let header = format!(
@@ -71,24 +77,27 @@ pub fn powercut_sim(cfg: &CampaignConfig, reports: &Path) -> Result<i32> {
         rate
     );
     let sections = sections(&result);
-    let code = write_report(
-        "sim",
-        reports,
-        &header,
-        &sections,
-        &result.calibration.phases,
-        serde_json::json!({
-            "rig": "sim",
-            "app_size": result.app_size,
-            "calibration_ops": result.calibration.ops,
-            "seconds": result.elapsed.as_secs_f64(),
-            "threads": result.threads,
-            "cut_points_per_second_per_core": rate,
-        }),
-        "cargo hil ota powercut --replay",
-    )?;
     println!("{header}");
-    Ok(code)
+    write_report(
+        reports,
+        ReportInfo {
+            rig: "sim",
+            header,
+            phases: &result.calibration.phases,
+            extra: serde_json::json!({
+                "rig": "sim",
+                "app_size": result.app_size,
+                "calibration_ops": result.calibration.ops,
+                "seconds": result.elapsed.as_secs_f64(),
+                "threads": result.threads,
+                "cut_points_per_second_per_core": rate,
+                "interrupted": result.interrupted,
+            }),
+            replay_hint: "cargo hil ota powercut --replay",
+            interrupted: result.interrupted,
+        },
+        &sections,
+    )
 }
 
 fn sections(result: &CampaignResult) -> Vec<Section<'_>> {
@@ -112,17 +121,37 @@ fn sections(result: &CampaignResult) -> Vec<Section<'_>> {
     ]
 }
 
+/// What a campaign's report says besides its points.
+pub struct ReportInfo<'a> {
+    pub rig: &'a str,
+    /// The paragraph at the top of `powercut.md` (and printed).
+    pub header: String,
+    /// Phase of every operation of the uncut update (the plot's time line).
+    pub phases: &'a [campaign::Phase],
+    /// Campaign facts for `powercut.json`.
+    pub extra: serde_json::Value,
+    /// The command that replays an id.
+    pub replay_hint: &'a str,
+    /// Ctrl-C stopped the campaign: the report holds what finished.
+    pub interrupted: bool,
+}
+
 /// Writes results.json/junit.xml/summary.md (one case per group) and
 /// powercut.md/.svg/.json; prints the tally; returns the exit code.
-pub fn write_report(
-    rig: &str,
-    reports: &Path,
-    header: &str,
-    sections: &[Section<'_>],
-    phases: &[campaign::Phase],
-    extra: serde_json::Value,
-    replay_hint: &str,
-) -> Result<i32> {
+pub fn write_report(reports: &Path, info: ReportInfo<'_>, sections: &[Section<'_>]) -> Result<i32> {
+    let ReportInfo {
+        rig,
+        header,
+        phases,
+        extra,
+        replay_hint,
+        interrupted,
+    } = info;
+    let header = if interrupted {
+        format!("**Interrupted** (Ctrl-C): the points that finished. {header}")
+    } else {
+        header
+    };
     let groups = groups(rig, sections);
     let mut run = CampaignRun::start(reports, vec![rig.to_owned()], groups.len(), false)?;
     for g in &groups {
@@ -134,7 +163,7 @@ pub fn write_report(
         dir.join("powercut.md"),
         report::markdown(
             &format!("OTA power-cut campaign ({rig})"),
-            header,
+            &header,
             sections,
             replay_hint,
         ),
@@ -147,7 +176,7 @@ pub fn write_report(
         serde_json::to_string(&report::json(sections, extra))?,
     )
     .context("cannot write powercut.json")?;
-    let code = run.finish(&groups);
+    let code = run.finish(&groups, interrupted);
     let failures: usize = sections
         .iter()
         .map(|s| s.points.iter().filter(|p| p.outcome != Outcome::Ok).count())
@@ -343,7 +372,9 @@ pub fn powercut_qemu(
     );
     let mut exact = Vec::new();
     let mut parity = 0;
-    for plan in &plans {
+    let stop = crate::campaign_run::ctrl_c_flag();
+    let go = || !stop.load(Ordering::Relaxed);
+    for plan in plans.iter().take_while(|_| go()) {
         let id = campaign::plan_id(plan);
         let mut p = rig.run_plan(&id, plan, None);
         p.phase = calibration
@@ -367,7 +398,7 @@ pub fn powercut_qemu(
         exact.push(p);
     }
     let mut killed = Vec::new();
-    for k in 0..kills {
+    for k in (0..kills).take_while(|_| go()) {
         // Spread the kills over the uncut update (first offer to the new app's hello).
         let delay = std::time::Duration::from_secs_f64(
             rig.update_secs * f64::from(k + 1) / f64::from(kills + 1),
@@ -450,21 +481,25 @@ pub fn powercut_qemu(
             points: &tamper,
         },
     ];
-    let code = write_report(
-        "qemu-an505",
-        reports,
-        &header,
-        &sections,
-        &calibration.phases,
-        serde_json::json!({
-            "rig": "qemu-an505",
-            "calibration_ops": calibration.ops,
-            "seconds": secs,
-            "parity_differences": parity,
-            "cut_points_per_second": points as f64 / secs,
-        }),
-        "cargo hil ota powercut --rig qemu-an505 --replay",
-    )?;
     println!("{header}");
-    Ok(code)
+    let interrupted = stop.load(Ordering::Relaxed);
+    write_report(
+        reports,
+        ReportInfo {
+            rig: "qemu-an505",
+            header,
+            phases: &calibration.phases,
+            extra: serde_json::json!({
+                "rig": "qemu-an505",
+                "calibration_ops": calibration.ops,
+                "seconds": secs,
+                "parity_differences": parity,
+                "cut_points_per_second": points as f64 / secs,
+                "interrupted": interrupted,
+            }),
+            replay_hint: "cargo hil ota powercut --rig qemu-an505 --replay",
+            interrupted,
+        },
+        &sections,
+    )
 }
