@@ -26,24 +26,15 @@ pub enum ExitCode {
 }
 
 /// `ADP_Stopped_ApplicationExit`: with `SYS_EXIT_EXTENDED` the second word is the exit code.
-const ADP_STOPPED_APPLICATION_EXIT: u32 = 0x2_0026;
-/// Semihosting operation number of `SYS_EXIT_EXTENDED`.
-const SYS_EXIT_EXTENDED: u32 = 0x20;
+const ADP_STOPPED_APPLICATION_EXIT: usize = 0x2_0026;
+/// `SYS_EXIT_EXTENDED`: exit with a status word, not just success/failure.
+const SYS_EXIT_EXTENDED: usize = 0x20;
 
-/// Stop QEMU with `code`. If no debugger/semihosting host answers, the
-/// `BKPT` faults instead; the final `UDF` then makes the core lock up, which
-/// QEMU also reports (exit 134) rather than spinning silently.
+/// Stop QEMU with `code` (`cortex-m-semihosting`'s `BKPT 0xAB` call).
 pub fn exit(code: ExitCode) -> ! {
-    let block = [ADP_STOPPED_APPLICATION_EXIT, code as u32];
-    // SAFETY: the semihosting call reads the two-word block, which lives
-    // until the call returns; it has no other effect on this program.
-    unsafe {
-        core::arch::asm!(
-            "bkpt 0xAB",
-            inout("r0") SYS_EXIT_EXTENDED => _,
-            in("r1") block.as_ptr(),
-            options(nostack, readonly),
-        );
-    }
+    let block = [ADP_STOPPED_APPLICATION_EXIT, code as usize];
+    // SAFETY: the semihosting call only reads the two-word block, which
+    // lives until it returns; it has no other effect on this program.
+    unsafe { cortex_m_semihosting::syscall(SYS_EXIT_EXTENDED, &block) };
     cortex_m::asm::udf()
 }
