@@ -14,7 +14,9 @@
 mod catalog;
 mod enum_desc;
 mod enums;
+pub mod exit;
 mod handles;
+pub mod handoff;
 mod layout;
 mod layout_pins;
 mod mqtt_structs;

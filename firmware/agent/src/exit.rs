@@ -2,7 +2,7 @@
 //!
 //! The agent never faults on purpose except by reading memory the host asked
 //! it to read, and those faults are the secure world's (SecureFault/BusFault
-//! go to the secure image, which reports and exits). What is left here is
+//! go to the secure image, which reports the crash and restarts the app). What is left here is
 //! the agent's own failure: a panic, a HardFault_NS or an unexpected
 //! exception. Each logs on UART2 and exits QEMU with its own code (README).
 
@@ -10,16 +10,7 @@ use cortex_m_rt::{exception, ExceptionFrame};
 
 use crate::logger;
 
-/// The exit status QEMU reports (secure codes are 70..=78).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
-#[repr(u32)]
-pub enum ExitCode {
-    Panic = 80,
-    HardFault = 81,
-    UnexpectedException = 82,
-    /// The secure image left no valid handoff block.
-    NoHandoff = 83,
-}
+pub use mv_abi::exit::ExitCode;
 
 const ADP_STOPPED_APPLICATION_EXIT: usize = 0x2_0026;
 /// `SYS_EXIT_EXTENDED`: exit with a status word, not just success/failure.
@@ -43,12 +34,12 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
         frame.lr(),
         frame.xpsr()
     );
-    exit(ExitCode::HardFault)
+    exit(ExitCode::AgentHardFault)
 }
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     logger::force_unlock();
     defmt::error!("agent panic: {}", defmt::Display2Format(info));
-    exit(ExitCode::Panic)
+    exit(ExitCode::AgentPanic)
 }

@@ -80,7 +80,7 @@ unsafe fn DefaultHandler(irqn: i16) {
         _ => {
             crate::logger::force_unlock();
             defmt::error!("agent: unexpected exception {=i16}", irqn);
-            exit(ExitCode::UnexpectedException)
+            exit(ExitCode::AgentUnexpectedException)
         }
     }
 }

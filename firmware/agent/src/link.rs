@@ -1,48 +1,34 @@
-//! The agent link on UART1: frames in, frames out, the hello.
+//! The agent link on UART1: frames in, the agent core's answers out, the hello.
 //!
 //! Frames are `mv_proto` frames (postcard + COBS + a zero byte). A frame too
 //! long for [`MAX_FRAME`] is dropped up to its delimiter and answered with
-//! `BadRequest`, like one that does not decode.
+//! `BadRequest`, like one that does not decode; a request of another
+//! protocol version is answered with `VersionMismatch` by the core.
 
 use alloc::vec::Vec;
 
-use mv_ns::handoff::Handoff;
-use mv_proto::{
-    decode_frame, encode_frame, Hello, Request, Response, FRAME_DELIMITER, MAX_FRAME,
-    PROTOCOL_VERSION,
-};
+use mv_agent_core::Agent;
+use mv_proto::{encode_frame, Response, FRAME_DELIMITER, MAX_FRAME};
 
-use crate::exec::Executor;
+use crate::app::TargetApp;
 use crate::uart::Uart;
 
-/// What the agent calls itself in its hello.
-const BOARD: &str = "mps2-an505 (qemu)";
-
-/// The link and the state the requests act on.
+/// The link and the agent the requests act on.
 pub struct Link {
     uart: Uart,
-    hello: Hello,
-    executor: Executor,
+    agent: Agent,
 }
 
 impl Link {
-    pub fn new(uart: Uart, handoff: &Handoff) -> Link {
+    pub fn new(uart: Uart, agent: Agent) -> Link {
         uart.init(true);
-        Link {
-            uart,
-            hello: Hello {
-                protocol_version: PROTOCOL_VERSION,
-                board: BOARD.into(),
-                nsc_table_base: handoff.nsc_table_base,
-                regions: crate::memory_map::regions(handoff),
-            },
-            executor: Executor::new(),
-        }
+        Link { uart, agent }
     }
 
     /// Greet the host, then answer requests forever.
     pub fn serve(&mut self) -> ! {
-        self.send(&Response::Hello(self.hello.clone()));
+        self.send(&Response::Hello(self.agent.hello()));
+        let mut app = TargetApp;
         let mut frame = Vec::with_capacity(256);
         let mut overflowed = false;
         loop {
@@ -59,25 +45,15 @@ impl Link {
                 defmt::warn!("request longer than {=usize} bytes dropped", MAX_FRAME);
                 self.send(&Response::BadRequest);
             } else if !frame.is_empty() {
-                let response = self.answer(&mut frame);
-                self.send(&response);
+                defmt::debug!("request: {=usize} bytes", frame.len());
+                // The target app never stops under a request: a fault or a
+                // restart never returns here, the app starts over.
+                if let Ok(response) = self.agent.answer_frame(&mut app, &mut frame) {
+                    self.send(&response);
+                }
             }
             frame.clear();
             overflowed = false;
-        }
-    }
-
-    fn answer(&mut self, frame: &mut [u8]) -> Response {
-        match decode_frame::<Request>(frame) {
-            Ok(Request::Hello) => Response::Hello(self.hello.clone()),
-            Ok(Request::Exec(primitives)) => {
-                defmt::debug!("exec: {=usize} primitive(s)", primitives.len());
-                Response::Replies(self.executor.run_all(&primitives))
-            }
-            Err(_) => {
-                defmt::warn!("undecodable request ({=usize} bytes)", frame.len());
-                Response::BadRequest
-            }
         }
     }
 

@@ -16,5 +16,5 @@ fn mv_defmt_emit(bytes: &[u8]) {
 /// A log call from inside a log call ends the run.
 #[no_mangle]
 fn mv_defmt_nested() -> ! {
-    crate::exit::exit(crate::exit::ExitCode::Panic)
+    crate::exit::exit(crate::exit::ExitCode::AgentPanic)
 }

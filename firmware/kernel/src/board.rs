@@ -6,6 +6,8 @@
 //! app may poke, the cloud link — sits behind these small traits. If the sim
 //! ever needs a branch inside the kernel, the boundary is in the wrong place.
 
+pub use crate::authority::AppRegion;
+
 /// How the kernel intends to touch an app-supplied range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -22,11 +24,18 @@ pub struct BusFault {
 
 /// Memory as the non-secure app sees it.
 pub trait NsMemory {
-    /// Pure authority check: is every byte of `[addr, addr + len)` memory the
-    /// non-secure app may access with `access`? Called only with `len > 0` and
-    /// ranges that do not wrap. On target this is the TT instruction.
+    /// The app memory of this board: the table the authority check
+    /// ([`crate::authority::app_may_access`]) runs over.
+    fn app_regions(&self) -> &[AppRegion];
+
+    /// The hardware's own word on a range the table accepted (on target the
+    /// TT instruction: SAU, IDAU, MPC and the app's MPU); a board without
+    /// attribution hardware has nothing to add. Called only with `len > 0`.
     #[must_use]
-    fn ns_accessible(&self, addr: u32, len: u32, access: Access) -> bool;
+    fn attribution_allows(&self, addr: u32, len: u32, access: Access) -> bool {
+        let _ = (addr, len, access);
+        true
+    }
 
     /// Copy bytes out of non-secure memory. The range was checked first.
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault>;
@@ -96,11 +105,8 @@ pub trait DeviceInfo {
 }
 
 /// The kernel's link to the Microvisor cloud (or the harness's emulator).
+/// Whether it is up is the device core's to say ([`crate::Kernel::set_link`]).
 pub trait CloudLink {
-    /// Is the link up so that queued application log messages can be sent?
-    fn is_online(&self) -> bool;
-    /// Has the server disabled application logging for this device?
-    fn logging_disabled_by_server(&self) -> bool;
     /// Deliver one application log message to the server.
     fn send_log(&mut self, message: &[u8]);
 }

@@ -14,21 +14,20 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod authority;
 pub mod board;
 mod calls;
 pub mod dispatch;
-pub mod flash;
 pub mod handles;
 pub mod logging;
 pub mod notify;
-pub mod stm32u585;
 pub mod system;
 pub mod usermem;
 
 use mv_abi::{MvStatus, MvWakeReason};
 
 use board::Board;
-use logging::ServerLogging;
+use logging::{LinkState, ServerLogging};
 use notify::Notifications;
 use system::SystemNotifications;
 
@@ -47,6 +46,8 @@ pub struct Kernel<B: Board> {
     restart_requested: bool,
     /// A download is under way: a restart now would interrupt it.
     update_in_progress: bool,
+    /// What the cloud last said about the link.
+    link: LinkState,
 }
 
 impl<B: Board> Kernel<B> {
@@ -61,6 +62,7 @@ impl<B: Board> Kernel<B> {
             wake_reason: MvWakeReason::ColdBoot,
             restart_requested: false,
             update_in_progress: false,
+            link: LinkState::UP,
         }
     }
 
@@ -98,7 +100,19 @@ impl<B: Board> Kernel<B> {
     /// Background work the kernel does between calls (on target: its idle
     /// loop; on the sim: after every primitive): flush queued log messages.
     pub fn poll(&mut self) {
-        self.logging.flush(&mut self.board);
+        self.logging.flush(&mut self.board, self.link);
+    }
+
+    /// The cloud said the link is up or down, or turned app logging on or
+    /// off; queued log messages flush once it is up.
+    pub fn set_link(&mut self, link: LinkState) {
+        self.link = link;
+        self.poll();
+    }
+
+    /// What the cloud last said about the link.
+    pub fn link(&self) -> LinkState {
+        self.link
     }
 
     /// The server synchronised the wall clock to `wall_us` (µs since the Unix

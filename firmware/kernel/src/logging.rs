@@ -17,6 +17,23 @@ use mv_abi::MvStatus;
 use crate::board::{Access, Board, BusFault};
 use crate::usermem::{write_at, NsRange};
 
+/// What the cloud last told the kernel about the link (device core sets it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkState {
+    /// The link is up: queued messages can be sent.
+    pub online: bool,
+    /// The server has not disabled application logging for this device.
+    pub logging_enabled: bool,
+}
+
+impl LinkState {
+    /// At boot: online, logging enabled.
+    pub const UP: LinkState = LinkState {
+        online: true,
+        logging_enabled: true,
+    };
+}
+
 /// Alignment required of the log buffer (every public demo uses 512).
 pub const BUFFER_ALIGN: u32 = 512;
 /// The buffer size must be a non-zero multiple of this.
@@ -122,7 +139,13 @@ impl ServerLogging {
     }
 
     /// `mvServerLog(message, length_bytes)`.
-    pub fn log<B: Board>(&mut self, board: &mut B, msg: u32, len: u16) -> Result<(), MvStatus> {
+    pub fn log<B: Board>(
+        &mut self,
+        board: &mut B,
+        link: LinkState,
+        msg: u32,
+        len: u16,
+    ) -> Result<(), MvStatus> {
         let Some(buffer) = self.buffer else {
             return Err(MvStatus::Unavailable);
         };
@@ -131,7 +154,7 @@ impl ServerLogging {
         if len > MAX_MESSAGE_LEN {
             return Err(MvStatus::LogMessageTooLong);
         }
-        if board.logging_disabled_by_server() {
+        if !link.logging_enabled {
             return Err(MvStatus::LoggingDisabledByServer);
         }
         let need = stored_len(len);
@@ -173,15 +196,15 @@ impl ServerLogging {
         };
         self.count += 1;
         self.write_offset = offset + need;
-        self.flush(board);
+        self.flush(board, link);
         Ok(())
     }
 
     /// Send every queued message if the link is up. Called after each
     /// `mvServerLog` and from the kernel's background poll.
-    pub fn flush<B: Board>(&mut self, board: &mut B) {
+    pub fn flush<B: Board>(&mut self, board: &mut B, link: LinkState) {
         let Some(buffer) = self.buffer else { return };
-        if !board.is_online() {
+        if !link.online {
             return;
         }
         let mut message = [0u8; MAX_MESSAGE_LEN as usize];

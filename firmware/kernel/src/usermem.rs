@@ -9,6 +9,7 @@
 
 use mv_abi::{AbiStruct, MvStatus};
 
+use crate::authority::app_may_access;
 use crate::board::{Access, BusFault, NsMemory};
 
 /// The largest ABI struct the kernel ever copies in (MvMqttConnectRequest is 60).
@@ -41,7 +42,10 @@ impl NsRange {
         if !range_is_well_formed(addr, len, align) {
             return Err(MvStatus::ParameterFault);
         }
-        if len > 0 && !mem.ns_accessible(addr, len, access) {
+        if len > 0
+            && !(app_may_access(mem.app_regions(), addr, len, access)
+                && mem.attribution_allows(addr, len, access))
+        {
             return Err(MvStatus::ParameterFault);
         }
         Ok(NsRange { addr, len })

@@ -94,7 +94,10 @@ fn random_calls_never_break_the_boundary() {
         ];
         let before = kernel.board().ram.clone();
         let writes_before = kernel.board().writes;
-        kernel.board_mut().online = rng.below(2) == 0;
+        kernel.set_link(mv_kernel::logging::LinkState {
+            online: rng.below(2) == 0,
+            logging_enabled: true,
+        });
         let raw = kernel.dispatch(slot, args);
         let status = MvStatus::try_from(raw).unwrap_or_else(|_| {
             panic!("seed {seed:#x} call {i}: slot {slot} {args:x?} returned {raw:#x}")

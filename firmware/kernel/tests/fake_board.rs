@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use mv_kernel::board::{
-    Access, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
+    AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
     Peripherals, SharedRegister,
 };
 
@@ -20,8 +20,6 @@ pub struct FakeBoard {
     pub fail_write_in: Option<usize>,
     pub writes: usize,
     pub register: u32,
-    pub online: bool,
-    pub logging_disabled: bool,
     pub sent: Vec<Vec<u8>>,
 }
 
@@ -36,8 +34,6 @@ impl Default for FakeBoard {
             fail_write_in: None,
             writes: 0,
             register: 0x40,
-            online: true,
-            logging_disabled: false,
             sent: Vec::new(),
         }
     }
@@ -59,8 +55,12 @@ impl FakeBoard {
 }
 
 impl NsMemory for FakeBoard {
-    fn ns_accessible(&self, addr: u32, len: u32, _access: Access) -> bool {
-        addr >= RAM && u64::from(addr) + u64::from(len) <= u64::from(RAM + RAM_SIZE)
+    fn app_regions(&self) -> &[AppRegion] {
+        &[AppRegion {
+            base: RAM,
+            size: RAM_SIZE,
+            writable: true,
+        }]
     }
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
         let o = (addr - RAM) as usize;
@@ -134,12 +134,6 @@ impl DeviceInfo for FakeBoard {
 }
 
 impl CloudLink for FakeBoard {
-    fn is_online(&self) -> bool {
-        self.online
-    }
-    fn logging_disabled_by_server(&self) -> bool {
-        self.logging_disabled
-    }
     fn send_log(&mut self, message: &[u8]) {
         self.sent.push(message.to_vec());
     }

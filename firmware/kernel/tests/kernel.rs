@@ -4,6 +4,7 @@ mod fake_board;
 
 use fake_board::{FakeBoard, RAM, SECURE};
 use mv_abi::{AbiStruct, MvNotificationSetup, MvStatus, Slot};
+use mv_kernel::logging::LinkState;
 use mv_kernel::Kernel;
 
 const SETUP: u32 = RAM + 0x100;
@@ -313,11 +314,18 @@ fn wall_time_is_not_set_until_the_server_sets_it() {
     assert_eq!(k.board().u32_at(OUT), 1_000_050);
 }
 
+fn offline() -> LinkState {
+    LinkState {
+        online: false,
+        ..LinkState::UP
+    }
+}
+
 #[test]
 fn logging_queues_offline_and_flushes_when_online() {
     let mut k = Kernel::new(FakeBoard::default());
     let buf = RAM + 0x1000;
-    k.board_mut().online = false;
+    k.set_link(offline());
     assert_eq!(
         call(&mut k, Slot::ServerLog, [OUT, 2, 0, 0]),
         MvStatus::Unavailable
@@ -332,8 +340,7 @@ fn logging_queues_offline_and_flushes_when_online() {
         MvStatus::Okay
     );
     assert!(k.board().sent.is_empty());
-    k.board_mut().online = true;
-    k.poll();
+    k.set_link(LinkState::UP);
     assert_eq!(k.board().sent, vec![b"hello".to_vec()]);
 }
 
@@ -341,7 +348,7 @@ fn logging_queues_offline_and_flushes_when_online() {
 fn a_full_log_buffer_is_invalid_buffer_size() {
     let mut k = Kernel::new(FakeBoard::default());
     let buf = RAM + 0x1000;
-    k.board_mut().online = false;
+    k.set_link(offline());
     assert_eq!(
         call(&mut k, Slot::ServerLoggingInit, [buf, 512, 0, 0]),
         MvStatus::Okay

@@ -13,7 +13,6 @@
 //! unit-tested without a secure world.
 #![no_std]
 
-pub mod handoff;
 pub mod raw;
 pub mod ring;
 mod safe;

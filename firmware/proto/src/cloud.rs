@@ -26,6 +26,9 @@ pub enum CloudToDevice {
     /// Chunk `index` of the layer (one flash page, the last one shorter).
     /// Answered with [`DeviceToCloud::Ota`].
     OtaChunk { index: u32, data: Vec<u8> },
+    /// The cloud's protocol version (`crate::PROTOCOL_VERSION`), sent when it
+    /// connects. Answered with `Ack`, or [`DeviceToCloud::VersionMismatch`].
+    Hello { protocol_version: u32 },
 }
 
 /// The kernel's answer to an OTA message.
@@ -54,6 +57,25 @@ pub enum DeviceToCloud {
     Ota(OtaReply),
     /// The app faulted; the kernel restarts it after `backoff_ms`.
     Crash(CrashReport),
+    /// The app (re)started: at boot, and after every restart the kernel made
+    /// (`mvRestart`, an update, a crash, the end of a polite wait).
+    Started(AppStarted),
+    /// The kernel itself faulted; the device stops (on QEMU: exits with the
+    /// fault's `mv_abi::exit::ExitCode`).
+    KernelFault(crate::FaultReport),
+    /// The cloud's `Hello` named another protocol version.
+    VersionMismatch { device: u32, cloud: u32 },
+}
+
+/// What the device says when the app starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppStarted {
+    /// The device's `crate::PROTOCOL_VERSION`.
+    pub protocol_version: u32,
+    /// What `mvGetWakeReason` reports to this app (`mv_abi::MvWakeReason`).
+    pub wake_reason: u8,
+    /// The installed app's version (0: the device has no OTA flash).
+    pub app_version: u32,
 }
 
 /// What the kernel saw when the app crashed (sent before it restarts the app).
@@ -92,6 +114,9 @@ mod tests {
             CloudToDevice::OtaChunk {
                 index: 15,
                 data: vec![0xAB; 8192],
+            },
+            CloudToDevice::Hello {
+                protocol_version: crate::PROTOCOL_VERSION,
             },
         ] {
             let mut f = encode_frame(&m).unwrap();

@@ -38,6 +38,33 @@ pub fn decode_frame<T: DeserializeOwned>(frame: &mut [u8]) -> Result<T, FrameErr
     postcard::from_bytes_cobs(frame).map_err(|_| FrameError::Malformed)
 }
 
+/// Why a request frame was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestError {
+    Frame(FrameError),
+    /// The host speaks another protocol version.
+    Version {
+        host: u32,
+    },
+}
+
+/// Decode a request frame, checking its protocol version first: a request of
+/// another version is reported as such even if the rest of it would not
+/// decode as this version's `Request` (its version is the first field of
+/// every variant, right after the variant index).
+pub fn decode_request(frame: &mut [u8]) -> Result<crate::Request, RequestError> {
+    if frame.len() > MAX_FRAME {
+        return Err(RequestError::Frame(FrameError::TooLong));
+    }
+    let mut copy = frame.to_vec();
+    let (_variant, host): (u32, u32) = postcard::from_bytes_cobs(&mut copy)
+        .map_err(|_| RequestError::Frame(FrameError::Malformed))?;
+    if host != crate::PROTOCOL_VERSION {
+        return Err(RequestError::Version { host });
+    }
+    decode_frame(frame).map_err(RequestError::Frame)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,7 +73,7 @@ mod tests {
 
     #[test]
     fn frames_round_trip_and_hold_no_inner_zero() {
-        let req = Request::Exec(vec![
+        let req = Request::exec(vec![
             Primitive::Alloc {
                 size: 64,
                 align: 8,
@@ -66,6 +93,38 @@ mod tests {
         assert_eq!(frame.last(), Some(&FRAME_DELIMITER));
         assert!(!frame[..frame.len() - 1].contains(&0));
         assert_eq!(decode_frame::<Request>(&mut frame).unwrap(), req);
+    }
+
+    #[test]
+    fn a_request_of_another_version_is_named_even_if_its_body_differs() {
+        /// What a later version's request might look like: same head, other body.
+        #[derive(serde::Serialize)]
+        enum Later {
+            #[allow(dead_code)]
+            Hello { protocol_version: u32 },
+            Exec {
+                protocol_version: u32,
+                something_new: [u64; 3],
+            },
+        }
+        let mut f = encode_frame(&Later::Exec {
+            protocol_version: crate::PROTOCOL_VERSION + 1,
+            something_new: [u64::MAX; 3],
+        })
+        .unwrap();
+        assert_eq!(
+            decode_request(&mut f),
+            Err(RequestError::Version {
+                host: crate::PROTOCOL_VERSION + 1
+            })
+        );
+        let mut ok = encode_frame(&Request::hello()).unwrap();
+        assert_eq!(decode_request(&mut ok), Ok(Request::hello()));
+        let mut junk = vec![3, 1, 2, 0];
+        assert!(matches!(
+            decode_request(&mut junk),
+            Err(RequestError::Frame(_))
+        ));
     }
 
     #[test]

@@ -19,12 +19,23 @@ use serde::{Deserialize, Serialize};
 mod cloud;
 mod frame;
 
-pub use cloud::{CloudToDevice, CrashReport, DeviceToCloud, OtaReply};
+pub use cloud::{AppStarted, CloudToDevice, CrashReport, DeviceToCloud, OtaReply};
 
-pub use frame::{decode_frame, encode_frame, FrameError, FRAME_DELIMITER, MAX_FRAME};
+pub use frame::{
+    decode_frame, decode_request, encode_frame, FrameError, RequestError, FRAME_DELIMITER,
+    MAX_FRAME,
+};
 
-/// Version of this protocol; the agent reports it in its hello.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Version of the agent-link and cloud-link protocols. Both ends check it:
+/// the agent reports it in its hello and refuses requests of another version
+/// ([`Response::VersionMismatch`]); the device announces it on the cloud link
+/// ([`DeviceToCloud::Started`]) and refuses a cloud of another version.
+///
+/// Frames are postcard, which encodes a variant by its index: variants are
+/// only ever appended, and the version is the first field of every request,
+/// so a host and a device of different versions always get as far as the
+/// version check and say which versions met.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Where an allocation goes. Only NS RAM placements are writable by the agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -309,14 +320,44 @@ pub struct Hello {
     pub regions: Vec<Region>,
 }
 
-/// Host to agent: one frame per request.
+/// Host to agent: one frame per request, each led by the host's [`PROTOCOL_VERSION`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     /// Say hello again (the agent also sends one unasked after reset).
-    Hello,
+    Hello { protocol_version: u32 },
     /// Execute these primitives in order, on the device, and reply with one
     /// [`Reply`] each in a single [`Response::Replies`].
-    Exec(Vec<Primitive>),
+    Exec {
+        protocol_version: u32,
+        primitives: Vec<Primitive>,
+    },
+}
+
+impl Request {
+    /// An `Exec` request of this protocol version.
+    pub fn exec(primitives: Vec<Primitive>) -> Request {
+        Request::Exec {
+            protocol_version: PROTOCOL_VERSION,
+            primitives,
+        }
+    }
+
+    /// A `Hello` request of this protocol version.
+    pub fn hello() -> Request {
+        Request::Hello {
+            protocol_version: PROTOCOL_VERSION,
+        }
+    }
+
+    /// The version the sender speaks.
+    pub fn protocol_version(&self) -> u32 {
+        match self {
+            Request::Hello { protocol_version }
+            | Request::Exec {
+                protocol_version, ..
+            } => *protocol_version,
+        }
+    }
 }
 
 /// Agent to host: one frame per message.
@@ -326,4 +367,9 @@ pub enum Response {
     Replies(Vec<Reply>),
     /// The request frame could not be decoded.
     BadRequest,
+    /// The request came in another protocol version; nothing was executed.
+    VersionMismatch {
+        agent: u32,
+        host: u32,
+    },
 }

@@ -1,20 +1,21 @@
 //! `An505Board`: the kernel's board traits on QEMU `mps2-an505`.
 //!
-//! Memory attribution is the TT instruction plus the app-memory table of
-//! [`crate::memory_map`]; the clock is TIMER0 ([`crate::clock`]); the NVIC is the real one;
-//! the peripherals are the sim's RCC registers, emulated ([`crate::rcc`]);
-//! the cloud link is UART3 ([`crate::cloud`]).
+//! Memory attribution is the board table of `mv_boards::an505` (the kernel's
+//! one authority check) plus the TT instruction; the clock is TIMER0
+//! ([`crate::clock`]); the NVIC is the real one; the peripherals are the
+//! STM32U585's shared RCC registers, emulated ([`crate::rcc`]); the cloud
+//! link is UART3 ([`crate::cloud`]).
 
 use core::cell::Cell;
 
+use mv_boards::an505;
+use mv_device::Uplink;
 use mv_kernel::board::{
-    Access, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
-    Peripherals, SharedRegister,
+    Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts,
+    NsMemory, Peripherals, SharedRegister,
 };
-
 use mv_proto::DeviceToCloud;
 
-use crate::memory_map::{within, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_SIZE};
 use crate::rcc::Rcc;
 use crate::tt::Attribution;
 use crate::{clock, cloud, cpu, nvic};
@@ -24,7 +25,7 @@ const DEVICE_ID: [u8; 34] = *b"UV0000000000000000000000000000A505";
 
 /// Microvisor's nominal STM32U585 clocks (160 MHz from the PLL), reported as
 /// the sim does for parity. They are not the AN505 FPGA's clocks.
-const NOMINAL_HZ: u32 = 160_000_000;
+const NOMINAL_HZ: u32 = mv_boards::stm32u585::CLOCK_HZ;
 
 /// The board.
 pub struct An505Board {
@@ -33,10 +34,6 @@ pub struct An505Board {
     rng: u64,
     /// The last time handed out, so the clock never goes backwards.
     last_us: Cell<u64>,
-    /// The cloud link is up (set by `CloudToDevice::Link`).
-    online: bool,
-    /// The server disabled app logging (set by `CloudToDevice::Logging`).
-    logging_disabled: bool,
 }
 
 impl An505Board {
@@ -45,18 +42,7 @@ impl An505Board {
             rcc: Rcc::new(),
             rng: 0,
             last_us: Cell::new(0),
-            // Boot state as on the sim: online, logging enabled.
-            online: true,
-            logging_disabled: false,
         }
-    }
-
-    pub fn set_online(&mut self, online: bool) {
-        self.online = online;
-    }
-
-    pub fn set_logging_disabled(&mut self, disabled: bool) {
-        self.logging_disabled = disabled;
     }
 }
 
@@ -66,17 +52,14 @@ fn caller_unprivileged() -> bool {
 }
 
 impl NsMemory for An505Board {
-    fn ns_accessible(&self, addr: u32, len: u32, access: Access) -> bool {
-        let Some(last) = len.checked_sub(1).and_then(|l| addr.checked_add(l)) else {
-            return false;
-        };
-        // App memory only: never peripheral space, where writing a result
-        // would be a confused deputy's register write.
-        let app_memory = within(addr, last, NS_RAM_BASE, NS_RAM_SIZE)
-            || (access == Access::Read && within(addr, last, NS_CODE_BASE, NS_CODE_SIZE));
-        if !app_memory {
-            return false;
-        }
+    fn app_regions(&self) -> &[AppRegion] {
+        &an505::APP_REGIONS
+    }
+
+    /// TT on both ends: non-secure, allowed to the caller's privilege, and in
+    /// the same SAU, IDAU and MPU region (so uniformly attributed between).
+    fn attribution_allows(&self, addr: u32, len: u32, access: Access) -> bool {
+        let last = addr + (len - 1);
         let unprivileged = caller_unprivileged();
         let first = Attribution::of_ns_access(addr, unprivileged);
         let end = Attribution::of_ns_access(last, unprivileged);
@@ -94,8 +77,8 @@ impl NsMemory for An505Board {
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
         for (i, byte) in buf.iter_mut().enumerate() {
             let at = addr.wrapping_add(i as u32);
-            // SAFETY: the kernel checked the range with `ns_accessible`
-            // (non-secure app RAM or code, by TT): a non-secure byte load.
+            // SAFETY: the kernel checked the range (board table and TT):
+            // non-secure app RAM or code, a non-secure byte load.
             *byte = unsafe { core::ptr::read_volatile(at as usize as *const u8) };
         }
         Ok(())
@@ -104,8 +87,8 @@ impl NsMemory for An505Board {
     fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
         for (i, &byte) in data.iter().enumerate() {
             let at = addr.wrapping_add(i as u32);
-            // SAFETY: the kernel checked the range with `ns_accessible` for
-            // ReadWrite: non-secure app RAM, no secure object lives there.
+            // SAFETY: the kernel checked the range for ReadWrite (board table
+            // and TT): non-secure app RAM, where no secure object lives.
             unsafe { core::ptr::write_volatile(at as usize as *mut u8, byte) };
         }
         Ok(())
@@ -182,18 +165,16 @@ impl DeviceInfo for An505Board {
 }
 
 impl CloudLink for An505Board {
-    fn is_online(&self) -> bool {
-        self.online
-    }
-
-    fn logging_disabled_by_server(&self) -> bool {
-        self.logging_disabled
-    }
-
     /// One `DeviceToCloud::Log` frame on UART3 (the harness collects it as
     /// a server-log message); a copy goes to the secure log as evidence.
     fn send_log(&mut self, message: &[u8]) {
         defmt::debug!("server-log: {=[u8]:a}", message);
         cloud::send(&DeviceToCloud::Log(message.to_vec()));
+    }
+}
+
+impl Uplink for An505Board {
+    fn send(&mut self, message: DeviceToCloud) {
+        cloud::send(&message);
     }
 }

@@ -1,4 +1,4 @@
-//! The cloud link on UART3: the harness's emulated Microvisor cloud.
+//! The cloud link on UART3: frames to and from the harness's emulated Microvisor cloud.
 //!
 //! Frames are `mv_proto` frames (postcard + COBS + `0x00`), exactly as on the
 //! agent link. Host to device: [`CloudToDevice`]; device to host:
@@ -12,30 +12,26 @@
 //! interrupt enables stay off). QEMU holds further bytes until the register
 //! is read, so a tick that comes late delays a frame, it loses nothing.
 //!
-//! A complete frame is decoded and applied to the kernel in the same
-//! critical section discipline as an NSC call ([`crate::kernel::with`]):
-//! `SyncTime` sets the wall time, `Link` sets the board's online flag and
-//! then lets the kernel flush its queue (its `Log` frames go out first),
-//! `Logging` sets what `logging_disabled_by_server` reports. Then the device
-//! answers `Ack`. An undecodable frame is dropped with a defmt warning and
-//! gets no `Ack`.
+//! A complete frame goes to the device core (`Device::on_cloud`), which
+//! applies and answers it; then the device's own tick runs (the polite
+//! wait's deadline). When either asks for an app restart, it happens in this
+//! handler if the tick interrupted the app's thread mode, else on a later
+//! tick (never under an app interrupt handler or a secure call). An
+//! undecodable frame is dropped with a defmt warning and gets no answer.
 //!
-//! Send: blocking polled writes ([`send`]), called by the board's
-//! `send_log` (from an NSC call or from the `Link` handling above) and for
-//! `Ack`. The only writers run with interrupts masked, so frames never
-//! interleave.
+//! Send: blocking polled writes ([`send`]), from the device (answers, log
+//! messages, crash reports) and the fault handlers. The only writers run
+//! with interrupts masked, so frames never interleave.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
-use cortex_m_rt::exception;
 use critical_section::Mutex;
-use mv_proto::{
-    decode_frame, encode_frame, CloudToDevice, DeviceToCloud, OtaReply, FRAME_DELIMITER,
-};
+use mv_device::Restart;
+use mv_proto::{decode_frame, encode_frame, CloudToDevice, DeviceToCloud, FRAME_DELIMITER};
 
 use crate::clock::TIMER_HZ;
 use crate::cpu::write32;
-use crate::kernel;
+use crate::device;
 use crate::uart::Uart;
 
 /// How often UART3 is polled. QEMU offers one byte per main-loop turn
@@ -104,13 +100,41 @@ pub fn send(message: &DeviceToCloud) {
     }
 }
 
-#[exception]
-fn SysTick() {
+/// A restart the device asked for that has not happened yet.
+static PENDING_RESTART: Mutex<Cell<Option<Restart>>> = Mutex::new(Cell::new(None));
+
+// SysTick captures EXC_RETURN (in LR at entry) so the handler knows what it
+// interrupted: an app restart may only happen in place of the app's thread mode.
+core::arch::global_asm!(
+    ".section .text.mv_systick_entry, \"ax\", %progbits",
+    ".p2align 2",
+    ".thumb",
+    ".global SysTick",
+    ".thumb_func",
+    "SysTick:",
+    "    mov r0, lr",
+    "    b mv_systick",
+);
+
+/// EXC_RETURN bits: Mode (return to thread mode) and S (to the secure state).
+const EXC_RETURN_MODE: u32 = 1 << 3;
+const EXC_RETURN_S: u32 = 1 << 6;
+
+#[no_mangle]
+extern "C" fn mv_systick(exc_return: u32) {
     poll();
-    crate::ota::check_politeness(crate::clock::now_us());
+    if let Some(why) = device::with(|d| d.tick()).flatten() {
+        critical_section::with(|cs| PENDING_RESTART.borrow(cs).set(Some(why)));
+    }
+    let into_app_thread = exc_return & (EXC_RETURN_MODE | EXC_RETURN_S) == EXC_RETURN_MODE;
+    if into_app_thread && device::is_app_running() {
+        if let Some(why) = critical_section::with(|cs| PENDING_RESTART.borrow(cs).take()) {
+            crate::restart::from_handler(why);
+        }
+    }
 }
 
-/// Drain UART3; apply every complete frame.
+/// Drain UART3; hand every complete frame to the device.
 fn poll() {
     critical_section::with(|cs| {
         let mut rx = RECEIVER.borrow_ref_mut(cs);
@@ -146,55 +170,12 @@ fn on_frame(frame: &mut [u8]) {
         defmt::warn!("cloud: dropped an undecodable frame ({=usize} bytes)", len);
         return;
     };
-    let applied = kernel::with(|kernel| {
-        match message {
-            CloudToDevice::SyncTime { wall_us } => {
-                defmt::info!("cloud: wall time set to {=u64} us", wall_us);
-                kernel.set_wall_time(wall_us);
-            }
-            CloudToDevice::Link { online } => {
-                defmt::info!("cloud: link {=bool}", online);
-                kernel.board_mut().set_online(online);
-                kernel.poll();
-            }
-            CloudToDevice::Logging { enabled } => {
-                defmt::info!("cloud: logging enabled {=bool}", enabled);
-                kernel.board_mut().set_logging_disabled(!enabled);
-            }
-            CloudToDevice::OtaOffer { manifest, rom_len } => {
-                let reply = crate::ota::on_offer(&manifest, rom_len);
-                answer_ota(kernel, reply);
-                return;
-            }
-            CloudToDevice::OtaChunk { index, data } => {
-                let reply = crate::ota::on_chunk(index, &data);
-                answer_ota(kernel, reply);
-                return;
-            }
+    match device::with(|d| d.on_cloud(message)) {
+        None => defmt::warn!("cloud: no device to apply a message to; not answered"),
+        Some(Err(e)) => device::flash_failed("a cloud message", e),
+        Some(Ok(None)) => {}
+        Some(Ok(Some(why))) => {
+            critical_section::with(|cs| PENDING_RESTART.borrow(cs).set(Some(why)));
         }
-        send(&DeviceToCloud::Ack);
-    });
-    if applied.is_none() {
-        defmt::warn!("cloud: no kernel to apply a message to; not acknowledged");
-    }
-}
-
-/// Answers an OTA message; once an update is staged, either tells a polite
-/// app (`UPDATEDOWNLOADED` to its `UPDATE` subscription, and the install
-/// waits for its `mvRestart`) or restarts now, and the boot installs it.
-fn answer_ota(kernel: &mut mv_kernel::Kernel<crate::board::An505Board>, reply: OtaReply) {
-    send(&DeviceToCloud::Ota(reply));
-    kernel.set_update_in_progress(matches!(reply, OtaReply::Fetch { .. }));
-    if reply != OtaReply::Staged {
-        return;
-    }
-    let update = mv_abi::MvSystemNotificationSource::Update as u32;
-    if kernel.has_system_subscribers(update) {
-        defmt::info!("OTA: update staged; the app subscribed, so it decides when to restart");
-        kernel.post_system_event(update, mv_abi::MvEventType::UpdateDownloaded as u32);
-        crate::ota::start_politeness(crate::clock::now_us());
-    } else {
-        defmt::info!("OTA: update staged; restarting to install it");
-        crate::cpu::system_reset();
     }
 }

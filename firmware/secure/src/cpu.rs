@@ -58,18 +58,3 @@ pub unsafe fn write32(addr: u32, value: u32) {
     // SAFETY: as promised by the caller.
     unsafe { core::ptr::write_volatile(addr as *mut u32, value) }
 }
-
-/// Resets the whole machine (AIRCR.SYSRESETREQ); RAM is lost, the NVM keeps its state.
-pub fn system_reset() -> ! {
-    const AIRCR: u32 = 0xE000_ED0C;
-    const VECTKEY: u32 = 0x05FA << 16;
-    const SYSRESETREQ: u32 = 1 << 2;
-    cortex_m::asm::dsb();
-    // SAFETY: AIRCR is the secure SCB's; writing the key with SYSRESETREQ
-    // resets the machine, which is the point.
-    unsafe { write32(AIRCR, VECTKEY | SYSRESETREQ) };
-    cortex_m::asm::dsb();
-    loop {
-        cortex_m::asm::wfi();
-    }
-}

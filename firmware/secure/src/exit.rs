@@ -1,29 +1,6 @@
-//! Ending the run: semihosting `SYS_EXIT_EXTENDED` with a distinctive code.
-//!
-//! QEMU (`-semihosting-config enable=on`) exits with the code given here, so
-//! the harness can tell a secure fault from a panic from a clean stop without
-//! parsing logs. The codes are listed in README.md; keep them in sync.
+//! Ending the run: semihosting `SYS_EXIT_EXTENDED` with a code of the one table (`mv_abi::exit`).
 
-/// The exit status QEMU reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
-#[repr(u32)]
-pub enum ExitCode {
-    SecureFault = 70,
-    HardFault = 71,
-    MemManage = 72,
-    BusFault = 73,
-    UsageFault = 74,
-    Panic = 75,
-    UnexpectedException = 76,
-    /// No valid agent image at the NS code base.
-    NoAgent = 77,
-    /// The security controllers did not look like an AN505.
-    SecurityConfig = 78,
-    /// An armed power cut fired (the harness restarts QEMU on the same NVM).
-    PowerCut = 90,
-    /// The OTA flash reported an error a correct kernel never provokes.
-    FlashError = 91,
-}
+pub use mv_abi::exit::ExitCode;
 
 /// `ADP_Stopped_ApplicationExit`: with `SYS_EXIT_EXTENDED` the second word is the exit code.
 const ADP_STOPPED_APPLICATION_EXIT: usize = 0x2_0026;

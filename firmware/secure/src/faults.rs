@@ -1,4 +1,4 @@
-//! Fault and panic handlers: report on the secure log; an app fault restarts the app, anything else exits QEMU.
+//! Fault and panic handlers: an app fault is a crash the device survives; a kernel fault ends the run.
 //!
 //! HardFault, SecureFault, MemManage, BusFault and UsageFault share one tiny
 //! assembly entry: it captures EXC_RETURN and both secure stack pointers,
@@ -7,19 +7,26 @@
 //! The report names the fault, the fault status registers, where the
 //! exception frame is (secure or non-secure stack) and its stacked PC/LR,
 //! A fault taken from the app (its frame on a non-secure stack) is an app
-//! crash: [`crate::crash`] reports it to the cloud and restarts the app with
-//! back-off, and the kernel stays up. Any other fault is the kernel's own
-//! and ends the run with the fault's [`ExitCode`]. Nothing here returns to
-//! the faulting code, so a fault is never a silent spin.
+//! crash: the device core reports it to the cloud (`Device::app_crashed`)
+//! and says how long to back off; then the app restarts
+//! ([`crate::restart`]) and the kernel stays up. Any other fault is the
+//! kernel's own: it goes to the cloud as a `KernelFault` frame and ends the
+//! run with the fault's [`ExitCode`]. Nothing here returns to the faulting
+//! code, so a fault is never a silent spin.
 
 use cortex_m_rt::exception;
+
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+use mv_boards::an505::{within, NS_RAM_BASE, NS_RAM_SIZE, SECURE_IMAGE_RAM_SIZE, SECURE_RAM_BASE};
+use mv_device::Restart;
+use mv_proto::{DeviceToCloud, FaultKind, FaultReport};
 
 use crate::cpu::{self, read32};
 use crate::exit::{exit, ExitCode};
 use crate::logger;
-use crate::memory_map::{NS_RAM_BASE, NS_RAM_SIZE};
 use crate::tt::Attribution;
-use mv_proto::FaultKind;
 
 /// Fault status and address registers (secure bank).
 const CFSR: u32 = 0xE000_ED28;
@@ -29,8 +36,8 @@ const BFAR: u32 = 0xE000_ED38;
 const SFSR: u32 = 0xE000_EDE4;
 const SFAR: u32 = 0xE000_EDE8;
 
-/// Secure RAM (memory.x `RAM`), where a secure exception frame can be.
-const SECURE_RAM: (u32, u32) = (0x3800_0000, 0x0010_0000);
+/// App stack bytes sent with a crash report (the 32-byte frame and what is above it).
+const STACK_BYTES: u32 = 64;
 
 const FAULT_STACK_BYTES: usize = 4096;
 
@@ -114,16 +121,14 @@ fn frame_readable(stack: FrameStack, frame: u32) -> bool {
     };
     match stack {
         FrameStack::SecureMain | FrameStack::SecureProcess => {
-            crate::memory_map::within(frame, last, SECURE_RAM.0, SECURE_RAM.1)
+            within(frame, last, SECURE_RAM_BASE, SECURE_IMAGE_RAM_SIZE)
         }
         FrameStack::NonSecureMain | FrameStack::NonSecureProcess => {
             let (a, b) = (
                 Attribution::of_ns_access(frame, false),
                 Attribution::of_ns_access(last, false),
             );
-            crate::memory_map::within(frame, last, NS_RAM_BASE, NS_RAM_SIZE)
-                && a.ns_readable()
-                && b.ns_readable()
+            within(frame, last, NS_RAM_BASE, NS_RAM_SIZE) && a.ns_readable() && b.ns_readable()
         }
     }
 }
@@ -151,32 +156,32 @@ extern "C" fn mv_fault_report(kind: u32, exc_return: u32, msp: u32, psp: u32) ->
         )
     };
     let (stack, frame) = frame_address(exc_return, msp, psp);
+    let kind = match code {
+        ExitCode::SecureFault => FaultKind::SecureFault,
+        ExitCode::MemManage => FaultKind::MemManage,
+        ExitCode::BusFault => FaultKind::BusFault,
+        ExitCode::UsageFault => FaultKind::UsageFault,
+        _ => FaultKind::HardFault,
+    };
     defmt::error!(
         "FAULT {}: SFSR={=u32:#010x} SFAR={=u32:#010x} CFSR={=u32:#010x} HFSR={=u32:#010x} MMFAR={=u32:#010x} BFAR={=u32:#010x} EXC_RETURN={=u32:#010x}",
-        code, sfsr, sfar, cfsr, hfsr, mmfar, bfar, exc_return
+        kind.name(), sfsr, sfar, cfsr, hfsr, mmfar, bfar, exc_return
     );
     let from_app = matches!(
         stack,
         FrameStack::NonSecureMain | FrameStack::NonSecureProcess
     );
+    let mut registers = alloc::vec![
+        ("SFSR", sfsr),
+        ("SFAR", sfar),
+        ("CFSR", cfsr),
+        ("HFSR", hfsr),
+        ("MMFAR", mmfar),
+        ("BFAR", bfar),
+        ("EXC_RETURN", exc_return),
+    ];
     if from_app && frame_readable(stack, frame) {
-        let kind = match code {
-            ExitCode::SecureFault => FaultKind::SecureFault,
-            ExitCode::MemManage => FaultKind::MemManage,
-            ExitCode::BusFault => FaultKind::BusFault,
-            ExitCode::UsageFault => FaultKind::UsageFault,
-            _ => FaultKind::HardFault,
-        };
-        let registers = alloc::vec![
-            ("SFSR", sfsr),
-            ("SFAR", sfar),
-            ("CFSR", cfsr),
-            ("HFSR", hfsr),
-            ("MMFAR", mmfar),
-            ("BFAR", bfar),
-            ("EXC_RETURN", exc_return),
-        ];
-        crate::crash::restart_app(kind, registers, frame);
+        app_crashed(kind, registers, frame);
     }
     if frame_readable(stack, frame) {
         // SAFETY: the frame lies in RAM of the right security (checked above).
@@ -186,6 +191,7 @@ extern "C" fn mv_fault_report(kind: u32, exc_return: u32, msp: u32, psp: u32) ->
             "FAULT frame on {} stack at {=u32:#010x}: PC={=u32:#010x} LR={=u32:#010x} xPSR={=u32:#010x}",
             stack, frame, pc, lr, xpsr
         );
+        registers.extend([("LR", lr), ("PC", pc), ("xPSR", xpsr)]);
     } else {
         defmt::error!(
             "FAULT frame on {} stack at {=u32:#010x} is not readable",
@@ -193,7 +199,49 @@ extern "C" fn mv_fault_report(kind: u32, exc_return: u32, msp: u32, psp: u32) ->
             frame
         );
     }
+    crate::cloud::send(&DeviceToCloud::KernelFault(report(kind, registers)));
     exit(code)
+}
+
+fn report(kind: FaultKind, registers: Vec<(&'static str, u32)>) -> FaultReport {
+    FaultReport {
+        kind,
+        registers: registers
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect(),
+    }
+}
+
+/// The app crashed: the device reports it and says how long to back off;
+/// then the app restarts. Runs in the fault handler.
+fn app_crashed(kind: FaultKind, mut registers: Vec<(&'static str, u32)>, frame: u32) -> ! {
+    // The caller checked the 32-byte frame; send as much above it as is app RAM.
+    let mut len = STACK_BYTES;
+    while len > 32 && !within(frame, frame + len - 1, NS_RAM_BASE, NS_RAM_SIZE) {
+        len -= 4;
+    }
+    let mut stack = Vec::with_capacity(len as usize);
+    for at in (frame..frame + len).step_by(4) {
+        // SAFETY: inside app RAM (checked above and by the caller): a
+        // non-secure load the secure world may always do.
+        stack.extend_from_slice(&unsafe { read32(at) }.to_le_bytes());
+    }
+    let word = |i: usize| u32::from_le_bytes([stack[i], stack[i + 1], stack[i + 2], stack[i + 3]]);
+    registers.extend([("LR", word(20)), ("PC", word(24)), ("xPSR", word(28))]);
+    let pc = word(24);
+    let backoff = crate::device::with(|d| d.app_crashed(report(kind, registers), frame, stack))
+        .unwrap_or(mv_device::MIN_BACKOFF_MS);
+    defmt::warn!(
+        "app crash ({}): PC={=u32:#010x}; restarting the app in {=u32} ms",
+        kind.name(),
+        pc,
+        backoff
+    );
+    crate::device::app_running(false);
+    let until = crate::clock::now_us() + u64::from(backoff) * 1000;
+    while crate::clock::now_us() < until {}
+    crate::restart::from_handler(Restart::Crash)
 }
 
 /// Every secure exception and IRQ without its own handler. The only IRQ the

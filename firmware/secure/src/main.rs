@@ -1,13 +1,15 @@
-//! The secure image for QEMU `mps2-an505`: TrustZone bring-up, then the kernel behind the NSC table.
+//! The secure image for QEMU `mps2-an505`: TrustZone bring-up, then the device core behind the NSC table.
 //!
 //! Boot runs once, in this order: UART0 for the defmt log, the heap
 //! ([`heap`]), the security controllers ([`security`]), the µs clock
-//! (TIMER0), the kernel on [`board::An505Board`], the cloud link on UART3
-//! ([`cloud`]), the handoff block, and finally `BXNS` into the agent
-//! ([`boot`]). From then on the secure world runs only when the app calls a
-//! veneer ([`veneers`] → [`kernel`]), when TIMER0 wraps, on the SysTick that
-//! polls the cloud link, or when something faults ([`faults`]), which always
-//! ends the run with a report and a semihosting exit code.
+//! (TIMER0), the cloud link on UART3 ([`cloud`]), the device — kernel and
+//! device core on [`board::An505Board`] over the NVM flash ([`device`]),
+//! which installs what is staged and loads the app — and finally `BXNS` into
+//! the app ([`boot`]). From then on the secure world runs only when the app
+//! calls a veneer ([`veneers`] → [`device`]), when TIMER0 wraps, on the
+//! SysTick that polls the cloud link, or when something faults
+//! ([`faults`]). The device decides every restart of the app; this image
+//! only carries it out ([`restart`]).
 #![no_std]
 #![no_main]
 
@@ -18,17 +20,15 @@ mod boot;
 mod clock;
 mod cloud;
 mod cpu;
-mod crash;
+mod device;
 mod exit;
 mod faults;
 mod heap;
-mod kernel;
 mod logger;
-mod memory_map;
 mod nvic;
 mod nvm;
-mod ota;
 mod rcc;
+mod restart;
 mod security;
 mod tt;
 mod uart;
@@ -46,14 +46,8 @@ fn main() -> ! {
         exit::exit(exit::ExitCode::SecurityConfig);
     }
     clock::start();
-    let ota = ota::boot();
-    kernel::install(board::An505Board::new());
-    kernel::with(|k| {
-        if let Some(reason) = ota.wake {
-            k.set_wake_reason(reason);
-        }
-        k.set_update_in_progress(ota.downloading);
-    });
     cloud::start();
+    device::boot();
+    device::app_running(true);
     boot::start_non_secure()
 }

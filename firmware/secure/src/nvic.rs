@@ -10,9 +10,9 @@
 
 use crate::cpu::{read32, write32};
 
-/// IRQs the kernel keeps secure (STM32U585: RTC_S, FLASH_S, GTZC, RCC_S,
-/// LPUART1, GPDMA1 channel 15).
-pub const SECURE_IRQS: [u32; 6] = [3, 7, 8, 10, 66, 84];
+/// IRQs the kernel keeps secure: the STM32U585's (RTC_S, FLASH_S, GTZC,
+/// RCC_S, LPUART1, GPDMA1 channel 15), from the one table.
+pub use mv_boards::stm32u585::SECURE_IRQS;
 
 /// Interrupt Controller Type Register: INTLINESNUM in bits 3:0.
 const ICTR: u32 = 0xE000_E004;
@@ -59,6 +59,24 @@ pub fn is_non_secure(irq: u32) -> bool {
     // SAFETY: reading an ITNS word below ICTR's count.
     let word = unsafe { read32(ITNS + 4 * (irq / 32)) };
     word & (1 << (irq % 32)) != 0
+}
+
+/// NVIC clear-enable and clear-pending registers.
+const ICER: u32 = 0xE000_E180;
+const ICPR: u32 = 0xE000_E280;
+
+/// Quiet every IRQ targeted at the app: disabled, not pending (the app is
+/// being torn down; its next start enables what it wants).
+pub fn quiet_app_irqs() {
+    for word in 0..line_count() / 32 {
+        // SAFETY: reading ITNS and writing write-one-to-clear bits of the
+        // lines that are the app's only; the app is not running.
+        unsafe {
+            let ns = read32(ITNS + 4 * word);
+            write32(ICER + 4 * word, ns);
+            write32(ICPR + 4 * word, ns);
+        }
+    }
 }
 
 /// Set `irq`'s pending bit (never enables it).

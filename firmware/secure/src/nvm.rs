@@ -3,16 +3,14 @@
 //! PSRAM at `0x8000_0000` is not in any SAU region, so it is Secure and the
 //! app cannot reach it. With `-M mps2-an505,memory-backend=…` over a shared
 //! file, every store lands in the file and survives a SIGKILL of QEMU. The
-//! flash rules are enforced by [`mv_update::nvm::NvmFlash`]; stores are
-//! volatile and in program order, so a kill between any two of them leaves
-//! at worst torn units.
+//! flash rules are enforced by [`mv_flash::FlashModel`] over these cells;
+//! stores are volatile and in program order, so a kill between any two of
+//! them leaves at worst torn units.
 
-use mv_update::nvm::NvmCells;
+use mv_boards::an505::{PSRAM_BASE, PSRAM_SIZE};
+use mv_flash::{is_formatted, Cells, NvmMap};
 
-const PSRAM_BASE: u32 = 0x8000_0000;
-const PSRAM_SIZE: u32 = 0x0100_0000;
-
-/// Copies `len` bytes of NVM to `dest` (loading the app into its code memory).
+/// Copies `len` bytes of NVM from `at` to `dest`.
 ///
 /// # Safety
 /// `dest..dest + len` must be writable memory that nothing else uses now.
@@ -29,10 +27,18 @@ pub unsafe fn copy_out(at: u32, dest: u32, len: u32) {
     }
 }
 
-/// The PSRAM as NVM cells.
+/// The PSRAM as flash cells.
 pub struct Psram;
 
-impl NvmCells for Psram {
+impl Psram {
+    /// The map of the flash the harness provisioned, if it did.
+    pub fn provisioned() -> Option<NvmMap> {
+        let map = NvmMap::new(mv_update::Layout::DEFAULT.flash_size());
+        is_formatted(&Psram, &map).then_some(map)
+    }
+}
+
+impl Cells for Psram {
     fn load(&self, at: u32, buf: &mut [u8]) {
         // SAFETY: `at..at + len` is inside the PSRAM (checked by `copy_out`),
         // and `buf` is ordinary memory that cannot overlap it. Loads need no

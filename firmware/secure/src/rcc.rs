@@ -3,14 +3,13 @@
 //! AN505 has no RCC. For parity with the sim (and with Microvisor on the
 //! STM32U585), `mvPeriphPeek32`/`mvPeriphPoke32` accept exactly the sim's
 //! allow-list: the same NS addresses, reset values and writable masks, from
-//! the one table in `mv_kernel::stm32u585`.
+//! the one table in `mv_boards::stm32u585`.
 //! Nothing backs those addresses on AN505, so the values live only here, in
 //! secure variables: the kernel's view is the only view.
 
 use mv_kernel::board::SharedRegister;
 
-pub use mv_kernel::stm32u585::RCC_BASE;
-use mv_kernel::stm32u585::SHARED_RCC;
+use mv_boards::stm32u585::{RCC_BASE, SHARED_RCC};
 
 /// The emulated registers and their current values.
 pub struct Rcc {

@@ -16,10 +16,10 @@
 use cortex_m::peripheral::sau::{SauRegion, SauRegionAttribute};
 
 use crate::cpu::{read32, write32};
-use crate::memory_map::{
+use crate::nvic;
+use mv_boards::an505::{
     NS_CODE_BASE, NS_CODE_SIZE, NS_PERIPHERALS_BASE, NS_PERIPHERALS_LAST, NS_RAM_BASE, NS_RAM_SIZE,
 };
-use crate::nvic;
 
 /// Secure Privilege Control block (IoTKit secctl).
 const SECRESPCFG: u32 = 0x5008_0010;

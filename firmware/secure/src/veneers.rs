@@ -4,7 +4,7 @@
 //! assembly. Entry `n` sits at `__sg_start + 8*n` in `.gnu.sgstubs`, which
 //! `memory.x` places at the start of the NSC region (the only code there).
 //! Its trampoline (ordinary secure code) puts `n` in r12 and joins
-//! `mv_nsc_entry`, which passes r0–r3 and the slot to [`crate::kernel`]'s
+//! `mv_nsc_entry`, which passes r0–r3 and the slot to [`crate::device`]'s
 //! `mv_nsc_dispatch`, then clears r1–r3, r12 and the flags so nothing secure
 //! leaks, and returns to the app with `BXNS LR` (SG cleared LR bit 0).
 //! r4–r11 are callee-saved by the AAPCS code in between, so they come back

@@ -18,7 +18,7 @@
 
 use alloc::vec::Vec;
 
-use mv_kernel::flash::{Flash, FlashError, PAGE_SIZE, UNIT};
+use mv_flash::{Flash, FlashError, PAGE_SIZE, UNIT};
 
 use crate::layout::Layout;
 

@@ -1,6 +1,6 @@
 //! Where the app, the staging area, the staged manifest and the journal live in flash.
 
-use mv_kernel::flash::PAGE_SIZE;
+use mv_flash::PAGE_SIZE;
 
 /// Page numbers of each area. Every area is whole pages, so erasing one never touches another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

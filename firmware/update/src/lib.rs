@@ -11,7 +11,7 @@
 //!  install: InstallStart ─▶ page k: erase, copy, InstallPage{k} ─▶ … ─▶ erase rest ─▶ measure ─▶ Committed
 //! ```
 //!
-//! [`Flash`]: mv_kernel::flash::Flash
+//! [`Flash`]: mv_flash::Flash
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -20,7 +20,7 @@ extern crate alloc;
 pub mod journal;
 pub mod layout;
 mod link;
-pub mod nvm;
+pub mod otp;
 mod updater;
 
 pub use layout::{chunks_for, Layout, CHUNK_SIZE};

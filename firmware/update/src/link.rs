@@ -1,6 +1,6 @@
 //! The device side of the cloud link's OTA messages: one translation for every board.
 
-use mv_kernel::flash::{Flash, FlashError};
+use mv_flash::{Flash, FlashError};
 use mv_proto::OtaReply;
 
 use crate::{ChunkReply, OfferReply, Updater};

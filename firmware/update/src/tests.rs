@@ -4,8 +4,7 @@ use alloc::vec::Vec;
 
 use hil_bundle::tamper::TamperClass;
 use hil_bundle::{build_bundle, read_bundle, BundlePolicy, Rom};
-use hil_sim::flash::{CutPoint, SimFlash};
-use mv_kernel::flash::FlashError;
+use mv_flash::{CutPoint, FlashError, FlashModel, NvmMap};
 use mv_ota::p256::ecdsa::SigningKey;
 use mv_ota::TrustedSigner;
 
@@ -37,8 +36,16 @@ fn bundle(rom_bytes: &[u8], version: u32) -> (Vec<u8>, Vec<u8>) {
     (b.manifest, b.layers.into_values().next().unwrap())
 }
 
+/// The flash model over memory, as the sim runs it.
+type SimFlash = FlashModel<Vec<u8>>;
+
+fn erased_flash() -> SimFlash {
+    let size = LAYOUT.flash_size();
+    FlashModel::open(alloc::vec![0; NvmMap::new(size).cells_len() as usize], size)
+}
+
 fn factory(old: &[u8]) -> SimFlash {
-    let mut flash = SimFlash::new(LAYOUT.flash_size());
+    let mut flash = erased_flash();
     Updater::provision(&mut flash, &LAYOUT, old, 1, 0).unwrap();
     flash
 }
@@ -78,7 +85,7 @@ fn download(
 }
 
 fn app_region(flash: &SimFlash) -> &[u8] {
-    &flash.raw()[..LAYOUT.app_size() as usize]
+    &flash.cells()[..LAYOUT.app_size() as usize]
 }
 
 fn is_image(region: &[u8], rom_bytes: &[u8]) -> bool {
@@ -158,10 +165,7 @@ fn every_single_cut_of_a_small_update_ends_in_the_old_or_the_new_app() {
     for op in 0..ops {
         for inside in [false, true] {
             let mut flash = factory(&old);
-            flash.arm(CutPoint {
-                op: base + op,
-                inside,
-            });
+            flash.arm(CutPoint { op, inside });
             let cut = update(&mut flash, &manifest, &layer);
             assert_eq!(cut, Err(FlashError::PowerLost), "op {op}");
             flash.power_on();
@@ -205,7 +209,7 @@ fn every_tamper_class_is_rejected_and_leaves_the_old_app() {
     for class in TamperClass::ALL {
         let bad = read_bundle(&class.apply(&good, &key(), 2).unwrap()).unwrap();
         let layer = bad.layers.values().next().unwrap().clone();
-        let mut flash = SimFlash::new(LAYOUT.flash_size());
+        let mut flash = erased_flash();
         Updater::provision(&mut flash, &LAYOUT, &old, 2, 0).unwrap();
         let (mut u, _) = boot(&mut flash).unwrap();
         let (reply, _) = download(&mut u, &mut flash, &bad.manifest, &layer).unwrap();
@@ -283,10 +287,7 @@ fn a_journal_page_that_fills_mid_install_moves_on_and_survives_every_cut() {
     for op in 0..ops {
         for inside in [false, true] {
             let mut flash = staged.clone();
-            flash.arm(CutPoint {
-                op: base + op,
-                inside,
-            });
+            flash.arm(CutPoint { op, inside });
             let (mut u, _) = boot(&mut flash).unwrap();
             assert_eq!(u.install(&mut flash), Err(FlashError::PowerLost), "op {op}");
             flash.power_on();

@@ -10,7 +10,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use mv_kernel::flash::{Flash, FlashError, PAGE_SIZE, UNIT};
+use mv_flash::{Flash, FlashError, PAGE_SIZE, UNIT};
 use mv_ota::{
     fetch_hash, verify_manifest, MeasureHasher, OtaError, RomHasher, TrustedSigner,
     VerifiedManifest, APP_REGION_SIZE, HASH_LEN,

@@ -13,6 +13,7 @@
 mod command;
 mod error;
 mod keys;
+mod lab;
 mod manifest;
 mod rom;
 pub mod tamper;
@@ -22,6 +23,7 @@ mod zipfile;
 pub use command::{bundle_command, BundleSummary};
 pub use error::BundleError;
 pub use keys::{generate_key, keys_command, load_signing_key, KeyFiles, SigningKeyPem};
+pub use lab::{dev_public_key, dev_signing_key, stamp_version};
 pub use manifest::{build_bundle, layer_name, BundlePolicy};
 pub use rom::{elf_to_rom, Rom};
 pub use verify::{verify_bundle, VerifiedBundle};

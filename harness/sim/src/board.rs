@@ -1,54 +1,46 @@
 //! `SimBoard`: the STM32U585 model behind the kernel's board traits.
 //!
-//! Memory comes from [`crate::memory_map`]; the clock is virtual (it moves
-//! only when the agent does something, so runs are deterministic); the NVIC
-//! keeps pending and enabled bits for the app's IRQs; the RCC is modelled as
-//! the few registers Microvisor shares with the app; the cloud link delivers
-//! application log messages into a list the harness drains.
+//! Memory comes from [`crate::memory`] on the map of `mv_boards::stm32u585`;
+//! the clock is virtual (it moves only when the app does something, so runs
+//! are deterministic); the NVIC keeps pending and enabled bits for the app's
+//! IRQs and counts the agent's handler runs; the RCC is the shared-register
+//! table every board uses; the uplink collects what the device sends the
+//! cloud, for the harness to take.
 
+use mv_boards::stm32u585::{self, APP_REGIONS, CLOCK_HZ, IRQ_COUNT, RCC_BASE, SHARED_RCC};
+use mv_device::Uplink;
 use mv_kernel::board::{
-    Access, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory, Peripherals,
-    SharedRegister,
+    AppRegion, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
+    Peripherals, SharedRegister,
 };
+use mv_proto::DeviceToCloud;
 
-use crate::memory_map::{app_may_access, AppMemory};
-
-/// STM32U585 has 125 external interrupts.
-pub const IRQ_COUNT: u32 = 125;
-
-/// IRQs Microvisor keeps secure (not targeted to the non-secure world):
-/// RTC_S (3), FLASH_S (7), GTZC (8), RCC_S (10), LPUART1 (66, the modem
-/// link) and GPDMA1 channel 15 (84, the kernel's DMA).
-pub const SECURE_IRQS: [u32; 6] = [3, 7, 8, 10, 66, 84];
-
-pub use mv_kernel::stm32u585::RCC_BASE;
-use mv_kernel::stm32u585::SHARED_RCC;
-/// RCC_APB3ENR; bit 6 (LPUART1EN) clocks Microvisor's modem UART.
-pub const RCC_APB3ENR: u32 = RCC_BASE + 0xA8;
+use crate::memory::AppMemory;
 
 /// How many microseconds one syscall takes on the virtual clock.
 pub const CALL_COST_US: u64 = 1;
 
 /// The board model.
+#[derive(Clone, Debug)]
 pub struct SimBoard {
     pub(crate) memory: AppMemory,
     now_us: u64,
-    pending: [bool; IRQ_COUNT as usize],
+    pub(crate) pending: [bool; IRQ_COUNT as usize],
     pub(crate) enabled: [bool; IRQ_COUNT as usize],
+    /// How often the agent's handler ran, per IRQ (the agent's own counters:
+    /// they start over with the app).
     pub(crate) handled: [u32; IRQ_COUNT as usize],
     rng_state: u64,
     registers: Vec<SharedRegister>,
     register_values: Vec<u32>,
     device_id: [u8; 34],
-    online: bool,
-    logging_disabled: bool,
-    delivered_logs: Vec<Vec<u8>>,
+    uplink: Vec<DeviceToCloud>,
 }
 
 impl SimBoard {
     pub fn new(seed: u64, device_id: [u8; 34]) -> Self {
         SimBoard {
-            memory: AppMemory::new(),
+            memory: AppMemory::default(),
             now_us: 0,
             pending: [false; IRQ_COUNT as usize],
             enabled: [false; IRQ_COUNT as usize],
@@ -64,9 +56,7 @@ impl SimBoard {
                 .collect(),
             register_values: SHARED_RCC.iter().map(|r| r.reset).collect(),
             device_id,
-            online: true,
-            logging_disabled: false,
-            delivered_logs: Vec::new(),
+            uplink: Vec::new(),
         }
     }
 
@@ -78,28 +68,33 @@ impl SimBoard {
         self.pending.get(irq as usize).copied().unwrap_or(false)
     }
 
-    pub fn set_pending(&mut self, irq: u32, pending: bool) {
-        if let Some(p) = self.pending.get_mut(irq as usize) {
-            *p = pending;
+    /// Everything the device sent the cloud since the last call.
+    pub fn take_uplink(&mut self) -> Vec<DeviceToCloud> {
+        std::mem::take(&mut self.uplink)
+    }
+
+    /// The NVIC takes every pending, enabled IRQ; the agent's handler counts it.
+    pub(crate) fn run_pending_handlers(&mut self) {
+        for irq in 0..IRQ_COUNT as usize {
+            if self.enabled[irq] && self.pending[irq] {
+                self.pending[irq] = false;
+                self.handled[irq] += 1;
+            }
         }
     }
 
-    pub fn set_online(&mut self, online: bool) {
-        self.online = online;
-    }
-
-    pub fn set_logging_disabled(&mut self, disabled: bool) {
-        self.logging_disabled = disabled;
-    }
-
-    pub fn take_delivered_logs(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.delivered_logs)
+    /// The app is torn down: its interrupts disabled and not pending, its
+    /// handler counts gone with it.
+    pub(crate) fn quiet_app(&mut self) {
+        self.pending = [false; IRQ_COUNT as usize];
+        self.enabled = [false; IRQ_COUNT as usize];
+        self.handled = [0; IRQ_COUNT as usize];
     }
 }
 
 impl NsMemory for SimBoard {
-    fn ns_accessible(&self, addr: u32, len: u32, access: Access) -> bool {
-        app_may_access(addr, len, access)
+    fn app_regions(&self) -> &[AppRegion] {
+        &APP_REGIONS
     }
 
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
@@ -119,11 +114,13 @@ impl mv_kernel::board::Clock for SimBoard {
 
 impl Interrupts for SimBoard {
     fn is_ns_irq(&self, irq: u32) -> bool {
-        irq < IRQ_COUNT && !SECURE_IRQS.contains(&irq)
+        irq < IRQ_COUNT && !stm32u585::SECURE_IRQS.contains(&irq)
     }
 
     fn pend_irq(&mut self, irq: u32) {
-        self.set_pending(irq, true);
+        if let Some(p) = self.pending.get_mut(irq as usize) {
+            *p = true;
+        }
     }
 }
 
@@ -164,26 +161,23 @@ impl DeviceInfo for SimBoard {
     }
 
     fn clock_tree(&self) -> ClockTree {
-        // Microvisor runs the STM32U585 from the PLL at its 160 MHz maximum.
         ClockTree {
-            sysclk_hz: 160_000_000,
-            hclk_hz: 160_000_000,
-            pclk1_hz: 160_000_000,
-            pclk2_hz: 160_000_000,
+            sysclk_hz: CLOCK_HZ,
+            hclk_hz: CLOCK_HZ,
+            pclk1_hz: CLOCK_HZ,
+            pclk2_hz: CLOCK_HZ,
         }
     }
 }
 
 impl CloudLink for SimBoard {
-    fn is_online(&self) -> bool {
-        self.online
-    }
-
-    fn logging_disabled_by_server(&self) -> bool {
-        self.logging_disabled
-    }
-
     fn send_log(&mut self, message: &[u8]) {
-        self.delivered_logs.push(message.to_vec());
+        self.uplink.push(DeviceToCloud::Log(message.to_vec()));
+    }
+}
+
+impl Uplink for SimBoard {
+    fn send(&mut self, message: DeviceToCloud) {
+        self.uplink.push(message);
     }
 }

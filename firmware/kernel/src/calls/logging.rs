@@ -12,6 +12,6 @@ impl<B: Board> Kernel<B> {
     }
 
     pub(crate) fn server_log(&mut self, message: u32, len: u16) -> Result<(), MvStatus> {
-        self.logging.log(&mut self.board, message, len)
+        self.logging.log(&mut self.board, self.link, message, len)
     }
 }

@@ -1,10 +1,25 @@
-//! Internal flash as the kernel's OTA engine sees it (STM32U585 rules).
+//! The STM32U585 internal flash, as the kernel's OTA engine sees it, and the one model of its rules.
 //!
 //! 8 KiB pages are the erase unit; 16-byte quad-words are the program unit,
 //! and each can be programmed once until its page is erased (its ECC is
 //! written with it). Reading a quad-word whose programming was interrupted
-//! gives an ECC error. The sim's model enforces these rules and cuts power
-//! anywhere; the AN505 image enforces them in software over NVM.
+//! gives an ECC error. [`Flash`] is what the engine programs through;
+//! [`FlashModel`] enforces these rules over any byte-addressable persistent
+//! cells ([`Cells`]) and loses power exactly where it is told to
+//! ([`CutPoint`]): the sim runs it over memory, the AN505 image over QEMU's
+//! file-backed PSRAM, so a cut has the same effect on every rig.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod cut;
+pub mod map;
+mod model;
+
+pub use cut::CutPoint;
+pub use map::NvmMap;
+pub use model::{cut_request, is_formatted, Cells, FlashModel, FlashOp};
 
 /// Erase unit.
 pub const PAGE_SIZE: u32 = 8192;

@@ -5,7 +5,9 @@
 //! anything else. It is the only way the app learns where the NSC veneer
 //! table is on a board where the secure image picks that address itself
 //! (QEMU `mps2-an505`); on the STM32U585 the table is at a fixed address.
-//! Both sides use this one definition, so the layout cannot drift.
+//! Both sides use this one definition, so the layout cannot drift. The
+//! images move it with volatile word accesses ([`Handoff::to_words`],
+//! [`Handoff::from_words`]); this crate stays free of `unsafe`.
 
 /// `"MVNS"` as a number (a little-endian memory dump shows `SNVM`); zeroed or
 /// stale RAM never matches it.
@@ -14,7 +16,10 @@ pub const HANDOFF_MAGIC: u32 = 0x4D56_4E53;
 /// Bytes of app RAM reserved for the block (the app's own RAM starts after it).
 pub const HANDOFF_SIZE: u32 = 64;
 
-/// The block, exactly as it sits in memory.
+/// Words the block occupies.
+pub const HANDOFF_WORDS: usize = 6;
+
+/// The block, exactly as it sits in memory (`#[repr(C)]`, six words).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Handoff {
@@ -30,6 +35,7 @@ pub struct Handoff {
     pub ns_code_size: u32,
 }
 
+const _: () = assert!(core::mem::size_of::<Handoff>() == HANDOFF_WORDS * 4);
 const _: () = assert!(core::mem::size_of::<Handoff>() <= HANDOFF_SIZE as usize);
 
 impl Handoff {
@@ -39,24 +45,28 @@ impl Handoff {
         self.magic == HANDOFF_MAGIC && self.nsc_table_base != 0
     }
 
-    /// Read a block with volatile loads.
-    ///
-    /// # Safety
-    /// `addr` must be readable, 4-aligned and hold `size_of::<Handoff>()` bytes.
-    pub unsafe fn read_from(addr: usize) -> Handoff {
-        // SAFETY: the caller guarantees the address is readable and aligned;
-        // a volatile read keeps the compiler from assuming anything about it.
-        unsafe { core::ptr::read_volatile(addr as *const Handoff) }
+    /// The words in memory order.
+    pub fn to_words(&self) -> [u32; HANDOFF_WORDS] {
+        [
+            self.magic,
+            self.nsc_table_base,
+            self.ns_ram_base,
+            self.ns_ram_size,
+            self.ns_code_base,
+            self.ns_code_size,
+        ]
     }
 
-    /// Write the block with volatile stores.
-    ///
-    /// # Safety
-    /// `addr` must be writable, 4-aligned, hold `size_of::<Handoff>()` bytes,
-    /// and not overlap anything the caller relies on.
-    pub unsafe fn write_to(&self, addr: usize) {
-        // SAFETY: as promised by the caller.
-        unsafe { core::ptr::write_volatile(addr as *mut Handoff, *self) }
+    /// The block from its words in memory order.
+    pub fn from_words(w: [u32; HANDOFF_WORDS]) -> Handoff {
+        Handoff {
+            magic: w[0],
+            nsc_table_base: w[1],
+            ns_ram_base: w[2],
+            ns_ram_size: w[3],
+            ns_code_base: w[4],
+            ns_code_size: w[5],
+        }
     }
 }
 
@@ -65,10 +75,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn layout_is_six_words() {
+    fn layout_is_six_words_in_declaration_order() {
         assert_eq!(core::mem::size_of::<Handoff>(), 24);
         assert_eq!(core::mem::offset_of!(Handoff, nsc_table_base), 4);
         assert_eq!(core::mem::offset_of!(Handoff, ns_code_size), 20);
+        let h = Handoff::from_words([1, 2, 3, 4, 5, 6]);
+        assert_eq!(h.ns_ram_size, 4);
+        assert_eq!(h.to_words(), [1, 2, 3, 4, 5, 6]);
     }
 
     #[test]

@@ -1,0 +1,109 @@
+//! One primitive, one reply: the rules every rig's agent follows.
+
+use alloc::vec;
+
+use mv_proto::{Placement, Primitive, Refusal, Reply};
+
+use crate::allocator::AllocError;
+use crate::{ring, Agent, App, Stopped, MAX_READ};
+
+impl Agent {
+    /// Executes one primitive (a batch runs entirely on the device).
+    pub(crate) fn execute(
+        &mut self,
+        app: &mut impl App,
+        primitive: &Primitive,
+    ) -> Result<Reply, Stopped> {
+        let reply = match primitive {
+            Primitive::Alloc {
+                size,
+                align,
+                placement,
+                misalign,
+            } => match self.allocator.alloc(*size, *align, *placement, *misalign) {
+                Ok(addr) => {
+                    if *placement == Placement::NsFlash {
+                        app.erase_flash(addr, *size);
+                    }
+                    Reply::Allocated { addr }
+                }
+                Err(AllocError::OutOfMemory) => Reply::Refused(Refusal::OutOfMemory),
+                Err(AllocError::BadArgument) => Reply::Refused(Refusal::BadArgument),
+            },
+            Primitive::Write { addr, data } => match u32::try_from(data.len()) {
+                Ok(len) if self.allocator.in_ram_pool(*addr, len) => {
+                    app.poke(*addr, data);
+                    Reply::Done
+                }
+                _ => Reply::Refused(Refusal::NotAppMemory),
+            },
+            Primitive::Fill { addr, len, byte } => {
+                if self.allocator.in_ram_pool(*addr, *len) {
+                    app.poke(*addr, &vec![*byte; *len as usize]);
+                    Reply::Done
+                } else {
+                    Reply::Refused(Refusal::NotAppMemory)
+                }
+            }
+            Primitive::Read { addr, len } => {
+                if *len > MAX_READ || addr.checked_add(*len).is_none() {
+                    Reply::Refused(Refusal::BadArgument)
+                } else {
+                    let mut bytes = vec![0u8; *len as usize];
+                    app.load(*addr, &mut bytes)?;
+                    Reply::Bytes(bytes)
+                }
+            }
+            Primitive::Call { slot, args } => Reply::Status(app.call(*slot, *args)?),
+            Primitive::IrqEnable(n) => irq_op(app, *n, |a, n| a.irq_enable(n, true)),
+            Primitive::IrqDisable(n) => irq_op(app, *n, |a, n| a.irq_enable(n, false)),
+            Primitive::IrqClearPending(n) => irq_op(app, *n, |a, n| a.irq_clear_pending(n)),
+            Primitive::IrqStatus(n) => {
+                if *n < app.irq_lines() {
+                    let s = app.irq_status(*n);
+                    Reply::Irq {
+                        pending: s.pending,
+                        enabled: s.enabled,
+                        handled: s.handled,
+                    }
+                } else {
+                    Reply::Refused(Refusal::BadArgument)
+                }
+            }
+            Primitive::DelayUs(us) => {
+                app.delay_us(*us)?;
+                Reply::Done
+            }
+            Primitive::Batch(items) => Reply::Batch(self.run(app, items)?),
+            Primitive::CallSeries {
+                slot,
+                args,
+                step,
+                count,
+            } => {
+                let mut statuses = alloc::vec::Vec::with_capacity(*count as usize);
+                for i in 0..*count {
+                    statuses.push(app.call(*slot, mv_proto::series_args(*args, *step, i))?);
+                }
+                mv_proto::series_reply(statuses.into_iter())
+            }
+            Primitive::RingDrain {
+                base,
+                slots,
+                position,
+                fresh,
+            } => ring::drain(app, &self.allocator, *base, *slots, *position, *fresh),
+        };
+        app.settle()?;
+        Ok(reply)
+    }
+}
+
+fn irq_op<A: App>(app: &mut A, irq: u32, op: impl FnOnce(&mut A, u32)) -> Reply {
+    if irq < app.irq_lines() {
+        op(app, irq);
+        Reply::Done
+    } else {
+        Reply::Refused(Refusal::BadArgument)
+    }
+}

@@ -1,0 +1,162 @@
+//! The agent core: executes the host's primitives as the test app, the same way on every rig.
+//!
+//! The agent does nothing on its own; the host sends [`mv_proto::Request`]s
+//! and the core answers them ([`Agent::answer`]): it allocates from the
+//! board's pools ([`alloc::Allocator`]), stores only into its RAM pool, loads
+//! from wherever the host says (memory the app may not read faults), calls
+//! NSC slots, drives its interrupts and drains notification rings with the
+//! application's own reader (`mv_ns::ring::RingReader`). What differs
+//! between the agent image and the sim — how a byte is loaded, how a slot is
+//! called, what an IRQ is — sits behind [`App`]. When the app stops under a
+//! primitive (it crashed, or `mvRestart` succeeded) the request ends with
+//! [`Stopped`]: on target the app simply ceases, on the sim the device
+//! restarts it, and either way nothing after that primitive runs.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod allocator;
+mod exec;
+mod ring;
+
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+use mv_boards::Board;
+use mv_proto::{decode_request, Hello, Region, Request, RequestError, Response, PROTOCOL_VERSION};
+
+pub use allocator::Allocator;
+
+/// The largest `Read` the agent answers: the reply must fit one frame.
+pub const MAX_READ: u32 = 4096;
+
+/// The app stopped under a primitive (crash, restart): nothing after it ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped;
+
+/// An interrupt as the app's NVIC shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrqStatus {
+    pub pending: bool,
+    pub enabled: bool,
+    /// How often the agent's handler for it ran.
+    pub handled: u32,
+}
+
+/// What the app can do on this rig.
+pub trait App {
+    /// Copy bytes out of the agent's RAM pool (the core checked the range).
+    fn peek(&self, addr: u32, buf: &mut [u8]);
+    /// Store bytes into the agent's RAM pool (the core checked the range).
+    fn poke(&mut self, addr: u32, data: &[u8]);
+    /// Load bytes as the app from wherever the host says; memory the app
+    /// may not read faults, and the app stops.
+    fn load(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Stopped>;
+    /// Call NSC slot `slot` with r0–r3; r0 after the call.
+    fn call(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped>;
+    /// Let `us` microseconds pass on the device.
+    fn delay_us(&mut self, us: u32) -> Result<(), Stopped>;
+    /// IRQ lines the NVIC has registers for.
+    fn irq_lines(&self) -> u32;
+    fn irq_enable(&mut self, irq: u32, enabled: bool);
+    fn irq_clear_pending(&mut self, irq: u32);
+    fn irq_status(&self, irq: u32) -> IrqStatus;
+    /// Make a piece of the `ns_flash` pool read as erased (on QEMU the pool
+    /// is RAM that survives a reset; where flash reads erased, nothing).
+    fn erase_flash(&mut self, addr: u32, len: u32) {
+        let _ = (addr, len);
+    }
+    /// After every primitive: what the device does between the app's
+    /// instructions (the sim runs pending handlers and the kernel's tick).
+    fn settle(&mut self) -> Result<(), Stopped> {
+        Ok(())
+    }
+}
+
+/// The agent: its board, its allocations and its hello.
+pub struct Agent {
+    board: &'static Board,
+    allocator: Allocator,
+    nsc_table_base: u32,
+}
+
+impl Agent {
+    /// A freshly started agent on `board`, whose own RAM ends at `pool_start`
+    /// (the `ns_ram` pool starts there), with the NSC table at `nsc_table_base`.
+    pub fn new(board: &'static Board, pool_start: u32, nsc_table_base: u32) -> Agent {
+        let mut pools = board.pools;
+        pools.ns_ram.0 = pool_start;
+        Agent {
+            board,
+            allocator: Allocator::new(pools),
+            nsc_table_base,
+        }
+    }
+
+    /// What the agent says at start and when asked.
+    pub fn hello(&self) -> Hello {
+        Hello {
+            protocol_version: PROTOCOL_VERSION,
+            board: self.board.name.into(),
+            nsc_table_base: self.nsc_table_base,
+            regions: self
+                .board
+                .regions
+                .iter()
+                .map(|r| Region {
+                    name: r.name.to_string(),
+                    base: r.base,
+                    size: r.size,
+                    secure: r.secure,
+                    app_writable: r.app_writable,
+                })
+                .collect(),
+        }
+    }
+
+    /// Answers one request frame (COBS, delimiter stripped or not). A frame
+    /// of another protocol version is refused without executing anything.
+    pub fn answer_frame(
+        &mut self,
+        app: &mut impl App,
+        frame: &mut [u8],
+    ) -> Result<Response, Stopped> {
+        match decode_request(frame) {
+            Ok(request) => self.answer(app, request),
+            Err(RequestError::Version { host }) => Ok(Response::VersionMismatch {
+                agent: PROTOCOL_VERSION,
+                host,
+            }),
+            Err(RequestError::Frame(_)) => Ok(Response::BadRequest),
+        }
+    }
+
+    /// Answers one request.
+    pub fn answer(&mut self, app: &mut impl App, request: Request) -> Result<Response, Stopped> {
+        if request.protocol_version() != PROTOCOL_VERSION {
+            return Ok(Response::VersionMismatch {
+                agent: PROTOCOL_VERSION,
+                host: request.protocol_version(),
+            });
+        }
+        Ok(match request {
+            Request::Hello { .. } => Response::Hello(self.hello()),
+            Request::Exec { primitives, .. } => Response::Replies(self.run(app, &primitives)?),
+        })
+    }
+
+    /// Executes primitives in order, one reply each.
+    pub fn run(
+        &mut self,
+        app: &mut impl App,
+        primitives: &[mv_proto::Primitive],
+    ) -> Result<Vec<mv_proto::Reply>, Stopped> {
+        primitives.iter().map(|p| self.execute(app, p)).collect()
+    }
+
+    /// The allocator (placement pools and what is left of them).
+    pub fn allocator(&self) -> &Allocator {
+        &self.allocator
+    }
+}

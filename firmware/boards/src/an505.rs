@@ -1,0 +1,114 @@
+//! QEMU `mps2-an505` as this firmware lays it out (see `firmware/secure/README.md`).
+//!
+//! The app's code is SSRAM1 offsets 2–4 MiB through the NS alias: the lower
+//! MiB is the app region the OTA engine installs into (the secure image
+//! copies it there from NVM), the upper MiB is the agent's `ns_flash` pool.
+//! App RAM is the first 1.5 MiB of SSRAM3 (NS alias), starting with the
+//! handoff block; the rest of SSRAM3 stays secure, so an app buffer that runs
+//! past the end of app RAM runs into secure memory, as on the STM32U585.
+
+use mv_kernel::authority::AppRegion;
+
+use crate::{Board, NamedRegion, Pools};
+
+/// The app's code memory (SSRAM1 offsets 2–4 MiB, NS alias).
+pub const NS_CODE_BASE: u32 = 0x0020_0000;
+pub const NS_CODE_SIZE: u32 = 0x0020_0000;
+/// The app region: where the installed app runs from (1 MiB).
+pub const APP_REGION_SIZE: u32 = 0x0010_0000;
+/// App RAM (SSRAM3 offsets 0..1.5 MiB, NS alias); the handoff block is its first 64 bytes.
+pub const NS_RAM_BASE: u32 = 0x2820_0000;
+pub const NS_RAM_SIZE: u32 = 0x0018_0000;
+/// The end of app RAM: the NS/S boundary inside SSRAM3.
+pub const NS_RAM_END: u32 = NS_RAM_BASE + NS_RAM_SIZE;
+/// The secure rest of SSRAM3.
+pub const MV_SSRAM3_SIZE: u32 = 0x0008_0000;
+/// Secure code (SSRAM1, S alias) and data (SSRAM2, S alias).
+pub const SECURE_CODE_BASE: u32 = 0x1000_0000;
+pub const SECURE_CODE_SIZE: u32 = 0x0010_0000;
+pub const SECURE_RAM_BASE: u32 = 0x3800_0000;
+pub const SECURE_RAM_SIZE: u32 = 0x0020_0000;
+/// The secure image's own RAM (memory.x `RAM`): where a secure exception frame can be.
+pub const SECURE_IMAGE_RAM_SIZE: u32 = 0x0010_0000;
+/// Non-secure peripheral aliases.
+pub const NS_PERIPHERALS_BASE: u32 = 0x4000_0000;
+pub const NS_PERIPHERALS_LAST: u32 = 0x4FFF_FFFF;
+/// Nothing answers here (QEMU `info mtree`), and no SAU region covers it.
+pub const UNMAPPED_BASE: u32 = 0x6000_0000;
+/// PSRAM: the NVM that plays the STM32U585's flash (file-backed by the harness).
+pub const PSRAM_BASE: u32 = 0x8000_0000;
+pub const PSRAM_SIZE: u32 = 0x0100_0000;
+
+/// The app memory: RAM read/write, code read-only.
+pub const APP_REGIONS: [AppRegion; 2] = [
+    AppRegion {
+        base: NS_RAM_BASE,
+        size: NS_RAM_SIZE,
+        writable: true,
+    },
+    AppRegion {
+        base: NS_CODE_BASE,
+        size: NS_CODE_SIZE,
+        writable: false,
+    },
+];
+
+const REGIONS: [NamedRegion; 5] = [
+    NamedRegion {
+        name: "ns-flash",
+        base: NS_CODE_BASE,
+        size: NS_CODE_SIZE,
+        secure: false,
+        app_writable: false,
+    },
+    NamedRegion {
+        name: "ns-ram",
+        base: NS_RAM_BASE,
+        size: NS_RAM_SIZE,
+        secure: false,
+        app_writable: true,
+    },
+    NamedRegion {
+        name: "mv-sram3",
+        base: NS_RAM_END,
+        size: MV_SSRAM3_SIZE,
+        secure: true,
+        app_writable: false,
+    },
+    NamedRegion {
+        name: "secure-flash",
+        base: SECURE_CODE_BASE,
+        size: SECURE_CODE_SIZE,
+        secure: true,
+        app_writable: false,
+    },
+    NamedRegion {
+        name: "secure-ram",
+        base: SECURE_RAM_BASE,
+        size: SECURE_RAM_SIZE,
+        secure: true,
+        app_writable: false,
+    },
+];
+
+/// The board. The `ns_ram` pool starts where the agent's own RAM ends,
+/// which only the agent's image knows (its `_stack_start`); `.0` here is
+/// the start of app RAM after the handoff block.
+pub const BOARD: Board = Board {
+    name: "mps2-an505 (qemu)",
+    app_regions: &APP_REGIONS,
+    regions: &REGIONS,
+    pools: Pools {
+        ns_ram: (NS_RAM_BASE + mv_abi::handoff::HANDOFF_SIZE, NS_RAM_END),
+        ns_flash: (NS_CODE_BASE + APP_REGION_SIZE, NS_CODE_BASE + NS_CODE_SIZE),
+        secure_ram: SECURE_RAM_BASE + SECURE_IMAGE_RAM_SIZE,
+        secure_flash: SECURE_CODE_BASE + 0x8_0000,
+        unmapped: UNMAPPED_BASE,
+    },
+};
+
+/// Is `[first, last]` inside `[base, base + size)`?
+#[must_use]
+pub const fn within(first: u32, last: u32, base: u32, size: u32) -> bool {
+    first >= base && last >= first && last - base < size
+}

@@ -1,0 +1,53 @@
+//! The boards the firmware runs on, as data: memory maps, the app's memory, the placement pools.
+//!
+//! Every part that needs a board fact reads it here, once: the kernel's
+//! authority check runs over [`Board::app_regions`]; the sim models the
+//! STM32U585 from [`stm32u585`]; the AN505 secure image protects, and the
+//! agent allocates from, [`an505`]; the harness finds the app's code base
+//! there. A board *supplies* these tables; it decides nothing.
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod an505;
+pub mod stm32u585;
+
+use mv_kernel::authority::AppRegion;
+
+/// A region of a board's map as the agent's hello reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NamedRegion {
+    pub name: &'static str,
+    pub base: u32,
+    pub size: u32,
+    pub secure: bool,
+    pub app_writable: bool,
+}
+
+/// Where the agent's `Alloc` placements come from (`mv_proto::Placement`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pools {
+    /// `ns_ram` grows up from `.0`, `ns_ram_end` down from `.1`, which is the
+    /// end of app RAM: the NS/S boundary a straddle is centred on.
+    pub ns_ram: (u32, u32),
+    /// `ns_flash`: app code the agent's image does not occupy (read-only to it).
+    pub ns_flash: (u32, u32),
+    /// Secure memory nobody uses, for the placements the app must never reach.
+    pub secure_ram: u32,
+    pub secure_flash: u32,
+    /// An address with nothing behind it.
+    pub unmapped: u32,
+}
+
+/// One board's facts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Board {
+    /// What the agent calls the board in its hello.
+    pub name: &'static str,
+    /// The app memory the kernel accepts pointers into.
+    pub app_regions: &'static [AppRegion],
+    /// The map as the hello reports it.
+    pub regions: &'static [NamedRegion],
+    /// The agent's placement pools (the `ns_ram` start is the agent's own
+    /// RAM end, which only its image knows on some boards).
+    pub pools: Pools,
+}

@@ -1,0 +1,168 @@
+//! The STM32U585 as a Microvisor app sees it (SDK linker script, FOTA article).
+//!
+//! App flash is the lower 1 MiB at `0x0800_0000`; app RAM is 512 KiB at
+//! `0x2000_0000`; the upper half of SRAM3 (`0x2008_0000..0x200C_0000`)
+//! belongs to Microvisor, so a buffer that runs past the end of app RAM runs
+//! into secure memory. The secure aliases (`0x0C00_0000` flash, `0x3000_0000`
+//! SRAM) and the upper 1 MiB of flash are Microvisor's. Anything else is, for
+//! an app buffer, unmapped. The RCC registers Microvisor shares with the app
+//! are [`SHARED_RCC`].
+
+use mv_kernel::authority::AppRegion;
+
+use crate::{Board, NamedRegion, Pools};
+
+pub const NS_FLASH_BASE: u32 = 0x0800_0000;
+pub const NS_FLASH_SIZE: u32 = 0x0010_0000;
+pub const NS_RAM_BASE: u32 = 0x2000_0000;
+pub const NS_RAM_SIZE: u32 = 0x0008_0000;
+/// Microvisor's half of SRAM3, reached through the NS alias addresses.
+pub const MV_SRAM3_BASE: u32 = NS_RAM_BASE + NS_RAM_SIZE;
+pub const MV_SRAM3_SIZE: u32 = 0x0004_0000;
+pub const SECURE_FLASH_BASE: u32 = 0x0C00_0000;
+pub const SECURE_FLASH_SIZE: u32 = 0x0020_0000;
+pub const SECURE_RAM_BASE: u32 = 0x3000_0000;
+pub const SECURE_RAM_SIZE: u32 = 0x000C_0000;
+/// Nothing is mapped here (between FMC and OCTOSPI).
+pub const UNMAPPED_BASE: u32 = 0x7000_0000;
+/// Where the SDK's NSC veneer table is.
+pub const NSC_TABLE_BASE: u32 = mv_abi::STM32U585_NSC_TABLE_BASE;
+
+/// App RAM below this offset is the agent's own (stack, statics).
+pub const AGENT_RAM: u32 = 0x1000;
+/// App flash below this offset holds the agent image.
+pub const AGENT_IMAGE: u32 = 0x0001_0000;
+
+/// STM32U585 has 125 external interrupts.
+pub const IRQ_COUNT: u32 = 125;
+/// IRQs Microvisor keeps secure (not targeted to the non-secure world):
+/// RTC_S (3), FLASH_S (7), GTZC (8), RCC_S (10), LPUART1 (66, the modem
+/// link) and GPDMA1 channel 15 (84, the kernel's DMA).
+pub const SECURE_IRQS: [u32; 6] = [3, 7, 8, 10, 66, 84];
+/// Microvisor runs the part from the PLL at its 160 MHz maximum.
+pub const CLOCK_HZ: u32 = 160_000_000;
+
+/// The app memory: RAM read/write, flash read-only.
+pub const APP_REGIONS: [AppRegion; 2] = [
+    AppRegion {
+        base: NS_RAM_BASE,
+        size: NS_RAM_SIZE,
+        writable: true,
+    },
+    AppRegion {
+        base: NS_FLASH_BASE,
+        size: NS_FLASH_SIZE,
+        writable: false,
+    },
+];
+
+const REGIONS: [NamedRegion; 5] = [
+    region("ns-flash", NS_FLASH_BASE, NS_FLASH_SIZE, false, false),
+    region("ns-ram", NS_RAM_BASE, NS_RAM_SIZE, false, true),
+    region("mv-sram3", MV_SRAM3_BASE, MV_SRAM3_SIZE, true, false),
+    region(
+        "secure-flash",
+        SECURE_FLASH_BASE,
+        SECURE_FLASH_SIZE,
+        true,
+        false,
+    ),
+    region("secure-ram", SECURE_RAM_BASE, SECURE_RAM_SIZE, true, false),
+];
+
+const fn region(
+    name: &'static str,
+    base: u32,
+    size: u32,
+    secure: bool,
+    app_writable: bool,
+) -> NamedRegion {
+    NamedRegion {
+        name,
+        base,
+        size,
+        secure,
+        app_writable,
+    }
+}
+
+/// The board as the sim models it.
+pub const BOARD: Board = Board {
+    name: "stm32u585 (sim)",
+    app_regions: &APP_REGIONS,
+    regions: &REGIONS,
+    pools: Pools {
+        ns_ram: (NS_RAM_BASE + AGENT_RAM, MV_SRAM3_BASE),
+        ns_flash: (NS_FLASH_BASE + AGENT_IMAGE, NS_FLASH_BASE + NS_FLASH_SIZE),
+        secure_ram: SECURE_RAM_BASE + 0x1000,
+        secure_flash: SECURE_FLASH_BASE + 0x1000,
+        unmapped: UNMAPPED_BASE,
+    },
+};
+
+/// How an address is attributed (what an app access to it raises).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribution {
+    /// App RAM: the app reads and writes it.
+    AppRam,
+    /// App flash: the app reads it; writes need the flash controller.
+    AppFlash,
+    Secure,
+    Unmapped,
+}
+
+/// Which region `addr` falls in.
+pub fn attribution(addr: u32) -> Attribution {
+    let within = |base: u32, size: u32| addr >= base && addr - base < size;
+    if within(NS_RAM_BASE, NS_RAM_SIZE) {
+        Attribution::AppRam
+    } else if within(NS_FLASH_BASE, NS_FLASH_SIZE) {
+        Attribution::AppFlash
+    } else if within(MV_SRAM3_BASE, MV_SRAM3_SIZE)
+        || within(SECURE_FLASH_BASE, SECURE_FLASH_SIZE)
+        || within(SECURE_RAM_BASE, SECURE_RAM_SIZE)
+        || within(NS_FLASH_BASE + NS_FLASH_SIZE, NS_FLASH_SIZE)
+    {
+        Attribution::Secure
+    } else {
+        Attribution::Unmapped
+    }
+}
+
+/// NS alias of the RCC.
+pub const RCC_BASE: u32 = 0x4602_0C00;
+
+/// RCC_APB3ENR.LPUART1EN clocks Microvisor's modem UART: not app-writable.
+pub const LPUART1EN: u32 = 1 << 6;
+
+/// One RCC register Microvisor lets the app reach through
+/// `mvPeriphPeek32`/`mvPeriphPoke32`: offset from [`RCC_BASE`], the bits
+/// the app may change, and the value after reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedRcc {
+    pub offset: u32,
+    pub writable: u32,
+    pub reset: u32,
+}
+
+const fn reg(offset: u32, writable: u32, reset: u32) -> SharedRcc {
+    SharedRcc {
+        offset,
+        writable,
+        reset,
+    }
+}
+
+/// The allow-list (firmware/ABI.md §6): one table for every board that
+/// offers it (the sim's model, and the AN505 image, which emulates it).
+pub const SHARED_RCC: [SharedRcc; 9] = [
+    reg(0x88, 0xFFFF_FFFF, 0x0000_0100), // AHB1ENR
+    reg(0x8C, 0xFFFF_FFFF, 0x0000_0000), // AHB2ENR1
+    reg(0x90, 0xFFFF_FFFF, 0x0000_0000), // AHB2ENR2
+    reg(0x94, 0xFFFF_FFFF, 0x0000_0000), // AHB3ENR
+    reg(0x9C, 0xFFFF_FFFF, 0x0000_0000), // APB1ENR1
+    reg(0xA0, 0xFFFF_FFFF, 0x0000_0000), // APB1ENR2
+    reg(0xA4, 0xFFFF_FFFF, 0x0000_0000), // APB2ENR
+    reg(0xA8, !LPUART1EN, LPUART1EN),    // APB3ENR: the modem UART clock stays on
+    reg(0xE0, 0xFFFF_FFFF, 0x0000_0000), // CCIPR1
+];

@@ -1,0 +1,90 @@
+//! The cloud link, device side: every `CloudToDevice` message applied, answered, and what it starts.
+
+use mv_abi::{MvEventType, MvSystemNotificationSource};
+use mv_flash::{Flash, FlashError};
+use mv_kernel::board::Board;
+use mv_kernel::logging::LinkState;
+use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply, PROTOCOL_VERSION};
+
+use crate::{Device, Restart, Uplink, DEFAULT_POLITENESS_S};
+
+impl<B: Board + Uplink, F: Flash> Device<B, F> {
+    /// Applies one message from the cloud and answers it on the uplink
+    /// (`Ack`, or the OTA engine's reply). `Some(restart)`: an update is
+    /// staged and the app is not polite, so the board restarts it now.
+    /// `Err(PowerLost)`: the device is off.
+    pub fn on_cloud(&mut self, message: CloudToDevice) -> Result<Option<Restart>, FlashError> {
+        let reply = match message {
+            CloudToDevice::SyncTime { wall_us } => {
+                self.kernel.set_wall_time(wall_us);
+                DeviceToCloud::Ack
+            }
+            CloudToDevice::Link { online } => {
+                let link = self.kernel.link();
+                self.kernel.set_link(LinkState { online, ..link });
+                DeviceToCloud::Ack
+            }
+            CloudToDevice::Logging { enabled } => {
+                let link = self.kernel.link();
+                self.kernel.set_link(LinkState {
+                    logging_enabled: enabled,
+                    ..link
+                });
+                DeviceToCloud::Ack
+            }
+            CloudToDevice::Hello { protocol_version } if protocol_version == PROTOCOL_VERSION => {
+                DeviceToCloud::Ack
+            }
+            CloudToDevice::Hello { protocol_version } => DeviceToCloud::VersionMismatch {
+                device: PROTOCOL_VERSION,
+                cloud: protocol_version,
+            },
+            CloudToDevice::OtaOffer { manifest, rom_len } => {
+                let reply = match self.ota_parts() {
+                    Some((updater, flash)) => updater.on_offer(flash, &manifest, rom_len)?,
+                    None => OtaReply::Unexpected { expected: None },
+                };
+                return Ok(self.after_ota(reply));
+            }
+            CloudToDevice::OtaChunk { index, data } => {
+                let reply = match self.ota_parts() {
+                    Some((updater, flash)) => updater.on_chunk(flash, index, &data)?,
+                    None => OtaReply::Unexpected { expected: None },
+                };
+                return Ok(self.after_ota(reply));
+            }
+        };
+        self.kernel.board_mut().send(reply);
+        Ok(None)
+    }
+
+    fn ota_parts(&mut self) -> Option<(&mut mv_update::Updater, &mut F)> {
+        let ota = self.ota.as_mut()?;
+        Some((ota.updater.as_mut()?, &mut ota.flash))
+    }
+
+    /// Answers an OTA message; once an update is staged, either tells a
+    /// polite app (`UPDATEDOWNLOADED` to its `UPDATE` subscriptions; the
+    /// install waits for its `mvRestart` or the politeness time) or asks
+    /// for the restart now.
+    fn after_ota(&mut self, reply: OtaReply) -> Option<Restart> {
+        self.kernel.board_mut().send(DeviceToCloud::Ota(reply));
+        self.sync_update_state();
+        if reply != OtaReply::Staged || self.polite_deadline_us.is_some() {
+            return None;
+        }
+        let update = MvSystemNotificationSource::Update as u32;
+        if !self.kernel.has_system_subscribers(update) {
+            return Some(Restart::UpdateReady);
+        }
+        self.kernel
+            .post_system_event(update, MvEventType::UpdateDownloaded as u32);
+        let seconds = match self.updater().map_or(0, |u| u.politeness_s()) {
+            0 => DEFAULT_POLITENESS_S,
+            s => u64::from(s),
+        };
+        let now = self.kernel.board().now_us();
+        self.polite_deadline_us = Some(now + seconds * 1_000_000);
+        None
+    }
+}

@@ -1,0 +1,165 @@
+//! The one device (kernel + device core) on the AN505 board, and the safe side of the NSC entry.
+//!
+//! [`mv_nsc_dispatch`] is the only function the veneers call. It runs the
+//! call in a critical section, so no interrupt (secure or non-secure) can
+//! re-enter the device; a call the device answers with a restart
+//! (`mvRestart`) never returns to the app ([`crate::restart`]). The cloud
+//! link ([`crate::cloud`]) and the fault handlers reach the device through
+//! [`with`], under the same discipline. Everything the device decides is
+//! `mv_device`'s; this module only owns the instance and turns flash
+//! failures into the run's end (a power cut stops the machine on the spot).
+
+use core::cell::RefCell;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use critical_section::Mutex;
+use mv_abi::MvStatus;
+use mv_boards::an505::{APP_REGION_SIZE, NS_CODE_BASE};
+use mv_device::{AppStart, BootError, Device, OtaFlash, Restart};
+use mv_flash::{FlashError, FlashModel};
+use mv_update::Layout;
+
+use crate::board::An505Board;
+use crate::exit::{exit, ExitCode};
+use crate::nvm::Psram;
+
+type SecureDevice = Device<An505Board, FlashModel<Psram>>;
+
+static DEVICE: Mutex<RefCell<Option<SecureDevice>>> = Mutex::new(RefCell::new(None));
+
+/// Set once the app runs: from then on a tick may restart it.
+static APP_RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// Run `f` on the device in a critical section, as an NSC call runs. `None`
+/// before boot (or if it is borrowed, which the critical section excludes).
+pub fn with<R>(f: impl FnOnce(&mut SecureDevice) -> R) -> Option<R> {
+    critical_section::with(|cs| {
+        let mut device = DEVICE.borrow(cs).try_borrow_mut().ok()?;
+        device.as_mut().map(f)
+    })
+}
+
+/// The flash lost power or failed: stop exactly here.
+pub fn flash_failed(what: &str, e: FlashError) -> ! {
+    if e == FlashError::PowerLost {
+        defmt::warn!("power cut during {=str}", what);
+        exit(ExitCode::PowerCut)
+    }
+    defmt::error!(
+        "flash error during {=str}: {}",
+        what,
+        defmt::Debug2Format(&e)
+    );
+    exit(ExitCode::FlashError)
+}
+
+/// A start the device could not make ends the run.
+pub fn started(what: &str, start: Result<AppStart, BootError>) -> AppStart {
+    match start {
+        Ok(start) => {
+            defmt::info!(
+                "{=str}: app version {=u32}, wake reason {=u8}{=str}",
+                what,
+                start.app_version,
+                start.wake_reason as u8,
+                if start.installed {
+                    " (installed an update)"
+                } else {
+                    ""
+                }
+            );
+            start
+        }
+        Err(BootError::Flash(e)) => flash_failed(what, e),
+        Err(BootError::InstallFailed) => {
+            defmt::error!("{=str}: the install cannot complete; no app to start", what);
+            exit(ExitCode::NoAgent)
+        }
+    }
+}
+
+/// Makes the device and boots it: with OTA flash when the harness
+/// provisioned the NVM (the app then comes from its app region), without
+/// when it did not (the app is the image QEMU loaded).
+pub fn boot() {
+    let ota = Psram::provisioned().map(|map| {
+        let layout = Layout::DEFAULT;
+        let signers = mv_update::otp::read_signers(&Psram, &map);
+        let mut flash = FlashModel::open(Psram, layout.flash_size());
+        if let Some(cut) = flash.arm_requested_cut() {
+            defmt::info!(
+                "power cut armed {=u64} flash operations from now (inside: {=bool})",
+                cut.op,
+                cut.inside
+            );
+        }
+        OtaFlash {
+            flash,
+            layout,
+            signers,
+        }
+    });
+    if ota.is_none() {
+        defmt::info!("no NVM flash provisioned; the app is the image QEMU loaded");
+    }
+    critical_section::with(|cs| {
+        DEVICE
+            .borrow_ref_mut(cs)
+            .replace(Device::new(An505Board::new(), ota));
+    });
+    let start = with(|d| d.boot()).unwrap_or(Err(BootError::InstallFailed));
+    started("boot", start);
+    load_app();
+}
+
+/// Restarts the app on the device (the caller tore it down) and loads it.
+pub fn restart_app(why: Restart) -> AppStart {
+    let start = with(|d| d.restart_app(why)).unwrap_or(Err(BootError::InstallFailed));
+    let start = started("restart", start);
+    load_app();
+    start
+}
+
+/// Copies the installed app from the NVM's app region into the app's code
+/// memory (the STM32U585 executes it in place; QEMU's PSRAM cannot be
+/// executed from the NS side). Only the programmed extent is copied: the
+/// rest of the region is erased, and what lies past it in code memory is
+/// never executed. Without OTA flash the app is what QEMU loaded.
+fn load_app() {
+    with(|d| {
+        let (Some(flash), Some(layout)) = (d.flash(), d.layout()) else {
+            return;
+        };
+        let offset = layout.app_offset();
+        let len = flash
+            .programmed_extent(offset, layout.app_size())
+            .min(APP_REGION_SIZE);
+        // SAFETY: the app is not running; its code memory (NS SSRAM1) is
+        // not used by the secure image, and the length is at most the app
+        // region, which fits it.
+        unsafe { crate::nvm::copy_out(offset, NS_CODE_BASE, len) };
+    });
+}
+
+/// The app is about to run: ticks may restart it from now on.
+pub fn app_running(running: bool) {
+    APP_RUNNING.store(running, Ordering::Release);
+}
+
+pub fn is_app_running() -> bool {
+    APP_RUNNING.load(Ordering::Acquire)
+}
+
+/// Called by `mv_nsc_entry` (see [`crate::veneers`]) with the app's r0–r3
+/// and the slot number; returns the raw `MvStatus` for r0.
+#[no_mangle]
+pub extern "C" fn mv_nsc_dispatch(r0: u32, r1: u32, r2: u32, r3: u32, slot: u32) -> u32 {
+    let answer = with(|d| d.syscall(slot, [r0, r1, r2, r3]));
+    match answer {
+        Some((_, Some(why))) => crate::restart::from_call(why),
+        Some((status, None)) => status,
+        // Unreachable after boot, but a status beats a panic on an
+        // app-reachable path.
+        None => MvStatus::Unavailable as u32,
+    }
+}

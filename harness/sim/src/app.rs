@@ -1,0 +1,126 @@
+//! The agent core's [`App`] on the sim: app memory, NSC calls into the device, the modelled NVIC.
+//!
+//! What the hardware does between the app's instructions happens here: a
+//! call costs [`CALL_COST_US`] of virtual time, every pending and enabled
+//! IRQ runs its (counting) handler after each call and each primitive, and
+//! the device's tick runs (log flushing, the polite wait's deadline). An
+//! app load from memory the app may not read raises the fault the
+//! ARMv8-M core would raise, and the app stops, as it does on target.
+
+use mv_agent_core::{App, IrqStatus, Stopped};
+use mv_boards::stm32u585::{attribution, Attribution, IRQ_COUNT};
+use mv_device::Restart;
+use mv_proto::{FaultKind, FaultReport};
+
+use crate::board::CALL_COST_US;
+use crate::SimCore;
+
+/// Why the app stopped under a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum StopCause {
+    Fault(FaultReport),
+    Restart(Restart),
+}
+
+/// The app for the length of one request.
+pub(crate) struct SimApp<'a> {
+    pub(crate) device: &'a mut SimCore,
+    pub(crate) stop: Option<StopCause>,
+}
+
+impl SimApp<'_> {
+    fn stopped(&mut self, cause: StopCause) -> Stopped {
+        self.stop = Some(cause);
+        Stopped
+    }
+
+    fn tick(&mut self) -> Result<(), Stopped> {
+        match self.device.tick() {
+            Some(why) => Err(self.stopped(StopCause::Restart(why))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl App for SimApp<'_> {
+    fn peek(&self, addr: u32, buf: &mut [u8]) {
+        let _ = self.device.board().memory.read(addr, buf);
+    }
+
+    fn poke(&mut self, addr: u32, data: &[u8]) {
+        let _ = self.device.board_mut().memory.write(addr, data);
+    }
+
+    fn load(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Stopped> {
+        if self.device.board().memory.read(addr, buf).is_some() {
+            return Ok(());
+        }
+        let len = buf.len() as u32;
+        Err(self.stopped(StopCause::Fault(read_fault(addr, len))))
+    }
+
+    fn call(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
+        self.device.board_mut().advance_us(CALL_COST_US);
+        let (status, restart) = self.device.syscall(slot, args);
+        self.device.board_mut().run_pending_handlers();
+        match restart {
+            Some(why) => Err(self.stopped(StopCause::Restart(why))),
+            None => Ok(status),
+        }
+    }
+
+    fn delay_us(&mut self, us: u32) -> Result<(), Stopped> {
+        self.device.board_mut().advance_us(u64::from(us));
+        self.tick()
+    }
+
+    fn irq_lines(&self) -> u32 {
+        IRQ_COUNT
+    }
+
+    fn irq_enable(&mut self, irq: u32, enabled: bool) {
+        self.device.board_mut().enabled[irq as usize] = enabled;
+    }
+
+    fn irq_clear_pending(&mut self, irq: u32) {
+        self.device.board_mut().pending[irq as usize] = false;
+    }
+
+    fn irq_status(&self, irq: u32) -> IrqStatus {
+        let board = self.device.board();
+        IrqStatus {
+            pending: board.pending[irq as usize],
+            enabled: board.enabled[irq as usize],
+            handled: board.handled[irq as usize],
+        }
+    }
+
+    fn settle(&mut self) -> Result<(), Stopped> {
+        self.device.board_mut().run_pending_handlers();
+        self.tick()
+    }
+}
+
+/// What an ARMv8-M core raises when the non-secure app loads from memory it
+/// may not read: a SecureFault (SFSR.AUVIOL) for secure memory, a precise
+/// BusFault for an address with nothing behind it. Reported at the first
+/// byte that is not app memory.
+fn read_fault(addr: u32, len: u32) -> FaultReport {
+    let first_bad = (0..len.max(1))
+        .map(|i| addr.wrapping_add(i))
+        .find(|&a| !matches!(attribution(a), Attribution::AppRam | Attribution::AppFlash))
+        .unwrap_or(addr);
+    let (kind, registers) = match attribution(first_bad) {
+        Attribution::Secure => (
+            FaultKind::SecureFault,
+            // AUVIOL | SFARVALID
+            vec![("SFSR".into(), 0x48), ("SFAR".into(), first_bad)],
+        ),
+        _ => (
+            FaultKind::BusFault,
+            // PRECISERR | BFARVALID
+            vec![("CFSR".into(), 0x8200), ("BFAR".into(), first_bad)],
+        ),
+    };
+    FaultReport { kind, registers }
+}
