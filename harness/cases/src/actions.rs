@@ -3,7 +3,7 @@
 use mv_abi::{MvStatus, Slot};
 
 use crate::error::{join, Issue};
-use crate::model::{AppRead, Call, CloudAction, IrqAction};
+use crate::model::{AppRead, Call, CloudAction, Deploy, DeployExpect, IrqAction, TamperClass};
 use crate::raw;
 use crate::scope::Scope;
 use crate::suggest;
@@ -69,13 +69,6 @@ pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, I
         ));
     };
     let expect = status(expect).map_err(|message| Issue::new(expect_path.clone(), message))?;
-    if slot == Slot::Restart && expect == MvStatus::Okay {
-        return Err(Issue::new(
-            expect_path,
-            "a successful `mvRestart` restarts the app (the agent), so a case cannot go on after it; \
-             cases check its refusals, the OTA campaigns its restarts (`hil ota powercut`)",
-        ));
-    }
     Ok(Call { slot, args, expect })
 }
 
@@ -138,9 +131,10 @@ pub(crate) fn cloud(raw: &raw::Cloud, path: &str) -> Result<CloudAction, Issue> 
             ("sync_time_us", raw.sync_time_us.is_some()),
             ("link", raw.link.is_some()),
             ("logging", raw.logging.is_some()),
+            ("deploy", raw.deploy.is_some()),
         ],
     )?;
-    Ok(match (key, &raw.sync_time_us, raw.link, raw.logging) {
+    Ok(match (key, &raw.sync_time_us, raw.link, &raw.deploy) {
         ("sync_time_us", Some(time), _, _) => CloudAction::SyncTimeUs(
             values::number(time, Target::U64)
                 .map_err(|message| Issue::new(join(path, key), message))?,
@@ -148,9 +142,57 @@ pub(crate) fn cloud(raw: &raw::Cloud, path: &str) -> Result<CloudAction, Issue> 
         ("link", _, Some(link), _) => CloudAction::Link {
             online: link == raw::Link::Online,
         },
-        (_, _, _, logging) => CloudAction::Logging {
-            enabled: logging == Some(raw::Logging::Enabled),
+        ("deploy", _, _, Some(deploy)) => {
+            CloudAction::Deploy(self::deploy(deploy, &join(path, "deploy"))?)
+        }
+        _ => CloudAction::Logging {
+            enabled: raw.logging == Some(raw::Logging::Enabled),
         },
+    })
+}
+
+/// Validates `cloud: { deploy: ... }` at `path`.
+fn deploy(raw: &raw::Deploy, path: &str) -> Result<Deploy, Issue> {
+    if raw.app_version == 0 {
+        return Err(Issue::new(
+            join(path, "app_version"),
+            "app versions start at 1 (the factory image is version 1)",
+        ));
+    }
+    let tamper = match &raw.tamper {
+        None => None,
+        Some(name) => Some(
+            TamperClass::ALL
+                .into_iter()
+                .find(|c| c.name() == name)
+                .ok_or_else(|| {
+                    Issue::new(
+                        join(path, "tamper"),
+                        format!(
+                            "unknown tamper class `{name}`{}",
+                            suggest::hint(name, TamperClass::ALL.iter().map(|c| c.name()))
+                        ),
+                    )
+                })?,
+        ),
+    };
+    let expect = match raw.expect {
+        raw::DeployExpect::Installed => DeployExpect::Installed,
+        raw::DeployExpect::Staged => DeployExpect::Staged,
+        raw::DeployExpect::UpToDate => DeployExpect::UpToDate,
+        raw::DeployExpect::Rejected => DeployExpect::Rejected,
+    };
+    if tamper.is_some() && expect != DeployExpect::Rejected {
+        return Err(Issue::new(
+            join(path, "expect"),
+            "a tampered bundle must be refused: `expect: rejected`",
+        ));
+    }
+    Ok(Deploy {
+        app_version: raw.app_version,
+        politeness_s: raw.politeness_s.unwrap_or(0),
+        tamper,
+        expect,
     })
 }
 

@@ -365,6 +365,58 @@ pub enum CloudAction {
     SyncTimeUs(u64),
     Link { online: bool },
     Logging { enabled: bool },
+    Deploy(Deploy),
+}
+
+/// A deployment of the rig's own app image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deploy {
+    pub app_version: u32,
+    /// The bundle's `maximum_politeness_time_sec` (0: none).
+    pub politeness_s: u32,
+    pub tamper: Option<TamperClass>,
+    pub expect: DeployExpect,
+}
+
+/// The bundle tampering classes, from the bundle crate.
+pub use hil_bundle::tamper::TamperClass;
+
+/// What a deployment must end in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeployExpect {
+    /// Staged, and the app restarted into it at once.
+    Installed,
+    /// Staged; the app was told and the device waits for it.
+    Staged,
+    /// The device already runs this version.
+    UpToDate,
+    /// The device refused it.
+    Rejected,
+}
+
+impl DeployExpect {
+    /// The YAML spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeployExpect::Installed => "installed",
+            DeployExpect::Staged => "staged",
+            DeployExpect::UpToDate => "up_to_date",
+            DeployExpect::Rejected => "rejected",
+        }
+    }
+}
+
+impl Step {
+    /// Does this step restart the app when it does what it expects (so the
+    /// allocations made before it are gone)?
+    pub fn restarts_app(&self) -> bool {
+        match self {
+            Step::Call(c) => c.slot == Slot::Restart && c.expect == MvStatus::Okay,
+            Step::AppRead(_) => true,
+            Step::Cloud(CloudAction::Deploy(d)) => d.expect == DeployExpect::Installed,
+            _ => false,
+        }
+    }
 }
 
 /// What must have reached the host through `mvServerLog` since the last check.

@@ -84,7 +84,8 @@ pub struct Step {
     /// Let this many microseconds pass on the device.
     pub delay_us: Option<RawValue>,
     /// The app itself loads from an allocation; with `expect_fault`, the
-    /// hardware must refuse it. Only as the last step (a fault stops the app).
+    /// hardware must refuse it. The fault crashes the app, which the device
+    /// restarts: allocations made before it are gone.
     pub app_read: Option<AppRead>,
     /// The same steps `count` times; `{i}` in their strings is the iteration (0-based).
     pub repeat: Option<Repeat>,
@@ -311,7 +312,7 @@ pub enum FaultKind {
     HardFault,
 }
 
-/// `cloud:` — exactly one of `sync_time_us`, `link`, `logging`.
+/// `cloud:` — exactly one of `sync_time_us`, `link`, `logging`, `deploy`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cloud {
@@ -321,6 +322,39 @@ pub struct Cloud {
     pub link: Option<Link>,
     /// Whether the server accepts `mvServerLog` messages.
     pub logging: Option<Logging>,
+    /// Deploy a signed bundle of the rig's own app image at a version.
+    pub deploy: Option<Deploy>,
+}
+
+/// `cloud: { deploy: ... }` — the cloud offers a bundle and serves its chunks.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    /// The bundle's app version (the factory image is version 1).
+    pub app_version: u32,
+    /// The bundle's `maximum_politeness_time_sec` (default: none); it governs
+    /// the update *after* this one is installed.
+    pub politeness_s: Option<u32>,
+    /// Tamper with the bundle first: one of `bad-signature`,
+    /// `unknown-signer`, `truncated-layer`, `layer-hash-mismatch`,
+    /// `measurement-mismatch`, `oversized-rom`, `downgrade`, `malformed-manifest`.
+    pub tamper: Option<String>,
+    /// What the device must do with it.
+    pub expect: DeployExpect,
+}
+
+/// What a deployment ends in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployExpect {
+    /// Staged, and the app restarted into it at once (`APPLICATIONUPDATE`).
+    Installed,
+    /// Staged; the app subscribed to updates, so the device told it and waits.
+    Staged,
+    /// The device already runs this version.
+    UpToDate,
+    /// The device refused the bundle (a tampered one: for its class's reason).
+    Rejected,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -24,6 +24,8 @@ pub(crate) struct Scope {
     /// Whether a `call` step has been validated (`is: unchanged` compares with
     /// memory as it was before the last call).
     seen_call: bool,
+    /// Allocations the app lost when it restarted, and the step that restarted it.
+    lost: BTreeMap<String, String>,
 }
 
 impl Scope {
@@ -34,6 +36,15 @@ impl Scope {
             anywhere,
             current: String::new(),
             seen_call: false,
+            lost: BTreeMap::new(),
+        }
+    }
+
+    /// The app restarted at step `at`: every allocation so far is gone (the
+    /// new app allocates afresh; its names may be reused).
+    pub(crate) fn app_restarted(&mut self, at: &str) {
+        for name in std::mem::take(&mut self.defined).into_keys() {
+            self.lost.insert(name, at.to_owned());
         }
     }
 
@@ -69,6 +80,11 @@ impl Scope {
     pub(crate) fn get(&self, name: &str) -> Result<AllocInfo, String> {
         if let Some(info) = self.defined.get(name) {
             return Ok(*info);
+        }
+        if let Some(step) = self.lost.get(name) {
+            return Err(format!(
+                "allocation `{name}` was lost when the app restarted at {step}; allocate it again after the restart"
+            ));
         }
         if let Some(step) = self.anywhere.get(name) {
             if *step == self.current {

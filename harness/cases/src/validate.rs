@@ -118,21 +118,15 @@ fn steps(raw: &[raw::Step], origins: &[Origin], index: &LineIndex) -> Result<Vec
     }
     let mut scope = Scope::new(anywhere);
     let mut out = Vec::with_capacity(raw.len());
-    for (i, (step, origin)) in raw.iter().zip(origins).enumerate() {
-        if step.app_read.is_some() && i + 1 != raw.len() {
-            return Err(Issue {
-                path: join(&origin.path, "app_read"),
-                message: origin.annotate(
-                    "`app_read` with `expect_fault` must be the last step: the fault stops the app"
-                        .to_owned(),
-                ),
-            });
-        }
+    for (step, origin) in raw.iter().zip(origins) {
         scope.set_current(&origin.label);
         let model = self::step(step, &origin.path, &mut scope).map_err(|issue| Issue {
             path: issue.path,
             message: origin.annotate(issue.message),
         })?;
+        if model.restarts_app() {
+            scope.app_restarted(&origin.label);
+        }
         out.push(StepAt {
             step: model,
             field: origin.label.clone(),

@@ -593,12 +593,17 @@ fn a_file_that_is_not_a_map() {
 }
 
 #[test]
-fn app_read_before_the_last_step() {
-    let text = "id: isolation.x\ntitle: t\nspec: { quote: q, source: s }\nsteps:\n  - alloc: { name: s, type: u32, in: secure_ram }\n  - app_read: { name: s, expect_fault: SecureFault }\n  - call: mvNoOp\n    expect: OKAY\n";
+fn an_allocation_used_after_the_app_read_that_crashed_the_app() {
+    let text = "id: isolation.x\ntitle: t\nspec: { quote: q, source: s }\nsteps:\n  - alloc: { name: s, type: u32, in: secure_ram }\n  - app_read: { name: s, expect_fault: SecureFault }\n  - app_read: { name: s, expect_fault: SecureFault }\n";
     let e = hil_cases::parse_case(std::path::Path::new("x.yaml"), "isolation", text).unwrap_err();
-    assert_eq!(e.field, "steps[1].app_read");
-    assert_eq!(e.line, Some(6));
-    assert!(e.message.contains("must be the last step"), "{}", e.message);
+    assert_eq!(e.field, "steps[2].app_read.name");
+    assert_eq!(e.line, Some(7));
+    assert!(
+        e.message
+            .contains("`s` was lost when the app restarted at steps[1]; allocate it again"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -611,11 +616,57 @@ fn app_read_with_an_unknown_fault() {
 }
 
 #[test]
-fn a_case_cannot_expect_mvrestart_to_succeed() {
+fn an_allocation_used_after_mvrestart_is_lost() {
     assert_error(
-        &with_steps("  - call: mvRestart\n    args: [0]\n    expect: OKAY\n"),
-        "steps[0].expect",
-        9,
-        &["restarts the app", "hil ota powercut"],
+        &with_steps(
+            "  - alloc: { name: out, type: u32 }\n  - call: mvRestart\n    args: [0]\n    expect: OKAY\n  - call: mvGetWakeReason\n    args: [\"@out\"]\n    expect: OKAY\n",
+        ),
+        "steps[2].args[0]",
+        12,
+        &["`out` was lost when the app restarted at steps[1]"],
+    );
+}
+
+#[test]
+fn a_deploy_with_an_unknown_tamper_class() {
+    assert_error(
+        &with_steps(
+            "  - cloud:\n      deploy: { app_version: 2, tamper: bad-signatur, expect: rejected }\n",
+        ),
+        "steps[0].cloud.deploy.tamper",
+        8,
+        &["unknown tamper class `bad-signatur`", "did you mean `bad-signature`?"],
+    );
+}
+
+#[test]
+fn a_tampered_deploy_must_be_rejected() {
+    assert_error(
+        &with_steps(
+            "  - cloud:\n      deploy: { app_version: 2, tamper: downgrade, expect: installed }\n",
+        ),
+        "steps[0].cloud.deploy.expect",
+        8,
+        &["must be refused: `expect: rejected`"],
+    );
+}
+
+#[test]
+fn a_deploy_of_version_zero() {
+    assert_error(
+        &with_steps("  - cloud:\n      deploy: { app_version: 0, expect: installed }\n"),
+        "steps[0].cloud.deploy.app_version",
+        8,
+        &["start at 1"],
+    );
+}
+
+#[test]
+fn a_deploy_without_an_expectation() {
+    assert_error(
+        &with_steps("  - cloud:\n      deploy: { app_version: 2 }\n"),
+        "steps[0].cloud.deploy.expect",
+        8,
+        &["missing key `expect`"],
     );
 }
