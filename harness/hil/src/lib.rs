@@ -13,7 +13,6 @@
 pub mod bench;
 pub mod campaign_run;
 pub mod exec;
-pub mod exit;
 pub mod ota;
 pub mod overrun;
 pub mod overrun_report;
@@ -23,4 +22,4 @@ pub mod rig;
 pub mod runner;
 pub mod selection;
 
-pub use exit::ExitCode;
+pub use hil_report::ExitCode;

@@ -55,6 +55,7 @@ impl Sink for Progress {
                     self.bar.suspend(|| eprintln!("{line}"));
                 }
             }
+            Event::Point(_) => {}
             Event::RunFinished { .. } => self.bar.finish_and_clear(),
         }
         Ok(())

@@ -16,8 +16,8 @@ use hil_report::{CaseResult, Event, FanOut, Outcome, RunInfo, Sink, SpecCitation
 use tokio::sync::mpsc;
 
 use crate::exec::{run_case, CaseRun};
-use crate::exit::ExitCode;
 use crate::rig::{connect, RigConfig, RigError, RigSession};
+use crate::ExitCode;
 
 /// What to run.
 pub struct Plan {
