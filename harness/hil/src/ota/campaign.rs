@@ -524,8 +524,9 @@ impl Scenario {
         let bundle = match class
             .apply(&self.new_zip, &self.key, self.old_version)
             .map_err(anyhow::Error::from)
-            .and_then(|zip| Deployment::from_bundle(class.name(), &zip))
-        {
+            .and_then(|zip| {
+                Deployment::from_bundle(class.name(), &zip).map_err(anyhow::Error::from)
+            }) {
             Ok(b) => b,
             Err(e) => {
                 return fail(

@@ -7,8 +7,9 @@
 //! ```
 
 pub mod campaign;
-pub mod cloud;
 pub mod command;
 pub mod qemu;
 pub mod report;
 pub mod sim_device;
+
+pub use hil_cloud as cloud;

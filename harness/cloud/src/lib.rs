@@ -3,11 +3,31 @@
 //! One implementation for every rig: it speaks [`CloudToDevice`] over an
 //! [`OtaLink`] and follows the device's answers, so a device that lost power
 //! and came back is simply offered the deployment again and resumes from the
-//! chunk it asks for.
+//! chunk it asks for. The sim's device answers in process; the QEMU rig's over
+//! its cloud UART.
+#![forbid(unsafe_code)]
 
-use anyhow::{bail, Context, Result};
+use hil_bundle::BundleError;
 use mv_proto::{CloudToDevice, OtaReply};
 use mv_update::CHUNK_SIZE;
+
+/// A bundle the cloud cannot deploy.
+#[derive(Debug, thiserror::Error)]
+pub enum DeploymentError {
+    /// The ZIP is not a readable Microvisor bundle.
+    #[error("bundle {name}: {source}")]
+    Bundle {
+        name: String,
+        #[source]
+        source: BundleError,
+    },
+    /// The bundle holds no app layer.
+    #[error("bundle {name} has no layer")]
+    NoLayer { name: String },
+    /// The bundle holds more than the one app layer the kernel installs.
+    #[error("bundle {name} has more than one layer; the kernel installs one app layer")]
+    SeveralLayers { name: String },
+}
 
 /// A bundle the cloud holds for a device.
 #[derive(Clone, Debug)]
@@ -22,14 +42,21 @@ pub struct Deployment {
 
 impl Deployment {
     /// From a bundle ZIP: its manifest and its one layer.
-    pub fn from_bundle(name: &str, zip: &[u8]) -> Result<Deployment> {
-        let bundle = hil_bundle::read_bundle(zip).with_context(|| format!("bundle {name}"))?;
+    pub fn from_bundle(name: &str, zip: &[u8]) -> Result<Deployment, DeploymentError> {
+        let bundle = hil_bundle::read_bundle(zip).map_err(|source| DeploymentError::Bundle {
+            name: name.to_owned(),
+            source,
+        })?;
         let mut layers = bundle.layers.into_values();
         let Some(layer) = layers.next() else {
-            bail!("bundle {name} has no layer");
+            return Err(DeploymentError::NoLayer {
+                name: name.to_owned(),
+            });
         };
         if layers.next().is_some() {
-            bail!("bundle {name} has more than one layer; the kernel installs one app layer");
+            return Err(DeploymentError::SeveralLayers {
+                name: name.to_owned(),
+            });
         }
         Ok(Deployment {
             name: name.to_owned(),
@@ -120,4 +147,76 @@ pub fn deliver(link: &mut dyn OtaLink, deployment: &Deployment) -> Delivery {
     }
     delivery.end = DeliveryEnd::Confused(OtaReply::Unexpected { expected: None });
     delivery
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{deliver, CloudToDevice, DeliveryEnd, Deployment, LinkDown, OtaLink, OtaReply};
+    use mv_update::CHUNK_SIZE;
+
+    /// A device that stages after receiving every chunk in order, or loses
+    /// power after `power_for` exchanges.
+    struct Device {
+        next: u32,
+        chunks: u32,
+        power_for: usize,
+        seen: Vec<u32>,
+    }
+
+    impl OtaLink for Device {
+        fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
+            if self.power_for == 0 {
+                return Err(LinkDown);
+            }
+            self.power_for -= 1;
+            if let CloudToDevice::OtaChunk { index, .. } = message {
+                self.seen.push(index);
+                self.next = index + 1;
+            }
+            Ok(if self.next == self.chunks {
+                OtaReply::Staged
+            } else {
+                OtaReply::Fetch {
+                    from_chunk: self.next,
+                }
+            })
+        }
+    }
+
+    fn deployment() -> Deployment {
+        Deployment {
+            name: "t".into(),
+            manifest: vec![1, 2, 3],
+            layer: vec![0xA5; 2 * CHUNK_SIZE as usize + 10],
+        }
+    }
+
+    #[test]
+    fn a_device_that_resumes_is_served_from_the_chunk_it_asks_for() {
+        let d = deployment();
+        assert_eq!(d.chunks(), 3);
+        let mut device = Device {
+            next: 1,
+            chunks: 3,
+            power_for: 10,
+            seen: Vec::new(),
+        };
+        let delivery = deliver(&mut device, &d);
+        assert_eq!(delivery.end, DeliveryEnd::Staged);
+        assert_eq!(delivery.first_chunk, Some(1));
+        assert_eq!(device.seen, [1, 2]);
+    }
+
+    #[test]
+    fn a_device_that_goes_away_ends_the_delivery_as_link_down() {
+        let mut device = Device {
+            next: 0,
+            chunks: 3,
+            power_for: 2,
+            seen: Vec::new(),
+        };
+        let delivery = deliver(&mut device, &deployment());
+        assert_eq!(delivery.end, DeliveryEnd::LinkDown);
+        assert_eq!(delivery.chunks_sent, 2);
+    }
 }
