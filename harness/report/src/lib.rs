@@ -16,6 +16,7 @@ mod exit;
 mod json;
 mod junit;
 mod markdown;
+pub mod parity;
 mod run_id;
 mod schema;
 mod sink;

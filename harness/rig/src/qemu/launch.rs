@@ -230,10 +230,10 @@ impl Machine {
         self.child.try_wait().ok().flatten()
     }
 
-    /// SIGKILL, without waiting (a power cut at this instant). False if QEMU
-    /// had already gone.
+    /// SIGKILL, without waiting (a power cut at this instant). False if the
+    /// signal could not be sent.
     pub fn signal_kill(&mut self) -> bool {
-        self.exited().is_none() && self.child.kill().is_ok()
+        self.child.kill().is_ok()
     }
 
     /// SIGKILL and reap.

@@ -2,13 +2,24 @@
 //! inside every flash operation), nested and random cuts, the eight tampered
 //! bundles — zero failures — and replays that reproduce a point exactly.
 
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use hil::ota::campaign::{self, CampaignConfig, Outcome, Scenario};
-use hil::ota::command::chosen_plans;
+use hil_campaign::powercut::{self, chosen_plans, CampaignConfig, Outcome, Scenario};
+use hil_campaign::{Quiet, Setup};
+use hil_report::{ExitCode, FanOut};
 
 /// Three chunks: resume has something to skip, install has pages to copy.
 const APP: usize = 2 * 8192 + 1000;
+
+fn setup(reports: &Path) -> Setup {
+    Setup {
+        reports: reports.to_owned(),
+        command: "test".into(),
+        sinks: FanOut::new(),
+        stop: Default::default(),
+    }
+}
 
 #[test]
 fn the_exhaustive_sweep_of_a_small_update_has_no_failures() {
@@ -19,7 +30,7 @@ fn the_exhaustive_sweep_of_a_small_update_has_no_failures() {
         seed: 7,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let result = campaign::run(&cfg, &|_, _, _| {}, &AtomicBool::new(false)).unwrap();
+    let result = powercut::run(&cfg, &|_, _, _| {}, &AtomicBool::new(false)).unwrap();
     let ops = result.calibration.ops as usize;
     assert_eq!(
         result.single.len(),
@@ -34,7 +45,7 @@ fn the_exhaustive_sweep_of_a_small_update_has_no_failures() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(result.tamper.len(), 8);
     // Every phase of the update was cut somewhere.
-    for phase in campaign::Phase::ALL {
+    for phase in powercut::Phase::ALL {
         assert!(
             result.single.iter().any(|p| p.phase == phase),
             "no cut in phase {}",
@@ -58,7 +69,7 @@ fn a_replay_id_reproduces_its_point_exactly() {
             a.id
         );
         assert_eq!(
-            campaign::plan_id(&campaign::parse_plan(&a.id).unwrap()),
+            powercut::plan_id(&powercut::parse_plan(&a.id).unwrap()),
             a.id
         );
     }
@@ -74,8 +85,9 @@ fn the_report_lists_phases_tamper_classes_and_the_plot() {
         seed: 1,
         threads: 1,
     };
-    let code = hil::ota::command::powercut_sim(&cfg, &dir).unwrap();
-    assert_eq!(code, 0);
+    let summary = powercut::run_sim(&cfg, setup(&dir), &Quiet).unwrap();
+    assert_eq!(summary.exit_code, ExitCode::Passed);
+    assert_eq!(summary.failures, 0);
     let run = std::fs::read_dir(&dir)
         .unwrap()
         .next()
@@ -83,6 +95,7 @@ fn the_report_lists_phases_tamper_classes_and_the_plot() {
         .unwrap()
         .path();
     let md = std::fs::read_to_string(run.join("powercut.md")).unwrap();
+    assert_eq!(std::fs::read_to_string(&summary.report).unwrap(), md);
     for needle in [
         "| single | download |",
         "| single | install |",
@@ -111,12 +124,12 @@ fn an_interrupted_campaign_still_writes_a_valid_report() {
         threads: 1,
     };
     // Ctrl-C before the first point: nothing runs, the report says so.
-    let result = campaign::run(&cfg, &|_, _, _| {}, &AtomicBool::new(true)).unwrap();
+    let result = powercut::run(&cfg, &|_, _, _| {}, &AtomicBool::new(true)).unwrap();
     assert!(result.interrupted && result.single.is_empty() && result.tamper.is_empty());
     let dir = std::env::temp_dir().join(format!("hil-ota-interrupted-{}", std::process::id()));
-    let code = hil::ota::command::write_report(
-        &dir,
-        hil::ota::command::ReportInfo {
+    let summary = powercut::write_report(
+        setup(&dir),
+        powercut::ReportInfo {
             rig: "sim",
             header: "test".into(),
             phases: &result.calibration.phases,
@@ -127,7 +140,7 @@ fn an_interrupted_campaign_still_writes_a_valid_report() {
         &[],
     )
     .unwrap();
-    assert_eq!(code, 130);
+    assert_eq!(summary.exit_code.code(), 130);
     let run = std::fs::read_dir(&dir)
         .unwrap()
         .next()
