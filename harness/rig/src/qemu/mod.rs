@@ -40,5 +40,13 @@ pub struct QemuConfig {
     pub extra_args: Vec<String>,
 }
 
+/// Can `binary` be run (`<binary> --version` succeeds)?
+pub fn installed(binary: &std::path::Path) -> bool {
+    std::process::Command::new(binary)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// Baud rate of every UART link (QEMU ignores it on a pty; a board does not).
 pub const BAUD: u32 = 115_200;
