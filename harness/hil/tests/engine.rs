@@ -48,7 +48,7 @@ fn a_malformed_case_file_exits_2_naming_file_line_and_field() {
         "names the field: {stderr}"
     );
     assert!(
-        stderr.contains("mvNoOp"),
+        stderr.contains("did you mean `mvNoOp`?"),
         "suggests the right name: {stderr}"
     );
     assert!(!root.join("reports").exists(), "nothing ran, no report");
