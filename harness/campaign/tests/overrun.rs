@@ -1,7 +1,7 @@
-//! The overrun campaign on `sim`: every point of the default sweep passes,
-//! and the campaign's table is a reviewed snapshot; the campaign writes its
-//! report through the sinks, also when interrupted. (The same sweep runs on
-//! QEMU in `harness/runner/tests/qemu.rs`.)
+//! The overrun campaign on `sim`: every point passes, its table is a reviewed snapshot, its report goes through the sinks.
+//!
+//! Also when interrupted. (The same sweep runs on QEMU in
+//! `harness/runner/tests/qemu.rs`.)
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
-//! The sim power-cut campaign on a small update: every single cut (before and
-//! inside every flash operation), nested and random cuts, the eight tampered
-//! bundles — zero failures — and replays that reproduce a point exactly.
+//! The sim power-cut campaign on a small update: zero failures, exact replays, a report that survives an interrupt.
+//!
+//! Every single cut (before and inside every flash operation), nested and
+//! random cuts, the eight tampered bundles; replays reproduce a point exactly.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

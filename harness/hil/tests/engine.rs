@@ -110,6 +110,55 @@ fn an_unknown_rig_exits_2() {
 }
 
 #[test]
+fn a_bad_replay_id_is_bad_input_and_exits_2() {
+    let root = scratch("replay");
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args([
+            "--root",
+            root.to_str().unwrap(),
+            "ota",
+            "powercut",
+            "--replay",
+            "op12x",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("error: `op12x` is not a cut (op<N> or op<N>i)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_firmware_build_that_fails_during_ota_powercut_is_a_rig_error_and_exits_3() {
+    // A qemu-an505 rig whose repository is no Cargo workspace: the images
+    // cannot be built, which is a failure while running, not bad input.
+    let root = scratch("no-firmware");
+    std::fs::copy(
+        repo().join("rigs/qemu-an505.yaml"),
+        root.join("rigs/qemu-an505.yaml"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args([
+            "--root",
+            root.to_str().unwrap(),
+            "ota",
+            "powercut",
+            "--rig",
+            "qemu-an505",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!root.join("reports").exists(), "no campaign ran, no report");
+}
+
+#[test]
 fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
     // Handles (seed) and the device id differ; redaction must hide both.
     let root = scratch("parity");

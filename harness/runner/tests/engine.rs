@@ -1,5 +1,4 @@
-//! The engine with rigs that misbehave: one that dies mid-case, one that
-//! hangs past the case's time, a run stopped by Ctrl-C; and parity.
+//! The engine with rigs that misbehave (one dies mid-case, one hangs past the case's time), a run stopped by Ctrl-C, and parity.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
