@@ -4,7 +4,7 @@ use hil_report::ExitCode;
 use mv_proto::Reply;
 
 /// The rig could not do what was asked: not a verdict on the firmware.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum RigError {
     #[error("the device did not answer within {0} ms")]
     Timeout(u64),

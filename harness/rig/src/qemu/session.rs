@@ -33,7 +33,9 @@ struct Running {
 pub struct QemuSession {
     name: String,
     config: QemuConfig,
-    images: Option<Images>,
+    /// The images once built, or why they could not be: a failed build is
+    /// not retried for every case (each would fail the same way, at length).
+    images: Option<Result<Images, RigError>>,
     workdir: PathBuf,
     running: Option<Running>,
     logs: Vec<DefmtLog>,
@@ -106,10 +108,10 @@ impl QemuSession {
     }
 
     fn start(&mut self) -> Result<(), RigError> {
-        if self.images.is_none() {
-            self.images = Some(build_images(&self.config.root)?);
-        }
-        let images = self.images.clone().expect("built above");
+        let images = self
+            .images
+            .get_or_insert_with(|| build_images(&self.config.root))
+            .clone()?;
         let _ = std::fs::remove_dir_all(&self.workdir);
         std::fs::create_dir_all(&self.workdir).map_err(|e| {
             RigError::Link(format!("cannot create {}: {e}", self.workdir.display()))
@@ -162,6 +164,7 @@ impl QemuSession {
         let symbols = self
             .images
             .as_ref()
+            .and_then(|i| i.as_ref().ok())
             .and_then(|i| std::fs::read(&i.agent).ok())
             .and_then(|elf| Symbols::of(&elf));
         let at = |name: &str| {
