@@ -189,3 +189,61 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
         file: file.to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{load_rigs, RigKind};
+
+    fn rigs_dir(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("hil-rig-config-{name}-{}/rigs", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn rig_files_load_sorted_with_their_kind_and_defaults() {
+        let dir = rigs_dir(
+            "good",
+            &[
+                ("sim.yaml", "name: sim\nkind: sim\nsim: { seed: 7 }\n"),
+                ("q.yaml", "name: q\nkind: qemu-an505\ncase_timeout_ms: 99\n"),
+            ],
+        );
+        let rigs = load_rigs(&dir).unwrap();
+        assert_eq!(rigs[0].name, "q");
+        assert_eq!(rigs[0].case_timeout_ms, 99);
+        let RigKind::Qemu(q) = &rigs[0].kind else {
+            panic!("q is a qemu-an505 rig")
+        };
+        assert_eq!(q.machine, "mps2-an505");
+        assert_eq!(q.root, dir.parent().unwrap());
+        assert!(matches!(&rigs[1].kind, RigKind::Sim(s) if s.seed == 7));
+    }
+
+    #[test]
+    fn a_bad_rig_file_names_the_file_line_and_field() {
+        let dir = rigs_dir(
+            "bad",
+            &[
+                ("a.yaml", "name: a\nkind: board\n"),
+                ("b.yaml", "name: b\nkind: sim\nsim:\n  sed: 1\n"),
+            ],
+        );
+        let errors = load_rigs(&dir).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text[0].contains("a.yaml: kind: unknown rig kind `board`"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains("b.yaml:4: sim") && text[1].contains("sed"),
+            "{text:?}"
+        );
+    }
+}
