@@ -1,5 +1,6 @@
-//! The terminal sink: a progress bar, failures as they happen, a summary.
+//! The terminal: the run's progress bar and failures as they happen (a sink), and the campaigns' lines and sweep bar.
 
+use hil_campaign::Observer;
 use hil_report::{Event, Outcome, ReportError, Sink};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -55,8 +56,57 @@ impl Sink for Progress {
                     self.bar.suspend(|| eprintln!("{line}"));
                 }
             }
+            Event::Point(_) => {}
             Event::RunFinished { .. } => self.bar.finish_and_clear(),
         }
         Ok(())
+    }
+}
+
+/// A campaign's voice on the terminal: lines on stdout and, for the sim
+/// sweep, a bar of cut points on stderr.
+pub struct Terminal {
+    bar: Option<ProgressBar>,
+}
+
+impl Terminal {
+    /// Lines only (the QEMU campaign).
+    pub fn lines() -> Self {
+        Terminal { bar: None }
+    }
+
+    /// Lines and a bar of cut points (the sim sweep).
+    pub fn with_bar() -> Self {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} cut points")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        Terminal { bar: Some(bar) }
+    }
+
+    /// Clears the bar (before the summary is printed).
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Terminal {
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| println!("{text}")),
+            None => println!("{text}"),
+        }
+    }
+
+    fn progress(&self, what: &str, done: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(what.to_owned());
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
     }
 }

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hil::exec::run_case;
-use hil::rig::SimSession;
 use hil_report::Outcome;
+use hil_rig::SimSession;
+use hil_runner::run_case;
 use rstest::rstest;
 
 #[rstest]
@@ -17,11 +17,7 @@ fn case_passes_on_sim_with_its_snapshotted_transcript(
 ) {
     let case = hil_cases::load_case_file(&path).unwrap_or_else(|e| panic!("{e}"));
     let mut session = SimSession::new("sim", hil_sim::SimConfig::default());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("a current-thread runtime");
-    let run = runtime.block_on(run_case(&mut session, &case, Duration::from_secs(10)));
+    let run = run_case(&mut session, &case, Duration::from_secs(10));
     assert!(
         matches!(run.outcome, Outcome::Passed),
         "{} did not pass on sim: {:?}\n{}",

@@ -1,15 +1,10 @@
-//! The engine as users meet it: bad input, a rig that dies, exit codes.
+//! `hil` as users meet it: bad input, failures while running, exit codes, parity between rigs.
+//!
+//! (The engine with rigs that die or hang mid-case is tested in
+//! `harness/runner/tests/engine.rs`.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-
-use async_trait::async_trait;
-use hil::rig::{load_rigs, CloudAction, RigError, RigSession, SimSession};
-use hil::runner::{run_with, Plan};
-use hil::ExitCode;
-use hil_report::{LogLine, Outcome};
-use mv_proto::{Hello, Primitive, Reply};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -53,7 +48,7 @@ fn a_malformed_case_file_exits_2_naming_file_line_and_field() {
         "names the field: {stderr}"
     );
     assert!(
-        stderr.contains("mvNoOp"),
+        stderr.contains("did you mean `mvNoOp`?"),
         "suggests the right name: {stderr}"
     );
     assert!(!root.join("reports").exists(), "nothing ran, no report");
@@ -114,83 +109,53 @@ fn an_unknown_rig_exits_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no rig `nosuch`"));
 }
 
-/// A sim session whose link dies during the `fail_on`-th exec, like a board
-/// that resets mid-case.
-struct DyingSession {
-    inner: SimSession,
-    execs: usize,
-    fail_on: usize,
-}
-
-#[async_trait]
-impl RigSession for DyingSession {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    async fn reset(&mut self) -> Result<Hello, RigError> {
-        self.inner.reset().await
-    }
-    async fn exec(&mut self, p: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
-        self.execs += 1;
-        if self.execs == self.fail_on {
-            return Err(RigError::Link("the serial port went away".into()));
-        }
-        self.inner.exec(p).await
-    }
-    async fn cloud(&mut self, a: &CloudAction) -> Result<(), RigError> {
-        self.inner.cloud(a).await
-    }
-    async fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
-        self.inner.take_server_log().await
-    }
-    async fn take_device_log(&mut self) -> Vec<LogLine> {
-        Vec::new()
-    }
+#[test]
+fn a_bad_replay_id_is_bad_input_and_exits_2() {
+    let root = scratch("replay");
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args([
+            "--root",
+            root.to_str().unwrap(),
+            "ota",
+            "powercut",
+            "--replay",
+            "op12x",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("error: `op12x` is not a cut (op<N> or op<N>i)"),
+        "{stderr}"
+    );
 }
 
 #[test]
-fn a_rig_that_dies_mid_case_marks_that_case_as_error_and_the_run_goes_on() {
-    let case = |id: &str| {
-        let text = GOOD.replace("device.noop", id);
-        hil_cases::parse_case(Path::new("x.yaml"), "device", &text).unwrap()
-    };
-    let plan = Plan {
-        rigs: load_rigs(&repo().join("rigs"))
-            .unwrap()
-            .into_iter()
-            .filter(|r| r.name == "sim")
-            .collect(),
-        cases: vec![case("device.a"), case("device.b"), case("device.c")],
-        root: repo(),
-        command: "test".into(),
-    };
-    let connector: hil::runner::Connector = Arc::new(|rig| {
-        let hil::rig::RigKind::Sim(config) = &rig.kind else {
-            unreachable!("the plan holds only the sim rig")
-        };
-        Ok(Box::new(DyingSession {
-            inner: SimSession::new(&rig.name, config.clone()),
-            execs: 0,
-            fail_on: 2,
-        }) as Box<dyn RigSession>)
-    });
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let summary = runtime.block_on(run_with(
-        plan,
-        "t".into(),
-        hil_report::FanOut::new(),
-        connector,
-    ));
-    let outcomes: Vec<&Outcome> = summary.results.iter().map(|r| &r.outcome).collect();
-    assert!(matches!(outcomes[0], Outcome::Passed));
-    assert!(
-        matches!(outcomes[1], Outcome::Error { message } if message.contains("serial port went away"))
-    );
-    assert!(
-        matches!(outcomes[2], Outcome::Passed),
-        "the run went on: {outcomes:?}"
-    );
-    assert_eq!(summary.exit_code, ExitCode::RigError);
+fn a_firmware_build_that_fails_during_ota_powercut_is_a_rig_error_and_exits_3() {
+    // A qemu-an505 rig whose repository is no Cargo workspace: the images
+    // cannot be built, which is a failure while running, not bad input.
+    let root = scratch("no-firmware");
+    std::fs::copy(
+        repo().join("rigs/qemu-an505.yaml"),
+        root.join("rigs/qemu-an505.yaml"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args([
+            "--root",
+            root.to_str().unwrap(),
+            "ota",
+            "powercut",
+            "--rig",
+            "qemu-an505",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!root.join("reports").exists(), "no campaign ran, no report");
 }
 
 #[test]
@@ -233,32 +198,6 @@ fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
     );
     let parity = std::fs::read_to_string(root.join("reports/latest/parity.md")).unwrap();
     assert!(parity.contains("same redacted transcript"), "{parity}");
-}
-
-#[test]
-fn parity_names_the_case_and_the_first_differing_line() {
-    let result = |rig: &str, transcript: &str| hil_report::CaseResult {
-        rig: rig.into(),
-        case_id: "device.x".into(),
-        title: String::new(),
-        area: "device".into(),
-        file: String::new(),
-        tags: vec![],
-        spec: hil_report::SpecCitation {
-            quote: String::new(),
-            source: String::new(),
-        },
-        outcome: Outcome::Passed,
-        duration_ms: 0.0,
-        transcript: transcript.into(),
-        logs: vec![],
-    };
-    let d = hil::parity::compare(&[result("sim", "a\nb\nc\n"), result("qemu", "a\nB\nc\n")]);
-    assert_eq!(d.len(), 1);
-    assert_eq!(
-        (d[0].line, d[0].left.as_str(), d[0].right.as_str()),
-        (2, "b", "B")
-    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

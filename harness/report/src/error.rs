@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::exit::ExitCode;
+
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -33,4 +35,12 @@ pub enum ReportError {
 
     #[error("event `{event}` arrived before `run_started`; the engine must send run_started first (a bug in the engine)")]
     NotStarted { event: &'static str },
+}
+
+impl ReportError {
+    /// A report that cannot be written leaves a run without its record:
+    /// exit code 3, like any failure of the machinery while running.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::RigError
+    }
 }

@@ -1,7 +1,10 @@
 //! The events the engine emits, in order: run started, cases started and finished, run finished.
 //!
 //! These types are also the per-case records of `results.json`, so they are part
-//! of the versioned schema: add fields, never rename or remove them.
+//! of the versioned schema: add fields, never rename or remove them. Campaigns
+//! (`hil overrun`, `hil ota powercut`) also emit [`Event::Point`]s, one per
+//! measured point, for the sinks that draw their tables and plots; the
+//! `results.json`, `junit.xml`, `summary.md` and transcript sinks ignore them.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,6 +19,9 @@ pub enum Event {
     CaseStarted { rig: String, case_id: String },
     /// One case finished on one rig, with its verdict and evidence.
     CaseFinished(CaseResult),
+    /// One point of a campaign, as data (a campaign's case results group or
+    /// summarise its points; its own report sinks want every point).
+    Point(CampaignPoint),
     /// The run ended, normally or because it was interrupted; always the last event.
     RunFinished {
         /// RFC 3339, UTC.
@@ -34,9 +40,29 @@ impl Event {
             Event::RunStarted(_) => "run_started",
             Event::CaseStarted { .. } => "case_started",
             Event::CaseFinished(_) => "case_finished",
+            Event::Point(_) => "point",
             Event::RunFinished { .. } => "run_finished",
         }
     }
+}
+
+/// One measured point of a campaign: what was tried, how it ended, and the
+/// campaign's own record of it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct CampaignPoint {
+    /// The campaign: `overrun` or `powercut`.
+    pub campaign: String,
+    pub rig: String,
+    /// The campaign's grouping of points (a cut kind such as `single`, a ring size).
+    pub group: String,
+    /// The point's id; for power cuts, the replay id.
+    pub id: String,
+    /// The campaign's verdict name (`ok`, `wrong_image`, `passed`, `failed` ...).
+    pub outcome: String,
+    /// What went wrong, or what happened; empty when there is nothing to say.
+    pub detail: String,
+    /// The campaign-specific record of the point (its observation, phase, cuts fired ...).
+    pub data: serde_json::Value,
 }
 
 /// What a run is about to do.

@@ -4,16 +4,19 @@
 //! per-case transcripts, the terminal) is a [`Sink`] of that same stream, so no
 //! output ever has to parse another one's text. `results.json` follows a versioned
 //! schema ([`SCHEMA_VERSION`], `reports/README.md`): within a version fields are only
-//! ever added; a breaking change bumps the version.
+//! ever added; a breaking change bumps the version. [`ExitCode`] holds the
+//! documented exit codes, which `results.json` records.
 #![forbid(unsafe_code)]
 
 mod atomic;
 mod dir;
 mod error;
 mod event;
+mod exit;
 mod json;
 mod junit;
 mod markdown;
+pub mod parity;
 mod run_id;
 mod schema;
 mod sink;
@@ -21,7 +24,8 @@ mod transcripts;
 
 pub use dir::ReportDir;
 pub use error::ReportError;
-pub use event::{CaseResult, Event, LogLine, Outcome, RunInfo, SpecCitation};
+pub use event::{CampaignPoint, CaseResult, Event, LogLine, Outcome, RunInfo, SpecCitation};
+pub use exit::ExitCode;
 pub use json::JsonSink;
 pub use junit::{junit_report, JunitSink};
 pub use markdown::{render_summary, MarkdownSink};

@@ -135,7 +135,7 @@ impl RunReport {
     /// `RunStarted` is not handled here: it makes a report (see [`RunReport::started`]).
     pub fn record(&mut self, event: &Event) -> bool {
         match event {
-            Event::RunStarted(_) | Event::CaseStarted { .. } => false,
+            Event::RunStarted(_) | Event::CaseStarted { .. } | Event::Point(_) => false,
             Event::CaseFinished(result) => {
                 self.cases.push(result.clone());
                 self.summary = Summary::tally(&self.run.rigs, &self.cases);

@@ -268,3 +268,38 @@ fn events_round_trip_through_json_with_stable_tags() {
     assert_eq!(json["outcome"]["status"], "failed");
     assert_eq!(json["outcome"]["field"], "steps[3]");
 }
+
+fn point() -> Event {
+    Event::Point(hil_report::CampaignPoint {
+        campaign: "powercut".to_owned(),
+        rig: "sim".to_owned(),
+        group: "single".to_owned(),
+        id: "op12i".to_owned(),
+        outcome: "ok".to_owned(),
+        detail: String::new(),
+        data: serde_json::json!({ "phase": "download", "cuts_fired": 1 }),
+    })
+}
+
+#[test]
+fn campaign_points_leave_the_case_files_as_they_are() {
+    let write = |with_points: bool| {
+        let root = scratch_dir(&format!("points-{with_points}"));
+        let dir = ReportDir::create(&root, RUN_ID).unwrap();
+        let mut sinks = dir.file_sinks();
+        for event in full_run() {
+            let before_finish = matches!(event, Event::RunFinished { .. });
+            if with_points && before_finish {
+                sinks.on_event(&point()).unwrap();
+            }
+            sinks.on_event(&event).unwrap();
+        }
+        ["results.json", "junit.xml", "summary.md"]
+            .map(|f| fs::read_to_string(dir.path().join(f)).unwrap())
+    };
+    assert_eq!(write(true), write(false));
+    let json = serde_json::to_value(point()).unwrap();
+    assert_eq!(json["event"], "point");
+    assert_eq!(json["data"]["phase"], "download");
+    assert_eq!(serde_json::from_value::<Event>(json).unwrap(), point());
+}

@@ -1,0 +1,176 @@
+//! `hil bench`: what the rigs cost, measured side by side in one run, as figures with their targets.
+//!
+//! On the sim: syscalls per second through the kernel's full dispatch (slot
+//! decode, pointer checks, copies) and through the agent primitive path the
+//! harness uses, and verified power-cut points per second. On QEMU
+//! ([`QemuBench`]): wall time per case and for the suite, instructions per
+//! NSC round trip, and verified cut points per second. The whole suite on the
+//! sim through the engine is timed by the CLI (the engine is async; this
+//! crate is not). Figures are returned with their target for the CLI to
+//! print; nothing here is asserted.
+
+mod qemu;
+
+pub use qemu::{round_trips, QemuBench, QemuCases, CALLS};
+
+use std::time::{Duration, Instant};
+
+use crate::powercut::{Cut, Outcome, Scenario};
+use crate::CampaignError;
+
+use hil_sim::{SimConfig, SimDevice};
+use mv_abi::{AbiStruct, MvNotificationSetup, Slot};
+use mv_proto::{Placement, Primitive, Reply};
+
+/// One measured figure.
+pub struct Figure {
+    pub name: String,
+    pub value: f64,
+    pub unit: &'static str,
+    pub target: Option<(f64, &'static str)>,
+}
+
+fn rate(name: &str, n: u64, elapsed: Duration, target: Option<f64>) -> Figure {
+    Figure {
+        name: name.to_owned(),
+        value: n as f64 / elapsed.as_secs_f64(),
+        unit: "calls/s",
+        target: target.map(|t| (t, "at least")),
+    }
+}
+
+fn alloc(dev: &mut SimDevice, size: u32, align: u32) -> u32 {
+    match dev.execute(&Primitive::Alloc {
+        size,
+        align,
+        placement: Placement::NsRam,
+        misalign: 0,
+    }) {
+        Reply::Allocated { addr } => addr,
+        other => panic!("the sim refused a bench allocation: {other:?}"),
+    }
+}
+
+/// Syscall throughput on one fresh sim device, `n` calls per figure.
+pub fn syscall_rates(n: u64) -> Vec<Figure> {
+    let mut dev = SimDevice::boot(&SimConfig::default());
+    let out = alloc(&mut dev, 8, 8);
+    let ring = alloc(&mut dev, 1024, 8);
+    let setup = alloc(&mut dev, 12, 4);
+    let handle = alloc(&mut dev, 4, 4);
+    let mut bytes = [0u8; 12];
+    MvNotificationSetup {
+        irq: 41,
+        buffer: ring,
+        buffer_size: 1024,
+    }
+    .encode(&mut bytes);
+    dev.execute(&Primitive::Write {
+        addr: setup,
+        data: bytes.to_vec(),
+    });
+    let kernel = dev.kernel_mut();
+    assert_eq!(
+        kernel.dispatch(Slot::SetupNotifications.number(), [setup, handle, 0, 0]),
+        0
+    );
+    let mut h = [0u8; 4];
+    let _ = mv_kernel::board::NsMemory::read_ns(kernel.board_mut(), handle, &mut h);
+    let h = u32::from_le_bytes(h);
+
+    let mut figures = Vec::new();
+    let mut measure = |name: &str, slot: Slot, args: [u32; 4], dev: &mut SimDevice| {
+        let start = Instant::now();
+        let kernel = dev.kernel_mut();
+        for _ in 0..n {
+            std::hint::black_box(kernel.dispatch(slot.number(), std::hint::black_box(args)));
+        }
+        figures.push(rate(name, n, start.elapsed(), Some(1e6)));
+    };
+    measure("dispatch mvNoOp", Slot::NoOp, [0; 4], &mut dev);
+    measure(
+        "dispatch mvGetMicroseconds (check + write)",
+        Slot::GetMicroseconds,
+        [out, 0, 0, 0],
+        &mut dev,
+    );
+    measure(
+        "dispatch mvTempTriggerNotification (ring write + pend)",
+        Slot::TempTriggerNotification,
+        [h, 1, 7, 0],
+        &mut dev,
+    );
+
+    let start = Instant::now();
+    let call = Primitive::Call {
+        slot: Slot::NoOp.number(),
+        args: [0; 4],
+    };
+    for _ in 0..n {
+        std::hint::black_box(dev.execute(&call));
+    }
+    let agent = rate("agent primitive Call(mvNoOp)", n, start.elapsed(), None);
+    figures.push(agent);
+    figures
+}
+
+/// Verified cut points per second on one core, for an update of
+/// `app_size` bytes with torn writes: `points` single cuts spread evenly
+/// over the whole update (before and inside in turn), each run to the
+/// end and checked. Also the cost of one uncut update and of one SHA-256
+/// over the 1 MiB measurement region (each verified point needs two), so
+/// the rate can be read against what bounds it.
+pub fn sim_cut_rate(app_size: usize, points: u64) -> Result<Vec<Figure>, CampaignError> {
+    let scenario = Scenario::synthetic(app_size)?;
+    let t = Instant::now();
+    let cal = scenario.calibrate()?;
+    let uncut = t.elapsed();
+    let step = (cal.ops / points.max(1)).max(1);
+    let plans: Vec<Vec<Cut>> = (0..cal.ops)
+        .step_by(step as usize)
+        .enumerate()
+        .map(|(i, op)| {
+            vec![Cut {
+                op,
+                inside: i % 2 == 1,
+            }]
+        })
+        .collect();
+    let t = Instant::now();
+    let mut failures = 0;
+    for plan in &plans {
+        failures += usize::from(scenario.run_plan(plan, Some(&cal)).outcome != Outcome::Ok);
+    }
+    let elapsed = t.elapsed();
+    let region = vec![0xA5u8; 1 << 20];
+    let t = Instant::now();
+    let rounds = 20;
+    for _ in 0..rounds {
+        std::hint::black_box(mv_ota::measurement_hash(std::hint::black_box(&region)));
+    }
+    let hash = t.elapsed() / rounds;
+    Ok(vec![
+        Figure {
+            name: format!(
+                "sim: verified cut points/s/core, {} KiB update, torn writes ({} points, {failures} failed)",
+                app_size / 1024,
+                plans.len()
+            ),
+            value: plans.len() as f64 / elapsed.as_secs_f64(),
+            unit: "points/s",
+            target: Some((10_000.0, "at least")),
+        },
+        Figure {
+            name: format!("sim: one uncut update ({} flash operations)", cal.ops),
+            value: uncut.as_secs_f64() * 1e3,
+            unit: "ms",
+            target: None,
+        },
+        Figure {
+            name: "sim: SHA-256 of the 1 MiB measurement region".into(),
+            value: hash.as_secs_f64() * 1e3,
+            unit: "ms",
+            target: None,
+        },
+    ])
+}

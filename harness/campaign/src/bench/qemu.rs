@@ -1,0 +1,240 @@
+//! QEMU figures: wall time per case and for the suite, instructions per NSC round trip, OTA cut points per second.
+//!
+//! Instructions are counted with `-icount shift=0` (one instruction per
+//! virtual nanosecond), so the kernel's microsecond clock counts
+//! instructions: 1 µs = 1000 instructions, deterministically.
+
+use std::time::Instant;
+
+use hil_cases::Case;
+use hil_rig::qemu::{QemuConfig, QemuSession};
+use hil_rig::{RigError, RigSession};
+use mv_abi::Slot;
+use mv_proto::{Placement, Primitive, Reply};
+
+use super::Figure;
+use crate::powercut::{chosen_plans, plan_id, Outcome, QemuOta};
+use crate::CampaignError;
+
+/// Calls per measurement; the clock's 1 µs step is 1000 instructions, so
+/// 2000 calls resolve half an instruction per call.
+pub const CALLS: u32 = 2000;
+
+fn addr(r: &Reply) -> Result<u32, RigError> {
+    match r {
+        Reply::Allocated { addr } => Ok(*addr),
+        other => Err(RigError::Protocol {
+            what: "bench allocation".into(),
+            got: Box::new(other.clone()),
+        }),
+    }
+}
+
+fn alloc(s: &mut dyn RigSession, size: u32) -> Result<u32, RigError> {
+    let p = Primitive::Alloc {
+        size,
+        align: 8,
+        placement: Placement::NsRam,
+        misalign: 0,
+    };
+    addr(&s.exec(vec![p])?[0])
+}
+
+fn read_u64(s: &mut dyn RigSession, at: u32) -> Result<u64, RigError> {
+    match &s.exec(vec![Primitive::Read { addr: at, len: 8 }])?[0] {
+        Reply::Bytes(b) => Ok(u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))),
+        other => Err(RigError::Protocol {
+            what: "bench read".into(),
+            got: Box::new(other.clone()),
+        }),
+    }
+}
+
+/// Instructions for `CALLS` calls of `slot`, bracketed by two clock reads
+/// in one batch on the device.
+fn instructions(
+    s: &mut dyn RigSession,
+    slot: u32,
+    args: [u32; 4],
+    t0: u32,
+    t1: u32,
+) -> Result<f64, RigError> {
+    let clock = |at| Primitive::Call {
+        slot: Slot::GetMicroseconds.number(),
+        args: [at, 0, 0, 0],
+    };
+    let series = Primitive::CallSeries {
+        slot,
+        args,
+        step: [0; 4],
+        count: CALLS,
+    };
+    s.exec(vec![Primitive::Batch(vec![clock(t0), series, clock(t1)])])?;
+    let (a, b) = (read_u64(s, t0)?, read_u64(s, t1)?);
+    Ok(b.saturating_sub(a) as f64 * 1000.0)
+}
+
+/// Instructions per round trip for mvNoOp, mvGetMicroseconds and a
+/// notification write, each minus the same series of calls to slot 74,
+/// which the agent's binding answers without entering the secure world:
+/// what remains is SG, the veneer, the kernel's dispatch and the return.
+pub fn round_trips(s: &mut dyn RigSession) -> Result<Vec<Figure>, RigError> {
+    s.reset()?;
+    let (t0, t1, out) = (alloc(s, 8)?, alloc(s, 8)?, alloc(s, 8)?);
+    let ring = alloc(s, 64)?;
+    let setup = alloc(s, 12)?;
+    let handle = alloc(s, 4)?;
+    let mut bytes = Vec::new();
+    for v in [41u32, ring, 64] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    s.exec(vec![
+        Primitive::Write {
+            addr: setup,
+            data: bytes,
+        },
+        Primitive::Call {
+            slot: Slot::SetupNotifications.number(),
+            args: [setup, handle, 0, 0],
+        },
+    ])?;
+    let h = match &s.exec(vec![Primitive::Read {
+        addr: handle,
+        len: 4,
+    }])?[0]
+    {
+        Reply::Bytes(b) => u32::from_le_bytes(b[..4].try_into().expect("4 bytes")),
+        _ => 0,
+    };
+    let baseline = instructions(s, mv_abi::SLOT_COUNT, [0; 4], t0, t1)?;
+    let mut figures = Vec::new();
+    for (name, slot, args, target) in [
+        ("mvNoOp round trip", Slot::NoOp.number(), [0; 4], Some(80.0)),
+        (
+            "mvGetMicroseconds round trip",
+            Slot::GetMicroseconds.number(),
+            [out, 0, 0, 0],
+            None,
+        ),
+        (
+            "notification write (mvTempTriggerNotification)",
+            Slot::TempTriggerNotification.number(),
+            [h, 1, 7, 0],
+            None,
+        ),
+    ] {
+        let total = instructions(s, slot, args, t0, t1)?;
+        figures.push(Figure {
+            name: name.to_owned(),
+            value: (total - baseline) / f64::from(CALLS),
+            unit: "instructions",
+            target: target.map(|t| (t, "at most")),
+        });
+    }
+    Ok(figures)
+}
+
+/// The QEMU side of `hil bench`, one measurement at a time, so the CLI can
+/// print each as it comes.
+pub struct QemuBench {
+    name: String,
+    config: QemuConfig,
+}
+
+/// What the suite on QEMU measured.
+pub struct QemuCases {
+    /// Cases run (those the rig does not skip), and how many passed.
+    pub cases: usize,
+    pub passed: usize,
+    /// The median wall time per case (reset included) and the whole suite.
+    pub figures: Vec<Figure>,
+}
+
+impl QemuBench {
+    /// The bench on the rig `name`.
+    pub fn new(name: &str, config: QemuConfig) -> QemuBench {
+        QemuBench {
+            name: name.to_owned(),
+            config,
+        }
+    }
+
+    /// Every case the rig does not skip, once, on one QEMU booted outside
+    /// the measurement. `run` runs one case and says whether it passed (the
+    /// engine's executor, which this crate does not hold).
+    pub fn cases(
+        &self,
+        cases: &[Case],
+        run: &mut dyn FnMut(&mut dyn RigSession, &Case) -> bool,
+    ) -> Result<QemuCases, CampaignError> {
+        let cases: Vec<&Case> = cases
+            .iter()
+            .filter(|c| !c.skip.contains_key(&self.name))
+            .collect();
+        let mut session = QemuSession::new(&self.name, self.config.clone());
+        // Boot once outside the measurement (the first boot builds and starts QEMU).
+        session.reset()?;
+        let started = Instant::now();
+        let mut times = Vec::new();
+        let mut passed = 0;
+        for case in &cases {
+            let t = Instant::now();
+            passed += usize::from(run(&mut session, case));
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let suite = started.elapsed().as_secs_f64();
+        times.sort_by(f64::total_cmp);
+        let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+        Ok(QemuCases {
+            cases: cases.len(),
+            passed,
+            figures: vec![
+                Figure {
+                    name: "median wall time per case, reset included".into(),
+                    value: median,
+                    unit: "ms",
+                    target: Some((20.0, "at most")),
+                },
+                Figure {
+                    name: "whole suite".into(),
+                    value: suite,
+                    unit: "s",
+                    target: Some((15.0, "at most")),
+                },
+            ],
+        })
+    }
+
+    /// Instructions per round trip, on a QEMU of its own that counts them
+    /// (`-icount shift=0,sleep=off`).
+    pub fn round_trips(&self) -> Result<Vec<Figure>, CampaignError> {
+        let mut counting = self.config.clone();
+        counting
+            .extra_args
+            .extend(["-icount".to_owned(), "shift=0,sleep=off".to_owned()]);
+        let mut session = QemuSession::new(&format!("{}-icount", self.name), counting);
+        Ok(round_trips(&mut session)?)
+    }
+
+    /// OTA: exact cuts on persisted NVM, each run to the new app and three
+    /// clean boots, as `hil ota powercut --rig qemu-an505` does them.
+    pub fn ota(&self) -> Result<Figure, CampaignError> {
+        let mut ota = QemuOta::new(self.config.clone())?;
+        let cal = ota.sim_scenario()?.calibrate()?;
+        let plans: Vec<_> = chosen_plans(&cal).into_iter().step_by(6).take(3).collect();
+        let started = Instant::now();
+        let ok = plans
+            .iter()
+            .filter(|p| ota.run_plan(&plan_id(p), p, None).outcome == Outcome::Ok)
+            .count();
+        Ok(Figure {
+            name: format!(
+                "OTA: verified cut points/s ({} exact cuts, {ok} ok)",
+                plans.len()
+            ),
+            value: plans.len() as f64 / started.elapsed().as_secs_f64(),
+            unit: "points/s",
+            target: Some((25.0, "at least")),
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! `hil overrun`: flood notification rings on every rig and check overrun detection.
+//!
+//! Every point of the sweep ([`default_sweep`]) runs on a fresh device of
+//! each rig; each is one case result (passed when the observation agrees
+//! with the truth) and one point event for [`OverrunSink`], which writes the
+//! table and the plot. With several rigs, their transcripts are compared.
+
+mod report;
+mod sink;
+mod sweep;
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use hil_report::parity::{compare, Difference};
+use hil_report::{CampaignPoint, CaseResult, ExitCode, Outcome, SpecCitation};
+use hil_rig::{connect, RigConfig};
+
+pub use report::{markdown, svg};
+pub use sink::OverrunSink;
+pub use sweep::{default_sweep, run_point, Observation, Point, SPEC_QUOTE, SPEC_SOURCE};
+
+use crate::{CampaignError, CampaignRun, Setup};
+
+/// The campaign's name in point events.
+pub const CAMPAIGN: &str = "overrun";
+
+/// Where the sweep and its checks live (the `file` of every point's result).
+const SOURCE_FILE: &str = "harness/campaign/src/overrun/sweep.rs";
+
+/// How `hil overrun` went.
+pub struct OverrunSummary {
+    /// The run's report folder.
+    pub dir: PathBuf,
+    pub rigs: Vec<String>,
+    /// One result per point and rig, in the order they ran.
+    pub results: Vec<CaseResult>,
+    pub interrupted: bool,
+    pub exit_code: ExitCode,
+}
+
+impl OverrunSummary {
+    /// Points whose transcripts differ between rigs.
+    pub fn parity(&self) -> Vec<Difference> {
+        compare(&self.results)
+    }
+
+    /// The table and plot.
+    pub fn table(&self) -> PathBuf {
+        self.dir.join("overrun.md")
+    }
+}
+
+/// The sweep on every rig, through the report sinks; stops taking points
+/// when `setup.stop` is set.
+pub fn run(rigs: &[RigConfig], setup: Setup) -> Result<OverrunSummary, CampaignError> {
+    let points = default_sweep();
+    let names: Vec<String> = rigs.iter().map(|r| r.name.clone()).collect();
+    let mut run = CampaignRun::start(
+        &setup.reports,
+        &setup.command,
+        names.clone(),
+        rigs.len() * points.len(),
+        setup.sinks,
+        |dir| vec![Box::new(OverrunSink::new(dir))],
+    )?;
+    let stopped = || setup.stop.load(Ordering::SeqCst);
+    let mut results = Vec::new();
+    let mut interrupted = false;
+    'rigs: for rig in rigs {
+        let mut session = connect(rig)?;
+        for &point in &points {
+            if stopped() {
+                interrupted = true;
+                break 'rigs;
+            }
+            run.started(&rig.name, &point.id());
+            let started = Instant::now();
+            let (outcome, transcript) = match run_point(session.as_mut(), point) {
+                Ok(obs) => {
+                    let problems = obs.problems();
+                    let transcript = obs.transcript();
+                    let outcome = if problems.is_empty() {
+                        Outcome::Passed
+                    } else {
+                        Outcome::Failed {
+                            step: 0,
+                            field: "point".into(),
+                            line: 0,
+                            message: problems.join("; "),
+                        }
+                    };
+                    run.point(CampaignPoint {
+                        campaign: CAMPAIGN.into(),
+                        rig: rig.name.clone(),
+                        group: format!("b{}", point.slots * 16),
+                        id: point.id(),
+                        outcome: outcome.status().into(),
+                        detail: problems.join("; "),
+                        data: serde_json::to_value(&obs).map_err(|e| {
+                            CampaignError::Failed(format!("cannot record {}: {e}", point.id()))
+                        })?,
+                    });
+                    (outcome, transcript)
+                }
+                Err(e) => (
+                    Outcome::Error {
+                        message: e.to_string(),
+                    },
+                    String::new(),
+                ),
+            };
+            let logs = session.take_device_log();
+            let result = CaseResult {
+                rig: rig.name.clone(),
+                case_id: point.id(),
+                title: point.title(),
+                area: "overrun".into(),
+                file: SOURCE_FILE.into(),
+                tags: vec!["overrun".into()],
+                spec: SpecCitation {
+                    quote: SPEC_QUOTE.into(),
+                    source: SPEC_SOURCE.into(),
+                },
+                outcome,
+                duration_ms: started.elapsed().as_secs_f64() * 1e3,
+                transcript,
+                logs,
+            };
+            results.push(result.clone());
+            run.finished(result);
+        }
+    }
+    let dir = run.path().to_owned();
+    let exit_code = run.finish(&results, interrupted)?;
+    Ok(OverrunSummary {
+        dir,
+        rigs: names,
+        results,
+        interrupted,
+        exit_code,
+    })
+}

@@ -1,0 +1,223 @@
+//! Driving the QEMU device: boot on the NVM, wait for the agent, talk to it and to its cloud link, kill it.
+
+use std::time::{Duration, Instant};
+
+use hil_cloud::{LinkDown, OtaLink};
+use hil_rig::qemu::{Launch, Serial};
+use hil_rig::RigError;
+use mv_abi::Slot;
+use mv_proto::{
+    CloudToDevice, DeviceToCloud, OtaReply, Placement, Primitive, Reply, Request, Response,
+};
+
+use super::{not_running, trace, Booted, QemuOta, NVM_MIB, POWER_CUT_EXIT};
+use crate::error::fail;
+use crate::CampaignError;
+
+impl QemuOta {
+    /// Starts QEMU on the NVM and waits for the agent's hello.
+    /// `Ok(false)`: QEMU stopped (a cut) before the app came up.
+    pub fn boot(&mut self) -> Result<bool, CampaignError> {
+        self.stop();
+        let mut machine = Launch::new(
+            &self.config,
+            &self.secure_elf,
+            &self.workdir.join("qmp.sock"),
+        )
+        .nvm(&self.nvm, NVM_MIB)
+        .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
+        .serial(Serial::Pty)
+        .serial(Serial::Null)
+        .serial(Serial::Pty)
+        .stderr(&self.workdir.join("qemu.stderr"))
+        .start()?;
+        let agent = machine.take_link(1).expect("UART1 is a pty");
+        let cloud = machine.take_link(3).expect("UART3 is a pty");
+        self.machine = Some(Booted {
+            agent,
+            cloud,
+            machine,
+        });
+        self.boots += 1;
+        let t = Instant::now();
+        let r = self.await_hello();
+        trace(&format!("boot {:?} in {:?}", r.as_ref().ok(), t.elapsed()));
+        r
+    }
+
+    /// Waits for a hello (after a start or the device's own restart).
+    pub(super) fn await_hello(&mut self) -> Result<bool, CampaignError> {
+        let deadline = Instant::now() + self.config.boot_timeout + self.config.exec_timeout;
+        loop {
+            let Some(m) = self.machine.as_mut() else {
+                return Ok(false);
+            };
+            if let Some(status) = m.machine.exited() {
+                self.machine = None;
+                return match status.code() {
+                    Some(POWER_CUT_EXIT) => Ok(false),
+                    None if self.killed => Ok(false),
+                    other => fail!("QEMU exited with {other:?} before the app came up"),
+                };
+            }
+            if Instant::now() > deadline {
+                fail!(
+                    "no hello from the agent within {:?}",
+                    self.config.boot_timeout + self.config.exec_timeout
+                );
+            }
+            let got = m.agent.receive::<Response>(Duration::from_millis(100));
+            self.kill_if_due();
+            match got {
+                Ok(Response::Hello(_)) => return Ok(true),
+                Ok(_) | Err(RigError::Timeout(_)) => {}
+                // The pty closes when QEMU exits: see how it exited.
+                Err(e) => {
+                    let m = self.machine.as_mut().expect("checked above");
+                    let status = m.machine.wait_exit(Duration::from_secs(5));
+                    self.machine = None;
+                    return match status {
+                        Some(s) if s.code() == Some(POWER_CUT_EXIT) => Ok(false),
+                        Some(s) if s.code().is_none() && self.killed => Ok(false),
+                        Some(s) => {
+                            fail!("QEMU exited with {:?} before the app came up", s.code())
+                        }
+                        None => fail!("agent link: {e}"),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Kills QEMU (a wall-clock power cut when the update is under way).
+    pub fn stop(&mut self) {
+        if let Some(mut m) = self.machine.take() {
+            m.machine.kill();
+        }
+    }
+
+    /// Sends one agent request without waiting for its replies (the app
+    /// restarts or crashes on it).
+    pub(super) fn send_agent(&mut self, prims: Vec<Primitive>) -> Result<(), CampaignError> {
+        let m = self.machine.as_mut().ok_or_else(not_running)?;
+        Ok(m.agent.send(&Request::Exec(prims))?)
+    }
+
+    /// One agent request; its replies.
+    fn agent(&mut self, prims: Vec<Primitive>) -> Result<Vec<Reply>, CampaignError> {
+        let timeout = self.config.exec_timeout;
+        let m = self.machine.as_mut().ok_or_else(not_running)?;
+        m.agent.send(&Request::Exec(prims))?;
+        loop {
+            match m.agent.receive::<Response>(timeout)? {
+                Response::Replies(r) => return Ok(r),
+                Response::Hello(_) => continue,
+                Response::BadRequest => fail!("the agent refused the request"),
+            }
+        }
+    }
+
+    /// App memory for the agent to use.
+    pub(super) fn alloc(&mut self, size: u32) -> Result<u32, CampaignError> {
+        let replies = self.agent(vec![Primitive::Alloc {
+            size,
+            align: 16,
+            placement: Placement::NsRam,
+            misalign: 0,
+        }])?;
+        match replies.as_slice() {
+            [Reply::Allocated { addr }] => Ok(*addr),
+            other => fail!("alloc: {other:?}"),
+        }
+    }
+
+    /// A system call from the app; its status.
+    pub(super) fn call(&mut self, slot: Slot, args: [u32; 4]) -> Result<u32, CampaignError> {
+        match self
+            .agent(vec![Primitive::Call {
+                slot: slot as u32,
+                args,
+            }])?
+            .as_slice()
+        {
+            [Reply::Status(s)] => Ok(*s),
+            other => fail!("{slot:?}: {other:?}"),
+        }
+    }
+
+    pub(super) fn write(&mut self, addr: u32, data: Vec<u8>) -> Result<(), CampaignError> {
+        self.agent(vec![Primitive::Write { addr, data }])
+            .map(|_| ())
+    }
+
+    pub(super) fn read(&mut self, addr: u32, len: u32) -> Result<Vec<u8>, CampaignError> {
+        match self.agent(vec![Primitive::Read { addr, len }])?.as_slice() {
+            [Reply::Bytes(b)] => Ok(b.clone()),
+            other => fail!("read: {other:?}"),
+        }
+    }
+
+    /// `mvGetWakeReason` through the agent: the kernel answers the app.
+    pub(super) fn wake_reason(&mut self) -> Result<u8, CampaignError> {
+        let addr = self.alloc(4)?;
+        let status = self.call(Slot::GetWakeReason, [addr, 0, 0, 0])?;
+        if status != 0 {
+            fail!("mvGetWakeReason: status {status:#x}");
+        }
+        Ok(self.read(addr, 1)?[0])
+    }
+
+    /// The next crash report on the cloud link.
+    pub(super) fn crash_report(&mut self) -> Result<mv_proto::CrashReport, CampaignError> {
+        let m = self.machine.as_mut().ok_or_else(not_running)?;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            match m.cloud.receive::<DeviceToCloud>(Duration::from_millis(200)) {
+                Ok(DeviceToCloud::Crash(report)) => return Ok(report),
+                Ok(_) | Err(RigError::Timeout(_)) => {}
+                Err(e) => fail!("cloud link: {e}"),
+            }
+        }
+        fail!("no crash report on the cloud link")
+    }
+
+    /// SIGKILLs QEMU if a wall-clock cut is due (polled by every wait).
+    fn kill_if_due(&mut self) {
+        if self.kill_at.is_some_and(|t| Instant::now() >= t) {
+            self.kill_at = None;
+            if let Some(m) = self.machine.as_mut() {
+                if m.machine.exited().is_none() && m.machine.signal_kill() {
+                    self.killed = true;
+                }
+            }
+        }
+    }
+}
+
+impl OtaLink for QemuOta {
+    fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
+        let timeout = self.config.exec_timeout;
+        self.kill_if_due();
+        let Some(m) = self.machine.as_mut() else {
+            return Err(LinkDown);
+        };
+        m.cloud.send(&message).map_err(|_| LinkDown)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.kill_at.is_some_and(|t| Instant::now() >= t) {
+                self.kill_at = None;
+                if m.machine.signal_kill() {
+                    self.killed = true;
+                }
+            }
+            if m.machine.exited().is_some() || Instant::now() > deadline {
+                return Err(LinkDown);
+            }
+            match m.cloud.receive::<DeviceToCloud>(Duration::from_millis(100)) {
+                Ok(DeviceToCloud::Ota(reply)) => return Ok(reply),
+                Ok(_) | Err(RigError::Timeout(_)) => {}
+                Err(_) => return Err(LinkDown),
+            }
+        }
+    }
+}

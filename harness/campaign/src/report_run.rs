@@ -1,0 +1,125 @@
+//! A campaign's run through the report sinks: one report folder, results as they come.
+//!
+//! `hil overrun` and `hil ota powercut` are not case files, but their points
+//! (or groups of points) are case results, so releases gate on them through
+//! the same `results.json`, `junit.xml` and `summary.md`, valid after every
+//! result like any run's. Their points also go out as events for the
+//! campaign's own sinks.
+
+use std::path::Path;
+
+use hil_report::{
+    new_run_id, CampaignPoint, CaseResult, Event, ExitCode, FanOut, ReportDir, ReportError,
+    RunInfo, Sink,
+};
+
+use crate::CampaignError;
+
+/// RFC 3339 UTC now, as the report schema wants it.
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// An open campaign run.
+pub struct CampaignRun {
+    dir: ReportDir,
+    sinks: FanOut,
+    /// The first sink failure: the run goes on, but `finish` reports it.
+    failed: Option<ReportError>,
+}
+
+impl CampaignRun {
+    /// Creates `reports/<run-id>/` with the report file sinks, `extra`
+    /// sinks (the terminal) and the campaign's own (`campaign` makes them
+    /// for the folder), and records the start of a run of `planned`
+    /// results on `rigs`.
+    pub fn start(
+        reports: &Path,
+        command: &str,
+        rigs: Vec<String>,
+        planned: usize,
+        extra: FanOut,
+        campaign: impl FnOnce(&Path) -> Vec<Box<dyn Sink + Send>>,
+    ) -> Result<Self, CampaignError> {
+        let run_id = new_run_id(time::OffsetDateTime::now_utc());
+        let dir = ReportDir::create(reports, &run_id).map_err(CampaignError::ReportFolder)?;
+        let mut sinks = dir.file_sinks();
+        for sink in campaign(dir.path()) {
+            sinks.add(sink);
+        }
+        if !extra.is_empty() {
+            sinks.add(Box::new(extra));
+        }
+        let mut run = CampaignRun {
+            dir,
+            sinks,
+            failed: None,
+        };
+        run.emit(Event::RunStarted(RunInfo {
+            run_id,
+            started_at: now(),
+            command: command.to_owned(),
+            rigs,
+            planned,
+            hil_version: env!("CARGO_PKG_VERSION").to_owned(),
+        }));
+        Ok(run)
+    }
+
+    /// The run's folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn emit(&mut self, event: Event) {
+        if let Err(err) = self.sinks.on_event(&event) {
+            eprintln!("warning: a report sink failed: {err}");
+            self.failed.get_or_insert(err);
+        }
+    }
+
+    /// A point is about to run.
+    pub fn started(&mut self, rig: &str, case_id: &str) {
+        self.emit(Event::CaseStarted {
+            rig: rig.to_owned(),
+            case_id: case_id.to_owned(),
+        });
+    }
+
+    /// One point as data, for the campaign's sinks.
+    pub fn point(&mut self, point: CampaignPoint) {
+        self.emit(Event::Point(point));
+    }
+
+    /// A point's (or group's) result, written to every sink at once.
+    pub fn finished(&mut self, result: CaseResult) {
+        self.emit(Event::CaseFinished(result));
+    }
+
+    /// Ends the run; its exit code from the results (130 if interrupted:
+    /// the report then holds what finished and says it was interrupted).
+    /// A sink that failed along the way (a report file not written) makes
+    /// this an error after the run is closed.
+    pub fn finish(
+        mut self,
+        results: &[CaseResult],
+        interrupted: bool,
+    ) -> Result<ExitCode, CampaignError> {
+        let code = if interrupted {
+            ExitCode::Interrupted
+        } else {
+            ExitCode::from_outcomes(results.iter().map(|r| &r.outcome))
+        };
+        self.emit(Event::RunFinished {
+            finished_at: now(),
+            interrupted,
+            exit_code: code.code(),
+        });
+        match self.failed {
+            Some(err) => Err(err.into()),
+            None => Ok(code),
+        }
+    }
+}

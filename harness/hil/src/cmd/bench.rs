@@ -1,0 +1,107 @@
+//! `hil bench`: the figures of every rig, printed with their targets as they are measured.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use hil_campaign::bench::{self, Figure, QemuBench};
+use hil_report::{ExitCode, FanOut, Outcome};
+use hil_rig::RigKind;
+use hil_runner::{run_case, Plan, Selection};
+
+use super::repo::{find_root, load_cases, pick_rigs};
+use crate::failure::{BadInput, SystemFailure};
+
+pub fn bench(root: Option<PathBuf>, calls: u64) -> Result<ExitCode> {
+    let root = find_root(root)?;
+    println!("hil bench: sim, {calls} calls per throughput figure (release build recommended)");
+    for f in bench::syscall_rates(calls) {
+        print_figure(&f);
+    }
+    // The whole suite through the engine, without writing report files.
+    let cases = load_cases(&root, &Selection::default())?;
+    let rigs = pick_rigs(&root, &["sim".to_owned()])?;
+    let n = cases.len();
+    let plan = Plan {
+        rigs,
+        cases,
+        root: root.clone(),
+        command: "hil bench".into(),
+    };
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| SystemFailure(format!("cannot start the async runtime: {e}")))?;
+    let started = Instant::now();
+    let summary = runtime.block_on(hil_runner::run(
+        plan,
+        "bench".into(),
+        FanOut::new(),
+        Arc::default(),
+    ));
+    let wall = started.elapsed().as_secs_f64();
+    println!(
+        "  {:<56} {:>14.3} s  ({:.2}x under the 1 s target; {} cases, exit {})",
+        "whole suite on sim (engine, no report files)",
+        wall,
+        1.0 / wall,
+        n,
+        summary.exit_code.code()
+    );
+    for f in bench::sim_cut_rate(128 * 1024, 400)? {
+        print_figure(&f);
+    }
+    bench_qemu(&root)?;
+    Ok(ExitCode::Passed)
+}
+
+/// A figure with its target; the ratio is > 1 when the target is beaten.
+fn print_figure(f: &Figure) {
+    let target = f
+        .target
+        .map(|(t, how)| {
+            let ratio = if how == "at most" {
+                t / f.value
+            } else {
+                f.value / t
+            };
+            let digits = if ratio < 0.01 { 4 } else { 2 };
+            format!("  ({ratio:.digits$}x the target of {how} {t:.0})")
+        })
+        .unwrap_or_default();
+    let digits = if f.value < 1.0 { 3 } else { 1 };
+    println!(
+        "  {:<56} {:>14.digits$} {}{target}",
+        f.name, f.value, f.unit
+    );
+}
+
+/// QEMU figures: per-case and suite wall time, instructions per round
+/// trip, OTA cut points per second. Skipped, and said so, without QEMU.
+fn bench_qemu(root: &Path) -> Result<()> {
+    if !hil_rig::qemu::installed(Path::new("qemu-system-arm")) {
+        println!("qemu-an505: skipped (qemu-system-arm is not installed)");
+        return Ok(());
+    }
+    let rig = pick_rigs(root, &["qemu-an505".to_owned()])?.remove(0);
+    let RigKind::Qemu(config) = rig.kind.clone() else {
+        return Err(BadInput::one("rigs/qemu-an505.yaml is not a qemu-an505 rig").into());
+    };
+    let cases = load_cases(root, &Selection::default())?;
+    let qemu = QemuBench::new(&rig.name, config);
+    let measured = qemu.cases(&cases, &mut |session, case| {
+        let run = run_case(session, case, Duration::from_secs(20));
+        matches!(run.outcome, Outcome::Passed)
+    })?;
+    println!(
+        "qemu-an505 ({} cases, {} passed):",
+        measured.cases, measured.passed
+    );
+    for f in &measured.figures {
+        print_figure(f);
+    }
+    for f in qemu.round_trips()? {
+        print_figure(&f);
+    }
+    print_figure(&qemu.ota()?);
+    Ok(())
+}

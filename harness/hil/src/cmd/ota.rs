@@ -1,0 +1,104 @@
+//! `hil ota powercut`: the power-cut campaign on the sim or on QEMU, or the replay of one point.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use hil_campaign::powercut::{
+    self, CampaignConfig, Outcome, PointResult, PowercutSummary, QemuPlans,
+};
+use hil_campaign::Setup;
+use hil_report::{ExitCode, FanOut};
+use hil_rig::RigKind;
+
+use super::repo::{command_line, find_root, pick_rigs, reports_dir};
+use crate::interrupt;
+use crate::progress::Terminal;
+
+/// The options of `hil ota powercut` (see `hil ota powercut --help`).
+pub struct Powercut {
+    pub rig: String,
+    pub app_size: usize,
+    pub nested_stride: u64,
+    pub random: u32,
+    pub seed: u64,
+    pub threads: Option<usize>,
+    pub replay: Option<String>,
+    pub kills: u32,
+    pub stride: usize,
+    pub reports: PathBuf,
+}
+
+pub fn powercut(root: Option<PathBuf>, o: Powercut) -> Result<ExitCode> {
+    let root = find_root(root)?;
+    let rig = pick_rigs(&root, &[o.rig])?.remove(0);
+    let setup = || Setup {
+        reports: reports_dir(&root, &o.reports),
+        command: command_line(),
+        sinks: FanOut::new(),
+        stop: interrupt::flag(Some(interrupt::CAMPAIGN_NOTICE)),
+    };
+    if let RigKind::Qemu(qemu) = &rig.kind {
+        if let Some(id) = o.replay {
+            let p = powercut::replay_qemu(qemu.clone(), &id)?;
+            println!("{}: {} {}", p.id, p.outcome.name(), p.detail);
+            return Ok(verdict(&p));
+        }
+        let plans = QemuPlans {
+            kills: o.kills,
+            stride: o.stride,
+        };
+        let summary = powercut::run_qemu(qemu.clone(), plans, setup(), &Terminal::lines())?;
+        print(&summary);
+        return Ok(summary.exit_code);
+    }
+    if let Some(id) = o.replay {
+        let p = powercut::replay_sim(o.app_size, &id)?;
+        println!(
+            "{}: {} (first cut in phase {}, {} cut(s) fired, flash operations per life {:?}){}",
+            p.id,
+            p.outcome.name(),
+            p.phase.name(),
+            p.cuts_fired,
+            p.life_ops,
+            if p.detail.is_empty() {
+                String::new()
+            } else {
+                format!("\n  {}", p.detail)
+            }
+        );
+        return Ok(verdict(&p));
+    }
+    let cfg = CampaignConfig {
+        app_size: o.app_size,
+        nested_stride: o.nested_stride,
+        random: o.random,
+        seed: o.seed,
+        threads: o
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+    };
+    let terminal = Terminal::with_bar();
+    let summary = powercut::run_sim(&cfg, setup(), &terminal);
+    terminal.finish();
+    let summary = summary?;
+    print(&summary);
+    Ok(summary.exit_code)
+}
+
+/// A replayed point passes or fails like a case.
+fn verdict(p: &PointResult) -> ExitCode {
+    if p.outcome == Outcome::Ok {
+        ExitCode::Passed
+    } else {
+        ExitCode::CaseFailed
+    }
+}
+
+fn print(summary: &PowercutSummary) {
+    println!("{}", summary.header);
+    println!(
+        "{}: {} points, {} failure(s)",
+        summary.rig, summary.points, summary.failures
+    );
+    println!("report: {}", summary.report.display());
+}

@@ -1,0 +1,249 @@
+//! `rigs/<name>.yaml`: deserialized raw, then validated into a [`RigConfig`].
+
+use std::path::{Path, PathBuf};
+
+use hil_report::ExitCode;
+use hil_sim::SimConfig;
+use serde::Deserialize;
+
+use crate::qemu::QemuConfig;
+
+/// A validated rig description.
+#[derive(Clone, Debug)]
+pub struct RigConfig {
+    pub name: String,
+    pub description: String,
+    pub kind: RigKind,
+    /// Per-case limit unless the case sets its own.
+    pub case_timeout_ms: u64,
+    pub file: PathBuf,
+}
+
+/// What kind of rig, with its kind-specific settings.
+#[derive(Clone, Debug)]
+pub enum RigKind {
+    Sim(SimConfig),
+    Qemu(QemuConfig),
+}
+
+/// A rig file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}{}: {field}{}{message}", .line.map(|l| format!(":{l}")).unwrap_or_default(), if .field.is_empty() { "" } else { ": " })]
+pub struct RigConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl RigConfigError {
+    /// A rig file that cannot be used is bad config: exit code 2, nothing runs.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::BadInput
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRig {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    description: String,
+    case_timeout_ms: Option<u64>,
+    sim: Option<RawSim>,
+    qemu: Option<RawQemu>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawQemu {
+    binary: Option<String>,
+    machine: Option<String>,
+    boot_timeout_ms: Option<u64>,
+    exec_timeout_ms: Option<u64>,
+    #[serde(default)]
+    extra_args: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSim {
+    seed: Option<u64>,
+    device_id: Option<String>,
+}
+
+const DEFAULT_CASE_TIMEOUT_MS: u64 = 10_000;
+
+/// Load every `*.yaml` in `dir`, sorted by name.
+pub fn load_rigs(dir: &Path) -> Result<Vec<RigConfig>, Vec<RigConfigError>> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect(),
+        Err(e) => {
+            return Err(vec![RigConfigError {
+                file: dir.display().to_string(),
+                line: None,
+                field: String::new(),
+                message: format!("cannot read the rigs folder: {e}"),
+            }])
+        }
+    };
+    files.sort();
+    let (mut rigs, mut errors) = (Vec::new(), Vec::new());
+    for file in files {
+        match load_rig(&file) {
+            Ok(rig) => rigs.push(rig),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rigs)
+    } else {
+        Err(errors)
+    }
+}
+
+fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
+    let label = file.display().to_string();
+    let error = |line: Option<usize>, field: &str, message: String| RigConfigError {
+        file: label.clone(),
+        line,
+        field: field.to_owned(),
+        message,
+    };
+    let text =
+        std::fs::read_to_string(file).map_err(|e| error(None, "", format!("cannot read: {e}")))?;
+    let de = serde_yaml::Deserializer::from_str(&text);
+    let raw: RawRig = serde_path_to_error::deserialize(de).map_err(|e| {
+        let line = e.inner().location().map(|l| l.line());
+        let field = e.path().to_string();
+        error(
+            line,
+            if field == "." { "" } else { &field },
+            e.into_inner().to_string(),
+        )
+    })?;
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if raw.name != stem {
+        return Err(error(
+            None,
+            "name",
+            format!("`{}` must match the file name `{stem}`", raw.name),
+        ));
+    }
+    let kind = match raw.kind.as_str() {
+        "sim" => {
+            let sim = raw.sim.unwrap_or(RawSim {
+                seed: None,
+                device_id: None,
+            });
+            let mut config = SimConfig::default();
+            if let Some(seed) = sim.seed {
+                config.seed = seed;
+            }
+            if let Some(id) = sim.device_id {
+                config.device_id = id.as_bytes().try_into().map_err(|_| {
+                    error(
+                        None,
+                        "sim.device_id",
+                        format!("must be 34 ASCII characters, got {}", id.len()),
+                    )
+                })?;
+            }
+            RigKind::Sim(config)
+        }
+        "qemu-an505" => {
+            let q = raw.qemu.unwrap_or_default();
+            let root = file
+                .parent()
+                .and_then(Path::parent)
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            RigKind::Qemu(QemuConfig {
+                binary: PathBuf::from(q.binary.unwrap_or_else(|| "qemu-system-arm".into())),
+                machine: q.machine.unwrap_or_else(|| "mps2-an505".into()),
+                root,
+                boot_timeout: std::time::Duration::from_millis(q.boot_timeout_ms.unwrap_or(10_000)),
+                exec_timeout: std::time::Duration::from_millis(q.exec_timeout_ms.unwrap_or(5_000)),
+                extra_args: q.extra_args,
+            })
+        }
+        other => {
+            return Err(error(
+                None,
+                "kind",
+                format!("unknown rig kind `{other}` (this build knows: sim, qemu-an505)"),
+            ))
+        }
+    };
+    Ok(RigConfig {
+        name: raw.name,
+        description: raw.description,
+        kind,
+        case_timeout_ms: raw.case_timeout_ms.unwrap_or(DEFAULT_CASE_TIMEOUT_MS),
+        file: file.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{load_rigs, RigKind};
+
+    fn rigs_dir(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("hil-rig-config-{name}-{}/rigs", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn rig_files_load_sorted_with_their_kind_and_defaults() {
+        let dir = rigs_dir(
+            "good",
+            &[
+                ("sim.yaml", "name: sim\nkind: sim\nsim: { seed: 7 }\n"),
+                ("q.yaml", "name: q\nkind: qemu-an505\ncase_timeout_ms: 99\n"),
+            ],
+        );
+        let rigs = load_rigs(&dir).unwrap();
+        assert_eq!(rigs[0].name, "q");
+        assert_eq!(rigs[0].case_timeout_ms, 99);
+        let RigKind::Qemu(q) = &rigs[0].kind else {
+            panic!("q is a qemu-an505 rig")
+        };
+        assert_eq!(q.machine, "mps2-an505");
+        assert_eq!(q.root, dir.parent().unwrap());
+        assert!(matches!(&rigs[1].kind, RigKind::Sim(s) if s.seed == 7));
+    }
+
+    #[test]
+    fn a_bad_rig_file_names_the_file_line_and_field() {
+        let dir = rigs_dir(
+            "bad",
+            &[
+                ("a.yaml", "name: a\nkind: board\n"),
+                ("b.yaml", "name: b\nkind: sim\nsim:\n  sed: 1\n"),
+            ],
+        );
+        let errors = load_rigs(&dir).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text[0].contains("a.yaml: kind: unknown rig kind `board`"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains("b.yaml:4: sim") && text[1].contains("sed"),
+            "{text:?}"
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! Rigs: what the engine drives. One synchronous trait, one implementation per fidelity.
+//!
+//! A [`RigSession`] is a connection to one device that executes agent
+//! primitives, plays the cloud towards it and hands back what the device
+//! logged. The engine runs one case at a time per session and asks for a
+//! fresh device (reset) before each case, so cases are isolated.
+//!
+//! Sessions block: a request returns when the device answered or its time
+//! ran out. A session never waits past the deadline its caller set
+//! ([`RigSession::set_deadline`]), so a case's time limit holds without an
+//! async runtime; the engine runs each rig's session on its own thread.
+//!
+//! ```text
+//! rigs/<name>.yaml ─▶ load_rigs ─▶ RigConfig ─▶ connect ─▶ SimSession | QemuSession
+//!                                                             (qemu: Launch ─▶ Machine: QMP, UART links, defmt logs)
+//! ```
+#![forbid(unsafe_code)]
+
+mod config;
+mod defmt_log;
+mod error;
+pub mod qemu;
+mod sim;
+
+use std::time::Instant;
+
+pub use config::{load_rigs, RigConfig, RigConfigError, RigKind};
+pub use defmt_log::{DefmtError, DefmtLog};
+pub use error::RigError;
+pub use hil_cases::CloudAction;
+pub use sim::SimSession;
+
+use hil_report::LogLine;
+use mv_proto::{Hello, Primitive, Reply};
+
+/// A connection to one device. Every method blocks until the device answered
+/// or the wait ran out (the rig's own timeouts, cut short by the deadline).
+pub trait RigSession: Send {
+    /// The rig's name (the `rigs/<name>.yaml` it came from).
+    fn name(&self) -> &str;
+
+    /// No wait of a later call goes past `deadline` (the end of a case's time);
+    /// `None` leaves the rig's own timeouts alone. A wait cut short ends as
+    /// [`RigError::Timeout`]. A rig whose calls cannot block (the sim) may
+    /// ignore it.
+    fn set_deadline(&mut self, deadline: Option<Instant>);
+
+    /// Bring up a fresh device (power-on state) and return the agent's hello.
+    fn reset(&mut self) -> Result<Hello, RigError>;
+
+    /// Execute primitives in order; one reply per primitive.
+    fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError>;
+
+    /// Act as the cloud towards the device.
+    fn cloud(&mut self, action: &CloudAction) -> Result<(), RigError>;
+
+    /// Application log messages (`mvServerLog`) the cloud received since the
+    /// last call.
+    fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError>;
+
+    /// Device-side evidence since the last call (decoded defmt lines, fault
+    /// dumps). The sim has none.
+    fn take_device_log(&mut self) -> Vec<LogLine>;
+}
+
+/// Open a session on the rig a config describes.
+pub fn connect(config: &RigConfig) -> Result<Box<dyn RigSession>, RigError> {
+    match &config.kind {
+        RigKind::Sim(sim) => Ok(Box::new(SimSession::new(&config.name, sim.clone()))),
+        RigKind::Qemu(qemu) => Ok(Box::new(qemu::QemuSession::new(&config.name, qemu.clone()))),
+    }
+}

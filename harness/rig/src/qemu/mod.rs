@@ -1,0 +1,52 @@
+//! The `qemu-an505` rig: the real secure image and agent under `qemu-system-arm`.
+//!
+//! Everything QEMU lives here, once: the [`Launch`] builder that starts a
+//! [`Machine`] (machine, optional file-backed NVM, optional agent image,
+//! UARTs, QMP, started paused and continued once the harness is attached),
+//! the blocking [`Qmp`] client, the [`FrameLink`] over a UART's pty, the
+//! image build ([`build_images`]) and the ELF symbols that decode crashes.
+//! The conformance session ([`QemuSession`]) and the OTA power-cut campaign
+//! (in `hil-campaign`) both start QEMU through [`Launch`].
+
+mod build;
+mod launch;
+mod link;
+mod qmp;
+mod session;
+mod symbols;
+mod toolchain;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use build::{build_images, Images, MemoryUse, TARGET};
+pub use launch::{Launch, Machine, Serial};
+pub use link::FrameLink;
+pub use qmp::Qmp;
+pub use session::QemuSession;
+pub use symbols::Symbols;
+pub use toolchain::ensure_target;
+
+/// Settings of a `qemu-an505` rig (from its rig file).
+#[derive(Clone, Debug)]
+pub struct QemuConfig {
+    pub binary: PathBuf,
+    pub machine: String,
+    /// The repository root: where to build the images.
+    pub root: PathBuf,
+    pub boot_timeout: Duration,
+    pub exec_timeout: Duration,
+    /// Extra QEMU arguments (e.g. `-icount shift=0`).
+    pub extra_args: Vec<String>,
+}
+
+/// Can `binary` be run (`<binary> --version` succeeds)?
+pub fn installed(binary: &std::path::Path) -> bool {
+    std::process::Command::new(binary)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Baud rate of every UART link (QEMU ignores it on a pty; a board does not).
+pub const BAUD: u32 = 115_200;

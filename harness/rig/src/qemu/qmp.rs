@@ -1,0 +1,146 @@
+//! A minimal, blocking QMP client: capabilities handshake, then one command at a time.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::RigError;
+
+/// A connection to QEMU's monitor protocol on a unix socket.
+pub struct Qmp {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+}
+
+fn link(e: impl std::fmt::Display) -> RigError {
+    RigError::Link(format!("QMP: {e}"))
+}
+
+impl Qmp {
+    /// Connects (QEMU creates the socket shortly after it starts) and
+    /// negotiates. Retries until `within` has passed or `gone` says QEMU is
+    /// no more (its reason becomes the error). Every later reply must come
+    /// within `within` as well.
+    pub fn connect(
+        socket: &Path,
+        within: Duration,
+        gone: &mut dyn FnMut() -> Option<RigError>,
+    ) -> Result<Qmp, RigError> {
+        let deadline = Instant::now() + within;
+        let stream = loop {
+            match UnixStream::connect(socket) {
+                Ok(s) => break s,
+                Err(e) => {
+                    if let Some(reason) = gone() {
+                        return Err(reason);
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(link(e));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        };
+        let timeout = Some(within.max(Duration::from_millis(100)));
+        stream.set_read_timeout(timeout).map_err(link)?;
+        stream.set_write_timeout(timeout).map_err(link)?;
+        let writer = stream.try_clone().map_err(link)?;
+        let mut qmp = Qmp {
+            reader: BufReader::new(stream),
+            writer,
+        };
+        let greeting = qmp.read_message()?;
+        if greeting.get("QMP").is_none() {
+            return Err(link(format!("unexpected greeting {greeting}")));
+        }
+        qmp.execute("qmp_capabilities", json!({}))?;
+        Ok(qmp)
+    }
+
+    fn read_message(&mut self) -> Result<Value, RigError> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line).map_err(link)? == 0 {
+            return Err(link("QEMU closed the monitor"));
+        }
+        serde_json::from_str(&line).map_err(link)
+    }
+
+    /// Run one command and return its `return` value (events are skipped).
+    pub fn execute(&mut self, command: &str, arguments: Value) -> Result<Value, RigError> {
+        let mut request = json!({ "execute": command });
+        if arguments.as_object().is_some_and(|a| !a.is_empty()) {
+            request["arguments"] = arguments;
+        }
+        let mut bytes = serde_json::to_vec(&request).map_err(link)?;
+        bytes.push(b'\n');
+        self.writer.write_all(&bytes).map_err(link)?;
+        loop {
+            let message = self.read_message()?;
+            if let Some(ret) = message.get("return") {
+                return Ok(ret.clone());
+            }
+            if let Some(err) = message.get("error") {
+                return Err(link(format!("{command} failed: {err}")));
+            }
+        }
+    }
+
+    /// The host path of the pty behind serial port `label` (e.g. `serial1`).
+    pub fn pty_of(&mut self, label: &str) -> Result<String, RigError> {
+        let devices = self.execute("query-chardev", json!({}))?;
+        devices
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|d| d["label"] == label)
+            .and_then(|d| d["filename"].as_str())
+            .and_then(|f| f.strip_prefix("pty:"))
+            .map(str::to_owned)
+            .ok_or_else(|| link(format!("no pty for {label} in {devices}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::unix::net::UnixListener;
+    use std::time::Duration;
+
+    use super::Qmp;
+
+    /// A monitor that greets, accepts the handshake and answers one
+    /// `query-chardev` after an event QEMU could have sent in between.
+    #[test]
+    fn the_handshake_then_a_command_skipping_events() {
+        let socket =
+            std::env::temp_dir().join(format!("hil-rig-qmp-test-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&socket);
+        let listener = UnixListener::bind(&socket).unwrap();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            writer.write_all(b"{\"QMP\": {\"version\": {}}}\n").unwrap();
+            let mut requests = Vec::new();
+            for reply in [
+                "{\"return\": {}}\n",
+                "{\"event\": \"RESUME\"}\n{\"return\": [{\"label\": \"serial0\", \"filename\": \"file:x\"}, {\"label\": \"serial1\", \"filename\": \"pty:/dev/pts/7\"}]}\n",
+            ] {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                requests.push(line);
+                writer.write_all(reply.as_bytes()).unwrap();
+            }
+            requests
+        });
+        let mut qmp = Qmp::connect(&socket, Duration::from_secs(5), &mut || None).unwrap();
+        assert_eq!(qmp.pty_of("serial1").unwrap(), "/dev/pts/7");
+        let requests = server.join().unwrap();
+        assert!(requests[0].contains("qmp_capabilities"), "{requests:?}");
+        assert!(requests[1].contains("query-chardev"), "{requests:?}");
+        let _ = std::fs::remove_file(&socket);
+    }
+}

@@ -1,0 +1,191 @@
+//! Run one case on one rig session: steps → primitives → verdict + transcript.
+//!
+//! The executor owns no rig knowledge: it only speaks agent primitives. After
+//! every step that can make the kernel act (a call, a cloud action, a delay)
+//! it reads back every readable allocation in the same batch and records,
+//! in the transcript, what changed. Verdicts are decided here from data the
+//! agent returned — never from log text.
+//!
+//! The executor is synchronous, like the sessions. A case's time limit is a
+//! deadline handed to the session (no wait of the rig goes past it) and
+//! checked between steps; a case that runs out of time is an error that says
+//! so, never a hang.
+
+mod memory;
+mod render;
+mod steps;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use hil_cases::{Case, StepAt};
+use hil_report::{LogLine, Outcome};
+use hil_rig::{RigError, RigSession};
+
+use memory::Allocations;
+use render::HandleNames;
+
+/// What running one case produced.
+pub struct CaseRun {
+    pub outcome: Outcome,
+    pub transcript: String,
+    pub logs: Vec<LogLine>,
+    pub duration: Duration,
+}
+
+/// Why a step stopped the case.
+enum StepError {
+    /// An expectation did not hold: a verdict on the firmware.
+    Failed(String),
+    /// The rig could not do what was asked.
+    Rig(RigError),
+}
+
+impl From<RigError> for StepError {
+    fn from(e: RigError) -> Self {
+        StepError::Rig(e)
+    }
+}
+
+type StepResult = Result<(), StepError>;
+
+/// The state of one running case.
+struct Executor<'a> {
+    session: &'a mut dyn RigSession,
+    allocs: Allocations,
+    handles: HandleNames,
+    /// Read index (in records) per notification ring.
+    readers: std::collections::HashMap<String, u32>,
+    /// Server-log messages received and not yet checked.
+    server_log: Vec<String>,
+    transcript: String,
+    logs: Vec<LogLine>,
+    /// The case's time limit, and the instant it runs out.
+    timeout: Duration,
+    deadline: Instant,
+}
+
+/// Run `case` on a freshly reset device within `timeout`. A rig failure
+/// (reset, link, time out) gives `Outcome::Error`, never a panic: the run
+/// goes on.
+pub fn run_case(session: &mut dyn RigSession, case: &Case, timeout: Duration) -> CaseRun {
+    let started = Instant::now();
+    let deadline = started + timeout;
+    session.set_deadline(Some(deadline));
+    let mut ex = Executor {
+        session,
+        allocs: Allocations::default(),
+        handles: HandleNames::default(),
+        readers: Default::default(),
+        server_log: Vec::new(),
+        transcript: String::new(),
+        logs: Vec::new(),
+        timeout,
+        deadline,
+    };
+    let outcome = ex.run(case);
+    // The evidence is collected with the rig's own timeouts.
+    ex.session.set_deadline(None);
+    ex.collect_logs();
+    CaseRun {
+        outcome,
+        transcript: ex.transcript,
+        logs: ex.logs,
+        duration: started.elapsed(),
+    }
+}
+
+impl Executor<'_> {
+    fn line(&mut self, text: &str) {
+        let _ = writeln!(self.transcript, "{text}");
+    }
+
+    fn out_of_time(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// The case ran out of time: said in the transcript and as the outcome.
+    fn timed_out(&mut self) -> Outcome {
+        let ms = self.timeout.as_millis();
+        self.line(&format!("TIMED OUT after {ms} ms"));
+        Outcome::Error {
+            message: format!("the case did not finish within {ms} ms"),
+        }
+    }
+
+    fn run(&mut self, case: &Case) -> Outcome {
+        if let Err(e) = self.session.reset() {
+            if self.out_of_time() {
+                return self.timed_out();
+            }
+            self.line(&format!("RIG ERROR during reset: {e}"));
+            return Outcome::Error {
+                message: format!("reset failed: {e}"),
+            };
+        }
+        for (index, at) in case.steps.iter().enumerate() {
+            if self.out_of_time() {
+                return self.timed_out();
+            }
+            match self.step(at) {
+                Ok(()) => {}
+                Err(StepError::Failed(message)) => {
+                    self.line(&format!("  FAILED: {message}"));
+                    return Outcome::Failed {
+                        step: index,
+                        field: at.field.clone(),
+                        line: at.line,
+                        message,
+                    };
+                }
+                // A wait the deadline cut short is the case's timeout, not the rig's.
+                Err(StepError::Rig(_)) if self.out_of_time() => return self.timed_out(),
+                Err(StepError::Rig(e)) => {
+                    self.line(&format!("  RIG ERROR: {e}"));
+                    return Outcome::Error {
+                        message: format!("{} (line {}): {e}", at.field, at.line),
+                    };
+                }
+            }
+        }
+        Outcome::Passed
+    }
+
+    fn step(&mut self, at: &StepAt) -> StepResult {
+        use hil_cases::Step;
+        match &at.step {
+            Step::Alloc(a) => self.alloc(a),
+            Step::Write(w) => self.write(w),
+            Step::Call(c) => self.call(c),
+            Step::ExpectMemory(e) => self.expect_memory(e),
+            Step::ExpectNotifications(e) => self.expect_notifications(e),
+            Step::Irq(a) => self.irq(*a),
+            Step::ExpectIrq(e) => self.expect_irq(e),
+            Step::Compare(c) => self.compare(c),
+            Step::Cloud(a) => self.cloud(a),
+            Step::ExpectServerLog(e) => self.expect_server_log(e),
+            Step::DelayUs(us) => self.delay(*us),
+            Step::AppRead(r) => self.app_read(r),
+        }
+    }
+
+    /// Drain what the device and the cloud logged into the case's evidence.
+    fn collect_logs(&mut self) {
+        if let Ok(messages) = self.session.take_server_log() {
+            for m in messages {
+                self.logs.push(server_log_line(&m));
+            }
+        }
+        let device = self.session.take_device_log();
+        self.logs.extend(device);
+    }
+}
+
+/// A server-log message as evidence.
+fn server_log_line(message: &[u8]) -> LogLine {
+    LogLine {
+        source: "server-log".into(),
+        text: String::from_utf8_lossy(message).into_owned(),
+        location: None,
+    }
+}

@@ -1,0 +1,661 @@
+//! One method per step kind: the primitives each step sends and what it writes in the transcript.
+
+use hil_cases::{
+    Alloc, Call, CloudAction, Compare, ExpectIrq, ExpectMemory, ExpectNotifications,
+    ExpectServerLog, Expected, Init, IrqAction, MemCheck, MemType, Operand, RecordField,
+    RecordsCheck, Write, WriteWhat,
+};
+use mv_abi::{MvEventType, MvStatus};
+use mv_proto::{Primitive, Reply};
+
+use super::memory::{apply_init, le_int, put_field, Allocation};
+use super::render::{self, RECORD};
+use super::{server_log_line, Executor, StepError, StepResult};
+use hil_rig::RigError;
+
+fn status_name(raw: u32) -> String {
+    match MvStatus::try_from(raw) {
+        Ok(s) => s.short_name().to_owned(),
+        Err(_) => format!("{raw:#x} (not an MvStatus)"),
+    }
+}
+
+fn unexpected(what: &str, got: Reply) -> StepError {
+    match got {
+        Reply::Refused(why) => StepError::Rig(RigError::Refused {
+            what: what.to_owned(),
+            why,
+        }),
+        got => StepError::Rig(RigError::Protocol {
+            what: what.to_owned(),
+            got: Box::new(got),
+        }),
+    }
+}
+
+impl Executor<'_> {
+    fn exec_one(&mut self, p: Primitive) -> Result<Reply, StepError> {
+        let mut replies = self.session.exec(vec![p])?;
+        replies
+            .pop()
+            .ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))
+    }
+
+    pub(super) fn alloc(&mut self, a: &Alloc) -> StepResult {
+        let reply = self.exec_one(Primitive::Alloc {
+            size: a.size,
+            align: a.align,
+            placement: a.placement,
+            misalign: a.misalign,
+        })?;
+        let Reply::Allocated { addr } = reply else {
+            return Err(unexpected(&format!("alloc {}", a.name), reply));
+        };
+        let mut header = format!(
+            "alloc {}: {}, {} bytes, align {}{}, {}",
+            a.name,
+            a.ty.name(),
+            a.size,
+            a.align,
+            if a.misalign > 0 {
+                format!(" +{}", a.misalign)
+            } else {
+                String::new()
+            },
+            a.placement.name()
+        );
+        let mut allocation = Allocation::new(a, addr);
+        if a.placement.is_writable() {
+            let mut image = vec![a.fill; a.size as usize];
+            if let Some(init) = &a.init {
+                apply_init(&mut image, a.ty, init, &self.allocs);
+                header.push_str(&format!(" = {}", init_text(init)));
+            } else if a.fill != 0 {
+                header.push_str(&format!(" filled {:#04x}", a.fill));
+            }
+            let blank = vec![a.fill; image.len()];
+            let mut init = vec![Primitive::Fill {
+                addr,
+                len: a.size,
+                byte: a.fill,
+            }];
+            init.extend(changed_span(addr, &blank, &image));
+            for reply in self.session.exec(init)? {
+                if reply != Reply::Done {
+                    return Err(unexpected(&format!("initialising {}", a.name), reply));
+                }
+            }
+            allocation.contents = Some(image);
+        } else if allocation.readable() {
+            let reply = self.exec_one(Primitive::Read { addr, len: a.size })?;
+            let Reply::Bytes(bytes) = reply else {
+                return Err(unexpected(&format!("reading {}", a.name), reply));
+            };
+            allocation.contents = Some(bytes);
+        }
+        self.line(&header);
+        self.allocs.push(allocation);
+        Ok(())
+    }
+
+    pub(super) fn write(&mut self, w: &Write) -> StepResult {
+        let a = self.allocs.get(&w.name);
+        let mut image = a
+            .contents
+            .clone()
+            .expect("writable allocations have known contents");
+        let (addr, ty) = (a.addr, a.ty);
+        let text = match &w.what {
+            WriteWhat::Field(f) => {
+                put_field(&mut image, &f.field, self.allocs.resolve(&f.value));
+                format!(
+                    "write {}.{} = {}",
+                    w.name,
+                    render::field_ref(&f.field),
+                    render::value(&f.value, Some(f.field.kind))
+                )
+            }
+            WriteWhat::Bytes { offset, bytes } => {
+                let o = *offset as usize;
+                image[o..o + bytes.len()].copy_from_slice(bytes);
+                format!(
+                    "write {}[{}..{}] = {}",
+                    w.name,
+                    o,
+                    o + bytes.len(),
+                    hex(bytes)
+                )
+            }
+            WriteWhat::Whole(init) => {
+                apply_init(&mut image, ty, init, &self.allocs);
+                format!("write {} = {}", w.name, init_text(init))
+            }
+        };
+        let old = self
+            .allocs
+            .get(&w.name)
+            .contents
+            .clone()
+            .unwrap_or_default();
+        let writes: Vec<Primitive> = changed_span(addr, &old, &image).into_iter().collect();
+        for reply in self.session.exec(writes)? {
+            if reply != Reply::Done {
+                return Err(unexpected(&text, reply));
+            }
+        }
+        self.allocs.get_mut(&w.name).contents = Some(image);
+        self.line(&text);
+        Ok(())
+    }
+
+    /// Run `first` and read back every readable allocation in one batch, then
+    /// write the changes into the transcript. Returns `first`'s reply.
+    fn with_readback(&mut self, first: Primitive) -> Result<Reply, StepError> {
+        let readable: Vec<(String, u32, u32)> = self
+            .allocs
+            .iter()
+            .filter(|a| a.readable())
+            .map(|a| (a.name.clone(), a.addr, a.size))
+            .collect();
+        let mut batch = vec![first];
+        batch.extend(
+            readable
+                .iter()
+                .map(|&(_, addr, len)| Primitive::Read { addr, len }),
+        );
+        let mut replies = self.session.exec(batch)?.into_iter();
+        let first = replies
+            .next()
+            .ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))?;
+        let mut lines = Vec::new();
+        for ((name, _, _), reply) in readable.iter().zip(replies) {
+            let Reply::Bytes(after) = reply else {
+                return Err(unexpected(&format!("reading back {name}"), reply));
+            };
+            let a = self.allocs.get(name);
+            let before = a.contents.clone().unwrap_or_else(|| after.clone());
+            lines.extend(render::changes(
+                a,
+                &before,
+                &after,
+                &self.allocs,
+                &mut self.handles,
+            ));
+            let a = self.allocs.get_mut(name);
+            a.before_call = Some(before);
+            a.contents = Some(after);
+        }
+        if lines.is_empty() {
+            self.line("  (no app memory changed)");
+        }
+        for l in lines {
+            self.line(&format!("  {l}"));
+        }
+        Ok(first)
+    }
+
+    pub(super) fn call(&mut self, c: &Call) -> StepResult {
+        let mut args = [0u32; 4];
+        for (slot, v) in args.iter_mut().zip(&c.args) {
+            *slot = self.allocs.resolve(v) as u32;
+        }
+        let shown: Vec<String> = c.args.iter().map(|v| render::value(v, None)).collect();
+        let head = format!("call {}({})", c.slot.name(), shown.join(", "));
+        let primitive = Primitive::Call {
+            slot: c.slot.number(),
+            args,
+        };
+        // The header line goes first; the readback lines follow it.
+        let mark = self.transcript.len();
+        let reply = self.with_readback(primitive)?;
+        let Reply::Status(raw) = reply else {
+            return Err(unexpected(&head, reply));
+        };
+        self.transcript
+            .insert_str(mark, &format!("{head} -> {}\n", status_name(raw)));
+        if raw != c.expect as u32 {
+            return Err(StepError::Failed(format!(
+                "{} returned {}, expected {}",
+                c.slot.name(),
+                status_name(raw),
+                c.expect.short_name()
+            )));
+        }
+        Ok(())
+    }
+
+    pub(super) fn cloud(&mut self, action: &CloudAction) -> StepResult {
+        self.session.cloud(action)?;
+        self.line(&match action {
+            CloudAction::SyncTimeUs(_) => "cloud: sync wall time".to_owned(),
+            CloudAction::Link { online } => {
+                format!("cloud: link {}", if *online { "online" } else { "offline" })
+            }
+            CloudAction::Logging { enabled } => {
+                format!(
+                    "cloud: logging {}",
+                    if *enabled { "enabled" } else { "disabled" }
+                )
+            }
+        });
+        // The kernel may act on the cloud's message; show what it changed.
+        self.with_readback(Primitive::DelayUs(0))?;
+        Ok(())
+    }
+
+    /// The app loads from the allocation; the hardware must refuse with the
+    /// expected fault, caught and reported by the secure world. The fault's
+    /// registers go to the case's logs; the transcript shows only the
+    /// rig-independent cause.
+    pub(super) fn app_read(&mut self, r: &hil_cases::AppRead) -> StepResult {
+        let a = self.allocs.get(&r.name);
+        let (addr, placement) = (a.addr, a.placement.name());
+        let head = format!("app reads {} bytes of {} ({placement})", r.len, r.name);
+        match self
+            .session
+            .exec(vec![Primitive::Read { addr, len: r.len }])
+        {
+            Err(RigError::DeviceFault(report)) => {
+                let causes = report.causes();
+                let causes = if causes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", causes.join(", "))
+                };
+                self.line(&format!("{head} -> {}{causes}", report.kind.name()));
+                let registers: Vec<String> = report
+                    .registers
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v:#010x}"))
+                    .collect();
+                self.logs.push(hil_report::LogLine {
+                    source: "fault".into(),
+                    text: format!("{}: {}", report.kind.name(), registers.join(" ")),
+                    location: None,
+                });
+                if report.kind == r.expect_fault {
+                    Ok(())
+                } else {
+                    Err(StepError::Failed(format!(
+                        "the read raised a {}, expected a {}",
+                        report.kind.name(),
+                        r.expect_fault.name()
+                    )))
+                }
+            }
+            Err(e) => Err(StepError::Rig(e)),
+            Ok(replies) => {
+                self.line(&format!("{head} -> no fault"));
+                Err(StepError::Failed(format!(
+                    "the app read {} without a fault ({:?}); expected a {}",
+                    r.name,
+                    replies.first(),
+                    r.expect_fault.name()
+                )))
+            }
+        }
+    }
+
+    pub(super) fn delay(&mut self, us: u32) -> StepResult {
+        self.line(&format!("delay {us} us"));
+        self.with_readback(Primitive::DelayUs(us))?;
+        Ok(())
+    }
+
+    pub(super) fn irq(&mut self, action: IrqAction) -> StepResult {
+        let (text, p) = match action {
+            IrqAction::Enable(n) => (format!("irq enable {n}"), Primitive::IrqEnable(n)),
+            IrqAction::Disable(n) => (format!("irq disable {n}"), Primitive::IrqDisable(n)),
+            IrqAction::ClearPending(n) => (
+                format!("irq clear_pending {n}"),
+                Primitive::IrqClearPending(n),
+            ),
+        };
+        let reply = self.exec_one(p)?;
+        if reply != Reply::Done {
+            return Err(unexpected(&text, reply));
+        }
+        self.line(&text);
+        Ok(())
+    }
+
+    pub(super) fn expect_irq(&mut self, e: &ExpectIrq) -> StepResult {
+        let reply = self.exec_one(Primitive::IrqStatus(e.irq))?;
+        let Reply::Irq {
+            pending,
+            enabled,
+            handled,
+        } = reply
+        else {
+            return Err(unexpected(&format!("irq status {}", e.irq), reply));
+        };
+        let mut wanted = Vec::new();
+        let mut wrong = Vec::new();
+        let mut check = |what: &str, want: Option<String>, got: String| {
+            if let Some(want) = want {
+                wanted.push(format!("{what}={want}"));
+                if want != got {
+                    wrong.push(format!("{what} is {got}, expected {want}"));
+                }
+            }
+        };
+        check(
+            "pending",
+            e.pending.map(|b| b.to_string()),
+            pending.to_string(),
+        );
+        check(
+            "enabled",
+            e.enabled.map(|b| b.to_string()),
+            enabled.to_string(),
+        );
+        check(
+            "handled",
+            e.handled.map(|n| n.to_string()),
+            handled.to_string(),
+        );
+        self.line(&format!("expect irq {}: {}", e.irq, wanted.join(" ")));
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(StepError::Failed(format!(
+                "irq {}: {}",
+                e.irq,
+                wrong.join(", ")
+            )))
+        }
+    }
+
+    pub(super) fn expect_memory(&mut self, e: &ExpectMemory) -> StepResult {
+        let a = self.allocs.get(&e.name);
+        let Some(contents) = a.contents.as_deref() else {
+            return Err(StepError::Failed(format!(
+                "{} is in {} and cannot be read by the app",
+                e.name,
+                a.placement.name()
+            )));
+        };
+        let (what, range, kind) = match (e.range, &e.field) {
+            (Some((o, l)), _) => (
+                format!("{}[{}..{}]", e.name, o, o + l),
+                o as usize..(o + l) as usize,
+                None,
+            ),
+            (None, Some(f)) => (
+                format!("{}.{}", e.name, render::field_ref(f)),
+                f.offset..f.offset + f.kind.size(),
+                Some(f.kind),
+            ),
+            (None, None) => (e.name.clone(), 0..contents.len(), None),
+        };
+        let bytes = &contents[range.clone()];
+        let shown = |b: &[u8]| -> String {
+            if b.len() <= 8 && (kind.is_some() || a.ty.scalar_size().is_some()) {
+                render::number(le_int(b))
+            } else {
+                hex(b)
+            }
+        };
+        let (text, ok, actual) = match &e.check {
+            MemCheck::Zero => (
+                "is zero".to_owned(),
+                bytes.iter().all(|&b| b == 0),
+                shown(bytes),
+            ),
+            MemCheck::NonZero => (
+                "is nonzero".to_owned(),
+                bytes.iter().any(|&b| b != 0),
+                shown(bytes),
+            ),
+            MemCheck::Unchanged => {
+                let before = a.before_call.as_deref().map(|b| &b[range.clone()]);
+                (
+                    "is unchanged by the last call".to_owned(),
+                    before.is_none_or(|b| b == bytes),
+                    before.map_or_else(String::new, |b| {
+                        format!("{} before, {} now", shown(b), shown(bytes))
+                    }),
+                )
+            }
+            MemCheck::Equals(Expected::Value(v)) => {
+                let want = self.allocs.resolve(v);
+                let width = bytes.len().min(8);
+                let mask = if width >= 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * width)) - 1
+                };
+                (
+                    format!("== {}", render::value(v, kind)),
+                    bytes.len() <= 8 && le_int(bytes) == want & mask,
+                    shown(bytes),
+                )
+            }
+            MemCheck::Equals(Expected::Bytes(want)) => (
+                format!("== {}", hex(want)),
+                bytes == want.as_slice(),
+                hex(bytes),
+            ),
+            MemCheck::AsciiPrefix(p) => (
+                format!("starts with {p:?}"),
+                bytes.starts_with(p.as_bytes()),
+                format!(
+                    "{:?}",
+                    String::from_utf8_lossy(&bytes[..p.len().min(bytes.len())])
+                ),
+            ),
+        };
+        let is_time = a.ty == MemType::TimeUs;
+        self.line(&format!("expect {what} {text}"));
+        if ok {
+            Ok(())
+        } else {
+            let actual = if matches!(e.check, MemCheck::Unchanged) {
+                actual
+            } else if is_time {
+                "a different time".to_owned()
+            } else {
+                format!("it is {actual}")
+            };
+            Err(StepError::Failed(format!(
+                "{what} {text} does not hold: {actual}"
+            )))
+        }
+    }
+
+    pub(super) fn expect_notifications(&mut self, e: &ExpectNotifications) -> StepResult {
+        let a = self.allocs.get(&e.buffer);
+        let (addr, contents) = (a.addr, a.contents.clone().expect("rings are readable"));
+        let slots = (contents.len() / RECORD) as u32;
+        let mut index = *self.readers.get(&e.buffer).unwrap_or(&0);
+        let mut read = Vec::new();
+        let mut zeroing = Vec::new();
+        let mut image = contents.clone();
+        // The documented reader: read until event_type == 0, zeroing as it goes.
+        for _ in 0..slots {
+            let at = index as usize * RECORD;
+            let record = &contents[at..at + RECORD];
+            let event_type = le_int(&record[8..12]);
+            if event_type == 0 {
+                break;
+            }
+            read.push((event_type, le_int(&record[12..16])));
+            image[at + 8..at + 12].fill(0);
+            zeroing.push(Primitive::Write {
+                addr: addr + at as u32 + 8,
+                data: vec![0; 4],
+            });
+            index = (index + 1) % slots.max(1);
+        }
+        if !zeroing.is_empty() {
+            let replies = self.session.exec(zeroing)?;
+            if let Some(bad) = replies.into_iter().find(|r| *r != Reply::Done) {
+                return Err(unexpected(&format!("zeroing records of {}", e.buffer), bad));
+            }
+        }
+        self.allocs.get_mut(&e.buffer).contents = Some(image);
+        self.readers.insert(e.buffer.clone(), index);
+
+        let shown: Vec<String> = read
+            .iter()
+            .map(|&(t, tag)| {
+                let t = MvEventType::DESC
+                    .name_of(t as u32)
+                    .map_or_else(|| format!("{t:#x}"), str::to_owned);
+                format!("{{ {t}, tag {tag:#x} }}")
+            })
+            .collect();
+        self.line(&format!(
+            "read {}: {} record(s) {}",
+            e.buffer,
+            read.len(),
+            shown.join(" ")
+        ));
+        let problem = match &e.check {
+            RecordsCheck::Count(n) => (read.len() != *n as usize)
+                .then(|| format!("read {} records, expected {n}", read.len())),
+            RecordsCheck::Records(patterns) => {
+                if read.len() != patterns.len() {
+                    Some(format!(
+                        "read {} records, expected {}",
+                        read.len(),
+                        patterns.len()
+                    ))
+                } else {
+                    patterns
+                        .iter()
+                        .zip(&read)
+                        .enumerate()
+                        .find_map(|(i, (p, &(t, tag)))| {
+                            if p.event_type.is_some_and(|want| u64::from(want) != t) {
+                                Some(format!(
+                                    "record {i} has event_type {t:#x}, expected {:#x}",
+                                    p.event_type.unwrap_or(0)
+                                ))
+                            } else if p.tag.is_some_and(|want| u64::from(want) != tag) {
+                                Some(format!(
+                                    "record {i} has tag {tag:#x}, expected {:#x}",
+                                    p.tag.unwrap_or(0)
+                                ))
+                            } else {
+                                None
+                            }
+                        })
+                }
+            }
+        };
+        match problem {
+            None => Ok(()),
+            Some(p) => Err(StepError::Failed(p)),
+        }
+    }
+
+    fn operand(&self, o: &Operand) -> (String, u64) {
+        match o {
+            Operand::Number(n) => (render::number(*n), *n),
+            Operand::Scalar(name) => {
+                let a = self.allocs.get(name);
+                let c = a.contents.as_deref().unwrap_or(&[]);
+                let width = a.ty.scalar_size().unwrap_or(c.len()).min(c.len()).min(8);
+                (name.clone(), le_int(&c[..width]))
+            }
+            Operand::Field { name, field } => {
+                let c = self.allocs.get(name).contents.as_deref().unwrap_or(&[]);
+                let v = le_int(&c[field.offset..field.offset + field.kind.size()]);
+                (format!("{name}.{}", render::field_ref(field)), v)
+            }
+            Operand::Record { name, index, field } => {
+                let c = self.allocs.get(name).contents.as_deref().unwrap_or(&[]);
+                let at = *index as usize * RECORD;
+                let range = match field {
+                    RecordField::Microseconds => at..at + 8,
+                    RecordField::EventType => at + 8..at + 12,
+                    RecordField::Tag => at + 12..at + 16,
+                };
+                (
+                    format!("{name}[{index}].{}", field.name()),
+                    c.get(range).map_or(0, le_int),
+                )
+            }
+        }
+    }
+
+    pub(super) fn compare(&mut self, c: &Compare) -> StepResult {
+        let (l, lv) = self.operand(&c.left);
+        let (r, rv) = self.operand(&c.right);
+        let text = format!("{l} {} {r}", c.op.symbol());
+        self.line(&format!("compare {text}"));
+        if c.op.holds(lv, rv) {
+            Ok(())
+        } else {
+            Err(StepError::Failed(format!(
+                "{text} does not hold ({lv} vs {rv})"
+            )))
+        }
+    }
+
+    pub(super) fn expect_server_log(&mut self, e: &ExpectServerLog) -> StepResult {
+        for m in self.session.take_server_log()? {
+            self.logs.push(server_log_line(&m));
+            self.server_log
+                .push(String::from_utf8_lossy(&m).into_owned());
+        }
+        let got = std::mem::take(&mut self.server_log);
+        let shown: Vec<String> = got.iter().map(|m| format!("{m:?}")).collect();
+        self.line(&format!("server log received: [{}]", shown.join(", ")));
+        let problem = match e {
+            ExpectServerLog::Count(n) => (got.len() != *n as usize)
+                .then(|| format!("received {} messages, expected {n}", got.len())),
+            ExpectServerLog::Messages(want) => {
+                (&got != want).then(|| format!("received {shown:?}, expected {want:?}"))
+            }
+        };
+        match problem {
+            None => Ok(()),
+            Some(p) => Err(StepError::Failed(p)),
+        }
+    }
+}
+
+/// One `Write` of the smallest span where `new` differs from `old` (the
+/// agent link is slow towards the device: send only what changes).
+fn changed_span(addr: u32, old: &[u8], new: &[u8]) -> Option<Primitive> {
+    let first = (0..new.len()).find(|&i| old.get(i) != Some(&new[i]))?;
+    let last = (0..new.len())
+        .rev()
+        .find(|&i| old.get(i) != Some(&new[i]))?;
+    Some(Primitive::Write {
+        addr: addr + first as u32,
+        data: new[first..=last].to_vec(),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An `init` as the case wrote it.
+fn init_text(init: &Init) -> String {
+    match init {
+        Init::Scalar(v) => render::value(v, None),
+        Init::Bytes(b) => hex(b),
+        Init::Ascii(s) => format!("{s:?}"),
+        Init::Struct(fields) => {
+            let parts: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        render::field_ref(&f.field),
+                        render::value(&f.value, Some(f.field.kind))
+                    )
+                })
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+    }
+}

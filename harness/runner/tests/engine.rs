@@ -1,0 +1,294 @@
+//! The engine with rigs that misbehave (one dies mid-case, one hangs past the case's time), a run stopped by Ctrl-C, and parity.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hil_report::{ExitCode, FanOut, LogLine, Outcome, ReportDir};
+use hil_rig::{load_rigs, CloudAction, RigConfig, RigError, RigKind, RigSession, SimSession};
+use hil_runner::{run_case, run_with, Connector, ParitySink, Plan, RunSummary};
+use mv_proto::{Hello, Primitive, Reply};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const GOOD: &str = r#"id: device.noop
+title: mvNoOp returns OKAY
+spec: { quote: "mvNoOp", source: "mv_syscalls.h" }
+steps:
+  - call: mvNoOp
+    expect: OKAY
+"#;
+
+fn case(id: &str) -> hil_cases::Case {
+    let text = GOOD.replace("device.noop", id);
+    hil_cases::parse_case(Path::new("x.yaml"), "device", &text).unwrap()
+}
+
+fn sim_rig() -> RigConfig {
+    load_rigs(&repo().join("rigs"))
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "sim")
+        .expect("rigs/sim.yaml")
+}
+
+fn sim(rig: &RigConfig) -> SimSession {
+    let RigKind::Sim(config) = &rig.kind else {
+        unreachable!("the plans here hold only sim rigs")
+    };
+    SimSession::new(&rig.name, config.clone())
+}
+
+fn plan(rigs: Vec<RigConfig>, ids: &[&str]) -> Plan {
+    Plan {
+        rigs,
+        cases: ids.iter().map(|id| case(id)).collect(),
+        root: repo(),
+        command: "test".into(),
+    }
+}
+
+fn run(plan: Plan, sinks: FanOut, connector: Connector, stop: Arc<AtomicBool>) -> RunSummary {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(run_with(plan, "t".into(), sinks, connector, stop))
+}
+
+/// A sim session that misbehaves during the `on`-th exec: its link dies,
+/// it hangs (waiting out the deadline, as a real rig's timeout would), or
+/// it raises the stop flag (Ctrl-C while the case runs).
+struct Misbehaving {
+    inner: SimSession,
+    execs: usize,
+    on: usize,
+    how: How,
+    deadline: Option<Instant>,
+}
+
+#[derive(Clone)]
+enum How {
+    Die,
+    Hang,
+    Interrupt(Arc<AtomicBool>),
+}
+
+impl RigSession for Misbehaving {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+    fn reset(&mut self) -> Result<Hello, RigError> {
+        self.inner.reset()
+    }
+    fn exec(&mut self, p: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
+        self.execs += 1;
+        if self.execs == self.on {
+            match &self.how {
+                How::Die => return Err(RigError::Link("the serial port went away".into())),
+                How::Hang => {
+                    let deadline = self.deadline.expect("a case sets a deadline");
+                    std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                    return Err(RigError::Timeout(0));
+                }
+                How::Interrupt(stop) => stop.store(true, Ordering::SeqCst),
+            }
+        }
+        self.inner.exec(p)
+    }
+    fn cloud(&mut self, a: &CloudAction) -> Result<(), RigError> {
+        self.inner.cloud(a)
+    }
+    fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
+        self.inner.take_server_log()
+    }
+    fn take_device_log(&mut self) -> Vec<LogLine> {
+        Vec::new()
+    }
+}
+
+fn misbehaving(on: usize, how: How) -> Connector {
+    Arc::new(move |rig| {
+        Ok(Box::new(Misbehaving {
+            inner: sim(rig),
+            execs: 0,
+            on,
+            how: how.clone(),
+            deadline: None,
+        }) as Box<dyn RigSession>)
+    })
+}
+
+#[test]
+fn a_rig_that_dies_mid_case_marks_that_case_as_error_and_the_run_goes_on() {
+    let summary = run(
+        plan(vec![sim_rig()], &["device.a", "device.b", "device.c"]),
+        FanOut::new(),
+        misbehaving(2, How::Die),
+        Arc::default(),
+    );
+    let outcomes: Vec<&Outcome> = summary.results.iter().map(|r| &r.outcome).collect();
+    assert!(matches!(outcomes[0], Outcome::Passed));
+    assert!(
+        matches!(outcomes[1], Outcome::Error { message } if message.contains("serial port went away"))
+    );
+    assert!(
+        matches!(outcomes[2], Outcome::Passed),
+        "the run went on: {outcomes:?}"
+    );
+    assert_eq!(summary.exit_code, ExitCode::RigError);
+}
+
+#[test]
+fn a_case_that_runs_out_of_time_is_an_error_saying_so_and_the_run_goes_on() {
+    let mut rig = sim_rig();
+    rig.case_timeout_ms = 200;
+    let started = Instant::now();
+    let summary = run(
+        plan(vec![rig], &["device.a", "device.b"]),
+        FanOut::new(),
+        misbehaving(1, How::Hang),
+        Arc::default(),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the hang was cut at the case's deadline"
+    );
+    let first = &summary.results[0];
+    assert_eq!(
+        first.outcome,
+        Outcome::Error {
+            message: "the case did not finish within 200 ms".into()
+        }
+    );
+    assert!(
+        first.transcript.ends_with("TIMED OUT after 200 ms\n"),
+        "{}",
+        first.transcript
+    );
+    assert_eq!(summary.results[1].outcome, Outcome::Passed);
+    assert_eq!(summary.exit_code, ExitCode::RigError);
+}
+
+#[test]
+fn a_session_is_given_the_case_deadline_and_it_is_lifted_afterwards() {
+    struct Recorder(SimSession, Vec<Option<Instant>>);
+    impl RigSession for Recorder {
+        fn name(&self) -> &str {
+            self.0.name()
+        }
+        fn set_deadline(&mut self, deadline: Option<Instant>) {
+            self.1.push(deadline);
+        }
+        fn reset(&mut self) -> Result<Hello, RigError> {
+            self.0.reset()
+        }
+        fn exec(&mut self, p: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
+            self.0.exec(p)
+        }
+        fn cloud(&mut self, a: &CloudAction) -> Result<(), RigError> {
+            self.0.cloud(a)
+        }
+        fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
+            self.0.take_server_log()
+        }
+        fn take_device_log(&mut self) -> Vec<LogLine> {
+            Vec::new()
+        }
+    }
+    let mut session = Recorder(sim(&sim_rig()), Vec::new());
+    let before = Instant::now();
+    let run = run_case(&mut session, &case("device.a"), Duration::from_secs(7));
+    assert_eq!(run.outcome, Outcome::Passed);
+    let [Some(deadline), None] = session.1[..] else {
+        panic!("deadlines set: {:?}", session.1);
+    };
+    assert!(deadline >= before + Duration::from_secs(7));
+}
+
+#[test]
+fn an_interrupted_run_finishes_the_case_under_way_and_reports_interrupted() {
+    let stop = Arc::new(AtomicBool::new(false));
+    let root = std::env::temp_dir().join(format!("hil-runner-interrupt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let dir = ReportDir::create(&root, "run").unwrap();
+    let summary = run(
+        plan(vec![sim_rig()], &["device.a", "device.b", "device.c"]),
+        dir.file_sinks(),
+        misbehaving(1, How::Interrupt(stop.clone())),
+        stop,
+    );
+    assert_eq!(summary.results.len(), 1, "the case under way finished");
+    assert_eq!(summary.results[0].outcome, Outcome::Passed);
+    assert!(summary.interrupted);
+    assert_eq!(summary.exit_code, ExitCode::Interrupted);
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
+            .unwrap();
+    assert_eq!(results["status"], "interrupted");
+    assert_eq!(results["exit_code"], 130);
+    assert_eq!(results["cases"].as_array().unwrap().len(), 1);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn the_parity_sink_writes_parity_md_only_when_several_rigs_ran() {
+    let root = std::env::temp_dir().join(format!("hil-runner-parity-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut other = sim_rig();
+    other.name = "sim-b".into();
+    let connector: Connector = Arc::new(|rig| Ok(Box::new(sim(rig)) as Box<dyn RigSession>));
+    for (name, rigs) in [("one", vec![sim_rig()]), ("two", vec![sim_rig(), other])] {
+        let dir = ReportDir::create(&root, name).unwrap();
+        let mut sinks = FanOut::new();
+        sinks.add(Box::new(ParitySink::new(dir.path())));
+        let summary = run(
+            plan(rigs, &["device.a"]),
+            sinks,
+            connector.clone(),
+            Arc::default(),
+        );
+        assert!(summary.parity().is_empty());
+        let parity = std::fs::read_to_string(dir.path().join("parity.md"));
+        if name == "one" {
+            assert!(parity.is_err(), "one rig, nothing to compare");
+        } else {
+            let parity = parity.unwrap();
+            assert!(
+                parity.starts_with("# Parity between sim, sim-b\n"),
+                "{parity}"
+            );
+            assert!(parity.contains("same redacted transcript"), "{parity}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn parity_names_the_case_and_the_first_differing_line() {
+    let result = |rig: &str, transcript: &str| hil_report::CaseResult {
+        rig: rig.into(),
+        case_id: "device.x".into(),
+        title: String::new(),
+        area: "device".into(),
+        file: String::new(),
+        tags: vec![],
+        spec: hil_report::SpecCitation {
+            quote: String::new(),
+            source: String::new(),
+        },
+        outcome: Outcome::Passed,
+        duration_ms: 0.0,
+        transcript: transcript.into(),
+        logs: vec![],
+    };
+    let d = hil_runner::parity::compare(&[result("sim", "a\nb\nc\n"), result("qemu", "a\nB\nc\n")]);
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        (d[0].line, d[0].left.as_str(), d[0].right.as_str()),
+        (2, "b", "B")
+    );
+}

@@ -1,0 +1,243 @@
+//! Every conformance case on `qemu-an505` against the real images, with parity; the campaigns on QEMU.
+//!
+//! One trial per case, all on one QEMU (reset between cases). Without
+//! `qemu-system-arm` every trial is reported as *ignored* with the reason,
+//! so a skip is visible in the test summary; CI sets `HIL_REQUIRE_QEMU=1`,
+//! which turns a missing QEMU into a failure. A hang is caught per request by
+//! the rig (`exec_timeout_ms`); the per-case limit here is generous so a busy
+//! machine slows the suite down instead of failing it. A case must pass on QEMU (or
+//! carry `skip: qemu-an505` with a reason) and produce the sim's transcript.
+//!
+//! The firmware images are built once, by the first trial
+//! (`qemu-an505::firmware-images`): when they cannot be built, that trial
+//! says why once and every other trial is ignored pointing at it. A toolchain
+//! without the firmware target that cannot be fixed here (no rustup, offline)
+//! is a missing prerequisite like QEMU: ignored, unless `HIL_REQUIRE_QEMU=1`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use hil_campaign::powercut::{self, QemuPlans};
+use hil_campaign::{Observer, Setup};
+use hil_report::{ExitCode, FanOut, Outcome};
+use hil_rig::qemu::{build_images, QemuConfig, QemuSession};
+use hil_rig::{load_rigs, RigError, RigKind, SimSession};
+use hil_runner::run_case;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The shared QEMU: one process for the whole run, like `hil run`.
+struct Rigs {
+    qemu: QemuSession,
+    sim: SimSession,
+}
+
+/// Why the images are not there: a toolchain that lacks the target (a
+/// missing prerequisite), or a build that failed.
+#[derive(Clone)]
+enum NoImages {
+    Toolchain(String),
+    Build(String),
+}
+
+/// Builds the images once; every trial asks.
+fn images(root: &Path) -> Result<(), NoImages> {
+    static BUILT: OnceLock<Result<(), NoImages>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| match build_images(root) {
+            Ok(_) => Ok(()),
+            Err(RigError::Toolchain(why)) => Err(NoImages::Toolchain(why)),
+            Err(e) => Err(NoImages::Build(e.to_string())),
+        })
+        .clone()
+}
+
+const IMAGES_TRIAL: &str = "qemu-an505::firmware-images";
+
+/// What every trial but the images' says when QEMU or the images are missing.
+fn prerequisites(installed: bool, root: &Path) -> Option<Completion> {
+    if !installed {
+        return Some(Completion::ignored_with("qemu-system-arm is not installed"));
+    }
+    images(root).err().map(|_| {
+        Completion::ignored_with(format!(
+            "the firmware images are not built: see {IMAGES_TRIAL}"
+        ))
+    })
+}
+
+/// The campaign's lines, as `hil ota powercut` prints them.
+struct Print;
+
+impl Observer for Print {
+    fn line(&self, text: &str) {
+        println!("{text}");
+    }
+    fn progress(&self, _what: &str, _done: usize, _total: usize) {}
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // One QEMU, one case at a time.
+    args.test_threads = Some(1);
+    let root = repo();
+    let suite = hil_cases::load_suite(&root.join("conformance")).expect("the suite loads");
+    let installed = hil_rig::qemu::installed(Path::new("qemu-system-arm"));
+    let required = std::env::var_os("HIL_REQUIRE_QEMU").is_some();
+    if !installed && required {
+        eprintln!("HIL_REQUIRE_QEMU is set but qemu-system-arm is not installed");
+        std::process::exit(101);
+    }
+    let rig = load_rigs(&root.join("rigs"))
+        .expect("the rigs load")
+        .into_iter()
+        .find(|r| r.name == "qemu-an505")
+        .expect("rigs/qemu-an505.yaml");
+    let RigKind::Qemu(config) = rig.kind.clone() else {
+        panic!("rigs/qemu-an505.yaml is not a qemu-an505 rig")
+    };
+    let rigs = Arc::new(Mutex::new(None::<Rigs>));
+    let shared = |rigs: &mut Option<Rigs>, name: &str, config: &QemuConfig| {
+        if rigs.is_none() {
+            *rigs = Some(Rigs {
+                qemu: QemuSession::new(name, config.clone()),
+                sim: SimSession::new("sim", hil_sim::SimConfig::default()),
+            });
+        }
+    };
+
+    let images_root = root.clone();
+    let firmware_images = Trial::ignorable_test(IMAGES_TRIAL, move || {
+        if !installed {
+            return Ok(Completion::ignored_with("qemu-system-arm is not installed"));
+        }
+        match images(&images_root) {
+            Ok(()) => Ok(Completion::Completed),
+            Err(NoImages::Toolchain(why)) if !required => Ok(Completion::ignored_with(why)),
+            Err(NoImages::Toolchain(why) | NoImages::Build(why)) => Err(Failed::from(why)),
+        }
+    });
+
+    let (sweep_rigs, sweep_root) = (rigs.clone(), root.clone());
+    let (sweep_config, sweep_rig) = (config.clone(), rig.name.clone());
+    let overrun_sweep = Trial::ignorable_test("qemu-an505::overrun-sweep", move || {
+        if let Some(skip) = prerequisites(installed, &sweep_root) {
+            return Ok(skip);
+        }
+        let mut guard = sweep_rigs.lock().unwrap_or_else(|e| e.into_inner());
+        shared(&mut guard, &sweep_rig, &sweep_config);
+        let rigs = guard.as_mut().expect("made above");
+        let mut failures = Vec::new();
+        for point in hil_campaign::overrun::default_sweep() {
+            let obs = hil_campaign::overrun::run_point(&mut rigs.qemu, point)
+                .map_err(|e| Failed::from(format!("{}: {e}", point.id())))?;
+            if !obs.problems().is_empty() {
+                failures.push(format!("{}: {:?}", point.id(), obs.problems()));
+            }
+        }
+        if failures.is_empty() {
+            Ok(Completion::Completed)
+        } else {
+            Err(Failed::from(failures.join("\n")))
+        }
+    });
+
+    let (ota_config, ota_rigs, ota_root) = (config.clone(), rigs.clone(), root.clone());
+    let ota_powercut = Trial::ignorable_test("qemu-an505::ota-powercut", move || {
+        if let Some(skip) = prerequisites(installed, &ota_root) {
+            return Ok(skip);
+        }
+        // The conformance QEMU spins while idle: stop it, the campaign
+        // starts its own on the NVM file.
+        drop(ota_rigs.lock().unwrap_or_else(|e| e.into_inner()).take());
+        // Every third chosen cut (spread over all phases), the nested plans
+        // and one SIGKILL, each checked on the persisted NVM and against the
+        // sim's outcome for the same plan.
+        let reports =
+            std::env::temp_dir().join(format!("hil-ota-qemu-test-{}", std::process::id()));
+        let setup = Setup {
+            reports: reports.clone(),
+            command: "cargo test --test qemu".into(),
+            sinks: FanOut::new(),
+            stop: Default::default(),
+        };
+        let plans = QemuPlans {
+            kills: 1,
+            stride: 3,
+        };
+        let summary = powercut::run_qemu(ota_config, plans, setup, &Print)
+            .map_err(|e| Failed::from(e.to_string()))?;
+        let report = std::fs::read_to_string(&summary.report).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&reports);
+        if summary.exit_code == ExitCode::Passed {
+            Ok(Completion::Completed)
+        } else {
+            Err(Failed::from(report))
+        }
+    });
+
+    let mut trials = vec![firmware_images];
+    trials.extend(suite.cases.into_iter().map(|case| {
+        let (rigs, config, rig_name, root) =
+            (rigs.clone(), config.clone(), rig.name.clone(), root.clone());
+        Trial::ignorable_test(format!("qemu-an505::{}", case.id), move || {
+            if let Some(skip) = prerequisites(installed, &root) {
+                return Ok(skip);
+            }
+            if let Some(reason) = case.skip.get(&rig_name) {
+                return Ok(Completion::ignored_with(format!("skip: {reason}")));
+            }
+            let mut guard = rigs.lock().unwrap_or_else(|e| e.into_inner());
+            shared(&mut guard, &rig_name, &config);
+            let rigs = guard.as_mut().expect("made above");
+            let on_qemu = run_case(&mut rigs.qemu, &case, Duration::from_secs(60));
+            if !matches!(on_qemu.outcome, Outcome::Passed) {
+                return Err(Failed::from(format!(
+                    "{:?}\n{}",
+                    on_qemu.outcome, on_qemu.transcript
+                )));
+            }
+            let on_sim = run_case(&mut rigs.sim, &case, Duration::from_secs(10));
+            if on_sim.transcript != on_qemu.transcript {
+                let d = hil_runner::parity::compare(&[
+                    result("sim", &case.id, on_sim.transcript),
+                    result("qemu-an505", &case.id, on_qemu.transcript),
+                ]);
+                return Err(Failed::from(hil_runner::parity::render(
+                    &d,
+                    &["sim".into(), "qemu-an505".into()],
+                )));
+            }
+            Ok(Completion::Completed)
+        })
+    }));
+    trials.push(overrun_sweep);
+    trials.push(ota_powercut);
+    let conclusion = libtest_mimic::run(&args, trials);
+    // `exit` skips destructors: drop the session first so QEMU is killed.
+    drop(rigs.lock().unwrap_or_else(|e| e.into_inner()).take());
+    conclusion.exit();
+}
+
+fn result(rig: &str, id: &str, transcript: String) -> hil_report::CaseResult {
+    hil_report::CaseResult {
+        rig: rig.into(),
+        case_id: id.into(),
+        title: String::new(),
+        area: String::new(),
+        file: String::new(),
+        tags: vec![],
+        spec: hil_report::SpecCitation {
+            quote: String::new(),
+            source: String::new(),
+        },
+        outcome: Outcome::Passed,
+        duration_ms: 0.0,
+        transcript,
+        logs: vec![],
+    }
+}
