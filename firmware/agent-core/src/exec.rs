@@ -87,12 +87,9 @@ impl Agent {
                 }
                 mv_proto::series_reply(statuses.into_iter())
             }
-            Primitive::RingDrain {
-                base,
-                slots,
-                position,
-                fresh,
-            } => ring::drain(app, &self.allocator, *base, *slots, *position, *fresh),
+            Primitive::RingDrain { base, slots, start } => {
+                ring::drain(app, &self.allocator, *base, *slots, *start)
+            }
         };
         app.settle()?;
         Ok(reply)

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use mv_abi::{AbiStruct, MvNotification};
 use mv_ns::ring::{RingMemory, RingReader};
-use mv_proto::{Refusal, Reply};
+use mv_proto::{Refusal, Reply, RingStart};
 
 use crate::{Allocator, App};
 
@@ -31,16 +31,19 @@ impl<A: App> RingMemory for Ring<'_, A> {
     }
 }
 
-/// Drain the ring at `base` (`slots` records) from read position
-/// `position`; `fresh` first zeroes every `event_type` (a new reader).
+/// Drain the ring at `base` (`slots` records) with a reader that starts as
+/// `start` says.
 pub(crate) fn drain(
     app: &mut impl App,
     allocator: &Allocator,
     base: u32,
     slots: u32,
-    position: u32,
-    fresh: bool,
+    start: RingStart,
 ) -> Reply {
+    let position = match start {
+        RingStart::Fresh => 0,
+        RingStart::Resume(p) | RingStart::Unverified(p) => p,
+    };
     let fits = base.is_multiple_of(8)
         && slots
             .checked_mul(16)
@@ -49,10 +52,10 @@ pub(crate) fn drain(
         return Reply::Refused(Refusal::NotAppMemory);
     }
     let mut ring = Ring { app, base, slots };
-    let mut reader = if fresh {
-        RingReader::new(&mut ring)
-    } else {
-        RingReader::at(position)
+    let mut reader = match start {
+        RingStart::Fresh => RingReader::new(&mut ring),
+        RingStart::Resume(p) => RingReader::at(p),
+        RingStart::Unverified(p) => RingReader::unverified_at(p),
     };
     let mut records = Vec::new();
     let report = reader.drain(&mut ring, |r| {

@@ -63,19 +63,25 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
         Some((ota.updater.as_mut()?, &mut ota.flash))
     }
 
-    /// Answers an OTA message; once an update is staged, either tells a
+    /// Answers an OTA message. Once an update is staged, either tells a
     /// polite app (`UPDATEDOWNLOADED` to its `UPDATE` subscriptions; the
-    /// install waits for its `mvRestart` or the politeness time) or asks
-    /// for the restart now.
+    /// install waits for its `mvRestart` or the politeness time) and answers
+    /// `Staged`, or answers `Installing` and asks for the restart now.
     fn after_ota(&mut self, reply: OtaReply) -> Option<Restart> {
-        self.kernel.board_mut().send(DeviceToCloud::Ota(reply));
         self.sync_update_state();
+        let update = MvSystemNotificationSource::Update as u32;
+        let restart = reply == OtaReply::Staged
+            && self.polite_deadline_us.is_none()
+            && !self.kernel.has_system_subscribers(update);
+        if restart {
+            self.kernel
+                .board_mut()
+                .send(DeviceToCloud::Ota(OtaReply::Installing));
+            return Some(Restart::UpdateReady);
+        }
+        self.kernel.board_mut().send(DeviceToCloud::Ota(reply));
         if reply != OtaReply::Staged || self.polite_deadline_us.is_some() {
             return None;
-        }
-        let update = MvSystemNotificationSource::Update as u32;
-        if !self.kernel.has_system_subscribers(update) {
-            return Some(Restart::UpdateReady);
         }
         self.kernel
             .post_system_event(update, MvEventType::UpdateDownloaded as u32);

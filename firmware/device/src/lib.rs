@@ -29,14 +29,11 @@ mod lifecycle;
 pub use crash::{backoff_ms, CLEAN_RUN_US, MAX_BACKOFF_MS, MIN_BACKOFF_MS};
 pub use lifecycle::{AppStart, BootError, Restart, DEFAULT_POLITENESS_S};
 
-use alloc::vec::Vec;
-
 use mv_flash::Flash;
 use mv_kernel::board::Board;
 use mv_kernel::Kernel;
-use mv_ota::TrustedSigner;
 use mv_proto::DeviceToCloud;
-use mv_update::{Layout, Updater};
+use mv_update::{Layout, Signers, Updater};
 
 /// The device's side of the cloud link: where its messages go.
 pub trait Uplink {
@@ -48,14 +45,14 @@ pub trait Uplink {
 pub struct OtaFlash<F: Flash> {
     pub flash: F,
     pub layout: Layout,
-    pub signers: Vec<TrustedSigner>,
+    pub signers: Signers,
 }
 
 struct Ota<F: Flash> {
     flash: F,
     layout: Layout,
     /// Taken by the engine at boot.
-    signers: Vec<TrustedSigner>,
+    signers: Signers,
     /// `None` until the device booted.
     updater: Option<Updater>,
 }

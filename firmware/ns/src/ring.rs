@@ -57,6 +57,9 @@ pub struct Drain {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RingReader {
     next: u32,
+    /// The slot before `next` is known to be zeroed (by [`RingReader::new`]
+    /// or by reading it), so a non-zero one there means an overrun.
+    verified: bool,
 }
 
 impl RingReader {
@@ -68,13 +71,33 @@ impl RingReader {
         for slot in 0..mem.slots() {
             mem.clear_event_type(slot);
         }
-        RingReader { next: 0 }
+        RingReader {
+            next: 0,
+            verified: true,
+        }
     }
 
     /// Resume a reader whose read position was kept elsewhere (the agent
     /// keeps no state between requests; the host remembers the position).
     pub fn at(position: u32) -> RingReader {
-        RingReader { next: position }
+        RingReader {
+            next: position,
+            verified: true,
+        }
+    }
+
+    /// A reader at `position` in a ring it never zeroed: until it has read
+    /// a record it cannot tell an overrun, so it does not check for one.
+    pub fn unverified_at(position: u32) -> RingReader {
+        RingReader {
+            next: position,
+            verified: false,
+        }
+    }
+
+    /// Can the next drain tell an overrun?
+    pub fn is_verified(&self) -> bool {
+        self.verified
     }
 
     /// The slot the next record is expected in.
@@ -98,7 +121,7 @@ impl RingReader {
         }
         let before = (self.next + n - 1) % n;
         let mut overrun = None;
-        if mem.read(before).event_type != 0 {
+        if self.verified && mem.read(before).event_type != 0 {
             // The writer lapped us; its sentinel marks the write pointer and
             // the oldest survivor is the slot after it.
             if let Some(sentinel) = (0..n)
@@ -125,6 +148,9 @@ impl RingReader {
             mem.clear_event_type(self.next);
             self.next = (self.next + 1) % n;
             read += 1;
+        }
+        if read > 0 {
+            self.verified = true;
         }
         Drain { read, overrun }
     }

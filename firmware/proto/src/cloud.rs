@@ -44,6 +44,10 @@ pub enum OtaReply {
     Rejected { code: u16 },
     /// Not the chunk expected; `expected` is the one to send, if any download is under way.
     Unexpected { expected: Option<u32> },
+    /// Downloaded and verified, and the app did not opt into polite
+    /// deployment: the device restarts it now to install the update (a
+    /// `Started` follows). `Staged` means the app was told and the device waits.
+    Installing,
 }
 
 /// Device to cloud.
@@ -133,6 +137,7 @@ mod tests {
             OtaReply::UpToDate,
             OtaReply::Rejected { code: 6 },
             OtaReply::Unexpected { expected: None },
+            OtaReply::Installing,
         ] {
             let mut f = encode_frame(&DeviceToCloud::Ota(reply)).unwrap();
             assert_eq!(

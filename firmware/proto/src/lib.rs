@@ -134,14 +134,27 @@ pub enum Primitive {
         count: u32,
     },
     /// Drain the notification ring at `base` (`slots` records) with the
-    /// application's reader (`mv_ns::ring::RingReader`) from read position
-    /// `position`; `fresh` first zeroes every `event_type` (a new reader).
+    /// application's reader (`mv_ns::ring::RingReader`), starting as `start` says.
     RingDrain {
         base: u32,
         slots: u32,
-        position: u32,
-        fresh: bool,
+        start: RingStart,
     },
+}
+
+/// Where a [`Primitive::RingDrain`]'s reader starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RingStart {
+    /// A new reader: zero every `event_type` first (what an app does before
+    /// it sets the ring up), then read from slot 0.
+    Fresh,
+    /// Go on at this read position, checking for an overrun (the slot
+    /// before it was read and zeroed).
+    Resume(u32),
+    /// Start at this read position in a ring the reader never zeroed: until
+    /// it has read a record, the slot before its read pointer holds whatever
+    /// the buffer held, so it cannot tell an overrun (and does not try).
+    Unverified(u32),
 }
 
 /// What the agent reports back for one primitive.

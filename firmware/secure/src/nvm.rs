@@ -27,6 +27,28 @@ pub unsafe fn copy_out(at: u32, dest: u32, len: u32) {
     }
 }
 
+/// Makes `dest..dest + len` hold NVM bytes `at..at + len`, storing only the
+/// words that differ (`at`, `dest` and `len` are multiples of 4).
+///
+/// # Safety
+/// As for [`copy_out`].
+pub unsafe fn sync_out(at: u32, dest: u32, len: u32) {
+    assert!(at + len <= PSRAM_SIZE, "NVM read out of range");
+    assert!((at | dest | len).is_multiple_of(4), "words only");
+    for i in (0..len).step_by(4) {
+        let from = (PSRAM_BASE + at + i) as *const u32;
+        let to = (dest + i) as *mut u32;
+        // SAFETY: the source word is in the PSRAM (checked); the caller
+        // vouches for the destination; both are word-aligned (checked).
+        unsafe {
+            let word = core::ptr::read_volatile(from);
+            if core::ptr::read_volatile(to) != word {
+                core::ptr::write_volatile(to, word);
+            }
+        }
+    }
+}
+
 /// The PSRAM as flash cells.
 pub struct Psram;
 

@@ -21,9 +21,11 @@ pub mod journal;
 pub mod layout;
 mod link;
 pub mod otp;
+mod signers;
 mod updater;
 
 pub use layout::{chunks_for, Layout, CHUNK_SIZE};
+pub use signers::Signers;
 pub use updater::{BootOutcome, ChunkReply, OfferReply, Phase, RejectCode, Updater};
 
 #[cfg(test)]

@@ -5,28 +5,30 @@
 //! (`count: u32`, then `count` uncompressed P-256 keys of 65 bytes), written
 //! by the factory step and read at every boot.
 
-use alloc::vec::Vec;
-
 use mv_flash::{Cells, NvmMap};
-use mv_ota::{TrustedSigner, PUBLIC_KEY_LEN};
+use mv_ota::PUBLIC_KEY_LEN;
+
+use crate::Signers;
 
 /// At most this many provisioned keys (they fill the OTP area).
 pub const MAX_SIGNERS: u32 = 4;
 
 const _: () = assert!(4 + MAX_SIGNERS * PUBLIC_KEY_LEN as u32 <= mv_flash::map::OTP_SIZE);
 
-/// Reads the provisioned signer keys (skipping any that are not valid keys).
-pub fn read_signers<C: Cells + ?Sized>(cells: &C, map: &NvmMap) -> Vec<TrustedSigner> {
+/// Reads the provisioned signer keys (parsed only when a manifest is checked).
+pub fn read_signers<C: Cells + ?Sized>(cells: &C, map: &NvmMap) -> Signers {
     let mut count = [0u8; 4];
     cells.load(map.otp(), &mut count);
     let count = u32::from_le_bytes(count).min(MAX_SIGNERS);
-    (0..count)
-        .filter_map(|i| {
-            let mut key = [0u8; PUBLIC_KEY_LEN];
-            cells.load(map.otp() + 4 + i * PUBLIC_KEY_LEN as u32, &mut key);
-            TrustedSigner::from_uncompressed(&key).ok()
-        })
-        .collect()
+    Signers::new(
+        (0..count)
+            .map(|i| {
+                let mut key = [0u8; PUBLIC_KEY_LEN];
+                cells.load(map.otp() + 4 + i * PUBLIC_KEY_LEN as u32, &mut key);
+                key
+            })
+            .collect(),
+    )
 }
 
 /// Provisions signer keys (the factory step); keys past [`MAX_SIGNERS`] are dropped.
@@ -46,6 +48,7 @@ pub fn write_signers<C: Cells + ?Sized>(
 mod tests {
     use super::*;
     use alloc::vec;
+    use mv_ota::TrustedSigner;
 
     #[test]
     fn signers_round_trip_through_the_otp() {
@@ -55,7 +58,7 @@ mod tests {
         let key = mv_ota::p256::ecdsa::SigningKey::from_slice(&[0x42; 32]).unwrap();
         let public = TrustedSigner::from_signing_key(&key).public_key();
         write_signers(&mut cells, &map, &[public; 5]);
-        let read = read_signers(&cells, &map);
+        let read = read_signers(&cells, &map).trusted();
         assert_eq!(read.len(), MAX_SIGNERS as usize);
         assert_eq!(read[0].public_key(), public);
     }

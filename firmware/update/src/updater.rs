@@ -12,12 +12,13 @@ use alloc::vec::Vec;
 
 use mv_flash::{Flash, FlashError, PAGE_SIZE, UNIT};
 use mv_ota::{
-    fetch_hash, verify_manifest, MeasureHasher, OtaError, RomHasher, TrustedSigner,
-    VerifiedManifest, APP_REGION_SIZE, HASH_LEN,
+    fetch_hash, verify_manifest, MeasureHasher, OtaError, RomHasher, VerifiedManifest,
+    APP_REGION_SIZE, HASH_LEN,
 };
 
 use crate::journal::{Journal, Record};
 use crate::layout::{chunks_for, Layout, CHUNK_SIZE};
+use crate::signers::Signers;
 
 /// Why an offer or a staged download was refused (stable numbers: they are
 /// journalled and sent to the cloud).
@@ -143,7 +144,7 @@ struct Download {
 /// The OTA engine. Holds no flash: every call borrows it.
 pub struct Updater {
     layout: Layout,
-    signers: Vec<TrustedSigner>,
+    signers: Signers,
     journal: Journal,
     installed_version: u32,
     politeness_s: u16,
@@ -174,7 +175,7 @@ impl Updater {
     pub fn boot<F: Flash>(
         flash: &mut F,
         layout: Layout,
-        signers: Vec<TrustedSigner>,
+        signers: impl Into<Signers>,
     ) -> Result<(Updater, BootOutcome), FlashError> {
         let (journal, records) = match Journal::scan(flash, &layout)? {
             Some(found) => found,
@@ -186,7 +187,7 @@ impl Updater {
         let summary = Summary::of(&records);
         let mut updater = Updater {
             layout,
-            signers,
+            signers: signers.into(),
             journal,
             installed_version: summary.installed_version,
             politeness_s: summary.politeness_s,
@@ -314,7 +315,7 @@ impl Updater {
         if manifest_bytes.len() > PAGE_SIZE as usize {
             return Err(RejectCode::ManifestTooLarge);
         }
-        let manifest = verify_manifest(manifest_bytes, &self.signers)?;
+        let manifest = verify_manifest(manifest_bytes, &self.signers.trusted())?;
         manifest.check_not_downgrade(Some(self.installed_version))?;
         if manifest.app_version() == self.installed_version {
             return Ok(None);
@@ -561,7 +562,7 @@ impl Updater {
             Err(FlashError::Ecc { .. }) => return Ok(None),
             Err(e) => return Err(e),
         }
-        Ok(verify_manifest(&bytes, &self.signers)
+        Ok(verify_manifest(&bytes, &self.signers.trusted())
             .ok()
             .map(|m| (m, fetch_hash(&bytes))))
     }

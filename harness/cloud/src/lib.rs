@@ -7,6 +7,10 @@
 //! its cloud UART.
 #![forbid(unsafe_code)]
 
+mod app;
+
+pub use app::{app_deployment, expected_rejection, AppDeploy};
+
 use hil_bundle::BundleError;
 use mv_proto::{CloudToDevice, OtaReply};
 use mv_update::CHUNK_SIZE;
@@ -89,8 +93,11 @@ pub trait OtaLink {
 /// How a delivery ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeliveryEnd {
-    /// The device holds the verified bundle.
+    /// The device holds the verified bundle and told the app, which decides
+    /// when to restart (polite deployment).
     Staged,
+    /// The device holds the verified bundle and restarts the app now to install it.
+    Installing,
     /// The device already runs this version.
     UpToDate,
     /// The device refused it (reason code).
@@ -129,6 +136,7 @@ pub fn deliver(link: &mut dyn OtaLink, deployment: &Deployment) -> Delivery {
         let next = match reply {
             Err(LinkDown) => return delivery,
             Ok(OtaReply::Staged) => DeliveryEnd::Staged,
+            Ok(OtaReply::Installing) => DeliveryEnd::Installing,
             Ok(OtaReply::UpToDate) => DeliveryEnd::UpToDate,
             Ok(OtaReply::Rejected { code }) => DeliveryEnd::Rejected(code),
             Ok(OtaReply::Fetch { from_chunk }) if from_chunk < deployment.chunks() => {

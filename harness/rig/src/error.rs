@@ -31,6 +31,43 @@ pub enum RigError {
     /// could not be installed; the message names the command to run.
     #[error("{0}")]
     Toolchain(String),
+    /// The app restarted under the request (a crash, a successful
+    /// `mvRestart`, an update): nothing after the primitive that stopped it
+    /// ran. Not a failure by itself: a step that expects the restart takes it.
+    #[error("{0}")]
+    AppRestarted(AppRestart),
+    /// The two ends speak different protocol versions.
+    #[error("the {link} speaks protocol version {device}, this harness {host}; rebuild the firmware and the harness from one tree")]
+    Version {
+        link: &'static str,
+        device: u32,
+        host: u32,
+    },
+}
+
+/// How the app came back after it stopped under a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppRestart {
+    /// What `mvGetWakeReason` reports to the new app (`mv_abi::MvWakeReason`).
+    pub wake_reason: u8,
+    /// The crash that stopped it, if it crashed.
+    pub crash: Option<mv_proto::FaultReport>,
+}
+
+impl std::fmt::Display for AppRestart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reason = mv_abi::MvWakeReason::DESC
+            .name_of(u32::from(self.wake_reason))
+            .unwrap_or("an unknown wake reason");
+        match &self.crash {
+            Some(c) => write!(
+                f,
+                "the app crashed ({}) and restarted ({reason})",
+                c.kind.name()
+            ),
+            None => write!(f, "the app restarted ({reason})"),
+        }
+    }
 }
 
 impl RigError {

@@ -19,6 +19,7 @@
 mod config;
 mod defmt_log;
 mod error;
+mod inbox;
 pub mod qemu;
 mod sim;
 
@@ -26,8 +27,10 @@ use std::time::Instant;
 
 pub use config::{load_rigs, RigConfig, RigConfigError, RigKind};
 pub use defmt_log::{DefmtError, DefmtLog};
-pub use error::RigError;
+pub use error::{AppRestart, RigError};
 pub use hil_cases::CloudAction;
+pub use hil_cloud::DeliveryEnd;
+pub use inbox::Inbox;
 pub use sim::SimSession;
 
 use hil_report::LogLine;
@@ -52,7 +55,7 @@ pub trait RigSession: Send {
     fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError>;
 
     /// Act as the cloud towards the device.
-    fn cloud(&mut self, action: &CloudAction) -> Result<(), RigError>;
+    fn cloud(&mut self, action: &CloudAction) -> Result<CloudOutcome, RigError>;
 
     /// Application log messages (`mvServerLog`) the cloud received since the
     /// last call.
@@ -61,6 +64,19 @@ pub trait RigSession: Send {
     /// Device-side evidence since the last call (decoded defmt lines, fault
     /// dumps). The sim has none.
     fn take_device_log(&mut self) -> Vec<LogLine>;
+}
+
+/// What a cloud action came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloudOutcome {
+    /// The device applied the message (and acknowledged it).
+    Applied,
+    /// A deployment ended so; `restarted` says how the app came back if the
+    /// device restarted it to install the update.
+    Deployed {
+        end: DeliveryEnd,
+        restarted: Option<AppRestart>,
+    },
 }
 
 /// Open a session on the rig a config describes.

@@ -1,30 +1,61 @@
 //! The `sim` rig as a [`RigSession`]: an in-process [`hil_sim::SimDevice`].
+//!
+//! `reset` is a new device from the factory flash (a copy, so every case
+//! starts from the same cells). What the device sends the cloud goes into
+//! the same [`Inbox`] the QEMU rig fills from its cloud UART, so restarts,
+//! crashes and OTA answers read the same on both rigs.
 
 use std::time::Instant;
 
+use hil_cloud::{app_deployment, deliver, AppDeploy, LinkDown, OtaLink};
 use hil_report::LogLine;
-use hil_sim::{SimConfig, SimDevice};
-use mv_proto::{Hello, Primitive, Reply};
+use hil_sim::{sim_app_image, Factory, SimConfig, SimDevice, SimFlash, Stopped};
+use mv_proto::{CloudToDevice, Hello, Primitive, Reply};
 
-use crate::{CloudAction, RigError, RigSession};
+use crate::inbox::Inbox;
+use crate::{CloudAction, CloudOutcome, RigError, RigSession};
 
 /// A session on the simulator; `reset` boots a new simulated device.
 pub struct SimSession {
     name: String,
     config: SimConfig,
+    factory: SimFlash,
     device: SimDevice,
-    /// The last primitive faulted; only a reset brings the device back.
-    faulted: bool,
+    inbox: Inbox,
 }
 
 impl SimSession {
     pub fn new(name: &str, config: SimConfig) -> Self {
-        let device = SimDevice::boot(&config);
+        let factory = Factory::default().flash();
+        let device = SimDevice::new(&config, factory.clone());
         SimSession {
             name: name.to_owned(),
             config,
+            factory,
             device,
-            faulted: false,
+            inbox: Inbox::default(),
+        }
+    }
+
+    fn absorb_uplink(&mut self) {
+        for m in self.device.take_uplink() {
+            self.inbox.absorb(m);
+        }
+    }
+
+    /// The app stopped under a request: how it came back, or why it did not.
+    fn stopped(&mut self, stop: Stopped) -> RigError {
+        self.absorb_uplink();
+        match stop {
+            Stopped::Restarted(start) => {
+                let mut restart = self.inbox.take_restart().unwrap_or(crate::AppRestart {
+                    wake_reason: start.wake_reason as u8,
+                    crash: None,
+                });
+                restart.wake_reason = start.wake_reason as u8;
+                RigError::AppRestarted(restart)
+            }
+            Stopped::Off(e) => RigError::Fault(format!("the device stopped: {e:?}")),
         }
     }
 }
@@ -38,45 +69,92 @@ impl RigSession for SimSession {
     fn set_deadline(&mut self, _deadline: Option<Instant>) {}
 
     fn reset(&mut self) -> Result<Hello, RigError> {
-        self.device = SimDevice::boot(&self.config);
-        self.faulted = false;
+        self.device = SimDevice::new(&self.config, self.factory.clone());
+        self.inbox.clear();
+        self.device
+            .boot()
+            .map_err(|e| RigError::Fault(format!("the factory image did not boot: {e:?}")))?;
+        self.absorb_uplink();
+        self.inbox.started = None;
         Ok(self.device.hello())
     }
 
     fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
-        if self.faulted {
-            return Err(RigError::Link(
-                "the device faulted; it needs a reset".into(),
-            ));
-        }
-        let mut replies = Vec::with_capacity(primitives.len());
-        for p in &primitives {
-            // A fault stops the device, as it stops the real one.
-            match self.device.execute(p) {
-                Reply::Fault(report) => {
-                    self.faulted = true;
-                    return Err(RigError::DeviceFault(report));
-                }
-                reply => replies.push(reply),
-            }
-        }
-        Ok(replies)
+        let result = self.device.exec(primitives);
+        self.absorb_uplink();
+        result.map_err(|stop| self.stopped(stop))
     }
 
-    fn cloud(&mut self, action: &CloudAction) -> Result<(), RigError> {
-        match *action {
-            CloudAction::SyncTimeUs(us) => self.device.sync_wall_time(us),
-            CloudAction::Link { online } => self.device.set_link_online(online),
-            CloudAction::Logging { enabled } => self.device.set_logging_disabled(!enabled),
+    fn cloud(&mut self, action: &CloudAction) -> Result<CloudOutcome, RigError> {
+        let message = match *action {
+            CloudAction::SyncTimeUs(wall_us) => CloudToDevice::SyncTime { wall_us },
+            CloudAction::Link { online } => CloudToDevice::Link { online },
+            CloudAction::Logging { enabled } => CloudToDevice::Logging { enabled },
+            CloudAction::Deploy(d) => {
+                let deployment = app_deployment(
+                    &sim_app_image(),
+                    mv_boards::stm32u585::NS_FLASH_BASE,
+                    &AppDeploy {
+                        app_version: d.app_version,
+                        politeness_s: d.politeness_s,
+                        tamper: d.tamper,
+                        installed: self.device.core().installed_version(),
+                    },
+                )
+                .map_err(|e| RigError::Link(format!("cannot build the deployment: {e}")))?;
+                let mut link = SimLink {
+                    session: self,
+                    restarted: false,
+                };
+                let delivery = deliver(&mut link, &deployment);
+                let restarted = link.restarted;
+                let restarted = if restarted {
+                    self.inbox.take_restart()
+                } else {
+                    None
+                };
+                return Ok(CloudOutcome::Deployed {
+                    end: delivery.end,
+                    restarted,
+                });
+            }
+        };
+        let result = self.device.cloud(message);
+        self.absorb_uplink();
+        match result {
+            Ok(None) => Ok(CloudOutcome::Applied),
+            Ok(Some(_)) => Err(RigError::Fault(
+                "the app restarted on a cloud message that installs nothing".into(),
+            )),
+            Err(e) => Err(RigError::Fault(format!("the device stopped: {e:?}"))),
         }
-        Ok(())
     }
 
     fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
-        Ok(self.device.take_server_log())
+        self.absorb_uplink();
+        Ok(std::mem::take(&mut self.inbox.server_log))
     }
 
     fn take_device_log(&mut self) -> Vec<LogLine> {
         Vec::new()
+    }
+}
+
+/// The cloud link to the in-process device, for the emulator's `deliver`.
+struct SimLink<'a> {
+    session: &'a mut SimSession,
+    /// The device restarted the app (to install what it staged).
+    restarted: bool,
+}
+
+impl OtaLink for SimLink<'_> {
+    fn exchange(&mut self, message: CloudToDevice) -> Result<mv_proto::OtaReply, LinkDown> {
+        let result = self.session.device.cloud(message);
+        self.session.absorb_uplink();
+        match result {
+            Ok(restarted) => self.restarted |= restarted.is_some(),
+            Err(_) => return Err(LinkDown),
+        }
+        self.session.inbox.ota.pop_front().ok_or(LinkDown)
     }
 }

@@ -99,7 +99,7 @@ impl RigSession for Misbehaving {
         }
         self.inner.exec(p)
     }
-    fn cloud(&mut self, a: &CloudAction) -> Result<(), RigError> {
+    fn cloud(&mut self, a: &CloudAction) -> Result<hil_rig::CloudOutcome, RigError> {
         self.inner.cloud(a)
     }
     fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
@@ -189,7 +189,7 @@ fn a_session_is_given_the_case_deadline_and_it_is_lifted_afterwards() {
         fn exec(&mut self, p: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
             self.0.exec(p)
         }
-        fn cloud(&mut self, a: &CloudAction) -> Result<(), RigError> {
+        fn cloud(&mut self, a: &CloudAction) -> Result<hil_rig::CloudOutcome, RigError> {
             self.0.cloud(a)
         }
         fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {

@@ -147,7 +147,7 @@ fn an_update_for_an_impolite_app_installs_at_once() {
     let mut dev = device();
     let v2 = hil_bundle::stamp_version(&sim_app_image(), 2);
     let (reply, restarted) = deploy(&mut dev, &v2, 2);
-    assert_eq!(reply, OtaReply::Staged);
+    assert_eq!(reply, OtaReply::Installing);
     let start = restarted.expect("the app restarts to install");
     assert_eq!(start.wake_reason, MvWakeReason::ApplicationUpdate);
     assert_eq!(dev.core().installed_version(), 2);

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::powercut::{Cut, Outcome, Scenario};
 use crate::CampaignError;
 
-use hil_sim::{SimConfig, SimDevice};
+use hil_sim::{Factory, SimConfig, SimDevice};
 use mv_abi::{AbiStruct, MvNotificationSetup, Slot};
 use mv_proto::{Placement, Primitive, Reply};
 
@@ -40,20 +40,20 @@ fn rate(name: &str, n: u64, elapsed: Duration, target: Option<f64>) -> Figure {
 }
 
 fn alloc(dev: &mut SimDevice, size: u32, align: u32) -> u32 {
-    match dev.execute(&Primitive::Alloc {
+    match dev.execute(Primitive::Alloc {
         size,
         align,
         placement: Placement::NsRam,
         misalign: 0,
     }) {
-        Reply::Allocated { addr } => addr,
+        Ok(Reply::Allocated { addr }) => addr,
         other => panic!("the sim refused a bench allocation: {other:?}"),
     }
 }
 
 /// Syscall throughput on one fresh sim device, `n` calls per figure.
 pub fn syscall_rates(n: u64) -> Vec<Figure> {
-    let mut dev = SimDevice::boot(&SimConfig::default());
+    let mut dev = SimDevice::from_factory(&SimConfig::default(), &Factory::default());
     let out = alloc(&mut dev, 8, 8);
     let ring = alloc(&mut dev, 1024, 8);
     let setup = alloc(&mut dev, 12, 4);
@@ -65,11 +65,12 @@ pub fn syscall_rates(n: u64) -> Vec<Figure> {
         buffer_size: 1024,
     }
     .encode(&mut bytes);
-    dev.execute(&Primitive::Write {
+    dev.execute(Primitive::Write {
         addr: setup,
         data: bytes.to_vec(),
-    });
-    let kernel = dev.kernel_mut();
+    })
+    .expect("a write to app RAM");
+    let kernel = dev.core_mut().kernel_mut();
     assert_eq!(
         kernel.dispatch(Slot::SetupNotifications.number(), [setup, handle, 0, 0]),
         0
@@ -81,7 +82,7 @@ pub fn syscall_rates(n: u64) -> Vec<Figure> {
     let mut figures = Vec::new();
     let mut measure = |name: &str, slot: Slot, args: [u32; 4], dev: &mut SimDevice| {
         let start = Instant::now();
-        let kernel = dev.kernel_mut();
+        let kernel = dev.core_mut().kernel_mut();
         for _ in 0..n {
             std::hint::black_box(kernel.dispatch(slot.number(), std::hint::black_box(args)));
         }
@@ -107,7 +108,7 @@ pub fn syscall_rates(n: u64) -> Vec<Figure> {
         args: [0; 4],
     };
     for _ in 0..n {
-        std::hint::black_box(dev.execute(&call));
+        let _ = std::hint::black_box(dev.execute(call.clone()));
     }
     let agent = rate("agent primitive Call(mvNoOp)", n, start.elapsed(), None);
     figures.push(agent);

@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 
 use hil_rig::{RigError, RigSession};
 use mv_abi::{MvEventType, Slot};
-use mv_proto::{Placement, Primitive, Reply};
+use mv_proto::{Placement, Primitive, Reply, RingStart};
 use serde::{Deserialize, Serialize};
 
 /// The sentence of the spec every point checks.
@@ -279,12 +279,12 @@ fn drain(
     position: u32,
     fresh: bool,
 ) -> Result<(Vec<u32>, Option<u32>, u32), RigError> {
-    let p = Primitive::RingDrain {
-        base,
-        slots,
-        position,
-        fresh,
+    let start = if fresh {
+        RingStart::Fresh
+    } else {
+        RingStart::Resume(position)
     };
+    let p = Primitive::RingDrain { base, slots, start };
     match one(s, p, "ring drain")? {
         Reply::Drained {
             records,

@@ -5,7 +5,7 @@
 //! after the factory image). Its id (`op1234i+op5`) replays it exactly,
 //! because the kernel, the flash model and the cloud are deterministic.
 
-use hil_sim::flash::CutPoint;
+use mv_flash::CutPoint;
 use serde::{Deserialize, Serialize};
 
 /// Where in the update an operation belongs (from the golden run's trace).
@@ -53,7 +53,10 @@ pub type Cut = CutPoint;
 
 /// The replay id of a plan.
 pub fn plan_id(plan: &[Cut]) -> String {
-    plan.iter().map(Cut::id).collect::<Vec<_>>().join("+")
+    plan.iter()
+        .map(Cut::to_string)
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 /// A replay id that is not a plan.

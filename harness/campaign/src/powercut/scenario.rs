@@ -12,19 +12,21 @@
 use hil_bundle::tamper::TamperClass;
 use hil_bundle::{build_bundle, BundlePolicy, Rom, SigningKey};
 use hil_cloud::{deliver, Delivery, DeliveryEnd, Deployment};
-use hil_sim::flash::FlashOp;
+use mv_abi::MvWakeReason;
+use mv_flash::{FlashOp, PAGE_SIZE};
 use mv_ota::TrustedSigner;
 use mv_update::journal::kind;
-use mv_update::{BootOutcome, Layout, Phase as EnginePhase, RejectCode, CHUNK_SIZE};
+use mv_update::{Layout, Phase as EnginePhase, CHUNK_SIZE};
 
 use super::plan::{plan_id, Calibration, Cut, Outcome, Phase, PointResult};
-use super::sim_device::{DeviceError, SimOtaDevice};
+use super::sim_device::CampaignDevice;
 use crate::error::fail;
 use crate::CampaignError;
+use hil_sim::DeviceError;
 
-/// The fixed development key both rigs' campaigns sign with.
+/// The lab's development key: both rigs' factory images trust it.
 pub fn development_key() -> SigningKey {
-    SigningKey::from_slice(&[0x17; 32]).expect("0x17… is a valid P-256 scalar")
+    hil_bundle::dev_signing_key()
 }
 
 /// Old app, new bundle, key: everything a plan runs against.
@@ -34,7 +36,7 @@ pub struct Scenario {
     pub key: SigningKey,
     pub new_zip: Vec<u8>,
     pub new: Deployment,
-    factory: SimOtaDevice,
+    factory: CampaignDevice,
     old_image: Vec<u8>,
     new_image: Vec<u8>,
 }
@@ -144,10 +146,10 @@ impl Scenario {
             &BundlePolicy::with_version(new_version),
         )?;
         let new = Deployment::from_bundle("new", &new_zip)?;
-        let factory = SimOtaDevice::factory(
+        let factory = CampaignDevice::factory(
             old_rom,
             old_version,
-            vec![TrustedSigner::from_signing_key(&key)],
+            vec![TrustedSigner::from_signing_key(&key).public_key()],
         );
         let size = factory.layout().app_size() as usize;
         Ok(Scenario {
@@ -165,9 +167,9 @@ impl Scenario {
     /// Runs the update without cuts and records every flash operation.
     pub fn calibrate(&self) -> Result<Calibration, CampaignError> {
         let mut dev = self.factory.clone();
-        dev.flash.enable_trace();
+        dev.flash_mut().enable_trace();
         let result = self.run_lives(&mut dev, &[], None);
-        let trace = dev.flash.take_trace();
+        let trace = dev.flash_mut().take_trace();
         if result.outcome != Outcome::Ok {
             fail!(
                 "the uncut update fails: {} ({})",
@@ -175,7 +177,7 @@ impl Scenario {
                 result.detail
             );
         }
-        let layout = *dev.layout();
+        let layout = dev.layout();
         Ok(Calibration {
             ops: trace.len() as u64,
             phases: trace.iter().map(|op| phase_of(op, &layout)).collect(),
@@ -185,9 +187,7 @@ impl Scenario {
                 .filter(|(_, op)| {
                     !op.erase
                         && op.first == kind::CHUNK
-                        && layout
-                            .journal
-                            .contains(&(op.offset / mv_kernel::flash::PAGE_SIZE))
+                        && layout.journal.contains(&(op.offset / PAGE_SIZE))
                 })
                 .map(|(i, _)| i as u64)
                 .collect(),
@@ -206,7 +206,7 @@ impl Scenario {
 
     fn run_lives(
         &self,
-        dev: &mut SimOtaDevice,
+        dev: &mut CampaignDevice,
         plan: &[Cut],
         calibration: Option<&Calibration>,
     ) -> PointResult {
@@ -224,15 +224,12 @@ impl Scenario {
             .zip(calibration)
             .map(|(&cut, cal)| cal.chunks_done(cut));
         for life in 0..plan.len() + 2 {
-            let start = dev.flash.operations();
-            if let Some(cut) = plan.get(life) {
-                dev.flash.arm(Cut {
-                    op: start + cut.op,
-                    inside: cut.inside,
-                });
+            let start = dev.flash().operations();
+            if let Some(&cut) = plan.get(life) {
+                dev.flash_mut().arm(cut);
             }
             let step = self.life(dev, if life == 1 { resume_floor } else { None });
-            result.life_ops.push(dev.flash.operations() - start);
+            result.life_ops.push(dev.flash().operations() - start);
             match step {
                 Ok(()) => return result,
                 Err(Stop::PowerLost) => result.cuts_fired += 1,
@@ -248,15 +245,10 @@ impl Scenario {
         result
     }
 
-    /// One life: boot, check, fetch what is missing, install, converge.
-    fn life(&self, dev: &mut SimOtaDevice, resume_floor: Option<u32>) -> Result<(), Stop> {
-        let outcome = dev.boot().map_err(Stop::from)?;
-        if outcome == BootOutcome::InstallFailed {
-            return Err(Stop::Failed(
-                Outcome::NoBoot,
-                "the install could not complete".into(),
-            ));
-        }
+    /// One life: boot, check, fetch what is missing (the device installs it
+    /// and restarts the app itself), converge.
+    fn life(&self, dev: &mut CampaignDevice, resume_floor: Option<u32>) -> Result<(), Stop> {
+        dev.boot().map_err(Stop::from)?;
         self.check_booted(dev)?;
         let installed = dev.updater().map(|u| u.installed_version());
         if installed != Some(self.new_version) {
@@ -269,7 +261,7 @@ impl Scenario {
                 check_resumed(&delivery, next_chunk)?;
             }
             match delivery.end {
-                DeliveryEnd::Staged => {}
+                DeliveryEnd::Installing => {}
                 DeliveryEnd::LinkDown => return Err(dev_stop(dev)),
                 other => {
                     return Err(Stop::Failed(
@@ -278,14 +270,15 @@ impl Scenario {
                     ))
                 }
             }
-            match dev.restart().map_err(Stop::from)? {
-                Some(BootOutcome::Installed { version }) if version == self.new_version => {}
-                other => {
-                    return Err(Stop::Failed(
-                        Outcome::NotUpdated,
-                        format!("restart with a staged update gave {other:?}"),
-                    ))
-                }
+            let start = dev.last_start;
+            let version = dev.updater().map(|u| u.installed_version());
+            let updated = start
+                .is_some_and(|s| s.installed && s.wake_reason == MvWakeReason::ApplicationUpdate);
+            if !updated || version != Some(self.new_version) {
+                return Err(Stop::Failed(
+                    Outcome::NotUpdated,
+                    format!("the restart after staging gave {start:?}, version {version:?}"),
+                ));
             }
         }
         if dev.app_region() != self.new_image.as_slice() {
@@ -298,7 +291,7 @@ impl Scenario {
     }
 
     /// After any boot: exactly one image, the one the journal names; staged data as listed.
-    fn check_booted(&self, dev: &SimOtaDevice) -> Result<(), Stop> {
+    fn check_booted(&self, dev: &CampaignDevice) -> Result<(), Stop> {
         let Some(u) = dev.updater() else {
             return Err(Stop::Failed(Outcome::NoBoot, "no kernel after boot".into()));
         };
@@ -323,25 +316,25 @@ impl Scenario {
     }
 
     /// Three more clean boots: no flash operation, same state.
-    fn converge(&self, dev: &mut SimOtaDevice) -> Result<(), Stop> {
-        let ops = dev.flash.operations();
+    fn converge(&self, dev: &mut CampaignDevice) -> Result<(), Stop> {
+        let ops = dev.flash().operations();
         for boot in 1..=3 {
-            let outcome = dev.boot().map_err(Stop::from)?;
+            let start = dev.boot().map_err(Stop::from)?;
             let u = dev.updater().ok_or(Stop::PowerLost)?;
-            let state = (outcome, u.installed_version(), u.phase());
-            if state != (BootOutcome::Clean, self.new_version, EnginePhase::Idle) {
+            let state = (start.installed, u.installed_version(), u.phase());
+            if state != (false, self.new_version, EnginePhase::Idle) {
                 return Err(Stop::Failed(
                     Outcome::NotConverged,
                     format!("clean boot {boot} came up as {state:?}"),
                 ));
             }
         }
-        if dev.flash.operations() != ops || dev.app_region() != self.new_image.as_slice() {
+        if dev.flash().operations() != ops || dev.app_region() != self.new_image.as_slice() {
             return Err(Stop::Failed(
                 Outcome::NotConverged,
                 format!(
                     "three clean boots did {} flash operation(s)",
-                    dev.flash.operations() - ops
+                    dev.flash().operations() - ops
                 ),
             ));
         }
@@ -392,17 +385,17 @@ impl Scenario {
                 ),
             );
         }
-        match dev.restart() {
-            Ok(None) => {}
-            other => {
-                return fail(
-                    Outcome::TamperAccepted,
-                    format!("restart after refusal: {other:?}"),
-                )
-            }
+        if dev.updater().map(|u| u.phase()) != Some(EnginePhase::Idle) {
+            return fail(
+                Outcome::TamperAccepted,
+                format!(
+                    "after the refusal the engine is {:?}",
+                    dev.updater().map(|u| u.phase())
+                ),
+            );
         }
         let reboot = dev.boot();
-        if reboot != Ok(BootOutcome::Clean) {
+        if reboot.map(|s| s.installed) != Ok(false) {
             return fail(Outcome::NoBoot, format!("reboot after refusal: {reboot:?}"));
         }
         if let Err(Stop::Failed(outcome, detail)) = self.check_booted(&dev) {
@@ -419,20 +412,7 @@ impl Scenario {
     }
 }
 
-/// The reason each tamper class must be refused with.
-pub fn expected_rejection(class: TamperClass) -> RejectCode {
-    match class {
-        TamperClass::BadSignature => RejectCode::BadSignature,
-        TamperClass::UnknownSigner => RejectCode::UnknownSigner,
-        TamperClass::TruncatedLayer | TamperClass::LayerHashMismatch => {
-            RejectCode::FetchHashMismatch
-        }
-        TamperClass::MeasurementMismatch => RejectCode::MeasurementMismatch,
-        TamperClass::OversizedRom => RejectCode::RomTooLarge,
-        TamperClass::Downgrade => RejectCode::Downgrade,
-        TamperClass::MalformedManifest => RejectCode::Malformed,
-    }
-}
+pub use hil_cloud::expected_rejection;
 
 enum Stop {
     PowerLost,
@@ -444,13 +424,16 @@ impl From<DeviceError> for Stop {
         match e {
             DeviceError::PowerLost => Stop::PowerLost,
             DeviceError::Flash(f) => Stop::Failed(Outcome::NoBoot, format!("flash error {f:?}")),
+            DeviceError::InstallFailed => {
+                Stop::Failed(Outcome::NoBoot, "the install could not complete".into())
+            }
         }
     }
 }
 
-fn dev_stop(dev: &SimOtaDevice) -> Stop {
+fn dev_stop(dev: &CampaignDevice) -> Stop {
     match dev.fault {
-        Some(f) => Stop::Failed(Outcome::NoBoot, format!("flash error {f:?}")),
+        Some(f) => Stop::Failed(Outcome::NoBoot, format!("{f:?}")),
         None => Stop::PowerLost,
     }
 }
@@ -486,7 +469,7 @@ fn check_resumed(delivery: &Delivery, next_chunk: u32) -> Result<(), Stop> {
 
 /// The phase an operation of the golden run belongs to.
 fn phase_of(op: &FlashOp, layout: &Layout) -> Phase {
-    let page = op.offset / mv_kernel::flash::PAGE_SIZE;
+    let page = op.offset / PAGE_SIZE;
     if layout.journal.contains(&page) {
         if op.erase {
             return Phase::Rotate;
@@ -522,9 +505,9 @@ mod tests {
         dev.boot().unwrap();
         // Reprogramming over the old image is refused by the flash rules, so
         // tear the first page down the way a buggy install would.
-        use mv_kernel::flash::Flash;
-        dev.flash.erase_page(0).unwrap();
-        dev.flash
+        use mv_flash::Flash;
+        dev.flash_mut().erase_page(0).unwrap();
+        dev.flash_mut()
             .program(0, &s.new_image[..16].try_into().unwrap())
             .unwrap();
         match s.check_booted(&dev) {

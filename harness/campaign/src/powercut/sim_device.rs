@@ -1,138 +1,179 @@
-//! The sim's OTA device: the kernel's update engine over the power-cutting flash model.
+//! The sim's device for the power-cut campaign: the one `hil_sim::SimDevice`, powered on and off.
 //!
-//! Booting runs [`Updater::boot`] exactly as the secure image does; the cloud
-//! link calls the same message handlers. Power is lost when the flash says
-//! so: from then on the device is off until [`SimOtaDevice::boot`].
-
-use hil_sim::flash::SimFlash;
-use mv_kernel::flash::FlashError;
-use mv_ota::TrustedSigner;
-use mv_proto::{CloudToDevice, OtaReply};
-use mv_update::{BootOutcome, Layout, Updater};
+//! A device is its flash while it is off and a booted [`SimDevice`] (kernel,
+//! device core, agent) while it is on. Power is lost when the flash says so
+//! (an armed cut fires): the device then keeps only its flash, as after a
+//! real cut, until [`CampaignDevice::boot`]. The cloud talks to it through
+//! the same `OtaLink` as every rig.
 
 use hil_cloud::{LinkDown, OtaLink};
+use hil_sim::{DeviceError, Factory, SimConfig, SimDevice, SimFlash};
+use mv_device::AppStart;
+use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply};
+use mv_update::{Layout, Updater};
 
-/// Why the device stopped: power went, or the flash reported something else
-/// (a kernel bug or broken flash).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeviceError {
-    PowerLost,
-    Flash(FlashError),
+enum Power {
+    On(Box<SimDevice>),
+    Off(SimFlash),
+    /// Only while changing state.
+    Changing,
 }
 
-impl From<FlashError> for DeviceError {
-    fn from(e: FlashError) -> Self {
-        match e {
-            FlashError::PowerLost => DeviceError::PowerLost,
-            other => DeviceError::Flash(other),
-        }
-    }
-}
-
-/// A device: flash, and the kernel's engine while powered.
-pub struct SimOtaDevice {
-    pub flash: SimFlash,
-    layout: Layout,
-    signers: Vec<TrustedSigner>,
-    updater: Option<Updater>,
+/// A device of the campaign.
+pub struct CampaignDevice {
+    power: Power,
+    config: SimConfig,
     /// The last flash error other than a power cut (a bug if ever set).
-    pub fault: Option<FlashError>,
+    pub fault: Option<DeviceError>,
+    /// The last start of the app (boot, or the restart that installed).
+    pub last_start: Option<AppStart>,
 }
 
-impl SimOtaDevice {
+impl CampaignDevice {
     /// A factory-fresh device with `rom` installed as `version`, powered off.
-    pub fn factory(rom: &[u8], version: u32, signers: Vec<TrustedSigner>) -> SimOtaDevice {
-        let layout = Layout::DEFAULT;
-        let mut flash = SimFlash::new(layout.flash_size());
-        Updater::provision(&mut flash, &layout, rom, version, 0)
-            .expect("provisioning an erased flash cannot fail");
-        SimOtaDevice {
-            flash,
-            layout,
+    pub fn factory(rom: &[u8], version: u32, signers: Vec<[u8; mv_ota::PUBLIC_KEY_LEN]>) -> Self {
+        let flash = Factory {
+            app_rom: rom.to_vec(),
+            app_version: version,
+            politeness_s: 0,
             signers,
-            updater: None,
+        }
+        .flash();
+        CampaignDevice {
+            power: Power::Off(flash),
+            config: SimConfig::default(),
             fault: None,
+            last_start: None,
         }
     }
 
-    pub fn layout(&self) -> &Layout {
-        &self.layout
+    pub fn layout(&self) -> Layout {
+        Layout::DEFAULT
     }
 
-    /// Power on and boot the kernel (finishing an interrupted install).
-    pub fn boot(&mut self) -> Result<BootOutcome, DeviceError> {
-        self.updater = None;
-        self.flash.power_on();
-        let (updater, outcome) = Updater::boot(&mut self.flash, self.layout, self.signers.clone())?;
-        self.updater = Some(updater);
-        Ok(outcome)
+    /// The flash, on or off.
+    pub fn flash(&self) -> &SimFlash {
+        match &self.power {
+            Power::On(dev) => dev.core().flash().expect("the sim device has flash"),
+            Power::Off(flash) => flash,
+            Power::Changing => unreachable!("never observed while changing"),
+        }
+    }
+
+    pub fn flash_mut(&mut self) -> &mut SimFlash {
+        match &mut self.power {
+            Power::On(dev) => dev
+                .core_mut()
+                .flash_mut()
+                .expect("the sim device has flash"),
+            Power::Off(flash) => flash,
+            Power::Changing => unreachable!("never observed while changing"),
+        }
+    }
+
+    /// Power goes: only the flash is left.
+    pub fn power_off(&mut self) {
+        self.power = match std::mem::replace(&mut self.power, Power::Changing) {
+            Power::On(dev) => Power::Off(dev.into_flash()),
+            other => other,
+        };
+    }
+
+    /// Power on: the device boots (finishing an interrupted install,
+    /// installing what is staged) and the app starts.
+    pub fn boot(&mut self) -> Result<AppStart, DeviceError> {
+        self.power_off();
+        let Power::Off(flash) = std::mem::replace(&mut self.power, Power::Changing) else {
+            unreachable!("powered off above")
+        };
+        let mut dev = SimDevice::new(&self.config, flash);
+        let booted = dev.boot();
+        self.power = Power::On(Box::new(dev));
+        match booted {
+            Ok(start) => {
+                self.last_start = Some(start);
+                Ok(start)
+            }
+            Err(e) => Err(self.stopped(e)),
+        }
+    }
+
+    fn stopped(&mut self, e: DeviceError) -> DeviceError {
+        if e != DeviceError::PowerLost {
+            self.fault = Some(e);
+        }
+        self.power_off();
+        e
     }
 
     /// The engine, while the device is on.
     pub fn updater(&self) -> Option<&Updater> {
-        self.updater.as_ref()
+        match &self.power {
+            Power::On(dev) => dev.core().updater(),
+            _ => None,
+        }
     }
 
-    /// The app restarts (`mvRestart`, or at once for an impolite update):
-    /// the kernel installs what is staged. `Ok(None)`: nothing staged.
-    pub fn restart(&mut self) -> Result<Option<BootOutcome>, DeviceError> {
-        let Some(updater) = self.updater.as_mut() else {
-            return Err(DeviceError::PowerLost);
-        };
-        let result = updater.install(&mut self.flash);
-        self.settle(result)
+    /// The device's app, while it is on.
+    pub fn device_mut(&mut self) -> Option<&mut SimDevice> {
+        match &mut self.power {
+            Power::On(dev) => Some(dev),
+            _ => None,
+        }
+    }
+
+    fn region(&self, offset: u32, len: u32) -> &[u8] {
+        let start = offset as usize;
+        &self.flash().cells()[start..start + len as usize]
     }
 
     /// Bytes of the app region as the flash holds them.
     pub fn app_region(&self) -> &[u8] {
-        let start = self.layout.app_offset() as usize;
-        &self.flash.raw()[start..start + self.layout.app_size() as usize]
+        let l = self.layout();
+        self.region(l.app_offset(), l.app_size())
     }
 
     /// Bytes of the staging area.
     pub fn staging(&self) -> &[u8] {
-        let start = self.layout.staging_offset() as usize;
-        &self.flash.raw()[start..start + self.layout.staging_size() as usize]
-    }
-
-    fn settle<T>(&mut self, result: Result<T, FlashError>) -> Result<T, DeviceError> {
-        result.map_err(|e| {
-            self.updater = None;
-            if e != FlashError::PowerLost {
-                self.fault = Some(e);
-            }
-            DeviceError::from(e)
-        })
+        let l = self.layout();
+        self.region(l.staging_offset(), l.staging_size())
     }
 }
 
 /// A copy of the device as it would be after a power cut: same flash, off.
-impl Clone for SimOtaDevice {
+impl Clone for CampaignDevice {
     fn clone(&self) -> Self {
-        SimOtaDevice {
-            flash: self.flash.clone(),
-            layout: self.layout,
-            signers: self.signers.clone(),
-            updater: None,
+        CampaignDevice {
+            power: Power::Off(self.flash().clone()),
+            config: self.config.clone(),
             fault: self.fault,
+            last_start: None,
         }
     }
 }
 
-impl OtaLink for SimOtaDevice {
+impl OtaLink for CampaignDevice {
     fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
-        let Some(updater) = self.updater.as_mut() else {
+        let Power::On(dev) = &mut self.power else {
             return Err(LinkDown);
         };
-        let result = match &message {
-            CloudToDevice::OtaOffer { manifest, rom_len } => {
-                updater.on_offer(&mut self.flash, manifest, *rom_len)
+        match dev.cloud(message) {
+            Ok(restarted) => {
+                if restarted.is_some() {
+                    self.last_start = restarted;
+                }
+                dev.take_uplink()
+                    .into_iter()
+                    .find_map(|m| match m {
+                        DeviceToCloud::Ota(reply) => Some(reply),
+                        _ => None,
+                    })
+                    .ok_or(LinkDown)
             }
-            CloudToDevice::OtaChunk { index, data } => {
-                updater.on_chunk(&mut self.flash, *index, data)
+            Err(e) => {
+                self.stopped(e);
+                Err(LinkDown)
             }
-            _ => return Err(LinkDown),
-        };
-        self.settle(result).map_err(|_| LinkDown)
+        }
     }
 }

@@ -11,6 +11,7 @@
 mod build;
 mod launch;
 mod link;
+pub mod nvm;
 mod qmp;
 mod session;
 mod symbols;
@@ -22,6 +23,7 @@ use std::time::Duration;
 pub use build::{build_images, Images, MemoryUse, TARGET};
 pub use launch::{Launch, Machine, Serial};
 pub use link::FrameLink;
+pub use nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 pub use qmp::Qmp;
 pub use session::QemuSession;
 pub use symbols::Symbols;

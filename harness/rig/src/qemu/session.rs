@@ -1,25 +1,41 @@
 //! The conformance session on `qemu-an505`: one QEMU, reused across cases, reset over QMP.
 //!
-//! `reset` is a QMP `system_reset` (QEMU reloads both images), followed by
-//! the agent's hello. UART0 carries the secure image's defmt log, UART1 the
-//! agent link (a pty opened with `serialport`), UART2 the agent's defmt log,
-//! UART3 the cloud link (frames of `mv_proto::{CloudToDevice,
-//! DeviceToCloud}`). A request that gets no answer in time is a hang: QEMU is
-//! killed and the next case starts a fresh one. A QEMU that exits on its own
-//! has faulted (the secure fault handlers log the fault registers and exit
-//! through semihosting) or locked up (exit 134); either way the case is an
-//! error carrying the evidence.
+//! QEMU boots the secure image over a file-backed NVM holding the factory
+//! image (the agent, app version 1, as the sim's factory holds its app): the
+//! secure image loads the installed app from the NVM, exactly as it does in
+//! the OTA campaign. `reset` is a QMP `system_reset` followed by the agent's
+//! hello; after a case that deployed an update the NVM no longer holds the
+//! factory image, so QEMU starts afresh on a rewritten file instead. UART0
+//! carries the secure image's defmt log, UART1 the agent link (a pty opened
+//! with `serialport`), UART2 the agent's defmt log, UART3 the cloud link
+//! (`mv_proto::{CloudToDevice, DeviceToCloud}`), read into the same
+//! [`Inbox`] as the sim's uplink. Both links' protocol versions are checked
+//! when QEMU starts. A request that gets no answer in time is a hang: QEMU is
+//! killed and the next case starts a fresh one. The app restarting under a
+//! request (a hello instead of replies) is reported with the wake reason the
+//! device announced and the crash it reported, if any; the kernel faulting
+//! is reported from its `KernelFault` frame and the image's exit code.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use hil_cloud::{app_deployment, deliver, AppDeploy, LinkDown, OtaLink};
 use hil_report::LogLine;
-use mv_proto::{CloudToDevice, DeviceToCloud, Hello, Primitive, Reply, Request, Response};
+use mv_abi::exit::ExitCode;
+use mv_proto::{
+    CloudToDevice, DeviceToCloud, Hello, OtaReply, Primitive, Reply, Request, Response,
+    PROTOCOL_VERSION,
+};
 use serde_json::json;
 
+use super::nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 use super::{build_images, FrameLink, Images, Launch, Machine, QemuConfig, Serial, Symbols};
 use crate::defmt_log::DefmtLog;
-use crate::{CloudAction, RigError, RigSession};
+use crate::inbox::Inbox;
+use crate::{AppRestart, CloudAction, CloudOutcome, RigError, RigSession};
+
+/// How long a restarted app's `Started` frame may trail its hello.
+const STARTED_WAIT: Duration = Duration::from_millis(500);
 
 /// What a running QEMU is attached to.
 struct Running {
@@ -33,18 +49,20 @@ struct Running {
 pub struct QemuSession {
     name: String,
     config: QemuConfig,
-    /// The images once built, or why they could not be: a failed build is
-    /// not retried for every case (each would fail the same way, at length).
-    images: Option<Result<Images, RigError>>,
+    /// The images once built (and the agent's ROM), or why they could not
+    /// be: a failed build is not retried for every case.
+    images: Option<Result<(Images, Vec<u8>), RigError>>,
+    /// The NVM file QEMU boots on.
+    nvm: NvmFile,
+    /// The NVM may no longer hold the factory image (a case deployed).
+    nvm_dirty: bool,
     workdir: PathBuf,
     running: Option<Running>,
     logs: Vec<DefmtLog>,
     /// Device log lines not yet handed out.
     pending_logs: Vec<LogLine>,
-    /// `mvServerLog` messages the cloud link delivered, not yet handed out.
-    server_log: Vec<Vec<u8>>,
-    /// The last app crash the kernel reported on the cloud link.
-    crash: Option<mv_proto::CrashReport>,
+    /// What the device sent the cloud, not yet taken.
+    inbox: Inbox,
     /// A request was sent and its reply not read (it timed out): the link
     /// may hold stale bytes in both directions, so the next reset restarts
     /// QEMU instead of resetting it.
@@ -61,12 +79,13 @@ impl QemuSession {
             name: name.to_owned(),
             config,
             images: None,
+            nvm: NvmFile::new(&workdir.join("nvm.bin")),
+            nvm_dirty: true,
             workdir,
             running: None,
             logs: Vec::new(),
             pending_logs: Vec::new(),
-            server_log: Vec::new(),
-            crash: None,
+            inbox: Inbox::default(),
             in_flight: false,
             deadline: None,
         }
@@ -80,25 +99,54 @@ impl QemuSession {
         }
     }
 
-    /// Read the cloud link: until an `Ack` if `ack_wanted`, else until it is
-    /// quiet for `wait`. Log messages are kept for `take_server_log`.
-    fn cloud_receive(&mut self, wait: Duration, ack_wanted: bool) -> Result<(), RigError> {
+    /// Read the cloud link into the inbox: until `done` holds, else until it
+    /// is quiet for `wait` (a timeout then is no error).
+    fn cloud_receive(
+        &mut self,
+        wait: Duration,
+        done: impl Fn(&Inbox) -> bool,
+    ) -> Result<bool, RigError> {
         let running = self
             .running
             .as_mut()
             .ok_or_else(|| RigError::Link("no device: reset first".into()))?;
         loop {
+            if done(&self.inbox) {
+                return Ok(true);
+            }
             match running.cloud.receive::<DeviceToCloud>(wait) {
-                Ok(DeviceToCloud::Log(m)) => self.server_log.push(m),
-                Ok(DeviceToCloud::Ack) if ack_wanted => return Ok(()),
-                Ok(DeviceToCloud::Ack) => {}
-                // No deployment is offered during a conformance case.
-                Ok(DeviceToCloud::Ota(_)) => {}
-                Ok(DeviceToCloud::Crash(report)) => self.crash = Some(report),
-                Err(RigError::Timeout(_)) if !ack_wanted => return Ok(()),
+                Ok(m) => self.inbox.absorb(m),
+                Err(RigError::Timeout(_)) => return Ok(false),
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Send `message` and wait for the device's answer (`Ack`, or a
+    /// version mismatch).
+    fn cloud_ack(&mut self, message: &CloudToDevice) -> Result<(), RigError> {
+        let timeout = self.wait(self.config.exec_timeout);
+        let acks = self.inbox.acks;
+        self.running
+            .as_mut()
+            .ok_or_else(|| RigError::Link("no device: reset first".into()))?
+            .cloud
+            .send(message)?;
+        self.in_flight = true;
+        let answered =
+            self.cloud_receive(timeout, |i| i.acks > acks || i.version_mismatch.is_some())?;
+        self.in_flight = false;
+        if let Some(device) = self.inbox.version_mismatch.take() {
+            return Err(RigError::Version {
+                link: "cloud link",
+                device,
+                host: PROTOCOL_VERSION,
+            });
+        }
+        if !answered {
+            return Err(RigError::Timeout(timeout.as_millis() as u64));
+        }
+        Ok(())
     }
 
     fn collect_logs(&mut self) {
@@ -108,14 +156,22 @@ impl QemuSession {
     }
 
     fn start(&mut self) -> Result<(), RigError> {
-        let images = self
+        let root = self.config.root.clone();
+        let (images, rom) = self
             .images
-            .get_or_insert_with(|| build_images(&self.config.root))
+            .get_or_insert_with(|| {
+                let images = build_images(&root)?;
+                let rom = agent_rom(&images.agent)?;
+                Ok((images, rom))
+            })
             .clone()?;
         let _ = std::fs::remove_dir_all(&self.workdir);
         std::fs::create_dir_all(&self.workdir).map_err(|e| {
             RigError::Link(format!("cannot create {}: {e}", self.workdir.display()))
         })?;
+        self.nvm.write_factory(&agent_factory(&rom))?;
+        self.nvm_dirty = false;
+        self.inbox.clear();
         let secure_log = self.workdir.join("uart0-secure.defmt");
         let agent_log = self.workdir.join("uart2-agent.defmt");
         let mut machine = Launch::new(&self.config, &images.secure, &self.workdir.join("qmp.sock"))
@@ -123,7 +179,7 @@ impl QemuSession {
             .serial(Serial::Pty)
             .serial(Serial::File(agent_log.clone()))
             .serial(Serial::Pty)
-            .loader(&images.agent)
+            .nvm(self.nvm.path(), NVM_MIB)
             .stderr(&self.workdir.join("qemu.stderr"))
             .start()?;
         let link = machine.take_link(1).expect("UART1 is a pty");
@@ -149,23 +205,39 @@ impl QemuSession {
             cloud,
             machine,
         });
+        // The device checks the cloud's protocol version, the cloud the device's.
+        self.cloud_ack(&CloudToDevice::Hello {
+            protocol_version: PROTOCOL_VERSION,
+        })?;
+        if let Some(started) = self.inbox.started {
+            if started.protocol_version != PROTOCOL_VERSION {
+                return Err(RigError::Version {
+                    link: "cloud link",
+                    device: started.protocol_version,
+                    host: PROTOCOL_VERSION,
+                });
+            }
+        }
         Ok(())
     }
 
-    /// After an unexpected hello: did the kernel report an app crash? If so,
-    /// log it decoded against the agent's ELF; the kernel and QEMU run on.
-    fn app_crashed(&mut self) -> bool {
-        if self.crash.is_none() {
-            let _ = self.cloud_receive(Duration::from_millis(300), false);
+    /// After a hello in place of replies: how the app came back (the
+    /// device announces every start, and reports a crash before it). A
+    /// crash is logged, decoded against the agent's ELF.
+    fn app_restarted(&mut self) -> Option<AppRestart> {
+        let _ = self.cloud_receive(STARTED_WAIT, |i| i.started.is_some());
+        if let Some(report) = self.inbox.crash.clone() {
+            self.log_crash(&report);
         }
-        let Some(report) = self.crash.as_ref() else {
-            return false;
-        };
+        self.inbox.take_restart()
+    }
+
+    fn log_crash(&mut self, report: &mv_proto::CrashReport) {
         let symbols = self
             .images
             .as_ref()
             .and_then(|i| i.as_ref().ok())
-            .and_then(|i| std::fs::read(&i.agent).ok())
+            .and_then(|(i, _)| std::fs::read(&i.agent).ok())
             .and_then(|elf| Symbols::of(&elf));
         let at = |name: &str| {
             let value = report.fault.register(name).unwrap_or(0);
@@ -190,7 +262,6 @@ impl QemuSession {
             ),
             location: None,
         });
-        true
     }
 
     /// Wait for the agent's hello after a (re)boot.
@@ -206,6 +277,11 @@ impl QemuSession {
 
     /// QEMU stopped or hung: turn what it left behind into a rig error.
     fn device_lost(&mut self, cause: RigError) -> RigError {
+        if self.running.is_none() {
+            return cause;
+        }
+        // A kernel fault is announced on the cloud link before the image stops.
+        let _ = self.cloud_receive(Duration::from_millis(50), |i| i.kernel_fault.is_some());
         let Some(mut running) = self.running.take() else {
             return cause;
         };
@@ -216,6 +292,9 @@ impl QemuSession {
         drop(running);
         std::thread::sleep(Duration::from_millis(20));
         self.collect_logs();
+        if let Some(report) = self.inbox.kernel_fault.take() {
+            return RigError::DeviceFault(report);
+        }
         let evidence: Vec<String> = self
             .pending_logs
             .iter()
@@ -227,38 +306,98 @@ impl QemuSession {
             .into_iter()
             .rev()
             .collect();
-        if let Some(report) = parse_fault(&evidence) {
-            return RigError::DeviceFault(report);
-        }
         let status = match exit.and_then(|s| s.code()) {
             None if exit.is_none() => return cause,
             Some(134) => {
                 "QEMU locked up (exit 134: a fault the core could not escalate)".to_owned()
             }
-            Some(code) => format!("QEMU exited with code {code}"),
+            Some(code) => match ExitCode::from_status(code) {
+                Some(c) => format!("QEMU exited with code {code}: {}", c.describe()),
+                None => format!("QEMU exited with code {code}"),
+            },
             None => "QEMU was killed by a signal".to_owned(),
         };
         RigError::Fault(format!("{status}; secure log: {}", evidence.join(" | ")))
     }
+
+    /// The app's image, for deployments of it.
+    fn agent_rom(&self) -> Result<Vec<u8>, RigError> {
+        match &self.images {
+            Some(Ok((_, rom))) => Ok(rom.clone()),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(RigError::Link("no device: reset first".into())),
+        }
+    }
+
+    /// Offers a deployment and serves its chunks; if the device restarts the
+    /// app to install it, waits for the new app's hello.
+    fn deploy(&mut self, d: &hil_cases::Deploy) -> Result<CloudOutcome, RigError> {
+        let installed = self.inbox.app_version;
+        let deployment = app_deployment(
+            &self.agent_rom()?,
+            mv_boards::an505::NS_CODE_BASE,
+            &AppDeploy {
+                app_version: d.app_version,
+                politeness_s: d.politeness_s,
+                tamper: d.tamper,
+                installed,
+            },
+        )
+        .map_err(|e| RigError::Link(format!("cannot build the deployment: {e}")))?;
+        self.nvm_dirty = true;
+        self.inbox.started = None;
+        let mut link = QemuLink {
+            session: self,
+            failed: None,
+        };
+        let delivery = deliver(&mut link, &deployment);
+        if let Some(e) = link.failed {
+            return Err(self.device_lost(e));
+        }
+        // An app that did not opt into polite deployment restarts at once.
+        let mut restarted = None;
+        if delivery.end == hil_cloud::DeliveryEnd::Installing {
+            let wait = self.wait(self.config.boot_timeout);
+            let started = self.cloud_receive(wait, |i| i.started.is_some());
+            if let Err(e) = started.and_then(|_| self.await_hello().map(drop)) {
+                return Err(self.device_lost(e));
+            }
+            restarted = self.inbox.take_restart();
+        }
+        Ok(CloudOutcome::Deployed {
+            end: delivery.end,
+            restarted,
+        })
+    }
 }
 
-/// The secure fault handlers log `FAULT <Kind>: SFSR=0x... SFAR=0x... ...`
-/// (see firmware/secure/src/faults.rs); turn that line into a report.
-fn parse_fault(lines: &[String]) -> Option<mv_proto::FaultReport> {
-    lines.iter().find_map(|line| {
-        let rest = &line[line.find("FAULT ")? + 6..];
-        let (kind, registers) = rest.split_once(':')?;
-        let kind = mv_proto::FaultKind::from_name(kind.trim())?;
-        let registers = registers
-            .split_whitespace()
-            .filter_map(|pair| {
-                let (name, value) = pair.split_once('=')?;
-                let value = u32::from_str_radix(value.trim_start_matches("0x"), 16).ok()?;
-                Some((name.to_owned(), value))
-            })
-            .collect();
-        Some(mv_proto::FaultReport { kind, registers })
-    })
+/// The cloud link to QEMU, for the emulator's `deliver`.
+struct QemuLink<'a> {
+    session: &'a mut QemuSession,
+    failed: Option<RigError>,
+}
+
+impl OtaLink for QemuLink<'_> {
+    fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
+        let s = &mut *self.session;
+        let timeout = s.wait(s.config.exec_timeout);
+        let sent = match s.running.as_mut() {
+            Some(r) => r.cloud.send(&message),
+            None => Err(RigError::Link("no device".into())),
+        };
+        let answered = sent.and_then(|()| s.cloud_receive(timeout, |i| !i.ota.is_empty()));
+        match answered {
+            Ok(true) => s.inbox.ota.pop_front().ok_or(LinkDown),
+            Ok(false) => {
+                self.failed = Some(RigError::Timeout(timeout.as_millis() as u64));
+                Err(LinkDown)
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                Err(LinkDown)
+            }
+        }
+    }
 }
 
 impl RigSession for QemuSession {
@@ -271,8 +410,7 @@ impl RigSession for QemuSession {
     }
 
     fn reset(&mut self) -> Result<Hello, RigError> {
-        self.crash = None;
-        if std::mem::take(&mut self.in_flight) {
+        if std::mem::take(&mut self.in_flight) || self.nvm_dirty {
             // Dropping the machine kills QEMU; the next start is fresh.
             self.running = None;
         }
@@ -284,7 +422,7 @@ impl RigSession for QemuSession {
             let running = self.running.as_mut().expect("alive");
             running.link.discard_pending();
             running.cloud.discard_pending();
-            self.server_log.clear();
+            self.inbox.clear();
             if let Err(e) = running.machine.qmp().execute("system_reset", json!({})) {
                 return Err(self.device_lost(e));
             }
@@ -294,6 +432,9 @@ impl RigSession for QemuSession {
         }
         match self.await_hello() {
             Ok(hello) => {
+                // The boot's own start announcement is not a restart.
+                let _ = self.cloud_receive(STARTED_WAIT, |i| i.started.is_some());
+                self.inbox.started = None;
                 self.collect_logs();
                 Ok(hello)
             }
@@ -311,7 +452,7 @@ impl RigSession for QemuSession {
         self.in_flight = true;
         let received = running
             .link
-            .send(&Request::Exec(primitives))
+            .send(&Request::exec(primitives))
             .and_then(|()| running.link.receive::<Response>(timeout));
         if received.is_ok() {
             self.in_flight = false;
@@ -325,77 +466,51 @@ impl RigSession for QemuSession {
             Ok(Response::BadRequest) => Err(RigError::Link(
                 "the agent could not decode a request".into(),
             )),
-            // A hello here means the app restarted under us: after a
-            // crash the kernel reported on the cloud link, or worse.
+            // A hello here means the app restarted under the request.
             Ok(Response::Hello(_)) => Err(RigError::Fault(
                 "the app restarted during the request".into(),
             )),
+            Ok(Response::VersionMismatch { agent, host }) => Err(RigError::Version {
+                link: "agent link",
+                device: agent,
+                host,
+            }),
             Err(e) => Err(e),
         };
         self.collect_logs();
         match result {
             Ok(replies) => Ok(replies),
-            Err(RigError::Fault(_)) if self.app_crashed() => {
-                let report = self.crash.take().expect("app_crashed saw it");
-                Err(RigError::DeviceFault(report.fault))
-            }
+            Err(RigError::Fault(cause)) => match self.app_restarted() {
+                Some(restart) => Err(RigError::AppRestarted(restart)),
+                None => Err(self.device_lost(RigError::Fault(cause))),
+            },
+            Err(e @ RigError::Version { .. }) => Err(e),
             Err(e) => Err(self.device_lost(e)),
         }
     }
 
-    fn cloud(&mut self, action: &CloudAction) -> Result<(), RigError> {
-        let message = match *action {
-            CloudAction::SyncTimeUs(wall_us) => CloudToDevice::SyncTime { wall_us },
-            CloudAction::Link { online } => CloudToDevice::Link { online },
-            CloudAction::Logging { enabled } => CloudToDevice::Logging { enabled },
+    fn cloud(&mut self, action: &CloudAction) -> Result<CloudOutcome, RigError> {
+        let message = match action {
+            CloudAction::SyncTimeUs(wall_us) => CloudToDevice::SyncTime { wall_us: *wall_us },
+            CloudAction::Link { online } => CloudToDevice::Link { online: *online },
+            CloudAction::Logging { enabled } => CloudToDevice::Logging { enabled: *enabled },
+            CloudAction::Deploy(d) => return self.deploy(d),
         };
-        let timeout = self.wait(self.config.exec_timeout);
-        let sent = match self.running.as_mut() {
-            Some(running) => running.cloud.send(&message),
-            None => Err(RigError::Link("no device: reset first".into())),
-        };
-        self.in_flight = true;
-        let acked = match sent {
-            Ok(()) => self.cloud_receive(timeout, true),
-            Err(e) => Err(e),
-        };
-        match acked {
-            Ok(()) => {
-                self.in_flight = false;
-                Ok(())
-            }
+        match self.cloud_ack(&message) {
+            Ok(()) => Ok(CloudOutcome::Applied),
+            Err(e @ RigError::Version { .. }) => Err(e),
             Err(e) => Err(self.device_lost(e)),
         }
     }
 
     fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
         // Messages are sent as the kernel flushes them; give the link a moment.
-        self.cloud_receive(self.wait(Duration::from_millis(20)), false)?;
-        Ok(std::mem::take(&mut self.server_log))
+        self.cloud_receive(self.wait(Duration::from_millis(20)), |_| false)?;
+        Ok(std::mem::take(&mut self.inbox.server_log))
     }
 
     fn take_device_log(&mut self) -> Vec<LogLine> {
         self.collect_logs();
         std::mem::take(&mut self.pending_logs)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_fault;
-
-    #[test]
-    fn a_secure_fault_line_becomes_a_report() {
-        let lines = [
-            "INFO booting".to_owned(),
-            "ERROR FAULT SecureFault: SFSR=0x00000048 SFAR=0x38100000".to_owned(),
-        ];
-        let report = parse_fault(&lines).expect("a fault line");
-        assert_eq!(report.kind, mv_proto::FaultKind::SecureFault);
-        assert_eq!(
-            report.registers,
-            vec![("SFSR".to_owned(), 0x48), ("SFAR".to_owned(), 0x3810_0000)]
-        );
-        assert!(parse_fault(&lines[..1]).is_none());
     }
 }

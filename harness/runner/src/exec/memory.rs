@@ -51,6 +51,11 @@ pub struct Allocations {
 }
 
 impl Allocations {
+    /// The app restarted: every allocation it had is gone.
+    pub fn clear(&mut self) {
+        self.list.clear();
+    }
+
     pub fn push(&mut self, a: Allocation) {
         self.list.push(a);
     }

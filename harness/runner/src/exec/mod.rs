@@ -13,6 +13,8 @@
 
 mod memory;
 mod render;
+mod restart;
+mod rings;
 mod steps;
 
 use std::fmt::Write as _;
@@ -54,8 +56,8 @@ struct Executor<'a> {
     session: &'a mut dyn RigSession,
     allocs: Allocations,
     handles: HandleNames,
-    /// Read index (in records) per notification ring.
-    readers: std::collections::HashMap<String, u32>,
+    /// The app's reader of each notification ring.
+    readers: std::collections::HashMap<String, rings::Reader>,
     /// Server-log messages received and not yet checked.
     server_log: Vec<String>,
     transcript: String,
@@ -114,7 +116,18 @@ impl Executor<'_> {
     }
 
     fn run(&mut self, case: &Case) -> Outcome {
-        if let Err(e) = self.session.reset() {
+        let hello = self.session.reset().and_then(|hello| {
+            if hello.protocol_version == mv_proto::PROTOCOL_VERSION {
+                Ok(hello)
+            } else {
+                Err(RigError::Version {
+                    link: "agent link",
+                    device: hello.protocol_version,
+                    host: mv_proto::PROTOCOL_VERSION,
+                })
+            }
+        });
+        if let Err(e) = hello {
             if self.out_of_time() {
                 return self.timed_out();
             }

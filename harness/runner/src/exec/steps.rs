@@ -1,26 +1,25 @@
 //! One method per step kind: the primitives each step sends and what it writes in the transcript.
 
 use hil_cases::{
-    Alloc, Call, CloudAction, Compare, ExpectIrq, ExpectMemory, ExpectNotifications,
-    ExpectServerLog, Expected, Init, IrqAction, MemCheck, MemType, Operand, RecordField,
-    RecordsCheck, Write, WriteWhat,
+    Alloc, Call, CloudAction, Compare, ExpectIrq, ExpectMemory, ExpectServerLog, Expected, Init,
+    IrqAction, MemCheck, MemType, Operand, RecordField, Write, WriteWhat,
 };
-use mv_abi::{MvEventType, MvStatus};
+use mv_abi::{MvStatus, Slot};
 use mv_proto::{Primitive, Reply};
 
 use super::memory::{apply_init, le_int, put_field, Allocation};
 use super::render::{self, RECORD};
 use super::{server_log_line, Executor, StepError, StepResult};
-use hil_rig::RigError;
+use hil_rig::{CloudOutcome, RigError};
 
-fn status_name(raw: u32) -> String {
+pub(super) fn status_name(raw: u32) -> String {
     match MvStatus::try_from(raw) {
         Ok(s) => s.short_name().to_owned(),
         Err(_) => format!("{raw:#x} (not an MvStatus)"),
     }
 }
 
-fn unexpected(what: &str, got: Reply) -> StepError {
+pub(super) fn unexpected(what: &str, got: Reply) -> StepError {
     match got {
         Reply::Refused(why) => StepError::Rig(RigError::Refused {
             what: what.to_owned(),
@@ -144,13 +143,16 @@ impl Executor<'_> {
             }
         }
         self.allocs.get_mut(&w.name).contents = Some(image);
+        if let Some(reader) = self.readers.get_mut(&w.name) {
+            reader.ring_written();
+        }
         self.line(&text);
         Ok(())
     }
 
     /// Run `first` and read back every readable allocation in one batch, then
     /// write the changes into the transcript. Returns `first`'s reply.
-    fn with_readback(&mut self, first: Primitive) -> Result<Reply, StepError> {
+    pub(super) fn with_readback(&mut self, first: Primitive) -> Result<Reply, StepError> {
         let readable: Vec<(String, u32, u32)> = self
             .allocs
             .iter()
@@ -195,6 +197,9 @@ impl Executor<'_> {
     }
 
     pub(super) fn call(&mut self, c: &Call) -> StepResult {
+        if c.slot == Slot::Restart && c.expect == MvStatus::Okay {
+            return self.restart_call(c);
+        }
         let mut args = [0u32; 4];
         for (slot, v) in args.iter_mut().zip(&c.args) {
             *slot = self.allocs.resolve(v) as u32;
@@ -225,8 +230,7 @@ impl Executor<'_> {
     }
 
     pub(super) fn cloud(&mut self, action: &CloudAction) -> StepResult {
-        self.session.cloud(action)?;
-        self.line(&match action {
+        let text = match action {
             CloudAction::SyncTimeUs(_) => "cloud: sync wall time".to_owned(),
             CloudAction::Link { online } => {
                 format!("cloud: link {}", if *online { "online" } else { "offline" })
@@ -237,63 +241,20 @@ impl Executor<'_> {
                     if *enabled { "enabled" } else { "disabled" }
                 )
             }
-        });
+            CloudAction::Deploy(d) => return self.deploy(d),
+        };
+        match self.session.cloud(action)? {
+            CloudOutcome::Applied => {}
+            other => {
+                return Err(StepError::Rig(RigError::Link(format!(
+                    "the rig answered {other:?} to a cloud message"
+                ))))
+            }
+        }
+        self.line(&text);
         // The kernel may act on the cloud's message; show what it changed.
         self.with_readback(Primitive::DelayUs(0))?;
         Ok(())
-    }
-
-    /// The app loads from the allocation; the hardware must refuse with the
-    /// expected fault, caught and reported by the secure world. The fault's
-    /// registers go to the case's logs; the transcript shows only the
-    /// rig-independent cause.
-    pub(super) fn app_read(&mut self, r: &hil_cases::AppRead) -> StepResult {
-        let a = self.allocs.get(&r.name);
-        let (addr, placement) = (a.addr, a.placement.name());
-        let head = format!("app reads {} bytes of {} ({placement})", r.len, r.name);
-        match self
-            .session
-            .exec(vec![Primitive::Read { addr, len: r.len }])
-        {
-            Err(RigError::DeviceFault(report)) => {
-                let causes = report.causes();
-                let causes = if causes.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", causes.join(", "))
-                };
-                self.line(&format!("{head} -> {}{causes}", report.kind.name()));
-                let registers: Vec<String> = report
-                    .registers
-                    .iter()
-                    .map(|(n, v)| format!("{n}={v:#010x}"))
-                    .collect();
-                self.logs.push(hil_report::LogLine {
-                    source: "fault".into(),
-                    text: format!("{}: {}", report.kind.name(), registers.join(" ")),
-                    location: None,
-                });
-                if report.kind == r.expect_fault {
-                    Ok(())
-                } else {
-                    Err(StepError::Failed(format!(
-                        "the read raised a {}, expected a {}",
-                        report.kind.name(),
-                        r.expect_fault.name()
-                    )))
-                }
-            }
-            Err(e) => Err(StepError::Rig(e)),
-            Ok(replies) => {
-                self.line(&format!("{head} -> no fault"));
-                Err(StepError::Failed(format!(
-                    "the app read {} without a fault ({:?}); expected a {}",
-                    r.name,
-                    replies.first(),
-                    r.expect_fault.name()
-                )))
-            }
-        }
     }
 
     pub(super) fn delay(&mut self, us: u32) -> StepResult {
@@ -460,93 +421,6 @@ impl Executor<'_> {
             Err(StepError::Failed(format!(
                 "{what} {text} does not hold: {actual}"
             )))
-        }
-    }
-
-    pub(super) fn expect_notifications(&mut self, e: &ExpectNotifications) -> StepResult {
-        let a = self.allocs.get(&e.buffer);
-        let (addr, contents) = (a.addr, a.contents.clone().expect("rings are readable"));
-        let slots = (contents.len() / RECORD) as u32;
-        let mut index = *self.readers.get(&e.buffer).unwrap_or(&0);
-        let mut read = Vec::new();
-        let mut zeroing = Vec::new();
-        let mut image = contents.clone();
-        // The documented reader: read until event_type == 0, zeroing as it goes.
-        for _ in 0..slots {
-            let at = index as usize * RECORD;
-            let record = &contents[at..at + RECORD];
-            let event_type = le_int(&record[8..12]);
-            if event_type == 0 {
-                break;
-            }
-            read.push((event_type, le_int(&record[12..16])));
-            image[at + 8..at + 12].fill(0);
-            zeroing.push(Primitive::Write {
-                addr: addr + at as u32 + 8,
-                data: vec![0; 4],
-            });
-            index = (index + 1) % slots.max(1);
-        }
-        if !zeroing.is_empty() {
-            let replies = self.session.exec(zeroing)?;
-            if let Some(bad) = replies.into_iter().find(|r| *r != Reply::Done) {
-                return Err(unexpected(&format!("zeroing records of {}", e.buffer), bad));
-            }
-        }
-        self.allocs.get_mut(&e.buffer).contents = Some(image);
-        self.readers.insert(e.buffer.clone(), index);
-
-        let shown: Vec<String> = read
-            .iter()
-            .map(|&(t, tag)| {
-                let t = MvEventType::DESC
-                    .name_of(t as u32)
-                    .map_or_else(|| format!("{t:#x}"), str::to_owned);
-                format!("{{ {t}, tag {tag:#x} }}")
-            })
-            .collect();
-        self.line(&format!(
-            "read {}: {} record(s) {}",
-            e.buffer,
-            read.len(),
-            shown.join(" ")
-        ));
-        let problem = match &e.check {
-            RecordsCheck::Count(n) => (read.len() != *n as usize)
-                .then(|| format!("read {} records, expected {n}", read.len())),
-            RecordsCheck::Records(patterns) => {
-                if read.len() != patterns.len() {
-                    Some(format!(
-                        "read {} records, expected {}",
-                        read.len(),
-                        patterns.len()
-                    ))
-                } else {
-                    patterns
-                        .iter()
-                        .zip(&read)
-                        .enumerate()
-                        .find_map(|(i, (p, &(t, tag)))| {
-                            if p.event_type.is_some_and(|want| u64::from(want) != t) {
-                                Some(format!(
-                                    "record {i} has event_type {t:#x}, expected {:#x}",
-                                    p.event_type.unwrap_or(0)
-                                ))
-                            } else if p.tag.is_some_and(|want| u64::from(want) != tag) {
-                                Some(format!(
-                                    "record {i} has tag {tag:#x}, expected {:#x}",
-                                    p.tag.unwrap_or(0)
-                                ))
-                            } else {
-                                None
-                            }
-                        })
-                }
-            }
-        };
-        match problem {
-            None => Ok(()),
-            Some(p) => Err(StepError::Failed(p)),
         }
     }
 

@@ -24,7 +24,7 @@ impl QemuOta {
             &self.secure_elf,
             &self.workdir.join("qmp.sock"),
         )
-        .nvm(&self.nvm, NVM_MIB)
+        .nvm(self.nvm.path(), NVM_MIB)
         .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
         .serial(Serial::Pty)
         .serial(Serial::Null)
@@ -100,19 +100,22 @@ impl QemuOta {
     /// restarts or crashes on it).
     pub(super) fn send_agent(&mut self, prims: Vec<Primitive>) -> Result<(), CampaignError> {
         let m = self.machine.as_mut().ok_or_else(not_running)?;
-        Ok(m.agent.send(&Request::Exec(prims))?)
+        Ok(m.agent.send(&Request::exec(prims))?)
     }
 
     /// One agent request; its replies.
     fn agent(&mut self, prims: Vec<Primitive>) -> Result<Vec<Reply>, CampaignError> {
         let timeout = self.config.exec_timeout;
         let m = self.machine.as_mut().ok_or_else(not_running)?;
-        m.agent.send(&Request::Exec(prims))?;
+        m.agent.send(&Request::exec(prims))?;
         loop {
             match m.agent.receive::<Response>(timeout)? {
                 Response::Replies(r) => return Ok(r),
                 Response::Hello(_) => continue,
                 Response::BadRequest => fail!("the agent refused the request"),
+                Response::VersionMismatch { agent, host } => {
+                    fail!("the agent speaks protocol version {agent}, this harness {host}")
+                }
             }
         }
     }

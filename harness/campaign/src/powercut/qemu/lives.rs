@@ -85,7 +85,7 @@ impl QemuOta {
                 }
             }
             match delivery.end {
-                DeliveryEnd::Staged => {}
+                DeliveryEnd::Installing => {}
                 DeliveryEnd::LinkDown => {
                     result.cuts_fired += 1;
                     continue;
@@ -97,7 +97,7 @@ impl QemuOta {
                     ))
                 }
             }
-            // Staged: the image restarts itself and installs at boot.
+            // Installing: the device restarts the app in place and installs first.
             self.boots += 1;
             let t = Instant::now();
             let up = self.await_hello().map_err(lost)?;

@@ -27,10 +27,13 @@ mod scenarios;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use hil_bundle::{build_bundle, elf_to_rom, BundlePolicy, Rom, SigningKey};
+use hil_bundle::{build_bundle, stamp_version, BundlePolicy, Rom, SigningKey};
 use hil_cloud::Deployment;
-use hil_rig::qemu::{build_images, FrameLink, Machine, QemuConfig};
-use mv_update::nvm::{map, write_signers, NvmCells, NvmFlash};
+use hil_rig::qemu::{
+    agent_factory, agent_rom, build_images, FrameLink, Machine, NvmFile, QemuConfig,
+};
+use hil_sim::Factory;
+pub use mv_boards::an505::NS_CODE_BASE;
 use mv_update::{Layout, Phase as EnginePhase, Updater};
 
 use super::plan::{Cut, Outcome};
@@ -38,14 +41,9 @@ use super::scenario::{development_key, padded, Images, Scenario};
 use crate::error::fail;
 use crate::CampaignError;
 
-/// Bytes of the NVM file the harness reads and writes (the rest stays zero).
-const NVM_USED: usize = 0x0070_0000;
-/// The PSRAM backend must be exactly this size (MiB).
-const NVM_MIB: u64 = 16;
+pub use hil_rig::qemu::NVM_MIB;
 /// Exit code of the secure image when an armed cut fires.
-const POWER_CUT_EXIT: i32 = 90;
-/// Where the app region is loaded (the agent's code base).
-pub const NS_CODE_BASE: u32 = 0x0020_0000;
+const POWER_CUT_EXIT: i32 = mv_abi::exit::ExitCode::PowerCut as i32;
 
 /// A QEMU between its start and its stop: the agent and cloud links.
 struct Booted {
@@ -60,7 +58,7 @@ pub struct QemuOta {
     config: QemuConfig,
     secure_elf: PathBuf,
     workdir: PathBuf,
-    nvm: PathBuf,
+    nvm: NvmFile,
     machine: Option<Booted>,
     pub old_rom: Vec<u8>,
     pub new: Deployment,
@@ -80,34 +78,16 @@ pub struct QemuOta {
     pub update_secs: f64,
 }
 
-/// The agent ROM with a version stamp after it, so old and new differ byte for byte.
-fn stamped(rom: &Rom, version: u32) -> Vec<u8> {
-    let mut bytes = rom.bytes().to_vec();
-    bytes.resize(bytes.len().next_multiple_of(16), 0xFF);
-    let mut stamp = format!("hil-ota app version {version}").into_bytes();
-    stamp.resize(256, version as u8);
-    bytes.extend_from_slice(&stamp);
-    bytes
-}
-
 impl QemuOta {
     /// Builds the images and the two app versions (the agent, stamped v1 and v2).
     pub fn new(config: QemuConfig) -> Result<QemuOta, CampaignError> {
         let images = build_images(&config.root)?;
-        let agent =
-            std::fs::read(&images.agent).map_err(CampaignError::io("cannot read the agent ELF"))?;
-        let rom = elf_to_rom(&agent)?;
-        if rom.base() != NS_CODE_BASE {
-            fail!(
-                "the agent ROM starts at {:#x}, the app region loads at {NS_CODE_BASE:#x}",
-                rom.base()
-            );
-        }
+        let rom = agent_rom(&images.agent)?;
         let key = development_key();
-        let old_rom = stamped(&rom, 1);
-        let new_rom = stamped(&rom, 2);
+        let old_rom = agent_factory(&rom).app_rom;
+        let new_rom = stamp_version(&rom, 2);
         let zip = build_bundle(
-            &Rom::new(rom.base(), new_rom.clone())?,
+            &Rom::new(NS_CODE_BASE, new_rom.clone())?,
             &key,
             &BundlePolicy::with_version(2),
         )?;
@@ -121,7 +101,7 @@ impl QemuOta {
         )))?;
         Ok(QemuOta {
             secure_elf: images.secure,
-            nvm: workdir.join("nvm.bin"),
+            nvm: NvmFile::new(&workdir.join("nvm.bin")),
             workdir,
             config,
             machine: None,
@@ -151,47 +131,27 @@ impl QemuOta {
 
     /// As [`Self::provision`], the old app's bundle allowing `politeness_s` seconds.
     fn provision_with(&self, politeness_s: u16) -> Result<(), CampaignError> {
-        let mut flash = NvmFlash::open(vec![0u8; NVM_USED], self.layout.flash_size());
-        if let Err(e) = Updater::provision(&mut flash, &self.layout, &self.old_rom, 1, politeness_s)
-        {
-            fail!("provisioning: {e:?}");
-        }
-        let mut cells = flash.into_cells();
-        let public = mv_ota::TrustedSigner::from_signing_key(&self.key).public_key();
-        write_signers(&mut cells, &[public]);
-        self.write_nvm(&cells)
-    }
-
-    fn write_nvm(&self, cells: &[u8]) -> Result<(), CampaignError> {
-        use std::io::Write as _;
-        let mut file = std::fs::File::create(&self.nvm)
-            .map_err(CampaignError::io("cannot create the NVM file"))?;
-        file.write_all(cells)
-            .and_then(|()| file.set_len(NVM_MIB << 20))
-            .map_err(CampaignError::io("cannot write the NVM file"))
+        Ok(self.nvm.write_factory(&Factory {
+            app_rom: self.old_rom.clone(),
+            app_version: 1,
+            politeness_s,
+            signers: vec![hil_bundle::dev_public_key()],
+        })?)
     }
 
     fn read_nvm(&self) -> Result<Vec<u8>, CampaignError> {
-        let mut bytes =
-            std::fs::read(&self.nvm).map_err(CampaignError::io("cannot read the NVM file"))?;
-        bytes.truncate(NVM_USED);
-        Ok(bytes)
+        Ok(self.nvm.read()?)
     }
 
     /// Asks the image to cut power at operation `op` of its next life.
     pub fn request_cut(&self, cut: Cut) -> Result<(), CampaignError> {
-        let mut cells = self.read_nvm()?;
-        cells.store(
-            map::CUT_REQUEST,
-            &NvmFlash::<Vec<u8>>::cut_request(cut.op as u32, cut.inside),
-        );
-        self.write_nvm(&cells)
+        Ok(self.nvm.request_cut(cut)?)
     }
 
     /// The journal and app region as the NVM file holds them now.
     fn inspect(&self) -> Result<(u32, EnginePhase, Vec<u8>, Vec<u8>), CampaignError> {
-        let mut flash = NvmFlash::open(self.read_nvm()?, self.layout.flash_size());
-        let signers = mv_update::nvm::read_signers(flash.cells());
+        let mut flash = self.nvm.flash()?;
+        let signers = mv_update::otp::read_signers(flash.cells(), flash.map());
         // A copy: booting it here changes nothing on the device.
         let (u, _) = match Updater::boot(&mut flash, self.layout, signers) {
             Ok(booted) => booted,
@@ -221,7 +181,7 @@ impl QemuOta {
     }
 
     pub fn nvm_path(&self) -> &Path {
-        &self.nvm
+        self.nvm.path()
     }
 }
 

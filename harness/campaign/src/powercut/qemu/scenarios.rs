@@ -124,12 +124,14 @@ impl QemuOta {
         self.stop();
         Ok(log)
     }
+
     /// App crashes: the app loads from secure RAM twice in a row. Each time
     /// the kernel reports the crash on the cloud link (a SecureFault, the PC
     /// in the app's code), restarts the app after the back-off (100 ms, then
     /// 200 ms), and the app's `mvGetWakeReason` says `APPLICATIONCRASH`.
     pub fn run_crash(&mut self) -> Result<Vec<String>, CampaignError> {
-        const SECURE_RAM: u32 = 0x3810_0000;
+        // Secure RAM nobody uses: the `secure_ram` placement's pool.
+        const SECURE_RAM: u32 = mv_boards::an505::BOARD.pools.secure_ram;
         let mut log = Vec::new();
         self.provision()?;
         if !self.boot()? {
