@@ -9,11 +9,7 @@ use crate::{ring, Agent, App, Stopped, MAX_READ};
 
 impl Agent {
     /// Executes one primitive (a batch runs entirely on the device).
-    pub(crate) fn execute(
-        &mut self,
-        app: &mut impl App,
-        primitive: &Primitive,
-    ) -> Result<Reply, Stopped> {
+    pub fn execute(&mut self, app: &mut impl App, primitive: &Primitive) -> Result<Reply, Stopped> {
         let reply = match primitive {
             Primitive::Alloc {
                 size,

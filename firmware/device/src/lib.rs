@@ -136,9 +136,9 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
     pub fn syscall(&mut self, slot: u32, args: [u32; 4]) -> (u32, Option<Restart>) {
         let status = self.kernel.dispatch(slot, args);
         self.kernel.poll();
-        let restart = self
-            .kernel
-            .take_restart_request()
+        // Only `mvRestart` asks for a restart (and only this test is on the
+        // path of every call).
+        let restart = (slot == mv_abi::Slot::Restart as u32 && self.kernel.take_restart_request())
             .then_some(Restart::Requested);
         (status, restart)
     }

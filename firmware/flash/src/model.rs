@@ -19,6 +19,11 @@ use crate::{CutPoint, Flash, FlashError, PAGE_SIZE, UNIT};
 pub trait Cells {
     fn load(&self, at: u32, buf: &mut [u8]);
     fn store(&mut self, at: u32, bytes: &[u8]);
+    /// All the cells as one slice, where they are ordinary memory (a faster
+    /// path for scans; memory-mapped cells say `None`).
+    fn as_slice(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// Cells in memory (the sim's device, and the harness's view of an NVM file).
@@ -31,6 +36,10 @@ impl Cells for Vec<u8> {
     fn store(&mut self, at: u32, bytes: &[u8]) {
         let at = at as usize;
         self[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(self)
     }
 }
 
@@ -177,6 +186,14 @@ impl<C: Cells> FlashModel<C> {
     pub fn programmed_extent(&self, offset: u32, len: u32) -> u32 {
         let first = offset / UNIT as u32;
         let mut end = (offset + len) / UNIT as u32;
+        if let Some(cells) = self.cells.as_slice() {
+            let states =
+                &cells[(self.map.states() + first) as usize..(self.map.states() + end) as usize];
+            return states
+                .iter()
+                .rposition(|&s| s != state::ERASED)
+                .map_or(0, |i| (first + i as u32 + 1) * UNIT as u32 - offset);
+        }
         let mut states = [0u8; 256];
         while end > first {
             let n = (end - first).min(256);

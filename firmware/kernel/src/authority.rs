@@ -29,13 +29,18 @@ impl AppRegion {
 /// Does `[addr, addr + len)` lie inside one region of `regions` that allows
 /// `access`? Empty and wrapping ranges are never app memory.
 #[must_use]
+#[inline]
 pub fn app_may_access(regions: &[AppRegion], addr: u32, len: u32, access: Access) -> bool {
-    let end = u64::from(addr) + u64::from(len);
+    // 32-bit arithmetic only (this runs on every pointer of every call):
+    // `addr - base <= size - len` puts the whole range inside the region,
+    // which cannot wrap, so neither can the range.
     len > 0
-        && end <= 1 << 32
-        && regions
-            .iter()
-            .any(|r| addr >= r.base && end <= r.end() && (r.writable || access == Access::Read))
+        && regions.iter().any(|r| {
+            (r.writable || access == Access::Read)
+                && addr >= r.base
+                && len <= r.size
+                && addr - r.base <= r.size - len
+        })
 }
 
 #[cfg(test)]

@@ -20,25 +20,35 @@ pub struct SimSession {
     name: String,
     config: SimConfig,
     factory: SimFlash,
-    device: SimDevice,
+    /// `None` only inside `reset`.
+    device: Option<SimDevice>,
+    /// Flash operations the device's flash had done when it booted: if a
+    /// case did none, the next reset reuses the flash instead of copying
+    /// the factory image again.
+    ops_at_boot: u64,
     inbox: Inbox,
 }
 
 impl SimSession {
     pub fn new(name: &str, config: SimConfig) -> Self {
         let factory = Factory::default().flash();
-        let device = SimDevice::new(&config, factory.clone());
+        let device = Some(SimDevice::new(&config, factory.clone()));
         SimSession {
             name: name.to_owned(),
             config,
             factory,
             device,
+            ops_at_boot: u64::MAX,
             inbox: Inbox::default(),
         }
     }
 
+    fn device(&mut self) -> &mut SimDevice {
+        self.device.as_mut().expect("a device outside reset")
+    }
+
     fn absorb_uplink(&mut self) {
-        for m in self.device.take_uplink() {
+        for m in self.device().take_uplink() {
             self.inbox.absorb(m);
         }
     }
@@ -69,18 +79,28 @@ impl RigSession for SimSession {
     fn set_deadline(&mut self, _deadline: Option<Instant>) {}
 
     fn reset(&mut self) -> Result<Hello, RigError> {
-        self.device = SimDevice::new(&self.config, self.factory.clone());
+        let old = self.device.take().expect("a device outside reset");
+        let untouched = old.core().flash().map(|f| f.operations()) == Some(self.ops_at_boot);
+        // A case that made no flash operation left the factory image as it
+        // was: keep the cells instead of copying them again.
+        let flash = if untouched {
+            old.into_flash()
+        } else {
+            self.factory.clone()
+        };
+        let device = self.device.insert(SimDevice::new(&self.config, flash));
         self.inbox.clear();
-        self.device
+        device
             .boot()
             .map_err(|e| RigError::Fault(format!("the factory image did not boot: {e:?}")))?;
+        self.ops_at_boot = device.core().flash().map_or(u64::MAX, |f| f.operations());
         self.absorb_uplink();
         self.inbox.started = None;
-        Ok(self.device.hello())
+        Ok(self.device().hello())
     }
 
     fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
-        let result = self.device.exec(primitives);
+        let result = self.device().exec(primitives);
         self.absorb_uplink();
         result.map_err(|stop| self.stopped(stop))
     }
@@ -98,7 +118,7 @@ impl RigSession for SimSession {
                         app_version: d.app_version,
                         politeness_s: d.politeness_s,
                         tamper: d.tamper,
-                        installed: self.device.core().installed_version(),
+                        installed: self.device().core().installed_version(),
                     },
                 )
                 .map_err(|e| RigError::Link(format!("cannot build the deployment: {e}")))?;
@@ -119,7 +139,7 @@ impl RigSession for SimSession {
                 });
             }
         };
-        let result = self.device.cloud(message);
+        let result = self.device().cloud(message);
         self.absorb_uplink();
         match result {
             Ok(None) => Ok(CloudOutcome::Applied),
@@ -149,7 +169,7 @@ struct SimLink<'a> {
 
 impl OtaLink for SimLink<'_> {
     fn exchange(&mut self, message: CloudToDevice) -> Result<mv_proto::OtaReply, LinkDown> {
-        let result = self.session.device.cloud(message);
+        let result = self.session.device().cloud(message);
         self.session.absorb_uplink();
         match result {
             Ok(restarted) => self.restarted |= restarted.is_some(),

@@ -79,18 +79,18 @@ impl App for SimApp<'_> {
     }
 
     fn irq_enable(&mut self, irq: u32, enabled: bool) {
-        self.device.board_mut().enabled[irq as usize] = enabled;
+        self.device.board_mut().set_enabled(irq, enabled);
     }
 
     fn irq_clear_pending(&mut self, irq: u32) {
-        self.device.board_mut().pending[irq as usize] = false;
+        self.device.board_mut().clear_pending(irq);
     }
 
     fn irq_status(&self, irq: u32) -> IrqStatus {
         let board = self.device.board();
         IrqStatus {
-            pending: board.pending[irq as usize],
-            enabled: board.enabled[irq as usize],
+            pending: board.is_pending(irq),
+            enabled: board.is_enabled(irq),
             handled: board.handled[irq as usize],
         }
     }

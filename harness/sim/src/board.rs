@@ -25,8 +25,9 @@ pub const CALL_COST_US: u64 = 1;
 pub struct SimBoard {
     pub(crate) memory: AppMemory,
     now_us: u64,
-    pub(crate) pending: [bool; IRQ_COUNT as usize],
-    pub(crate) enabled: [bool; IRQ_COUNT as usize],
+    /// Pending and enabled bits, one per IRQ (125 fit in a `u128`).
+    pending: u128,
+    enabled: u128,
     /// How often the agent's handler ran, per IRQ (the agent's own counters:
     /// they start over with the app).
     pub(crate) handled: [u32; IRQ_COUNT as usize],
@@ -42,8 +43,8 @@ impl SimBoard {
         SimBoard {
             memory: AppMemory::default(),
             now_us: 0,
-            pending: [false; IRQ_COUNT as usize],
-            enabled: [false; IRQ_COUNT as usize],
+            pending: 0,
+            enabled: 0,
             handled: [0; IRQ_COUNT as usize],
             // xorshift64* must not start at zero.
             rng_state: seed | 1,
@@ -65,7 +66,23 @@ impl SimBoard {
     }
 
     pub fn is_pending(&self, irq: u32) -> bool {
-        self.pending.get(irq as usize).copied().unwrap_or(false)
+        irq < IRQ_COUNT && self.pending & (1 << irq) != 0
+    }
+
+    pub fn is_enabled(&self, irq: u32) -> bool {
+        irq < IRQ_COUNT && self.enabled & (1 << irq) != 0
+    }
+
+    pub(crate) fn set_enabled(&mut self, irq: u32, enabled: bool) {
+        if irq < IRQ_COUNT {
+            self.enabled = (self.enabled & !(1 << irq)) | (u128::from(enabled) << irq);
+        }
+    }
+
+    pub(crate) fn clear_pending(&mut self, irq: u32) {
+        if irq < IRQ_COUNT {
+            self.pending &= !(1 << irq);
+        }
     }
 
     /// Everything the device sent the cloud since the last call.
@@ -75,19 +92,20 @@ impl SimBoard {
 
     /// The NVIC takes every pending, enabled IRQ; the agent's handler counts it.
     pub(crate) fn run_pending_handlers(&mut self) {
-        for irq in 0..IRQ_COUNT as usize {
-            if self.enabled[irq] && self.pending[irq] {
-                self.pending[irq] = false;
-                self.handled[irq] += 1;
-            }
+        let mut due = self.enabled & self.pending;
+        self.pending &= !due;
+        while due != 0 {
+            let irq = due.trailing_zeros() as usize;
+            self.handled[irq] += 1;
+            due &= due - 1;
         }
     }
 
     /// The app is torn down: its interrupts disabled and not pending, its
     /// handler counts gone with it.
     pub(crate) fn quiet_app(&mut self) {
-        self.pending = [false; IRQ_COUNT as usize];
-        self.enabled = [false; IRQ_COUNT as usize];
+        self.pending = 0;
+        self.enabled = 0;
         self.handled = [0; IRQ_COUNT as usize];
     }
 }
@@ -118,8 +136,8 @@ impl Interrupts for SimBoard {
     }
 
     fn pend_irq(&mut self, irq: u32) {
-        if let Some(p) = self.pending.get_mut(irq as usize) {
-            *p = true;
+        if irq < IRQ_COUNT {
+            self.pending |= 1 << irq;
         }
     }
 }

@@ -153,6 +153,9 @@ pub struct SimDevice {
     agent: Agent,
     /// The last boot or restart; `None` while the device is off.
     app: Option<AppStart>,
+    /// The app flash holds the installed app (copied when the app first
+    /// runs after a start: the campaigns' many short lives never need it).
+    app_image_loaded: bool,
 }
 
 impl SimDevice {
@@ -174,6 +177,7 @@ impl SimDevice {
             core,
             agent: new_agent(),
             app: None,
+            app_image_loaded: false,
         }
     }
 
@@ -193,11 +197,18 @@ impl SimDevice {
     }
 
     fn start_app(&mut self, start: AppStart) {
-        if let Some(image) = self.installed_image() {
-            self.core.board_mut().memory.install_app(&image);
-        }
+        self.app_image_loaded = false;
         self.agent = new_agent();
         self.app = Some(start);
+    }
+
+    /// The app is about to run: its flash must hold the installed image.
+    fn load_app_image(&mut self) {
+        if !std::mem::replace(&mut self.app_image_loaded, true) {
+            if let Some(image) = self.installed_image() {
+                self.core.board_mut().memory.install_app(&image);
+            }
+        }
     }
 
     /// The app region's programmed bytes (what the app executes).
@@ -220,17 +231,26 @@ impl SimDevice {
 
     /// Answers one agent-link request, as the agent image does over UART1.
     pub fn answer(&mut self, request: Request) -> Result<Response, Stopped> {
+        self.run_app(|agent, app| agent.answer(app, request))
+    }
+
+    /// Runs `f` as the app: the agent on this device's memory, calls and NVIC.
+    fn run_app<T>(
+        &mut self,
+        f: impl FnOnce(&mut Agent, &mut SimApp<'_>) -> Result<T, mv_agent_core::Stopped>,
+    ) -> Result<T, Stopped> {
         if self.app.is_none() {
             return Err(Stopped::Off(DeviceError::PowerLost));
         }
+        self.load_app_image();
         let mut app = SimApp {
             device: &mut self.core,
             stop: None,
         };
-        let answer = self.agent.answer(&mut app, request);
+        let result = f(&mut self.agent, &mut app);
         let stop = app.stop.take();
-        match (answer, stop) {
-            (Ok(response), _) => Ok(response),
+        match (result, stop) {
+            (Ok(value), _) => Ok(value),
             (Err(_), Some(cause)) => Err(self.app_stopped(cause)),
             (Err(_), None) => Err(self.app_stopped(StopCause::Restart(Restart::Requested))),
         }
@@ -238,16 +258,12 @@ impl SimDevice {
 
     /// Executes primitives (one request); one reply each.
     pub fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, Stopped> {
-        match self.answer(Request::exec(primitives))? {
-            Response::Replies(replies) => Ok(replies),
-            other => unreachable!("the agent core answers an exec with replies: {other:?}"),
-        }
+        self.run_app(|agent, app| agent.run(app, &primitives))
     }
 
     /// Executes one primitive.
     pub fn execute(&mut self, primitive: Primitive) -> Result<Reply, Stopped> {
-        let mut replies = self.exec(vec![primitive])?;
-        Ok(replies.pop().expect("one reply per primitive"))
+        self.run_app(|agent, app| agent.execute(app, &primitive))
     }
 
     /// The app stopped: a fault is a crash the device reports and backs off

@@ -215,3 +215,42 @@ fn formatting_keeps_the_otp() {
     assert_eq!(&b, b"key");
     assert_eq!(f.programmed_extent(0, PAGE_SIZE), 0);
 }
+
+/// Cells that are not one slice (as QEMU's PSRAM is to the secure image).
+#[derive(Clone, Debug)]
+struct Mapped(Vec<u8>);
+
+impl Cells for Mapped {
+    fn load(&self, at: u32, buf: &mut [u8]) {
+        self.0.load(at, buf);
+    }
+    fn store(&mut self, at: u32, bytes: &[u8]) {
+        self.0.store(at, bytes);
+    }
+}
+
+#[test]
+fn the_programmed_extent_is_the_same_without_a_slice() {
+    let map = NvmMap::new(4 * PAGE_SIZE);
+    let mut sliced = FlashModel::open(vec![0u8; map.cells_len() as usize], map.size());
+    for at in [0, 16, 2 * PAGE_SIZE + 4080] {
+        sliced.program(at, &Q).unwrap();
+    }
+    let mapped = FlashModel::open(Mapped(sliced.cells().clone()), map.size());
+    for (offset, len) in [
+        (0, 4 * PAGE_SIZE),
+        (0, PAGE_SIZE),
+        (PAGE_SIZE, 3 * PAGE_SIZE),
+        (3 * PAGE_SIZE, PAGE_SIZE),
+    ] {
+        assert_eq!(
+            mapped.programmed_extent(offset, len),
+            sliced.programmed_extent(offset, len),
+            "{offset} {len}"
+        );
+    }
+    assert_eq!(
+        sliced.programmed_extent(0, 4 * PAGE_SIZE),
+        2 * PAGE_SIZE + 4096
+    );
+}
