@@ -25,19 +25,18 @@ pub struct Images {
 pub fn build_images(root: &Path) -> Result<Images, RigError> {
     ensure_target(root)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            TARGET,
-            "-p",
-            "mv-secure",
-            "-p",
-            "mv-agent",
-        ])
-        .output()
+    let mut command = Command::new(cargo);
+    command.current_dir(root).args([
+        "build",
+        "--release",
+        "--target",
+        TARGET,
+        "-p",
+        "mv-secure",
+        "-p",
+        "mv-agent",
+    ]);
+    let output = hil_proc::output(command)
         .map_err(|e| RigError::Build(format!("cannot run cargo to build the firmware: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -8,8 +8,10 @@
 //! paused (`-S`): the harness opens every pty first and then sends `cont`,
 //! so no byte the device writes at boot is lost.
 //!
-//! A [`Machine`] that goes away kills and reaps its QEMU: no QEMU is ever
-//! left behind, whatever path dropped it.
+//! A [`Machine`] that goes away kills and reaps its QEMU; QEMU is started
+//! through `hil_proc`, so it dies with `hil` even when `hil` is killed, and
+//! sits in its own process group, out of reach of the terminal's Ctrl-C: no
+//! QEMU is ever left behind, whatever path dropped it.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -159,12 +161,15 @@ impl Launch {
                 .map_err(|e| RigError::Link(format!("cannot create {}: {e}", path.display())))?,
             None => Stdio::null(),
         };
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        command
             .args(self.args())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
+            .stderr(stderr);
+        // Its own process group and a parent-death signal: QEMU never gets
+        // the terminal's Ctrl-C and never outlives `hil`.
+        let child = hil_proc::spawn(command)
             .map_err(|e| RigError::Link(format!("cannot start {}: {e}", self.binary.display())))?;
         let mut machine = Machine {
             child,

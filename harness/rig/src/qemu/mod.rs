@@ -44,10 +44,9 @@ pub struct QemuConfig {
 
 /// Can `binary` be run (`<binary> --version` succeeds)?
 pub fn installed(binary: &std::path::Path) -> bool {
-    std::process::Command::new(binary)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    let mut command = std::process::Command::new(binary);
+    command.arg("--version");
+    hil_proc::output(command).is_ok_and(|o| o.status.success())
 }
 
 /// Baud rate of every UART link (QEMU ignores it on a pty; a board does not).

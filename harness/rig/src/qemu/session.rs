@@ -14,9 +14,11 @@
 //! killed and the next case starts a fresh one. The app restarting under a
 //! request (a hello instead of replies) is reported with the wake reason the
 //! device announced and the crash it reported, if any; the kernel faulting
-//! is reported from its `KernelFault` frame and the image's exit code.
+//! is reported from its `KernelFault` frame and the image's exit code. The
+//! NVM file, UART logs and QMP socket live in a scratch folder
+//! (`hil_proc::scratch`) that goes with the session.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hil_cloud::{app_deployment, deliver, AppDeploy, LinkDown, OtaLink};
@@ -52,11 +54,8 @@ pub struct QemuSession {
     /// The images once built (and the agent's ROM), or why they could not
     /// be: a failed build is not retried for every case.
     images: Option<Result<(Images, Vec<u8>), RigError>>,
-    /// The NVM file QEMU boots on.
-    nvm: NvmFile,
     /// The NVM may no longer hold the factory image (a case deployed).
     nvm_dirty: bool,
-    workdir: PathBuf,
     running: Option<Running>,
     logs: Vec<DefmtLog>,
     /// Device log lines not yet handed out.
@@ -69,25 +68,55 @@ pub struct QemuSession {
     in_flight: bool,
     /// No wait goes past this instant (the running case's time limit).
     deadline: Option<Instant>,
+    /// The scratch folder (NVM file, UART logs, QMP socket) once QEMU first
+    /// started; removed with the session. Declared last: QEMU is killed
+    /// before its files go.
+    scratch: Option<Scratch>,
+}
+
+/// The session's scratch folder and the NVM file in it.
+struct Scratch {
+    nvm: NvmFile,
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new(name: &str) -> Result<Scratch, RigError> {
+        let dir = hil_proc::scratch(name)
+            .map_err(|e| RigError::Link(format!("cannot create a scratch folder: {e}")))?;
+        Ok(Scratch {
+            nvm: NvmFile::new(&dir.path().join("nvm.bin")),
+            dir,
+        })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Empties the folder for a fresh QEMU.
+    fn clear(&self) -> Result<(), RigError> {
+        let path = self.path();
+        let _ = std::fs::remove_dir_all(path);
+        std::fs::create_dir_all(path)
+            .map_err(|e| RigError::Link(format!("cannot create {}: {e}", path.display())))
+    }
 }
 
 impl QemuSession {
     pub fn new(name: &str, config: QemuConfig) -> Self {
-        let workdir =
-            std::env::temp_dir().join(format!("hil-{name}-{}-{:p}", std::process::id(), &config));
         QemuSession {
             name: name.to_owned(),
             config,
             images: None,
-            nvm: NvmFile::new(&workdir.join("nvm.bin")),
             nvm_dirty: true,
-            workdir,
             running: None,
             logs: Vec::new(),
             pending_logs: Vec::new(),
             inbox: Inbox::default(),
             in_flight: false,
             deadline: None,
+            scratch: None,
         }
     }
 
@@ -165,22 +194,26 @@ impl QemuSession {
                 Ok((images, rom))
             })
             .clone()?;
-        let _ = std::fs::remove_dir_all(&self.workdir);
-        std::fs::create_dir_all(&self.workdir).map_err(|e| {
-            RigError::Link(format!("cannot create {}: {e}", self.workdir.display()))
-        })?;
-        self.nvm.write_factory(&agent_factory(&rom))?;
+        let scratch = match self.scratch.take() {
+            Some(scratch) => scratch,
+            None => Scratch::new(&self.name)?,
+        };
+        let scratch = self.scratch.insert(scratch);
+        scratch.clear()?;
+        scratch.nvm.write_factory(&agent_factory(&rom))?;
         self.nvm_dirty = false;
         self.inbox.clear();
-        let secure_log = self.workdir.join("uart0-secure.defmt");
-        let agent_log = self.workdir.join("uart2-agent.defmt");
-        let mut machine = Launch::new(&self.config, &images.secure, &self.workdir.join("qmp.sock"))
+        let workdir = scratch.path().to_owned();
+        let nvm = scratch.nvm.path().to_owned();
+        let secure_log = workdir.join("uart0-secure.defmt");
+        let agent_log = workdir.join("uart2-agent.defmt");
+        let mut machine = Launch::new(&self.config, &images.secure, &workdir.join("qmp.sock"))
             .serial(Serial::File(secure_log.clone()))
             .serial(Serial::Pty)
             .serial(Serial::File(agent_log.clone()))
             .serial(Serial::Pty)
-            .nvm(self.nvm.path(), NVM_MIB)
-            .stderr(&self.workdir.join("qemu.stderr"))
+            .nvm(&nvm, NVM_MIB)
+            .stderr(&workdir.join("qemu.stderr"))
             .start()?;
         let link = machine.take_link(1).expect("UART1 is a pty");
         let cloud = machine.take_link(3).expect("UART3 is a pty");

@@ -65,21 +65,17 @@ fn install_failed(stderr: &str) -> RigError {
 /// Runs `rustup` in `root` (so `rust-toolchain.toml` picks the toolchain);
 /// `None` if it cannot be run at all.
 fn rustup(root: &Path, args: &[&str]) -> Option<std::process::Output> {
-    Command::new("rustup")
-        .current_dir(root)
-        .args(args)
-        .output()
-        .ok()
+    let mut command = Command::new("rustup");
+    command.current_dir(root).args(args);
+    hil_proc::output(command).ok()
 }
 
 /// Does the sysroot of the `rustc` cargo would use hold the target's libraries?
 fn in_sysroot(root: &Path) -> bool {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let Ok(out) = Command::new(rustc)
-        .current_dir(root)
-        .args(["--print", "sysroot"])
-        .output()
-    else {
+    let mut command = Command::new(rustc);
+    command.current_dir(root).args(["--print", "sysroot"]);
+    let Ok(out) = hil_proc::output(command) else {
         // No rustc to ask: let cargo say what is wrong.
         return true;
     };

@@ -76,6 +76,9 @@ pub struct QemuOta {
     killed: bool,
     /// Seconds from the first offer to the new app's hello in the last uncut update.
     pub update_secs: f64,
+    /// The folder `workdir` is (NVM file, logs, QMP socket), removed with the
+    /// rig; declared last, so QEMU is stopped before its files go.
+    _scratch: tempfile::TempDir,
 }
 
 impl QemuOta {
@@ -94,11 +97,9 @@ impl QemuOta {
         let new = Deployment::from_bundle("agent-v2", &zip)?;
         let layout = Layout::DEFAULT;
         let pad = |r: &[u8]| padded(r, layout.app_size() as usize);
-        let workdir = std::env::temp_dir().join(format!("hil-ota-qemu-{}", std::process::id()));
-        std::fs::create_dir_all(&workdir).map_err(CampaignError::io(format!(
-            "cannot create {}",
-            workdir.display()
-        )))?;
+        let scratch = hil_proc::scratch("ota-qemu")
+            .map_err(CampaignError::io("cannot create a scratch folder"))?;
+        let workdir = scratch.path().to_owned();
         Ok(QemuOta {
             secure_elf: images.secure,
             nvm: NvmFile::new(&workdir.join("nvm.bin")),
@@ -116,6 +117,7 @@ impl QemuOta {
             kill_at: None,
             killed: false,
             update_secs: 0.0,
+            _scratch: scratch,
         })
     }
 
