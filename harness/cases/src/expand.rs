@@ -13,6 +13,13 @@ use crate::serde_errors;
 /// Most iterations a `repeat` may have.
 pub(crate) const MAX_REPEAT: u32 = 1024;
 
+/// Most steps a case may have once its repeats are expanded. YAML aliases
+/// let a few kilobytes of text name millions of steps (forty repeats of
+/// `count: 1024` over one aliased list of 200 steps): the count is checked
+/// before a repeat is expanded, so such a file is an error, never an
+/// exhausted memory.
+pub(crate) const MAX_STEPS: usize = 8192;
+
 /// Where an expanded step was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Origin {
@@ -42,12 +49,18 @@ pub(crate) fn expand(doc: &mut Value) -> Result<Vec<Origin>, Issue> {
     let Some(Value::Sequence(steps)) = doc.get_mut("steps") else {
         return Ok(Vec::new());
     };
-    let mut expanded = Vec::with_capacity(steps.len());
-    let mut origins = Vec::with_capacity(steps.len());
+    let mut expanded = Vec::with_capacity(steps.len().min(MAX_STEPS));
+    let mut origins = Vec::with_capacity(steps.len().min(MAX_STEPS));
     for (k, step) in std::mem::take(steps).into_iter().enumerate() {
         let path = format!("steps[{k}]");
         check_verbs(&step, &path)?;
         let Some(repeat) = step.as_mapping().and_then(|map| map.get("repeat")) else {
+            if expanded.len() == MAX_STEPS {
+                return Err(Issue::new(
+                    path,
+                    format!("the case has more than {MAX_STEPS} steps (repeats expanded); split it into several cases"),
+                ));
+            }
             origins.push(Origin {
                 path: path.clone(),
                 label: path,
@@ -58,6 +71,18 @@ pub(crate) fn expand(doc: &mut Value) -> Result<Vec<Origin>, Issue> {
         };
         let path = join(&path, "repeat");
         let template = template(repeat, &path)?;
+        let adds = template.count as usize * template.steps.len();
+        if expanded.len() + adds > MAX_STEPS {
+            return Err(Issue::new(
+                join(&path, "count"),
+                format!(
+                    "this repeat makes {} × {} = {adds} steps, after {} before it; a case has at most {MAX_STEPS} steps once its repeats are expanded: lower `count` or split the case",
+                    template.count,
+                    template.steps.len(),
+                    expanded.len()
+                ),
+            ));
+        }
         for i in 0..template.count {
             for (t, step) in template.steps.iter().enumerate() {
                 origins.push(Origin {
@@ -231,6 +256,36 @@ mod tests {
             expand_text("steps:\n  - repeat: { count: 1025, steps: [ { delay_us: 1 } ] }\n")
                 .unwrap_err();
         assert_eq!(issue.path, "steps[0].repeat.count");
+    }
+
+    #[test]
+    fn aliased_repeats_cannot_expand_past_the_step_limit() {
+        // Forty repeats of an aliased list of 200 steps: 8 million steps
+        // from 6 KB of text, once aborted the process at a 4 GB limit.
+        let mut text = String::from("steps:\n  - repeat:\n      count: 1\n      steps: &many\n");
+        for _ in 0..200 {
+            text.push_str("        - { delay_us: 1 }\n");
+        }
+        for _ in 0..40 {
+            text.push_str("  - repeat: { count: 1024, steps: *many }\n");
+        }
+        let issue = expand_text(&text).unwrap_err();
+        assert_eq!(issue.path, "steps[1].repeat.count");
+        assert!(
+            issue
+                .message
+                .contains("1024 × 200 = 204800 steps, after 200"),
+            "{}",
+            issue.message
+        );
+        // Right at the limit is fine.
+        let fits = "steps:\n  - repeat: { count: 1024, steps: [ { delay_us: 1 }, { delay_us: 2 }, { delay_us: 3 }, { delay_us: 4 }, { delay_us: 5 }, { delay_us: 6 }, { delay_us: 7 }, { delay_us: 8 } ] }\n";
+        assert_eq!(expand_text(fits).unwrap().1.len(), MAX_STEPS);
+        let over = fits.replace("steps:\n", "steps:\n  - delay_us: 1\n");
+        assert_eq!(
+            expand_text(&over).unwrap_err().path,
+            "steps[1].repeat.count"
+        );
     }
 
     #[test]

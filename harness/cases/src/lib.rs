@@ -26,6 +26,7 @@ mod values;
 
 pub use error::{CaseError, SuiteError};
 pub use load::{load_case_file, load_suite};
+pub use memory::{APP_MEMORY_BUDGET, NO_MEMORY_BUDGET};
 pub use model::{
     Alloc, AppRead, Call, Case, CloudAction, CmpOp, Compare, Deploy, DeployExpect, ExpectIrq,
     ExpectMemory, ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef, Init,

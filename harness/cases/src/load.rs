@@ -14,11 +14,16 @@ const NOT_AREAS: &[&str] = &["schema"];
 
 /// Loads one case file; its area is the name of the folder it is in.
 pub fn load_case_file(path: &Path) -> Result<Case, CaseError> {
-    let area = path
-        .parent()
-        .and_then(Path::file_name)
-        .and_then(|name| name.to_str())
-        .unwrap_or_default();
+    let folder = path.parent().and_then(Path::file_name).unwrap_or_default();
+    let Some(area) = folder.to_str() else {
+        return Err(file_error(
+            path,
+            format!(
+                "the folder name `{}` is not valid UTF-8; an area folder is named like the ids in it ([a-z0-9-]), so rename it",
+                folder.to_string_lossy()
+            ),
+        ));
+    };
     let text = fs::read_to_string(path)
         .map_err(|error| file_error(path, format!("cannot read the file: {error}")))?;
     parse_case(path, area, &text)

@@ -13,6 +13,18 @@ use crate::values::{self, Target};
 /// Largest alignment an allocation may ask for.
 pub(crate) const MAX_ALIGN: u32 = 4096;
 
+/// What a case may hold at once in app RAM (`ns_ram` and `ns_ram_end` share
+/// one pool) and in app flash: a fixed budget, not the pool of the rig at
+/// hand, so a case that loads runs on every rig alike. Every board's agent
+/// pool holds it (sim: 508 KiB of RAM, 960 KiB of flash; qemu-an505: 1.25
+/// MiB, 1 MiB), which `tests/wellformed.rs` checks against `mv-boards`.
+pub const APP_MEMORY_BUDGET: u64 = 256 * 1024;
+
+/// What a case may hold at once in each placement without memory behind it
+/// (secure RAM, secure flash, unmapped, straddling): addresses the app must
+/// never get through with, for which the agent only advances a pointer.
+pub const NO_MEMORY_BUDGET: u64 = 64 * 1024;
+
 const BUILTIN_TYPES: [&str; 7] = [
     "bytes",
     "ascii",
@@ -86,6 +98,8 @@ pub(crate) fn alloc(raw: &raw::Alloc, path: &str, scope: &mut Scope) -> Result<A
             u8::try_from(n).unwrap_or(u8::MAX)
         }
     };
+    let reserved = u64::from(size) + u64::from(misalign) + u64::from(align - 1);
+    check_budget(placement, size, reserved, &join(path, "size"), scope)?;
     let init = match &raw.init {
         None => None,
         Some(data) => {
@@ -100,6 +114,7 @@ pub(crate) fn alloc(raw: &raw::Alloc, path: &str, scope: &mut Scope) -> Result<A
             ty,
             size,
             placement,
+            reserved,
         },
     );
     Ok(Alloc {
@@ -112,6 +127,49 @@ pub(crate) fn alloc(raw: &raw::Alloc, path: &str, scope: &mut Scope) -> Result<A
         fill,
         init,
     })
+}
+
+/// The pool a placement draws from, its budget and how the budget is named.
+fn pool(placement: Placement) -> (u8, u64, &'static str) {
+    match placement {
+        Placement::NsRam | Placement::NsRamEnd => (
+            0,
+            APP_MEMORY_BUDGET,
+            "app RAM (ns_ram and ns_ram_end together)",
+        ),
+        Placement::NsFlash => (1, APP_MEMORY_BUDGET, "app flash (ns_flash)"),
+        Placement::SecureRam => (2, NO_MEMORY_BUDGET, "secure_ram"),
+        Placement::SecureFlash => (3, NO_MEMORY_BUDGET, "secure_flash"),
+        Placement::Unmapped => (4, NO_MEMORY_BUDGET, "unmapped"),
+        Placement::StraddleNsSecure => (5, NO_MEMORY_BUDGET, "straddle_ns_secure"),
+    }
+}
+
+/// An allocation must fit its placement's budget beside the allocations the
+/// app holds: checked here, so a size no rig can give is bad input naming
+/// the field, not an agent refusing it mid-run.
+fn check_budget(
+    placement: Placement,
+    size: u32,
+    reserved: u64,
+    at: &str,
+    scope: &Scope,
+) -> Result<(), Issue> {
+    let (group, budget, name) = pool(placement);
+    let used: u64 = scope
+        .live()
+        .filter(|a| pool(a.placement).0 == group)
+        .map(|a| a.reserved)
+        .sum();
+    if used + reserved > budget {
+        return Err(Issue::new(
+            at,
+            format!(
+                "{size} bytes do not fit: a case holds at most {budget} bytes in {name} at once ({used} already allocated, alignment included)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Validates `write:` at `path`.

@@ -11,6 +11,9 @@ pub(crate) struct AllocInfo {
     pub ty: MemType,
     pub size: u32,
     pub placement: Placement,
+    /// Bytes it takes from its placement's pool at most (size, misalignment
+    /// and alignment padding).
+    pub reserved: u64,
 }
 
 /// Allocations made so far, plus where each later one is made (for better errors).
@@ -70,6 +73,11 @@ impl Scope {
     /// Whether `name` is allocated anywhere in the case (now or later).
     pub(crate) fn is_allocation_name(&self, name: &str) -> bool {
         self.defined.contains_key(name) || self.anywhere.contains_key(name)
+    }
+
+    /// The allocations the app holds now (a restart drops them all).
+    pub(crate) fn live(&self) -> impl Iterator<Item = &AllocInfo> {
+        self.defined.values()
     }
 
     pub(crate) fn define(&mut self, name: &str, info: AllocInfo) {

@@ -670,3 +670,35 @@ fn a_deploy_without_an_expectation() {
         &["missing key `expect`"],
     );
 }
+
+#[test]
+fn an_allocation_no_rig_can_give_is_bad_input_naming_the_size() {
+    // Once a rig error at run time ("the agent refused alloc a: OutOfMemory").
+    assert_error(
+        &with_steps("  - alloc: { name: a, type: bytes, size: 0xFFFFFFFF }\n"),
+        "steps[0].alloc.size",
+        7,
+        &["4294967295 bytes do not fit", "262144 bytes in app RAM"],
+    );
+    assert_error(
+        &with_steps("  - alloc: { name: a, type: bytes, size: 0x10000000, in: unmapped }\n"),
+        "steps[0].alloc.size",
+        7,
+        &["65536 bytes in unmapped"],
+    );
+}
+
+#[test]
+fn allocations_share_the_app_ram_budget_until_a_restart() {
+    let two = "  - alloc: { name: a, type: bytes, size: 0x30000 }\n  - alloc: { name: b, type: bytes, size: 0x10000, in: ns_ram_end }\n";
+    assert_error(
+        &with_steps(two),
+        "steps[1].alloc.size",
+        8,
+        &["65536 bytes do not fit", "196611 already allocated"],
+    );
+    // The restart drops the app's allocations, and their budget with them.
+    let restarted = "  - alloc: { name: a, type: bytes, size: 0x30000 }\n  - call: mvRestart\n    args: [MV_RESTARTMODE_AUTOAPPLYUPDATE]\n    expect: OKAY\n  - alloc: { name: b, type: bytes, size: 0x30000 }\n";
+    parse_case(Path::new(FILE), "notifications", &with_steps(restarted))
+        .unwrap_or_else(|e| panic!("{e}"));
+}

@@ -130,3 +130,20 @@ fn a_case_file_takes_its_area_from_its_folder() {
     assert!(error.message.contains("cannot read the file"), "{error}");
     assert_eq!(error.line, None);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_folder_name_that_is_not_utf8_is_named_in_the_error() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = TempDir::new("non-utf8");
+    let folder = dir.0.join(std::ffi::OsStr::from_bytes(b"not\xffutf8"));
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("a.yaml"), case("notutf8.a")).unwrap();
+    let errors = load_suite(&dir.0).unwrap_err().errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let text = errors[0].to_string();
+    assert!(
+        text.contains("the folder name `not\u{fffd}utf8` is not valid UTF-8"),
+        "{text}"
+    );
+}

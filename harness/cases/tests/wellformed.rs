@@ -582,3 +582,42 @@ fn placements_say_what_can_be_written() {
     .collect();
     assert_eq!(writable, ["ns_ram", "ns_ram_end"]);
 }
+
+/// The app memory budget a case may use must fit every board's agent pools,
+/// or a case that loads could still run out of memory on some rig.
+#[test]
+fn every_board_holds_the_case_memory_budget() {
+    use mv_boards::{an505, stm32u585};
+    // The AN505 agent's own RAM (memory.x) comes off the front of the pool.
+    let memory_x = include_str!("../../../firmware/agent/memory.x");
+    let ram = memory_x
+        .lines()
+        .find(|l| l.trim_start().starts_with("RAM"))
+        .expect("memory.x has a RAM region");
+    let number = |key: &str| {
+        let at = ram.find(key).expect("ORIGIN and LENGTH") + key.len();
+        let text = ram[at..].trim_start_matches([' ', '=']);
+        let hex = text.trim_start_matches("0x");
+        let end = hex
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(hex.len());
+        u32::from_str_radix(&hex[..end], 16).unwrap()
+    };
+    let an505_pool_start = number("ORIGIN") + number("LENGTH");
+    for (board, ram_start) in [
+        (&stm32u585::BOARD, stm32u585::BOARD.pools.ns_ram.0),
+        (&an505::BOARD, an505_pool_start),
+    ] {
+        let pools = board.pools;
+        let ram = u64::from(pools.ns_ram.1 - ram_start);
+        let flash = u64::from(pools.ns_flash.1 - pools.ns_flash.0);
+        assert!(
+            ram >= hil_cases::APP_MEMORY_BUDGET && flash >= hil_cases::APP_MEMORY_BUDGET,
+            "{}: RAM pool {ram} bytes, flash pool {flash} bytes, budget {}",
+            board.name,
+            hil_cases::APP_MEMORY_BUDGET
+        );
+        // The straddle takes half its size below the NS/S boundary.
+        assert!(ram >= hil_cases::APP_MEMORY_BUDGET + hil_cases::NO_MEMORY_BUDGET / 2);
+    }
+}
