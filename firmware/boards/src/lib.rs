@@ -38,6 +38,9 @@ pub struct Pools {
     pub unmapped: u32,
 }
 
+/// Every board this firmware runs on.
+pub const BOARDS: [&Board; 2] = [&stm32u585::BOARD, &an505::BOARD];
+
 /// One board's facts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Board {

@@ -34,10 +34,44 @@ pub enum BundleError {
         /// The existing file.
         path: PathBuf,
     },
+    /// `bundle` would write over the key it signs with or the ELF it reads.
+    #[error(
+        "{} is the {what} this bundle is made from; refusing to write the bundle over it — \
+         choose another output file",
+        path.display()
+    )]
+    OutputIsInput {
+        /// The output file.
+        path: PathBuf,
+        /// `signing key` or `app ELF`.
+        what: &'static str,
+    },
+    /// `bundle` would replace an existing file without `--force`.
+    #[error(
+        "{} already exists; pass --force to replace it, or choose another output file",
+        path.display()
+    )]
+    OutputExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// The ELF does not load into app flash: not an app (e.g. the secure image).
+    #[error(
+        "the ELF loads at {base:#010x}..{end:#010x}, which is not the app flash of any board \
+         ({boards}); is this the secure image? pass the app's ELF"
+    )]
+    NotInAppFlash {
+        /// Lowest loaded address.
+        base: u32,
+        /// One past the highest loaded byte.
+        end: u64,
+        /// The app flash of every board, for the message.
+        boards: String,
+    },
     /// The key file is not a P-256 private key.
     #[error(
         "{} is not a P-256 private key in PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 \
-         (`BEGIN EC PRIVATE KEY`) PEM: {reason}; create one with `hil bundle keys`",
+         (`BEGIN EC PRIVATE KEY`) PEM: {reason}; create one with `hil keys --out <folder>`",
         path.display()
     )]
     BadKey {

@@ -86,7 +86,7 @@ fn a_file_that_is_not_a_key_is_refused_with_a_next_step() {
     fs::write(&path, "hello").unwrap();
     let err = load_signing_key(&path).unwrap_err();
     assert!(matches!(err, BundleError::BadKey { .. }), "{err:?}");
-    assert!(err.to_string().contains("hil bundle keys"), "{err}");
+    assert!(err.to_string().contains("hil keys --out"), "{err}");
     let missing = load_signing_key(&dir.path().join("missing.pem")).unwrap_err();
     assert!(matches!(missing, BundleError::Read { .. }), "{missing:?}");
 }
@@ -99,7 +99,7 @@ fn bundle_command_writes_a_bundle_that_verifies() {
     fs::write(&elf, common::app_elf()).unwrap();
     let out = dir.path().join("app.zip");
 
-    let summary = bundle_command(&elf, &keys.signing_key, &out, 9).unwrap();
+    let summary = bundle_command(&elf, &keys.signing_key, &out, 9, false).unwrap();
     assert_eq!(summary.out, out);
     assert_eq!(summary.signer_id, keys.signer_id);
     assert_eq!(summary.app_version, 9);
@@ -124,7 +124,77 @@ fn bundle_command_reports_a_missing_elf() {
         &keys.signing_key,
         &dir.path().join("out.zip"),
         1,
+        false,
     )
     .unwrap_err();
     assert!(matches!(err, BundleError::Read { ref path, .. } if path.ends_with("nope.elf")));
+}
+
+#[test]
+fn bundle_command_never_writes_over_its_key_or_its_elf() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keys_command(dir.path()).unwrap();
+    let elf = dir.path().join("app.elf");
+    fs::write(&elf, common::app_elf()).unwrap();
+    let key_before = fs::read(&keys.signing_key).unwrap();
+    for (out, what) in [(&keys.signing_key, "signing key"), (&elf, "app ELF")] {
+        for force in [false, true] {
+            let err = bundle_command(&elf, &keys.signing_key, out, 1, force).unwrap_err();
+            assert!(
+                matches!(err, BundleError::OutputIsInput { what: w, .. } if w == what),
+                "{err:?}"
+            );
+        }
+    }
+    // Not through another spelling of the same path either.
+    let other = dir.path().join(".").join("signing-key.pem");
+    assert!(bundle_command(&elf, &keys.signing_key, &other, 1, true).is_err());
+    assert_eq!(fs::read(&keys.signing_key).unwrap(), key_before);
+    assert_eq!(fs::read(&elf).unwrap(), common::app_elf());
+}
+
+#[test]
+fn bundle_command_replaces_an_existing_file_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keys_command(dir.path()).unwrap();
+    let elf = dir.path().join("app.elf");
+    fs::write(&elf, common::app_elf()).unwrap();
+    let out = dir.path().join("notes.txt");
+    fs::write(&out, "keep me").unwrap();
+    let err = bundle_command(&elf, &keys.signing_key, &out, 1, false).unwrap_err();
+    assert!(matches!(err, BundleError::OutputExists { .. }), "{err:?}");
+    assert!(err.to_string().contains("--force"), "{err}");
+    assert_eq!(fs::read_to_string(&out).unwrap(), "keep me");
+    bundle_command(&elf, &keys.signing_key, &out, 1, true).unwrap();
+    assert!(read_bundle(&fs::read(&out).unwrap()).is_ok());
+}
+
+#[test]
+fn bundle_command_refuses_an_elf_outside_app_flash() {
+    // The AN505 secure image loads at 0x1000_0000 (secure code).
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keys_command(dir.path()).unwrap();
+    let elf = dir.path().join("secure.elf");
+    fs::write(
+        &elf,
+        common::elf(&[common::Phdr::load(0x1000_0000, &[0; 64])]),
+    )
+    .unwrap();
+    let out = dir.path().join("out.zip");
+    let err = bundle_command(&elf, &keys.signing_key, &out, 1, false).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            BundleError::NotInAppFlash {
+                base: 0x1000_0000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("is this the secure image?"),
+        "{err}"
+    );
+    assert!(!out.exists());
 }

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use hil_report::{
-    new_run_id, CampaignPoint, CaseResult, Event, ExitCode, FanOut, ReportDir, ReportError,
+    run_id_now, CampaignPoint, CaseResult, Event, ExitCode, FanOut, ReportDir, ReportError,
     RunInfo, Sink,
 };
 
@@ -43,8 +43,8 @@ impl CampaignRun {
         extra: FanOut,
         campaign: impl FnOnce(&Path) -> Vec<Box<dyn Sink + Send>>,
     ) -> Result<Self, CampaignError> {
-        let run_id = new_run_id(time::OffsetDateTime::now_utc());
-        let dir = ReportDir::create(reports, &run_id).map_err(CampaignError::ReportFolder)?;
+        let (dir, run_id) =
+            ReportDir::create_new(reports, run_id_now).map_err(CampaignError::ReportFolder)?;
         let mut sinks = dir.file_sinks();
         for sink in campaign(dir.path()) {
             sinks.add(sink);

@@ -79,6 +79,9 @@ enum Command {
         /// App version carried in the manifest; the kernel refuses downgrades.
         #[arg(long, default_value_t = 1)]
         app_version: u32,
+        /// Replace OUT if it exists (never the key or the ELF).
+        #[arg(long)]
+        force: bool,
     },
     /// OTA campaigns: power cuts at every flash operation of an update, tampered bundles.
     Ota {
@@ -176,7 +179,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             key,
             out,
             app_version,
-        } => cmd::bundle::bundle(&elf, &key, &out, app_version),
+            force,
+        } => cmd::bundle::bundle(&elf, &key, &out, app_version, force),
         Command::Ota {
             command:
                 OtaCommand::Powercut {

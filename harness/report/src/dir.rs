@@ -49,6 +49,31 @@ impl ReportDir {
         Ok(ReportDir { path })
     }
 
+    /// Makes the folder of a new run under `root` and returns it with its run
+    /// id, drawing ids from `next_id` (e.g. [`crate::new_run_id`] of the
+    /// clock). Two runs started in the same instant draw the same id; the
+    /// one that finds the folder taken draws again, so a collision never
+    /// stops a run.
+    ///
+    /// # Errors
+    /// What [`ReportDir::create`] reports, other than a taken folder; a
+    /// folder still taken after 64 draws.
+    pub fn create_new(
+        root: &Path,
+        mut next_id: impl FnMut() -> String,
+    ) -> Result<(ReportDir, String), ReportError> {
+        let mut last = None;
+        for _ in 0..64 {
+            let run_id = next_id();
+            match ReportDir::create(root, &run_id) {
+                Ok(dir) => return Ok((dir, run_id)),
+                Err(e @ ReportError::RunDirExists { .. }) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.expect("64 draws were made"))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

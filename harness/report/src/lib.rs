@@ -29,7 +29,7 @@ pub use exit::ExitCode;
 pub use json::JsonSink;
 pub use junit::{junit_report, JunitSink};
 pub use markdown::{render_summary, MarkdownSink};
-pub use run_id::new_run_id;
+pub use run_id::{new_run_id, run_id_now};
 pub use schema::{results_json_schema, RigSummary, RunReport, RunStatus, Summary, SCHEMA_VERSION};
 pub use sink::{FanOut, Sink};
 pub use transcripts::{render_transcript, transcript_path, TranscriptSink};

@@ -16,6 +16,11 @@ pub fn new_run_id(now: OffsetDateTime) -> String {
     format!("{stamp}-{:04x}", utc.nanosecond() & 0xffff)
 }
 
+/// A new run id for now (the wall clock's UTC second and nanoseconds).
+pub fn run_id_now() -> String {
+    new_run_id(OffsetDateTime::now_utc())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

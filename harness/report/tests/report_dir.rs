@@ -201,6 +201,22 @@ fn reusing_a_run_id_is_refused() {
 }
 
 #[test]
+fn a_new_run_whose_id_is_taken_draws_another() {
+    // Two runs started in the same instant draw the same id: the second
+    // must run under a fresh one, not stop as if its input were bad.
+    let root = scratch_dir("collision");
+    ReportDir::create(&root, RUN_ID).unwrap();
+    let mut ids = [RUN_ID, RUN_ID, "20261120T221503Z-3f2b"].into_iter();
+    let (dir, run_id) = ReportDir::create_new(&root, || ids.next().unwrap().to_owned()).unwrap();
+    assert_eq!(run_id, "20261120T221503Z-3f2b");
+    assert_eq!(dir.path(), root.join(&run_id));
+    assert_eq!(
+        std::fs::read_link(root.join("latest")).unwrap(),
+        Path::new(&run_id)
+    );
+}
+
+#[test]
 fn case_before_run_started_is_an_error() {
     let root = scratch_dir("order");
     let dir = ReportDir::create(&root, RUN_ID).unwrap();

@@ -130,12 +130,28 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default();
+    let at = |field: &str| line_of(&text, field);
     if raw.name != stem {
         return Err(error(
-            None,
+            at("name"),
             "name",
             format!("`{}` must match the file name `{stem}`", raw.name),
         ));
+    }
+    // A limit of 0 would end every case (or boot, or request) before it
+    // started; cases refuse `timeout_ms: 0` for the same reason.
+    let positive = |field: &str, value: Option<u64>| match value {
+        Some(0) => Err(error(
+            at(field),
+            field,
+            "must be at least 1 ms (0 would end every wait at once)".into(),
+        )),
+        _ => Ok(()),
+    };
+    positive("case_timeout_ms", raw.case_timeout_ms)?;
+    if let Some(q) = &raw.qemu {
+        positive("qemu.boot_timeout_ms", q.boot_timeout_ms)?;
+        positive("qemu.exec_timeout_ms", q.exec_timeout_ms)?;
     }
     let kind = match raw.kind.as_str() {
         "sim" => {
@@ -150,7 +166,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
             if let Some(id) = sim.device_id {
                 config.device_id = id.as_bytes().try_into().map_err(|_| {
                     error(
-                        None,
+                        at("sim.device_id"),
                         "sim.device_id",
                         format!("must be 34 ASCII characters, got {}", id.len()),
                     )
@@ -175,7 +191,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
         }
         other => {
             return Err(error(
-                None,
+                at("kind"),
                 "kind",
                 format!("unknown rig kind `{other}` (this build knows: sim, qemu-an505)"),
             ))
@@ -188,6 +204,82 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
         case_timeout_ms: raw.case_timeout_ms.unwrap_or(DEFAULT_CASE_TIMEOUT_MS),
         file: file.to_owned(),
     })
+}
+
+impl RigConfig {
+    /// Whether this rig can run here: for a `qemu-an505` rig, its QEMU
+    /// binary exists (a path that names a file, or a name found on `PATH`).
+    /// A rig that cannot run is bad config — exit 2, nothing runs — not a
+    /// rig error mid-run.
+    pub fn check_runnable(&self) -> Result<(), RigConfigError> {
+        let RigKind::Qemu(q) = &self.kind else {
+            return Ok(());
+        };
+        if find_program(&q.binary) {
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(&self.file).unwrap_or_default();
+        let given = line_of(&text, "qemu.binary");
+        let message = if given.is_some() {
+            format!(
+                "`{}` is not an executable file here; install QEMU (Debian: `apt-get install qemu-system-arm`) or point qemu.binary at it",
+                q.binary.display()
+            )
+        } else {
+            format!(
+                "`{}` (the default) is not on PATH; install QEMU (Debian: `apt-get install qemu-system-arm`) or set qemu.binary",
+                q.binary.display()
+            )
+        };
+        Err(RigConfigError {
+            file: self.file.display().to_string(),
+            line: given,
+            field: "qemu.binary".into(),
+            message,
+        })
+    }
+}
+
+/// Is `program` an executable file: a path as given, or a bare name on `PATH`?
+fn find_program(program: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    let executable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.components().count() > 1 {
+        return executable(program);
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| executable(&dir.join(program))))
+}
+
+/// The 1-based line of `field` (`case_timeout_ms`, `qemu.binary`) in a rig
+/// file: the key at the top level, or under its parent key (block or flow
+/// style). `None` when the file does not spell it out.
+fn line_of(text: &str, field: &str) -> Option<usize> {
+    let mut parts = field.split('.');
+    let first = parts.next()?;
+    let second = parts.next();
+    let key = |line: &str, name: &str| {
+        line.trim_start()
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| !l.starts_with([' ', '\t', '#']) && key(l, first))?;
+    let Some(second) = second else {
+        return Some(top + 1);
+    };
+    if lines[top].contains(&format!("{second}:")) {
+        return Some(top + 1);
+    }
+    lines[top + 1..]
+        .iter()
+        .take_while(|l| l.trim().is_empty() || l.starts_with([' ', '\t', '#']))
+        .position(|l| key(l, second))
+        .map(|n| top + n + 2)
 }
 
 #[cfg(test)]
@@ -226,6 +318,59 @@ mod tests {
     }
 
     #[test]
+    fn a_timeout_of_zero_is_refused_naming_the_line() {
+        let dir = rigs_dir(
+            "zero",
+            &[
+                ("a.yaml", "name: a\nkind: sim\ncase_timeout_ms: 0\n"),
+                (
+                    "b.yaml",
+                    "name: b\nkind: qemu-an505\nqemu:\n  machine: mps2-an505\n  exec_timeout_ms: 0\n",
+                ),
+            ],
+        );
+        let text: Vec<String> = load_rigs(&dir)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            text[0].ends_with(
+                "a.yaml:3: case_timeout_ms: must be at least 1 ms (0 would end every wait at once)"
+            ),
+            "{text:?}"
+        );
+        assert!(
+            text[1].ends_with("b.yaml:5: qemu.exec_timeout_ms: must be at least 1 ms (0 would end every wait at once)"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_qemu_binary_that_does_not_exist_is_bad_config_naming_the_line() {
+        let dir = rigs_dir(
+            "binary",
+            &[
+                (
+                    "q.yaml",
+                    "name: q\nkind: qemu-an505\nqemu:\n  binary: /nonexistent/qemu-system-arm\n",
+                ),
+                ("s.yaml", "name: s\nkind: sim\n"),
+            ],
+        );
+        let rigs = load_rigs(&dir).unwrap();
+        let error = rigs[0].check_runnable().unwrap_err();
+        assert_eq!(error.exit_code(), hil_report::ExitCode::BadInput);
+        assert!(
+            error.to_string().ends_with(
+                "q.yaml:4: qemu.binary: `/nonexistent/qemu-system-arm` is not an executable file here; install QEMU (Debian: `apt-get install qemu-system-arm`) or point qemu.binary at it"
+            ),
+            "{error}"
+        );
+        rigs[1].check_runnable().unwrap();
+    }
+
+    #[test]
     fn a_bad_rig_file_names_the_file_line_and_field() {
         let dir = rigs_dir(
             "bad",
@@ -238,7 +383,7 @@ mod tests {
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(text.len(), 2, "{text:?}");
         assert!(
-            text[0].contains("a.yaml: kind: unknown rig kind `board`"),
+            text[0].contains("a.yaml:2: kind: unknown rig kind `board`"),
             "{text:?}"
         );
         assert!(

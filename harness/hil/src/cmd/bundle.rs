@@ -5,8 +5,14 @@ use std::path::Path;
 use anyhow::Result;
 use hil_report::ExitCode;
 
-pub fn bundle(elf: &Path, key: &Path, out: &Path, app_version: u32) -> Result<ExitCode> {
-    let s = hil_bundle::bundle_command(elf, key, out, app_version)?;
+pub fn bundle(
+    elf: &Path,
+    key: &Path,
+    out: &Path,
+    app_version: u32,
+    force: bool,
+) -> Result<ExitCode> {
+    let s = hil_bundle::bundle_command(elf, key, out, app_version, force)?;
     println!("bundle:      {} ({} bytes)", s.out.display(), s.bundle_len);
     println!("rom:         {} bytes from {:#010x}", s.rom_len, s.rom_base);
     println!("layer:       {}", s.layer_name);

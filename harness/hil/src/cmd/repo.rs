@@ -50,7 +50,7 @@ pub fn load_cases(root: &Path, selection: &Selection) -> Result<Vec<Case>> {
     }
 }
 
-/// The rigs named (`sim` if none), from `rigs/`.
+/// The rigs named (`sim` if none), from `rigs/`, each able to run here.
 pub fn pick_rigs(root: &Path, names: &[String]) -> Result<Vec<RigConfig>> {
     let rigs = load_rigs(&root.join("rigs")).map_err(|errors| BadInput {
         problems: errors.iter().map(ToString::to_string).collect(),
@@ -64,7 +64,11 @@ pub fn pick_rigs(root: &Path, names: &[String]) -> Result<Vec<RigConfig>> {
     wanted
         .iter()
         .map(|name| match rigs.iter().find(|r| &r.name == name) {
-            Some(r) => Ok(r.clone()),
+            // A rig that cannot run here (no QEMU) is config: nothing runs.
+            Some(r) => match r.check_runnable() {
+                Ok(()) => Ok(r.clone()),
+                Err(e) => Err(BadInput::one(e.to_string()).into()),
+            },
             None => {
                 let known: Vec<&str> = rigs.iter().map(|r| r.name.as_str()).collect();
                 Err(BadInput::one(format!(

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use hil_report::{new_run_id, CaseResult, ExitCode, Outcome, ReportDir};
+use hil_report::{run_id_now, CaseResult, ExitCode, Outcome, ReportDir};
 use hil_runner::{ParitySink, Plan, Selection};
 
 use super::repo::{command_line, find_root, load_cases, pick_rigs, reports_dir};
@@ -21,8 +21,8 @@ pub fn run(
     let cases = load_cases(&root, selection)?;
     let rigs = pick_rigs(&root, rigs)?;
     let reports = reports_dir(&root, reports);
-    let run_id = new_run_id(time::OffsetDateTime::now_utc());
-    let dir = ReportDir::create(&reports, &run_id).context("cannot create the report folder")?;
+    let (dir, run_id) =
+        ReportDir::create_new(&reports, run_id_now).context("cannot create the report folder")?;
     let mut sinks = dir.file_sinks();
     sinks.add(Box::new(ParitySink::new(dir.path())));
     sinks.add(Box::new(Progress::new()));
