@@ -27,7 +27,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 pub use error::CampaignError;
-pub use report_run::CampaignRun;
+pub use report_run::{now, CampaignRun};
 
 use hil_report::FanOut;
 

@@ -16,7 +16,7 @@ use hil_report::{
 use crate::CampaignError;
 
 /// RFC 3339 UTC now, as the report schema wants it.
-fn now() -> String {
+pub fn now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -43,6 +43,20 @@ impl CampaignRun {
         extra: FanOut,
         campaign: impl FnOnce(&Path) -> Vec<Box<dyn Sink + Send>>,
     ) -> Result<Self, CampaignError> {
+        Self::start_at(reports, command, rigs, planned, now(), extra, campaign)
+    }
+
+    /// [`CampaignRun::start`] of a run that began at `started_at` (RFC 3339),
+    /// before the plan it reports was made.
+    pub fn start_at(
+        reports: &Path,
+        command: &str,
+        rigs: Vec<String>,
+        planned: usize,
+        started_at: String,
+        extra: FanOut,
+        campaign: impl FnOnce(&Path) -> Vec<Box<dyn Sink + Send>>,
+    ) -> Result<Self, CampaignError> {
         let (dir, run_id) =
             ReportDir::create_new(reports, run_id_now).map_err(CampaignError::ReportFolder)?;
         let mut sinks = dir.file_sinks();
@@ -59,7 +73,7 @@ impl CampaignRun {
         };
         run.emit(Event::RunStarted(RunInfo {
             run_id,
-            started_at: now(),
+            started_at,
             command: command.to_owned(),
             rigs,
             planned,

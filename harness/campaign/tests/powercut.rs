@@ -4,7 +4,6 @@
 //! random cuts, the eight tampered bundles; replays reproduce a point exactly.
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use hil_campaign::powercut::{self, chosen_plans, CampaignConfig, Outcome, Scenario};
 use hil_campaign::{Quiet, Setup};
@@ -31,30 +30,43 @@ fn the_exhaustive_sweep_of_a_small_update_has_no_failures() {
         seed: 7,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let result = powercut::run(&cfg, &|_, _, _| {}, &AtomicBool::new(false)).unwrap();
-    let ops = result.calibration.ops as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let summary = powercut::run_sim(&cfg, setup(dir.path()), &Quiet).unwrap();
+    let cal = Scenario::synthetic(APP).unwrap().calibrate().unwrap();
+    let of = |kind: &str| -> Vec<&powercut::PointResult> {
+        summary
+            .points
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, p)| p)
+            .collect()
+    };
+    let (single, nested) = (of("single"), of("nested"));
     assert_eq!(
-        result.single.len(),
-        2 * ops,
+        single.len(),
+        2 * cal.ops as usize,
         "every operation, before and inside"
     );
-    assert!(!result.nested.is_empty() && result.random.len() == 50);
-    let failures: Vec<String> = result
-        .failures()
-        .map(|p| format!("{} {}: {}", p.id, p.outcome.name(), p.detail))
+    assert!(!nested.is_empty() && of("random").len() == 50);
+    assert_eq!(summary.points.len(), summary.planned, "the whole plan ran");
+    let failures: Vec<String> = summary
+        .points
+        .iter()
+        .filter(|(_, p)| p.outcome != Outcome::Ok)
+        .map(|(_, p)| format!("{} {}: {}", p.id, p.outcome.name(), p.detail))
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(result.tamper.len(), 8);
+    assert_eq!(of("tamper").len(), 8);
     // Every phase of the update was cut somewhere.
     for phase in powercut::Phase::ALL {
         assert!(
-            result.single.iter().any(|p| p.phase == phase),
+            single.iter().any(|p| p.phase == phase),
             "no cut in phase {}",
             phase.name()
         );
     }
     // Nested plans really cut twice.
-    assert!(result.nested.iter().any(|p| p.cuts_fired == 2));
+    assert!(nested.iter().any(|p| p.cuts_fired == 2));
 }
 
 #[test]
@@ -78,7 +90,7 @@ fn a_replay_id_reproduces_its_point_exactly() {
 
 #[test]
 fn the_report_lists_phases_tamper_classes_and_the_plot() {
-    let dir = std::env::temp_dir().join(format!("hil-ota-report-{}", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
     let cfg = CampaignConfig {
         app_size: APP,
         nested_stride: 0,
@@ -86,22 +98,17 @@ fn the_report_lists_phases_tamper_classes_and_the_plot() {
         seed: 1,
         threads: 1,
     };
-    let summary = powercut::run_sim(&cfg, setup(&dir), &Quiet).unwrap();
+    let summary = powercut::run_sim(&cfg, setup(dir.path()), &Quiet).unwrap();
     assert_eq!(summary.exit_code, ExitCode::Passed);
     assert_eq!(summary.failures, 0);
-    let run = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run = summary.report.parent().unwrap().to_owned();
     let md = std::fs::read_to_string(run.join("powercut.md")).unwrap();
-    assert_eq!(std::fs::read_to_string(&summary.report).unwrap(), md);
     for needle in [
         "| single | download |",
         "| single | install |",
         "measurement-mismatch",
         "## Failures: 0",
+        &format!("{0} of {0} planned points ran", summary.planned),
     ] {
         assert!(md.contains(needle), "{needle} missing from\n{md}");
     }
@@ -110,49 +117,81 @@ fn the_report_lists_phases_tamper_classes_and_the_plot() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("powercut.json")).unwrap()).unwrap();
     assert!(json["points"].as_array().unwrap().len() > 100);
-    let results = std::fs::read_to_string(run.join("results.json")).unwrap();
-    assert!(results.contains("ota.tamper.downgrade"));
-    let _ = std::fs::remove_dir_all(&dir);
+    // Every point was also streamed, one line each, as it finished.
+    let lines = std::fs::read_to_string(run.join("powercut.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), summary.points.len());
+    let results: hil_report::RunReport =
+        serde_json::from_str(&std::fs::read_to_string(run.join("results.json")).unwrap()).unwrap();
+    assert!(results
+        .cases
+        .iter()
+        .any(|c| c.case_id == "ota.tamper.downgrade"));
+    assert_eq!(
+        results.run.planned,
+        results.cases.len(),
+        "one case per planned group"
+    );
 }
 
 #[test]
-fn an_interrupted_campaign_still_writes_a_valid_report() {
+fn an_interrupted_campaign_reports_what_ran_of_the_whole_plan() {
     let cfg = CampaignConfig {
         app_size: APP,
-        nested_stride: 0,
-        random: 0,
+        nested_stride: 16,
+        random: 20,
         seed: 1,
         threads: 1,
     };
-    // Ctrl-C before the first point: nothing runs, the report says so.
-    let result = powercut::run(&cfg, &|_, _, _| {}, &AtomicBool::new(true)).unwrap();
-    assert!(result.interrupted && result.single.is_empty() && result.tamper.is_empty());
-    let dir = std::env::temp_dir().join(format!("hil-ota-interrupted-{}", std::process::id()));
-    let summary = powercut::write_report(
-        setup(&dir),
-        powercut::ReportInfo {
-            rig: "sim",
-            header: "test".into(),
-            phases: &result.calibration.phases,
-            extra: serde_json::json!({}),
-            replay_hint: "replay",
-            interrupted: true,
-        },
-        &[],
-    )
-    .unwrap();
+    // Ctrl-C before the first point: nothing runs, the report says so and
+    // still knows the size of the plan.
+    let dir = tempfile::tempdir().unwrap();
+    let s = setup(dir.path());
+    s.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let summary = powercut::run_sim(&cfg, s, &Quiet).unwrap();
+    assert!(summary.interrupted && summary.points.is_empty());
     assert_eq!(summary.exit_code.code(), 130);
-    let run = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let cal = Scenario::synthetic(APP).unwrap().calibrate().unwrap();
+    assert!(
+        summary.planned >= 2 * cal.ops as usize + 20 + 8,
+        "{}",
+        summary.planned
+    );
+    let run = summary.report.parent().unwrap().to_owned();
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("results.json")).unwrap()).unwrap();
     assert_eq!(results["status"], "interrupted", "{results}");
-    assert!(std::fs::read_to_string(run.join("powercut.md"))
+    assert!(results["run"]["planned"].as_u64().unwrap() > 8, "{results}");
+    let md = std::fs::read_to_string(run.join("powercut.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "**Interrupted** (Ctrl-C or SIGTERM): 0 of {} planned points ran",
+            summary.planned
+        )),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_replay_past_the_calibrated_update_is_refused() {
+    let error = powercut::replay_sim(APP, "op99999999999i").err().unwrap();
+    assert_eq!(error.exit_code(), ExitCode::BadInput);
+    assert!(error.to_string().contains("never fires"), "{error}");
+}
+
+#[test]
+fn every_failure_id_a_report_lists_replays() {
+    // A 1-byte app: halving its layer empties it, which the device refuses
+    // as out of range before any hash. That is a refusal, not an
+    // acceptance, and its id must replay.
+    let p = Scenario::synthetic(1)
         .unwrap()
-        .contains("Interrupted"));
-    let _ = std::fs::remove_dir_all(&dir);
+        .run_tamper(hil_bundle::tamper::TamperClass::TruncatedLayer);
+    assert_eq!(p.outcome, Outcome::RefusedOtherwise, "{}", p.detail);
+    assert!(
+        p.detail.contains("refused with RomTooLarge"),
+        "{}",
+        p.detail
+    );
+    let replayed = powercut::replay_sim(1, &p.id).unwrap();
+    assert_eq!(replayed.point.outcome, Outcome::RefusedOtherwise);
 }

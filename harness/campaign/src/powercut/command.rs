@@ -1,4 +1,4 @@
-//! The campaigns end to end: run the points on a rig, write the report folder, return what happened.
+//! The QEMU campaign end to end, and the replay of any point by its id on either rig.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -6,98 +6,83 @@ use std::time::{Duration, Instant};
 use hil_bundle::tamper::TamperClass;
 use hil_rig::qemu::QemuConfig;
 
-use super::plan::{chosen_plans, parse_plan, plan_id, Outcome, Phase, PointResult};
+use super::plan::{chosen_plans, plan_id, CampaignPlan, Outcome, Phase, PointResult};
 use super::qemu::QemuOta;
-use super::report::Section;
-use super::scenario::Scenario;
-use super::sink::{write_report, PowercutSummary, ReportInfo};
-use super::sweep::{self, CampaignConfig, CampaignResult};
+use super::replay::{
+    check_first_cut, Replay, APP_CRASH_RESTART, POLITE_APP_RESTARTS, POLITE_TIMEOUT, UNCUT,
+};
+use super::stream::{PowercutRun, PowercutSummary};
 use crate::{CampaignError, Observer, Setup};
 
-/// Replays one plan on the sim.
-pub fn replay_sim(app_size: usize, id: &str) -> Result<PointResult, CampaignError> {
-    let plan = parse_plan(id)?;
-    let scenario = Scenario::synthetic(app_size)?;
+/// A replayed point, and what to say about its cuts.
+pub struct Replayed {
+    pub point: PointResult,
+    /// How many of the plan's cuts fired (empty for scenarios without cuts).
+    pub cuts: String,
+}
+
+/// Replays one point of the sim campaign by its id.
+pub fn replay_sim(app_size: usize, id: &str) -> Result<Replayed, CampaignError> {
+    let replay = Replay::parse(id)?;
+    replay.on_sim()?;
+    let scenario = super::scenario::Scenario::synthetic(app_size)?;
     let calibration = scenario.calibrate()?;
-    Ok(scenario.run_plan(&plan, Some(&calibration)))
+    Ok(match replay {
+        Replay::Plan(plan) => {
+            check_first_cut(&plan, &calibration)?;
+            let point = scenario.run_plan(&plan, Some(&calibration));
+            let cuts = super::replay::cuts_note(&plan, &point);
+            Replayed { point, cuts }
+        }
+        Replay::Uncut => Replayed {
+            point: scenario.run_plan(&[], Some(&calibration)),
+            cuts: String::new(),
+        },
+        Replay::Tamper(class) => Replayed {
+            point: scenario.run_tamper(class),
+            cuts: String::new(),
+        },
+        Replay::Polite { .. } | Replay::Crash | Replay::Kill(_) => {
+            unreachable!("on_sim refused it")
+        }
+    })
 }
 
-/// Replays one plan on QEMU.
-pub fn replay_qemu(config: QemuConfig, id: &str) -> Result<PointResult, CampaignError> {
-    let plan = parse_plan(id)?;
+/// Replays one point of the QEMU campaign by its id.
+pub fn replay_qemu(config: QemuConfig, id: &str) -> Result<Replayed, CampaignError> {
+    let replay = Replay::parse(id)?;
     let mut rig = QemuOta::new(config)?;
-    Ok(rig.run_plan(id, &plan, None))
-}
-
-/// Runs the sim campaign and writes the report.
-pub fn run_sim(
-    cfg: &CampaignConfig,
-    setup: Setup,
-    observer: &dyn Observer,
-) -> Result<PowercutSummary, CampaignError> {
-    let result = sweep::run(
-        cfg,
-        &|what, done, total| observer.progress(what, done, total),
-        &setup.stop,
-    )?;
-    let rate = result.cut_points() as f64 / (result.elapsed.as_secs_f64() * result.threads as f64);
-    let header = format!(
-        "Rig `sim`: a {} KiB app replacing a {} KiB one. Calibration: {} flash operations in the uncut download + install. \
-         {} cut points ({} single: every operation before and inside; {} nested at depth 2; {} random multi-cut) in {:.1} s on {} thread(s): \
-         {:.0} verified cut points per second per core.",
-        result.app_size / 1024,
-        (result.app_size + 4 * mv_update::CHUNK_SIZE as usize + 100) / 1024,
-        result.calibration.ops,
-        result.cut_points(),
-        result.single.len(),
-        result.nested.len(),
-        result.random.len(),
-        result.elapsed.as_secs_f64(),
-        result.threads,
-        rate
-    );
-    let sections = sections(&result);
-    write_report(
-        setup,
-        ReportInfo {
-            rig: "sim",
-            header,
-            phases: &result.calibration.phases,
-            extra: serde_json::json!({
-                "rig": "sim",
-                "app_size": result.app_size,
-                "calibration_ops": result.calibration.ops,
-                "seconds": result.elapsed.as_secs_f64(),
-                "threads": result.threads,
-                "cut_points_per_second_per_core": rate,
-                "interrupted": result.interrupted,
-            }),
-            replay_hint: "cargo hil ota powercut --replay",
-            interrupted: result.interrupted,
+    let silent = super::super::Quiet;
+    Ok(match replay {
+        Replay::Plan(plan) => {
+            let calibration = rig.sim_scenario()?.calibrate()?;
+            check_first_cut(&plan, &calibration)?;
+            let mut point = rig.run_plan(id, &plan, None);
+            point.phase = calibration.phase(plan[0].op);
+            let cuts = super::replay::cuts_note(&plan, &point);
+            Replayed { point, cuts }
+        }
+        Replay::Uncut => Replayed {
+            point: rig.run_plan(UNCUT, &[], None),
+            cuts: String::new(),
         },
-        &sections,
-    )
-}
-
-fn sections(result: &CampaignResult) -> Vec<Section<'_>> {
-    vec![
-        Section {
-            kind: "single",
-            points: &result.single,
+        Replay::Kill(delay) => Replayed {
+            point: rig.run_plan(id, &[], Some(delay)),
+            cuts: String::new(),
         },
-        Section {
-            kind: "nested",
-            points: &result.nested,
+        Replay::Polite { app_restarts } => Replayed {
+            point: polite_point(&mut rig, &silent, app_restarts),
+            cuts: String::new(),
         },
-        Section {
-            kind: "random",
-            points: &result.random,
+        Replay::Crash => Replayed {
+            point: crash_point(&mut rig, &silent),
+            cuts: String::new(),
         },
-        Section {
-            kind: "tamper",
-            points: &result.tamper,
+        Replay::Tamper(class) => Replayed {
+            point: tamper_point(&mut rig, &silent, class),
+            cuts: String::new(),
         },
-    ]
+    })
 }
 
 /// A scenario's result as a point (told as it lands).
@@ -105,12 +90,11 @@ fn scenario_point(
     observer: &dyn Observer,
     id: &str,
     phase: Phase,
-    run: Result<String, CampaignError>,
-    failed: Outcome,
+    run: Result<String, (Outcome, String)>,
 ) -> PointResult {
     let (outcome, detail) = match run {
         Ok(log) => (Outcome::Ok, log),
-        Err(e) => (failed, e.to_string()),
+        Err(failed) => failed,
     };
     observer.line(&format!("  {id}: {} {detail}", outcome.name()));
     PointResult {
@@ -127,6 +111,32 @@ fn scenario_point(
     }
 }
 
+fn polite_point(rig: &mut QemuOta, observer: &dyn Observer, app_restarts: bool) -> PointResult {
+    let id = if app_restarts {
+        POLITE_APP_RESTARTS
+    } else {
+        POLITE_TIMEOUT
+    };
+    let run = rig
+        .run_polite(app_restarts)
+        .map(|log| log.join("; "))
+        .map_err(|e| (Outcome::NotUpdated, e.to_string()));
+    scenario_point(observer, id, Phase::Verify, run)
+}
+
+fn crash_point(rig: &mut QemuOta, observer: &dyn Observer) -> PointResult {
+    let run = rig
+        .run_crash()
+        .map(|log| log.join("; "))
+        .map_err(|e| (Outcome::NoBoot, e.to_string()));
+    scenario_point(observer, APP_CRASH_RESTART, Phase::Verify, run)
+}
+
+fn tamper_point(rig: &mut QemuOta, observer: &dyn Observer, class: TamperClass) -> PointResult {
+    let run = rig.run_tamper(class);
+    scenario_point(observer, class.name(), Phase::Offer, run)
+}
+
 /// Which plans the QEMU campaign runs besides the scenarios.
 #[derive(Clone, Copy, Debug)]
 pub struct QemuPlans {
@@ -137,14 +147,17 @@ pub struct QemuPlans {
 }
 
 /// Runs the QEMU campaign: exact cuts (also run on the sim for parity),
-/// SIGKILLs, polite deployment, app crashes and the tampered bundles.
+/// SIGKILLs, polite deployment, app crashes and the tampered bundles, each
+/// point streamed into the report as it finishes.
 pub fn run_qemu(
     config: QemuConfig,
     plans: QemuPlans,
     setup: Setup,
     observer: &dyn Observer,
 ) -> Result<PowercutSummary, CampaignError> {
+    let started_at = crate::now();
     let started = Instant::now();
+    let stop = setup.stop.clone();
     let mut rig = QemuOta::new(config)?;
     let scenario = rig.sim_scenario()?;
     let calibration = scenario.calibrate()?;
@@ -154,30 +167,44 @@ pub fn run_qemu(
         .filter(|(i, p)| p.len() > 1 || i % plans.stride.max(1) == 0)
         .map(|(_, p)| p)
         .collect();
+    let mut plan = CampaignPlan::default();
+    plan.section("uncut", [String::from("update")]);
+    plan.cuts("single", &chosen, &calibration);
+    plan.section(
+        "sigkill",
+        (0..plans.kills).map(|_| Phase::Download.name().to_owned()),
+    );
+    plan.section("app", (0..3).map(|_| Phase::Verify.name().to_owned()));
+    plan.section("tamper", TamperClass::ALL.map(|c| c.name().to_owned()));
+    let mut run = PowercutRun::start(
+        setup,
+        "qemu-an505",
+        started_at,
+        plan,
+        &calibration.phases,
+        "cargo hil ota powercut --rig qemu-an505 --replay",
+    )?;
     observer.line(&format!(
         "qemu-an505: {} flash operations in the update (sim calibration of the same ROMs); {} exact cut plan(s), {} SIGKILL(s)",
         calibration.ops,
         chosen.len(),
         plans.kills
     ));
+    let go = || !stop.load(Ordering::Relaxed);
     let uncut_started = Instant::now();
-    let uncut = rig.run_plan("uncut", &[], None);
+    let uncut = rig.run_plan(UNCUT, &[], None);
     let uncut_secs = uncut_started.elapsed().as_secs_f64();
     observer.line(&format!(
         "  uncut update: {} in {uncut_secs:.1} s",
         uncut.outcome.name()
     ));
-    let mut exact = Vec::new();
-    let mut parity = 0;
-    let go = || !setup.stop.load(Ordering::Relaxed);
-    for plan in chosen.iter().take_while(|_| go()) {
+    let uncut_outcome = uncut.outcome;
+    run.point("uncut", 0, uncut);
+    let (mut exact, mut parity) = (0, 0);
+    for (i, plan) in chosen.iter().enumerate().take_while(|_| go()) {
         let id = plan_id(plan);
         let mut p = rig.run_plan(&id, plan, None);
-        p.phase = calibration
-            .phases
-            .get(plan[0].op as usize)
-            .copied()
-            .unwrap_or(Phase::Commit);
+        p.phase = calibration.phase(plan[0].op);
         let sim = scenario.run_plan(plan, Some(&calibration));
         if sim.outcome != p.outcome {
             parity += 1;
@@ -191,9 +218,10 @@ pub fn run_qemu(
             }
         }
         observer.line(&format!("  {id}: {} {}", p.outcome.name(), p.detail));
-        exact.push(p);
+        run.point("single", i, p);
+        exact += 1;
     }
-    let mut killed = Vec::new();
+    let mut killed = 0;
     for k in (0..plans.kills).take_while(|_| go()) {
         // Spread the kills over the uncut update (first offer to the new app's hello).
         let delay = Duration::from_secs_f64(
@@ -203,101 +231,43 @@ pub fn run_qemu(
         let mut p = rig.run_plan(&id, &[], Some(delay));
         p.phase = Phase::Download;
         observer.line(&format!("  {id}: {} {}", p.outcome.name(), p.detail));
-        killed.push(p);
+        run.point("sigkill", k as usize, p);
+        killed += 1;
     }
-    // Scenarios without cuts: polite deployment both ways, the tampered
-    // bundles, crashes; each an `ok` or the failure it met.
-    let mut app = Vec::new();
-    for app_restarts in [true, false] {
-        let id = if app_restarts {
-            "polite-app-restarts"
-        } else {
-            "polite-timeout"
-        };
-        let run = rig.run_polite(app_restarts).map(|log| log.join("; "));
-        app.push(scenario_point(
-            observer,
-            id,
-            Phase::Verify,
-            run,
-            Outcome::NotUpdated,
-        ));
+    // Scenarios without cuts: polite deployment both ways, the crash, the
+    // tampered bundles; each an `ok` or the failure it met.
+    for (i, app_restarts) in [true, false].into_iter().enumerate() {
+        if go() {
+            let p = polite_point(&mut rig, observer, app_restarts);
+            run.point("app", i, p);
+        }
     }
-    let run = rig.run_crash().map(|log| log.join("; "));
-    app.push(scenario_point(
-        observer,
-        "app-crash-restart",
-        Phase::Verify,
-        run,
-        Outcome::NoBoot,
-    ));
-    let tamper: Vec<PointResult> = TamperClass::ALL
-        .into_iter()
-        .map(|class| {
-            let run = rig.run_tamper(class);
-            scenario_point(
-                observer,
-                class.name(),
-                Phase::Offer,
-                run,
-                Outcome::TamperAccepted,
-            )
-        })
-        .collect();
-    let points = exact.len() + killed.len();
+    if go() {
+        let p = crash_point(&mut rig, observer);
+        run.point("app", 2, p);
+    }
+    for (i, class) in TamperClass::ALL.into_iter().enumerate() {
+        if go() {
+            let p = tamper_point(&mut rig, observer, class);
+            run.point("tamper", i, p);
+        }
+    }
+    let points = exact + killed;
     let secs = started.elapsed().as_secs_f64();
     let header = format!(
         "Rig `qemu-an505`: the agent ({} bytes, stamped v1 and v2) updated over the cloud link (UART3) into NVM that is QEMU's file-backed PSRAM. \
-         Uncut update: {} in {uncut_secs:.1} s. {} exact cuts (at the sim's operation numbers: request in NVM, counted down by the image's flash driver) and {} SIGKILLs; \
-         {} outcome(s) differ from the sim's for the same plan. {points} points in {secs:.0} s: {:.2} cut points per second.",
+         Uncut update: {} in {uncut_secs:.1} s. {exact} exact cuts (at the sim's operation numbers: request in NVM, counted down by the image's flash driver) and {killed} SIGKILLs; \
+         {parity} outcome(s) differ from the sim's for the same plan. {points} points in {secs:.0} s: {:.2} cut points per second.",
         rig.old_rom.len(),
-        uncut.outcome.name(),
-        exact.len(),
-        killed.len(),
-        parity,
+        uncut_outcome.name(),
         points as f64 / secs
     );
-    let uncut_slice = [uncut];
-    let sections = vec![
-        Section {
-            kind: "uncut",
-            points: &uncut_slice,
-        },
-        Section {
-            kind: "single",
-            points: &exact,
-        },
-        Section {
-            kind: "sigkill",
-            points: &killed,
-        },
-        Section {
-            kind: "app",
-            points: &app,
-        },
-        Section {
-            kind: "tamper",
-            points: &tamper,
-        },
-    ];
-    let interrupted = setup.stop.load(Ordering::Relaxed);
-    write_report(
-        setup,
-        ReportInfo {
-            rig: "qemu-an505",
-            header,
-            phases: &calibration.phases,
-            extra: serde_json::json!({
-                "rig": "qemu-an505",
-                "calibration_ops": calibration.ops,
-                "seconds": secs,
-                "parity_differences": parity,
-                "cut_points_per_second": points as f64 / secs,
-                "interrupted": interrupted,
-            }),
-            replay_hint: "cargo hil ota powercut --rig qemu-an505 --replay",
-            interrupted,
-        },
-        &sections,
-    )
+    let extra = serde_json::json!({
+        "rig": "qemu-an505",
+        "calibration_ops": calibration.ops,
+        "seconds": secs,
+        "parity_differences": parity,
+        "cut_points_per_second": points as f64 / secs,
+    });
+    run.finish(header, extra, stop.load(Ordering::Relaxed))
 }

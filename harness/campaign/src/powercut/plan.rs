@@ -59,15 +59,17 @@ pub fn plan_id(plan: &[Cut]) -> String {
         .join("+")
 }
 
-/// A replay id that is not a plan.
+/// A replay id that names nothing the campaign can run (the message says why).
 #[derive(Debug, thiserror::Error)]
-#[error("`{0}` is not a cut (op<N> or op<N>i)")]
+#[error("{0}")]
 pub struct PlanError(pub String);
 
-/// Parses a replay id (`op12i+op3`).
+/// Parses a plan's replay id (`op12i+op3`).
 pub fn parse_plan(id: &str) -> Result<Vec<Cut>, PlanError> {
     id.split('+')
-        .map(|p| Cut::parse(p).ok_or_else(|| PlanError(p.to_owned())))
+        .map(|p| {
+            Cut::parse(p).ok_or_else(|| PlanError(format!("`{p}` is not a cut (op<N> or op<N>i)")))
+        })
         .collect()
 }
 
@@ -89,13 +91,15 @@ pub enum Outcome {
     JournalInconsistent,
     /// The verified new app was never installed.
     NotUpdated,
-    /// A tampered bundle was not refused the way its class must be.
+    /// A tampered bundle was not refused (or left staged data behind).
     TamperAccepted,
+    /// A tampered bundle was refused, but for another reason than its class's.
+    RefusedOtherwise,
 }
 
 impl Outcome {
     /// Every outcome, in the order reports list them.
-    pub const ALL: [Outcome; 8] = [
+    pub const ALL: [Outcome; 9] = [
         Outcome::Ok,
         Outcome::WrongImage,
         Outcome::NoBoot,
@@ -104,6 +108,7 @@ impl Outcome {
         Outcome::JournalInconsistent,
         Outcome::NotUpdated,
         Outcome::TamperAccepted,
+        Outcome::RefusedOtherwise,
     ];
 
     pub fn name(self) -> &'static str {
@@ -116,6 +121,7 @@ impl Outcome {
             Outcome::JournalInconsistent => "journal_inconsistent",
             Outcome::NotUpdated => "not_updated",
             Outcome::TamperAccepted => "tamper_accepted",
+            Outcome::RefusedOtherwise => "refused_otherwise",
         }
     }
 }
@@ -133,6 +139,39 @@ pub struct PointResult {
     pub cuts_fired: usize,
     /// Flash operations of each life (the recovery of cut `i` is life `i + 1`).
     pub life_ops: Vec<u64>,
+}
+
+/// What a campaign will run, known before its first point: per section (cut
+/// kind), the group (phase, or tamper class) of every planned point.
+#[derive(Clone, Debug, Default)]
+pub struct CampaignPlan {
+    pub sections: Vec<(String, Vec<String>)>,
+}
+
+impl CampaignPlan {
+    /// Adds a section of plans, each grouped by the phase its first cut lands in.
+    pub fn cuts(&mut self, kind: &str, plans: &[Vec<Cut>], calibration: &Calibration) {
+        let keys = plans
+            .iter()
+            .map(|p| {
+                p.first()
+                    .map_or("rotate", |c| calibration.phase(c.op).name())
+                    .to_owned()
+            })
+            .collect();
+        self.sections.push((kind.to_owned(), keys));
+    }
+
+    /// Adds a section whose points are grouped by the given keys.
+    pub fn section(&mut self, kind: &str, keys: impl IntoIterator<Item = String>) {
+        self.sections
+            .push((kind.to_owned(), keys.into_iter().collect()));
+    }
+
+    /// Planned points.
+    pub fn points(&self) -> usize {
+        self.sections.iter().map(|(_, keys)| keys.len()).sum()
+    }
 }
 
 /// The uncut run: how many operations, and what each one is.

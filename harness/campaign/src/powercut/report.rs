@@ -16,7 +16,7 @@ pub struct Section<'a> {
     pub points: &'a [PointResult],
 }
 
-const OUTCOMES: [Outcome; 8] = Outcome::ALL;
+const OUTCOMES: [Outcome; 9] = Outcome::ALL;
 
 /// `powercut.md`: per section and phase, how many points ended how; the
 /// tamper classes; every failure with its replay id.
@@ -52,12 +52,18 @@ pub fn markdown(title: &str, header: &str, sections: &[Section<'_>], replay_hint
     }
     if let Some(tamper) = sections.iter().find(|s| s.kind == "tamper") {
         out.push_str("\n## Tampered bundles (each must leave the old app running)\n\n| class | must be refused with | outcome | detail |\n|---|---|---|---|\n");
-        for (p, class) in tamper.points.iter().zip(TamperClass::ALL) {
+        for p in tamper.points {
+            let expected = TamperClass::ALL
+                .into_iter()
+                .find(|c| c.name() == p.id)
+                .map_or_else(
+                    || "?".to_owned(),
+                    |c| format!("{:?}", expected_rejection(c)),
+                );
             let _ = writeln!(
                 out,
-                "| {} | {:?} | {} | {} |",
+                "| {} | {expected} | {} | {} |",
                 p.id,
-                expected_rejection(class),
                 p.outcome.name(),
                 p.detail
             );
@@ -216,23 +222,24 @@ pub fn svg(phases: &[Phase], sections: &[Section<'_>]) -> String {
     s
 }
 
+/// One point as `powercut.json` and `powercut.jsonl` record it.
+pub fn point_json(kind: &str, p: &PointResult) -> serde_json::Value {
+    json!({
+        "kind": kind,
+        "id": p.id,
+        "phase": p.phase.name(),
+        "outcome": p.outcome.name(),
+        "detail": p.detail,
+        "cuts_fired": p.cuts_fired,
+        "life_ops": p.life_ops,
+    })
+}
+
 /// `powercut.json`: every point.
 pub fn json(sections: &[Section<'_>], extra: serde_json::Value) -> serde_json::Value {
     let points: Vec<serde_json::Value> = sections
         .iter()
-        .flat_map(|s| {
-            s.points.iter().map(move |p| {
-                json!({
-                    "kind": s.kind,
-                    "id": p.id,
-                    "phase": p.phase.name(),
-                    "outcome": p.outcome.name(),
-                    "detail": p.detail,
-                    "cuts_fired": p.cuts_fired,
-                    "life_ops": p.life_ops,
-                })
-            })
-        })
+        .flat_map(|s| s.points.iter().map(move |p| point_json(s.kind, p)))
         .collect();
     json!({ "schema": "hil-powercut/1", "campaign": extra, "points": points })
 }

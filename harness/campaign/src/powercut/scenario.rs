@@ -375,15 +375,8 @@ impl Scenario {
             return fail(Outcome::NoBoot, format!("{e:?}"));
         }
         let delivery = deliver(&mut dev, &bundle);
-        let expected = expected_rejection(class) as u16;
-        if delivery.end != DeliveryEnd::Rejected(expected) {
-            return fail(
-                Outcome::TamperAccepted,
-                format!(
-                    "expected Rejected({expected}), the device answered {:?}",
-                    delivery.end
-                ),
-            );
+        if let Err((outcome, detail)) = tamper_verdict(class, delivery.end) {
+            return fail(outcome, detail);
         }
         if dev.updater().map(|u| u.phase()) != Some(EnginePhase::Idle) {
             return fail(
@@ -413,6 +406,38 @@ impl Scenario {
 }
 
 pub use hil_cloud::expected_rejection;
+
+/// How the device's answer to a tampered bundle of `class` is judged, on
+/// every rig: refused with the class's reason is right; refused with another
+/// reason is [`Outcome::RefusedOtherwise`] (the old app still runs, but the
+/// check that should have caught it did not speak); anything else is
+/// [`Outcome::TamperAccepted`].
+pub fn tamper_verdict(class: TamperClass, end: DeliveryEnd) -> Result<(), (Outcome, String)> {
+    let expected = expected_rejection(class);
+    match end {
+        DeliveryEnd::Rejected(code) if code == expected as u16 => Ok(()),
+        DeliveryEnd::Rejected(code) => Err((
+            Outcome::RefusedOtherwise,
+            format!(
+                "refused with {}, but a {} bundle must be refused with {expected:?}",
+                reject_name(code),
+                class.name()
+            ),
+        )),
+        other => Err((
+            Outcome::TamperAccepted,
+            format!("expected Rejected({expected:?}), the device answered {other:?}"),
+        )),
+    }
+}
+
+/// A rejection code by its name (`RomTooLarge`), or its number if unknown.
+fn reject_name(code: u16) -> String {
+    mv_update::RejectCode::ALL
+        .iter()
+        .find(|c| **c as u16 == code)
+        .map_or_else(|| format!("code {code}"), |c| format!("{c:?}"))
+}
 
 enum Stop {
     PowerLost,

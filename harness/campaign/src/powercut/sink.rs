@@ -1,58 +1,32 @@
-//! `powercut.md`, `.svg` and `.json` from a sink, and the report run that feeds it.
+//! `powercut.jsonl` as points arrive; `powercut.md`, `.svg` and `.json` when the run ends.
 //!
-//! A campaign's points go out as [`Event::Point`]s; [`PowercutSink`] keeps
-//! them and, when the run finishes, writes the table, the plot and every
-//! point as JSON. The case sinks get one result per (cut kind, phase) group
-//! and per tamper class, so a release gates on the campaign like on a run.
+//! A campaign's points go out as [`Event::Point`]s. [`PowercutSink`] appends
+//! each to `powercut.jsonl` the moment it arrives (a killed campaign leaves
+//! every point it finished), keeps them, and when the run finishes writes
+//! the table, the plot and every point as JSON, saying how many of the
+//! planned points ran.
 
-use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use hil_report::{
-    CampaignPoint, CaseResult, Event, ExitCode, Outcome as CaseOutcome, ReportError, Sink,
-    SpecCitation,
-};
+use hil_report::{CampaignPoint, Event, ReportError, Sink};
 use serde::{Deserialize, Serialize};
 
 use super::plan::{Outcome, Phase, PointResult};
 use super::report::{self, Section};
-use crate::{CampaignError, CampaignRun, Setup};
 
 /// The campaign's name in point events.
 pub const CAMPAIGN: &str = "powercut";
 
-const SPEC_QUOTE: &str = "A power cut at any instant must leave a device that boots, runs either the old app or the verified new one (never a mix), keeps the kernel reachable, and converges after further clean boots.";
-const SPEC_SOURCE: &str = "design.md, OTA the way Microvisor does it; anchors-powercut.md §6";
-/// Where the invariants every point is checked against live (the `file` of the group results).
-const SOURCE_FILE: &str = "harness/campaign/src/powercut/scenario.rs";
-
-/// What a campaign's report says besides its points.
-pub struct ReportInfo<'a> {
-    pub rig: &'a str,
+/// What the report says above its table, known only once the campaign is
+/// over (rates, counts); the campaign fills it in before it finishes the run.
+#[derive(Clone, Debug, Default)]
+pub struct Closing {
     /// The paragraph at the top of `powercut.md` (and printed).
     pub header: String,
-    /// Phase of every operation of the uncut update (the plot's time line).
-    pub phases: &'a [Phase],
     /// Campaign facts for `powercut.json`.
     pub extra: serde_json::Value,
-    /// The command that replays an id.
-    pub replay_hint: &'a str,
-    /// Ctrl-C stopped the campaign: the report holds what finished.
-    pub interrupted: bool,
-}
-
-/// How a power-cut campaign went.
-#[derive(Debug)]
-pub struct PowercutSummary {
-    pub rig: String,
-    /// The paragraph at the top of `powercut.md`.
-    pub header: String,
-    pub points: usize,
-    pub failures: usize,
-    /// `powercut.md` of the run.
-    pub report: PathBuf,
-    pub interrupted: bool,
-    pub exit_code: ExitCode,
 }
 
 /// The record of a point in its event.
@@ -64,7 +38,7 @@ struct PointData {
 }
 
 /// A point as an event.
-fn point_event(rig: &str, kind: &str, p: &PointResult) -> CampaignPoint {
+pub(crate) fn point_event(rig: &str, kind: &str, p: &PointResult) -> CampaignPoint {
     let data = PointData {
         phase: p.phase,
         cuts_fired: p.cuts_fired,
@@ -95,38 +69,98 @@ fn point_result(point: &CampaignPoint) -> Result<PointResult, serde_json::Error>
     })
 }
 
-/// Writes `powercut.md`, `powercut.svg` and `powercut.json` when the run finishes.
+/// Streams points to `powercut.jsonl`; writes `powercut.md`, `powercut.svg`
+/// and `powercut.json` when the run finishes.
 pub struct PowercutSink {
     dir: PathBuf,
     title: String,
-    header: String,
     phases: Vec<Phase>,
-    extra: serde_json::Value,
     replay_hint: String,
+    /// Points planned per section, in report order.
+    planned: Vec<(String, usize)>,
+    closing: Arc<Mutex<Closing>>,
     /// The sections (cut kinds) in report order, each with its points.
     kinds: Vec<(String, Vec<PointResult>)>,
+    stream: Option<std::fs::File>,
 }
 
 impl PowercutSink {
-    /// A sink for the sections `kinds` (in report order) of `info`'s campaign.
-    pub fn new(dir: &Path, info: &ReportInfo<'_>, kinds: &[&str]) -> Self {
+    /// A sink for the campaign on `rig` whose sections plan `planned` points
+    /// each; `closing` is read when the run finishes.
+    pub fn new(
+        dir: &Path,
+        rig: &str,
+        phases: &[Phase],
+        replay_hint: &str,
+        planned: Vec<(String, usize)>,
+        closing: Arc<Mutex<Closing>>,
+    ) -> Self {
         PowercutSink {
             dir: dir.to_owned(),
-            title: format!("OTA power-cut campaign ({})", info.rig),
-            header: info.header.clone(),
-            phases: info.phases.to_vec(),
-            extra: info.extra.clone(),
-            replay_hint: info.replay_hint.to_owned(),
-            kinds: kinds
+            title: format!("OTA power-cut campaign ({rig})"),
+            phases: phases.to_vec(),
+            replay_hint: replay_hint.to_owned(),
+            kinds: planned
                 .iter()
-                .map(|k| ((*k).to_owned(), Vec::new()))
+                .map(|(k, _)| (k.clone(), Vec::new()))
                 .collect(),
+            planned,
+            closing,
+            stream: None,
         }
     }
 
     fn write(&self, file: &str, text: String) -> Result<(), ReportError> {
         let path = self.dir.join(file);
         std::fs::write(&path, text).map_err(|source| ReportError::Write { path, source })
+    }
+
+    /// Appends one line to `powercut.jsonl` (opened on the first point).
+    fn append(&mut self, kind: &str, p: &PointResult) -> Result<(), ReportError> {
+        let path = self.dir.join("powercut.jsonl");
+        if self.stream.is_none() {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|source| ReportError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            self.stream = Some(file);
+        }
+        let mut line = serde_json::to_string(&report::point_json(kind, p)).map_err(|source| {
+            ReportError::Json {
+                what: "a power-cut point",
+                source,
+            }
+        })?;
+        line.push('\n');
+        let file = self.stream.as_mut().expect("opened above");
+        file.write_all(line.as_bytes())
+            .map_err(|source| ReportError::Write { path, source })
+    }
+
+    /// `12 of 34 planned points (single 10/30, tamper 2/4)`.
+    fn progress(&self) -> String {
+        let planned: usize = self.planned.iter().map(|(_, n)| n).sum();
+        let ran: usize = self.kinds.iter().map(|(_, p)| p.len()).sum();
+        let each: Vec<String> = self
+            .planned
+            .iter()
+            .map(|(kind, n)| {
+                let done = self
+                    .kinds
+                    .iter()
+                    .find(|(k, _)| k == kind)
+                    .map_or(0, |(_, p)| p.len());
+                format!("{kind} {done}/{n}")
+            })
+            .collect();
+        format!(
+            "{ran} of {planned} planned points ran ({})",
+            each.join(", ")
+        )
     }
 }
 
@@ -138,19 +172,26 @@ impl Sink for PowercutSink {
                     what: "a power-cut point",
                     source,
                 })?;
+                self.append(&point.group, &result)?;
                 match self.kinds.iter_mut().find(|(kind, _)| *kind == point.group) {
                     Some((_, points)) => points.push(result),
                     None => self.kinds.push((point.group.clone(), vec![result])),
                 }
             }
             Event::RunFinished { interrupted, .. } => {
+                let closing = self
+                    .closing
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                let progress = self.progress();
                 let header = if *interrupted {
                     format!(
-                        "**Interrupted** (Ctrl-C): the points that finished. {}",
-                        self.header
+                        "**Interrupted** (Ctrl-C or SIGTERM): {progress}; the table holds those. {}",
+                        closing.header
                     )
                 } else {
-                    self.header.clone()
+                    format!("{} {progress}.", closing.header)
                 };
                 let sections: Vec<Section<'_>> = self
                     .kinds
@@ -162,140 +203,16 @@ impl Sink for PowercutSink {
                     report::markdown(&self.title, &header, &sections, &self.replay_hint),
                 )?;
                 self.write("powercut.svg", report::svg(&self.phases, &sections))?;
-                let json = serde_json::to_string(&report::json(&sections, self.extra.clone()))
-                    .map_err(|source| ReportError::Json {
+                let json = serde_json::to_string(&report::json(&sections, closing.extra)).map_err(
+                    |source| ReportError::Json {
                         what: "powercut.json",
                         source,
-                    })?;
+                    },
+                )?;
                 self.write("powercut.json", json)?;
             }
             _ => {}
         }
         Ok(())
     }
-}
-
-/// Writes the report folder: every point as an event (for powercut.md/.svg/.json),
-/// one case result per group (results.json/junit.xml/summary.md).
-pub fn write_report(
-    setup: Setup,
-    info: ReportInfo<'_>,
-    sections: &[Section<'_>],
-) -> Result<PowercutSummary, CampaignError> {
-    let rig = info.rig;
-    let groups = groups(rig, sections);
-    let kinds: Vec<&str> = sections.iter().map(|s| s.kind).collect();
-    let mut run = CampaignRun::start(
-        &setup.reports,
-        &setup.command,
-        vec![rig.to_owned()],
-        groups.len(),
-        setup.sinks,
-        |dir| vec![Box::new(PowercutSink::new(dir, &info, &kinds))],
-    )?;
-    for s in sections {
-        for p in s.points {
-            run.point(point_event(rig, s.kind, p));
-        }
-    }
-    for g in &groups {
-        run.started(rig, &g.case_id);
-        run.finished(g.clone());
-    }
-    let report = run.path().join("powercut.md");
-    let exit_code = run.finish(&groups, info.interrupted)?;
-    Ok(PowercutSummary {
-        rig: rig.to_owned(),
-        header: info.header,
-        points: sections.iter().map(|s| s.points.len()).sum(),
-        failures: sections
-            .iter()
-            .map(|s| s.points.iter().filter(|p| p.outcome != Outcome::Ok).count())
-            .sum(),
-        report,
-        interrupted: info.interrupted,
-        exit_code,
-    })
-}
-
-/// One case result per (cuts, phase) group and per tamper class.
-fn groups(rig: &str, sections: &[Section<'_>]) -> Vec<CaseResult> {
-    let mut out = Vec::new();
-    for s in sections {
-        let mut by_phase: BTreeMap<String, Vec<&PointResult>> = BTreeMap::new();
-        for p in s.points {
-            let key = if s.kind == "tamper" {
-                p.id.clone()
-            } else {
-                p.phase.name().to_owned()
-            };
-            by_phase.entry(key).or_default().push(p);
-        }
-        for (key, points) in by_phase {
-            let failed: Vec<&&PointResult> =
-                points.iter().filter(|p| p.outcome != Outcome::Ok).collect();
-            let mut transcript = String::new();
-            for p in &points {
-                transcript.push_str(&format!(
-                    "{} {}{}\n",
-                    p.id,
-                    p.outcome.name(),
-                    if p.detail.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", p.detail)
-                    }
-                ));
-            }
-            let outcome = if failed.is_empty() {
-                CaseOutcome::Passed
-            } else {
-                CaseOutcome::Failed {
-                    step: 0,
-                    field: "cut".into(),
-                    line: 0,
-                    message: format!(
-                        "{} of {} point(s) failed; replay ids: {}",
-                        failed.len(),
-                        points.len(),
-                        failed
-                            .iter()
-                            .take(5)
-                            .map(|p| format!("{} ({})", p.id, p.outcome.name()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                }
-            };
-            let (case_id, title) = if s.kind == "tamper" {
-                (
-                    format!("ota.tamper.{key}"),
-                    format!("tampered bundle ({key}) is refused and the old app keeps running"),
-                )
-            } else {
-                (format!("ota.powercut.{}.{key}", s.kind), format!("{} {} cut(s) during {key}: old or new app, never a mix; converges; resumes", points.len(), s.kind))
-            };
-            out.push(CaseResult {
-                rig: rig.to_owned(),
-                case_id,
-                title,
-                area: "ota".into(),
-                file: SOURCE_FILE.into(),
-                tags: vec!["ota".into(), "powercut".into()],
-                spec: SpecCitation {
-                    quote: SPEC_QUOTE.into(),
-                    source: SPEC_SOURCE.into(),
-                },
-                outcome,
-                duration_ms: 0.0,
-                transcript: if transcript.len() > 200_000 {
-                    format!("{} points; see powercut.json\n", points.len())
-                } else {
-                    transcript
-                },
-                logs: Vec::new(),
-            });
-        }
-    }
-    out
 }

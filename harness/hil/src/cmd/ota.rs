@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use hil_campaign::powercut::{
-    self, CampaignConfig, Outcome, PointResult, PowercutSummary, QemuPlans,
+    self, CampaignConfig, Outcome, PointResult, PowercutSummary, QemuPlans, Replayed,
 };
 use hil_campaign::Setup;
 use hil_report::{ExitCode, FanOut};
@@ -39,9 +39,9 @@ pub fn powercut(root: Option<PathBuf>, o: Powercut) -> Result<ExitCode> {
     };
     if let RigKind::Qemu(qemu) = &rig.kind {
         if let Some(id) = o.replay {
-            let p = powercut::replay_qemu(qemu.clone(), &id)?;
-            println!("{}: {} {}", p.id, p.outcome.name(), p.detail);
-            return Ok(verdict(&p));
+            let replayed = powercut::replay_qemu(qemu.clone(), &id)?;
+            print_replay(&replayed);
+            return Ok(verdict(&replayed.point));
         }
         let plans = QemuPlans {
             kills: o.kills,
@@ -52,21 +52,9 @@ pub fn powercut(root: Option<PathBuf>, o: Powercut) -> Result<ExitCode> {
         return Ok(summary.exit_code);
     }
     if let Some(id) = o.replay {
-        let p = powercut::replay_sim(o.app_size, &id)?;
-        println!(
-            "{}: {} (first cut in phase {}, {} cut(s) fired, flash operations per life {:?}){}",
-            p.id,
-            p.outcome.name(),
-            p.phase.name(),
-            p.cuts_fired,
-            p.life_ops,
-            if p.detail.is_empty() {
-                String::new()
-            } else {
-                format!("\n  {}", p.detail)
-            }
-        );
-        return Ok(verdict(&p));
+        let replayed = powercut::replay_sim(o.app_size, &id)?;
+        print_replay(&replayed);
+        return Ok(verdict(&replayed.point));
     }
     let cfg = CampaignConfig {
         app_size: o.app_size,
@@ -85,6 +73,29 @@ pub fn powercut(root: Option<PathBuf>, o: Powercut) -> Result<ExitCode> {
     Ok(summary.exit_code)
 }
 
+/// `op12i: ok (first cut in phase download, 1 cut(s) fired, flash operations per life [..])`.
+fn print_replay(r: &Replayed) {
+    let p = &r.point;
+    let mut facts = vec![format!("phase {}", p.phase.name())];
+    if !r.cuts.is_empty() {
+        facts.push(r.cuts.clone());
+    }
+    if !p.life_ops.is_empty() {
+        facts.push(format!("flash operations per life {:?}", p.life_ops));
+    }
+    println!(
+        "{}: {} ({}){}",
+        p.id,
+        p.outcome.name(),
+        facts.join(", "),
+        if p.detail.is_empty() {
+            String::new()
+        } else {
+            format!("\n  {}", p.detail)
+        }
+    );
+}
+
 /// A replayed point passes or fails like a case.
 fn verdict(p: &PointResult) -> ExitCode {
     if p.outcome == Outcome::Ok {
@@ -97,8 +108,16 @@ fn verdict(p: &PointResult) -> ExitCode {
 fn print(summary: &PowercutSummary) {
     println!("{}", summary.header);
     println!(
-        "{}: {} points, {} failure(s)",
-        summary.rig, summary.points, summary.failures
+        "{}: {} of {} planned points, {} failure(s){}",
+        summary.rig,
+        summary.points.len(),
+        summary.planned,
+        summary.failures,
+        if summary.interrupted {
+            " (interrupted)"
+        } else {
+            ""
+        }
     );
     println!("report: {}", summary.report.display());
 }

@@ -10,7 +10,8 @@ use mv_update::{Phase as EnginePhase, CHUNK_SIZE};
 
 use super::{QemuOta, NS_CODE_BASE};
 use crate::error::fail;
-use crate::powercut::scenario::expected_rejection;
+use crate::powercut::plan::Outcome;
+use crate::powercut::scenario::{expected_rejection, tamper_verdict};
 use crate::CampaignError;
 
 impl QemuOta {
@@ -173,35 +174,36 @@ impl QemuOta {
     }
     /// A tampered bundle: refused with its class's reason, no restart, the
     /// old app intact in NVM and running after a reboot.
-    pub fn run_tamper(&mut self, class: TamperClass) -> Result<String, CampaignError> {
-        let zip = class.apply(&self.new_zip, &self.key, 1)?;
-        let bundle = Deployment::from_bundle(class.name(), &zip)?;
-        self.provision()?;
-        if !self.boot()? {
-            fail!("the factory image did not boot");
+    /// A tampered bundle: refused with its class's reason ([`tamper_verdict`],
+    /// as on the sim), nothing staged, the old app intact after a reboot.
+    pub fn run_tamper(&mut self, class: TamperClass) -> Result<String, (Outcome, String)> {
+        let no_boot = |e: CampaignError| (Outcome::NoBoot, e.to_string());
+        let zip = class
+            .apply(&self.new_zip, &self.key, 1)
+            .map_err(|e| no_boot(e.into()))?;
+        let bundle = Deployment::from_bundle(class.name(), &zip).map_err(|e| no_boot(e.into()))?;
+        self.provision().map_err(no_boot)?;
+        if !self.boot().map_err(no_boot)? {
+            return Err((Outcome::NoBoot, "the factory image did not boot".into()));
         }
         let delivery = deliver(self, &bundle);
-        let expected = expected_rejection(class) as u16;
-        if delivery.end != DeliveryEnd::Rejected(expected) {
-            fail!(
-                "expected Rejected({expected}), the device answered {:?}",
-                delivery.end
-            );
-        }
-        let reason = self.wake_reason()?;
+        tamper_verdict(class, delivery.end)?;
+        let reason = self.wake_reason().map_err(no_boot)?;
         self.stop();
-        if !self.boot()? {
-            fail!("no boot after the refusal");
+        if !self.boot().map_err(no_boot)? {
+            return Err((Outcome::NoBoot, "no boot after the refusal".into()));
         }
-        let (version, phase) = self
-            .check_booted()
-            .map_err(|(o, d)| CampaignError::Failed(format!("{}: {d}", o.name())))?;
+        let (version, phase) = self.check_booted()?;
         self.stop();
         if version != 1 || phase != EnginePhase::Idle || reason != 0 {
-            fail!("after the refusal: version {version}, {phase:?}, wake reason {reason}");
+            return Err((
+                Outcome::TamperAccepted,
+                format!("after the refusal: version {version}, {phase:?}, wake reason {reason}"),
+            ));
         }
         Ok(format!(
-            "refused with code {expected} after {} chunk(s); old app runs",
+            "refused with code {} after {} chunk(s); old app runs",
+            expected_rejection(class) as u16,
             delivery.chunks_sent
         ))
     }
