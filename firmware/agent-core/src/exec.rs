@@ -5,7 +5,7 @@ use alloc::vec;
 use mv_proto::{Placement, Primitive, Refusal, Reply};
 
 use crate::allocator::AllocError;
-use crate::{ring, Agent, App, Stopped, MAX_READ};
+use crate::{fuzz, ring, Agent, App, Stopped, MAX_READ};
 
 impl Agent {
     /// Executes one primitive (a batch runs entirely on the device).
@@ -85,6 +85,9 @@ impl Agent {
             }
             Primitive::RingDrain { base, slots, start } => {
                 ring::drain(app, &self.allocator, *base, *slots, *start)
+            }
+            Primitive::Fuzz(batch) => {
+                fuzz::run(&mut self.fuzz, self.board, &self.allocator, app, batch)?
             }
         };
         app.settle()?;

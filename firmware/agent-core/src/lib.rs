@@ -18,6 +18,7 @@ extern crate alloc;
 
 pub mod allocator;
 mod exec;
+mod fuzz;
 mod ring;
 
 use alloc::string::ToString;
@@ -72,6 +73,13 @@ pub trait App {
     fn settle(&mut self) -> Result<(), Stopped> {
         Ok(())
     }
+
+    /// Accesses the kernel made outside app memory since the last ask, as
+    /// far as this rig can see: the sim's model refuses and counts them; on
+    /// target they land in secure memory, where the host looks for them.
+    fn escapes(&mut self) -> u32 {
+        0
+    }
 }
 
 /// The agent: its board, its allocations and its hello.
@@ -79,6 +87,8 @@ pub struct Agent {
     board: &'static Board,
     allocator: Allocator,
     nsc_table_base: u32,
+    /// The boundary fuzzer's stream, once a batch started one.
+    fuzz: Option<fuzz::FuzzState>,
 }
 
 impl Agent {
@@ -91,6 +101,7 @@ impl Agent {
             board,
             allocator: Allocator::new(pools),
             nsc_table_base,
+            fuzz: None,
         }
     }
 

@@ -2,6 +2,10 @@
 //! of its memory, so random slots, arguments and memory must never make the
 //! kernel panic, return a non-status, touch memory outside app RAM, or change
 //! anything when it refuses a call ("all checks before the first side effect").
+//!
+//! This is the quick one, with shapes aimed at today's calls; `hil fuzz`
+//! (`mv_agent_core`'s fuzzer) runs any count and seed on the sim and on
+//! QEMU's real secure image, and needs no change when calls are added.
 
 mod fake_board;
 

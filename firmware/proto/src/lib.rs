@@ -18,8 +18,10 @@ use serde::{Deserialize, Serialize};
 
 mod cloud;
 mod frame;
+mod fuzz;
 
 pub use cloud::{AppStarted, CloudToDevice, CrashReport, DeviceToCloud, OtaReply};
+pub use fuzz::{FindingKind, FuzzBatch, FuzzFinding, FuzzReport, FUZZ_SLOTS, MAX_FINDINGS};
 
 pub use frame::{
     decode_frame, decode_request, encode_frame, FrameError, RequestError, FRAME_DELIMITER,
@@ -140,6 +142,9 @@ pub enum Primitive {
         slots: u32,
         start: RingStart,
     },
+    /// Draw and make calls of the boundary fuzzer's stream on the device,
+    /// checking each ([`FuzzBatch`]).
+    Fuzz(FuzzBatch),
 }
 
 /// Where a [`Primitive::RingDrain`]'s reader starts.
@@ -197,6 +202,8 @@ pub enum Reply {
         /// Index and status of the first such call.
         first_failure: Option<(u32, u32)>,
     },
+    /// The outcome of a [`Primitive::Fuzz`].
+    Fuzzed(FuzzReport),
 }
 
 /// Which exception a fault raised.

@@ -9,6 +9,7 @@
 //! ```text
 //! overrun:  rigs ─▶ sweep points (run_point on a RigSession) ─▶ CampaignRun ─▶ case sinks + OverrunSink
 //! powercut: sim sweep (SimOtaDevice) | QEMU plans (QemuOta on hil_rig's Launch) ─▶ CampaignRun ─▶ case sinks + PowercutSink
+//! fuzz:     streams (one session each) ─▶ Primitive::Fuzz batches ─▶ CampaignRun ─▶ case sinks + FuzzSink
 //! bench:    figures (sim dispatch, sim cut points, QEMU per case, round trips, QEMU cut points) ─▶ the CLI prints them
 //! ```
 //!
@@ -18,6 +19,7 @@
 
 pub mod bench;
 mod error;
+pub mod fuzz;
 pub mod overrun;
 pub mod powercut;
 mod report_run;

@@ -88,6 +88,28 @@ enum Command {
         #[command(subcommand)]
         command: OtaCommand,
     },
+    /// Fuzz the kernel boundary: random slots, arguments and planted structs
+    /// with nested pointers, drawn and checked on the device; writes
+    /// reports/<run-id>/fuzz.md with a replay command for every finding.
+    Fuzz {
+        /// `sim` (parallel streams) or `qemu-an505` (the real secure image).
+        #[arg(long, default_value = "sim")]
+        rig: String,
+        /// Calls in all (default: 10,000,000 on the sim, 100,000 on QEMU).
+        #[arg(long)]
+        calls: Option<u64>,
+        /// Seed of stream 0 (decimal or 0x hex); stream k uses seed + k·0x9e3779b97f4a7c15.
+        #[arg(long, default_value = "1", value_parser = cmd::fuzz::parse_seed)]
+        seed: u64,
+        /// Parallel streams on the sim (default: every core); QEMU runs one.
+        #[arg(long)]
+        streams: Option<usize>,
+        /// Calls per request to the agent (default: 50,000 on the sim, 2,000 on QEMU).
+        #[arg(long)]
+        batch: Option<u32>,
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+    },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
         #[arg(default_value = "case")]
@@ -207,6 +229,24 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 replay,
                 kills,
                 stride,
+                reports,
+            },
+        ),
+        Command::Fuzz {
+            rig,
+            calls,
+            seed,
+            streams,
+            batch,
+            reports,
+        } => cmd::fuzz::fuzz(
+            root,
+            cmd::fuzz::Fuzz {
+                rig,
+                calls,
+                seed,
+                streams,
+                batch,
                 reports,
             },
         ),

@@ -77,11 +77,18 @@ impl Terminal {
 
     /// Lines and a bar of cut points (the sim sweep).
     pub fn with_bar() -> Self {
+        Self::with_bar_of("cut points")
+    }
+
+    /// Lines and a bar counting `unit` (`calls` for the fuzzer).
+    pub fn with_bar_of(unit: &str) -> Self {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} cut points")
-                .expect("a valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(&format!(
+                "{{msg:>8}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)"
+            ))
+            .expect("a valid template")
+            .progress_chars("=> "),
         );
         Terminal { bar: Some(bar) }
     }

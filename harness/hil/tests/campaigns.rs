@@ -155,3 +155,53 @@ fn an_interrupted_overrun_campaign_writes_its_report() {
     let md = std::fs::read_to_string(latest.join("overrun.md")).unwrap();
     assert!(!md.is_empty());
 }
+
+#[test]
+fn hil_fuzz_runs_any_count_and_seed_and_reports_calls_per_second() {
+    let reports = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("--root")
+        .arg(repo())
+        .args([
+            "fuzz",
+            "--calls",
+            "123457",
+            "--seed",
+            "0xC0FFEE",
+            "--reports",
+        ])
+        .arg(reports.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("123457 calls in"), "{stdout}");
+    assert!(stdout.contains("calls/s"), "{stdout}");
+    assert!(stdout.contains("0 finding(s)"), "{stdout}");
+    let latest = reports.path().join("latest");
+    let md = std::fs::read_to_string(latest.join("fuzz.md")).unwrap();
+    assert!(md.contains("`0xc0ffee`"), "the seed of stream 0: {md}");
+    let report = report(&latest);
+    assert!(report
+        .cases
+        .iter()
+        .all(|c| c.case_id.starts_with("fuzz.boundary.stream")));
+    assert_eq!(report.exit_code, Some(0));
+}
+
+#[test]
+fn hil_fuzz_refuses_a_seed_that_is_no_number() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("--root")
+        .arg(repo())
+        .args(["fuzz", "--seed", "0xZZ"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a seed"));
+}

@@ -64,6 +64,43 @@ pub trait RigSession: Send {
     /// Device-side evidence since the last call (decoded defmt lines, fault
     /// dumps). The sim has none.
     fn take_device_log(&mut self) -> Vec<LogLine>;
+
+    /// Memory no call of the app may change, read from outside the device:
+    /// secure memory other than the kernel's own state, app code, the NVM.
+    /// The boundary fuzzer compares it between batches. `None` where the
+    /// rig has none to read: the sim models no secure memory (a kernel
+    /// access outside app memory is refused by its model, and the call
+    /// answers `LATEFAULT`).
+    fn guarded_memory(&mut self) -> Result<Option<Vec<GuardedRegion>>, RigError> {
+        Ok(None)
+    }
+}
+
+/// A region of [`RigSession::guarded_memory`] and its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuardedRegion {
+    /// What it is (`secure code (SSRAM1)`).
+    pub name: String,
+    /// The address of its first byte, as the device's map names it.
+    pub base: u32,
+    pub bytes: Vec<u8>,
+}
+
+impl GuardedRegion {
+    /// The address of the first byte that differs from `earlier`, if any.
+    pub fn changed_since(&self, earlier: &GuardedRegion) -> Option<u32> {
+        // Megabytes after every batch: one memcmp first.
+        if self.bytes == earlier.bytes {
+            return None;
+        }
+        let at = self
+            .bytes
+            .iter()
+            .zip(&earlier.bytes)
+            .position(|(a, b)| a != b)
+            .or_else(|| (self.bytes.len() != earlier.bytes.len()).then_some(0))?;
+        Some(self.base.wrapping_add(at as u32))
+    }
 }
 
 /// What a cloud action came to.

@@ -146,6 +146,45 @@ fn main() {
         }
     });
 
+    // The boundary fuzzer against the real secure image: 100,000 calls drawn
+    // and checked by the agent, secure memory compared through QEMU's
+    // monitor after every batch.
+    let (fuzz_rig, fuzz_rigs, fuzz_root) = (rig.clone(), rigs.clone(), root.clone());
+    let fuzz_trial = Trial::ignorable_test("qemu-an505::fuzz", move || {
+        if let Some(skip) = prerequisites(installed, &fuzz_root) {
+            return Ok(skip);
+        }
+        drop(fuzz_rigs.lock().unwrap_or_else(|e| e.into_inner()).take());
+        let reports = tempfile::tempdir().map_err(|e| Failed::from(e.to_string()))?;
+        let setup = Setup {
+            reports: reports.path().to_owned(),
+            command: "cargo test --test qemu".into(),
+            sinks: FanOut::new(),
+            stop: Default::default(),
+        };
+        let cfg = hil_campaign::fuzz::FuzzConfig {
+            calls: 100_000,
+            seed: 1,
+            streams: 1,
+            batch: 2_000,
+        };
+        let summary = hil_campaign::fuzz::run(&fuzz_rig, &cfg, setup, &Print)
+            .map_err(|e| Failed::from(e.to_string()))?;
+        println!(
+            "qemu-an505 fuzz: {} calls, {:.0} calls/s, {} finding(s)",
+            summary.calls,
+            summary.calls_per_second(),
+            summary.findings
+        );
+        if summary.exit_code == ExitCode::Passed && summary.calls == cfg.calls {
+            Ok(Completion::Completed)
+        } else {
+            Err(Failed::from(
+                std::fs::read_to_string(&summary.report).unwrap_or_default(),
+            ))
+        }
+    });
+
     let (ota_config, ota_rigs, ota_root) = (config.clone(), rigs.clone(), root.clone());
     let ota_powercut = Trial::ignorable_test("qemu-an505::ota-powercut", move || {
         if let Some(skip) = prerequisites(installed, &ota_root) {
@@ -216,6 +255,7 @@ fn main() {
         })
     }));
     trials.push(overrun_sweep);
+    trials.push(fuzz_trial);
     trials.push(ota_powercut);
     let conclusion = libtest_mimic::run(&args, trials);
     // `exit` skips destructors: drop the session first so QEMU is killed.

@@ -99,6 +99,10 @@ impl App for SimApp<'_> {
         self.device.board_mut().run_pending_handlers();
         self.tick()
     }
+
+    fn escapes(&mut self) -> u32 {
+        self.device.board_mut().take_escapes()
+    }
 }
 
 /// What an ARMv8-M core raises when the non-secure app loads from memory it

@@ -36,6 +36,9 @@ pub struct SimBoard {
     register_values: Vec<u32>,
     device_id: [u8; 34],
     uplink: Vec<DeviceToCloud>,
+    /// Accesses the kernel asked for outside app memory (refused): a kernel
+    /// whose checks hold never asks.
+    escapes: u32,
 }
 
 impl SimBoard {
@@ -58,7 +61,13 @@ impl SimBoard {
             register_values: SHARED_RCC.iter().map(|r| r.reset).collect(),
             device_id,
             uplink: Vec::new(),
+            escapes: 0,
         }
+    }
+
+    /// Accesses the kernel asked for outside app memory since the last call.
+    pub fn take_escapes(&mut self) -> u32 {
+        std::mem::take(&mut self.escapes)
     }
 
     pub fn advance_us(&mut self, us: u64) {
@@ -116,11 +125,15 @@ impl NsMemory for SimBoard {
     }
 
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
-        self.memory.read(addr, buf).ok_or(BusFault { addr })
+        let read = self.memory.read(addr, buf);
+        self.escapes += u32::from(read.is_none());
+        read.ok_or(BusFault { addr })
     }
 
     fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
-        self.memory.write(addr, data).ok_or(BusFault { addr })
+        let written = self.memory.write(addr, data);
+        self.escapes += u32::from(written.is_none());
+        written.ok_or(BusFault { addr })
     }
 }
 
@@ -197,5 +210,27 @@ impl CloudLink for SimBoard {
 impl Uplink for SimBoard {
     fn send(&mut self, message: DeviceToCloud) {
         self.uplink.push(message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mv_boards::stm32u585::{MV_SRAM3_BASE, NS_RAM_BASE};
+    use mv_kernel::board::NsMemory;
+
+    use super::SimBoard;
+
+    #[test]
+    fn an_access_the_kernel_makes_outside_app_memory_is_refused_and_counted() {
+        let mut board = SimBoard::new(1, [b'U'; 34]);
+        assert!(board.write_ns(NS_RAM_BASE, &[1, 2]).is_ok());
+        assert_eq!(board.take_escapes(), 0);
+        assert!(
+            board.write_ns(MV_SRAM3_BASE - 1, &[1, 2]).is_err(),
+            "runs into secure SRAM3"
+        );
+        assert!(board.read_ns(MV_SRAM3_BASE, &mut [0; 4]).is_err());
+        assert_eq!(board.take_escapes(), 2);
+        assert_eq!(board.take_escapes(), 0, "taken");
     }
 }

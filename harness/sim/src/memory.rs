@@ -42,10 +42,13 @@ impl AppMemory {
         if end > size as usize {
             return None;
         }
+        // What is backed is copied, the rest reads blank (never written).
         let backing = self.backing(addr);
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = backing.get(start + i).copied().unwrap_or(blank);
+        let held = backing.len().saturating_sub(start).min(buf.len());
+        if held > 0 {
+            buf[..held].copy_from_slice(&backing[start..start + held]);
         }
+        buf[held..].fill(blank);
         Some(())
     }
 

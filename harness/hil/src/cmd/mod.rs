@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bundle;
+pub mod fuzz;
 pub mod keys;
 pub mod list;
 pub mod ota;

@@ -34,7 +34,7 @@ use super::nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 use super::{build_images, FrameLink, Images, Launch, Machine, QemuConfig, Serial, Symbols};
 use crate::defmt_log::DefmtLog;
 use crate::inbox::Inbox;
-use crate::{AppRestart, CloudAction, CloudOutcome, RigError, RigSession};
+use crate::{AppRestart, CloudAction, CloudOutcome, GuardedRegion, RigError, RigSession};
 
 /// How long a restarted app's `Started` frame may trail its hello.
 const STARTED_WAIT: Duration = Duration::from_millis(500);
@@ -545,5 +545,12 @@ impl RigSession for QemuSession {
     fn take_device_log(&mut self) -> Vec<LogLine> {
         self.collect_logs();
         std::mem::take(&mut self.pending_logs)
+    }
+
+    fn guarded_memory(&mut self) -> Result<Option<Vec<GuardedRegion>>, RigError> {
+        let (Some(running), Some(scratch)) = (self.running.as_mut(), self.scratch.as_ref()) else {
+            return Err(RigError::Link("no device: reset first".into()));
+        };
+        super::guard::read(running.machine.qmp(), scratch.path(), scratch.nvm.path()).map(Some)
     }
 }
