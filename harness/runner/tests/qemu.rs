@@ -212,6 +212,21 @@ fn main() {
             .map_err(|e| Failed::from(e.to_string()))?;
         let report = std::fs::read_to_string(&summary.report).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&reports);
+        // The campaign's scratch folder (NVM file, logs) goes with it.
+        let mine = format!("hil-{}-ota-qemu-", std::process::id());
+        let left: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(&mine))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !left.is_empty() {
+            return Err(Failed::from(format!(
+                "scratch folders left behind: {left:?}"
+            )));
+        }
         if summary.exit_code == ExitCode::Passed {
             Ok(Completion::Completed)
         } else {
