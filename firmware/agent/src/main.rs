@@ -17,6 +17,7 @@ mod irq;
 mod link;
 mod logger;
 mod memory_map;
+mod privilege;
 mod uart;
 
 use cortex_m_rt::entry;

@@ -31,6 +31,8 @@ pub struct SimBoard {
     /// How often the agent's handler ran, per IRQ (the agent's own counters:
     /// they start over with the app).
     pub(crate) handled: [u32; IRQ_COUNT as usize],
+    /// The app is in one of its interrupt handlers (what IPSR says on target).
+    pub(crate) in_handler: bool,
     rng_state: u64,
     registers: Vec<SharedRegister>,
     register_values: Vec<u32>,
@@ -46,6 +48,7 @@ impl SimBoard {
             pending: 0,
             enabled: 0,
             handled: [0; IRQ_COUNT as usize],
+            in_handler: false,
             // xorshift64* must not start at zero.
             rng_state: seed | 1,
             registers: SHARED_RCC
@@ -73,15 +76,24 @@ impl SimBoard {
         irq < IRQ_COUNT && self.enabled & (1 << irq) != 0
     }
 
+    /// The app's NVIC writes: as on the hardware, they are ignored for an
+    /// IRQ that is not targeted non-secure.
     pub(crate) fn set_enabled(&mut self, irq: u32, enabled: bool) {
-        if irq < IRQ_COUNT {
+        if self.is_ns_irq(irq) {
             self.enabled = (self.enabled & !(1 << irq)) | (u128::from(enabled) << irq);
         }
     }
 
     pub(crate) fn clear_pending(&mut self, irq: u32) {
-        if irq < IRQ_COUNT {
+        if self.is_ns_irq(irq) {
             self.pending &= !(1 << irq);
+        }
+    }
+
+    /// The app sets a pending bit (NVIC `ISPR`).
+    pub(crate) fn set_pending(&mut self, irq: u32) {
+        if self.is_ns_irq(irq) {
+            self.pending |= 1 << irq;
         }
     }
 
@@ -139,6 +151,10 @@ impl Interrupts for SimBoard {
         if irq < IRQ_COUNT {
             self.pending |= 1 << irq;
         }
+    }
+
+    fn caller_in_interrupt(&self) -> bool {
+        self.in_handler
     }
 }
 
