@@ -4,7 +4,9 @@
 //! app RAM, and a straddle is centred on the NS/S boundary at the end of app
 //! RAM, refused when an object no larger than its alignment cannot cross it.
 //! `ns_ram`, `ns_ram_end` and `ns_flash` stop at the end of their pools (an
-//! allocation past them is `OutOfMemory`, never an address in secure memory).
+//! allocation past them is `OutOfMemory`, never an address in secure memory),
+//! and `ns_ram` and `ns_ram_end` never enter the `bus_error` window inside
+//! app RAM, which has a bump pointer of its own.
 
 use mv_boards::Pools;
 use mv_proto::Placement;
@@ -24,6 +26,7 @@ pub struct Allocator {
     ram_low: u32,
     ram_high: u32,
     flash: u32,
+    bus_error: u32,
     secure_ram: u32,
     secure_flash: u32,
     unmapped: u32,
@@ -52,6 +55,7 @@ impl Allocator {
             ram_low: pools.ns_ram.0,
             ram_high: pools.ns_ram.1,
             flash: pools.ns_flash.0,
+            bus_error: pools.bus_error.0,
             secure_ram: pools.secure_ram,
             secure_flash: pools.secure_flash,
             unmapped: pools.unmapped,
@@ -62,14 +66,15 @@ impl Allocator {
         &self.pools
     }
 
-    /// Does `[addr, addr + len)` lie in the RAM pool (the only memory the
-    /// agent stores into)?
+    /// Does `[addr, addr + len)` lie in the RAM pool, outside the bus-error
+    /// window (the only memory the agent stores into)?
     #[must_use]
     pub fn in_ram_pool(&self, addr: u32, len: u32) -> bool {
+        let (hole, hole_end) = self.pools.bus_error;
         addr >= self.pools.ns_ram.0
             && addr
                 .checked_add(len)
-                .is_some_and(|end| end <= self.pools.ns_ram.1)
+                .is_some_and(|end| end <= self.pools.ns_ram.1 && (end <= hole || addr >= hole_end))
     }
 
     /// Reserve `size` bytes aligned to `align`, then offset by `misalign`.
@@ -88,16 +93,17 @@ impl Allocator {
         let span = size.checked_add(misalign).ok_or(OutOfMemory)?;
         let boundary = self.pools.ns_ram.1;
         let base = match placement {
-            Placement::NsRam => bump(&mut self.ram_low, span, align, self.ram_high),
+            Placement::NsRam => bump(&mut self.ram_low, span, align, self.pools.bus_error.0),
             Placement::NsRamEnd => {
                 let at = self.ram_high.checked_sub(span).ok_or(OutOfMemory)? & !(align - 1);
-                if at < self.ram_low {
+                if at < self.pools.bus_error.1 {
                     return Err(OutOfMemory);
                 }
                 self.ram_high = at;
                 Some(at)
             }
             Placement::NsFlash => bump(&mut self.flash, span, align, self.pools.ns_flash.1),
+            Placement::BusError => bump(&mut self.bus_error, span, align, self.pools.bus_error.1),
             Placement::SecureRam => bump(&mut self.secure_ram, span, align, u32::MAX),
             Placement::SecureFlash => bump(&mut self.secure_flash, span, align, u32::MAX),
             Placement::Unmapped => bump(&mut self.unmapped, span, align, u32::MAX),
@@ -123,9 +129,11 @@ mod tests {
     use super::*;
 
     const BOUNDARY: u32 = 0x2008_0000;
+    const HOLE: (u32, u32) = (0x2007_0000, 0x2007_1000);
     const POOLS: Pools = Pools {
         ns_ram: (0x2000_1000, BOUNDARY),
         ns_flash: (0x0801_0000, 0x0810_0000),
+        bus_error: HOLE,
         secure_ram: 0x3000_1000,
         secure_flash: 0x0C00_1000,
         unmapped: 0x7000_0000,
@@ -160,6 +168,37 @@ mod tests {
             a.alloc(8, 3, Placement::NsRam, 0),
             Err(AllocError::BadArgument)
         );
+    }
+
+    #[test]
+    fn ram_allocations_stay_out_of_the_bus_error_window() {
+        let mut a = Allocator::new(POOLS);
+        let below = HOLE.0 - 0x2000_1000;
+        assert_eq!(a.alloc(below, 8, Placement::NsRam, 0), Ok(0x2000_1000));
+        assert_eq!(
+            a.alloc(1, 1, Placement::NsRam, 0),
+            Err(AllocError::OutOfMemory),
+            "ns_ram stops at the window"
+        );
+        assert_eq!(
+            a.alloc(BOUNDARY - HOLE.1, 1, Placement::NsRamEnd, 0),
+            Ok(HOLE.1)
+        );
+        assert_eq!(
+            a.alloc(1, 1, Placement::NsRamEnd, 0),
+            Err(AllocError::OutOfMemory),
+            "ns_ram_end stops at the window"
+        );
+        assert_eq!(a.alloc(64, 8, Placement::BusError, 0), Ok(HOLE.0));
+        assert_eq!(
+            a.alloc(0x1000, 8, Placement::BusError, 0),
+            Err(AllocError::OutOfMemory)
+        );
+        assert!(
+            !a.in_ram_pool(HOLE.0 - 4, 8),
+            "the agent never stores into it"
+        );
+        assert!(a.in_ram_pool(HOLE.0 - 4, 4));
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub enum Placement {
     Unmapped,
     /// Starts in NS RAM and runs into secure RAM.
     StraddleNsSecure,
+    /// App RAM the bus refuses: the kernel's checks pass, but every access
+    /// (the app's or the kernel's) ends in a bus error.
+    BusError,
 }
 
 impl Placement {
@@ -85,6 +88,7 @@ impl Placement {
             Placement::SecureFlash => "secure_flash",
             Placement::Unmapped => "unmapped",
             Placement::StraddleNsSecure => "straddle_ns_secure",
+            Placement::BusError => "bus_error",
         }
     }
 }

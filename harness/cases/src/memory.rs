@@ -455,6 +455,7 @@ fn placement(raw: raw::Placement) -> Placement {
         raw::Placement::SecureFlash => Placement::SecureFlash,
         raw::Placement::Unmapped => Placement::Unmapped,
         raw::Placement::StraddleNsSecure => Placement::StraddleNsSecure,
+        raw::Placement::BusError => Placement::BusError,
     }
 }
 

@@ -181,6 +181,9 @@ pub enum Placement {
     Unmapped,
     /// Starts in non-secure RAM, ends in secure RAM.
     StraddleNsSecure,
+    /// App RAM the bus refuses: the kernel's checks pass, every access is a
+    /// bus error (the kernel's after its checks, and the app's own).
+    BusError,
 }
 
 /// `write:` — change app memory: a struct `field`, raw bytes at `offset`, or the whole allocation.
