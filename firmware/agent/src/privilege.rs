@@ -4,9 +4,9 @@
 //! back; only a handler can. So the agent sets nPRIV, makes the call (the
 //! kernel then checks the app's pointers with `TTAT`, as for an RTOS task
 //! without privilege), and asks for privilege back with `SVC #0`, whose
-//! handler clears nPRIV. The agent uses no other `SVC`. Without an MPU the
-//! app's memory is the same for both modes, so the agent's own code, stack
-//! and statics stay reachable in between.
+//! handler clears nPRIV. The agent uses no other `SVC`. The agent's MPU
+//! ([`crate::mpu`]) leaves its own code, stack and statics open to
+//! unprivileged code, so they stay reachable in between.
 
 use cortex_m::register::control::{self, Npriv};
 use cortex_m_rt::exception;

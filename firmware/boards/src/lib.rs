@@ -37,6 +37,11 @@ pub struct Pools {
     /// error (a block it keeps secure). It lies inside `ns_ram`, whose two
     /// bump pointers stop at its edges.
     pub bus_error: (u32, u32),
+    /// `privileged_only`: app RAM that the app's MPU (as the agent programs
+    /// it) gives only to privileged code, so an unprivileged caller's
+    /// pointer into it is refused (`TTAT`). Inside `ns_ram` too, below
+    /// `bus_error`.
+    pub privileged_only: (u32, u32),
     /// Secure memory nobody uses, for the placements the app must never reach.
     pub secure_ram: u32,
     pub secure_flash: u32,

@@ -28,6 +28,10 @@ pub const SECURE_RAM_SIZE: u32 = 0x000C_0000;
 /// non-secure, so the kernel's checks pass and every access faults.
 pub const BUS_ERROR_BASE: u32 = MV_SRAM3_BASE - 0x1_0000;
 pub const BUS_ERROR_SIZE: u32 = 0x1000;
+/// The privileged-only window: 4 KiB of app RAM, 128 KiB below its end,
+/// which the agent's MPU region gives to privileged code only.
+pub const PRIVILEGED_ONLY_BASE: u32 = MV_SRAM3_BASE - 0x2_0000;
+pub const PRIVILEGED_ONLY_SIZE: u32 = 0x1000;
 /// Nothing is mapped here (between FMC and OCTOSPI).
 pub const UNMAPPED_BASE: u32 = 0x7000_0000;
 /// Where the SDK's NSC veneer table is.
@@ -100,6 +104,10 @@ pub const BOARD: Board = Board {
         ns_ram: (NS_RAM_BASE + AGENT_RAM, MV_SRAM3_BASE),
         ns_flash: (NS_FLASH_BASE + AGENT_IMAGE, NS_FLASH_BASE + NS_FLASH_SIZE),
         bus_error: (BUS_ERROR_BASE, BUS_ERROR_BASE + BUS_ERROR_SIZE),
+        privileged_only: (
+            PRIVILEGED_ONLY_BASE,
+            PRIVILEGED_ONLY_BASE + PRIVILEGED_ONLY_SIZE,
+        ),
         secure_ram: SECURE_RAM_BASE + 0x1000,
         secure_flash: SECURE_FLASH_BASE + 0x1000,
         unmapped: UNMAPPED_BASE,

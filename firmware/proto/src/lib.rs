@@ -62,19 +62,25 @@ pub enum Placement {
     /// App RAM the bus refuses: the kernel's checks pass, but every access
     /// (the app's or the kernel's) ends in a bus error.
     BusError,
+    /// App RAM the app's MPU gives to privileged code only: the agent reads
+    /// and writes it, an unprivileged caller's pointer into it is refused.
+    PrivilegedOnly,
 }
 
 impl Placement {
     /// Can the agent write this memory itself?
     pub const fn is_writable(self) -> bool {
-        matches!(self, Placement::NsRam | Placement::NsRamEnd)
+        matches!(
+            self,
+            Placement::NsRam | Placement::NsRamEnd | Placement::PrivilegedOnly
+        )
     }
 
     /// Does it lie wholly in non-secure memory the app can read?
     pub const fn is_non_secure(self) -> bool {
         matches!(
             self,
-            Placement::NsRam | Placement::NsRamEnd | Placement::NsFlash
+            Placement::NsRam | Placement::NsRamEnd | Placement::NsFlash | Placement::PrivilegedOnly
         )
     }
 
@@ -89,6 +95,7 @@ impl Placement {
             Placement::Unmapped => "unmapped",
             Placement::StraddleNsSecure => "straddle_ns_secure",
             Placement::BusError => "bus_error",
+            Placement::PrivilegedOnly => "privileged_only",
         }
     }
 }

@@ -184,6 +184,9 @@ pub enum Placement {
     /// App RAM the bus refuses: the kernel's checks pass, every access is a
     /// bus error (the kernel's after its checks, and the app's own).
     BusError,
+    /// App RAM the app's MPU gives to privileged code only (the agent reads
+    /// and writes it; an unprivileged caller's pointer into it is refused).
+    PrivilegedOnly,
 }
 
 /// `write:` — change app memory: a struct `field`, raw bytes at `offset`, or the whole allocation.

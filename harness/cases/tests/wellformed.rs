@@ -584,12 +584,13 @@ fn placements_say_what_can_be_written() {
         Placement::Unmapped,
         Placement::StraddleNsSecure,
         Placement::BusError,
+        Placement::PrivilegedOnly,
     ]
     .into_iter()
     .filter(|placement| placement.is_writable())
     .map(Placement::name)
     .collect();
-    assert_eq!(writable, ["ns_ram", "ns_ram_end"]);
+    assert_eq!(writable, ["ns_ram", "ns_ram_end", "privileged_only"]);
     assert!(
         !Placement::BusError.is_non_secure(),
         "the agent cannot read the bus-error window back"

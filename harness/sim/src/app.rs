@@ -120,11 +120,13 @@ impl App for SimApp<'_> {
         }
     }
 
-    /// The sim's app has no MPU, like the agent image: an unprivileged
-    /// caller may pass the same memory as a privileged one, so the call is
-    /// the same.
+    /// Thread mode without privilege for the call: the board's TT model
+    /// then applies the app's MPU as an unprivileged access.
     fn call_unprivileged(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
-        self.call(slot, args)
+        self.device.board_mut().unprivileged = true;
+        let status = self.call(slot, args);
+        self.device.board_mut().unprivileged = false;
+        status
     }
 
     fn irq_status(&self, irq: u32) -> IrqStatus {
