@@ -446,7 +446,7 @@ impl JsonSchema for RawValue {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A number (`40`, `\"0x28\"`, `\"40+{i}\"`), an address `\"@name+16\"`, the u32 in an allocation `\"*name\"`, or an ABI constant (`MV_EVENTTYPE_CHANNELDATAREADABLE`).",
+            "description": "A number (`40`, `\"0x28\"`, `\"40+{i}\"`), an address `\"@name+16\"`, the u32 in an allocation `\"*name\"` (plus or minus a number: `\"*name+1\"`, `\"*name-1\"`), or an ABI constant (`MV_EVENTTYPE_CHANNELDATAREADABLE`).",
             "anyOf": [
                 { "type": "integer", "minimum": 0 },
                 { "type": "string" }
