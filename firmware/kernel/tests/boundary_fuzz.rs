@@ -101,6 +101,8 @@ fn random_calls_never_break_the_boundary() {
             online: rng.below(2) == 0,
             logging_enabled: true,
         });
+        // Now and then the app calls from one of its interrupt handlers.
+        kernel.board_mut().in_interrupt = i % 8 == 7;
         let before = kernel.board().ram.clone();
         let writes_before = kernel.board().writes;
         let raw = kernel.dispatch(slot, args);
