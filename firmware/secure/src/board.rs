@@ -20,6 +20,10 @@ use crate::rcc::Rcc;
 use crate::tt::Attribution;
 use crate::{clock, cloud, cpu, nscopy, nvic};
 
+/// The smallest block a TZ-MPC can have (`BLK_CFG` = 0: 32 bytes); AN505's
+/// SSRAM3 MPC uses 1 KiB, so probing every 32 bytes never misses a block.
+const MPC_BLOCK_MIN: u32 = 32;
+
 /// The SID this image reports: `UV` + 32 hex digits, fixed in the image.
 const DEVICE_ID: [u8; 34] = *b"UV0000000000000000000000000000A505";
 
@@ -84,15 +88,17 @@ impl NsMemory for An505Board {
     }
 
     /// All or nothing: the MPC refuses reads and writes of a block alike,
-    /// so the range is read through first, and written only if it reads.
+    /// so one byte of every MPC block the range touches is read first, and
+    /// the range is written only if they all read.
     fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
-        let mut probe = [0u8; 32];
-        for offset in (0..data.len()).step_by(probe.len()) {
-            let n = (data.len() - offset).min(probe.len());
-            let at = addr.wrapping_add(offset as u32);
-            // SAFETY: inside the checked range; `probe` is the kernel's own.
-            unsafe { nscopy::copy(probe.as_mut_ptr(), at as usize as *const u8, n) }
-                .map_err(|_| BusFault { addr: at })?;
+        let end = u64::from(addr) + data.len() as u64;
+        let mut at = u64::from(addr);
+        while at < end {
+            let mut byte = 0u8;
+            // SAFETY: inside the checked range; `byte` is the kernel's own.
+            unsafe { nscopy::copy(&mut byte, at as usize as *const u8, 1) }
+                .map_err(|_| BusFault { addr: at as u32 })?;
+            at = (at | u64::from(MPC_BLOCK_MIN - 1)) + 1;
         }
         // SAFETY: the kernel checked the range for ReadWrite (board table
         // and TT): non-secure app RAM, where no secure object lives.

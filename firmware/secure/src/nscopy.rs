@@ -4,7 +4,7 @@
 //! but the bus can still refuse an access the checks allowed: a memory
 //! protection controller block kept secure inside app RAM (the board's
 //! bus-error window) answers with a bus error, which the SAU and TT do not
-//! see. So every copy goes through [`copy`], a byte loop in assembly whose
+//! see. So every copy goes through [`copy`], a copy loop in assembly whose
 //! instructions lie between `mv_ns_copy_start` and `mv_ns_copy_end`. When a
 //! BusFault (or the HardFault it escalates to under the kernel's critical
 //! section) is taken there, the fault entry ([`crate::faults`]) resumes at
@@ -25,6 +25,19 @@ core::arch::global_asm!(
     "mv_ns_copy:",
     "mv_ns_copy_start:",
     "    cbz r2, 2f",
+    // Words when both ends and the length are word-aligned (handles,
+    // times, structs), bytes otherwise.
+    "    orr r3, r0, r1",
+    "    orr r3, r3, r2",
+    "    tst r3, #3",
+    "    bne 1f",
+    "3:",
+    "    ldr r3, [r1], #4",
+    "    str r3, [r0], #4",
+    "    subs r2, r2, #4",
+    "    bne 3b",
+    "    dsb sy",
+    "    b 2f",
     "1:",
     "    ldrb r3, [r1], #1",
     "    strb r3, [r0], #1",
