@@ -12,9 +12,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Slot numbers the fuzzer draws: every slot of the table (0..=73) and a
-/// few past its end, which the binding and the kernel must refuse alike.
-pub const FUZZ_SLOTS: u32 = 81;
+/// Slot numbers the fuzzer draws: every entry of the NSC table (the 74 slot
+/// numbers and the reserved entries up to `mv_abi::NSC_TABLE_ENTRIES`, 128)
+/// and a few past its end, which the binding and the kernel must refuse
+/// alike. (`mv-proto` does not depend on `mv-abi`; the agent core's tests
+/// pin the sum.)
+pub const FUZZ_SLOTS: u32 = 136;
 
 /// At most this many findings are listed in one [`FuzzReport`].
 pub const MAX_FINDINGS: usize = 8;
@@ -51,6 +54,10 @@ pub struct FuzzReport {
     pub findings: alloc::vec::Vec<FuzzFinding>,
     /// Findings past the first [`MAX_FINDINGS`].
     pub more_findings: u32,
+    /// `LATEFAULT`s the rig saw come from the bus-error window (documented,
+    /// not findings): a range reached it through memory whose words no
+    /// drawing controls (the kernel's copies shift the app's bytes).
+    pub window_latefaults: u32,
 }
 
 /// One call that broke a rule of the boundary.
@@ -62,7 +69,20 @@ pub struct FuzzFinding {
     pub args: [u32; 4],
     /// r0 after the call.
     pub status: u32,
+    /// Who made it.
+    pub caller: FuzzCaller,
     pub kind: FindingKind,
+}
+
+/// How the fuzzer made a call: most from privileged thread mode, some from
+/// unprivileged thread mode (an RTOS task) and some from the handler of an
+/// IRQ, so the kernel's privilege and interrupt paths are drawn too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FuzzCaller {
+    Thread,
+    Unprivileged,
+    /// From the app's handler of this IRQ.
+    Irq(u32),
 }
 
 /// Which rule a call broke.
@@ -71,7 +91,8 @@ pub enum FindingKind {
     /// r0 is no `MvStatus` value.
     NotAStatus,
     /// `LATEFAULT`: the kernel touched memory it had accepted and could not
-    /// reach, i.e. its checks let a bad range through.
+    /// reach, i.e. its checks let a bad range through (unless the rig saw
+    /// the bus-error window refuse it, which is counted, not found).
     LateFault,
     /// The call was refused but app memory changed (at this offset into the
     /// arenas, the edge arena following the main one).

@@ -26,12 +26,12 @@ mod values;
 
 pub use error::{CaseError, SuiteError};
 pub use load::{load_case_file, load_suite};
-pub use memory::{APP_MEMORY_BUDGET, NO_MEMORY_BUDGET};
+pub use memory::{APP_MEMORY_BUDGET, NO_MEMORY_BUDGET, RAM_END_BUDGET, WINDOW_BUDGET};
 pub use model::{
-    Alloc, AppRead, Call, Case, CloudAction, CmpOp, Compare, Deploy, DeployExpect, ExpectIrq,
-    ExpectMemory, ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef, Init,
-    IrqAction, MemCheck, MemType, Operand, Placement, RecordField, RecordPattern, RecordsCheck,
-    SpecRef, Step, StepAt, Suite, TamperClass, Value, Write, WriteWhat,
+    Alloc, AppRead, Call, Caller, Case, CloudAction, CmpOp, Compare, Deploy, DeployExpect, Entry,
+    ExpectIrq, ExpectMemory, ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef,
+    Init, IrqAction, MemCheck, MemType, Operand, Placement, RecordField, RecordPattern,
+    RecordsCheck, SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass, Value, Write, WriteWhat,
 };
 pub use parse::parse_case;
 pub use schema::json_schema;

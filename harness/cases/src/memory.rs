@@ -13,12 +13,21 @@ use crate::values::{self, Target};
 /// Largest alignment an allocation may ask for.
 pub(crate) const MAX_ALIGN: u32 = 4096;
 
-/// What a case may hold at once in app RAM (`ns_ram` and `ns_ram_end` share
-/// one pool) and in app flash: a fixed budget, not the pool of the rig at
-/// hand, so a case that loads runs on every rig alike. Every board's agent
-/// pool holds it (sim: 508 KiB of RAM, 960 KiB of flash; qemu-an505: 1.25
-/// MiB, 1 MiB), which `tests/wellformed.rs` checks against `mv-boards`.
+/// What a case may hold at once in `ns_ram` and in app flash: a fixed
+/// budget, not the pool of the rig at hand, so a case that loads runs on
+/// every rig alike. Every board's agent pools hold it (below the windows in
+/// app RAM, sim: 380 KiB, qemu-an505: 1.125 MiB; flash 960 KiB and 1 MiB),
+/// which `tests/wellformed.rs` checks against `mv-boards`.
 pub const APP_MEMORY_BUDGET: u64 = 256 * 1024;
+
+/// What a case may hold at once in `ns_ram_end`: the top of app RAM above
+/// the `privileged_only` and `bus_error` windows (60 KiB on every board),
+/// which a straddle's lower half shares.
+pub const RAM_END_BUDGET: u64 = 16 * 1024;
+
+/// What a case may hold at once in each window inside app RAM
+/// (`privileged_only`, `bus_error`): the window's size on every board.
+pub const WINDOW_BUDGET: u64 = 4 * 1024;
 
 /// What a case may hold at once in each placement without memory behind it
 /// (secure RAM, secure flash, unmapped, straddling): addresses the app must
@@ -73,7 +82,7 @@ pub(crate) fn alloc(raw: &raw::Alloc, path: &str, scope: &mut Scope) -> Result<A
                 return Err(Issue::new(
                     at,
                     format!(
-                        "misalign applies to non-secure placements (ns_ram, ns_ram_end, ns_flash), not `{}`",
+                        "misalign applies to non-secure placements (ns_ram, ns_ram_end, ns_flash, privileged_only), not `{}`",
                         placement.name()
                     ),
                 ));
@@ -129,19 +138,19 @@ pub(crate) fn alloc(raw: &raw::Alloc, path: &str, scope: &mut Scope) -> Result<A
     })
 }
 
-/// The pool a placement draws from, its budget and how the budget is named.
-fn pool(placement: Placement) -> (u8, u64, &'static str) {
+/// The pool a placement draws from (each placement has its own bump
+/// pointer in the agent), its budget and how the budget is named.
+fn pool(placement: Placement) -> (u64, &'static str) {
     match placement {
-        Placement::NsRam | Placement::NsRamEnd => (
-            0,
-            APP_MEMORY_BUDGET,
-            "app RAM (ns_ram and ns_ram_end together)",
-        ),
-        Placement::NsFlash => (1, APP_MEMORY_BUDGET, "app flash (ns_flash)"),
-        Placement::SecureRam => (2, NO_MEMORY_BUDGET, "secure_ram"),
-        Placement::SecureFlash => (3, NO_MEMORY_BUDGET, "secure_flash"),
-        Placement::Unmapped => (4, NO_MEMORY_BUDGET, "unmapped"),
-        Placement::StraddleNsSecure => (5, NO_MEMORY_BUDGET, "straddle_ns_secure"),
+        Placement::NsRam => (APP_MEMORY_BUDGET, "ns_ram"),
+        Placement::NsRamEnd => (RAM_END_BUDGET, "ns_ram_end"),
+        Placement::NsFlash => (APP_MEMORY_BUDGET, "app flash (ns_flash)"),
+        Placement::BusError => (WINDOW_BUDGET, "bus_error"),
+        Placement::PrivilegedOnly => (WINDOW_BUDGET, "privileged_only"),
+        Placement::SecureRam => (NO_MEMORY_BUDGET, "secure_ram"),
+        Placement::SecureFlash => (NO_MEMORY_BUDGET, "secure_flash"),
+        Placement::Unmapped => (NO_MEMORY_BUDGET, "unmapped"),
+        Placement::StraddleNsSecure => (NO_MEMORY_BUDGET, "straddle_ns_secure"),
     }
 }
 
@@ -155,10 +164,10 @@ fn check_budget(
     at: &str,
     scope: &Scope,
 ) -> Result<(), Issue> {
-    let (group, budget, name) = pool(placement);
+    let (budget, name) = pool(placement);
     let used: u64 = scope
         .live()
-        .filter(|a| pool(a.placement).0 == group)
+        .filter(|a| a.placement == placement)
         .map(|a| a.reserved)
         .sum();
     if used + reserved > budget {
@@ -182,7 +191,7 @@ pub(crate) fn write(raw: &raw::Write, path: &str, scope: &Scope) -> Result<Write
         return Err(Issue::new(
             name_path,
             format!(
-                "allocation `{}` is in `{}`, which cannot be written; only ns_ram and ns_ram_end can",
+                "allocation `{}` is in `{}`, which cannot be written; only ns_ram, ns_ram_end and privileged_only can",
                 raw.name,
                 info.placement.name()
             ),
@@ -469,7 +478,7 @@ fn check_writable(placement: Placement, key: &str, path: &str) -> Result<(), Iss
         return Err(Issue::new(
             path,
             format!(
-                "`{key}` needs a writable placement (ns_ram or ns_ram_end); `{}` memory cannot be initialised",
+                "`{key}` needs a writable placement (ns_ram, ns_ram_end or privileged_only); `{}` memory cannot be initialised",
                 placement.name()
             ),
         ));
@@ -513,6 +522,8 @@ fn placement(raw: raw::Placement) -> Placement {
         raw::Placement::SecureFlash => Placement::SecureFlash,
         raw::Placement::Unmapped => Placement::Unmapped,
         raw::Placement::StraddleNsSecure => Placement::StraddleNsSecure,
+        raw::Placement::BusError => Placement::BusError,
+        raw::Placement::PrivilegedOnly => Placement::PrivilegedOnly,
     }
 }
 

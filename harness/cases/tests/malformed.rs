@@ -153,10 +153,104 @@ fn five_args() {
 #[test]
 fn slot_out_of_range() {
     assert_error(
-        &with_steps("  - slot: 74\n    expect: OKAY\n"),
+        &with_steps("  - slot: 128\n    expect: OKAY\n"),
         "steps[0].slot",
         7,
-        &["no slot 74", "0 to 73"],
+        &["slot 128 has no entry", "entries 0 to 127", "slots 0 to 73"],
+    );
+}
+
+#[test]
+fn expect_one_of_names_the_bad_status() {
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    expect: { one_of: [OKAY, LATEFAUT] }\n"),
+        "steps[0].expect.one_of[1]",
+        8,
+        &["unknown status `LATEFAUT`", "did you mean `LATEFAULT`?"],
+    );
+}
+
+#[test]
+fn expect_takes_one_of_or_not_only() {
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    expect: { none_of: [OKAY] }\n"),
+        "steps[0].expect",
+        8,
+        &["unknown key `none_of`", "one_of", "not"],
+    );
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    expect: { not: [] }\n"),
+        "steps[0].expect.not",
+        8,
+        &["non-empty list"],
+    );
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    expect: 7\n"),
+        "steps[0].expect",
+        8,
+        &["found a number"],
+    );
+}
+
+#[test]
+fn a_restart_that_may_succeed_must_say_so_alone() {
+    assert_error(
+        &with_steps("  - call: mvRestart\n    expect: { one_of: [OKAY, MICROVISORBUSY] }\n"),
+        "steps[0].expect",
+        8,
+        &["restarts the app", "expect OKAY alone"],
+    );
+}
+
+#[test]
+fn a_call_is_from_an_irq_or_unprivileged_not_both() {
+    assert_error(
+        &with_steps(
+            "  - call: mvNoOp\n    from_irq: 40\n    unprivileged: true\n    expect: OKAY\n",
+        ),
+        "steps[0].unprivileged",
+        9,
+        &["handler mode", "not both"],
+    );
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    from_irq: 480\n    expect: OKAY\n"),
+        "steps[0].from_irq",
+        8,
+        &["IRQ 480 does not exist"],
+    );
+}
+
+#[test]
+fn call_keys_need_a_call() {
+    assert_error(
+        &with_steps("  - delay_us: 5\n    from_irq: 40\n"),
+        "steps[0].from_irq",
+        8,
+        &["belongs to a `call`"],
+    );
+}
+
+#[test]
+fn at_least_nothing_checks_nothing() {
+    assert_error(
+        &with_steps(
+            "  - alloc: { name: ring, type: notifications, size: 32 }\n  - expect_notifications: { buffer: ring, at_least: [] }\n",
+        ),
+        "steps[1].expect_notifications.at_least",
+        8,
+        &["checks nothing"],
+    );
+}
+
+#[test]
+fn a_deref_addend_is_a_number() {
+    assert_error(
+        &with_steps(
+            "  - alloc: { name: h, type: handle }\n  - call: mvTempTriggerNotification\n    args: [\"*h+x\"]\n    expect: OKAY\n",
+        ),
+        "steps[1].args[0]",
+        9,
+        &["in `*h+x`", "`x` is not a number"],
     );
 }
 
@@ -678,7 +772,7 @@ fn an_allocation_no_rig_can_give_is_bad_input_naming_the_size() {
         &with_steps("  - alloc: { name: a, type: bytes, size: 0xFFFFFFFF }\n"),
         "steps[0].alloc.size",
         7,
-        &["4294967295 bytes do not fit", "262144 bytes in app RAM"],
+        &["4294967295 bytes do not fit", "262144 bytes in ns_ram"],
     );
     assert_error(
         &with_steps("  - alloc: { name: a, type: bytes, size: 0x10000000, in: unmapped }\n"),
@@ -689,13 +783,32 @@ fn an_allocation_no_rig_can_give_is_bad_input_naming_the_size() {
 }
 
 #[test]
-fn allocations_share_the_app_ram_budget_until_a_restart() {
-    let two = "  - alloc: { name: a, type: bytes, size: 0x30000 }\n  - alloc: { name: b, type: bytes, size: 0x10000, in: ns_ram_end }\n";
+fn allocations_share_their_placements_budget_until_a_restart() {
+    let two = "  - alloc: { name: a, type: bytes, size: 0x30000 }\n  - alloc: { name: b, type: bytes, size: 0x10000 }\n";
     assert_error(
         &with_steps(two),
         "steps[1].alloc.size",
         8,
         &["65536 bytes do not fit", "196611 already allocated"],
+    );
+    // The top of app RAM, above the windows, has a budget of its own.
+    let end = "  - alloc: { name: a, type: bytes, size: 0x30000 }\n  - alloc: { name: b, type: bytes, size: 0x3F00, in: ns_ram_end }\n  - alloc: { name: c, type: bytes, size: 0x100, in: ns_ram_end }\n";
+    assert_error(
+        &with_steps(end),
+        "steps[2].alloc.size",
+        9,
+        &[
+            "256 bytes do not fit",
+            "16384 bytes in ns_ram_end",
+            "16131 already allocated",
+        ],
+    );
+    let window = "  - alloc: { name: a, type: bytes, size: 0x1001, in: privileged_only }\n";
+    assert_error(
+        &with_steps(window),
+        "steps[0].alloc.size",
+        7,
+        &["4097 bytes do not fit", "4096 bytes in privileged_only"],
     );
     // The restart drops the app's allocations, and their budget with them.
     let restarted = "  - alloc: { name: a, type: bytes, size: 0x30000 }\n  - call: mvRestart\n    args: [MV_RESTARTMODE_AUTOAPPLYUPDATE]\n    expect: OKAY\n  - alloc: { name: b, type: bytes, size: 0x30000 }\n";

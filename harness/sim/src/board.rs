@@ -7,10 +7,13 @@
 //! table every board uses; the uplink collects what the device sends the
 //! cloud, for the harness to take.
 
-use mv_boards::stm32u585::{self, APP_REGIONS, CLOCK_HZ, IRQ_COUNT, RCC_BASE, SHARED_RCC};
+use mv_boards::stm32u585::{
+    self, attribution, Attribution, APP_REGIONS, CLOCK_HZ, IRQ_COUNT, PRIVILEGED_ONLY_BASE,
+    PRIVILEGED_ONLY_SIZE, RCC_BASE, SHARED_RCC,
+};
 use mv_device::Uplink;
 use mv_kernel::board::{
-    AppRegion, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
+    Access, AppRegion, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
     Peripherals, SharedRegister,
 };
 use mv_proto::DeviceToCloud;
@@ -31,6 +34,10 @@ pub struct SimBoard {
     /// How often the agent's handler ran, per IRQ (the agent's own counters:
     /// they start over with the app).
     pub(crate) handled: [u32; IRQ_COUNT as usize],
+    /// The app is in one of its interrupt handlers (what IPSR says on target).
+    pub(crate) in_handler: bool,
+    /// The app's thread mode is unprivileged (what CONTROL_NS.nPRIV says).
+    pub(crate) unprivileged: bool,
     rng_state: u64,
     registers: Vec<SharedRegister>,
     register_values: Vec<u32>,
@@ -39,6 +46,9 @@ pub struct SimBoard {
     /// Accesses the kernel asked for outside app memory (refused): a kernel
     /// whose checks hold never asks.
     escapes: u32,
+    /// The kernel's accesses the bus-error window refused: app memory to
+    /// the checks, so a kernel may meet them (`LATEFAULT` after a side effect).
+    window_faults: u32,
 }
 
 impl SimBoard {
@@ -49,6 +59,8 @@ impl SimBoard {
             pending: 0,
             enabled: 0,
             handled: [0; IRQ_COUNT as usize],
+            in_handler: false,
+            unprivileged: false,
             // xorshift64* must not start at zero.
             rng_state: seed | 1,
             registers: SHARED_RCC
@@ -62,12 +74,28 @@ impl SimBoard {
             device_id,
             uplink: Vec::new(),
             escapes: 0,
+            window_faults: 0,
         }
     }
 
     /// Accesses the kernel asked for outside app memory since the last call.
     pub fn take_escapes(&mut self) -> u32 {
         std::mem::take(&mut self.escapes)
+    }
+
+    /// The kernel's accesses the bus-error window refused since the last call.
+    pub fn take_window_faults(&mut self) -> u32 {
+        std::mem::take(&mut self.window_faults)
+    }
+
+    /// Counts a refused access of the kernel: an escape, or the bus-error
+    /// window answering inside app memory.
+    fn refused(&mut self, addr: u32, len: usize, write: bool) {
+        if in_app_memory(addr, len, write) {
+            self.window_faults += 1;
+        } else {
+            self.escapes += 1;
+        }
     }
 
     pub fn advance_us(&mut self, us: u64) {
@@ -82,15 +110,24 @@ impl SimBoard {
         irq < IRQ_COUNT && self.enabled & (1 << irq) != 0
     }
 
+    /// The app's NVIC writes: as on the hardware, they are ignored for an
+    /// IRQ that is not targeted non-secure.
     pub(crate) fn set_enabled(&mut self, irq: u32, enabled: bool) {
-        if irq < IRQ_COUNT {
+        if self.is_ns_irq(irq) {
             self.enabled = (self.enabled & !(1 << irq)) | (u128::from(enabled) << irq);
         }
     }
 
     pub(crate) fn clear_pending(&mut self, irq: u32) {
-        if irq < IRQ_COUNT {
+        if self.is_ns_irq(irq) {
             self.pending &= !(1 << irq);
+        }
+    }
+
+    /// The app sets a pending bit (NVIC `ISPR`).
+    pub(crate) fn set_pending(&mut self, irq: u32) {
+        if self.is_ns_irq(irq) {
+            self.pending |= 1 << irq;
         }
     }
 
@@ -119,22 +156,59 @@ impl SimBoard {
     }
 }
 
+/// The app's MPU regions in app RAM, as the agent image programs them
+/// (`firmware/agent/src/mpu.rs`): below, inside and above the
+/// privileged-only window.
+fn mpu_region(addr: u32) -> u8 {
+    match addr {
+        a if a < PRIVILEGED_ONLY_BASE => 1,
+        a if a < PRIVILEGED_ONLY_BASE + PRIVILEGED_ONLY_SIZE => 2,
+        _ => 3,
+    }
+}
+
 impl NsMemory for SimBoard {
     fn app_regions(&self) -> &[AppRegion] {
         &APP_REGIONS
     }
 
+    /// What TT says with the app's MPU: both ends of a RAM range in one
+    /// MPU region, and the privileged-only one refused to an unprivileged
+    /// caller. (App flash is one region, open to both.)
+    fn attribution_allows(&self, addr: u32, len: u32, _access: Access) -> bool {
+        let last = addr + (len - 1);
+        if attribution(addr) != Attribution::AppRam {
+            return true;
+        }
+        let region = mpu_region(addr);
+        region == mpu_region(last) && !(self.unprivileged && region == 2)
+    }
+
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
         let read = self.memory.read(addr, buf);
-        self.escapes += u32::from(read.is_none());
+        if read.is_none() {
+            self.refused(addr, buf.len(), false);
+        }
         read.ok_or(BusFault { addr })
     }
 
     fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
         let written = self.memory.write(addr, data);
-        self.escapes += u32::from(written.is_none());
+        if written.is_none() {
+            self.refused(addr, data.len(), true);
+        }
         written.ok_or(BusFault { addr })
     }
+}
+
+/// Does `[addr, addr + len)` lie in one app region (a writable one for a
+/// write)? A refused access inside one is the bus-error window answering,
+/// which the kernel must survive, not an access it should never have made.
+fn in_app_memory(addr: u32, len: usize, write: bool) -> bool {
+    let end = u64::from(addr) + len as u64;
+    APP_REGIONS.iter().any(|r| {
+        (r.writable || !write) && addr >= r.base && end <= u64::from(r.base) + u64::from(r.size)
+    })
 }
 
 impl mv_kernel::board::Clock for SimBoard {
@@ -152,6 +226,10 @@ impl Interrupts for SimBoard {
         if irq < IRQ_COUNT {
             self.pending |= 1 << irq;
         }
+    }
+
+    fn caller_in_interrupt(&self) -> bool {
+        self.in_handler
     }
 }
 
@@ -215,7 +293,7 @@ impl Uplink for SimBoard {
 
 #[cfg(test)]
 mod tests {
-    use mv_boards::stm32u585::{MV_SRAM3_BASE, NS_RAM_BASE};
+    use mv_boards::stm32u585::{BUS_ERROR_BASE, MV_SRAM3_BASE, NS_FLASH_BASE, NS_RAM_BASE};
     use mv_kernel::board::NsMemory;
 
     use super::SimBoard;
@@ -232,5 +310,15 @@ mod tests {
         assert!(board.read_ns(MV_SRAM3_BASE, &mut [0; 4]).is_err());
         assert_eq!(board.take_escapes(), 2);
         assert_eq!(board.take_escapes(), 0, "taken");
+        // App flash is app memory the kernel may read, never write.
+        assert!(board.write_ns(NS_FLASH_BASE, &[1]).is_err());
+        assert_eq!(board.take_escapes(), 1);
+        // The bus-error window is app memory whose bus errors the kernel
+        // must survive: refused, but no escape.
+        assert!(board.read_ns(BUS_ERROR_BASE, &mut [0; 4]).is_err());
+        assert!(board.write_ns(BUS_ERROR_BASE - 2, &[0; 4]).is_err());
+        assert_eq!(board.take_escapes(), 0);
+        assert_eq!(board.take_window_faults(), 2);
+        assert_eq!(board.take_window_faults(), 0, "taken");
     }
 }

@@ -145,7 +145,7 @@ impl Targets {
     }
 
     /// App RAM the fuzzer does not own: never handed to the kernel.
-    fn forbidden(&self, v: u32) -> bool {
+    pub(crate) fn forbidden(&self, v: u32) -> bool {
         !self.owned(v) && self.writable.iter().any(|&r| within(v, r))
     }
 

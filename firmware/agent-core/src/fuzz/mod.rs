@@ -10,9 +10,16 @@
 //! r0 must be an `MvStatus`, never `LATEFAULT` (a range the kernel accepted
 //! and could not reach), and a refused call must leave the arenas exactly
 //! as they were. Handles the kernel writes are remembered and aimed at.
+//! One call in eight is made from unprivileged thread mode and one in
+//! sixteen from the handler of a random IRQ ([`FuzzCaller`]): the same
+//! rules hold there (an IRQ the app's NVIC does not give it runs no call).
 //!
 //! The rig may see more: the sim's memory model refuses, and counts, any
-//! access the kernel makes outside app memory ([`App::escapes`]).
+//! access the kernel makes outside app memory ([`App::escapes`]), and tells
+//! a `LATEFAULT` that came from the bus-error window ([`App::window_faults`]:
+//! documented, counted, not a finding). The arenas lie above that window,
+//! but a range can still reach it through words no drawing controls (the
+//! kernel's copies shift the app's bytes into new words).
 //!
 //! One call is left out on purpose: `mvRestart` with a valid mode succeeds
 //! by restarting the app, which would end the stream. Its mode is redrawn
@@ -26,7 +33,8 @@ use alloc::vec::Vec;
 use mv_abi::{MvRestartMode, MvStatus, Slot};
 use mv_boards::Board;
 use mv_proto::{
-    FindingKind, FuzzBatch, FuzzFinding, FuzzReport, Refusal, Reply, FUZZ_SLOTS, MAX_FINDINGS,
+    FindingKind, FuzzBatch, FuzzCaller, FuzzFinding, FuzzReport, Refusal, Reply, FUZZ_SLOTS,
+    MAX_FINDINGS,
 };
 
 use crate::{Allocator, App, Stopped};
@@ -63,6 +71,7 @@ struct Tally {
     okay: Vec<u32>,
     findings: Vec<FuzzFinding>,
     more: u32,
+    window_latefaults: u32,
 }
 
 impl Tally {
@@ -244,9 +253,29 @@ impl FuzzState {
                 args[0] = self.draw.value();
             }
         }
-        let status = app.call(slot, args)?;
+        let caller = match self.draw.rng.below(16) {
+            0 | 1 => FuzzCaller::Unprivileged,
+            2 => FuzzCaller::Irq(self.draw.rng.below(app.irq_lines())),
+            _ => FuzzCaller::Thread,
+        };
+        let status = match caller {
+            FuzzCaller::Thread => app.call(slot, args)?,
+            FuzzCaller::Unprivileged => app.call_unprivileged(slot, args)?,
+            FuzzCaller::Irq(irq) if irq < app.irq_lines() => {
+                match app.call_from_irq(irq, slot, args)? {
+                    Some(status) => status,
+                    // The IRQ is not the app's: no call was made.
+                    None => {
+                        self.next += 1;
+                        return Ok(());
+                    }
+                }
+            }
+            FuzzCaller::Irq(_) => app.call(slot, args)?,
+        };
         self.next += 1;
         let escapes = app.escapes();
+        let window_faults = app.window_faults();
         let mut now = core::mem::take(&mut self.now);
         self.read(app, &mut now);
         let finding = |kind| FuzzFinding {
@@ -254,6 +283,7 @@ impl FuzzState {
             slot,
             args,
             status,
+            caller,
             kind,
         };
         if escapes > 0 {
@@ -271,6 +301,9 @@ impl FuzzState {
                     planted,
                 };
                 self.remember(success);
+            }
+            Ok(MvStatus::LateFault) if window_faults.is_some_and(|n| n > 0) => {
+                tally.window_latefaults += 1;
             }
             Ok(MvStatus::LateFault) => tally.find(finding(FindingKind::LateFault)),
             Ok(_) => {
@@ -304,7 +337,11 @@ impl FuzzState {
             }
             let word = |b: &[u8]| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
             let (new, old) = (word(now), word(&self.shadow));
-            if new != old && new != 0 {
+            // A handle is aimed at as a pointer too (it is only a word), and
+            // planted where a struct may have a pointer: one that happens
+            // to lie in app RAM the fuzzer does not own (the bus-error
+            // window, the agent's memory) is not kept.
+            if new != old && new != 0 && !self.draw.targets.forbidden(new) {
                 self.draw.handles.push(new);
                 self.draw.handle_addrs.push(a);
             }
@@ -320,8 +357,14 @@ pub(crate) fn run(
     app: &mut impl App,
     batch: &FuzzBatch,
 ) -> Result<Reply, Stopped> {
+    // Both arenas above the windows inside app RAM: ranges run upwards
+    // from the arenas, so they never reach the bus-error window (whose
+    // LATEFAULTs are documented) nor memory the agent lives in.
+    let windows_end = board.pools.bus_error.1.max(board.pools.privileged_only.1);
     let arenas_ok = batch.arena.1 >= 64
         && batch.edge.1 >= 16
+        && batch.arena.0 >= windows_end
+        && batch.edge.0 >= windows_end
         && allocator.in_ram_pool(batch.arena.0, batch.arena.1)
         && allocator.in_ram_pool(batch.edge.0, batch.edge.1)
         && batch.edge.0 + batch.edge.1 == board.pools.ns_ram.1;
@@ -347,6 +390,7 @@ pub(crate) fn run(
         okay: alloc::vec![0; FUZZ_SLOTS as usize],
         findings: Vec::new(),
         more: 0,
+        window_latefaults: 0,
     };
     for _ in 0..batch.count {
         fuzz.call(app, &mut tally)?;
@@ -357,6 +401,7 @@ pub(crate) fn run(
         okay: tally.okay,
         findings: tally.findings,
         more_findings: tally.more,
+        window_latefaults: tally.window_latefaults,
     }))
 }
 

@@ -134,6 +134,7 @@ pub fn run(
                         seconds: 0.0,
                         okay: Vec::new(),
                         unlisted: 0,
+                        window_latefaults: 0,
                         findings: Vec::new(),
                         ended: Some(format!("cannot connect to rig {}: {e}", rig.name)),
                         rig_error: true,

@@ -21,8 +21,8 @@ pub(crate) fn header(
     };
     format!(
         "Rig `{rig}`: {calls} of {} calls from seed {:#x} in {seconds:.1} s ({:.0} calls/s); {findings} finding(s). \
-         Every call: a slot from 0 to 80, arguments from the attacker's classes (NULL, wrapping, arena, the end of app RAM and past it, secure, unmapped, flash, sizes, enums, handles), \
-         half of them aimed at an ABI struct planted with nested pointers; r0 must be an MvStatus and not LATEFAULT, and a refused call must leave the arenas unchanged; {checks}.",
+         Every call: a slot from 0 to 135 (the 128 entries of the NSC table and 8 past it), arguments from the attacker's classes (NULL, wrapping, arena, the end of app RAM and past it, secure, unmapped, flash, sizes, enums, handles), \
+         half of them aimed at an ABI struct planted with nested pointers; r0 must be an MvStatus and not LATEFAULT (a LATEFAULT the sim's board saw come from its bus-error window is documented and counted apart), and a refused call must leave the arenas unchanged; {checks}.",
         cfg.calls,
         cfg.seed,
         calls as f64 / seconds.max(1e-9)
@@ -49,6 +49,13 @@ pub fn markdown(rig: &str, header: &str, streams: &[StreamResult], interrupted: 
             r.calls as f64 / r.seconds.max(1e-9),
             r.findings.len() as u64 + r.unlisted,
             r.ended.as_deref().unwrap_or("").replace('|', "\\|")
+        );
+    }
+    let window: u64 = streams.iter().map(|r| r.window_latefaults).sum();
+    if window > 0 {
+        let _ = writeln!(
+            out,
+            "\n{window} call(s) answered `LATEFAULT` after the board's bus-error window refused the kernel's access (documented in firmware/ABI.md §2, not findings)."
         );
     }
     let findings: Vec<_> = streams.iter().flat_map(|r| &r.findings).collect();
