@@ -6,10 +6,13 @@
 //! 3 is CMSDK TIMER0, which is the kernel's own clock (the only IRQ the
 //! secure image enables); 7 and 8 are unused; 10 is the PPC combined
 //! interrupt (security violations are the secure world's business anyway);
-//! 66 and 84 are expansion IRQs the agent does not use.
+//! 66 and 84 are expansion IRQs the agent does not use. AN505 also keeps
+//! 9, the MPC combined interrupt, which only secure code can clear
+//! ([`mv_boards::an505::WITHHELD_IRQS`]).
 
 use crate::cpu::{read32, write32};
 
+use mv_boards::an505::WITHHELD_IRQS;
 /// IRQs the kernel keeps secure: the STM32U585's (RTC_S, FLASH_S, GTZC,
 /// RCC_S, LPUART1, GPDMA1 channel 15), from the one table.
 pub use mv_boards::stm32u585::SECURE_IRQS;
@@ -35,7 +38,7 @@ pub fn target_non_secure() -> u32 {
     let mut ns_lines = 0;
     for word in 0..line_count() / 32 {
         let mut value = u32::MAX;
-        for irq in SECURE_IRQS {
+        for irq in SECURE_IRQS.into_iter().chain(WITHHELD_IRQS) {
             if irq / 32 == word {
                 value &= !(1 << (irq % 32));
             }
