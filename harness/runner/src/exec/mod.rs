@@ -12,6 +12,7 @@
 //! so, never a hang.
 
 mod memory;
+mod net;
 mod render;
 mod restart;
 mod rings;
@@ -60,6 +61,8 @@ struct Executor<'a> {
     readers: std::collections::HashMap<String, rings::Reader>,
     /// Server-log messages received and not yet checked.
     server_log: Vec<String>,
+    /// Requests the lab's HTTP server received and no step checked yet.
+    pending_requests: Vec<hil_rig::ReceivedRequest>,
     transcript: String,
     logs: Vec<LogLine>,
     /// The case's time limit, and the instant it runs out.
@@ -80,6 +83,7 @@ pub fn run_case(session: &mut dyn RigSession, case: &Case, timeout: Duration) ->
         handles: HandleNames::default(),
         readers: Default::default(),
         server_log: Vec::new(),
+        pending_requests: Vec::new(),
         transcript: String::new(),
         logs: Vec::new(),
         timeout,
@@ -179,6 +183,9 @@ impl Executor<'_> {
             Step::ExpectServerLog(e) => self.expect_server_log(e),
             Step::DelayUs(us) => self.delay(*us),
             Step::AppRead(r) => self.app_read(r),
+            Step::Net(a) => self.net_action(a),
+            Step::ExpectServerRequest(e) => self.expect_server_request(e),
+            Step::ExpectRelay(e) => self.expect_relay(e),
         }
     }
 
