@@ -26,17 +26,18 @@ const MAX_EVENTS_PER_DRAIN: usize = 256;
 impl<B: Board + Uplink, F: Flash> Device<B, F> {
     /// Sends the cloud everything the kernel owes it about channels.
     pub(crate) fn drain_net(&mut self) {
+        let mut data = [0u8; MAX_DATA_CHUNK as usize];
         for _ in 0..MAX_EVENTS_PER_DRAIN {
-            let Some(event) = self.kernel.next_net_event() else {
+            let Some(event) = self.kernel.next_net_event(&mut data) else {
                 return;
             };
-            if let Some(message) = self.net_message(event) {
+            if let Some(message) = self.net_message(event, &data) {
                 self.kernel.board_mut().send(message);
             }
         }
     }
 
-    fn net_message(&mut self, event: NetEvent) -> Option<DeviceToCloud> {
+    fn net_message(&mut self, event: NetEvent, data: &[u8]) -> Option<DeviceToCloud> {
         Some(match event {
             NetEvent::ChannelOpened {
                 channel,
@@ -47,15 +48,10 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
                 endpoint: String::from(endpoint.name()),
                 rx_window,
             },
-            NetEvent::ChannelData { channel, len } => {
-                let mut data = vec![0u8; len.min(MAX_DATA_CHUNK) as usize];
-                let n = self.kernel.take_channel_data(channel, &mut data);
-                data.truncate(n);
-                if data.is_empty() {
-                    return None;
-                }
-                DeviceToCloud::ChannelData { channel, data }
-            }
+            NetEvent::ChannelData { channel, len } => DeviceToCloud::ChannelData {
+                channel,
+                data: data[..len as usize].to_vec(),
+            },
             NetEvent::ChannelRead { channel, bytes } => {
                 DeviceToCloud::ChannelRead { channel, bytes }
             }

@@ -2,9 +2,10 @@
 //!
 //! The device core (`mv-device`) owns the cloud link; the kernel owns the
 //! channels and the app's buffers. After every call and every cloud message
-//! the device core drains [`Kernel::next_net_event`] (copying send-buffer
-//! bytes out with [`Kernel::take_channel_data`] and [`Kernel::copy_request`])
-//! and hands what the cloud sends to the methods below. Each of them writes
+//! the device core drains [`Kernel::next_net_event`] (which copies send-buffer
+//! bytes into the device's buffer; a request is copied out with
+//! [`Kernel::copy_request`]) and hands what the cloud sends to the methods
+//! below. Each of them writes
 //! only inside a buffer the app lent the channel (checked when it opened)
 //! and inside notification rings; a message for a channel that is gone, or
 //! no longer connected, changes nothing.
@@ -21,16 +22,27 @@ use crate::Kernel;
 
 impl<B: Board> Kernel<B> {
     /// The next thing the cloud must hear about a channel; `None` when
-    /// nothing is owed.
-    pub fn next_net_event(&mut self) -> Option<NetEvent> {
-        self.channels.next_event()
+    /// nothing is owed. Send data goes into `data` (at most its length):
+    /// a [`NetEvent::ChannelData`] says how much, and those bytes are
+    /// already freed from the send buffer.
+    pub fn next_net_event(&mut self, data: &mut [u8]) -> Option<NetEvent> {
+        let room = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let event = self.channels.next_event(room)?;
+        if let NetEvent::ChannelData { channel, len } = event {
+            let n = self.take_channel_data(channel, &mut data[..len as usize]);
+            return Some(NetEvent::ChannelData {
+                channel,
+                len: n as u32,
+            });
+        }
+        Some(event)
     }
 
     /// Copies the oldest send-buffer bytes of `channel` into `out` (at most
     /// what is held and what the cloud has room for) and frees them;
     /// returns how many. A writer that found the buffer full hears
     /// `CHANNELDATAWRITESPACE` now.
-    pub fn take_channel_data(&mut self, channel: u32, out: &mut [u8]) -> usize {
+    fn take_channel_data(&mut self, channel: u32, out: &mut [u8]) -> usize {
         let Some(c) = self.channels.get(channel).copied().filter(|c| c.is_open()) else {
             return 0;
         };

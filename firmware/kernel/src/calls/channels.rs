@@ -30,13 +30,13 @@ impl<B: Board> Kernel<B> {
     /// The live channel `handle` if it is of the kind the call needs.
     pub(crate) fn channel(&self, handle: u32, want: Want) -> Result<&Channel, MvStatus> {
         let c = self.channels.get(handle).ok_or(MvStatus::InvalidHandle)?;
-        let fits = match (want, &c.kind) {
-            (Want::Any, _) => true,
-            (Want::Opaque, Kind::Opaque(_)) => true,
-            (Want::Http, Kind::Http(_)) => true,
-            (Want::Config, Kind::Config(_)) => true,
-            _ => false,
-        };
+        let fits = matches!(
+            (want, &c.kind),
+            (Want::Any, _)
+                | (Want::Opaque, Kind::Opaque(_))
+                | (Want::Http, Kind::Http(_))
+                | (Want::Config, Kind::Config(_))
+        );
         if fits {
             Ok(c)
         } else {

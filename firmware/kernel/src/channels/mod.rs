@@ -124,8 +124,8 @@ pub enum NetEvent {
         endpoint: Endpoint,
         rx_window: u32,
     },
-    /// `len` bytes of the send buffer are ready for the cloud
-    /// (`Kernel::take_channel_data` copies them out).
+    /// `len` bytes of the send buffer went out: `Kernel::next_net_event`
+    /// copied them into the caller's buffer and freed them.
     ChannelData { channel: u32, len: u32 },
     /// The app consumed `bytes` of the receive buffer: room for that many more.
     ChannelRead { channel: u32, bytes: u32 },
@@ -281,9 +281,10 @@ impl Channels {
             .any(|c| c.rx.overlaps(addr, len) || c.tx.overlaps(addr, len))
     }
 
-    /// The next thing the cloud is owed, marking it as told. `None` when
+    /// The next thing the cloud is owed, marking it as told (send data:
+    /// up to `room` bytes, which the caller must then take). `None` when
     /// nothing is (and then nothing is until a channel changes again).
-    pub fn next_event(&mut self) -> Option<NetEvent> {
+    pub fn next_event(&mut self, room: u32) -> Option<NetEvent> {
         if !self.dirty {
             return None;
         }
@@ -294,7 +295,7 @@ impl Channels {
             return Some(NetEvent::ChannelGone { channel });
         }
         for c in self.slots.iter_mut().flatten() {
-            if let Some(event) = owed(c) {
+            if let Some(event) = owed(c, room) {
                 return Some(event);
             }
         }
@@ -304,8 +305,8 @@ impl Channels {
 }
 
 /// What one channel owes the cloud, marked as told (data is marked when
-/// it is taken: `Kernel::take_channel_data`).
-fn owed(c: &mut Channel) -> Option<NetEvent> {
+/// the kernel takes it, right after).
+fn owed(c: &mut Channel, room: u32) -> Option<NetEvent> {
     let channel = c.handle;
     if !c.is_open() {
         return None;
@@ -332,7 +333,12 @@ fn owed(c: &mut Channel) -> Option<NetEvent> {
         let bytes = core::mem::take(&mut c.rx_grant);
         return Some(NetEvent::ChannelRead { channel, bytes });
     }
-    let len = c.tx_ring.len().min(c.tx_credit).min(MAX_DATA_CHUNK);
+    let len = c
+        .tx_ring
+        .len()
+        .min(c.tx_credit)
+        .min(MAX_DATA_CHUNK)
+        .min(room);
     (len > 0).then_some(NetEvent::ChannelData { channel, len })
 }
 

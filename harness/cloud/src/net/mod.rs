@@ -253,7 +253,7 @@ impl NetCloud {
                 endpoint,
                 rx_window,
             } => self.open(channel, &endpoint, rx_window)?,
-            DeviceToCloud::ChannelData { channel, data } => self.from_device(channel, &data),
+            DeviceToCloud::ChannelData { channel, data } => self.data_from_device(channel, &data),
             DeviceToCloud::ChannelRead { channel, bytes } => {
                 if let Some(c) = self.channel(channel) {
                     c.flow.window += bytes;
@@ -319,7 +319,7 @@ impl NetCloud {
         }])
     }
 
-    fn from_device(&mut self, channel: u32, data: &[u8]) -> Vec<CloudToDevice> {
+    fn data_from_device(&mut self, channel: u32, data: &[u8]) -> Vec<CloudToDevice> {
         self.events.push(CloudEvent::FromDevice {
             channel,
             bytes: data.len(),

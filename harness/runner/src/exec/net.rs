@@ -138,17 +138,17 @@ impl Executor<'_> {
                 let shown: Vec<String> = routes
                     .iter()
                     .map(|r| {
+                        let delay = if r.delay_ms > 0 {
+                            format!(" after {} ms", r.delay_ms)
+                        } else {
+                            String::new()
+                        };
                         format!(
-                            "{} {} -> {}{}{}",
+                            "{} {} -> {}{delay}, {} body bytes",
                             r.method.as_deref().unwrap_or("*"),
                             r.path,
                             r.status,
-                            if r.delay_ms > 0 {
-                                format!(" after {} ms", r.delay_ms)
-                            } else {
-                                String::new()
-                            },
-                            format!(", {} body bytes", r.body.len())
+                            r.body.len()
                         )
                     })
                     .collect();
