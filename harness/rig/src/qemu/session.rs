@@ -326,6 +326,14 @@ impl QemuSession {
         RigError::Fault(format!("{status}; secure log: {}", evidence.join(" | ")))
     }
 
+    /// Sends `message` on the cloud link and waits for the device's `Ack`:
+    /// how long the exchange took (`hil bench` measures the link with it).
+    pub fn time_cloud_message(&mut self, message: &CloudToDevice) -> Result<Duration, RigError> {
+        let started = Instant::now();
+        self.cloud_ack(message)?;
+        Ok(started.elapsed())
+    }
+
     /// The app's image, for deployments of it.
     fn agent_rom(&self) -> Result<Vec<u8>, RigError> {
         match &self.images {
