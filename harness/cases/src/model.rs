@@ -69,6 +69,8 @@ pub enum Step {
     Net(NetAction),
     ExpectServerRequest(ExpectServerRequest),
     ExpectRelay(ExpectRelay),
+    /// Calls run on the device in one go (no host round trip between them).
+    Batch(Vec<Call>),
 }
 
 /// The cloud's HTTP routes, config values and the relay's TCP server: the

@@ -99,6 +99,23 @@ pub struct Step {
     pub relay: Option<Relay>,
     /// What the TCP server behind the `relay` endpoint received since the last check.
     pub expect_relay: Option<ExpectRelay>,
+    /// Calls made one after the other on the device, with no host round trip between them.
+    pub batch: Option<Vec<BatchCall>>,
+}
+
+/// One call of a `batch`: `call` (or `slot`), `args`, `expect`, as a `call` step.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCall {
+    /// The SDK name of the call.
+    pub call: Option<String>,
+    /// A raw slot number (0 to 73) instead of `call`.
+    pub slot: Option<u32>,
+    /// Up to four arguments (r0–r3); missing ones are 0.
+    #[schemars(length(max = 4))]
+    pub args: Option<Vec<RawValue>>,
+    /// The status the call must return.
+    pub expect: Option<String>,
 }
 
 /// The keys of [`Step`] that say what a step does.
@@ -122,6 +139,7 @@ pub(crate) const VERBS: &[&str] = &[
     "config",
     "relay",
     "expect_relay",
+    "batch",
 ];
 
 /// Editors learn that a step needs exactly one verb; `call` and `slot` exclude each other.

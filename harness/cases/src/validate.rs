@@ -160,6 +160,7 @@ fn step(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issue> {
         ("config", raw.config.is_some()),
         ("relay", raw.relay.is_some()),
         ("expect_relay", raw.expect_relay.is_some()),
+        ("batch", raw.batch.is_some()),
     ]
     .into_iter()
     .filter_map(|(verb, is_set)| is_set.then_some(verb))
@@ -256,6 +257,9 @@ fn one_verb(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issu
     }
     if let Some(relay) = &raw.relay {
         return net::relay(relay, &join(path, "relay")).map(Step::Net);
+    }
+    if let Some(calls) = &raw.batch {
+        return actions::batch(calls, &join(path, "batch"), scope).map(Step::Batch);
     }
     if let Some(check) = &raw.expect_relay {
         return Ok(Step::ExpectRelay(net::expect_relay(

@@ -215,3 +215,33 @@ fn a_ptr_allocation_holds_an_address() {
     };
     assert_eq!((a.ty.name(), a.size, a.align), ("ptr", 4, 4));
 }
+
+#[test]
+fn a_batch_holds_calls_only() {
+    assert_error(
+        "  - batch:\n      - { call: mvNoOp, expect: OKAY }\n      - { delay_us: 5 }\n",
+        "steps[0].batch[1].delay_us",
+        9,
+        &["unknown key `delay_us`"],
+    );
+}
+
+#[test]
+fn a_successful_restart_cannot_be_batched() {
+    assert_error(
+        "  - batch:\n      - { call: mvRestart, args: [0], expect: OKAY }\n",
+        "steps[0].batch[0].call",
+        8,
+        &["make it a `call` step of its own"],
+    );
+}
+
+#[test]
+fn a_batch_call_needs_its_expectation() {
+    assert_error(
+        "  - batch:\n      - { call: mvNoOp }\n",
+        "steps[0].batch[0].expect",
+        8,
+        &["a call needs `expect:`"],
+    );
+}

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long the cloud waits for bytes it knows are on their way.
-pub(crate) const SETTLE: Duration = Duration::from_secs(2);
+pub(crate) const SETTLE: Duration = Duration::from_secs(5);
 
 /// One accepted connection, server side.
 #[derive(Default)]

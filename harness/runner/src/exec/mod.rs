@@ -11,6 +11,7 @@
 //! checked between steps; a case that runs out of time is an error that says
 //! so, never a hang.
 
+mod batch;
 mod memory;
 mod net;
 mod render;
@@ -186,6 +187,7 @@ impl Executor<'_> {
             Step::Net(a) => self.net_action(a),
             Step::ExpectServerRequest(e) => self.expect_server_request(e),
             Step::ExpectRelay(e) => self.expect_relay(e),
+            Step::Batch(calls) => self.batch(calls),
         }
     }
 
