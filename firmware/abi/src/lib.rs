@@ -45,7 +45,7 @@ pub use mqtt_structs::{
     MvMqttUnsubscribeResponse, MvMqttWill, MvOwnTlsCertificateChain, MvTlsCertificateChain,
     MvTlsCredentials, MvUsernamePassword,
 };
-pub use slots::{Slot, NSC_ENTRY_SIZE, SLOT_COUNT, STM32U585_NSC_TABLE_BASE};
+pub use slots::{Slot, NSC_ENTRY_SIZE, NSC_TABLE_ENTRIES, SLOT_COUNT, STM32U585_NSC_TABLE_BASE};
 pub use status::MvStatus;
 pub use structs::{
     MvConfigKeyFetchParams, MvConfigKeyToFetch, MvConfigResponseData,

@@ -27,7 +27,7 @@ pub mod notify;
 pub mod system;
 pub mod usermem;
 
-use mv_abi::{MvStatus, MvWakeReason};
+use mv_abi::{MvEventType, MvStatus, MvSystemNotificationSource, MvWakeReason};
 
 use board::Board;
 use channels::Channels;
@@ -115,11 +115,18 @@ impl<B: Board> Kernel<B> {
     }
 
     /// The cloud said the link is up or down, or turned app logging on or
-    /// off; queued log messages flush once it is up.
+    /// off. When the link goes up or down, every `NETWORK` subscription and
+    /// every network request is told (`NETWORKSTATUSCHANGED`), and a link
+    /// that went down closes the channels; queued log messages flush once
+    /// it is up.
     pub fn set_link(&mut self, link: LinkState) {
-        let was_online = self.link.online;
+        let changed = link.online != self.link.online;
         self.link = link;
-        if link.online != was_online {
+        if changed {
+            self.post_system_event(
+                MvSystemNotificationSource::Network as u32,
+                MvEventType::NetworkStatusChanged as u32,
+            );
             self.network_link_changed(link.online);
         }
         self.poll();

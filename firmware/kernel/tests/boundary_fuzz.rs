@@ -1,18 +1,22 @@
 //! Fuzz the syscall boundary: the app controls every register and every byte
 //! of its memory, so random slots, arguments and memory must never make the
 //! kernel panic, return a non-status, touch memory outside app RAM, or change
-//! anything when it refuses a call ("all checks before the first side effect").
+//! anything when it refuses a call ("all checks before the first side effect"),
+//! or answer a status that neither the header's `@retval` list of the call
+//! nor a Choice of `firmware/ABI.md` allows (`documented_statuses`).
 //!
 //! Between calls a random cloud acts on the app's channels (windows, data,
 //! HTTP and config responses, closures, link drops) through the device
 //! core's interface to the kernel, as `mv-device` does; every byte those
 //! deliveries write must land in a buffer the app lent a channel or in a
-//! notification ring.
+//! notification ring. Every eighth call of the random stream comes from one
+//! of the app's interrupt handlers.
 //!
 //! `cargo test` runs 200 000 calls; the fuzz command runs more:
 //! `MV_FUZZ_CALLS=1000000 cargo test --release -p mv-kernel --test boundary_fuzz`
 //! (`MV_FUZZ_SEED` picks another stream).
 
+mod documented_statuses;
 mod fake_board;
 
 use fake_board::{FakeBoard, RAM, RAM_SIZE, SECURE};
@@ -515,6 +519,10 @@ impl Fuzz {
         let status = MvStatus::try_from(raw).unwrap_or_else(|_| {
             panic!("seed {seed:#x} call {i}: slot {slot} {args:x?} returned {raw:#x}")
         });
+        assert!(
+            documented_statuses::allowed(slot).contains(&status),
+            "seed {seed:#x} call {i}: slot {slot} {args:x?} returned {status:?}, which neither the header nor firmware/ABI.md documents for it"
+        );
         match status {
             MvStatus::Okay => self.accepted[slot as usize] += 1,
             MvStatus::LateFault => {}
@@ -681,7 +689,10 @@ fn random_calls_never_break_the_boundary() {
                 interesting(&mut rng, &all, &fz.slots),
             ]
         };
+        // Now and then the app calls from one of its interrupt handlers.
+        fz.kernel.board_mut().in_interrupt = fz.calls % 8 == 7;
         fz.call(slot, args);
+        fz.kernel.board_mut().in_interrupt = false;
     }
     let accepted = fz.accepted;
     eprintln!(

@@ -23,6 +23,8 @@ pub struct FakeBoard {
     pub sent: Vec<Vec<u8>>,
     /// When set, every write's `(addr, len)` is recorded here.
     pub write_log: Option<Vec<(u32, usize)>>,
+    /// The caller is one of the app's interrupt handlers.
+    pub in_interrupt: bool,
 }
 
 impl Default for FakeBoard {
@@ -38,6 +40,7 @@ impl Default for FakeBoard {
             register: 0x40,
             sent: Vec::new(),
             write_log: None,
+            in_interrupt: false,
         }
     }
 }
@@ -99,6 +102,9 @@ impl Interrupts for FakeBoard {
     }
     fn pend_irq(&mut self, irq: u32) {
         self.pended.push(irq);
+    }
+    fn caller_in_interrupt(&self) -> bool {
+        self.in_interrupt
     }
 }
 

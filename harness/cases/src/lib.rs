@@ -28,11 +28,11 @@ mod values;
 pub use error::{CaseError, SuiteError};
 pub use load::{load_case_file, load_suite};
 pub use model::{
-    Alloc, AppRead, Call, Case, CloudAction, CmpOp, Compare, ConfigEntry, ConfigValue, Deploy,
-    DeployExpect, ExpectIrq, ExpectMemory, ExpectNotifications, ExpectRelay, ExpectServerLog,
-    ExpectServerRequest, Expected, FieldInit, FieldRef, Init, IrqAction, MemCheck, MemType,
-    NetAction, Operand, Placement, RecordField, RecordPattern, RecordsCheck, Route, SpecRef, Step,
-    StepAt, Suite, TamperClass, Value, Write, WriteWhat,
+    Alloc, AppRead, Call, Caller, Case, CloudAction, CmpOp, Compare, ConfigEntry, ConfigValue,
+    Deploy, DeployExpect, Entry, ExpectIrq, ExpectMemory, ExpectNotifications, ExpectRelay,
+    ExpectServerLog, ExpectServerRequest, Expected, FieldInit, FieldRef, Init, IrqAction, MemCheck,
+    MemType, NetAction, Operand, Placement, RecordField, RecordPattern, RecordsCheck, Route,
+    SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass, Value, Write, WriteWhat,
 };
 pub use parse::parse_case;
 pub use schema::json_schema;

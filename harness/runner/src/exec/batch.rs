@@ -8,7 +8,6 @@
 use hil_cases::Call;
 use mv_proto::{Primitive, Reply};
 
-use super::render;
 use super::steps::{status_name, unexpected};
 use super::{Executor, StepError, StepResult};
 
@@ -17,16 +16,9 @@ impl Executor<'_> {
         let mut heads = Vec::with_capacity(calls.len());
         let mut primitives = Vec::with_capacity(calls.len());
         for c in calls {
-            let mut args = [0u32; 4];
-            for (slot, v) in args.iter_mut().zip(&c.args) {
-                *slot = self.allocs.resolve(v) as u32;
-            }
-            let shown: Vec<String> = c.args.iter().map(|v| render::value(v, None)).collect();
-            heads.push(format!("call {}({})", c.slot.name(), shown.join(", ")));
-            primitives.push(Primitive::Call {
-                slot: c.slot.number(),
-                args,
-            });
+            let (primitive, head) = self.call_primitive(c);
+            heads.push(head);
+            primitives.push(primitive);
         }
         let mark = self.transcript.len();
         let reply = self.with_readback(Primitive::Batch(primitives))?;
@@ -43,12 +35,12 @@ impl Executor<'_> {
                 return Err(unexpected(head, reply));
             };
             lines.push_str(&format!("  {head} -> {}\n", status_name(raw)));
-            if raw != c.expect as u32 && failure.is_none() {
+            if !c.expect.admits(raw) && failure.is_none() {
                 failure = Some(format!(
                     "{} returned {}, expected {}",
                     c.slot.name(),
                     status_name(raw),
-                    c.expect.short_name()
+                    c.expect.describe()
                 ));
             }
         }

@@ -14,6 +14,7 @@
 mod batch;
 mod memory;
 mod net;
+mod pieces;
 mod render;
 mod restart;
 mod rings;
