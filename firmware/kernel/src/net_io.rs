@@ -21,6 +21,13 @@ use crate::channels::{Kind, NetEvent};
 use crate::Kernel;
 
 impl<B: Board> Kernel<B> {
+    /// Might the cloud be owed something about a channel? When `false`,
+    /// [`Self::next_net_event`] answers `None`: the caller need not set up
+    /// its data buffer (every system call passes here).
+    pub fn net_events_pending(&self) -> bool {
+        self.channels.may_owe()
+    }
+
     /// The next thing the cloud must hear about a channel; `None` when
     /// nothing is owed. Send data goes into `data` (at most its length):
     /// a [`NetEvent::ChannelData`] says how much, and those bytes are

@@ -281,6 +281,12 @@ impl Channels {
             .any(|c| c.rx.overlaps(addr, len) || c.tx.overlaps(addr, len))
     }
 
+    /// May the cloud be owed something? `false` means [`Self::next_event`]
+    /// would answer `None` (a channel changed since it last did).
+    pub fn may_owe(&self) -> bool {
+        self.dirty
+    }
+
     /// The next thing the cloud is owed, marking it as told (send data:
     /// up to `room` bytes, which the caller must then take). `None` when
     /// nothing is (and then nothing is until a channel changes again).
