@@ -20,7 +20,10 @@ mod cloud;
 mod frame;
 mod fuzz;
 
-pub use cloud::{AppStarted, CloudToDevice, CrashReport, DeviceToCloud, OtaReply};
+pub use cloud::{
+    AppStarted, CloudToDevice, ConfigItem, ConfigKey, CrashReport, DeviceToCloud, HttpRequest,
+    OtaReply,
+};
 pub use fuzz::{
     FindingKind, FuzzBatch, FuzzCaller, FuzzFinding, FuzzReport, FUZZ_SLOTS, MAX_FINDINGS,
 };
