@@ -36,8 +36,8 @@ fn fuzz(calls: u64, streams: usize, batch: u32) -> (fuzz::FuzzSummary, tempfile:
 
 #[test]
 fn random_calls_find_nothing_and_get_past_the_checks_of_the_implemented_calls() {
-    let (summary, _dir) = fuzz(2_000_000, 2, 50_000);
-    assert_eq!(summary.calls, 2_000_000);
+    let (summary, _dir) = fuzz(4_000_000, 2, 50_000);
+    assert_eq!(summary.calls, 4_000_000);
     let findings: Vec<String> = summary
         .streams
         .iter()
@@ -50,8 +50,12 @@ fn random_calls_find_nothing_and_get_past_the_checks_of_the_implemented_calls() 
     // implements, or it proves little. Left out: mvRestart, whose success
     // the fuzzer avoids on purpose, and mvCloseSystemNotification, which
     // needs a system-notification handle stored where an argument points:
-    // 2 million calls of this seed do not reach it, 10 million do
-    // (`hil fuzz` lists every call's successes in fuzz.md).
+    // 4 million calls of this seed do not reach it, 10 million do
+    // (`hil fuzz` lists every call's successes in fuzz.md). Four million,
+    // not two, since the networking structs joined the ones planted at
+    // random: 2 million calls of this seed no longer open a system
+    // notification. The networking calls themselves are not reached yet
+    // (no random mvRequestNetwork succeeds), so they are not listed.
     let okay = |slot: Slot| -> u64 { summary.streams.iter().map(|s| s.okay[slot as usize]).sum() };
     for slot in [
         Slot::NoOp,
