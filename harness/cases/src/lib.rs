@@ -25,7 +25,8 @@ mod validate;
 mod values;
 
 pub use error::{CaseError, SuiteError};
-pub use load::{load_case_file, load_suite};
+pub use lines::{LineIndex, Position};
+pub use load::{check_skip_rigs, load_case_file, load_suite};
 pub use model::{
     Alloc, AppRead, Call, Case, CloudAction, CmpOp, Compare, Deploy, DeployExpect, ExpectIrq,
     ExpectMemory, ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef, Init,
