@@ -26,8 +26,8 @@ fn now() -> String {
 pub struct CampaignRun {
     dir: ReportDir,
     sinks: FanOut,
-    /// The first sink failure: the run goes on, but `finish` reports it.
-    failed: Option<ReportError>,
+    /// Every distinct sink failure: the run goes on, but `finish` reports them all.
+    failed: Vec<ReportError>,
 }
 
 impl CampaignRun {
@@ -55,7 +55,7 @@ impl CampaignRun {
         let mut run = CampaignRun {
             dir,
             sinks,
-            failed: None,
+            failed: Vec::new(),
         };
         run.emit(Event::RunStarted(RunInfo {
             run_id,
@@ -64,6 +64,10 @@ impl CampaignRun {
             rigs,
             planned,
             hil_version: env!("CARGO_PKG_VERSION").to_owned(),
+            partition: None,
+            host: hil_report::host_name(),
+            selected: Vec::new(),
+            suite_selected: 0,
         }));
         Ok(run)
     }
@@ -75,8 +79,13 @@ impl CampaignRun {
 
     fn emit(&mut self, event: Event) {
         if let Err(err) = self.sinks.on_event(&event) {
-            eprintln!("warning: a report sink failed: {err}");
-            self.failed.get_or_insert(err);
+            for err in err.into_list() {
+                let text = err.to_string();
+                if !self.failed.iter().any(|e| e.to_string() == text) {
+                    eprintln!("error: a report file was not written: {text}");
+                    self.failed.push(err);
+                }
+            }
         }
     }
 
@@ -117,9 +126,8 @@ impl CampaignRun {
             interrupted,
             exit_code: code.code(),
         });
-        match self.failed {
-            Some(err) => Err(err.into()),
-            None => Ok(code),
-        }
+        ReportError::from_list(self.failed)
+            .map(|()| code)
+            .map_err(Into::into)
     }
 }

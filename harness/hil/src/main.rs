@@ -37,6 +37,21 @@ enum Command {
         rigs: Vec<String>,
         #[command(flatten)]
         select: SelectArgs,
+        /// Extra tries of a case that fails or errors; one that then passes is flaky.
+        #[arg(long, default_value_t = 0)]
+        retries: u32,
+        /// Sessions of each rig that share its cases (e.g. QEMU instances).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Run one shard of the selection: hash:K/N or count:K/N (`hil merge` joins shards).
+        #[arg(long, value_name = "KIND:K/N")]
+        partition: Option<hil_report::Partition>,
+        /// The quarantine file (default: conformance/quarantine.yaml if it exists).
+        #[arg(long, value_name = "FILE")]
+        quarantine: Option<PathBuf>,
+        /// Run only the cases a quarantine entry names, to see which pass again.
+        #[arg(long)]
+        quarantine_verify: bool,
         /// Where run folders go.
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
@@ -165,8 +180,26 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run {
             rigs,
             select,
+            retries,
+            jobs,
+            partition,
+            quarantine,
+            quarantine_verify,
             reports,
-        } => cmd::run::run(root, &rigs, &select.selection(), &reports),
+        } => cmd::run::run(
+            root,
+            &cmd::run::RunRequest {
+                rigs,
+                selection: select.selection(),
+                retries,
+                retry_rules: Vec::new(),
+                jobs,
+                partition,
+                quarantine,
+                quarantine_verify,
+            },
+            &reports,
+        ),
         Command::List { select } => cmd::list::list(root, &select.selection()),
         Command::Bench { calls } => cmd::bench::bench(root, calls),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),

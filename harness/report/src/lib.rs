@@ -13,6 +13,7 @@ mod dir;
 mod error;
 mod event;
 mod exit;
+mod host;
 mod json;
 mod junit;
 mod markdown;
@@ -24,8 +25,12 @@ mod transcripts;
 
 pub use dir::ReportDir;
 pub use error::ReportError;
-pub use event::{CampaignPoint, CaseResult, Event, LogLine, Outcome, RunInfo, SpecCitation};
+pub use event::{
+    Attempt, CampaignPoint, CaseResult, Event, Figure, LogLine, Outcome, Partition, PartitionKind,
+    QuarantineMark, RunInfo, SpecCitation,
+};
 pub use exit::ExitCode;
+pub use host::host_name;
 pub use json::JsonSink;
 pub use junit::{junit_report, JunitSink};
 pub use markdown::{render_summary, MarkdownSink};

@@ -43,12 +43,12 @@ fn sim(rig: &RigConfig) -> SimSession {
 }
 
 fn plan(rigs: Vec<RigConfig>, ids: &[&str]) -> Plan {
-    Plan {
+    Plan::new(
         rigs,
-        cases: ids.iter().map(|id| case(id)).collect(),
-        root: repo(),
-        command: "test".into(),
-    }
+        ids.iter().map(|id| case(id)).collect(),
+        repo(),
+        "test".into(),
+    )
 }
 
 fn run(plan: Plan, sinks: FanOut, connector: Connector, stop: Arc<AtomicBool>) -> RunSummary {
@@ -284,6 +284,9 @@ fn parity_names_the_case_and_the_first_differing_line() {
         duration_ms: 0.0,
         transcript: transcript.into(),
         logs: vec![],
+        attempts: Vec::new(),
+        flaky: false,
+        quarantine: None,
     };
     let d = hil_runner::parity::compare(&[result("sim", "a\nb\nc\n"), result("qemu", "a\nB\nc\n")]);
     assert_eq!(d.len(), 1);

@@ -127,6 +127,9 @@ pub fn run(rigs: &[RigConfig], setup: Setup) -> Result<OverrunSummary, CampaignE
                 duration_ms: started.elapsed().as_secs_f64() * 1e3,
                 transcript,
                 logs,
+                attempts: Vec::new(),
+                flaky: false,
+                quarantine: None,
             };
             results.push(result.clone());
             run.finished(result);

@@ -294,6 +294,9 @@ fn groups(rig: &str, sections: &[Section<'_>]) -> Vec<CaseResult> {
                     transcript
                 },
                 logs: Vec::new(),
+                attempts: Vec::new(),
+                flaky: false,
+                quarantine: None,
             });
         }
     }

@@ -23,12 +23,7 @@ pub fn bench(root: Option<PathBuf>, calls: u64) -> Result<ExitCode> {
     let cases = load_cases(&root, &Selection::default())?;
     let rigs = pick_rigs(&root, &["sim".to_owned()])?;
     let n = cases.len();
-    let plan = Plan {
-        rigs,
-        cases,
-        root: root.clone(),
-        command: "hil bench".into(),
-    };
+    let plan = Plan::new(rigs, cases, root.clone(), "hil bench".into());
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| SystemFailure(format!("cannot start the async runtime: {e}")))?;
     let started = Instant::now();
