@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use hil_report::{
-    new_run_id, CampaignPoint, CaseResult, Event, ExitCode, FanOut, ReportDir, ReportError,
+    new_run_id, CampaignPoint, CaseResult, Event, ExitCode, FanOut, Figure, ReportDir, ReportError,
     RunInfo, Sink,
 };
 
@@ -100,6 +100,16 @@ impl CampaignRun {
     /// One point as data, for the campaign's sinks.
     pub fn point(&mut self, point: CampaignPoint) {
         self.emit(Event::Point(point));
+    }
+
+    /// One measured figure (recorded in results.json, for the gate's limits).
+    pub fn figure(&mut self, campaign: &str, rig: &str, name: &str, value: f64) {
+        self.emit(Event::Figure(Figure {
+            campaign: campaign.to_owned(),
+            rig: rig.to_owned(),
+            name: name.to_owned(),
+            value,
+        }));
     }
 
     /// A point's (or group's) result, written to every sink at once.

@@ -100,6 +100,48 @@ enum Command {
         #[command(subcommand)]
         command: OtaCommand,
     },
+    /// Judge a run (or a merged set of runs) against the blessed baseline:
+    /// exit 0 passes, 1 fails (a regression, an expired quarantine, a
+    /// campaign figure over its limit ...), 2 bad input, 3 a partial run.
+    Gate {
+        /// Report folders (a run, shards, a nightly); default reports/latest.
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        inputs: GateArgs,
+    },
+    /// Blessed baselines (reports/baselines/).
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
+    /// Combine per-host report folders (shards) into one report and one gate verdict.
+    Merge {
+        /// The report folders; every shard k/n exactly once.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged folder goes.
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+        #[command(flatten)]
+        inputs: GateArgs,
+    },
+    /// The ABI coverage matrix of a run: each call's documented statuses and
+    /// notifications, and which cases observed them on which rigs.
+    Coverage {
+        /// Report folders; default reports/latest.
+        dirs: Vec<PathBuf>,
+    },
+    /// Pass rate, flakiness, first failing run and duration trends from the run history.
+    History {
+        /// Cases whose id contains this (or matches it, with `*`).
+        case: Option<String>,
+        /// Only this rig.
+        #[arg(long)]
+        rig: Option<String>,
+        /// How many of the latest runs.
+        #[arg(long, default_value_t = 20)]
+        last: usize,
+    },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
         #[arg(default_value = "case")]
@@ -144,6 +186,40 @@ enum OtaCommand {
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum BaselineCommand {
+    /// Make the baseline from run folders (default reports/latest).
+    Bless {
+        dirs: Vec<PathBuf>,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct GateArgs {
+    /// The blessed baseline (default reports/baselines/baseline.json).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// The gate policy (default reports/baselines/gate-policy.yaml, else the built-in one).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// The quarantine file (default conformance/quarantine.yaml if it exists).
+    #[arg(long, value_name = "FILE")]
+    quarantine: Option<PathBuf>,
+}
+
+impl GateArgs {
+    fn inputs(self) -> cmd::runs::GateInputs {
+        cmd::runs::GateInputs {
+            baseline: self.baseline,
+            policy: self.policy,
+            quarantine: self.quarantine,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -239,6 +315,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 reports,
             },
         ),
+        Command::Gate { dirs, inputs } => cmd::gate::gate(root, &dirs, &inputs.inputs()),
+        Command::Baseline {
+            command: BaselineCommand::Bless { dirs, out },
+        } => cmd::baseline::bless(root, &dirs, out.as_deref()),
+        Command::Merge {
+            dirs,
+            reports,
+            inputs,
+        } => cmd::merge::merge(root, &dirs, &reports, &inputs.inputs()),
+        Command::Coverage { dirs } => cmd::coverage::coverage(root, &dirs),
+        Command::History { case, rig, last } => {
+            cmd::history::history(root, case.as_deref(), rig.as_deref(), last)
+        }
         Command::Schema { which } => cmd::schema::schema(&which),
     }
 }

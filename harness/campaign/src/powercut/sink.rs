@@ -202,16 +202,20 @@ pub fn write_report(
         run.started(rig, &g.case_id);
         run.finished(g.clone());
     }
+    let points: usize = sections.iter().map(|s| s.points.len()).sum();
+    let failures: usize = sections
+        .iter()
+        .map(|s| s.points.iter().filter(|p| p.outcome != Outcome::Ok).count())
+        .sum();
+    run.figure(CAMPAIGN, rig, "points", points as f64);
+    run.figure(CAMPAIGN, rig, "failures", failures as f64);
     let report = run.path().join("powercut.md");
     let exit_code = run.finish(&groups, info.interrupted)?;
     Ok(PowercutSummary {
         rig: rig.to_owned(),
         header: info.header,
-        points: sections.iter().map(|s| s.points.len()).sum(),
-        failures: sections
-            .iter()
-            .map(|s| s.points.iter().filter(|p| p.outcome != Outcome::Ok).count())
-            .sum(),
+        points,
+        failures,
         report,
         interrupted: info.interrupted,
         exit_code,

@@ -162,6 +162,12 @@ pub fn execute(
             summary.report_errors.len()
         );
     }
+    if summary.report_errors.is_empty() {
+        if let Some(report) = super::runs::read_report(dir.path()) {
+            super::history::record(root, &report)?;
+            super::html::write(root, dir.path(), &report, &[dir.path()], None)?;
+        }
+    }
     if rig_names.len() > 1 {
         let differences = summary.parity();
         for d in &differences {
