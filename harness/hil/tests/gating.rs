@@ -86,7 +86,10 @@ fn a_blessed_baseline_and_one_injected_regression_fail_the_gate_naming_it() {
     let md = std::fs::read_to_string(latest(&root).join("gate.md")).unwrap();
     assert!(md.contains("## regressions (1, fail)"), "{md}");
     let html = std::fs::read_to_string(latest(&root).join("report.html")).unwrap();
-    assert!(html.contains("id=\"gate\""), "the gate section is in report.html");
+    assert!(
+        html.contains("id=\"gate\""),
+        "the gate section is in report.html"
+    );
 
     // A case of the baseline that is no longer run fails it too.
     std::fs::remove_file(root.join("conformance/device/one.yaml")).unwrap();
@@ -111,12 +114,16 @@ fn a_quarantined_failure_does_not_fail_the_gate_until_its_entry_expires() {
 
     quarantine("2999-12-31");
     let run = hil(&root, &["run"]);
-    assert_eq!(run.status.code(), Some(0), "a quarantined failure does not fail the run: {}", text(&run));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "a quarantined failure does not fail the run: {}",
+        text(&run)
+    );
     assert!(text(&run).contains("(1 quarantined)"), "{}", text(&run));
-    let results: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(latest(&root).join("results.json")).unwrap(),
-    )
-    .unwrap();
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(latest(&root).join("results.json")).unwrap())
+            .unwrap();
     let two = results["cases"]
         .as_array()
         .unwrap()
@@ -134,7 +141,10 @@ fn a_quarantined_failure_does_not_fail_the_gate_until_its_entry_expires() {
     let gate = hil(&root, &["gate"]);
     let out = text(&gate);
     assert_eq!(gate.status.code(), Some(1), "{out}");
-    assert!(out.contains("1 expired quarantine entries (device.two)"), "{out}");
+    assert!(
+        out.contains("1 expired quarantine entries (device.two)"),
+        "{out}"
+    );
     assert!(out.contains("1 regressions (device.two on sim)"), "{out}");
 
     // A malformed entry is bad input, with its line.
@@ -199,7 +209,16 @@ fn merging_three_shards_equals_the_unsharded_run_and_a_missing_or_doubled_shard_
         let mut shards = Vec::new();
         for k in 1..=3 {
             let at = format!("reports/{kind}{k}");
-            let out = hil(&root, &["run", "--partition", &format!("{kind}:{k}/3"), "--reports", &at]);
+            let out = hil(
+                &root,
+                &[
+                    "run",
+                    "--partition",
+                    &format!("{kind}:{k}/3"),
+                    "--reports",
+                    &at,
+                ],
+            );
             assert_eq!(out.status.code(), Some(0), "{}", text(&out));
             shards.push(std::fs::canonicalize(root.join(at).join("latest")).unwrap());
         }
@@ -209,16 +228,28 @@ fn merging_three_shards_equals_the_unsharded_run_and_a_missing_or_doubled_shard_
         let out = hil(&root, &merge);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         let merged = std::fs::canonicalize(root.join("reports/merged/latest")).unwrap();
-        assert_eq!(results(&merged), results(&whole), "{kind}: merged shards = unsharded run");
+        assert_eq!(
+            results(&merged),
+            results(&whole),
+            "{kind}: merged shards = unsharded run"
+        );
         assert!(merged.join("report.html").exists());
         assert!(merged.join("junit.xml").exists());
 
         let missing = hil(&root, &["merge", args[0], args[2]]);
         assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
-        assert!(text(&missing).contains(&format!("shard {kind}:2/3 is missing")), "{}", text(&missing));
+        assert!(
+            text(&missing).contains(&format!("shard {kind}:2/3 is missing")),
+            "{}",
+            text(&missing)
+        );
         let doubled = hil(&root, &["merge", args[0], args[1], args[1], args[2]]);
         assert_eq!(doubled.status.code(), Some(2), "{}", text(&doubled));
-        assert!(text(&doubled).contains(&format!("shard {kind}:2/3 is given twice")), "{}", text(&doubled));
+        assert!(
+            text(&doubled).contains(&format!("shard {kind}:2/3 is given twice")),
+            "{}",
+            text(&doubled)
+        );
     }
 }
 
@@ -244,7 +275,10 @@ fn runs_on_one_host_at_once_all_land_in_the_history() {
     let out = hil(&root, &["history", "device.one", "--last", "50"]);
     let out = text(&out);
     assert!(out.contains("device.one"), "{out}");
-    assert!(out.contains("   4   100%"), "4 runs recorded, all passed: {out}");
+    assert!(
+        out.contains("   4   100%"),
+        "4 runs recorded, all passed: {out}"
+    );
 }
 
 #[test]
@@ -254,7 +288,10 @@ fn the_coverage_matrix_lists_uncovered_pairs_first_and_what_the_cases_observed()
     let out = hil(&root, &["coverage"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let md = String::from_utf8_lossy(&out.stdout);
-    assert!(md.contains("1 of 305 documented (call, outcome) pairs observed"), "{md}");
+    assert!(
+        md.contains("1 of 305 documented (call, outcome) pairs observed"),
+        "{md}"
+    );
     let first_row = md.lines().find(|l| l.starts_with("| 0 ")).unwrap();
     assert!(first_row.contains("not observed"), "{first_row}");
     assert!(

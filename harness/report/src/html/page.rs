@@ -235,7 +235,7 @@ fn case_card(case: &CaseResult, open: bool) -> Markup {
                 (case.title) br;
                 span class="muted" { (case.file)
                     @if let Outcome::Failed { line, field, .. } = &case.outcome { ":" (line) " (" (field) ")" }
-                    " · " (format!("{:.0} ms", case.duration_ms)) }
+                    " · " (format!("{:.1} ms", case.duration_ms)) }
             }
             @if let Some(detail) = case.outcome.detail() { p class="status failed" { (detail) } }
             @if let Some(q) = &case.quarantine {
