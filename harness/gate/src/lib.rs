@@ -1,4 +1,4 @@
-//! Release gating of `hil`: blessed baselines, quarantine, the gate policy, run sets merged from shards, and the ABI coverage matrix.
+//! Release gating of `hil`: the nightly plan, blessed baselines, quarantine, the gate policy, run sets merged from shards, and the ABI coverage matrix.
 //!
 //! ```text
 //! reports/<run>/ ...  ─▶ RunSet (shards checked) ─▶ judge(baseline, quarantine, policy) ─▶ GateReport
@@ -16,6 +16,7 @@ mod baseline;
 pub mod coverage;
 mod gate;
 mod input;
+mod plan;
 mod policy;
 mod quarantine;
 mod render;
@@ -24,6 +25,7 @@ mod runset;
 pub use baseline::{figure_key, Baseline, BaselineError, Status, BASELINE_SCHEMA};
 pub use gate::{judge, FigureCheck, Finding, GateReport, Kind};
 pub use input::{parse_date, today, InputError};
+pub use plan::{NightlyPlan, PlanCampaign, PlanRetryRule, PlanSuite};
 pub use policy::{GatePolicy, Rule};
 pub use quarantine::{pattern_matches, Entry, Quarantine};
 pub use render::{html_section, markdown};

@@ -272,8 +272,11 @@ fn run_dirs(dir: &Path, errors: &mut Vec<RunSetError>) -> Vec<PathBuf> {
     }
     let parts = dir.join("parts");
     let mut found: Vec<PathBuf> = match std::fs::read_dir(&parts) {
+        // Not `latest` or any other symlink: each run is read once.
         Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
             .filter(|p| p.join("results.json").is_file())
             .collect(),
         Err(_) => Vec::new(),

@@ -100,6 +100,15 @@ enum Command {
         #[command(subcommand)]
         command: OtaCommand,
     },
+    /// Run the nightly plan (rigs/plans/nightly.yaml): its suites and
+    /// campaigns, then the gate, the history record and report.html.
+    Nightly {
+        /// The plan file.
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+    },
     /// Judge a run (or a merged set of runs) against the blessed baseline:
     /// exit 0 passes, 1 fails (a regression, an expired quarantine, a
     /// campaign figure over its limit ...), 2 bad input, 3 a partial run.
@@ -315,6 +324,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 reports,
             },
         ),
+        Command::Nightly { plan, reports } => {
+            cmd::nightly::nightly(root, plan.as_deref(), &reports)
+        }
         Command::Gate { dirs, inputs } => cmd::gate::gate(root, &dirs, &inputs.inputs()),
         Command::Baseline {
             command: BaselineCommand::Bless { dirs, out },

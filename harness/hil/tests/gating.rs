@@ -302,3 +302,71 @@ fn the_coverage_matrix_lists_uncovered_pairs_first_and_what_the_cases_observed()
     let covered = md.find("sim: device.one").unwrap();
     assert!(uncovered < covered, "uncovered pairs come first");
 }
+
+#[test]
+fn the_nightly_plan_runs_suites_and_campaigns_then_gates_with_one_exit_code() {
+    let root = scratch("nightly", &[("one", "OKAY"), ("two", "OKAY")]);
+    std::fs::create_dir_all(root.join("rigs/plans")).unwrap();
+    std::fs::write(
+        root.join("rigs/plans/nightly.yaml"),
+        "rigs: [sim]\nsuites:\n  - name: device\n    filters: [device.]\ncampaigns:\n  - { name: powercut-sim, kind: powercut, rig: sim, app_size: 8192, nested_stride: 0, random: 10 }\nretries:\n  default: 1\n",
+    )
+    .unwrap();
+    let first = hil(&root, &["nightly"]);
+    let out = text(&first);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "no baseline yet: the parts' worst: {out}"
+    );
+    assert!(out.contains("gate: no baseline"), "{out}");
+    let night = latest(&root);
+    assert!(night.join("parts/device/results.json").exists());
+    assert!(night.join("parts/powercut-sim/powercut.svg").exists());
+    let bless = hil(&root, &["baseline", "bless"]);
+    assert_eq!(bless.status.code(), Some(0), "{}", text(&bless));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("reports/baselines/baseline.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["figures"]["powercut.sim.failures"], 0.0);
+    assert_eq!(json["results"]["sim"]["device.one"], "passed");
+
+    let second = hil(&root, &["nightly"]);
+    let out = text(&second);
+    assert_eq!(second.status.code(), Some(0), "{out}");
+    assert!(out.contains("gate: PASS"), "{out}");
+    let html = std::fs::read_to_string(latest(&root).join("report.html")).unwrap();
+    for id in [
+        "gate",
+        "campaigns",
+        "trends",
+        "coverage",
+        "failures",
+        "cases",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "section {id}");
+    }
+    assert!(html.contains("<svg"), "the power-cut plot is inline");
+
+    // One regression in the suite: the nightly fails, naming it.
+    write_case(&root, "two", "UNAVAILABLE");
+    let third = hil(&root, &["nightly"]);
+    let out = text(&third);
+    assert_eq!(third.status.code(), Some(1), "{out}");
+    assert!(out.contains("1 regressions (device.two on sim)"), "{out}");
+
+    // A malformed plan is bad input with its line, and nothing runs.
+    std::fs::write(
+        root.join("rigs/plans/nightly.yaml"),
+        "rigs: [sim]\nsuites:\n  - name: device\n    filter: [x]\n",
+    )
+    .unwrap();
+    let bad = hil(&root, &["nightly"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad).contains("nightly.yaml:4: suites[0]"),
+        "{}",
+        text(&bad)
+    );
+}

@@ -64,6 +64,8 @@ pub struct Prepared {
     plan: Plan,
     quarantine: Quarantine,
     verify: bool,
+    /// Record the run in the history (a nightly records its whole set instead).
+    pub record: bool,
 }
 
 /// Loads and checks everything a run needs; any problem is bad input.
@@ -113,6 +115,7 @@ pub fn prepare(root: &Path, request: &RunRequest) -> Result<Prepared> {
         plan,
         quarantine,
         verify: request.quarantine_verify,
+        record: true,
     })
 }
 
@@ -140,7 +143,7 @@ pub fn execute(
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| SystemFailure(format!("cannot start the async runtime: {e}")))?;
     let stop = interrupt::flag(None);
-    let verify = prepared.verify;
+    let (verify, record) = (prepared.verify, prepared.record);
     let summary = runtime.block_on(hil_runner::run(prepared.plan, run_id, sinks, stop));
     print_summary(&summary.results, summary.interrupted, dir.path());
     if verify {
@@ -164,7 +167,9 @@ pub fn execute(
     }
     if summary.report_errors.is_empty() {
         if let Some(report) = super::runs::read_report(dir.path()) {
-            super::history::record(root, &report)?;
+            if record {
+                super::history::record(root, &report)?;
+            }
             super::html::write(root, dir.path(), &report, &[dir.path()], None)?;
         }
     }
