@@ -52,6 +52,9 @@ enum Command {
         /// Run only the cases a quarantine entry names, to see which pass again.
         #[arg(long)]
         quarantine_verify: bool,
+        /// A board another run holds: wait for it instead of failing.
+        #[arg(long)]
+        wait_for_rigs: bool,
         /// Where run folders go.
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
@@ -150,6 +153,16 @@ enum Command {
         /// How many of the latest runs.
         #[arg(long, default_value_t = 20)]
         last: usize,
+    },
+    /// Serve a QEMU-backed board for a lab engine (labgrid): two stable serial
+    /// ports and an HTTP power port; prints where they are as one JSON line.
+    EmulateBoard {
+        /// The qemu-an505 rig whose QEMU it runs.
+        #[arg(long, default_value = "qemu-an505")]
+        rig: String,
+        /// Where the power port listens.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
     },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
@@ -270,6 +283,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             partition,
             quarantine,
             quarantine_verify,
+            wait_for_rigs,
             reports,
         } => cmd::run::run(
             root,
@@ -282,6 +296,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 partition,
                 quarantine,
                 quarantine_verify,
+                wait_for_rigs,
             },
             &reports,
         ),
@@ -339,6 +354,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Coverage { dirs } => cmd::coverage::coverage(root, &dirs),
         Command::History { case, rig, last } => {
             cmd::history::history(root, case.as_deref(), rig.as_deref(), last)
+        }
+        Command::EmulateBoard { rig, listen } => {
+            cmd::emulate_board::emulate_board(root, &rig, &listen)
         }
         Command::Schema { which } => cmd::schema::schema(&which),
     }

@@ -16,12 +16,16 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod board;
 mod config;
 mod defmt_log;
 mod error;
 mod inbox;
+pub mod labgrid;
+pub mod lock;
 pub mod qemu;
 mod sim;
+mod telnet;
 
 use std::time::Instant;
 
@@ -84,5 +88,9 @@ pub fn connect(config: &RigConfig) -> Result<Box<dyn RigSession>, RigError> {
     match &config.kind {
         RigKind::Sim(sim) => Ok(Box::new(SimSession::new(&config.name, sim.clone()))),
         RigKind::Qemu(qemu) => Ok(Box::new(qemu::QemuSession::new(&config.name, qemu.clone()))),
+        RigKind::Board(board) => Ok(Box::new(qemu::QemuSession::board(
+            &config.name,
+            board.clone(),
+        ))),
     }
 }

@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod bench;
 pub mod bundle;
 pub mod coverage;
+pub mod emulate_board;
 pub mod gate;
 pub mod history;
 mod html;

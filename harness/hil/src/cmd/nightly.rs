@@ -57,6 +57,7 @@ pub fn nightly(root: Option<PathBuf>, plan: Option<&Path>, reports: &Path) -> Re
                     partition: None,
                     quarantine: plan.quarantine.clone(),
                     quarantine_verify: false,
+                    wait_for_rigs: true,
                 },
             )
         })

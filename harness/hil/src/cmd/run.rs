@@ -46,6 +46,8 @@ pub struct RunRequest {
     pub quarantine: Option<PathBuf>,
     /// Run only the cases a quarantine entry names.
     pub quarantine_verify: bool,
+    /// Wait for a board another run holds, instead of failing.
+    pub wait_for_rigs: bool,
 }
 
 /// `hil run`: one report folder under `reports`.
@@ -89,7 +91,24 @@ pub fn prepare(root: &Path, request: &RunRequest) -> Result<Prepared> {
             eprintln!("note: shard {p} holds none of the {suite_selected} selected cases");
         }
     }
-    let rigs = pick_rigs(root, &request.rigs)?;
+    let mut rigs = pick_rigs(root, &request.rigs)?;
+    for rig in &mut rigs {
+        if let hil_rig::RigKind::Board(board) = &mut rig.kind {
+            if request.jobs > 1 {
+                return Err(BadInput::one(format!(
+                    "--jobs {}: rig `{}` is one physical board; --jobs runs several sessions of a sim or QEMU rig",
+                    request.jobs, rig.name
+                ))
+                .into());
+            }
+            board.wait_for_lock = request.wait_for_rigs;
+            if !request.wait_for_rigs {
+                // Fail now, naming the holder, rather than on every case.
+                hil_rig::lock::RigLock::acquire(&hil_rig::lock::lock_dir(), &rig.name, false)
+                    .map_err(|e| SystemFailure(e.to_string()))?;
+            }
+        }
+    }
     let day = today();
     let q = quarantine.clone();
     let rules = request.retry_rules.clone();

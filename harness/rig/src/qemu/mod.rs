@@ -9,6 +9,7 @@
 //! (in `hil-campaign`) both start QEMU through [`Launch`].
 
 mod build;
+pub mod emulated_board;
 mod launch;
 mod link;
 pub mod nvm;
