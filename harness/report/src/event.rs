@@ -10,6 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One step of a run, as seen by every sink.
+// A case result is the big variant; events are made and consumed one at a
+// time (never stored in bulk), so boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {

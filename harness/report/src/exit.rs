@@ -58,7 +58,7 @@ impl ExitCode {
 #[cfg(test)]
 mod tests {
     use super::ExitCode;
-    use crate::event::{CaseResult, Outcome};
+    use crate::event::Outcome;
 
     #[test]
     fn a_rig_error_outranks_a_failure() {

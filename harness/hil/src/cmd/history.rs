@@ -51,8 +51,8 @@ pub fn history(
     });
     let stats = history.cases(pattern.as_deref(), rig, last)?;
     println!(
-        "{:<56} {:<12} {:>4} {:>6} {:>6}  {:<26} {}",
-        "case", "rig", "runs", "pass%", "flaky%", "failing since", "duration ms (oldest..newest)"
+        "{:<56} {:<12} {:>4} {:>6} {:>6}  {:<26} duration ms (oldest..newest)",
+        "case", "rig", "runs", "pass%", "flaky%", "failing since"
     );
     // Failing cases first, then flaky, then the rest.
     let mut stats = stats;
