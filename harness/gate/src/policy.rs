@@ -159,6 +159,17 @@ mod tests {
     }
 
     #[test]
+    fn the_committed_policy_fails_on_everything_that_can_hide_a_regression() {
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/baselines/gate-policy.yaml");
+        let p = GatePolicy::load(&file).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(p.regressions, Rule::Fail);
+        assert_eq!(p.expired_quarantine, Rule::Fail);
+        assert_eq!(p.limits["overrun.undetected"], 0.0);
+        assert_eq!(p.limits["parity.differences"], 0.0);
+    }
+
+    #[test]
     fn a_bad_policy_names_line_and_field() {
         let e = GatePolicy::parse(Path::new("p.yaml"), "flaky: maybe\n").unwrap_err();
         assert!(

@@ -117,7 +117,13 @@ fn full_run_writes_every_file() {
     names.sort();
     assert_eq!(
         names,
-        ["junit.xml", "results.json", "summary.md", "transcripts"]
+        [
+            "junit.xml",
+            "report.html",
+            "results.json",
+            "summary.md",
+            "transcripts"
+        ]
     );
 
     // `latest` resolves to this run.

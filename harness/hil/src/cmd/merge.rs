@@ -67,6 +67,7 @@ pub fn merge(
     if !failed.is_empty() {
         return Ok(ExitCode::RigError);
     }
+    super::history::record(&root, &merged)?;
     let mut code = ExitCode::from_results(&merged.cases);
     let gated = inputs.baseline.is_some() || baseline_path(&root, inputs).exists();
     let verdict = if gated {
