@@ -370,3 +370,60 @@ fn the_nightly_plan_runs_suites_and_campaigns_then_gates_with_one_exit_code() {
         text(&bad)
     );
 }
+
+#[test]
+fn a_board_another_run_holds_fails_naming_the_holder_or_is_waited_for() {
+    let root = scratch("board-lock", &[("one", "OKAY")]);
+    // The board runs this repository's images (built once, then cached).
+    std::fs::write(
+        root.join("rigs/bench-u585.yaml"),
+        format!(
+            "name: bench-u585\nkind: board\nboard:\n  firmware: {}\n  agent_link: {{ serial: /nonexistent/ttyACM0 }}\n  cloud_link: {{ serial: /nonexistent/ttyACM1 }}\n  power: {{ command: {{ on: [\"true\"], off: [\"true\"] }} }}\n",
+            std::fs::canonicalize(repo()).unwrap().display()
+        ),
+    )
+    .unwrap();
+    let locks = root.join("locks");
+    let held = hil_rig::lock::RigLock::acquire(&locks, "bench-u585", false).unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hil"))
+            .arg("--root")
+            .arg(&root)
+            .args(["run", "--rig", "bench-u585"])
+            .args(extra)
+            .env("HIL_LOCK_DIR", &locks)
+            .env("HIL_HISTORY", root.join("reports/history.sqlite"))
+            .output()
+            .unwrap()
+    };
+    let busy = run(&[]);
+    let out = text(&busy);
+    assert_eq!(busy.status.code(), Some(3), "{out}");
+    assert!(
+        out.contains(&format!(
+            "rig `bench-u585` is in use by pid {}",
+            std::process::id()
+        )),
+        "{out}"
+    );
+    assert!(!root.join("reports").exists(), "nothing ran");
+
+    // With --wait-for-rigs the run queues behind the holder, then goes on
+    // (to a serial port that does not exist here: a rig error of its own).
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        drop(held);
+    });
+    let waited = run(&["--wait-for-rigs"]);
+    releaser.join().unwrap();
+    let out = text(&waited);
+    assert!(
+        out.contains("is in use by"),
+        "it said whom it waited for: {out}"
+    );
+    assert!(out.contains("waiting for it"), "{out}");
+    assert!(
+        out.contains("/nonexistent/ttyACM0"),
+        "then it used the board: {out}"
+    );
+}
