@@ -408,22 +408,40 @@ fn a_board_another_run_holds_fails_naming_the_holder_or_is_waited_for() {
     );
     assert!(!root.join("reports").exists(), "nothing ran");
 
-    // With --wait-for-rigs the run queues behind the holder, then goes on
-    // (to a serial port that does not exist here: a rig error of its own).
-    let releaser = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        drop(held);
-    });
-    let waited = run(&["--wait-for-rigs"]);
-    releaser.join().unwrap();
-    let out = text(&waited);
+    // With --wait-for-rigs the run queues behind the holder (the lock is
+    // released once it says it waits), then goes on to a serial port that
+    // does not exist here: a rig error of its own.
+    let mut waiting = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("--root")
+        .arg(&root)
+        .args(["run", "--rig", "bench-u585", "--wait-for-rigs"])
+        .env("HIL_LOCK_DIR", &locks)
+        .env("HIL_HISTORY", root.join("reports/history.sqlite"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut said = String::new();
+    loop {
+        let mut line = String::new();
+        let n = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(n > 0, "the run ended without waiting: {said}");
+        said.push_str(&line);
+        if line.contains("waiting for it") {
+            break;
+        }
+    }
     assert!(
-        out.contains("is in use by"),
-        "it said whom it waited for: {out}"
+        said.contains("is in use by pid"),
+        "it said whom it waits for: {said}"
     );
-    assert!(out.contains("waiting for it"), "{out}");
+    drop(held);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(waiting.wait().unwrap().code(), Some(3), "{said}{rest}");
     assert!(
-        out.contains("/nonexistent/ttyACM0"),
-        "then it used the board: {out}"
+        rest.contains("/nonexistent/ttyACM0"),
+        "then it used the board: {rest}"
     );
 }

@@ -25,7 +25,7 @@ pub fn rewrite(
             &dir.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            "(merged)",
+            &super::repo::command_line(),
         ),
     };
     let run_dirs: Vec<&Path> = set.runs.iter().map(|r| r.dir.as_path()).collect();
