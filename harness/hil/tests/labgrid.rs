@@ -117,15 +117,26 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
 
     // The coordinator keeps its places in its working folder.
     let coordinator = format!("127.0.0.1:{}", free_port());
+    let log = |name: &str| std::fs::File::create(scratch.join(name)).unwrap();
     children.0.push(
         Command::new("labgrid-coordinator")
             .args(["--listen", &coordinator])
             .current_dir(&scratch)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log("coordinator.log"))
+            .stderr(log("coordinator.err"))
             .spawn()
             .unwrap(),
     );
+
+    // The exporter gives up if the coordinator is not listening yet.
+    let started = Instant::now();
+    while std::net::TcpStream::connect(&coordinator).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the coordinator did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     // The board: it builds the images first (cached after the first time).
     let mut board = Command::new(env!("CARGO_BIN_EXE_hil"))
@@ -136,8 +147,11 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
         .unwrap();
     let stdout = board.stdout.take().unwrap();
     children.0.push(board);
+    let mut stdout = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
+    stdout.read_line(&mut line).unwrap();
+    // Keep reading what it says, so its stdout never closes under it.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let ports: serde_json::Value = serde_json::from_str(&line)
         .unwrap_or_else(|e| panic!("the emulated board did not say where it is ({e}): {line:?}"));
 
@@ -164,8 +178,8 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
             ])
             .arg(&exporter_config)
             .current_dir(&scratch)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log("exporter.log"))
+            .stderr(log("exporter.err"))
             .spawn()
             .unwrap(),
     );
@@ -176,10 +190,13 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
         if text(&out).contains("hil-lab/an505-1/NetworkSerialPort") {
             break;
         }
+        let said = |name: &str| std::fs::read_to_string(scratch.join(name)).unwrap_or_default();
         assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no resources: {}",
-            text(&out)
+            started.elapsed() < Duration::from_secs(90),
+            "no resources: {}\ncoordinator: {}\nexporter: {}",
+            text(&out),
+            said("coordinator.err"),
+            said("exporter.err")
         );
         std::thread::sleep(Duration::from_millis(300));
     }
