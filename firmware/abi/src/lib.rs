@@ -47,7 +47,7 @@ pub use mqtt_structs::{
     MvTlsCredentials, MvUsernamePassword,
 };
 pub use retvals::SDK_RETVALS_YAML;
-pub use slots::{Slot, NSC_ENTRY_SIZE, SLOT_COUNT, STM32U585_NSC_TABLE_BASE};
+pub use slots::{Slot, NSC_ENTRY_SIZE, NSC_TABLE_ENTRIES, SLOT_COUNT, STM32U585_NSC_TABLE_BASE};
 pub use status::MvStatus;
 pub use structs::{
     MvConfigKeyFetchParams, MvConfigKeyToFetch, MvConfigResponseData,

@@ -8,6 +8,18 @@
 /// Number of slot numbers, 0..=73 (72 assigned plus the gaps 20 and 71).
 pub const SLOT_COUNT: u32 = 74;
 
+/// Entries in this kernel's veneer table: the 74 slot numbers and 54 more
+/// reserved for calls a later SDK appends (the table is append-only). A
+/// reserved entry is a system call like any other and answers
+/// `UNAVAILABLE`; a number past the table has no entry at all, and a branch
+/// there is not a system call (`firmware/ABI.md` §1).
+pub const NSC_TABLE_ENTRIES: u32 = 128;
+
+// Reserved entries follow the 74 numbers, and the table fits the last 8 KiB
+// of the STM32U585's flash, where the SDK puts it.
+const _: () =
+    assert!(NSC_TABLE_ENTRIES > SLOT_COUNT && NSC_TABLE_ENTRIES * NSC_ENTRY_SIZE <= 8 * 1024);
+
 /// Size in bytes of one veneer entry (`SG` + `B.W`).
 pub const NSC_ENTRY_SIZE: u32 = 8;
 

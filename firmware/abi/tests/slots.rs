@@ -1,6 +1,6 @@
 //! Slot numbers, names and veneer addresses against the table in microvisor-abi.md §2.
 
-use mv_abi::{Slot, NSC_ENTRY_SIZE, SLOT_COUNT, STM32U585_NSC_TABLE_BASE};
+use mv_abi::{Slot, NSC_ENTRY_SIZE, NSC_TABLE_ENTRIES, SLOT_COUNT, STM32U585_NSC_TABLE_BASE};
 
 /// (slot, SDK name) for all 74 slot numbers; the gaps use the crate's placeholder names.
 const SLOTS: [(u32, &str); 74] = [
@@ -86,6 +86,7 @@ fn constants() {
     assert_eq!(NSC_ENTRY_SIZE, 8);
     assert_eq!(STM32U585_NSC_TABLE_BASE, 0x0C1F_E000);
     assert_eq!(Slot::ALL.len(), 74);
+    assert_eq!(NSC_TABLE_ENTRIES, 128);
 }
 
 #[test]

@@ -86,6 +86,20 @@ impl Agent {
             Primitive::RingDrain { base, slots, start } => {
                 ring::drain(app, &self.allocator, *base, *slots, *start)
             }
+            Primitive::IrqPend(n) => irq_op(app, *n, |a, n| a.irq_pend(n)),
+            Primitive::CallFromIrq { irq, slot, args } => {
+                if *irq < app.irq_lines() {
+                    match app.call_from_irq(*irq, *slot, *args)? {
+                        Some(status) => Reply::Status(status),
+                        None => Reply::Refused(Refusal::BadArgument),
+                    }
+                } else {
+                    Reply::Refused(Refusal::BadArgument)
+                }
+            }
+            Primitive::CallUnprivileged { slot, args } => {
+                Reply::Status(app.call_unprivileged(*slot, *args)?)
+            }
         };
         app.settle()?;
         Ok(reply)

@@ -28,8 +28,7 @@ use mv_proto::{decode_request, Hello, Region, Request, RequestError, Response, P
 
 pub use allocator::Allocator;
 
-/// The largest `Read` the agent answers: the reply must fit one frame.
-pub const MAX_READ: u32 = 4096;
+pub use mv_proto::MAX_READ;
 
 /// The app stopped under a primitive (crash, restart): nothing after it ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +60,21 @@ pub trait App {
     fn irq_lines(&self) -> u32;
     fn irq_enable(&mut self, irq: u32, enabled: bool);
     fn irq_clear_pending(&mut self, irq: u32);
+    /// Set the pending bit (the NVIC ignores it for an IRQ targeted secure).
+    fn irq_pend(&mut self, irq: u32);
     fn irq_status(&self, irq: u32) -> IrqStatus;
+    /// Call NSC slot `slot` from the app's handler of `irq` (`irq` below
+    /// [`App::irq_lines`]): enable and pend the IRQ, let its handler make the
+    /// call, restore the IRQ's enable state. `None` when the handler did not
+    /// run (the NVIC does not give the IRQ to the app).
+    fn call_from_irq(
+        &mut self,
+        irq: u32,
+        slot: u32,
+        args: [u32; 4],
+    ) -> Result<Option<u32>, Stopped>;
+    /// Call NSC slot `slot` from unprivileged thread mode; r0 after the call.
+    fn call_unprivileged(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped>;
     /// Make a piece of the `ns_flash` pool read as erased (on QEMU the pool
     /// is RAM that survives a reset; where flash reads erased, nothing).
     fn erase_flash(&mut self, addr: u32, len: u32) {

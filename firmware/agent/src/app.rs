@@ -2,7 +2,7 @@
 
 use mv_agent_core::{App, IrqStatus, Stopped};
 
-use crate::irq;
+use crate::{irq, privilege};
 
 /// The app as this image runs it.
 pub struct TargetApp;
@@ -73,6 +73,23 @@ impl App for TargetApp {
 
     fn irq_clear_pending(&mut self, n: u32) {
         irq::clear_pending(n);
+    }
+
+    fn irq_pend(&mut self, n: u32) {
+        irq::pend(n);
+    }
+
+    fn call_from_irq(
+        &mut self,
+        irq: u32,
+        slot: u32,
+        args: [u32; 4],
+    ) -> Result<Option<u32>, Stopped> {
+        Ok(irq::call_from_irq(irq, slot, args))
+    }
+
+    fn call_unprivileged(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
+        Ok(privilege::call_unprivileged(slot, args))
     }
 
     fn irq_status(&self, n: u32) -> IrqStatus {

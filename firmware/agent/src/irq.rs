@@ -1,11 +1,13 @@
 //! The app's interrupts through the non-secure NVIC, and the handler that counts them.
 //!
-//! Every external IRQ vector of the agent is `DefaultHandler`, which only
-//! counts: the NVIC clears the pending bit on entry, so a software-pended IRQ
-//! (what the kernel does for a notification) runs the handler exactly once.
-//! IRQs targeted secure read as zero and ignore writes from here.
+//! Every external IRQ vector of the agent is `DefaultHandler`, which counts:
+//! the NVIC clears the pending bit on entry, so a software-pended IRQ (what
+//! the kernel does for a notification) runs the handler exactly once. For
+//! [`call_from_irq`] the handler of one IRQ also makes a system call, so the
+//! kernel sees an interrupt handler as its caller. IRQs targeted secure read
+//! as zero and ignore writes from here.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use cortex_m_rt::exception;
 
@@ -62,6 +64,64 @@ pub fn clear_pending(irq: u32) {
     set(ICPR, irq);
 }
 
+pub fn pend(irq: u32) {
+    set(ISPR, irq);
+}
+
+/// No IRQ's handler has a call to make.
+const NOT_ARMED: u32 = u32::MAX;
+/// The IRQ whose handler makes the armed call, or [`NOT_ARMED`].
+static ARMED_IRQ: AtomicU32 = AtomicU32::new(NOT_ARMED);
+static ARMED_SLOT: AtomicU32 = AtomicU32::new(0);
+static ARMED_ARGS: [AtomicU32; 4] = [const { AtomicU32::new(0) }; 4];
+static CALL_STATUS: AtomicU32 = AtomicU32::new(0);
+static CALL_DONE: AtomicBool = AtomicBool::new(false);
+
+/// Call `slot` from the handler of `irq` (below [`line_count`]): arm the
+/// handler, enable and pend the IRQ, and restore its enable state once the
+/// handler ran. `None` when it did not run: an IRQ targeted secure ignores
+/// both writes.
+pub fn call_from_irq(irq: u32, slot: u32, args: [u32; 4]) -> Option<u32> {
+    ARMED_SLOT.store(slot, Ordering::Relaxed);
+    for (armed, arg) in ARMED_ARGS.iter().zip(args) {
+        armed.store(arg, Ordering::Relaxed);
+    }
+    CALL_DONE.store(false, Ordering::Relaxed);
+    ARMED_IRQ.store(irq, Ordering::Release);
+    let was_enabled = test(ISER, irq);
+    enable(irq);
+    pend(irq);
+    // The pend is visible after the DSB; thread mode runs below every
+    // handler's priority, so the NVIC takes the IRQ at the ISB at the latest.
+    cortex_m::asm::dsb();
+    cortex_m::asm::isb();
+    while !CALL_DONE.load(Ordering::Acquire) && test(ISPR, irq) {
+        core::hint::spin_loop();
+    }
+    ARMED_IRQ.store(NOT_ARMED, Ordering::Release);
+    if !was_enabled {
+        disable(irq);
+    }
+    CALL_DONE
+        .load(Ordering::Acquire)
+        .then(|| CALL_STATUS.load(Ordering::Relaxed))
+}
+
+/// The armed call, made by the handler of `irq` if it is the armed one.
+fn make_armed_call(irq: u32) {
+    if ARMED_IRQ.load(Ordering::Acquire) != irq {
+        return;
+    }
+    ARMED_IRQ.store(NOT_ARMED, Ordering::Relaxed);
+    let slot = ARMED_SLOT.load(Ordering::Relaxed);
+    let args = core::array::from_fn(|i| ARMED_ARGS[i].load(Ordering::Relaxed));
+    // SAFETY: the host chose the call and its arguments, as for a call from
+    // thread mode (see `TargetApp::call`).
+    let status = unsafe { mv_ns::raw_call(slot, args) };
+    CALL_STATUS.store(status, Ordering::Relaxed);
+    CALL_DONE.store(true, Ordering::Release);
+}
+
 /// (pending, enabled, handled)
 pub fn status(irq: u32) -> (bool, bool, u32) {
     (
@@ -76,6 +136,7 @@ unsafe fn DefaultHandler(irqn: i16) {
     match usize::try_from(irqn) {
         Ok(irq) if irq < MAX_IRQS => {
             HANDLED[irq].fetch_add(1, Ordering::Relaxed);
+            make_armed_call(irq as u32);
         }
         _ => {
             crate::logger::force_unlock();

@@ -17,6 +17,8 @@ mod irq;
 mod link;
 mod logger;
 mod memory_map;
+mod mpu;
+mod privilege;
 mod uart;
 
 use cortex_m_rt::entry;
@@ -40,6 +42,7 @@ fn main() -> ! {
     // veneer table is.
     unsafe { mv_ns::init(handoff.nsc_table_base) };
     heap::init();
+    mpu::init();
     defmt::info!(
         "mv-agent: NSC table {=u32:#010x}, pool {=u32:#010x}..{=u32:#010x}",
         handoff.nsc_table_base,

@@ -33,6 +33,16 @@ pub const SECURE_IMAGE_RAM_SIZE: u32 = 0x0010_0000;
 /// Non-secure peripheral aliases.
 pub const NS_PERIPHERALS_BASE: u32 = 0x4000_0000;
 pub const NS_PERIPHERALS_LAST: u32 = 0x4FFF_FFFF;
+/// The bus-error window: 4 KiB of app RAM, 64 KiB below its end, whose
+/// four 1 KiB SSRAM3 MPC blocks the secure image keeps secure (the MPC
+/// answers with a bus error, `CTRL.SEC_RESP`): the kernel's checks pass,
+/// every access faults.
+pub const BUS_ERROR_BASE: u32 = NS_RAM_END - 0x1_0000;
+pub const BUS_ERROR_SIZE: u32 = 0x1000;
+/// The privileged-only window: 4 KiB of app RAM, 128 KiB below its end,
+/// which the agent's MPU region gives to privileged code only.
+pub const PRIVILEGED_ONLY_BASE: u32 = NS_RAM_END - 0x2_0000;
+pub const PRIVILEGED_ONLY_SIZE: u32 = 0x1000;
 /// Nothing answers here (QEMU `info mtree`), and no SAU region covers it.
 pub const UNMAPPED_BASE: u32 = 0x6000_0000;
 /// PSRAM: the NVM that plays the STM32U585's flash (file-backed by the harness).
@@ -101,6 +111,11 @@ pub const BOARD: Board = Board {
     pools: Pools {
         ns_ram: (NS_RAM_BASE + mv_abi::handoff::HANDOFF_SIZE, NS_RAM_END),
         ns_flash: (NS_CODE_BASE + APP_REGION_SIZE, NS_CODE_BASE + NS_CODE_SIZE),
+        bus_error: (BUS_ERROR_BASE, BUS_ERROR_BASE + BUS_ERROR_SIZE),
+        privileged_only: (
+            PRIVILEGED_ONLY_BASE,
+            PRIVILEGED_ONLY_BASE + PRIVILEGED_ONLY_SIZE,
+        ),
         secure_ram: SECURE_RAM_BASE + SECURE_IMAGE_RAM_SIZE,
         secure_flash: SECURE_CODE_BASE + 0x8_0000,
         unmapped: UNMAPPED_BASE,

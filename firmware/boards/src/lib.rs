@@ -31,6 +31,17 @@ pub struct Pools {
     pub ns_ram: (u32, u32),
     /// `ns_flash`: app code the agent's image does not occupy (read-only to it).
     pub ns_flash: (u32, u32),
+    /// `bus_error`: app RAM that the bus refuses — in the app's memory
+    /// table and non-secure to the SAU, so every check of the kernel passes,
+    /// but the memory protection controller answers each access with a bus
+    /// error (a block it keeps secure). It lies inside `ns_ram`, whose two
+    /// bump pointers stop at its edges.
+    pub bus_error: (u32, u32),
+    /// `privileged_only`: app RAM that the app's MPU (as the agent programs
+    /// it) gives only to privileged code, so an unprivileged caller's
+    /// pointer into it is refused (`TTAT`). Inside `ns_ram` too, below
+    /// `bus_error`.
+    pub privileged_only: (u32, u32),
     /// Secure memory nobody uses, for the placements the app must never reach.
     pub secure_ram: u32,
     pub secure_flash: u32,

@@ -23,6 +23,15 @@ pub const SECURE_FLASH_BASE: u32 = 0x0C00_0000;
 pub const SECURE_FLASH_SIZE: u32 = 0x0020_0000;
 pub const SECURE_RAM_BASE: u32 = 0x3000_0000;
 pub const SECURE_RAM_SIZE: u32 = 0x000C_0000;
+/// The bus-error window: 4 KiB of app RAM, 64 KiB below its end, in an
+/// SRAM block the GTZC's MPCBB keeps secure while the SAU calls it
+/// non-secure, so the kernel's checks pass and every access faults.
+pub const BUS_ERROR_BASE: u32 = MV_SRAM3_BASE - 0x1_0000;
+pub const BUS_ERROR_SIZE: u32 = 0x1000;
+/// The privileged-only window: 4 KiB of app RAM, 128 KiB below its end,
+/// which the agent's MPU region gives to privileged code only.
+pub const PRIVILEGED_ONLY_BASE: u32 = MV_SRAM3_BASE - 0x2_0000;
+pub const PRIVILEGED_ONLY_SIZE: u32 = 0x1000;
 /// Nothing is mapped here (between FMC and OCTOSPI).
 pub const UNMAPPED_BASE: u32 = 0x7000_0000;
 /// Where the SDK's NSC veneer table is.
@@ -94,6 +103,11 @@ pub const BOARD: Board = Board {
     pools: Pools {
         ns_ram: (NS_RAM_BASE + AGENT_RAM, MV_SRAM3_BASE),
         ns_flash: (NS_FLASH_BASE + AGENT_IMAGE, NS_FLASH_BASE + NS_FLASH_SIZE),
+        bus_error: (BUS_ERROR_BASE, BUS_ERROR_BASE + BUS_ERROR_SIZE),
+        privileged_only: (
+            PRIVILEGED_ONLY_BASE,
+            PRIVILEGED_ONLY_BASE + PRIVILEGED_ONLY_SIZE,
+        ),
         secure_ram: SECURE_RAM_BASE + 0x1000,
         secure_flash: SECURE_FLASH_BASE + 0x1000,
         unmapped: UNMAPPED_BASE,
@@ -107,6 +121,8 @@ pub enum Attribution {
     AppRam,
     /// App flash: the app reads it; writes need the flash controller.
     AppFlash,
+    /// App RAM the bus refuses ([`BUS_ERROR_BASE`]): a precise BusFault.
+    BusError,
     Secure,
     Unmapped,
 }
@@ -114,7 +130,9 @@ pub enum Attribution {
 /// Which region `addr` falls in.
 pub fn attribution(addr: u32) -> Attribution {
     let within = |base: u32, size: u32| addr >= base && addr - base < size;
-    if within(NS_RAM_BASE, NS_RAM_SIZE) {
+    if within(BUS_ERROR_BASE, BUS_ERROR_SIZE) {
+        Attribution::BusError
+    } else if within(NS_RAM_BASE, NS_RAM_SIZE) {
         Attribution::AppRam
     } else if within(NS_FLASH_BASE, NS_FLASH_SIZE) {
         Attribution::AppFlash

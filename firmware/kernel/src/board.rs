@@ -41,6 +41,9 @@ pub trait NsMemory {
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault>;
 
     /// Copy bytes into non-secure memory. The range was checked first.
+    /// All or nothing: on `BusFault` no byte of the range was written (a
+    /// board whose bus can refuse part of a range tries the whole range
+    /// before it writes), so a refused first write changes nothing.
     fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault>;
 }
 

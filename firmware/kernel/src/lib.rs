@@ -24,7 +24,7 @@ pub mod notify;
 pub mod system;
 pub mod usermem;
 
-use mv_abi::{MvStatus, MvWakeReason};
+use mv_abi::{MvEventType, MvStatus, MvSystemNotificationSource, MvWakeReason};
 
 use board::Board;
 use logging::{LinkState, ServerLogging};
@@ -104,9 +104,17 @@ impl<B: Board> Kernel<B> {
     }
 
     /// The cloud said the link is up or down, or turned app logging on or
-    /// off; queued log messages flush once it is up.
+    /// off. When the link goes up or down, every `NETWORK` subscription is
+    /// told (`NETWORKSTATUSCHANGED`); queued log messages flush once it is up.
     pub fn set_link(&mut self, link: LinkState) {
+        let changed = link.online != self.link.online;
         self.link = link;
+        if changed {
+            self.post_system_event(
+                MvSystemNotificationSource::Network as u32,
+                MvEventType::NetworkStatusChanged as u32,
+            );
+        }
         self.poll();
     }
 

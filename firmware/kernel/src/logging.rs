@@ -51,6 +51,33 @@ struct Queued {
     len: u16,
 }
 
+/// Copy the message at `source` into the log buffer at `offset`: header,
+/// then bytes. The whole message is first copied into secure memory, so
+/// the server receives it as it was at the call even when it lies inside
+/// the log buffer itself, where the copy overwrites it (an app may format
+/// its message in place). A bus fault reading it changes nothing
+/// (`PARAMETERFAULT`); one writing the buffer is `LATEFAULT`.
+fn enqueue<B: Board>(
+    board: &mut B,
+    buffer: &NsRange,
+    offset: u32,
+    source: &NsRange,
+) -> Result<(), MvStatus> {
+    let mut message = [0u8; MAX_MESSAGE_LEN as usize];
+    let message = &mut message[..source.len() as usize];
+    let mut header = [0u8; HEADER_LEN as usize];
+    header[..2].copy_from_slice(&(source.len() as u16).to_le_bytes());
+    let late = |_: BusFault| MvStatus::LateFault;
+    // A zero-length message may name any address: nothing there is touched.
+    if !message.is_empty() {
+        board
+            .read_ns(source.addr(), message)
+            .map_err(|_| MvStatus::ParameterFault)?;
+        write_at(board, buffer, offset + HEADER_LEN, message).map_err(late)?;
+    }
+    write_at(board, buffer, offset, &header).map_err(late)
+}
+
 /// The logging state of the running app.
 pub struct ServerLogging {
     buffer: Option<NsRange>,
@@ -160,34 +187,7 @@ impl ServerLogging {
         let need = stored_len(len);
         let offset = self.room_for(need).ok_or(MvStatus::InvalidBufferSize)?;
 
-        // Copy the message in (the first side effect). A bus fault on the
-        // read side happens before anything changed: PARAMETERFAULT.
-        let mut chunk = [0u8; 64];
-        let mut header = [0u8; HEADER_LEN as usize];
-        header[..2].copy_from_slice(&(len as u16).to_le_bytes());
-        let late = |_: BusFault| MvStatus::LateFault;
-        let mut done = 0;
-        while done < len {
-            let n = (len - done).min(chunk.len() as u32);
-            board
-                .read_ns(source.addr() + done, &mut chunk[..n as usize])
-                .map_err(|_| {
-                    if done == 0 {
-                        MvStatus::ParameterFault
-                    } else {
-                        MvStatus::LateFault
-                    }
-                })?;
-            write_at(
-                board,
-                &buffer,
-                offset + HEADER_LEN + done,
-                &chunk[..n as usize],
-            )
-            .map_err(late)?;
-            done += n;
-        }
-        write_at(board, &buffer, offset, &header).map_err(late)?;
+        enqueue(board, &buffer, offset, &source)?;
 
         let tail = (self.head + self.count) % self.queue.len();
         self.queue[tail] = Queued {

@@ -7,6 +7,13 @@
 //! the next slot (the sentinel); the IRQ of the centre is *pended*, never
 //! enabled; several centres may share one buffer (same address and size) and
 //! then share one write pointer. At most 32 distinct buffers are in use.
+//!
+//! Centres are not counted against a limit of their own: "You can establish
+//! as many centers as you need" (docs, `/microvisor-notifications`). Each
+//! centre owns an IRQ that no other centre uses, and the centre table has a
+//! place for every IRQ an ARMv8-M NVIC can have ([`MAX_IRQS`]), so it never
+//! fills: an app runs out of free IRQs (`INVALIDINTERRUPT`) or of buffers
+//! (`TOOMANYNOTIFICATIONBUFFERS`) first.
 
 use mv_abi::{AbiStruct, MvNotification, MvNotificationSetup, MvStatus};
 
@@ -21,9 +28,11 @@ pub const MIN_BUFFER_SIZE: u32 = 32;
 pub const BUFFER_ALIGN: u32 = 8;
 /// "the limit of 32 simultaneously in use notification buffers".
 pub const MAX_BUFFERS: usize = 32;
-/// Centres are bounded separately: several may share one buffer. Each needs
-/// its own IRQ, so this is only reached by an app with 64 spare IRQs.
-pub const MAX_CENTRES: usize = 64;
+/// The most external interrupts an ARMv8-M NVIC can have (IRQ 0 to 479).
+pub const MAX_IRQS: u32 = 480;
+/// One place per IRQ: centres need distinct IRQs below [`MAX_IRQS`], so
+/// this many can never all be in use with a free IRQ left over.
+pub const MAX_CENTRES: usize = MAX_IRQS as usize;
 
 /// Offset of `event_type` inside a record.
 const EVENT_TYPE_OFFSET: u32 = 8;
@@ -37,17 +46,29 @@ struct Ring {
     users: u16,
 }
 
+/// A live centre; 8 bytes, so the table of [`MAX_CENTRES`] stays under 4 KiB.
 #[derive(Clone, Copy, Debug)]
 struct Centre {
     handle: u32,
-    irq: u32,
-    ring: usize,
+    /// Below [`MAX_IRQS`].
+    irq: u16,
+    /// Index into the rings (below [`MAX_BUFFERS`]).
+    ring: u8,
 }
+
+const NO_CENTRE: Centre = Centre {
+    handle: 0,
+    irq: 0,
+    ring: 0,
+};
 
 /// All centres and rings of the running app.
 pub struct Notifications {
     rings: [Option<Ring>; MAX_BUFFERS],
-    centres: [Option<Centre>; MAX_CENTRES],
+    /// The live centres are `centres[..live]` (a dense list: lookups scan
+    /// only centres that exist).
+    centres: [Centre; MAX_CENTRES],
+    live: usize,
 }
 
 /// What `mvSetupNotifications` decided, before anything is committed.
@@ -57,6 +78,13 @@ pub struct SetupPlan {
     size: u32,
     /// An existing ring with the same address and size, if any.
     shared_ring: Option<usize>,
+}
+
+impl SetupPlan {
+    /// Does the planned buffer share a byte with `[addr, addr + len)`?
+    pub fn buffer_overlaps(&self, addr: u32, len: u32) -> bool {
+        ranges_overlap(self.base, self.size, addr, len)
+    }
 }
 
 impl Default for Notifications {
@@ -69,7 +97,8 @@ impl Notifications {
     pub const fn new() -> Self {
         Notifications {
             rings: [None; MAX_BUFFERS],
-            centres: [None; MAX_CENTRES],
+            centres: [NO_CENTRE; MAX_CENTRES],
+            live: 0,
         }
     }
 
@@ -82,9 +111,15 @@ impl Notifications {
         if handle == mv_abi::INVALID_HANDLE {
             return None;
         }
-        self.centres
+        self.centres[..self.live]
             .iter()
-            .position(|c| matches!(c, Some(c) if c.handle == handle))
+            .position(|c| c.handle == handle)
+    }
+
+    fn irq_in_use(&self, irq: u32) -> bool {
+        self.centres[..self.live]
+            .iter()
+            .any(|c| u32::from(c.irq) == irq)
     }
 
     /// Does any live ring share a byte with `[addr, addr + len)`?
@@ -105,7 +140,7 @@ impl Notifications {
         other_buffer_in_use: impl Fn(u32, u32) -> bool,
     ) -> Result<SetupPlan, MvStatus> {
         let (irq, base, size) = (setup.irq, setup.buffer, setup.buffer_size);
-        if !board.is_ns_irq(irq) || self.centres.iter().flatten().any(|c| c.irq == irq) {
+        if irq >= MAX_IRQS || !board.is_ns_irq(irq) || self.irq_in_use(irq) {
             return Err(MvStatus::InvalidInterrupt);
         }
         if size < MIN_BUFFER_SIZE || size % RECORD_SIZE != 0 {
@@ -125,10 +160,12 @@ impl Notifications {
             return Err(MvStatus::BufferAlreadyInUse);
         }
         let ring_free = shared_ring.is_some() || self.rings.iter().any(Option::is_none);
-        let centre_free = self.centres.iter().any(Option::is_none);
-        if !ring_free || !centre_free {
+        if !ring_free {
             return Err(MvStatus::TooManyNotificationBuffers);
         }
+        // A free place for the centre: `irq` is below MAX_IRQS and no live
+        // centre uses it, so fewer than MAX_CENTRES centres are live.
+        debug_assert!(self.live < MAX_CENTRES);
         Ok(SetupPlan {
             irq,
             base,
@@ -166,16 +203,14 @@ impl Notifications {
         if let Some(r) = self.rings[ring].as_mut() {
             r.users += 1;
         }
-        let slot = self
-            .centres
-            .iter()
-            .position(Option::is_none)
-            .expect("plan_setup checked for a free centre");
-        self.centres[slot] = Some(Centre {
+        // plan_setup's checks leave a place (see there); the IRQ and the
+        // ring index fit their fields (below MAX_IRQS and MAX_BUFFERS).
+        self.centres[self.live] = Centre {
             handle,
-            irq: plan.irq,
-            ring,
-        });
+            irq: plan.irq as u16,
+            ring: ring as u8,
+        };
+        self.live += 1;
         if fresh {
             board.write_ns(plan.base + EVENT_TYPE_OFFSET, &0u32.to_le_bytes())?;
         }
@@ -188,11 +223,14 @@ impl Notifications {
         let Some(i) = self.centre_index(handle) else {
             return false;
         };
-        let centre = self.centres[i].take().expect("index is live");
-        if let Some(r) = self.rings[centre.ring].as_mut() {
+        let centre = self.centres[i];
+        self.live -= 1;
+        self.centres[i] = self.centres[self.live];
+        let ring = usize::from(centre.ring);
+        if let Some(r) = self.rings[ring].as_mut() {
             r.users -= 1;
             if r.users == 0 {
-                self.rings[centre.ring] = None;
+                self.rings[ring] = None;
             }
         }
         true
@@ -211,8 +249,8 @@ impl Notifications {
         tag: u32,
     ) -> Result<(), PostError> {
         let i = self.centre_index(handle).ok_or(PostError::NoSuchCentre)?;
-        let centre = self.centres[i].expect("index is live");
-        let ring = self.rings[centre.ring]
+        let centre = self.centres[i];
+        let ring = self.rings[usize::from(centre.ring)]
             .as_mut()
             .expect("a live centre has a ring");
 
@@ -237,7 +275,7 @@ impl Notifications {
         board
             .write_ns(here + EVENT_TYPE_OFFSET, &bytes[8..12])
             .map_err(fault)?;
-        board.pend_irq(centre.irq);
+        board.pend_irq(u32::from(centre.irq));
         Ok(())
     }
 
@@ -248,7 +286,7 @@ impl Notifications {
 
     /// Is `handle` in use by any centre (for handle minting)?
     pub fn handle_in_use(&self, handle: u32) -> bool {
-        self.centres.iter().flatten().any(|c| c.handle == handle)
+        self.centre_index(handle).is_some()
     }
 }
 

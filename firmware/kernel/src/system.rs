@@ -5,9 +5,11 @@
 //! but the notifications will no longer be delivered": the object keeps the
 //! centre's handle and delivery simply finds no centre.
 
-/// "limit of 32" is not documented for these; one per source per centre is the
-/// realistic use, so 16 is plenty and keeps the table small.
-pub const MAX_SYSTEM_NOTIFICATIONS: usize = 16;
+/// The header documents no limit for these. An app opens one stream per
+/// source it cares about (there are two sources); this leaves room for one
+/// per source on each of the 32 buffers an app can have. At the limit the
+/// call answers `TOOMANYELEMENTS` (`firmware/ABI.md` §8).
+pub const MAX_SYSTEM_NOTIFICATIONS: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SystemNotification {

@@ -21,6 +21,8 @@ pub struct FakeBoard {
     pub writes: usize,
     pub register: u32,
     pub sent: Vec<Vec<u8>>,
+    /// The caller is one of the app's interrupt handlers.
+    pub in_interrupt: bool,
 }
 
 impl Default for FakeBoard {
@@ -35,6 +37,7 @@ impl Default for FakeBoard {
             writes: 0,
             register: 0x40,
             sent: Vec::new(),
+            in_interrupt: false,
         }
     }
 }
@@ -93,6 +96,9 @@ impl Interrupts for FakeBoard {
     }
     fn pend_irq(&mut self, irq: u32) {
         self.pended.push(irq);
+    }
+    fn caller_in_interrupt(&self) -> bool {
+        self.in_interrupt
     }
 }
 

@@ -7,7 +7,7 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use mv_abi::{MvStatus, NSC_ENTRY_SIZE, SLOT_COUNT};
+use mv_abi::{MvStatus, NSC_ENTRY_SIZE, NSC_TABLE_ENTRIES};
 
 /// Address of NSC entry 0; 0 until [`init`].
 static TABLE_BASE: AtomicU32 = AtomicU32::new(0);
@@ -20,7 +20,7 @@ const UNAVAILABLE: u32 = MvStatus::Unavailable as u32;
 ///
 /// # Safety
 /// `table_base` must be the address of entry 0 of a Microvisor NSC veneer
-/// table with [`SLOT_COUNT`] entries; every later call branches there.
+/// table with [`NSC_TABLE_ENTRIES`] entries; every later call branches there.
 pub unsafe fn init(table_base: u32) {
     TABLE_BASE.store(table_base, Ordering::Relaxed);
 }
@@ -34,7 +34,7 @@ pub fn table_base() -> u32 {
 /// known and the slot is inside it.
 pub fn entry_address(slot: u32) -> Option<u32> {
     let base = table_base();
-    (base != 0 && slot < SLOT_COUNT).then(|| base + NSC_ENTRY_SIZE * slot)
+    (base != 0 && slot < NSC_TABLE_ENTRIES).then(|| base + NSC_ENTRY_SIZE * slot)
 }
 
 /// Call slot `slot` with r0–r3 and return r0 (the raw `MvStatus`).
@@ -122,8 +122,12 @@ mod tests {
         // SAFETY: nothing is called on the host.
         unsafe { init(0x100F_0000) };
         assert_eq!(entry_address(27), Some(0x100F_0000 + 8 * 27));
-        assert_eq!(entry_address(SLOT_COUNT), None);
+        assert_eq!(
+            entry_address(NSC_TABLE_ENTRIES - 1),
+            Some(0x100F_0000 + 8 * 127)
+        );
+        assert_eq!(entry_address(NSC_TABLE_ENTRIES), None);
         // SAFETY: a slot past the table returns without calling.
-        assert_eq!(unsafe { raw_call(74, [0; 4]) }, UNAVAILABLE);
+        assert_eq!(unsafe { raw_call(NSC_TABLE_ENTRIES, [0; 4]) }, UNAVAILABLE);
     }
 }

@@ -120,7 +120,8 @@ mod tests {
         );
         let mut ok = encode_frame(&Request::hello()).unwrap();
         assert_eq!(decode_request(&mut ok), Ok(Request::hello()));
-        let mut junk = vec![3, 1, 2, 0];
+        // An `Exec` of this version whose body is missing (COBS: two bytes).
+        let mut junk = vec![3, 1, crate::PROTOCOL_VERSION as u8, 0];
         assert!(matches!(
             decode_request(&mut junk),
             Err(RequestError::Frame(_))

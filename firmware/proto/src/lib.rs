@@ -35,7 +35,12 @@ pub use frame::{
 /// only ever appended, and the version is the first field of every request,
 /// so a host and a device of different versions always get as far as the
 /// version check and say which versions met.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
+
+/// The largest [`Primitive::Read`] an agent answers, on every rig (a host
+/// reads more in several pieces): a batch of reads must fit one reply frame
+/// ([`MAX_FRAME`]).
+pub const MAX_READ: u32 = 4096;
 
 /// Where an allocation goes. Only NS RAM placements are writable by the agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -54,19 +59,28 @@ pub enum Placement {
     Unmapped,
     /// Starts in NS RAM and runs into secure RAM.
     StraddleNsSecure,
+    /// App RAM the bus refuses: the kernel's checks pass, but every access
+    /// (the app's or the kernel's) ends in a bus error.
+    BusError,
+    /// App RAM the app's MPU gives to privileged code only: the agent reads
+    /// and writes it, an unprivileged caller's pointer into it is refused.
+    PrivilegedOnly,
 }
 
 impl Placement {
     /// Can the agent write this memory itself?
     pub const fn is_writable(self) -> bool {
-        matches!(self, Placement::NsRam | Placement::NsRamEnd)
+        matches!(
+            self,
+            Placement::NsRam | Placement::NsRamEnd | Placement::PrivilegedOnly
+        )
     }
 
     /// Does it lie wholly in non-secure memory the app can read?
     pub const fn is_non_secure(self) -> bool {
         matches!(
             self,
-            Placement::NsRam | Placement::NsRamEnd | Placement::NsFlash
+            Placement::NsRam | Placement::NsRamEnd | Placement::NsFlash | Placement::PrivilegedOnly
         )
     }
 
@@ -80,6 +94,8 @@ impl Placement {
             Placement::SecureFlash => "secure_flash",
             Placement::Unmapped => "unmapped",
             Placement::StraddleNsSecure => "straddle_ns_secure",
+            Placement::BusError => "bus_error",
+            Placement::PrivilegedOnly => "privileged_only",
         }
     }
 }
@@ -139,6 +155,24 @@ pub enum Primitive {
         base: u32,
         slots: u32,
         start: RingStart,
+    },
+    /// Set the IRQ's pending bit through the app's NVIC. As on the hardware,
+    /// the NVIC ignores the app's writes for an IRQ targeted secure.
+    IrqPend(u32),
+    /// Make the call from the agent's handler of `irq`: the agent enables
+    /// and pends the IRQ, its handler calls `slot`, and the IRQ's enable
+    /// state is restored afterwards. The reply is r0, or `Refused` when the
+    /// handler did not run (an IRQ the app's NVIC does not give it).
+    CallFromIrq {
+        irq: u32,
+        slot: u32,
+        args: [u32; 4],
+    },
+    /// Make the call from unprivileged thread mode: the agent drops to
+    /// unprivileged for the call and comes back through `SVC`.
+    CallUnprivileged {
+        slot: u32,
+        args: [u32; 4],
     },
 }
 

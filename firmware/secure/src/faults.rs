@@ -1,5 +1,8 @@
 //! Fault and panic handlers: an app fault is a crash the device survives; a kernel fault ends the run.
 //!
+//! A BusFault (or the HardFault it escalates to) inside the kernel's copy of
+//! app memory is not a fault of the kernel: the bus refused memory the
+//! checks allowed, and the copy returns an error ([`crate::nscopy`]).
 //! HardFault, SecureFault, MemManage, BusFault and UsageFault share one tiny
 //! assembly entry: it captures EXC_RETURN and both secure stack pointers,
 //! drops MSPLIM and moves to a dedicated fault stack (so a stack overflow
@@ -53,7 +56,7 @@ core::arch::global_asm!(
     ".thumb_func",
     "HardFault:",
     "    movs r0, #71",
-    "    b mv_fault_common",
+    "    b mv_fault_copy_fixup",
     ".global SecureFault",
     ".thumb_func",
     "SecureFault:",
@@ -68,12 +71,52 @@ core::arch::global_asm!(
     ".thumb_func",
     "BusFault:",
     "    movs r0, #73",
-    "    b mv_fault_common",
+    "    b mv_fault_copy_fixup",
     ".global UsageFault",
     ".thumb_func",
     "UsageFault:",
     "    movs r0, #74",
     "    b mv_fault_common",
+    // A bus error inside the kernel's copy of app memory (crate::nscopy):
+    // resume at its landing pad instead of reporting. Only a frame on a
+    // secure stack whose PC is inside the copy loop qualifies; r0 (the
+    // fault kind) is kept for mv_fault_common.
+    ".thumb_func",
+    "mv_fault_copy_fixup:",
+    "    tst lr, #0x40",
+    "    beq mv_fault_common",
+    "    mrs r1, MSP",
+    "    tst lr, #0x4",
+    "    beq 1f",
+    "    mrs r1, PSP",
+    "1:",
+    "    tst lr, #0x20",
+    "    bne 2f",
+    "    add.w r1, r1, #40",
+    "2:",
+    "    ldr r2, [r1, #24]",
+    "    movw r3, :lower16:mv_ns_copy_start",
+    "    movt r3, :upper16:mv_ns_copy_start",
+    "    cmp r2, r3",
+    "    blo mv_fault_common",
+    "    movw r3, :lower16:mv_ns_copy_end",
+    "    movt r3, :upper16:mv_ns_copy_end",
+    "    cmp r2, r3",
+    "    bhs mv_fault_common",
+    "    movw r3, :lower16:mv_ns_copy_fault",
+    "    movt r3, :upper16:mv_ns_copy_fault",
+    "    str r3, [r1, #24]",
+    // Clear what the fault left: BFSR (CFSR[15:8]) and HFSR.FORCED, both
+    // write-one-to-clear.
+    "    movw r1, #0xED28",
+    "    movt r1, #0xE000",
+    "    mov.w r2, #0xFF00",
+    "    str r2, [r1]",
+    "    movw r1, #0xED2C",
+    "    movt r1, #0xE000",
+    "    mov.w r2, #0x40000000",
+    "    str r2, [r1]",
+    "    bx lr",
     ".thumb_func",
     "mv_fault_common:",
     "    mov r1, lr",

@@ -25,6 +25,7 @@ mod exit;
 mod faults;
 mod heap;
 mod logger;
+mod nscopy;
 mod nvic;
 mod nvm;
 mod rcc;

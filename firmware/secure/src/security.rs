@@ -5,7 +5,9 @@
 //! 2. `NSCCFG.CODENSC`: the AN505 IDAU reports `0x1xxx_xxxx` as secure and
 //!    not NSC unless told otherwise, and QEMU takes the more secure of IDAU
 //!    and SAU, so the SAU's NSC region alone would not be enough.
-//! 3. MPC lookup tables, whole 32-bit words (a set bit makes a block NS).
+//! 3. MPC lookup tables, whole 32-bit words (a set bit makes a block NS);
+//!    then the bus-error window's blocks inside app RAM back to secure, so
+//!    the bus refuses them although the SAU calls them non-secure.
 //! 4. PPC: UART1 (agent link) and UART2 (agent log) non-secure; UART0
 //!    (secure log) and UART3 (cloud link) stay secure.
 //! 5. SAU regions, then enable; AIRCR.PRIS; secure fault handlers on.
@@ -18,7 +20,8 @@ use cortex_m::peripheral::sau::{SauRegion, SauRegionAttribute};
 use crate::cpu::{read32, write32};
 use crate::nvic;
 use mv_boards::an505::{
-    NS_CODE_BASE, NS_CODE_SIZE, NS_PERIPHERALS_BASE, NS_PERIPHERALS_LAST, NS_RAM_BASE, NS_RAM_SIZE,
+    BUS_ERROR_BASE, BUS_ERROR_SIZE, NS_CODE_BASE, NS_CODE_SIZE, NS_PERIPHERALS_BASE,
+    NS_PERIPHERALS_LAST, NS_RAM_BASE, NS_RAM_SIZE,
 };
 
 /// Secure Privilege Control block (IoTKit secctl).
@@ -46,6 +49,11 @@ const MPC_SSRAM3: u32 = 0x5800_9000;
 /// Offsets of the NS parts inside those memories.
 const SSRAM1_NS: (u32, u32) = (NS_CODE_BASE, NS_CODE_BASE + NS_CODE_SIZE);
 const SSRAM3_NS: (u32, u32) = (0, NS_RAM_SIZE);
+/// The bus-error window inside SSRAM3 (app RAM starts at its offset 0).
+const SSRAM3_BUS_ERROR: (u32, u32) = (
+    BUS_ERROR_BASE - NS_RAM_BASE,
+    BUS_ERROR_BASE - NS_RAM_BASE + BUS_ERROR_SIZE,
+);
 
 /// System control (secure bank).
 const AIRCR: u32 = 0xE000_ED0C;
@@ -78,6 +86,7 @@ pub fn configure() -> Result<(), SecurityError> {
     }
     program_mpc(MPC_SSRAM1, SSRAM1_NS)?;
     program_mpc(MPC_SSRAM3, SSRAM3_NS)?;
+    keep_secure(MPC_SSRAM3, SSRAM3_BUS_ERROR)?;
     // SAFETY: as above; two PPC bits, for the agent's UARTs. UART3's bit is
     // cleared explicitly (it is 0 after reset too).
     unsafe {
@@ -144,6 +153,34 @@ fn program_mpc(mpc: u32, ns: (u32, u32)) -> Result<(), SecurityError> {
         unsafe {
             write32(mpc + MPC_BLK_IDX, word);
             write32(mpc + MPC_BLK_LUT, value);
+        }
+    }
+    Ok(())
+}
+
+/// Set the blocks of `[range.0, range.1)` (offsets into the memory) back to
+/// secure, one LUT bit each; the range must be whole blocks.
+fn keep_secure(mpc: u32, range: (u32, u32)) -> Result<(), SecurityError> {
+    // SAFETY: MPC registers of SSRAM3, which holds no secure data; the app
+    // is not running. AUTOINC is off (program_mpc), so BLK_IDX stays put
+    // between the read and the write of a LUT word.
+    unsafe {
+        let block_size = 1 << (read32(mpc + MPC_BLK_CFG) + 5);
+        let words = read32(mpc + MPC_BLK_MAX) + 1;
+        if !range.0.is_multiple_of(block_size)
+            || !range.1.is_multiple_of(block_size)
+            || range.1 / block_size > words * 32
+        {
+            return Err(SecurityError::MpcGeometry {
+                mpc,
+                block_size,
+                words,
+            });
+        }
+        for block in range.0 / block_size..range.1 / block_size {
+            write32(mpc + MPC_BLK_IDX, block / 32);
+            let lut = read32(mpc + MPC_BLK_LUT);
+            write32(mpc + MPC_BLK_LUT, lut & !(1 << (block % 32)));
         }
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! The NSC veneer table: 74 entries of `SG; B.W trampoline`, and the common entry.
+//! The NSC veneer table: 128 entries of `SG; B.W trampoline`, and the common entry.
 //!
 //! Stable Rust has no `cmse-nonsecure-entry`, so the table is hand-written
 //! assembly. Entry `n` sits at `__sg_start + 8*n` in `.gnu.sgstubs`, which
@@ -34,11 +34,18 @@ macro_rules! nsc_table {
     };
 }
 
+// The 74 slot numbers of SDK 0.7.0, then the entries reserved for calls a
+// later SDK appends (`mv_abi::NSC_TABLE_ENTRIES`): the kernel answers them
+// UNAVAILABLE, as it does the unassigned 20 and 71.
 nsc_table!(
-     0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15 16 17 18 19
-    20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39
-    40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59
-    60 61 62 63 64 65 66 67 68 69 70 71 72 73
+      0   1   2   3   4   5   6   7   8   9  10  11  12  13  14  15  16  17  18  19
+     20  21  22  23  24  25  26  27  28  29  30  31  32  33  34  35  36  37  38  39
+     40  41  42  43  44  45  46  47  48  49  50  51  52  53  54  55  56  57  58  59
+     60  61  62  63  64  65  66  67  68  69  70  71  72  73
+                                                         74  75  76  77  78  79
+     80  81  82  83  84  85  86  87  88  89  90  91  92  93  94  95  96  97  98  99
+    100 101 102 103 104 105 106 107 108 109 110 111 112 113 114 115 116 117 118 119
+    120 121 122 123 124 125 126 127
 );
 
 // The common entry. The slot (r12) becomes the fifth AAPCS argument, on the

@@ -1,9 +1,13 @@
 //! Steps that act: `call`, `irq`, `cloud`, `delay_us`.
 
-use mv_abi::{MvStatus, Slot};
+use mv_abi::{MvStatus, Slot, NSC_TABLE_ENTRIES};
+use serde_yaml::Value as Yaml;
 
 use crate::error::{join, Issue};
-use crate::model::{AppRead, Call, CloudAction, Deploy, DeployExpect, IrqAction, TamperClass};
+use crate::model::{
+    AppRead, Call, Caller, CloudAction, Deploy, DeployExpect, Entry, IrqAction, StatusExpect,
+    TamperClass,
+};
 use crate::raw;
 use crate::scope::Scope;
 use crate::suggest;
@@ -16,11 +20,11 @@ pub(crate) const MAX_ARGS: usize = 4;
 /// Highest interrupt number an ARMv8-M NVIC can have.
 pub(crate) const MAX_IRQ: u32 = 479;
 
-/// Validates a `call:` (or `slot:`) step at `path` (the step itself: `args` and
-/// `expect` are its siblings).
+/// Validates a `call:` (or `slot:`) step at `path` (the step itself: `args`,
+/// `expect`, `from_irq` and `unprivileged` are its siblings).
 pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, Issue> {
     let slot = match (&raw.call, raw.slot) {
-        (Some(name), _) => Slot::from_name(name).ok_or_else(|| {
+        (Some(name), _) => Slot::from_name(name).map(Entry::Slot).ok_or_else(|| {
             Issue::new(
                 join(path, "call"),
                 format!(
@@ -29,15 +33,7 @@ pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, I
                 ),
             )
         })?,
-        (None, Some(number)) => Slot::from_number(number).ok_or_else(|| {
-            Issue::new(
-                join(path, "slot"),
-                format!(
-                    "there is no slot {number}; slots are 0 to {}",
-                    Slot::ALL.len() - 1
-                ),
-            )
-        })?,
+        (None, Some(number)) => entry(number, &join(path, "slot"))?,
         (None, None) => return Err(Issue::new(path, "a call needs `call` or `slot`")),
     };
     let raw_args = raw.args.as_deref().unwrap_or_default();
@@ -68,8 +64,112 @@ pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, I
             ),
         ));
     };
-    let expect = status(expect).map_err(|message| Issue::new(expect_path.clone(), message))?;
-    Ok(Call { slot, args, expect })
+    let expect = status_expect(&expect.0, &expect_path)?;
+    let caller = match (&raw.from_irq, raw.unprivileged) {
+        (Some(_), Some(true)) => {
+            return Err(Issue::new(
+                join(path, "unprivileged"),
+                "a call from an interrupt handler is privileged (handler mode always is); give `from_irq` or `unprivileged`, not both",
+            ))
+        }
+        (Some(irq), _) => Caller::Interrupt(irq_number(irq, &join(path, "from_irq"))?),
+        (None, Some(true)) => Caller::Unprivileged,
+        (None, _) => Caller::Thread,
+    };
+    if slot.is(Slot::Restart)
+        && expect != StatusExpect::Is(MvStatus::Okay)
+        && expect.admits(MvStatus::Okay as u32)
+    {
+        return Err(Issue::new(
+            expect_path,
+            format!(
+                "a successful mvRestart restarts the app, so the case must know: expect OKAY alone, or statuses without OKAY (this is `{}`)",
+                expect.describe()
+            ),
+        ));
+    }
+    Ok(Call {
+        slot,
+        args,
+        expect,
+        caller,
+    })
+}
+
+/// A raw entry number: an SDK slot or a reserved entry of the veneer table.
+fn entry(number: u32, path: &str) -> Result<Entry, Issue> {
+    match Slot::from_number(number) {
+        Some(slot) => Ok(Entry::Slot(slot)),
+        None if number < NSC_TABLE_ENTRIES => Ok(Entry::Reserved(number)),
+        None => Err(Issue::new(
+            path,
+            format!(
+                "slot {number} has no entry in the veneer table (entries 0 to {}: the SDK's slots 0 to {}, then reserved ones); a branch there is not a system call",
+                NSC_TABLE_ENTRIES - 1,
+                Slot::ALL.len() - 1
+            ),
+        )),
+    }
+}
+
+/// `expect:` — a status name, `{ one_of: [...] }` or `{ not: name | [...] }`.
+fn status_expect(data: &Yaml, path: &str) -> Result<StatusExpect, Issue> {
+    let shapes = "a status name (`OKAY`), `{ one_of: [OKAY, LATEFAULT] }` or `{ not: OKAY }`";
+    match data {
+        Yaml::String(name) => status(name)
+            .map(StatusExpect::Is)
+            .map_err(|message| Issue::new(path, message)),
+        Yaml::Mapping(map) if map.len() == 1 => {
+            let (key, value) = map.iter().next().expect("one entry");
+            let key = key.as_str().unwrap_or_default();
+            let at = join(path, key);
+            let names: Vec<(String, &Yaml)> = match (key, value) {
+                ("one_of" | "not", Yaml::Sequence(list)) if !list.is_empty() => list
+                    .iter()
+                    .enumerate()
+                    .map(|(n, item)| (format!("{at}[{n}]"), item))
+                    .collect(),
+                ("not", Yaml::String(_)) => vec![(at.clone(), value)],
+                ("one_of" | "not", _) => {
+                    return Err(Issue::new(
+                        at,
+                        format!(
+                            "`{key}` takes a non-empty list of status names{}",
+                            if key == "not" { " (or one name)" } else { "" }
+                        ),
+                    ))
+                }
+                _ => {
+                    return Err(Issue::new(
+                        path,
+                        format!(
+                            "unknown key `{key}`{} in `expect`; give {shapes}",
+                            suggest::hint(key, ["one_of", "not"])
+                        ),
+                    ))
+                }
+            };
+            let statuses = names
+                .into_iter()
+                .map(|(at, item)| match item {
+                    Yaml::String(name) => status(name).map_err(|message| Issue::new(at, message)),
+                    other => Err(Issue::new(
+                        at,
+                        format!("a status name, found {}", values::describe(other)),
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(if key == "one_of" {
+                StatusExpect::OneOf(statuses)
+            } else {
+                StatusExpect::Not(statuses)
+            })
+        }
+        other => Err(Issue::new(
+            path,
+            format!("`expect` is {shapes}; found {}", values::describe(other)),
+        )),
+    }
 }
 
 /// A status by its short (`OKAY`) or C (`MV_STATUS_OKAY`) name.
@@ -98,11 +198,13 @@ pub(crate) fn irq(raw: &raw::Irq, path: &str) -> Result<IrqAction, Issue> {
             ("enable", raw.enable.is_some()),
             ("disable", raw.disable.is_some()),
             ("clear_pending", raw.clear_pending.is_some()),
+            ("pend", raw.pend.is_some()),
         ],
     )?;
     let (number, make): (_, fn(u32) -> IrqAction) = match key {
         "enable" => (&raw.enable, IrqAction::Enable),
         "disable" => (&raw.disable, IrqAction::Disable),
+        "pend" => (&raw.pend, IrqAction::Pend),
         _ => (&raw.clear_pending, IrqAction::ClearPending),
     };
     let number = number

@@ -186,11 +186,19 @@ pub(crate) fn notifications(
         path,
         &[
             ("records", raw.records.is_some()),
+            ("at_least", raw.at_least.is_some()),
             ("count", raw.count.is_some()),
         ],
     )?;
-    let check = match (&raw.records, &raw.count) {
+    let listed = raw.records.as_ref().or(raw.at_least.as_ref());
+    let check = match (listed, &raw.count) {
         (Some(records), _) => {
+            if key == "at_least" && records.is_empty() {
+                return Err(Issue::new(
+                    join(path, key),
+                    "`at_least: []` checks nothing; give the records that must be there (or `records: []` for none)",
+                ));
+            }
             let event_type = Target {
                 size: 4,
                 enumeration: event_types(),
@@ -213,7 +221,11 @@ pub(crate) fn notifications(
                     tag: number(&record.tag, "tag", Target::plain(4, "a tag (32 bits)"))?,
                 });
             }
-            RecordsCheck::Records(patterns)
+            if key == "at_least" {
+                RecordsCheck::AtLeast(patterns)
+            } else {
+                RecordsCheck::Records(patterns)
+            }
         }
         (None, count) => RecordsCheck::Count(
             count

@@ -28,10 +28,10 @@ pub use error::{CaseError, SuiteError};
 pub use lines::{LineIndex, Position};
 pub use load::{check_skip_rigs, load_case_file, load_suite};
 pub use model::{
-    Alloc, AppRead, Call, Case, CloudAction, CmpOp, Compare, Deploy, DeployExpect, ExpectIrq,
-    ExpectMemory, ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef, Init,
-    IrqAction, MemCheck, MemType, Operand, Placement, RecordField, RecordPattern, RecordsCheck,
-    SpecRef, Step, StepAt, Suite, TamperClass, Value, Write, WriteWhat,
+    Alloc, AppRead, Call, Caller, Case, CloudAction, CmpOp, Compare, Deploy, DeployExpect, Entry,
+    ExpectIrq, ExpectMemory, ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef,
+    Init, IrqAction, MemCheck, MemType, Operand, Placement, RecordField, RecordPattern,
+    RecordsCheck, SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass, Value, Write, WriteWhat,
 };
 pub use parse::parse_case;
 pub use schema::json_schema;

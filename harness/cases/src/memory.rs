@@ -61,7 +61,7 @@ pub(crate) fn alloc(raw: &raw::Alloc, path: &str, scope: &mut Scope) -> Result<A
                 return Err(Issue::new(
                     at,
                     format!(
-                        "misalign applies to non-secure placements (ns_ram, ns_ram_end, ns_flash), not `{}`",
+                        "misalign applies to non-secure placements (ns_ram, ns_ram_end, ns_flash, privileged_only), not `{}`",
                         placement.name()
                     ),
                 ));
@@ -124,7 +124,7 @@ pub(crate) fn write(raw: &raw::Write, path: &str, scope: &Scope) -> Result<Write
         return Err(Issue::new(
             name_path,
             format!(
-                "allocation `{}` is in `{}`, which cannot be written; only ns_ram and ns_ram_end can",
+                "allocation `{}` is in `{}`, which cannot be written; only ns_ram, ns_ram_end and privileged_only can",
                 raw.name,
                 info.placement.name()
             ),
@@ -411,7 +411,7 @@ fn check_writable(placement: Placement, key: &str, path: &str) -> Result<(), Iss
         return Err(Issue::new(
             path,
             format!(
-                "`{key}` needs a writable placement (ns_ram or ns_ram_end); `{}` memory cannot be initialised",
+                "`{key}` needs a writable placement (ns_ram, ns_ram_end or privileged_only); `{}` memory cannot be initialised",
                 placement.name()
             ),
         ));
@@ -455,6 +455,8 @@ fn placement(raw: raw::Placement) -> Placement {
         raw::Placement::SecureFlash => Placement::SecureFlash,
         raw::Placement::Unmapped => Placement::Unmapped,
         raw::Placement::StraddleNsSecure => Placement::StraddleNsSecure,
+        raw::Placement::BusError => Placement::BusError,
+        raw::Placement::PrivilegedOnly => Placement::PrivilegedOnly,
     }
 }
 

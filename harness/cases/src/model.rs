@@ -143,8 +143,9 @@ pub enum Value {
     Number(u64),
     /// `"@name+offset"`: the address of an allocation plus a byte offset.
     AddrOf { name: String, offset: u32 },
-    /// `"*name"`: the u32 stored in an allocation when the step runs.
-    Deref { name: String },
+    /// `"*name"`, `"*name+1"`, `"*name-1"`: the u32 stored in an allocation
+    /// when the step runs, plus `add` (wrapping at 32 bits).
+    Deref { name: String, add: i64 },
 }
 
 /// Initial (or written) contents of an allocation.
@@ -201,10 +202,103 @@ pub enum WriteWhat {
 /// A system call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    pub slot: Slot,
+    pub slot: Entry,
     /// r0.. in order, at most four; missing ones are 0.
     pub args: Vec<Value>,
-    pub expect: MvStatus,
+    pub expect: StatusExpect,
+    /// Where the app makes the call from.
+    pub caller: Caller,
+}
+
+impl Call {
+    /// A successful `mvRestart` from thread mode: the app restarts instead
+    /// of seeing the call return (from a handler it cannot succeed).
+    pub fn restarts_app(&self) -> bool {
+        self.slot.is(Slot::Restart)
+            && self.expect == StatusExpect::Is(MvStatus::Okay)
+            && !matches!(self.caller, Caller::Interrupt(_))
+    }
+}
+
+/// An entry of the NSC veneer table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// One of the 74 slot numbers of SDK 0.7.0 (20 and 71 unassigned).
+    Slot(Slot),
+    /// An entry reserved for a later SDK's calls (74 to
+    /// `mv_abi::NSC_TABLE_ENTRIES - 1`).
+    Reserved(u32),
+}
+
+impl Entry {
+    pub fn number(self) -> u32 {
+        match self {
+            Entry::Slot(slot) => slot.number(),
+            Entry::Reserved(n) => n,
+        }
+    }
+
+    /// The SDK name (`mvNoOp`, `unassigned20`), or `reserved100`.
+    pub fn name(self) -> String {
+        match self {
+            Entry::Slot(slot) => slot.name().to_owned(),
+            Entry::Reserved(n) => format!("reserved{n}"),
+        }
+    }
+
+    pub fn is(self, slot: Slot) -> bool {
+        self == Entry::Slot(slot)
+    }
+}
+
+/// The status a call must return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusExpect {
+    Is(MvStatus),
+    /// Any of these.
+    OneOf(Vec<MvStatus>),
+    /// Anything but these (a value that is no `MvStatus` at all fails too).
+    Not(Vec<MvStatus>),
+}
+
+impl StatusExpect {
+    /// Does a raw r0 meet the expectation?
+    pub fn admits(&self, raw: u32) -> bool {
+        let Ok(status) = MvStatus::try_from(raw) else {
+            return false;
+        };
+        match self {
+            StatusExpect::Is(want) => status == *want,
+            StatusExpect::OneOf(any) => any.contains(&status),
+            StatusExpect::Not(none) => !none.contains(&status),
+        }
+    }
+
+    /// `OKAY`, `one of OKAY, LATEFAULT`, `not OKAY`.
+    pub fn describe(&self) -> String {
+        let names = |list: &[MvStatus]| {
+            list.iter()
+                .map(|s| s.short_name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            StatusExpect::Is(status) => status.short_name().to_owned(),
+            StatusExpect::OneOf(any) => format!("one of {}", names(any)),
+            StatusExpect::Not(none) => format!("not {}", names(none)),
+        }
+    }
+}
+
+/// Where the app makes a call from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// Privileged thread mode, as the agent runs.
+    Thread,
+    /// Unprivileged thread mode (`CONTROL.nPRIV`).
+    Unprivileged,
+    /// The app's handler of this IRQ.
+    Interrupt(u32),
 }
 
 /// Check app memory.
@@ -249,7 +343,10 @@ pub struct ExpectNotifications {
 /// What `expect_notifications` checks.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecordsCheck {
+    /// Exactly these records, in order.
     Records(Vec<RecordPattern>),
+    /// These records in this order, others possibly before, between and after.
+    AtLeast(Vec<RecordPattern>),
     Count(u32),
 }
 
@@ -266,6 +363,7 @@ pub enum IrqAction {
     Enable(u32),
     Disable(u32),
     ClearPending(u32),
+    Pend(u32),
 }
 
 /// Check an interrupt; at least one of the options is set.
@@ -411,7 +509,7 @@ impl Step {
     /// allocations made before it are gone)?
     pub fn restarts_app(&self) -> bool {
         match self {
-            Step::Call(c) => c.slot == Slot::Restart && c.expect == MvStatus::Okay,
+            Step::Call(c) => c.restarts_app(),
             Step::AppRead(_) => true,
             Step::Cloud(CloudAction::Deploy(d)) => d.expect == DeployExpect::Installed,
             _ => false,

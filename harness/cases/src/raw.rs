@@ -60,13 +60,21 @@ pub struct Step {
     pub write: Option<Write>,
     /// Make a system call by its SDK name (`mvSetupNotifications`).
     pub call: Option<String>,
-    /// Make a system call by raw slot number (0 to 73) instead of `call`.
+    /// Make a system call by raw entry number instead of `call`: 0 to 73 are
+    /// the SDK's slots, 74 to 127 the table's reserved entries.
+    #[schemars(range(max = 127))]
     pub slot: Option<u32>,
     /// Up to four arguments (r0–r3); missing ones are 0.
     #[schemars(length(max = 4))]
     pub args: Option<Vec<RawValue>>,
-    /// The status the call must return, with or without `MV_STATUS_`.
-    pub expect: Option<String>,
+    /// The status the call must return: a name (with or without `MV_STATUS_`),
+    /// `{ one_of: [...] }`, or `{ not: ... }` (a name or a list).
+    pub expect: Option<Expect>,
+    /// Make the call from the agent's handler of this IRQ (the agent enables
+    /// and pends it; its enable state is restored after).
+    pub from_irq: Option<RawValue>,
+    /// Make the call from unprivileged thread mode.
+    pub unprivileged: Option<bool>,
     /// Check app memory now.
     pub expect_memory: Option<ExpectMemory>,
     /// Read a notification ring like an application does.
@@ -173,6 +181,12 @@ pub enum Placement {
     Unmapped,
     /// Starts in non-secure RAM, ends in secure RAM.
     StraddleNsSecure,
+    /// App RAM the bus refuses: the kernel's checks pass, every access is a
+    /// bus error (the kernel's after its checks, and the app's own).
+    BusError,
+    /// App RAM the app's MPU gives to privileged code only (the agent reads
+    /// and writes it; an unprivileged caller's pointer into it is refused).
+    PrivilegedOnly,
 }
 
 /// `write:` — change app memory: a struct `field`, raw bytes at `offset`, or the whole allocation.
@@ -218,7 +232,7 @@ pub enum MemState {
     Unchanged,
 }
 
-/// `expect_notifications:` — read a ring; exactly one of `records` and `count`.
+/// `expect_notifications:` — read a ring; exactly one of `records`, `at_least` and `count`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectNotifications {
@@ -226,6 +240,10 @@ pub struct ExpectNotifications {
     pub buffer: String,
     /// The records read, in order (`[]`: none waiting).
     pub records: Option<Vec<Record>>,
+    /// Records that must be among those read, in this order; others may
+    /// come before, between and after them.
+    #[schemars(length(min = 1))]
+    pub at_least: Option<Vec<Record>>,
     /// Only the number of records read.
     pub count: Option<RawValue>,
 }
@@ -241,13 +259,15 @@ pub struct Record {
     pub tag: Option<RawValue>,
 }
 
-/// `irq:` — exactly one of `enable`, `disable`, `clear_pending`.
+/// `irq:` — exactly one of `enable`, `disable`, `clear_pending`, `pend`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Irq {
     pub enable: Option<RawValue>,
     pub disable: Option<RawValue>,
     pub clear_pending: Option<RawValue>,
+    /// Set the IRQ's pending bit as the app does (NVIC `ISPR`).
+    pub pend: Option<RawValue>,
 }
 
 /// `expect_irq:` — the state of one interrupt.
@@ -426,10 +446,46 @@ impl JsonSchema for RawValue {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A number (`40`, `\"0x28\"`, `\"40+{i}\"`), an address `\"@name+16\"`, the u32 in an allocation `\"*name\"`, or an ABI constant (`MV_EVENTTYPE_CHANNELDATAREADABLE`).",
+            "description": "A number (`40`, `\"0x28\"`, `\"40+{i}\"`), an address `\"@name+16\"`, the u32 in an allocation `\"*name\"` (plus or minus a number: `\"*name+1\"`, `\"*name-1\"`), or an ABI constant (`MV_EVENTTYPE_CHANNELDATAREADABLE`).",
             "anyOf": [
                 { "type": "integer", "minimum": 0 },
                 { "type": "string" }
+            ]
+        })
+    }
+}
+
+/// `expect:` of a call, kept as YAML and interpreted by `validate`: a
+/// status name, `{ one_of: [names] }` or `{ not: name | [names] }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct Expect(pub serde_yaml::Value);
+
+impl JsonSchema for Expect {
+    fn schema_name() -> Cow<'static, str> {
+        "Expect".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "The status a call must return: a name (`OKAY` or `MV_STATUS_OKAY`), `{ one_of: [names] }` (any of these), or `{ not: name }` / `{ not: [names] }` (anything but these).",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": { "one_of": { "type": "array", "items": { "type": "string" }, "minItems": 1 } },
+                    "required": ["one_of"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": { "not": { "anyOf": [
+                        { "type": "string" },
+                        { "type": "array", "items": { "type": "string" }, "minItems": 1 }
+                    ] } },
+                    "required": ["not"],
+                    "additionalProperties": false
+                }
             ]
         })
     }

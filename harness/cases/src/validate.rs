@@ -163,6 +163,8 @@ fn step(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issue> {
         let stray = [
             ("args", raw.args.is_some()),
             ("expect", raw.expect.is_some()),
+            ("from_irq", raw.from_irq.is_some()),
+            ("unprivileged", raw.unprivileged.is_some()),
         ]
         .into_iter()
         .find(|(_, is_set)| *is_set);

@@ -1,4 +1,4 @@
-//! Value syntax: numbers, sums, `@name+offset`, `*name`, ABI constants, hex bytes.
+//! Value syntax: numbers, sums, `@name+offset`, `*name±n`, ABI constants, hex bytes.
 
 use mv_abi::{EnumDesc, FieldKind};
 
@@ -77,8 +77,8 @@ pub(crate) fn value(raw: &RawValue, target: Target, scope: &Scope) -> Result<Val
             offset,
         });
     }
-    if let Some(name) = text.strip_prefix('*') {
-        let name = name.trim();
+    if let Some(rest) = text.strip_prefix('*') {
+        let (name, add) = deref_parts(rest, text)?;
         let info = scope.get(name)?;
         if info.ty.scalar_size() != Some(4) {
             return Err(format!(
@@ -89,6 +89,7 @@ pub(crate) fn value(raw: &RawValue, target: Target, scope: &Scope) -> Result<Val
         address_fits(text, target)?;
         return Ok(Value::Deref {
             name: name.to_owned(),
+            add,
         });
     }
     match number_text(text, target) {
@@ -190,6 +191,19 @@ fn address_fits(text: &str, target: Target) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `name`, `name+N` or `name-N` after the `*` of `whole`: the allocation
+/// and what is added to the u32 read from it.
+fn deref_parts<'a>(rest: &'a str, whole: &str) -> Result<(&'a str, i64), String> {
+    let Some(at) = rest.find(['+', '-']) else {
+        return Ok((rest.trim(), 0));
+    };
+    let (name, tail) = rest.split_at(at);
+    let n = number_text(tail[1..].trim(), Target::plain(4, "an addend (32 bits)"))
+        .map_err(|message| format!("in `{whole}`: {message}"))?;
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    Ok((name.trim(), if tail.starts_with('-') { -n } else { n }))
 }
 
 fn offset_of(offset: &str, whole: &str) -> Result<u32, String> {

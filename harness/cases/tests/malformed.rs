@@ -153,10 +153,104 @@ fn five_args() {
 #[test]
 fn slot_out_of_range() {
     assert_error(
-        &with_steps("  - slot: 74\n    expect: OKAY\n"),
+        &with_steps("  - slot: 128\n    expect: OKAY\n"),
         "steps[0].slot",
         7,
-        &["no slot 74", "0 to 73"],
+        &["slot 128 has no entry", "entries 0 to 127", "slots 0 to 73"],
+    );
+}
+
+#[test]
+fn expect_one_of_names_the_bad_status() {
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    expect: { one_of: [OKAY, LATEFAUT] }\n"),
+        "steps[0].expect.one_of[1]",
+        8,
+        &["unknown status `LATEFAUT`", "did you mean `LATEFAULT`?"],
+    );
+}
+
+#[test]
+fn expect_takes_one_of_or_not_only() {
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    expect: { none_of: [OKAY] }\n"),
+        "steps[0].expect",
+        8,
+        &["unknown key `none_of`", "one_of", "not"],
+    );
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    expect: { not: [] }\n"),
+        "steps[0].expect.not",
+        8,
+        &["non-empty list"],
+    );
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    expect: 7\n"),
+        "steps[0].expect",
+        8,
+        &["found a number"],
+    );
+}
+
+#[test]
+fn a_restart_that_may_succeed_must_say_so_alone() {
+    assert_error(
+        &with_steps("  - call: mvRestart\n    expect: { one_of: [OKAY, MICROVISORBUSY] }\n"),
+        "steps[0].expect",
+        8,
+        &["restarts the app", "expect OKAY alone"],
+    );
+}
+
+#[test]
+fn a_call_is_from_an_irq_or_unprivileged_not_both() {
+    assert_error(
+        &with_steps(
+            "  - call: mvNoOp\n    from_irq: 40\n    unprivileged: true\n    expect: OKAY\n",
+        ),
+        "steps[0].unprivileged",
+        9,
+        &["handler mode", "not both"],
+    );
+    assert_error(
+        &with_steps("  - call: mvNoOp\n    from_irq: 480\n    expect: OKAY\n"),
+        "steps[0].from_irq",
+        8,
+        &["IRQ 480 does not exist"],
+    );
+}
+
+#[test]
+fn call_keys_need_a_call() {
+    assert_error(
+        &with_steps("  - delay_us: 5\n    from_irq: 40\n"),
+        "steps[0].from_irq",
+        8,
+        &["belongs to a `call`"],
+    );
+}
+
+#[test]
+fn at_least_nothing_checks_nothing() {
+    assert_error(
+        &with_steps(
+            "  - alloc: { name: ring, type: notifications, size: 32 }\n  - expect_notifications: { buffer: ring, at_least: [] }\n",
+        ),
+        "steps[1].expect_notifications.at_least",
+        8,
+        &["checks nothing"],
+    );
+}
+
+#[test]
+fn a_deref_addend_is_a_number() {
+    assert_error(
+        &with_steps(
+            "  - alloc: { name: h, type: handle }\n  - call: mvTempTriggerNotification\n    args: [\"*h+x\"]\n    expect: OKAY\n",
+        ),
+        "steps[1].args[0]",
+        9,
+        &["in `*h+x`", "`x` is not a number"],
     );
 }
 

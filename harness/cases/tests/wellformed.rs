@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use hil_cases::{
-    parse_case, Alloc, Call, Case, CloudAction, CmpOp, Compare, ExpectIrq, ExpectMemory,
-    ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef, Init, IrqAction, MemCheck,
-    MemType, Operand, Placement, RecordField, RecordPattern, RecordsCheck, Step, Value, Write,
-    WriteWhat,
+    parse_case, Alloc, Call, Caller, Case, CloudAction, CmpOp, Compare, Entry, ExpectIrq,
+    ExpectMemory, ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef, Init,
+    IrqAction, MemCheck, MemType, Operand, Placement, RecordField, RecordPattern, RecordsCheck,
+    StatusExpect, Step, Value, Write, WriteWhat,
 };
 use mv_abi::{FieldKind, MvChannelType, MvEventType, MvStatus, Slot};
 
@@ -129,9 +129,10 @@ fn the_readme_example_loads() {
                 init: None,
             }),
             Step::Call(Call {
-                slot: Slot::from_name("mvSetupNotifications").unwrap(),
+                slot: Entry::Slot(Slot::from_name("mvSetupNotifications").unwrap()),
                 args: vec![addr("setup", 0), addr("handle", 0)],
-                expect: MvStatus::InvalidBufferSize,
+                expect: StatusExpect::Is(MvStatus::InvalidBufferSize),
+                caller: Caller::Thread,
             }),
             Step::ExpectMemory(ExpectMemory {
                 name: "handle".into(),
@@ -243,31 +244,35 @@ steps:
         calls,
         [
             Call {
-                slot: Slot::from_name("mvTempTriggerNotification").unwrap(),
+                slot: Entry::Slot(Slot::from_name("mvTempTriggerNotification").unwrap()),
                 args: vec![
                     Value::Deref {
-                        name: "handle".into()
+                        name: "handle".into(),
+                        add: 0
                     },
                     Value::Number(u64::from(u32::from(MvEventType::ChannelDataReadable))),
                     Value::Number(0x1234),
                     addr("ring", 16),
                 ],
-                expect: MvStatus::Okay,
+                expect: StatusExpect::Is(MvStatus::Okay),
+                caller: Caller::Thread,
             },
             Call {
-                slot: Slot::from_name("mvNoOp").unwrap(),
+                slot: Entry::Slot(Slot::from_name("mvNoOp").unwrap()),
                 args: vec![
                     Value::Number(40),
                     Value::Number(40),
                     Value::Number(43),
                     Value::Number(18)
                 ],
-                expect: MvStatus::Okay,
+                expect: StatusExpect::Is(MvStatus::Okay),
+                caller: Caller::Thread,
             },
             Call {
-                slot: Slot::from_number(20).unwrap(),
+                slot: Entry::Slot(Slot::from_number(20).unwrap()),
                 args: vec![addr("ring", 0), Value::Number(2)],
-                expect: MvStatus::Unavailable,
+                expect: StatusExpect::Is(MvStatus::Unavailable),
+                caller: Caller::Thread,
             },
         ]
     );
@@ -324,7 +329,10 @@ steps:
             },
             FieldInit {
                 field: field(&["v1", "notification_handle"], 4, FieldKind::Handle),
-                value: Value::Deref { name: "nh".into() },
+                value: Value::Deref {
+                    name: "nh".into(),
+                    add: 0,
+                },
             },
             FieldInit {
                 field: field(&["v1", "notification_tag"], 8, FieldKind::U32),
@@ -575,10 +583,94 @@ fn placements_say_what_can_be_written() {
         Placement::SecureFlash,
         Placement::Unmapped,
         Placement::StraddleNsSecure,
+        Placement::BusError,
+        Placement::PrivilegedOnly,
     ]
     .into_iter()
     .filter(|placement| placement.is_writable())
     .map(Placement::name)
     .collect();
-    assert_eq!(writable, ["ns_ram", "ns_ram_end"]);
+    assert_eq!(writable, ["ns_ram", "ns_ram_end", "privileged_only"]);
+    assert!(
+        !Placement::BusError.is_non_secure(),
+        "the agent cannot read the bus-error window back"
+    );
+}
+
+#[test]
+fn calls_from_handlers_unprivileged_reserved_entries_and_status_sets() {
+    let text = r#"
+id: system.call-forms
+title: Every way a call can be made and judged
+spec:
+  quote: "Calling from an interrupt."
+  source: "mv_syscalls.h (SDK 0.7.0)"
+steps:
+  - alloc: { name: h, type: handle }
+  - alloc: { name: ring, type: notifications, size: 32 }
+  - call: mvGetWakeReason
+    args: ["@h"]
+    from_irq: 45
+    expect: UNAVAILABLE
+  - call: mvGetMicroseconds
+    args: ["@ring"]
+    unprivileged: true
+    expect: { one_of: [OKAY, MV_STATUS_LATEFAULT] }
+  - slot: 100
+    expect: { not: OKAY }
+  - call: mvTempTriggerNotification
+    args: ["*h+1", "*h-0x10", 0]
+    expect: { not: [OKAY, PARAMETERFAULT] }
+  - irq: { pend: 45 }
+  - expect_notifications: { buffer: ring, at_least: [{ type: NETWORKSTATUSCHANGED }] }
+"#;
+    let case = parse("system", text);
+    let calls: Vec<&Call> = case
+        .steps
+        .iter()
+        .filter_map(|at| match &at.step {
+            Step::Call(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls[0].caller, Caller::Interrupt(45));
+    assert_eq!(calls[0].expect, StatusExpect::Is(MvStatus::Unavailable));
+    assert_eq!(calls[1].caller, Caller::Unprivileged);
+    assert_eq!(
+        calls[1].expect,
+        StatusExpect::OneOf(vec![MvStatus::Okay, MvStatus::LateFault])
+    );
+    assert_eq!(calls[2].slot, Entry::Reserved(100));
+    assert_eq!(calls[2].slot.name(), "reserved100");
+    assert_eq!(calls[2].expect, StatusExpect::Not(vec![MvStatus::Okay]));
+    assert!(calls[2].expect.admits(MvStatus::Unavailable as u32));
+    assert!(!calls[2].expect.admits(MvStatus::Okay as u32));
+    assert!(
+        !calls[2].expect.admits(0xdead),
+        "a non-status is never admitted"
+    );
+    assert_eq!(
+        calls[3].args[..2],
+        [
+            Value::Deref {
+                name: "h".into(),
+                add: 1
+            },
+            Value::Deref {
+                name: "h".into(),
+                add: -16
+            }
+        ]
+    );
+    assert_eq!(case.steps[6].step, Step::Irq(IrqAction::Pend(45)));
+    assert_eq!(
+        case.steps[7].step,
+        Step::ExpectNotifications(ExpectNotifications {
+            buffer: "ring".into(),
+            check: RecordsCheck::AtLeast(vec![RecordPattern {
+                event_type: Some(MvEventType::NetworkStatusChanged as u32),
+                tag: None
+            }]),
+        })
+    );
 }

@@ -10,6 +10,7 @@
 use mv_agent_core::{App, IrqStatus, Stopped};
 use mv_boards::stm32u585::{attribution, Attribution, IRQ_COUNT};
 use mv_device::Restart;
+use mv_kernel::board::Interrupts;
 use mv_proto::{FaultKind, FaultReport};
 
 use crate::board::CALL_COST_US;
@@ -84,6 +85,48 @@ impl App for SimApp<'_> {
 
     fn irq_clear_pending(&mut self, irq: u32) {
         self.device.board_mut().clear_pending(irq);
+    }
+
+    fn irq_pend(&mut self, irq: u32) {
+        self.device.board_mut().set_pending(irq);
+    }
+
+    /// The pend is taken at once (the agent runs at thread level): the
+    /// handler runs, counted, and makes the call with the kernel seeing an
+    /// interrupt handler as its caller; IRQs the call pended run after it.
+    fn call_from_irq(
+        &mut self,
+        irq: u32,
+        slot: u32,
+        args: [u32; 4],
+    ) -> Result<Option<u32>, Stopped> {
+        let board = self.device.board_mut();
+        if !board.is_ns_irq(irq) {
+            return Ok(None);
+        }
+        let was_enabled = board.is_enabled(irq);
+        board.set_enabled(irq, true);
+        board.handled[irq as usize] += 1;
+        board.advance_us(CALL_COST_US);
+        board.in_handler = true;
+        let (status, restart) = self.device.syscall(slot, args);
+        let board = self.device.board_mut();
+        board.in_handler = false;
+        board.run_pending_handlers();
+        board.set_enabled(irq, was_enabled);
+        match restart {
+            Some(why) => Err(self.stopped(StopCause::Restart(why))),
+            None => Ok(Some(status)),
+        }
+    }
+
+    /// Thread mode without privilege for the call: the board's TT model
+    /// then applies the app's MPU as an unprivileged access.
+    fn call_unprivileged(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
+        self.device.board_mut().unprivileged = true;
+        let status = self.call(slot, args);
+        self.device.board_mut().unprivileged = false;
+        status
     }
 
     fn irq_status(&self, irq: u32) -> IrqStatus {

@@ -7,10 +7,13 @@
 //! table every board uses; the uplink collects what the device sends the
 //! cloud, for the harness to take.
 
-use mv_boards::stm32u585::{self, APP_REGIONS, CLOCK_HZ, IRQ_COUNT, RCC_BASE, SHARED_RCC};
+use mv_boards::stm32u585::{
+    self, attribution, Attribution, APP_REGIONS, CLOCK_HZ, IRQ_COUNT, PRIVILEGED_ONLY_BASE,
+    PRIVILEGED_ONLY_SIZE, RCC_BASE, SHARED_RCC,
+};
 use mv_device::Uplink;
 use mv_kernel::board::{
-    AppRegion, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
+    Access, AppRegion, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
     Peripherals, SharedRegister,
 };
 use mv_proto::DeviceToCloud;
@@ -31,6 +34,10 @@ pub struct SimBoard {
     /// How often the agent's handler ran, per IRQ (the agent's own counters:
     /// they start over with the app).
     pub(crate) handled: [u32; IRQ_COUNT as usize],
+    /// The app is in one of its interrupt handlers (what IPSR says on target).
+    pub(crate) in_handler: bool,
+    /// The app's thread mode is unprivileged (what CONTROL_NS.nPRIV says).
+    pub(crate) unprivileged: bool,
     rng_state: u64,
     registers: Vec<SharedRegister>,
     register_values: Vec<u32>,
@@ -46,6 +53,8 @@ impl SimBoard {
             pending: 0,
             enabled: 0,
             handled: [0; IRQ_COUNT as usize],
+            in_handler: false,
+            unprivileged: false,
             // xorshift64* must not start at zero.
             rng_state: seed | 1,
             registers: SHARED_RCC
@@ -73,15 +82,24 @@ impl SimBoard {
         irq < IRQ_COUNT && self.enabled & (1 << irq) != 0
     }
 
+    /// The app's NVIC writes: as on the hardware, they are ignored for an
+    /// IRQ that is not targeted non-secure.
     pub(crate) fn set_enabled(&mut self, irq: u32, enabled: bool) {
-        if irq < IRQ_COUNT {
+        if self.is_ns_irq(irq) {
             self.enabled = (self.enabled & !(1 << irq)) | (u128::from(enabled) << irq);
         }
     }
 
     pub(crate) fn clear_pending(&mut self, irq: u32) {
-        if irq < IRQ_COUNT {
+        if self.is_ns_irq(irq) {
             self.pending &= !(1 << irq);
+        }
+    }
+
+    /// The app sets a pending bit (NVIC `ISPR`).
+    pub(crate) fn set_pending(&mut self, irq: u32) {
+        if self.is_ns_irq(irq) {
+            self.pending |= 1 << irq;
         }
     }
 
@@ -110,9 +128,32 @@ impl SimBoard {
     }
 }
 
+/// The app's MPU regions in app RAM, as the agent image programs them
+/// (`firmware/agent/src/mpu.rs`): below, inside and above the
+/// privileged-only window.
+fn mpu_region(addr: u32) -> u8 {
+    match addr {
+        a if a < PRIVILEGED_ONLY_BASE => 1,
+        a if a < PRIVILEGED_ONLY_BASE + PRIVILEGED_ONLY_SIZE => 2,
+        _ => 3,
+    }
+}
+
 impl NsMemory for SimBoard {
     fn app_regions(&self) -> &[AppRegion] {
         &APP_REGIONS
+    }
+
+    /// What TT says with the app's MPU: both ends of a RAM range in one
+    /// MPU region, and the privileged-only one refused to an unprivileged
+    /// caller. (App flash is one region, open to both.)
+    fn attribution_allows(&self, addr: u32, len: u32, _access: Access) -> bool {
+        let last = addr + (len - 1);
+        if attribution(addr) != Attribution::AppRam {
+            return true;
+        }
+        let region = mpu_region(addr);
+        region == mpu_region(last) && !(self.unprivileged && region == 2)
     }
 
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
@@ -139,6 +180,10 @@ impl Interrupts for SimBoard {
         if irq < IRQ_COUNT {
             self.pending |= 1 << irq;
         }
+    }
+
+    fn caller_in_interrupt(&self) -> bool {
+        self.in_handler
     }
 }
 

@@ -5,10 +5,20 @@
 //! extent here at every app start, as the AN505 image copies it into code
 //! memory); the rest reads erased. Both are allocated only when first
 //! touched, so the campaigns' many short-lived devices stay cheap to copy.
+//! The bus-error window inside app RAM answers nothing: every access to it,
+//! the kernel's or the app's, is a bus error.
 
 use mv_boards::stm32u585::{
-    attribution, Attribution, NS_FLASH_BASE, NS_FLASH_SIZE, NS_RAM_BASE, NS_RAM_SIZE,
+    attribution, Attribution, BUS_ERROR_BASE, BUS_ERROR_SIZE, NS_FLASH_BASE, NS_FLASH_SIZE,
+    NS_RAM_BASE, NS_RAM_SIZE,
 };
+
+/// Does `[addr, addr + len)` touch the bus-error window?
+fn hits_bus_error(addr: u32, len: usize) -> bool {
+    let (a, end) = (u64::from(addr), u64::from(addr) + len as u64);
+    let window = u64::from(BUS_ERROR_BASE);
+    len > 0 && a < window + u64::from(BUS_ERROR_SIZE) && window < end
+}
 
 /// Backing store of app RAM (reads as zero) and app flash (reads erased).
 #[derive(Clone, Debug, Default)]
@@ -21,7 +31,7 @@ fn region(addr: u32) -> Option<(u32, u32, u8)> {
     match attribution(addr) {
         Attribution::AppRam => Some((NS_RAM_BASE, NS_RAM_SIZE, 0)),
         Attribution::AppFlash => Some((NS_FLASH_BASE, NS_FLASH_SIZE, 0xFF)),
-        Attribution::Secure | Attribution::Unmapped => None,
+        Attribution::BusError | Attribution::Secure | Attribution::Unmapped => None,
     }
 }
 
@@ -36,6 +46,9 @@ impl AppMemory {
 
     /// Copy out app memory, or `None` if any byte is not app memory.
     pub fn read(&self, addr: u32, buf: &mut [u8]) -> Option<()> {
+        if hits_bus_error(addr, buf.len()) {
+            return None;
+        }
         let (base, size, blank) = region(addr)?;
         let start = (addr - base) as usize;
         let end = start.checked_add(buf.len())?;
@@ -51,7 +64,7 @@ impl AppMemory {
 
     /// Store into app RAM, or `None` if any byte is not app RAM.
     pub fn write(&mut self, addr: u32, data: &[u8]) -> Option<()> {
-        if attribution(addr) != Attribution::AppRam {
+        if attribution(addr) != Attribution::AppRam || hits_bus_error(addr, data.len()) {
             return None;
         }
         let start = (addr - NS_RAM_BASE) as usize;
@@ -93,5 +106,27 @@ mod tests {
         m.install_app(&[1, 2]);
         m.read(NS_FLASH_BASE, &mut b).unwrap();
         assert_eq!(b, [1, 2, 0xFF, 0xFF]);
+    }
+
+    #[test]
+    fn the_bus_error_window_answers_nothing() {
+        let mut m = AppMemory::default();
+        let mut b = [0u8; 4];
+        assert!(m.read(BUS_ERROR_BASE, &mut b).is_none());
+        assert!(
+            m.read(BUS_ERROR_BASE - 2, &mut b).is_none(),
+            "a range into it"
+        );
+        assert!(m
+            .write(BUS_ERROR_BASE + BUS_ERROR_SIZE - 1, &[1, 2])
+            .is_none());
+        assert!(
+            m.write(BUS_ERROR_BASE - 4, &[1, 2, 3, 4]).is_some(),
+            "just below"
+        );
+        assert!(
+            m.read(BUS_ERROR_BASE + BUS_ERROR_SIZE, &mut b).is_some(),
+            "just above"
+        );
     }
 }

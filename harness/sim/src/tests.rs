@@ -359,3 +359,84 @@ fn a_power_cut_mid_download_resumes_after_the_next_boot() {
         "resumes where the journal reached, not at 0: {asked:?}"
     );
 }
+
+fn irq_status(dev: &mut SimDevice, irq: u32) -> (bool, bool, u32) {
+    match dev.execute(Primitive::IrqStatus(irq)) {
+        Ok(Reply::Irq {
+            pending,
+            enabled,
+            handled,
+        }) => (pending, enabled, handled),
+        other => panic!("irq status: {other:?}"),
+    }
+}
+
+#[test]
+fn a_call_from_an_irq_handler_is_a_call_from_an_interrupt() {
+    let mut dev = device();
+    let out = alloc(&mut dev, 8);
+    let from_irq = |dev: &mut SimDevice, irq, slot: Slot, args| {
+        dev.execute(Primitive::CallFromIrq {
+            irq,
+            slot: slot as u32,
+            args,
+        })
+    };
+    assert_eq!(
+        from_irq(&mut dev, 45, Slot::GetWakeReason, [out, 0, 0, 0]),
+        Ok(Reply::Status(MvStatus::Unavailable as u32)),
+        "\"Calling from an interrupt\""
+    );
+    assert_eq!(
+        irq_status(&mut dev, 45),
+        (false, false, 1),
+        "ran once, enable state restored"
+    );
+    assert_eq!(
+        from_irq(&mut dev, 45, Slot::NoOp, [0; 4]),
+        Ok(Reply::Status(0)),
+        "calls without the rule work from a handler"
+    );
+    assert_eq!(
+        call(&mut dev, Slot::GetWakeReason, [out, 0, 0, 0]),
+        Ok(0),
+        "thread mode again"
+    );
+    // An IRQ the NVIC keeps secure: the app's writes are ignored, no handler runs.
+    assert_eq!(
+        from_irq(&mut dev, 3, Slot::NoOp, [0; 4]),
+        Ok(Reply::Refused(mv_proto::Refusal::BadArgument))
+    );
+    assert_eq!(irq_status(&mut dev, 3), (false, false, 0));
+}
+
+#[test]
+fn a_pended_irq_runs_its_handler_once_it_is_enabled() {
+    let mut dev = device();
+    assert_eq!(dev.execute(Primitive::IrqPend(45)), Ok(Reply::Done));
+    assert_eq!(irq_status(&mut dev, 45), (true, false, 0));
+    assert_eq!(dev.execute(Primitive::IrqEnable(45)), Ok(Reply::Done));
+    assert_eq!(irq_status(&mut dev, 45), (false, true, 1));
+    // A secure IRQ ignores the app's pend and enable.
+    assert_eq!(dev.execute(Primitive::IrqPend(3)), Ok(Reply::Done));
+    assert_eq!(dev.execute(Primitive::IrqEnable(3)), Ok(Reply::Done));
+    assert_eq!(irq_status(&mut dev, 3), (false, false, 0));
+}
+
+#[test]
+fn an_unprivileged_call_is_served_like_a_privileged_one() {
+    let mut dev = device();
+    let out = alloc(&mut dev, 8);
+    let unprivileged = |dev: &mut SimDevice, args| {
+        dev.execute(Primitive::CallUnprivileged {
+            slot: Slot::GetMicroseconds as u32,
+            args,
+        })
+    };
+    assert_eq!(unprivileged(&mut dev, [out, 0, 0, 0]), Ok(Reply::Status(0)));
+    let secure = stm32u585::BOARD.pools.secure_ram;
+    assert_eq!(
+        unprivileged(&mut dev, [secure, 0, 0, 0]),
+        Ok(Reply::Status(MvStatus::ParameterFault as u32))
+    );
+}

@@ -22,6 +22,11 @@ impl<B: Board> Kernel<B> {
             .notifications
             .plan_setup(&self.board, &setup, |a, l| logging.overlaps(a, l))?;
         let out = NsRange::claim(&self.board, handle_out, 4, 4, Access::ReadWrite)?;
+        // The ring is the centre's from this call on, and a new ring's first
+        // sentinel would zero a handle written into it (firmware/ABI.md §4).
+        if plan.buffer_overlaps(out.addr(), out.len()) {
+            return Err(MvStatus::BufferAlreadyInUse);
+        }
 
         let handle = self.mint_handle()?;
         write_at(&mut self.board, &out, 0, &handle.to_le_bytes())

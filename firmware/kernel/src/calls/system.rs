@@ -31,8 +31,10 @@ impl<B: Board> Kernel<B> {
             return Err(MvStatus::InvalidHandle);
         }
         let out = NsRange::claim(&self.board, handle_out, 4, 4, Access::ReadWrite)?;
+        // The header names no status for a full table; UNAVAILABLE would
+        // tell the app it called from an interrupt (firmware/ABI.md §8).
         if !self.system_notifications.has_room() {
-            return Err(MvStatus::Unavailable);
+            return Err(MvStatus::TooManyElements);
         }
         let handle = self.mint_handle()?;
         write_at(&mut self.board, &out, 0, &handle.to_le_bytes())

@@ -106,7 +106,7 @@ pub fn round_trips(s: &mut dyn RigSession) -> Result<Vec<Figure>, RigError> {
         Reply::Bytes(b) => u32::from_le_bytes(b[..4].try_into().expect("4 bytes")),
         _ => 0,
     };
-    let baseline = instructions(s, mv_abi::SLOT_COUNT, [0; 4], t0, t1)?;
+    let baseline = instructions(s, mv_abi::NSC_TABLE_ENTRIES, [0; 4], t0, t1)?;
     let mut figures = Vec::new();
     for (name, slot, args, target) in [
         ("mvNoOp round trip", Slot::NoOp.number(), [0; 4], Some(80.0)),

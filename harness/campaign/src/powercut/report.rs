@@ -99,7 +99,7 @@ pub fn markdown(title: &str, header: &str, sections: &[Section<'_>], replay_hint
 /// cut. Green is ok, red a failure; a column is red if any point in it failed.
 pub fn svg(phases: &[Phase], sections: &[Section<'_>]) -> String {
     let ops = phases.len().max(1);
-    let (w, margin, row, gap) = (960.0_f64, 110.0_f64, 26.0_f64, 8.0_f64);
+    let (w, margin, row, gap) = (960.0_f64, 130.0_f64, 26.0_f64, 8.0_f64);
     let rows = [
         "phase",
         "single: before",

@@ -84,11 +84,14 @@ impl Allocations {
         match value {
             Value::Number(n) => *n,
             Value::AddrOf { name, offset } => u64::from(self.get(name).addr.wrapping_add(*offset)),
-            Value::Deref { name } => {
+            Value::Deref { name, add } => {
                 let a = self.get(name);
-                a.contents
+                let word = a
+                    .contents
                     .as_deref()
-                    .map_or(0, |c| le_int(&c[..4.min(c.len())]))
+                    .map_or(0, |c| le_int(&c[..4.min(c.len())]));
+                // u32 arithmetic, as the app would do it.
+                u64::from((word as u32).wrapping_add(*add as u32))
             }
         }
     }

@@ -12,6 +12,7 @@
 //! so, never a hang.
 
 mod memory;
+mod pieces;
 mod render;
 mod restart;
 mod rings;

@@ -51,7 +51,9 @@ pub fn value(v: &Value, kind: Option<FieldKind>) -> String {
         },
         Value::AddrOf { name, offset: 0 } => format!("@{name}"),
         Value::AddrOf { name, offset } => format!("@{name}+{offset}"),
-        Value::Deref { name } => format!("*{name}"),
+        Value::Deref { name, add: 0 } => format!("*{name}"),
+        Value::Deref { name, add } if *add < 0 => format!("*{name}-{}", add.unsigned_abs()),
+        Value::Deref { name, add } => format!("*{name}+{add}"),
     }
 }
 

@@ -13,7 +13,6 @@ use mv_abi::MvWakeReason;
 use mv_proto::Primitive;
 use mv_update::RejectCode;
 
-use super::render;
 use super::steps::{status_name, unexpected};
 use super::{Executor, StepError, StepResult};
 
@@ -32,16 +31,7 @@ impl Executor<'_> {
 
     /// `mvRestart` that must succeed: the app restarts instead of returning.
     pub(super) fn restart_call(&mut self, c: &Call) -> StepResult {
-        let mut args = [0u32; 4];
-        for (slot, v) in args.iter_mut().zip(&c.args) {
-            *slot = self.allocs.resolve(v) as u32;
-        }
-        let shown: Vec<String> = c.args.iter().map(|v| render::value(v, None)).collect();
-        let head = format!("call {}({})", c.slot.name(), shown.join(", "));
-        let call = Primitive::Call {
-            slot: c.slot.number(),
-            args,
-        };
+        let (call, head) = self.call_primitive(c);
         match self.session.exec(vec![call]) {
             Err(RigError::AppRestarted(AppRestart {
                 wake_reason,

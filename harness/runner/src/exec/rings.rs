@@ -9,7 +9,7 @@
 //! writes into a ring itself makes its reader unverified again. The ring is read
 //! back in the same request, so the transcript shows what the app sees.
 
-use hil_cases::{ExpectNotifications, RecordsCheck};
+use hil_cases::{ExpectNotifications, RecordPattern, RecordsCheck};
 use mv_abi::MvEventType;
 use mv_proto::{Primitive, Reply, RingStart};
 
@@ -43,17 +43,10 @@ impl Executor<'_> {
         } else {
             RingStart::Unverified(reader.position)
         };
-        let mut replies = self
-            .session
-            .exec(vec![
-                Primitive::RingDrain { base, slots, start },
-                Primitive::Read {
-                    addr: base,
-                    len: size,
-                },
-            ])?
-            .into_iter();
-        let (drained, after) = (replies.next(), replies.next());
+        let (drained, mut after) = self.read_back(
+            Some(Primitive::RingDrain { base, slots, start }),
+            &[(e.buffer.clone(), base, size)],
+        )?;
         let Some(Reply::Drained {
             records,
             overrun,
@@ -63,11 +56,7 @@ impl Executor<'_> {
             let got = drained.unwrap_or(Reply::Done);
             return Err(unexpected(&format!("draining {}", e.buffer), got));
         };
-        let Some(Reply::Bytes(image)) = after else {
-            let got = after.unwrap_or(Reply::Done);
-            return Err(unexpected(&format!("reading back {}", e.buffer), got));
-        };
-        self.allocs.get_mut(&e.buffer).contents = Some(image);
+        self.allocs.get_mut(&e.buffer).contents = after.pop();
         self.readers.insert(
             e.buffer.clone(),
             Reader {
@@ -100,6 +89,15 @@ impl Executor<'_> {
         let problem = match &e.check {
             RecordsCheck::Count(n) => (read.len() != *n as usize)
                 .then(|| format!("read {} records, expected {n}", read.len())),
+            RecordsCheck::AtLeast(patterns) => {
+                let missing = missing_from(patterns, &read);
+                missing.map(|i| {
+                    format!(
+                        "record pattern {i} ({}) is not among the records read after the ones before it",
+                        pattern_text(&patterns[i])
+                    )
+                })
+            }
             RecordsCheck::Records(patterns) => {
                 if read.len() != patterns.len() {
                     Some(format!(
@@ -135,4 +133,35 @@ impl Executor<'_> {
             Some(p) => Err(StepError::Failed(p)),
         }
     }
+}
+
+fn matches(p: &RecordPattern, (t, tag): (u64, u64)) -> bool {
+    p.event_type.is_none_or(|want| u64::from(want) == t)
+        && p.tag.is_none_or(|want| u64::from(want) == tag)
+}
+
+/// The first pattern that the records read do not contain in order (as a
+/// subsequence, each pattern matched by the earliest record that fits).
+fn missing_from(patterns: &[RecordPattern], read: &[(u64, u64)]) -> Option<usize> {
+    let mut records = read.iter();
+    patterns
+        .iter()
+        .position(|p| !records.any(|&r| matches(p, r)))
+}
+
+/// `{ type NETWORKSTATUSCHANGED, tag 0x4e }` (the keys the pattern checks).
+fn pattern_text(p: &RecordPattern) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = p.event_type {
+        parts.push(format!(
+            "type {}",
+            MvEventType::DESC
+                .name_of(t)
+                .map_or_else(|| format!("{t:#x}"), str::to_owned)
+        ));
+    }
+    if let Some(tag) = p.tag {
+        parts.push(format!("tag {tag:#x}"));
+    }
+    format!("{{ {} }}", parts.join(", "))
 }

@@ -1,13 +1,14 @@
 //! One method per step kind: the primitives each step sends and what it writes in the transcript.
 
 use hil_cases::{
-    Alloc, Call, CloudAction, Compare, ExpectIrq, ExpectMemory, ExpectServerLog, Expected, Init,
-    IrqAction, MemCheck, MemType, Operand, RecordField, Write, WriteWhat,
+    Alloc, Call, Caller, CloudAction, Compare, ExpectIrq, ExpectMemory, ExpectServerLog, Expected,
+    Init, IrqAction, MemCheck, MemType, Operand, RecordField, Write, WriteWhat,
 };
-use mv_abi::{MvStatus, Slot};
+use mv_abi::MvStatus;
 use mv_proto::{Primitive, Reply};
 
 use super::memory::{apply_init, le_int, put_field, Allocation};
+use super::pieces::write_pieces;
 use super::render::{self, RECORD};
 use super::{server_log_line, Executor, StepError, StepResult};
 use hil_rig::{CloudOutcome, RigError};
@@ -79,18 +80,11 @@ impl Executor<'_> {
                 byte: a.fill,
             }];
             init.extend(changed_span(addr, &blank, &image));
-            for reply in self.session.exec(init)? {
-                if reply != Reply::Done {
-                    return Err(unexpected(&format!("initialising {}", a.name), reply));
-                }
-            }
+            self.send_writes(init, &format!("initialising {}", a.name))?;
             allocation.contents = Some(image);
         } else if allocation.readable() {
-            let reply = self.exec_one(Primitive::Read { addr, len: a.size })?;
-            let Reply::Bytes(bytes) = reply else {
-                return Err(unexpected(&format!("reading {}", a.name), reply));
-            };
-            allocation.contents = Some(bytes);
+            let (_, mut contents) = self.read_back(None, &[(a.name.clone(), addr, a.size)])?;
+            allocation.contents = contents.pop();
         }
         self.line(&header);
         self.allocs.push(allocation);
@@ -136,12 +130,7 @@ impl Executor<'_> {
             .contents
             .clone()
             .unwrap_or_default();
-        let writes: Vec<Primitive> = changed_span(addr, &old, &image).into_iter().collect();
-        for reply in self.session.exec(writes)? {
-            if reply != Reply::Done {
-                return Err(unexpected(&text, reply));
-            }
-        }
+        self.send_writes(changed_span(addr, &old, &image), &text)?;
         self.allocs.get_mut(&w.name).contents = Some(image);
         if let Some(reader) = self.readers.get_mut(&w.name) {
             reader.ring_written();
@@ -159,21 +148,10 @@ impl Executor<'_> {
             .filter(|a| a.readable())
             .map(|a| (a.name.clone(), a.addr, a.size))
             .collect();
-        let mut batch = vec![first];
-        batch.extend(
-            readable
-                .iter()
-                .map(|&(_, addr, len)| Primitive::Read { addr, len }),
-        );
-        let mut replies = self.session.exec(batch)?.into_iter();
-        let first = replies
-            .next()
-            .ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))?;
+        let (first, contents) = self.read_back(Some(first), &readable)?;
+        let first = first.ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))?;
         let mut lines = Vec::new();
-        for ((name, _, _), reply) in readable.iter().zip(replies) {
-            let Reply::Bytes(after) = reply else {
-                return Err(unexpected(&format!("reading back {name}"), reply));
-            };
+        for ((name, _, _), after) in readable.iter().zip(contents) {
             let a = self.allocs.get(name);
             let before = a.contents.clone().unwrap_or_else(|| after.clone());
             lines.extend(render::changes(
@@ -196,34 +174,57 @@ impl Executor<'_> {
         Ok(first)
     }
 
-    pub(super) fn call(&mut self, c: &Call) -> StepResult {
-        if c.slot == Slot::Restart && c.expect == MvStatus::Okay {
-            return self.restart_call(c);
-        }
+    /// The primitive that makes call `c` (arguments resolved now) and how
+    /// the transcript shows it.
+    pub(super) fn call_primitive(&self, c: &Call) -> (Primitive, String) {
         let mut args = [0u32; 4];
         for (slot, v) in args.iter_mut().zip(&c.args) {
             *slot = self.allocs.resolve(v) as u32;
         }
         let shown: Vec<String> = c.args.iter().map(|v| render::value(v, None)).collect();
-        let head = format!("call {}({})", c.slot.name(), shown.join(", "));
-        let primitive = Primitive::Call {
-            slot: c.slot.number(),
-            args,
+        let mut head = format!("call {}({})", c.slot.name(), shown.join(", "));
+        let slot = c.slot.number();
+        let primitive = match c.caller {
+            Caller::Thread => Primitive::Call { slot, args },
+            Caller::Unprivileged => {
+                head.push_str(" unprivileged");
+                Primitive::CallUnprivileged { slot, args }
+            }
+            Caller::Interrupt(irq) => {
+                head.push_str(&format!(" from the handler of IRQ {irq}"));
+                Primitive::CallFromIrq { irq, slot, args }
+            }
         };
+        (primitive, head)
+    }
+
+    pub(super) fn call(&mut self, c: &Call) -> StepResult {
+        if c.restarts_app() {
+            return self.restart_call(c);
+        }
+        let (primitive, head) = self.call_primitive(c);
         // The header line goes first; the readback lines follow it.
         let mark = self.transcript.len();
         let reply = self.with_readback(primitive)?;
-        let Reply::Status(raw) = reply else {
-            return Err(unexpected(&head, reply));
+        let raw = match (reply, c.caller) {
+            (Reply::Status(raw), _) => raw,
+            (Reply::Refused(_), Caller::Interrupt(irq)) => {
+                self.transcript
+                    .insert_str(mark, &format!("{head} -> the handler did not run\n"));
+                return Err(StepError::Failed(format!(
+                    "the app's handler of IRQ {irq} did not run: the NVIC does not give IRQ {irq} to the app"
+                )));
+            }
+            (reply, _) => return Err(unexpected(&head, reply)),
         };
         self.transcript
             .insert_str(mark, &format!("{head} -> {}\n", status_name(raw)));
-        if raw != c.expect as u32 {
+        if !c.expect.admits(raw) {
             return Err(StepError::Failed(format!(
                 "{} returned {}, expected {}",
                 c.slot.name(),
                 status_name(raw),
-                c.expect.short_name()
+                c.expect.describe()
             )));
         }
         Ok(())
@@ -271,6 +272,7 @@ impl Executor<'_> {
                 format!("irq clear_pending {n}"),
                 Primitive::IrqClearPending(n),
             ),
+            IrqAction::Pend(n) => (format!("irq pend {n}"), Primitive::IrqPend(n)),
         };
         let reply = self.exec_one(p)?;
         if reply != Reply::Done {
@@ -475,14 +477,13 @@ impl Executor<'_> {
                 .push(String::from_utf8_lossy(&m).into_owned());
         }
         let got = std::mem::take(&mut self.server_log);
-        let shown: Vec<String> = got.iter().map(|m| format!("{m:?}")).collect();
-        self.line(&format!("server log received: [{}]", shown.join(", ")));
+        let received = quoted_list(&got);
+        self.line(&format!("server log received: {received}"));
         let problem = match e {
             ExpectServerLog::Count(n) => (got.len() != *n as usize)
                 .then(|| format!("received {} messages, expected {n}", got.len())),
-            ExpectServerLog::Messages(want) => {
-                (&got != want).then(|| format!("received {shown:?}, expected {want:?}"))
-            }
+            ExpectServerLog::Messages(want) => (&got != want)
+                .then(|| format!("received {received}, expected {}", quoted_list(want))),
         };
         match problem {
             None => Ok(()),
@@ -491,17 +492,23 @@ impl Executor<'_> {
     }
 }
 
-/// One `Write` of the smallest span where `new` differs from `old` (the
+/// `["a", "b"]`: each message quoted once.
+fn quoted_list(messages: &[String]) -> String {
+    let quoted: Vec<String> = messages.iter().map(|m| format!("{m:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The `Write`s of the smallest span where `new` differs from `old` (the
 /// agent link is slow towards the device: send only what changes).
-fn changed_span(addr: u32, old: &[u8], new: &[u8]) -> Option<Primitive> {
-    let first = (0..new.len()).find(|&i| old.get(i) != Some(&new[i]))?;
+fn changed_span(addr: u32, old: &[u8], new: &[u8]) -> Vec<Primitive> {
+    let Some(first) = (0..new.len()).find(|&i| old.get(i) != Some(&new[i])) else {
+        return Vec::new();
+    };
     let last = (0..new.len())
         .rev()
-        .find(|&i| old.get(i) != Some(&new[i]))?;
-    Some(Primitive::Write {
-        addr: addr + first as u32,
-        data: new[first..=last].to_vec(),
-    })
+        .find(|&i| old.get(i) != Some(&new[i]))
+        .unwrap_or(first);
+    write_pieces(addr + first as u32, &new[first..=last])
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -1,0 +1,189 @@
+//! App memory in pieces the agent link carries: reads of at most `MAX_READ`, requests within one frame.
+//!
+//! The agent answers a `Read` of at most [`MAX_READ`] bytes, the same on
+//! every rig, and one request's replies travel in one frame. So the
+//! executor reads (and writes) an allocation of any size in pieces, and
+//! sends the pieces in as many requests as keep each request and its reply
+//! well inside a frame ([`REQUEST_BUDGET`]). A case can use allocations
+//! larger than one read on every rig, and its transcript does not depend on
+//! how the bytes travelled.
+
+use mv_proto::{Primitive, Reply, MAX_READ};
+
+use super::steps::unexpected;
+use super::{Executor, StepError};
+use hil_rig::RigError;
+
+/// Payload bytes (read or written) per request: half a frame, so postcard
+/// and COBS overhead and the other replies of the batch always fit.
+const REQUEST_BUDGET: u32 = (mv_proto::MAX_FRAME / 2) as u32;
+
+/// The `Read`s of `[addr, addr + len)`, in order.
+fn read_pieces(addr: u32, len: u32) -> impl Iterator<Item = Primitive> {
+    (0..len.div_ceil(MAX_READ)).map(move |i| {
+        let at = i * MAX_READ;
+        Primitive::Read {
+            addr: addr + at,
+            len: (len - at).min(MAX_READ),
+        }
+    })
+}
+
+/// The `Write`s of `data` at `addr`, in order.
+pub(super) fn write_pieces(addr: u32, data: &[u8]) -> Vec<Primitive> {
+    data.chunks(MAX_READ as usize)
+        .zip((addr..).step_by(MAX_READ as usize))
+        .map(|(chunk, at)| Primitive::Write {
+            addr: at,
+            data: chunk.to_vec(),
+        })
+        .collect()
+}
+
+/// Bytes a primitive carries in its request or its reply.
+fn payload(p: &Primitive) -> u32 {
+    match p {
+        Primitive::Read { len, .. } => *len,
+        Primitive::Write { data, .. } => data.len() as u32,
+        _ => 0,
+    }
+}
+
+/// `primitives` in requests of at most [`REQUEST_BUDGET`] payload bytes each.
+fn requests(primitives: Vec<Primitive>) -> Vec<Vec<Primitive>> {
+    let mut out: Vec<Vec<Primitive>> = Vec::new();
+    let mut used = 0;
+    for p in primitives {
+        let size = payload(&p);
+        match out.last_mut() {
+            Some(request) if used + size <= REQUEST_BUDGET => request.push(p),
+            _ => {
+                out.push(vec![p]);
+                used = 0;
+            }
+        }
+        used += size;
+    }
+    out
+}
+
+impl Executor<'_> {
+    /// Runs `primitives` in as many requests as the link needs; one reply each, in order.
+    fn exec_pieces(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, StepError> {
+        let mut replies = Vec::with_capacity(primitives.len());
+        for request in requests(primitives) {
+            let n = request.len();
+            let got = self.session.exec(request)?;
+            if got.len() != n {
+                return Err(StepError::Rig(RigError::Link(format!(
+                    "{n} primitives sent, {} replies received",
+                    got.len()
+                ))));
+            }
+            replies.extend(got);
+        }
+        Ok(replies)
+    }
+
+    /// Writes that must each answer `Done`; `what` names them in an error.
+    pub(super) fn send_writes(
+        &mut self,
+        writes: Vec<Primitive>,
+        what: &str,
+    ) -> Result<(), StepError> {
+        for reply in self.exec_pieces(writes)? {
+            if reply != Reply::Done {
+                return Err(unexpected(what, reply));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `first` (if any), then reads back each `(name, addr, len)` in
+    /// pieces: `first`'s reply and the bytes of each region, in order.
+    pub(super) fn read_back(
+        &mut self,
+        first: Option<Primitive>,
+        regions: &[(String, u32, u32)],
+    ) -> Result<(Option<Reply>, Vec<Vec<u8>>), StepError> {
+        let has_first = first.is_some();
+        let mut batch: Vec<Primitive> = first.into_iter().collect();
+        for &(_, addr, len) in regions {
+            batch.extend(read_pieces(addr, len));
+        }
+        let mut replies = self.exec_pieces(batch)?.into_iter();
+        let first = if has_first { replies.next() } else { None };
+        let mut contents = Vec::with_capacity(regions.len());
+        for (name, _, len) in regions {
+            let mut bytes = Vec::with_capacity(*len as usize);
+            for _ in 0..len.div_ceil(MAX_READ) {
+                match replies.next() {
+                    Some(Reply::Bytes(piece)) => bytes.extend(piece),
+                    got => {
+                        let got = got.unwrap_or(Reply::Done);
+                        return Err(unexpected(&format!("reading back {name}"), got));
+                    }
+                }
+            }
+            contents.push(bytes);
+        }
+        Ok((first, contents))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_region_reads_in_pieces_of_at_most_max_read() {
+        let pieces: Vec<Primitive> = read_pieces(0x1000, 2 * MAX_READ + 5).collect();
+        assert_eq!(
+            pieces,
+            vec![
+                Primitive::Read {
+                    addr: 0x1000,
+                    len: MAX_READ
+                },
+                Primitive::Read {
+                    addr: 0x1000 + MAX_READ,
+                    len: MAX_READ
+                },
+                Primitive::Read {
+                    addr: 0x1000 + 2 * MAX_READ,
+                    len: 5
+                },
+            ]
+        );
+        assert_eq!(read_pieces(0x1000, 0).count(), 0);
+    }
+
+    #[test]
+    fn requests_stay_within_the_budget_and_keep_the_order() {
+        let batch: Vec<Primitive> = std::iter::once(Primitive::DelayUs(0))
+            .chain(read_pieces(0, 5 * MAX_READ))
+            .collect();
+        let split = requests(batch.clone());
+        assert!(split.len() > 1);
+        for request in &split {
+            let used: u32 = request.iter().map(payload).sum();
+            assert!(used <= REQUEST_BUDGET, "{used} bytes in one request");
+        }
+        assert_eq!(split.concat(), batch);
+        assert_eq!(split[0][0], Primitive::DelayUs(0), "the call goes first");
+    }
+
+    #[test]
+    fn writes_split_like_reads() {
+        let data = vec![7u8; MAX_READ as usize + 1];
+        let pieces = write_pieces(0x2000, &data);
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(
+            pieces[1],
+            Primitive::Write {
+                addr: 0x2000 + MAX_READ,
+                data: vec![7]
+            }
+        );
+    }
+}
