@@ -4,7 +4,8 @@
 //! (`firmware/abi/sdk-retvals.yaml`, [`mv_abi::SDK_RETVALS_YAML`]); what was
 //! observed comes from the transcripts of a run set, never from a list kept
 //! by hand. A transcript line `call mvX(..) -> STATUS` observes `(mvX,
-//! STATUS)`; an `event_type: .. -> TYPE` written under that call observes
+//! STATUS)`, also when the call came from an IRQ handler or unprivileged
+//! code (`call mvX(..) from the handler of IRQ n -> STATUS`); an `event_type: .. -> TYPE` written under that call observes
 //! `(mvX, TYPE)`, and one written under a later step (a cloud action, a
 //! delay) is credited to every earlier call of the case that documents
 //! posting `TYPE` (`mvOpenSystemNotification` for `UPDATEDOWNLOADED`).
@@ -193,7 +194,7 @@ fn observations(transcript: &str, documented: &[Pair]) -> Vec<(&'static str, Out
             current = Slot::from_name(name)
                 .filter(|s| s.is_assigned())
                 .map(Slot::name);
-            if let (Some(call), Some((_, status))) = (current, rest.rsplit_once(") -> ")) {
+            if let (Some(call), Some((_, status))) = (current, rest.rsplit_once(" -> ")) {
                 let status = status.split_whitespace().next().unwrap_or_default();
                 if MvStatus::DESC.value_of(status).is_some() {
                     seen.push((call, OutcomeKind::Status, status.to_owned()));
@@ -261,7 +262,7 @@ mod tests {
 
     #[test]
     fn statuses_and_notifications_are_read_from_transcripts() {
-        let transcript = "alloc ring: notifications, 64 bytes\ncall mvSetupNotifications(@setup, @nc) -> OKAY\n  nc: 0 -> <handle 1>\ncall mvOpenSystemNotification(@params, @sys) -> OKAY\n  sys: 0 -> <handle 2>\ncloud: deploy app v2 -> staged\n  ring[0].event_type: NOEVENT -> UPDATEDOWNLOADED\ncall mvTempTriggerNotification(*nc, 2, 4660) -> OKAY\n  ring[1].event_type: NOEVENT -> CHANNELDATAREADABLE\ncall mvRestart(0) -> no return: the app restarted (APPLICATIONUPDATE)\ncall unassigned20(@msg, 5, @out, 0) -> UNAVAILABLE\ncall mvOpenChannel(@p, @h) -> UNAVAILABLE\n";
+        let transcript = "alloc ring: notifications, 64 bytes\ncall mvSetupNotifications(@setup, @nc) -> OKAY\n  nc: 0 -> <handle 1>\ncall mvOpenSystemNotification(@params, @sys) -> OKAY\n  sys: 0 -> <handle 2>\ncloud: deploy app v2 -> staged\n  ring[0].event_type: NOEVENT -> UPDATEDOWNLOADED\ncall mvTempTriggerNotification(*nc, 2, 4660) -> OKAY\n  ring[1].event_type: NOEVENT -> CHANNELDATAREADABLE\ncall mvRestart(0) -> no return: the app restarted (APPLICATIONUPDATE)\ncall unassigned20(@msg, 5, @out, 0) -> UNAVAILABLE\ncall mvOpenChannel(@p, @h) -> UNAVAILABLE\ncall mvRestart(0) from the handler of IRQ 46 -> UNAVAILABLE\ncall mvGetDeviceId(@id, 34) unprivileged -> PARAMETERFAULT\n";
         let pairs = documented().unwrap();
         let seen = observations(transcript, &pairs);
         assert_eq!(
@@ -296,6 +297,12 @@ mod tests {
                     "mvOpenChannel",
                     OutcomeKind::Status,
                     "UNAVAILABLE".to_owned()
+                ),
+                ("mvRestart", OutcomeKind::Status, "UNAVAILABLE".to_owned()),
+                (
+                    "mvGetDeviceId",
+                    OutcomeKind::Status,
+                    "PARAMETERFAULT".to_owned()
                 ),
             ]
         );
