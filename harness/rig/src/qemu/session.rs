@@ -202,16 +202,22 @@ impl QemuSession {
         }
     }
 
-    fn start(&mut self) -> Result<(), RigError> {
+    /// Builds the firmware images (once per session; cargo makes an
+    /// unchanged tree quick). [`crate::connect`] calls it before the first
+    /// case, so no case's time limit pays for a firmware build.
+    pub fn build(&mut self) -> Result<(Images, Vec<u8>), RigError> {
         let root = self.config.root.clone();
-        let (images, rom) = self
-            .images
+        self.images
             .get_or_insert_with(|| {
                 let images = build_images(&root)?;
                 let rom = agent_rom(&images.agent)?;
                 Ok((images, rom))
             })
-            .clone()?;
+            .clone()
+    }
+
+    fn start(&mut self) -> Result<(), RigError> {
+        let (images, rom) = self.build()?;
         if self.board.is_some() {
             self.inbox.clear();
             self.logs.clear();
