@@ -14,6 +14,13 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
     /// staged and the app is not polite, so the board restarts it now.
     /// `Err(PowerLost)`: the device is off.
     pub fn on_cloud(&mut self, message: CloudToDevice) -> Result<Option<Restart>, FlashError> {
+        // Channel messages: the kernel applies them, and what they let it
+        // send (more data, a freed window) goes out before the `Ack`.
+        if self.on_cloud_net(&message) {
+            self.drain_net();
+            self.kernel.board_mut().send(DeviceToCloud::Ack);
+            return Ok(None);
+        }
         let reply = match message {
             CloudToDevice::SyncTime { wall_us } => {
                 self.kernel.set_wall_time(wall_us);
@@ -39,6 +46,9 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
                 device: PROTOCOL_VERSION,
                 cloud: protocol_version,
             },
+            // Everything sent before was sent synchronously: the `Ack` is
+            // the barrier.
+            CloudToDevice::Flush => DeviceToCloud::Ack,
             CloudToDevice::OtaOffer { manifest, rom_len } => {
                 let reply = match self.ota_parts() {
                     Some((updater, flash)) => updater.on_offer(flash, &manifest, rom_len)?,
@@ -53,7 +63,11 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
                 };
                 return Ok(self.after_ota(reply));
             }
+            // The channel messages were applied above.
+            _ => DeviceToCloud::Ack,
         };
+        // A link change closes channels and posts to the app's centres.
+        self.drain_net();
         self.kernel.board_mut().send(reply);
         Ok(None)
     }

@@ -25,6 +25,7 @@ extern crate alloc;
 mod cloud;
 mod crash;
 mod lifecycle;
+mod net;
 
 pub use crash::{backoff_ms, CLEAN_RUN_US, MAX_BACKOFF_MS, MIN_BACKOFF_MS};
 pub use lifecycle::{AppStart, BootError, Restart, DEFAULT_POLITENESS_S};
@@ -136,6 +137,7 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
     pub fn syscall(&mut self, slot: u32, args: [u32; 4]) -> (u32, Option<Restart>) {
         let status = self.kernel.dispatch(slot, args);
         self.kernel.poll();
+        self.drain_net();
         // Only `mvRestart` asks for a restart (and only this test is on the
         // path of every call).
         let restart = (slot == mv_abi::Slot::Restart as u32 && self.kernel.take_restart_request())

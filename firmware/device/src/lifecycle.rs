@@ -107,6 +107,8 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
             self.crashes.clear();
         }
         self.kernel.restart_app(reason);
+        // The old app's channels are gone: the cloud drops its ends.
+        self.drain_net();
         Ok(self.app_started(reason, installed))
     }
 

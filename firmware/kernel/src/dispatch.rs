@@ -68,6 +68,30 @@ impl<B: Board> Kernel<B> {
             Slot::OpenSystemNotification => self.open_system_notification(a.r0(), a.r1()),
             Slot::CloseSystemNotification => self.close_system_notification(a.r0()),
             Slot::GetWakeReason => self.get_wake_reason(a.r0()),
+            Slot::RequestNetwork => self.request_network(a.r0(), a.r1()),
+            Slot::ReleaseNetwork => self.release_network(a.r0()),
+            Slot::GetNetworkStatus => self.get_network_status(a.r0(), a.r1()),
+            Slot::GetNetworkReasons => self.get_network_reasons(a.r0(), a.r1()),
+            Slot::OpenChannel => self.open_channel(a.r0(), a.r1()),
+            Slot::CloseChannel => self.close_channel(a.r0()),
+            Slot::GetChannelClosureReason => self.get_channel_closure_reason(a.r0(), a.r1()),
+            Slot::WriteChannel => self.write_channel(a.r0(), a.r1(), a.r2(), a.r3(), true),
+            Slot::WriteChannelStream => self.write_channel(a.r0(), a.r1(), a.r2(), a.r3(), false),
+            Slot::ReadChannel => self.read_channel(a.r0(), a.r1(), a.r2()),
+            Slot::ReadChannelComplete => self.read_channel_complete(a.r0(), a.r1()),
+            Slot::SendHttpRequest => self.send_http_request(a.r0(), a.r1()),
+            Slot::ReadHttpResponseData => self.read_http_response_data(a.r0(), a.r1()),
+            Slot::ReadHttpResponseHeader => {
+                self.read_http_response_header(a.r0(), a.r1(), a.r2(), a.r3())
+            }
+            Slot::ReadHttpResponseBody => {
+                self.read_http_response_body(a.r0(), a.r1(), a.r2(), a.r3())
+            }
+            Slot::SendConfigFetchRequest => self.send_config_fetch_request(a.r0(), a.r1()),
+            Slot::ReadConfigFetchResponseData => {
+                self.read_config_fetch_response_data(a.r0(), a.r1())
+            }
+            Slot::ReadConfigResponseItem => self.read_config_response_item(a.r0(), a.r1()),
             _ => Err(NOT_IMPLEMENTED),
         }
     }

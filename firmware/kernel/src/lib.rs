@@ -17,9 +17,12 @@
 pub mod authority;
 pub mod board;
 mod calls;
+pub mod channels;
 pub mod dispatch;
 pub mod handles;
 pub mod logging;
+mod net_io;
+pub mod network;
 pub mod notify;
 pub mod system;
 pub mod usermem;
@@ -27,7 +30,9 @@ pub mod usermem;
 use mv_abi::{MvEventType, MvStatus, MvSystemNotificationSource, MvWakeReason};
 
 use board::Board;
+use channels::Channels;
 use logging::{LinkState, ServerLogging};
+use network::NetworkRequests;
 use notify::Notifications;
 use system::SystemNotifications;
 
@@ -39,6 +44,8 @@ pub struct Kernel<B: Board> {
     notifications: Notifications,
     system_notifications: SystemNotifications,
     logging: ServerLogging,
+    network: NetworkRequests,
+    channels: Channels,
     /// Wall time minus the microsecond counter, once the server set it.
     wall_offset_us: Option<i128>,
     wake_reason: MvWakeReason,
@@ -58,6 +65,8 @@ impl<B: Board> Kernel<B> {
             notifications: Notifications::new(),
             system_notifications: SystemNotifications::new(),
             logging: ServerLogging::new(),
+            network: NetworkRequests::new(),
+            channels: Channels::new(),
             wall_offset_us: None,
             wake_reason: MvWakeReason::ColdBoot,
             restart_requested: false,
@@ -73,6 +82,8 @@ impl<B: Board> Kernel<B> {
         self.notifications = Notifications::new();
         self.system_notifications = SystemNotifications::new();
         self.logging = ServerLogging::new();
+        self.network = NetworkRequests::new();
+        self.channels.reset_app();
         self.wake_reason = reason;
         self.restart_requested = false;
     }
@@ -104,8 +115,10 @@ impl<B: Board> Kernel<B> {
     }
 
     /// The cloud said the link is up or down, or turned app logging on or
-    /// off. When the link goes up or down, every `NETWORK` subscription is
-    /// told (`NETWORKSTATUSCHANGED`); queued log messages flush once it is up.
+    /// off. When the link goes up or down, every `NETWORK` subscription and
+    /// every network request is told (`NETWORKSTATUSCHANGED`), and a link
+    /// that went down closes the channels; queued log messages flush once
+    /// it is up.
     pub fn set_link(&mut self, link: LinkState) {
         let changed = link.online != self.link.online;
         self.link = link;
@@ -114,6 +127,7 @@ impl<B: Board> Kernel<B> {
                 MvSystemNotificationSource::Network as u32,
                 MvEventType::NetworkStatusChanged as u32,
             );
+            self.network_link_changed(link.online);
         }
         self.poll();
     }
@@ -165,8 +179,13 @@ impl<B: Board> Kernel<B> {
         let mut rng = RngOf(&mut self.board);
         let notifications = &self.notifications;
         let system = &self.system_notifications;
+        let network = &self.network;
+        let channels = &self.channels;
         handles::mint(&mut rng, |h| {
-            notifications.handle_in_use(h) || system.contains(h)
+            notifications.handle_in_use(h)
+                || system.contains(h)
+                || network.handle_in_use(h)
+                || channels.handle_in_use(h)
         })
         .ok_or(MvStatus::InternalError)
     }

@@ -30,6 +30,9 @@ pub struct NsRange {
 }
 
 impl NsRange {
+    /// The empty range at 0 (a placeholder; touches nothing).
+    pub const EMPTY: NsRange = NsRange { addr: 0, len: 0 };
+
     /// Check an app claim. Zero-length ranges need no authority (nothing is
     /// touched) but must still be well formed. Fails with `PARAMETERFAULT`.
     pub fn claim<M: NsMemory + ?Sized>(
@@ -114,6 +117,34 @@ pub fn write_at<M: NsMemory + ?Sized>(
 ) -> Result<(), BusFault> {
     debug_assert!(u64::from(offset) + data.len() as u64 <= u64::from(range.len));
     mem.write_ns(range.addr + offset, data)
+}
+
+/// A bus fault part-way through [`copy_within_ns`]: `written` bytes of the
+/// destination had changed (0: nothing did, so the call can still refuse).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopyFault {
+    pub written: u32,
+}
+
+/// Copy `len` bytes from one checked app range to another, through a small
+/// secure bounce buffer (never a reference into app memory), front to back.
+pub fn copy_within_ns<M: NsMemory + ?Sized>(
+    mem: &mut M,
+    from: u32,
+    to: u32,
+    len: u32,
+) -> Result<(), CopyFault> {
+    let mut chunk = [0u8; 64];
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(chunk.len() as u32);
+        let bytes = &mut chunk[..n as usize];
+        let fault = CopyFault { written: done };
+        mem.read_ns(from + done, bytes).map_err(|_| fault)?;
+        mem.write_ns(to + done, bytes).map_err(|_| fault)?;
+        done += n;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -136,6 +136,165 @@ pub const IMPLEMENTED: &[Documented] = &[
         header: &[Unavailable, ParameterFault, MicrovisorBusy],
         choices: &[],
     },
+    // §10: a bad centre; a full request table; a handle that cannot be minted.
+    Documented {
+        slot: Slot::RequestNetwork,
+        header: &[ParameterFault, UnsupportedStructureVersion],
+        choices: &[InvalidHandle, Unavailable, InternalError],
+    },
+    Documented {
+        slot: Slot::ReleaseNetwork,
+        header: &[ParameterFault, InvalidHandle, UnsupportedStructureVersion],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::GetNetworkStatus,
+        header: &[ParameterFault, InvalidHandle],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::GetNetworkReasons,
+        header: &[ParameterFault],
+        choices: &[],
+    },
+    // §11: a struct version; buffers already in use; a handle that cannot be minted.
+    Documented {
+        slot: Slot::OpenChannel,
+        header: &[
+            ParameterFault,
+            InvalidHandle,
+            InvalidBufferAlignment,
+            InvalidBufferSize,
+            UnknownChannelEndpoint,
+            UnknownChannelType,
+            NetworkNotConnected,
+            RateLimited,
+            Unavailable,
+            TooManyChannels,
+        ],
+        choices: &[
+            UnsupportedStructureVersion,
+            BufferAlreadyInUse,
+            InternalError,
+        ],
+    },
+    Documented {
+        slot: Slot::CloseChannel,
+        header: &[ParameterFault, InvalidHandle],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::GetChannelClosureReason,
+        header: &[ParameterFault, InvalidHandle],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::WriteChannel,
+        header: &[
+            InvalidBufferSize,
+            InvalidHandle,
+            ParameterFault,
+            LateFault,
+            ChannelClosed,
+        ],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::WriteChannelStream,
+        header: &[InvalidHandle, ParameterFault, LateFault, ChannelClosed],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ReadChannel,
+        header: &[ParameterFault, InvalidHandle, ChannelClosed],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ReadChannelComplete,
+        header: &[InvalidHandle, ChannelClosed],
+        choices: &[],
+    },
+    // §12.
+    Documented {
+        slot: Slot::SendHttpRequest,
+        header: &[
+            ParameterFault,
+            LateFault,
+            InvalidHandle,
+            InvalidBufferSize,
+            TooManyElements,
+            ChannelClosed,
+            RequestAlreadySent,
+        ],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ReadHttpResponseData,
+        header: &[
+            ParameterFault,
+            InvalidHandle,
+            ResponseNotPresent,
+            ChannelClosed,
+        ],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ReadHttpResponseHeader,
+        header: &[
+            ParameterFault,
+            InvalidHandle,
+            ResponseNotPresent,
+            ChannelClosed,
+            IndexInvalid,
+        ],
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ReadHttpResponseBody,
+        header: &[
+            ParameterFault,
+            InvalidHandle,
+            ResponseNotPresent,
+            ChannelClosed,
+            OffsetInvalid,
+        ],
+        choices: &[],
+    },
+    // §13: the key checks, whose statuses only the status enum names.
+    Documented {
+        slot: Slot::SendConfigFetchRequest,
+        header: &[
+            ParameterFault,
+            LateFault,
+            InvalidHandle,
+            InvalidBufferSize,
+            ChannelClosed,
+            RequestAlreadySent,
+        ],
+        choices: &[
+            TooManyConfigKeys,
+            UnknownConfigScope,
+            UnknownConfigStore,
+            InvalidConfigKey,
+        ],
+    },
+    // §13: a handle of another channel; no response yet (the siblings' answers).
+    Documented {
+        slot: Slot::ReadConfigFetchResponseData,
+        header: &[ParameterFault, ChannelClosed],
+        choices: &[InvalidHandle, ResponseNotPresent],
+    },
+    Documented {
+        slot: Slot::ReadConfigResponseItem,
+        header: &[
+            ParameterFault,
+            InvalidHandle,
+            ResponseNotPresent,
+            ChannelClosed,
+            IndexInvalid,
+        ],
+        choices: &[],
+    },
 ];
 
 /// What a slot may answer: its documented list for an implemented call,

@@ -21,6 +21,8 @@ pub struct FakeBoard {
     pub writes: usize,
     pub register: u32,
     pub sent: Vec<Vec<u8>>,
+    /// When set, every write's `(addr, len)` is recorded here.
+    pub write_log: Option<Vec<(u32, usize)>>,
     /// The caller is one of the app's interrupt handlers.
     pub in_interrupt: bool,
 }
@@ -37,6 +39,7 @@ impl Default for FakeBoard {
             writes: 0,
             register: 0x40,
             sent: Vec::new(),
+            write_log: None,
             in_interrupt: false,
         }
     }
@@ -79,6 +82,9 @@ impl NsMemory for FakeBoard {
             self.fail_write_in = Some(n - 1);
         }
         self.writes += 1;
+        if let Some(log) = &mut self.write_log {
+            log.push((addr, data.len()));
+        }
         self.put(addr, data);
         Ok(())
     }

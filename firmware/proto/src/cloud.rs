@@ -29,6 +29,42 @@ pub enum CloudToDevice {
     /// The cloud's protocol version (`crate::PROTOCOL_VERSION`), sent when it
     /// connects. Answered with `Ack`, or [`DeviceToCloud::VersionMismatch`].
     Hello { protocol_version: u32 },
+    /// A barrier: answered with `Ack` once everything the device had to say
+    /// before it is on the link (the cloud then knows it has read all of it).
+    Flush,
+    /// The cloud has room for `bytes` more of a channel's send data.
+    ChannelWindow { channel: u32, bytes: u32 },
+    /// Bytes for a channel's receive buffer (never more than the room the
+    /// device announced).
+    ChannelData { channel: u32, data: Vec<u8> },
+    /// The cloud's end of a channel closed; `reason` is an `MvClosureReason`.
+    ChannelClosed { channel: u32, reason: u32 },
+    /// The head of an HTTP response (`result`: `MvHttpResult`; each header
+    /// `name: value`); `body_len` bytes follow in [`CloudToDevice::HttpBody`].
+    HttpResponse {
+        channel: u32,
+        result: u32,
+        status_code: u32,
+        headers: Vec<Vec<u8>>,
+        body_len: u32,
+    },
+    /// The next chunk of an HTTP response body.
+    HttpBody { channel: u32, data: Vec<u8> },
+    /// A config fetch's answer (`result`: `MvConfigFetchResult`), one item
+    /// per requested key, in request order.
+    ConfigResponse {
+        channel: u32,
+        result: u32,
+        items: Vec<ConfigItem>,
+    },
+}
+
+/// One item of a [`CloudToDevice::ConfigResponse`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigItem {
+    /// `MvConfigKeyFetchResult`.
+    pub result: u32,
+    pub value: Vec<u8>,
 }
 
 /// The kernel's answer to an OTA message.
@@ -69,6 +105,45 @@ pub enum DeviceToCloud {
     KernelFault(crate::FaultReport),
     /// The cloud's `Hello` named another protocol version.
     VersionMismatch { device: u32, cloud: u32 },
+    /// An `OPAQUEBYTES` channel to `endpoint` opened; the cloud may send up
+    /// to `rx_window` bytes until the device grants more.
+    ChannelOpened {
+        channel: u32,
+        endpoint: alloc::string::String,
+        rx_window: u32,
+    },
+    /// Bytes the app wrote to a channel (within the cloud's window).
+    ChannelData { channel: u32, data: Vec<u8> },
+    /// The app consumed `bytes` of a channel's receive buffer: room for more.
+    ChannelRead { channel: u32, bytes: u32 },
+    /// An app's HTTP request (`mvSendHttpRequest`).
+    HttpRequest { channel: u32, request: HttpRequest },
+    /// An app's config fetch (`mvSendConfigFetchRequest`).
+    ConfigFetch { channel: u32, keys: Vec<ConfigKey> },
+    /// The channel is gone (the app closed it, or restarted): the cloud
+    /// drops its end.
+    ChannelGone { channel: u32 },
+}
+
+/// What the app asked the cloud to fetch, as the app gave it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    pub method: Vec<u8>,
+    pub url: Vec<u8>,
+    /// Each header as the app wrote it (`name: value`).
+    pub headers: Vec<Vec<u8>>,
+    pub body: Vec<u8>,
+    pub timeout_ms: u32,
+}
+
+/// One key of a [`DeviceToCloud::ConfigFetch`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigKey {
+    /// `MvConfigKeyFetchScope`.
+    pub scope: u32,
+    /// `MvConfigKeyFetchStore`.
+    pub store: u32,
+    pub key: Vec<u8>,
 }
 
 /// What the device says when the app starts.
@@ -122,6 +197,38 @@ mod tests {
             CloudToDevice::Hello {
                 protocol_version: crate::PROTOCOL_VERSION,
             },
+            CloudToDevice::Flush,
+            CloudToDevice::ChannelWindow {
+                channel: 0xDEAD_BEEF,
+                bytes: 512,
+            },
+            CloudToDevice::ChannelData {
+                channel: 1,
+                data: vec![0; 700],
+            },
+            CloudToDevice::ChannelClosed {
+                channel: 1,
+                reason: 3,
+            },
+            CloudToDevice::HttpResponse {
+                channel: 2,
+                result: 0,
+                status_code: 200,
+                headers: vec![b"content-length: 2".to_vec()],
+                body_len: 2,
+            },
+            CloudToDevice::HttpBody {
+                channel: 2,
+                data: b"ok".to_vec(),
+            },
+            CloudToDevice::ConfigResponse {
+                channel: 3,
+                result: 0,
+                items: vec![ConfigItem {
+                    result: 1,
+                    value: Vec::new(),
+                }],
+            },
         ] {
             let mut f = encode_frame(&m).unwrap();
             assert_eq!(decode_frame::<CloudToDevice>(&mut f).unwrap(), m);
@@ -131,6 +238,35 @@ mod tests {
             decode_frame::<DeviceToCloud>(&mut f).unwrap(),
             DeviceToCloud::Log(vec![b'h', 0, b'i'])
         );
+        for m in [
+            DeviceToCloud::ChannelOpened {
+                channel: 9,
+                endpoint: "echo".into(),
+                rx_window: 64,
+            },
+            DeviceToCloud::HttpRequest {
+                channel: 9,
+                request: HttpRequest {
+                    method: b"GET".to_vec(),
+                    url: b"https://lab.test/".to_vec(),
+                    headers: vec![b"a: b".to_vec()],
+                    body: Vec::new(),
+                    timeout_ms: 5000,
+                },
+            },
+            DeviceToCloud::ConfigFetch {
+                channel: 9,
+                keys: vec![ConfigKey {
+                    scope: 0,
+                    store: 1,
+                    key: b"k".to_vec(),
+                }],
+            },
+            DeviceToCloud::ChannelGone { channel: 9 },
+        ] {
+            let mut f = encode_frame(&m).unwrap();
+            assert_eq!(decode_frame::<DeviceToCloud>(&mut f).unwrap(), m);
+        }
         for reply in [
             OtaReply::Fetch { from_chunk: 3 },
             OtaReply::Staged,
@@ -145,5 +281,26 @@ mod tests {
                 DeviceToCloud::Ota(reply)
             );
         }
+    }
+
+    /// Variants are only appended: a frame of an older message still
+    /// decodes to the same message (its variant index did not move).
+    #[test]
+    fn older_variants_keep_their_index() {
+        let mut f = encode_frame(&CloudToDevice::Hello {
+            protocol_version: 2,
+        })
+        .unwrap();
+        assert_eq!(f[1], 5, "Hello is variant 5 of CloudToDevice");
+        assert!(matches!(
+            decode_frame::<CloudToDevice>(&mut f),
+            Ok(CloudToDevice::Hello { .. })
+        ));
+        let f = encode_frame(&DeviceToCloud::VersionMismatch {
+            device: 1,
+            cloud: 2,
+        })
+        .unwrap();
+        assert_eq!(f[1], 6, "VersionMismatch is variant 6 of DeviceToCloud");
     }
 }

@@ -19,7 +19,10 @@ use serde::{Deserialize, Serialize};
 mod cloud;
 mod frame;
 
-pub use cloud::{AppStarted, CloudToDevice, CrashReport, DeviceToCloud, OtaReply};
+pub use cloud::{
+    AppStarted, CloudToDevice, ConfigItem, ConfigKey, CrashReport, DeviceToCloud, HttpRequest,
+    OtaReply,
+};
 
 pub use frame::{
     decode_frame, decode_request, encode_frame, FrameError, RequestError, FRAME_DELIMITER,

@@ -172,6 +172,50 @@ fn status_expect(data: &Yaml, path: &str) -> Result<StatusExpect, Issue> {
     }
 }
 
+/// The most calls one `batch` may hold (the agent's frame bounds a request).
+pub(crate) const MAX_BATCH: usize = 64;
+
+/// Validates `batch:` at `path`: every element a call, none that restarts the app.
+pub(crate) fn batch(
+    raw: &[raw::BatchCall],
+    path: &str,
+    scope: &mut Scope,
+) -> Result<Vec<Call>, Issue> {
+    if raw.is_empty() || raw.len() > MAX_BATCH {
+        return Err(Issue::new(
+            path,
+            format!(
+                "a batch holds 1 to {MAX_BATCH} calls; this one has {}",
+                raw.len()
+            ),
+        ));
+    }
+    let calls = raw
+        .iter()
+        .enumerate()
+        .map(|(n, c)| {
+            let at = format!("{path}[{n}]");
+            let step = raw::Step {
+                call: c.call.clone(),
+                slot: c.slot,
+                args: c.args.clone(),
+                expect: c.expect.clone(),
+                ..raw::Step::default()
+            };
+            let call = self::call(&step, &at, scope)?;
+            if call.restarts_app() {
+                return Err(Issue::new(
+                    join(&at, "call"),
+                    "a successful mvRestart restarts the app: make it a `call` step of its own",
+                ));
+            }
+            Ok(call)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    scope.note_call();
+    Ok(calls)
+}
+
 /// A status by its short (`OKAY`) or C (`MV_STATUS_OKAY`) name.
 fn status(name: &str) -> Result<MvStatus, String> {
     MvStatus::ALL

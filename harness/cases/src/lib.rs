@@ -15,6 +15,7 @@ mod lines;
 mod load;
 mod memory;
 mod model;
+mod net;
 mod parse;
 mod raw;
 mod schema;
@@ -28,10 +29,11 @@ pub use error::{CaseError, SuiteError};
 pub use lines::{LineIndex, Position};
 pub use load::{check_skip_rigs, load_case_file, load_suite};
 pub use model::{
-    Alloc, AppRead, Call, Caller, Case, CloudAction, CmpOp, Compare, Deploy, DeployExpect, Entry,
-    ExpectIrq, ExpectMemory, ExpectNotifications, ExpectServerLog, Expected, FieldInit, FieldRef,
-    Init, IrqAction, MemCheck, MemType, Operand, Placement, RecordField, RecordPattern,
-    RecordsCheck, SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass, Value, Write, WriteWhat,
+    Alloc, AppRead, Call, Caller, Case, CloudAction, CmpOp, Compare, ConfigEntry, ConfigValue,
+    Deploy, DeployExpect, Entry, ExpectIrq, ExpectMemory, ExpectNotifications, ExpectRelay,
+    ExpectServerLog, ExpectServerRequest, Expected, FieldInit, FieldRef, Init, IrqAction, MemCheck,
+    MemType, NetAction, Operand, Placement, RecordField, RecordPattern, RecordsCheck, Route,
+    SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass, Value, Write, WriteWhat,
 };
 pub use parse::parse_case;
 pub use schema::json_schema;

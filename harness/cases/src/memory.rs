@@ -13,12 +13,13 @@ use crate::values::{self, Target};
 /// Largest alignment an allocation may ask for.
 pub(crate) const MAX_ALIGN: u32 = 4096;
 
-const BUILTIN_TYPES: [&str; 7] = [
+const BUILTIN_TYPES: [&str; 8] = [
     "bytes",
     "ascii",
     "u32",
     "u64",
     "handle",
+    "ptr",
     "time_us",
     "notifications",
 ];
@@ -184,6 +185,9 @@ pub(crate) fn contents(
     scope: &Scope,
 ) -> Result<Init, Issue> {
     match ty {
+        MemType::Struct(layout) if matches!(data, Yaml::Sequence(_)) => {
+            array_contents(layout, size, data, path, scope)
+        }
         MemType::Struct(layout) => {
             let Yaml::Mapping(map) = data else {
                 return Err(Issue::new(
@@ -200,7 +204,7 @@ pub(crate) fn contents(
             struct_fields(layout, map, path, (0, &[]), scope, &mut fields)?;
             Ok(Init::Struct(fields))
         }
-        MemType::U32 | MemType::Handle | MemType::U64 | MemType::TimeUs => {
+        MemType::U32 | MemType::Handle | MemType::Ptr | MemType::U64 | MemType::TimeUs => {
             let target = if ty.scalar_size() == Some(8) {
                 Target::U64
             } else {
@@ -233,6 +237,63 @@ pub(crate) fn contents(
             Ok(Init::Ascii(text.clone()))
         }
     }
+}
+
+/// Labels of array elements in field paths (`[3].data`).
+const ELEMENT: [&str; MAX_ELEMENTS] = [
+    "[0]", "[1]", "[2]", "[3]", "[4]", "[5]", "[6]", "[7]", "[8]", "[9]", "[10]", "[11]", "[12]",
+    "[13]", "[14]", "[15]", "[16]", "[17]", "[18]", "[19]", "[20]", "[21]", "[22]", "[23]", "[24]",
+    "[25]", "[26]", "[27]", "[28]", "[29]", "[30]", "[31]",
+];
+/// The most elements an array `init` may give (an `MvHttpHeader` array
+/// holds at most 32).
+const MAX_ELEMENTS: usize = 32;
+
+/// `init: [ {..}, {..} ]` for a struct allocation: an array of structs,
+/// element `i` at `i * size_of(struct)`.
+fn array_contents(
+    layout: &'static StructLayout,
+    size: u32,
+    data: &Yaml,
+    path: &str,
+    scope: &Scope,
+) -> Result<Init, Issue> {
+    let Yaml::Sequence(items) = data else {
+        return Err(Issue::new(path, "an array is given as a list of maps"));
+    };
+    if items.len() > MAX_ELEMENTS {
+        return Err(Issue::new(
+            path,
+            format!(
+                "{} elements given; an array init holds at most {MAX_ELEMENTS}",
+                items.len()
+            ),
+        ));
+    }
+    fits(items.len() * layout.size, size, path)?;
+    let mut fields = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let Yaml::Mapping(map) = item else {
+            return Err(Issue::new(
+                at,
+                format!(
+                    "element {i} of a {} array is a map of its fields; found {}",
+                    layout.name,
+                    values::describe(item)
+                ),
+            ));
+        };
+        struct_fields(
+            layout,
+            map,
+            &at,
+            (i * layout.size, &[ELEMENT[i]]),
+            scope,
+            &mut fields,
+        )?;
+    }
+    Ok(Init::Struct(fields))
 }
 
 /// A hex string such as `"de ad be ef"`.
@@ -426,6 +487,7 @@ fn mem_type(name: &str) -> Result<MemType, String> {
         "u32" => MemType::U32,
         "u64" => MemType::U64,
         "handle" => MemType::Handle,
+        "ptr" => MemType::Ptr,
         "time_us" => MemType::TimeUs,
         "notifications" => MemType::Notifications,
         _ => match mv_abi::struct_by_name(name) {

@@ -65,6 +65,56 @@ pub enum Step {
     ExpectServerLog(ExpectServerLog),
     DelayUs(u32),
     AppRead(AppRead),
+    /// The lab's servers behind the cloud, or its config store, change.
+    Net(NetAction),
+    ExpectServerRequest(ExpectServerRequest),
+    ExpectRelay(ExpectRelay),
+    /// Calls run on the device in one go (no host round trip between them).
+    Batch(Vec<Call>),
+}
+
+/// The cloud's HTTP routes, config values and the relay's TCP server: the
+/// cloud crate's own types.
+pub use hil_cloud::net::{ConfigEntry, ConfigValue, Route};
+
+/// What a `server`, `config` or `relay` step does to the cloud's services.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetAction {
+    /// What the HTTP server answers from now on.
+    Routes(Vec<Route>),
+    /// Connections to the HTTP server are refused (`true`) or served again.
+    ServerDown(bool),
+    /// Values for the config store.
+    Config(Vec<ConfigEntry>),
+    /// The relay's TCP server sends these bytes.
+    RelaySend(Vec<u8>),
+    /// The relay's TCP server closes its connection.
+    RelayClose,
+    /// Connections to the relay's TCP server are refused (`true`) or accepted again.
+    RelayDown(bool),
+}
+
+/// What the HTTP server must have received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectServerRequest {
+    /// Nothing since the last check.
+    None,
+    /// The oldest request not yet checked; `None` fields are not checked.
+    Request {
+        method: Option<String>,
+        path: Option<String>,
+        /// Headers it must carry (names compared in any case).
+        headers: Vec<(String, String)>,
+        body: Option<Vec<u8>>,
+    },
+}
+
+/// What the relay's TCP server must have received since the last check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectRelay {
+    pub received: Vec<u8>,
+    /// Whether the cloud's end must be closed (`None`: not checked).
+    pub closed: Option<bool>,
 }
 
 /// The app loads from an allocation and the hardware must refuse it.
@@ -103,6 +153,9 @@ pub enum MemType {
     Handle,
     /// A `u64` microsecond time, redacted in transcripts.
     TimeUs,
+    /// A `u32` holding an address (e.g. `mvReadChannel`'s `read_pointer_out`),
+    /// shown as the allocation it points into.
+    Ptr,
     /// A ring of `MvNotification` records.
     Notifications,
     Struct(&'static StructLayout),
@@ -115,6 +168,7 @@ impl MemType {
             MemType::Bytes => "bytes",
             MemType::Ascii => "ascii",
             MemType::U32 => "u32",
+            MemType::Ptr => "ptr",
             MemType::U64 => "u64",
             MemType::Handle => "handle",
             MemType::TimeUs => "time_us",
@@ -126,7 +180,7 @@ impl MemType {
     /// Byte width of a scalar type (`u32`, `u64`, `handle`, `time_us`).
     pub fn scalar_size(self) -> Option<usize> {
         match self {
-            MemType::U32 | MemType::Handle => Some(4),
+            MemType::U32 | MemType::Handle | MemType::Ptr => Some(4),
             MemType::U64 | MemType::TimeUs => Some(8),
             _ => None,
         }

@@ -97,6 +97,34 @@ pub struct Step {
     pub app_read: Option<AppRead>,
     /// The same steps `count` times; `{i}` in their strings is the iteration (0-based).
     pub repeat: Option<Repeat>,
+    /// What the lab's HTTP server (behind the emulated cloud) answers, or that it is down.
+    pub server: Option<Server>,
+    /// A request the lab's HTTP server received (the oldest not yet checked), or that none came.
+    pub expect_server_request: Option<ExpectServerRequest>,
+    /// Config and secret values the cloud serves to `mvSendConfigFetchRequest`.
+    pub config: Option<Vec<ConfigSet>>,
+    /// The TCP server behind the `relay` endpoint sends, closes, or goes down.
+    pub relay: Option<Relay>,
+    /// What the TCP server behind the `relay` endpoint received since the last check.
+    pub expect_relay: Option<ExpectRelay>,
+    /// Calls made one after the other on the device, with no host round trip between them.
+    pub batch: Option<Vec<BatchCall>>,
+}
+
+/// One call of a `batch`: `call` (or `slot`), `args`, `expect`, as a `call` step.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCall {
+    /// The SDK name of the call.
+    pub call: Option<String>,
+    /// An entry of the veneer table by number (0 to 127) instead of `call`.
+    #[schemars(range(max = 127))]
+    pub slot: Option<u32>,
+    /// Up to four arguments (r0–r3); missing ones are 0.
+    #[schemars(length(max = 4))]
+    pub args: Option<Vec<RawValue>>,
+    /// The status the call must return, as for a `call` step.
+    pub expect: Option<Expect>,
 }
 
 /// The keys of [`Step`] that say what a step does.
@@ -115,6 +143,12 @@ pub(crate) const VERBS: &[&str] = &[
     "delay_us",
     "app_read",
     "repeat",
+    "server",
+    "expect_server_request",
+    "config",
+    "relay",
+    "expect_relay",
+    "batch",
 ];
 
 /// Editors learn that a step needs exactly one verb; `call` and `slot` exclude each other.
@@ -389,6 +423,95 @@ pub enum Link {
 pub enum Logging {
     Enabled,
     Disabled,
+}
+
+/// `server:` — exactly one of `routes` and `down`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// What the server answers from now on (replacing earlier routes); any
+    /// other path is `404` with no body.
+    pub routes: Option<Vec<Route>>,
+    /// `true`: connections to the server are refused; `false`: it is back.
+    pub down: Option<bool>,
+}
+
+/// One route of the lab's HTTP server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// The path (with the query, if the route gives one), e.g. `/todos/1`.
+    pub path: String,
+    /// Only this method (default: any).
+    pub method: Option<String>,
+    /// The status code (default 200).
+    pub status: Option<u16>,
+    /// Response headers, each `name: value`, in order.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// The body, as text.
+    pub body: Option<String>,
+    /// The body: this many bytes of `abc…xyz` repeated (for sizes).
+    pub body_bytes: Option<u32>,
+    /// The server waits this long before answering (ms).
+    pub delay_ms: Option<u32>,
+    /// The cloud's link to the device drops after this many body bytes of
+    /// the response reached the device.
+    pub drop_link_after: Option<u32>,
+}
+
+/// `expect_server_request:` — the oldest request not yet checked, or `count: 0`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectServerRequest {
+    /// The method it came with.
+    pub method: Option<String>,
+    /// Its path and query.
+    pub path: Option<String>,
+    /// Headers it must carry, each `name: value` (names in any case).
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Its body, as text.
+    pub body: Option<String>,
+    /// `0`: no request arrived (since the last check).
+    pub count: Option<u32>,
+}
+
+/// `config:` — one value the cloud's config store holds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSet {
+    /// `ACCOUNT` or `DEVICE` (`MvConfigKeyFetchScope`).
+    pub scope: RawValue,
+    /// `CONFIG` or `SECRET` (`MvConfigKeyFetchStore`).
+    pub store: RawValue,
+    pub key: String,
+    /// The value, as text; exactly one of `value` and `error`.
+    pub value: Option<String>,
+    /// `true`: fetching the key fails on the server (`SERVERERROR`).
+    pub error: Option<bool>,
+}
+
+/// `relay:` — exactly one of `send`, `close`, `down`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Relay {
+    /// The TCP server sends this text on its newest connection.
+    pub send: Option<String>,
+    /// `true`: the TCP server closes its newest connection.
+    pub close: Option<bool>,
+    /// `true`: connections to the TCP server are refused; `false`: it is back.
+    pub down: Option<bool>,
+}
+
+/// `expect_relay:` — what the TCP server received since the last check.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectRelay {
+    /// The text received, exactly.
+    pub received: String,
+    /// Whether the cloud has closed its end of the connection.
+    pub closed: Option<bool>,
 }
 
 /// `expect_server_log:` — exactly one of `messages` and `count`.

@@ -13,7 +13,7 @@ use crate::lines::LineIndex;
 use crate::model::{Case, SpecRef, Step, StepAt};
 use crate::raw;
 use crate::scope::Scope;
-use crate::{actions, expect, memory};
+use crate::{actions, expect, memory, net};
 
 /// Validates a deserialized case from the folder `area`.
 pub(crate) fn case(
@@ -155,6 +155,12 @@ fn step(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issue> {
         ("delay_us", raw.delay_us.is_some()),
         ("app_read", raw.app_read.is_some()),
         ("repeat", raw.repeat.is_some()),
+        ("server", raw.server.is_some()),
+        ("expect_server_request", raw.expect_server_request.is_some()),
+        ("config", raw.config.is_some()),
+        ("relay", raw.relay.is_some()),
+        ("expect_relay", raw.expect_relay.is_some()),
+        ("batch", raw.batch.is_some()),
     ]
     .into_iter()
     .filter_map(|(verb, is_set)| is_set.then_some(verb))
@@ -240,6 +246,28 @@ fn one_verb(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issu
     }
     if let Some(read) = &raw.app_read {
         return actions::app_read(read, &join(path, "app_read"), scope).map(Step::AppRead);
+    }
+    if let Some(server) = &raw.server {
+        return net::server(server, &join(path, "server")).map(Step::Net);
+    }
+    if let Some(check) = &raw.expect_server_request {
+        return net::expect_server_request(check, &join(path, "expect_server_request"))
+            .map(Step::ExpectServerRequest);
+    }
+    if let Some(config) = &raw.config {
+        return net::config(config, &join(path, "config")).map(Step::Net);
+    }
+    if let Some(relay) = &raw.relay {
+        return net::relay(relay, &join(path, "relay")).map(Step::Net);
+    }
+    if let Some(calls) = &raw.batch {
+        return actions::batch(calls, &join(path, "batch"), scope).map(Step::Batch);
+    }
+    if let Some(check) = &raw.expect_relay {
+        return Ok(Step::ExpectRelay(net::expect_relay(
+            check,
+            &join(path, "expect_relay"),
+        )));
     }
     // `expand` has replaced every top-level repeat and rejected nested ones.
     Err(Issue::new(

@@ -33,7 +33,16 @@ fn schema_describes_steps_and_denies_unknown_keys() {
     let step = &schema["$defs"]["Step"];
     assert_eq!(step["additionalProperties"], false);
     assert!(step["properties"]["alloc"].is_object());
-    assert_eq!(step["oneOf"].as_array().map(Vec::len), Some(14));
+    assert_eq!(step["oneOf"].as_array().map(Vec::len), Some(20));
+    for verb in [
+        "server",
+        "expect_server_request",
+        "config",
+        "relay",
+        "expect_relay",
+    ] {
+        assert!(step["properties"][verb].is_object(), "`{verb}` is a step");
+    }
     let placements = &schema["$defs"]["Placement"];
     assert!(
         placements.to_string().contains("straddle_ns_secure"),

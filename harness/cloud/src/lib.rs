@@ -1,13 +1,15 @@
-//! The Microvisor cloud as the device sees it for OTA: deployments offered and served in chunks.
+//! The Microvisor cloud as the device sees it: OTA deployments served in chunks, and the network services of [`net`].
 //!
 //! One implementation for every rig: it speaks [`CloudToDevice`] over an
 //! [`OtaLink`] and follows the device's answers, so a device that lost power
 //! and came back is simply offered the deployment again and resumes from the
 //! chunk it asks for. The sim's device answers in process; the QEMU rig's over
-//! its cloud UART.
+//! its cloud UART. The app's channels (HTTP, config, opaque bytes) are
+//! served by [`net::NetCloud`] against real servers on loopback.
 #![forbid(unsafe_code)]
 
 mod app;
+pub mod net;
 
 pub use app::{app_deployment, expected_rejection, AppDeploy};
 

@@ -1,4 +1,4 @@
-//! What the device sent the cloud, sorted for the session: log messages, crashes, app starts, OTA answers.
+//! What the device sent the cloud, sorted for the session: log messages, crashes, app starts, OTA answers, channel traffic.
 //!
 //! One reader of `DeviceToCloud` for every rig: the sim's uplink and the
 //! QEMU rig's cloud UART feed the same [`Inbox`].
@@ -26,6 +26,9 @@ pub struct Inbox {
     pub version_mismatch: Option<u32>,
     /// `Ack`s received.
     pub acks: usize,
+    /// Channel messages (opens, data, requests), in order, for the cloud's
+    /// network services.
+    pub net: Vec<DeviceToCloud>,
 }
 
 impl Inbox {
@@ -42,6 +45,12 @@ impl Inbox {
             }
             DeviceToCloud::KernelFault(fault) => self.kernel_fault = Some(fault),
             DeviceToCloud::VersionMismatch { device, .. } => self.version_mismatch = Some(device),
+            m @ (DeviceToCloud::ChannelOpened { .. }
+            | DeviceToCloud::ChannelData { .. }
+            | DeviceToCloud::ChannelRead { .. }
+            | DeviceToCloud::HttpRequest { .. }
+            | DeviceToCloud::ConfigFetch { .. }
+            | DeviceToCloud::ChannelGone { .. }) => self.net.push(m),
         }
     }
 

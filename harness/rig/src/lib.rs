@@ -23,6 +23,7 @@ mod error;
 mod inbox;
 pub mod labgrid;
 pub mod lock;
+mod net;
 pub mod qemu;
 mod sim;
 mod telnet;
@@ -32,7 +33,8 @@ use std::time::Instant;
 pub use config::{load_rigs, RigConfig, RigConfigError, RigKind};
 pub use defmt_log::{DefmtError, DefmtLog};
 pub use error::{AppRestart, RigError};
-pub use hil_cases::CloudAction;
+pub use hil_cases::{CloudAction, NetAction};
+pub use hil_cloud::net::{CloudEvent, HttpOutcome, ReceivedRequest};
 pub use hil_cloud::DeliveryEnd;
 pub use inbox::Inbox;
 pub use sim::SimSession;
@@ -68,6 +70,39 @@ pub trait RigSession: Send {
     /// Device-side evidence since the last call (decoded defmt lines, fault
     /// dumps). The sim has none.
     fn take_device_log(&mut self) -> Vec<LogLine>;
+
+    /// Changes the cloud's network services: the HTTP server's routes, the
+    /// config store, the relay's TCP server. A rig without them refuses.
+    fn network(&mut self, action: &NetAction) -> Result<(), RigError> {
+        let _ = action;
+        Err(RigError::Link(
+            "this rig has no network services behind its cloud".into(),
+        ))
+    }
+
+    /// Requests the lab's HTTP server received since the last call.
+    fn server_requests(&mut self) -> Result<Vec<ReceivedRequest>, RigError> {
+        Ok(Vec::new())
+    }
+
+    /// What the relay's TCP server received since the last call (waiting
+    /// until `expected` bytes are there, and with `until_closed` until the
+    /// cloud closed the connection), and whether the cloud closed it.
+    fn relay_received(
+        &mut self,
+        expected: usize,
+        until_closed: bool,
+    ) -> Result<(Vec<u8>, bool), RigError> {
+        let _ = (expected, until_closed);
+        Ok((Vec::new(), false))
+    }
+
+    /// Serves the device's channel traffic (requests, data, windows) until
+    /// nothing moves, and says what the cloud did. Nothing happens before
+    /// the case made a networking call.
+    fn serve_network(&mut self) -> Result<Vec<CloudEvent>, RigError> {
+        Ok(Vec::new())
+    }
 }
 
 /// What a cloud action came to.

@@ -3,7 +3,8 @@
 //! `reset` is a new device from the factory flash (a copy, so every case
 //! starts from the same cells). What the device sends the cloud goes into
 //! the same [`Inbox`] the QEMU rig fills from its cloud UART, so restarts,
-//! crashes and OTA answers read the same on both rigs.
+//! crashes and OTA answers read the same on both rigs; its channel traffic
+//! goes through the same [`NetRelay`] to the cloud's network services.
 
 use std::time::Instant;
 
@@ -13,7 +14,8 @@ use hil_sim::{sim_app_image, Factory, SimConfig, SimDevice, SimFlash, Stopped};
 use mv_proto::{CloudToDevice, Hello, Primitive, Reply};
 
 use crate::inbox::Inbox;
-use crate::{CloudAction, CloudOutcome, RigError, RigSession};
+use crate::net::{CloudPort, NetRelay};
+use crate::{CloudAction, CloudEvent, CloudOutcome, NetAction, RigError, RigSession};
 
 /// A session on the simulator; `reset` boots a new simulated device.
 pub struct SimSession {
@@ -27,6 +29,7 @@ pub struct SimSession {
     /// the factory image again.
     ops_at_boot: u64,
     inbox: Inbox,
+    net: NetRelay,
 }
 
 impl SimSession {
@@ -40,6 +43,7 @@ impl SimSession {
             device,
             ops_at_boot: u64::MAX,
             inbox: Inbox::default(),
+            net: NetRelay::default(),
         }
     }
 
@@ -90,6 +94,7 @@ impl RigSession for SimSession {
         };
         let device = self.device.insert(SimDevice::new(&self.config, flash));
         self.inbox.clear();
+        self.net.reset();
         device
             .boot()
             .map_err(|e| RigError::Fault(format!("the factory image did not boot: {e:?}")))?;
@@ -100,6 +105,7 @@ impl RigSession for SimSession {
     }
 
     fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
+        self.net.note(&primitives);
         let result = self.device().exec(primitives);
         self.absorb_uplink();
         result.map_err(|stop| self.stopped(stop))
@@ -108,7 +114,10 @@ impl RigSession for SimSession {
     fn cloud(&mut self, action: &CloudAction) -> Result<CloudOutcome, RigError> {
         let message = match *action {
             CloudAction::SyncTimeUs(wall_us) => CloudToDevice::SyncTime { wall_us },
-            CloudAction::Link { online } => CloudToDevice::Link { online },
+            CloudAction::Link { online } => {
+                self.net.link(online);
+                CloudToDevice::Link { online }
+            }
             CloudAction::Logging { enabled } => CloudToDevice::Logging { enabled },
             CloudAction::Deploy(d) => {
                 let deployment = app_deployment(
@@ -157,6 +166,53 @@ impl RigSession for SimSession {
 
     fn take_device_log(&mut self) -> Vec<LogLine> {
         Vec::new()
+    }
+
+    fn network(&mut self, action: &NetAction) -> Result<(), RigError> {
+        self.net.act(action)
+    }
+
+    fn server_requests(&mut self) -> Result<Vec<hil_cloud::net::ReceivedRequest>, RigError> {
+        Ok(self.net.server_requests())
+    }
+
+    fn relay_received(
+        &mut self,
+        expected: usize,
+        until_closed: bool,
+    ) -> Result<(Vec<u8>, bool), RigError> {
+        self.net.relay_received(expected, until_closed)
+    }
+
+    fn serve_network(&mut self) -> Result<Vec<CloudEvent>, RigError> {
+        let mut net = std::mem::take(&mut self.net);
+        let served = net.serve(&mut SimPort { session: self });
+        self.net = net;
+        served
+    }
+}
+
+/// The in-process device as the network relay's port.
+struct SimPort<'a> {
+    session: &'a mut SimSession,
+}
+
+impl CloudPort for SimPort<'_> {
+    fn send(&mut self, message: CloudToDevice) -> Result<(), RigError> {
+        let result = self.session.device().cloud(message);
+        self.session.absorb_uplink();
+        match result {
+            Ok(None) => Ok(()),
+            Ok(Some(_)) => Err(RigError::Fault(
+                "the app restarted on a channel message".into(),
+            )),
+            Err(e) => Err(RigError::Fault(format!("the device stopped: {e:?}"))),
+        }
+    }
+
+    fn collect(&mut self) -> Result<Vec<mv_proto::DeviceToCloud>, RigError> {
+        self.session.absorb_uplink();
+        Ok(std::mem::take(&mut self.session.inbox.net))
     }
 }
 

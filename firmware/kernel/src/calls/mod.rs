@@ -1,7 +1,11 @@
 //! The implemented system calls, one file per ABI area.
 
+mod channels;
+mod config;
 mod device;
+mod http;
 mod logging;
+mod network;
 mod notifications;
 mod system;
 mod time;

@@ -6,11 +6,15 @@
 //! ([`QemuBench`]): wall time per case and for the suite, instructions per
 //! NSC round trip, and verified cut points per second. The whole suite on the
 //! sim through the engine is timed by the CLI (the engine is async; this
-//! crate is not). Figures are returned with their target for the CLI to
-//! print; nothing here is asserted.
+//! crate is not). Networking ([`net`]): HTTP GET round trips through the
+//! emulated cloud to the real lab server, on the sim and on QEMU, and echo
+//! channel throughput on QEMU beside the cloud UART's own rate. Figures are
+//! returned with their target for the CLI to print; nothing here is asserted.
 
+mod net;
 mod qemu;
 
+pub use net::{echo_throughput, http_round_trips, sim_http_round_trips, BODY};
 pub use qemu::{round_trips, QemuBench, QemuCases, CALLS};
 
 use std::time::{Duration, Instant};

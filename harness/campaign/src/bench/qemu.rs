@@ -216,6 +216,34 @@ impl QemuBench {
         Ok(round_trips(&mut session)?)
     }
 
+    /// Networking on QEMU: HTTP GET round trips, echo channel bytes per
+    /// second, and the cloud UART's own rate towards the device (a 4 KiB
+    /// frame the device takes and acknowledges) for comparison.
+    pub fn net(&self) -> Result<Vec<Figure>, CampaignError> {
+        let mut session = QemuSession::new(&format!("{}-net", self.name), self.config.clone());
+        let http = super::http_round_trips(&mut session, 20)?;
+        let echo = super::echo_throughput(&mut session, 8, 1024)?;
+        let message = mv_proto::CloudToDevice::HttpBody {
+            channel: 0,
+            data: vec![0x55; 4096],
+        };
+        let bytes = mv_proto::encode_frame(&message)
+            .map_err(|e| RigError::Link(format!("cannot encode the bench frame: {e:?}")))?
+            .len();
+        let mut total = std::time::Duration::ZERO;
+        let rounds = 4;
+        for _ in 0..rounds {
+            total += session.time_cloud_message(&message)?;
+        }
+        let uart = Figure {
+            name: format!("cloud UART towards the device ({bytes} B frames, acknowledged)"),
+            value: (bytes * rounds) as f64 / total.as_secs_f64(),
+            unit: "B/s",
+            target: None,
+        };
+        Ok(vec![http, echo, uart])
+    }
+
     /// OTA: exact cuts on persisted NVM, each run to the new app and three
     /// clean boots, as `hil ota powercut --rig qemu-an505` does them.
     pub fn ota(&self) -> Result<Figure, CampaignError> {

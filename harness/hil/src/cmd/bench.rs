@@ -45,6 +45,9 @@ pub fn bench(root: Option<PathBuf>, calls: u64) -> Result<ExitCode> {
     for f in bench::sim_cut_rate(128 * 1024, 400)? {
         print_figure(&f);
     }
+    let http = bench::sim_http_round_trips(200)
+        .map_err(|e| SystemFailure(format!("the sim's HTTP bench: {e}")))?;
+    print_figure(&http);
     bench_qemu(&root)?;
     Ok(ExitCode::Passed)
 }
@@ -95,6 +98,9 @@ fn bench_qemu(root: &Path) -> Result<()> {
         print_figure(f);
     }
     for f in qemu.round_trips()? {
+        print_figure(&f);
+    }
+    for f in qemu.net()? {
         print_figure(&f);
     }
     print_figure(&qemu.ota()?);

@@ -9,7 +9,9 @@
 //! carries the secure image's defmt log, UART1 the agent link (a pty opened
 //! with `serialport`), UART2 the agent's defmt log, UART3 the cloud link
 //! (`mv_proto::{CloudToDevice, DeviceToCloud}`), read into the same
-//! [`Inbox`] as the sim's uplink. Both links' protocol versions are checked
+//! [`Inbox`] as the sim's uplink; channel traffic goes through the same
+//! [`NetRelay`], with a `Flush` barrier so that everything the device sent
+//! before it has been read. Both links' protocol versions are checked
 //! when QEMU starts. A request that gets no answer in time is a hang: QEMU is
 //! killed and the next case starts a fresh one. The app restarting under a
 //! request (a hello instead of replies) is reported with the wake reason the
@@ -33,7 +35,8 @@ use super::{build_images, FrameLink, Images, Launch, Machine, QemuConfig, Serial
 use crate::board::{Board, BoardConfig};
 use crate::defmt_log::DefmtLog;
 use crate::inbox::Inbox;
-use crate::{AppRestart, CloudAction, CloudOutcome, RigError, RigSession};
+use crate::net::{CloudPort, NetRelay};
+use crate::{AppRestart, CloudAction, CloudEvent, CloudOutcome, NetAction, RigError, RigSession};
 
 /// How long a restarted app's `Started` frame may trail its hello.
 const STARTED_WAIT: Duration = Duration::from_millis(500);
@@ -74,6 +77,8 @@ pub struct QemuSession {
     /// A `board` rig: its settings, and the board once locked and acquired
     /// (or why it could not be).
     board: Option<(BoardConfig, Option<Result<Board, RigError>>)>,
+    /// The cloud's network services for this device.
+    net: NetRelay,
 }
 
 impl QemuSession {
@@ -97,6 +102,7 @@ impl QemuSession {
             in_flight: false,
             deadline: None,
             board: None,
+            net: NetRelay::default(),
         }
     }
 
@@ -393,6 +399,14 @@ impl QemuSession {
         RigError::Fault(format!("{status}; secure log: {}", evidence.join(" | ")))
     }
 
+    /// Sends `message` on the cloud link and waits for the device's `Ack`:
+    /// how long the exchange took (`hil bench` measures the link with it).
+    pub fn time_cloud_message(&mut self, message: &CloudToDevice) -> Result<Duration, RigError> {
+        let started = Instant::now();
+        self.cloud_ack(message)?;
+        Ok(started.elapsed())
+    }
+
     /// The app's image, for deployments of it.
     fn agent_rom(&self) -> Result<Vec<u8>, RigError> {
         match &self.images {
@@ -483,6 +497,7 @@ impl RigSession for QemuSession {
     }
 
     fn reset(&mut self) -> Result<Hello, RigError> {
+        self.net.reset();
         if std::mem::take(&mut self.in_flight) || self.nvm_dirty {
             // Dropping the machine kills QEMU; the next start is fresh.
             self.running = None;
@@ -518,6 +533,7 @@ impl RigSession for QemuSession {
     }
 
     fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
+        self.net.note(&primitives);
         let expected = primitives.len();
         let timeout = self.wait(self.config.exec_timeout);
         let running = self
@@ -567,7 +583,10 @@ impl RigSession for QemuSession {
     fn cloud(&mut self, action: &CloudAction) -> Result<CloudOutcome, RigError> {
         let message = match action {
             CloudAction::SyncTimeUs(wall_us) => CloudToDevice::SyncTime { wall_us: *wall_us },
-            CloudAction::Link { online } => CloudToDevice::Link { online: *online },
+            CloudAction::Link { online } => {
+                self.net.link(*online);
+                CloudToDevice::Link { online: *online }
+            }
             CloudAction::Logging { enabled } => CloudToDevice::Logging { enabled: *enabled },
             CloudAction::Deploy(d) => return self.deploy(d),
         };
@@ -587,5 +606,51 @@ impl RigSession for QemuSession {
     fn take_device_log(&mut self) -> Vec<LogLine> {
         self.collect_logs();
         std::mem::take(&mut self.pending_logs)
+    }
+
+    fn network(&mut self, action: &NetAction) -> Result<(), RigError> {
+        self.net.act(action)
+    }
+
+    fn server_requests(&mut self) -> Result<Vec<hil_cloud::net::ReceivedRequest>, RigError> {
+        Ok(self.net.server_requests())
+    }
+
+    fn relay_received(
+        &mut self,
+        expected: usize,
+        until_closed: bool,
+    ) -> Result<(Vec<u8>, bool), RigError> {
+        self.net.relay_received(expected, until_closed)
+    }
+
+    fn serve_network(&mut self) -> Result<Vec<CloudEvent>, RigError> {
+        let mut net = std::mem::take(&mut self.net);
+        let served = net.serve(&mut QemuPort { session: self });
+        self.net = net;
+        served
+    }
+}
+
+/// The cloud UART as the network relay's port.
+struct QemuPort<'a> {
+    session: &'a mut QemuSession,
+}
+
+impl CloudPort for QemuPort<'_> {
+    fn send(&mut self, message: CloudToDevice) -> Result<(), RigError> {
+        match self.session.cloud_ack(&message) {
+            Ok(()) => Ok(()),
+            Err(e @ RigError::Version { .. }) => Err(e),
+            Err(e) => Err(self.session.device_lost(e)),
+        }
+    }
+
+    /// The device sends its channel messages from inside the call that
+    /// caused them, before the app's reply: a `Flush` answered means every
+    /// one of them has been read.
+    fn collect(&mut self) -> Result<Vec<DeviceToCloud>, RigError> {
+        self.send(CloudToDevice::Flush)?;
+        Ok(std::mem::take(&mut self.session.inbox.net))
     }
 }

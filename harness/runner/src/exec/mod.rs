@@ -11,7 +11,9 @@
 //! checked between steps; a case that runs out of time is an error that says
 //! so, never a hang.
 
+mod batch;
 mod memory;
+mod net;
 mod pieces;
 mod render;
 mod restart;
@@ -61,6 +63,8 @@ struct Executor<'a> {
     readers: std::collections::HashMap<String, rings::Reader>,
     /// Server-log messages received and not yet checked.
     server_log: Vec<String>,
+    /// Requests the lab's HTTP server received and no step checked yet.
+    pending_requests: Vec<hil_rig::ReceivedRequest>,
     transcript: String,
     logs: Vec<LogLine>,
     /// The case's time limit, and the instant it runs out.
@@ -81,6 +85,7 @@ pub fn run_case(session: &mut dyn RigSession, case: &Case, timeout: Duration) ->
         handles: HandleNames::default(),
         readers: Default::default(),
         server_log: Vec::new(),
+        pending_requests: Vec::new(),
         transcript: String::new(),
         logs: Vec::new(),
         timeout,
@@ -180,6 +185,10 @@ impl Executor<'_> {
             Step::ExpectServerLog(e) => self.expect_server_log(e),
             Step::DelayUs(us) => self.delay(*us),
             Step::AppRead(r) => self.app_read(r),
+            Step::Net(a) => self.net_action(a),
+            Step::ExpectServerRequest(e) => self.expect_server_request(e),
+            Step::ExpectRelay(e) => self.expect_relay(e),
+            Step::Batch(calls) => self.batch(calls),
         }
     }
 

@@ -114,7 +114,7 @@ pub fn changes(
     }
     let name = &a.name;
     match a.ty {
-        MemType::Handle | MemType::U32 | MemType::U64 | MemType::TimeUs => {
+        MemType::Handle | MemType::U32 | MemType::Ptr | MemType::U64 | MemType::TimeUs => {
             // The scalar is the first `width` bytes; bytes past it (a guard
             // band in a larger allocation) are shown as byte runs.
             let width = a.ty.scalar_size().unwrap_or(8).min(after.len());
@@ -125,6 +125,11 @@ pub fn changes(
                     MemType::TimeUs => {
                         format!("{name} := {}", if new == 0 { "0" } else { "<time>" })
                     }
+                    MemType::Ptr => format!(
+                        "{name}: {} -> {}",
+                        allocs.name_address(old as u32),
+                        allocs.name_address(new as u32)
+                    ),
                     MemType::Handle => {
                         let old = handles.name(old);
                         format!("{name}: {old} -> {}", handles.name(new))

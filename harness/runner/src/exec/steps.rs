@@ -227,7 +227,7 @@ impl Executor<'_> {
                 c.expect.describe()
             )));
         }
-        Ok(())
+        self.serve_network()
     }
 
     pub(super) fn cloud(&mut self, action: &CloudAction) -> StepResult {
@@ -255,13 +255,13 @@ impl Executor<'_> {
         self.line(&text);
         // The kernel may act on the cloud's message; show what it changed.
         self.with_readback(Primitive::DelayUs(0))?;
-        Ok(())
+        self.serve_network()
     }
 
     pub(super) fn delay(&mut self, us: u32) -> StepResult {
         self.line(&format!("delay {us} us"));
         self.with_readback(Primitive::DelayUs(us))?;
-        Ok(())
+        self.serve_network()
     }
 
     pub(super) fn irq(&mut self, action: IrqAction) -> StepResult {
