@@ -1,5 +1,12 @@
 //! Opening the database (schema, WAL, busy timeout) and recording a run in one transaction.
+//!
+//! Writers on one host also take an advisory lock on `<file>.lock` (the
+//! operating system's `flock`, released however the process ends) around
+//! setting the file up and around each record: SQLite's busy timeout alone
+//! let a run fail with "database is locked" when four runs finished at once
+//! on a loaded machine (the WAL switch and a first schema race past it).
 
+use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,6 +25,28 @@ pub enum HistoryError {
     },
     #[error("run history {path}: schema version {found}, this hil knows {SCHEMA}; use the hil that wrote it or start a new file")]
     Schema { path: String, found: i64 },
+    #[error("run history {path}: cannot lock {path}.lock: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Waits for, then holds, the host's write lock of the history at `path`
+/// (released when the file is dropped).
+fn write_lock(path: &str) -> Result<File, HistoryError> {
+    let lock = |source| HistoryError::Lock {
+        path: path.to_owned(),
+        source,
+    };
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(format!("{path}.lock"))
+        .map_err(lock)?;
+    file.lock().map_err(lock)?;
+    Ok(file)
 }
 
 impl HistoryError {
@@ -66,7 +95,8 @@ pub struct History {
 
 impl History {
     /// Opens (creating) the history at `path`. Concurrent writers wait for
-    /// each other (up to 30 s) instead of failing.
+    /// each other (the host's write lock, then SQLite's 30 s busy timeout)
+    /// instead of failing.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
         let label = path.display().to_string();
         let err = |source| HistoryError::Sqlite {
@@ -76,6 +106,7 @@ impl History {
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
+        let _writing = write_lock(&label)?;
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -114,6 +145,7 @@ impl History {
             path: path.clone(),
             source,
         };
+        let _writing = write_lock(&path)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
