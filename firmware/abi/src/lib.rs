@@ -20,6 +20,7 @@ pub mod handoff;
 mod layout;
 mod layout_pins;
 mod mqtt_structs;
+mod retvals;
 mod slots;
 mod status;
 mod structs;
@@ -45,6 +46,7 @@ pub use mqtt_structs::{
     MvMqttUnsubscribeResponse, MvMqttWill, MvOwnTlsCertificateChain, MvTlsCertificateChain,
     MvTlsCredentials, MvUsernamePassword,
 };
+pub use retvals::SDK_RETVALS_YAML;
 pub use slots::{Slot, NSC_ENTRY_SIZE, NSC_TABLE_ENTRIES, SLOT_COUNT, STM32U585_NSC_TABLE_BASE};
 pub use status::MvStatus;
 pub use structs::{

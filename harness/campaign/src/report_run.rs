@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use hil_report::{
-    run_id_now, CampaignPoint, CaseResult, Event, ExitCode, FanOut, ReportDir, ReportError,
+    run_id_now, CampaignPoint, CaseResult, Event, ExitCode, FanOut, Figure, ReportDir, ReportError,
     RunInfo, Sink,
 };
 
@@ -26,8 +26,8 @@ pub fn now() -> String {
 pub struct CampaignRun {
     dir: ReportDir,
     sinks: FanOut,
-    /// The first sink failure: the run goes on, but `finish` reports it.
-    failed: Option<ReportError>,
+    /// Every distinct sink failure: the run goes on, but `finish` reports them all.
+    failed: Vec<ReportError>,
 }
 
 impl CampaignRun {
@@ -69,7 +69,7 @@ impl CampaignRun {
         let mut run = CampaignRun {
             dir,
             sinks,
-            failed: None,
+            failed: Vec::new(),
         };
         run.emit(Event::RunStarted(RunInfo {
             run_id,
@@ -78,6 +78,10 @@ impl CampaignRun {
             rigs,
             planned,
             hil_version: env!("CARGO_PKG_VERSION").to_owned(),
+            partition: None,
+            host: hil_report::host_name(),
+            selected: Vec::new(),
+            suite_selected: 0,
         }));
         Ok(run)
     }
@@ -89,8 +93,13 @@ impl CampaignRun {
 
     fn emit(&mut self, event: Event) {
         if let Err(err) = self.sinks.on_event(&event) {
-            eprintln!("warning: a report sink failed: {err}");
-            self.failed.get_or_insert(err);
+            for err in err.into_list() {
+                let text = err.to_string();
+                if !self.failed.iter().any(|e| e.to_string() == text) {
+                    eprintln!("error: a report file was not written: {text}");
+                    self.failed.push(err);
+                }
+            }
         }
     }
 
@@ -105,6 +114,16 @@ impl CampaignRun {
     /// One point as data, for the campaign's sinks.
     pub fn point(&mut self, point: CampaignPoint) {
         self.emit(Event::Point(point));
+    }
+
+    /// One measured figure (recorded in results.json, for the gate's limits).
+    pub fn figure(&mut self, campaign: &str, rig: &str, name: &str, value: f64) {
+        self.emit(Event::Figure(Figure {
+            campaign: campaign.to_owned(),
+            rig: rig.to_owned(),
+            name: name.to_owned(),
+            value,
+        }));
     }
 
     /// A point's (or group's) result, written to every sink at once.
@@ -131,9 +150,8 @@ impl CampaignRun {
             interrupted,
             exit_code: code.code(),
         });
-        match self.failed {
-            Some(err) => Err(err.into()),
-            None => Ok(code),
-        }
+        ReportError::from_list(self.failed)
+            .map(|()| code)
+            .map_err(Into::into)
     }
 }

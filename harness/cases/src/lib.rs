@@ -26,7 +26,8 @@ mod validate;
 mod values;
 
 pub use error::{CaseError, SuiteError};
-pub use load::{load_case_file, load_suite};
+pub use lines::{LineIndex, Position};
+pub use load::{check_skip_rigs, load_case_file, load_suite};
 pub use memory::{APP_MEMORY_BUDGET, NO_MEMORY_BUDGET, RAM_END_BUDGET, WINDOW_BUDGET};
 pub use model::{
     Alloc, AppRead, Call, Caller, Case, CloudAction, CmpOp, Compare, ConfigEntry, ConfigValue,

@@ -14,7 +14,7 @@ use crate::error::join;
 
 /// A 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Position {
+pub struct Position {
     pub line: usize,
     pub column: usize,
     /// Byte offset, only used to keep the earliest marker of a node.
@@ -23,13 +23,13 @@ pub(crate) struct Position {
 
 /// Where each node of the first document of a text starts, by field path.
 #[derive(Debug, Default)]
-pub(crate) struct LineIndex {
+pub struct LineIndex {
     positions: HashMap<String, Position>,
 }
 
 impl LineIndex {
     /// Indexes `text`. A text that does not parse gives the part indexed so far.
-    pub(crate) fn build(text: &str) -> LineIndex {
+    pub fn build(text: &str) -> LineIndex {
         let mut builder = Builder::default();
         // A syntax error has been reported by serde_yaml already; keep what we have.
         let _ = Parser::new_from_str(text).load(&mut builder, false);
@@ -40,7 +40,7 @@ impl LineIndex {
 
     /// The position of the deepest node on `path` that exists in the text:
     /// `steps[2].alloc.colour` falls back to `steps[2].alloc`, then `steps[2]`, ...
-    pub(crate) fn locate(&self, path: &str) -> Option<Position> {
+    pub fn locate(&self, path: &str) -> Option<Position> {
         let mut path = path;
         loop {
             if let Some(position) = self.positions.get(path) {

@@ -12,6 +12,10 @@ use crate::parse::parse_case;
 /// Folders of `conformance/` that hold no cases.
 const NOT_AREAS: &[&str] = &["schema"];
 
+/// Files at the top of `conformance/` that are not cases (the quarantine
+/// list of `hil-gate`).
+const NOT_CASES: &[&str] = &["quarantine.yaml"];
+
 /// Loads one case file; its area is the name of the folder it is in.
 pub fn load_case_file(path: &Path) -> Result<Case, CaseError> {
     let folder = path.parent().and_then(Path::file_name).unwrap_or_default();
@@ -82,7 +86,7 @@ fn case_files(dir: &Path, errors: &mut Vec<CaseError>) -> Vec<PathBuf> {
             continue;
         }
         if area.is_file() {
-            if is_case_file(&area) {
+            if looks_like_case(&area) && !NOT_CASES.contains(&name) {
                 errors.push(file_error(
                     &area,
                     "a case file belongs in an area folder: conformance/<area>/<name>.yaml"
@@ -95,11 +99,15 @@ fn case_files(dir: &Path, errors: &mut Vec<CaseError>) -> Vec<PathBuf> {
             continue;
         }
         match sorted_entries(&area) {
-            Ok(entries) => files.extend(
-                entries
-                    .into_iter()
-                    .filter(|file| file.is_file() && is_case_file(file)),
-            ),
+            Ok(entries) => {
+                for entry in entries {
+                    match area_entry(&entry) {
+                        Ok(true) => files.push(entry),
+                        Ok(false) => {}
+                        Err(message) => errors.push(file_error(&entry, message)),
+                    }
+                }
+            }
             Err(error) => errors.push(file_error(
                 &area,
                 format!("cannot read the area folder: {error}"),
@@ -107,6 +115,52 @@ fn case_files(dir: &Path, errors: &mut Vec<CaseError>) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// Whether an entry of an area folder is a case file to load; an error for
+/// an entry that looks like a case but cannot be one (a run must never
+/// drop a case without saying so).
+fn area_entry(entry: &Path) -> Result<bool, String> {
+    let name = entry
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    if name.starts_with('.') {
+        return Ok(false);
+    }
+    // `metadata` follows symlinks: a dangling or looping link fails here.
+    let metadata = match fs::metadata(entry) {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            let link = fs::symlink_metadata(entry).is_ok_and(|m| m.file_type().is_symlink());
+            return Err(if link {
+                format!(
+                    "cannot follow this symlink ({error}); point it at a case file or remove it"
+                )
+            } else {
+                format!("cannot read: {error}")
+            });
+        }
+    };
+    if metadata.is_dir() {
+        return Err(
+            "a folder inside an area is not read: case files live directly in conformance/<area>/; move its cases up or remove it"
+                .to_owned(),
+        );
+    }
+    let extension = entry
+        .extension()
+        .and_then(|ext| ext.to_str())
+        .unwrap_or_default();
+    if is_case_file(entry) {
+        return Ok(metadata.is_file());
+    }
+    if looks_like_case(entry) {
+        return Err(format!(
+            "the extension `.{extension}` is not read; case files end in `.yaml` (lower case): rename it"
+        ));
+    }
+    Ok(false)
 }
 
 fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -117,11 +171,52 @@ fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(entries)
 }
 
+/// `.yaml` or `.yml` in any case: a file the author meant as a case.
+fn looks_like_case(path: &Path) -> bool {
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| matches!(ext.to_ascii_lowercase().as_str(), "yaml" | "yml"))
+}
+
 fn is_case_file(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|ext| ext.to_str()),
         Some("yaml" | "yml")
     )
+}
+
+/// Every `skip:` entry that names a rig not in `known` (the rig files of
+/// the repository): a typo there would otherwise skip nothing, silently.
+pub fn check_skip_rigs(cases: &[Case], known: &[String]) -> Vec<CaseError> {
+    let mut errors = Vec::new();
+    for case in cases {
+        let unknown: Vec<&String> = case
+            .skip
+            .keys()
+            .filter(|rig| !known.contains(rig))
+            .collect();
+        if unknown.is_empty() {
+            continue;
+        }
+        let index = fs::read_to_string(&case.path)
+            .map(|text| LineIndex::build(&text))
+            .unwrap_or_default();
+        for rig in unknown {
+            let field = format!("skip.{rig}");
+            let position = index.locate(&field);
+            errors.push(CaseError {
+                file: case.path.clone(),
+                line: position.map(|position| position.line),
+                column: position.map(|position| position.column),
+                field,
+                message: format!(
+                    "no rig `{rig}` (rigs/{rig}.yaml); known rigs: {}",
+                    known.join(", ")
+                ),
+            });
+        }
+    }
+    errors
 }
 
 fn duplicate(case: &Case, first: &Path) -> CaseError {

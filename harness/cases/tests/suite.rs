@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use hil_cases::{load_case_file, load_suite};
+use hil_cases::{check_skip_rigs, load_case_file, load_suite};
 
 /// A fresh folder under the system temp dir, removed when dropped.
 struct TempDir(PathBuf);
@@ -47,7 +47,6 @@ fn cases_load_sorted_by_id_and_non_case_files_are_skipped() {
     dir.write("README.md", "# cases\n");
     dir.write("schema/case.schema.json", "{}\n");
     dir.write("schema/not-a-case.yaml", "nonsense: [\n");
-    dir.write("notifications/snapshots/x.yaml", "nonsense: [\n");
     dir.write("notifications/notes.txt", "not a case\n");
     let suite = load_suite(&dir.0).unwrap_or_else(|error| panic!("{error}"));
     let ids: Vec<&str> = suite.cases.iter().map(|case| case.id.as_str()).collect();
@@ -146,4 +145,62 @@ fn a_folder_name_that_is_not_utf8_is_named_in_the_error() {
         text.contains("the folder name `not\u{fffd}utf8` is not valid UTF-8"),
         "{text}"
     );
+}
+
+#[test]
+fn files_that_look_like_cases_but_cannot_be_read_are_errors_not_skipped() {
+    let dir = TempDir::new("unreadable");
+    dir.write("time/good.yaml", &case("time.good"));
+    dir.write("time/upper.YAML", &case("time.upper"));
+    dir.write("time/nested/inner.yaml", &case("time.inner"));
+    dir.write("time/notes.txt", "not a case\n");
+    std::os::unix::fs::symlink(
+        dir.0.join("time/gone.yaml"),
+        dir.0.join("time/dangling.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.0.join("time/loop-b.yaml"),
+        dir.0.join("time/loop-a.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.0.join("time/loop-a.yaml"),
+        dir.0.join("time/loop-b.yaml"),
+    )
+    .unwrap();
+    let errors = load_suite(&dir.0)
+        .expect_err("four unreadable entries")
+        .errors;
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let find = |name: &str, says: &str| {
+        assert!(
+            text.iter().any(|e| e.contains(name) && e.contains(says)),
+            "no error about {name} saying {says:?}: {text:#?}"
+        )
+    };
+    find("time/dangling.yaml", "cannot follow this symlink");
+    find("time/loop-a.yaml", "cannot follow this symlink");
+    find("time/loop-b.yaml", "cannot follow this symlink");
+    find("time/nested", "a folder inside an area is not read");
+    find("time/upper.YAML", "the extension `.YAML` is not read");
+    assert_eq!(text.len(), 5, "{text:#?}");
+}
+
+#[test]
+fn a_skip_naming_a_rig_that_does_not_exist_is_an_error_with_its_line() {
+    let dir = TempDir::new("skip-rig");
+    let text = "id: time.a\ntitle: t\nspec: { quote: q, source: s }\nskip:\n  qemu-an505: slow there\n  qemu-an55: typo\nsteps:\n  - delay_us: 1\n";
+    dir.write("time/a.yaml", text);
+    let suite = load_suite(&dir.0).unwrap_or_else(|error| panic!("{error}"));
+    let known = ["sim".to_owned(), "qemu-an505".to_owned()];
+    let errors = check_skip_rigs(&suite.cases, &known);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = errors[0].to_string();
+    assert!(error.contains("time/a.yaml:6:"), "{error}");
+    assert!(
+        error.contains("skip.qemu-an55: no rig `qemu-an55`"),
+        "{error}"
+    );
+    assert!(error.contains("known rigs: sim, qemu-an505"), "{error}");
 }

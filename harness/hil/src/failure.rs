@@ -83,6 +83,18 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<ExitCode> {
     if let Some(e) = cause.downcast_ref::<ReportError>() {
         return Some(e.exit_code());
     }
+    if let Some(e) = cause.downcast_ref::<hil_gate::InputError>() {
+        return Some(e.exit_code());
+    }
+    if let Some(e) = cause.downcast_ref::<hil_gate::BaselineError>() {
+        return Some(e.exit_code());
+    }
+    if let Some(e) = cause.downcast_ref::<hil_gate::RunSetError>() {
+        return Some(e.exit_code());
+    }
+    if let Some(e) = cause.downcast_ref::<hil_history::HistoryError>() {
+        return Some(e.exit_code());
+    }
     if let Some(e) = cause.downcast_ref::<BundleError>() {
         // Writing the key or bundle failed while running; anything else is
         // about the files given.

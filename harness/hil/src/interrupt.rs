@@ -13,7 +13,15 @@ use std::sync::Arc;
 /// arrives. Without a handler (one could not be installed) a signal stops
 /// `hil` at once, and a warning says so.
 pub fn flag(notice: Option<&'static str>) -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
+    // One handler per process: a nightly runs several commands in a row,
+    // and they all watch the same flag.
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    if let Some(stop) = FLAG.get() {
+        return stop.clone();
+    }
+    let stop = FLAG
+        .get_or_init(|| Arc::new(AtomicBool::new(false)))
+        .clone();
     let set = stop.clone();
     let installed = ctrlc::set_handler(move || {
         if !set.swap(true, Ordering::SeqCst) {

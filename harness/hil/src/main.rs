@@ -37,6 +37,24 @@ enum Command {
         rigs: Vec<String>,
         #[command(flatten)]
         select: SelectArgs,
+        /// Extra tries of a case that fails or errors; one that then passes is flaky.
+        #[arg(long, default_value_t = 0)]
+        retries: u32,
+        /// Sessions of each rig that share its cases (e.g. QEMU instances).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Run one shard of the selection: hash:K/N or count:K/N (`hil merge` joins shards).
+        #[arg(long, value_name = "KIND:K/N")]
+        partition: Option<hil_report::Partition>,
+        /// The quarantine file (default: conformance/quarantine.yaml if it exists).
+        #[arg(long, value_name = "FILE")]
+        quarantine: Option<PathBuf>,
+        /// Run only the cases a quarantine entry names, to see which pass again.
+        #[arg(long)]
+        quarantine_verify: bool,
+        /// A board another run holds: wait for it instead of failing.
+        #[arg(long)]
+        wait_for_rigs: bool,
         /// Where run folders go.
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
@@ -110,6 +128,67 @@ enum Command {
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
     },
+    /// Run the nightly plan (rigs/plans/nightly.yaml): its suites and
+    /// campaigns, then the gate, the history record and report.html.
+    Nightly {
+        /// The plan file.
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+    },
+    /// Judge a run (or a merged set of runs) against the blessed baseline:
+    /// exit 0 passes, 1 fails (a regression, an expired quarantine, a
+    /// campaign figure over its limit ...), 2 bad input, 3 a partial run.
+    Gate {
+        /// Report folders (a run, shards, a nightly); default reports/latest.
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        inputs: GateArgs,
+    },
+    /// Blessed baselines (reports/baselines/).
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
+    /// Combine per-host report folders (shards) into one report and one gate verdict.
+    Merge {
+        /// The report folders; every shard k/n exactly once.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged folder goes.
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+        #[command(flatten)]
+        inputs: GateArgs,
+    },
+    /// The ABI coverage matrix of a run: each call's documented statuses and
+    /// notifications, and which cases observed them on which rigs.
+    Coverage {
+        /// Report folders; default reports/latest.
+        dirs: Vec<PathBuf>,
+    },
+    /// Pass rate, flakiness, first failing run and duration trends from the run history.
+    History {
+        /// Cases whose id contains this (or matches it, with `*`).
+        case: Option<String>,
+        /// Only this rig.
+        #[arg(long)]
+        rig: Option<String>,
+        /// How many of the latest runs.
+        #[arg(long, default_value_t = 20)]
+        last: usize,
+    },
+    /// Serve a QEMU-backed board for a lab engine (labgrid): two stable serial
+    /// ports and an HTTP power port; prints where they are as one JSON line.
+    EmulateBoard {
+        /// The qemu-an505 rig whose QEMU it runs.
+        #[arg(long, default_value = "qemu-an505")]
+        rig: String,
+        /// Where the power port listens.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+    },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
         #[arg(default_value = "case")]
@@ -156,6 +235,40 @@ enum OtaCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum BaselineCommand {
+    /// Make the baseline from run folders (default reports/latest).
+    Bless {
+        dirs: Vec<PathBuf>,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct GateArgs {
+    /// The blessed baseline (default reports/baselines/baseline.json).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// The gate policy (default reports/baselines/gate-policy.yaml, else the built-in one).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// The quarantine file (default conformance/quarantine.yaml if it exists).
+    #[arg(long, value_name = "FILE")]
+    quarantine: Option<PathBuf>,
+}
+
+impl GateArgs {
+    fn inputs(self) -> cmd::runs::GateInputs {
+        cmd::runs::GateInputs {
+            baseline: self.baseline,
+            policy: self.policy,
+            quarantine: self.quarantine,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct SelectArgs {
     /// Only cases whose id contains this (or matches it, with `*`); repeatable.
@@ -190,8 +303,28 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run {
             rigs,
             select,
+            retries,
+            jobs,
+            partition,
+            quarantine,
+            quarantine_verify,
+            wait_for_rigs,
             reports,
-        } => cmd::run::run(root, &rigs, &select.selection(), &reports),
+        } => cmd::run::run(
+            root,
+            &cmd::run::RunRequest {
+                rigs,
+                selection: select.selection(),
+                retries,
+                retry_rules: Vec::new(),
+                jobs,
+                partition,
+                quarantine,
+                quarantine_verify,
+                wait_for_rigs,
+            },
+            &reports,
+        ),
         Command::List { select } => cmd::list::list(root, &select.selection()),
         Command::Bench { calls } => cmd::bench::bench(root, calls),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
@@ -250,6 +383,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 reports,
             },
         ),
+        Command::Nightly { plan, reports } => {
+            cmd::nightly::nightly(root, plan.as_deref(), &reports)
+        }
+        Command::Gate { dirs, inputs } => cmd::gate::gate(root, &dirs, &inputs.inputs()),
+        Command::Baseline {
+            command: BaselineCommand::Bless { dirs, out },
+        } => cmd::baseline::bless(root, &dirs, out.as_deref()),
+        Command::Merge {
+            dirs,
+            reports,
+            inputs,
+        } => cmd::merge::merge(root, &dirs, &reports, &inputs.inputs()),
+        Command::Coverage { dirs } => cmd::coverage::coverage(root, &dirs),
+        Command::History { case, rig, last } => {
+            cmd::history::history(root, case.as_deref(), rig.as_deref(), last)
+        }
+        Command::EmulateBoard { rig, listen } => {
+            cmd::emulate_board::emulate_board(root, &rig, &listen)
+        }
         Command::Schema { which } => cmd::schema::schema(&which),
     }
 }

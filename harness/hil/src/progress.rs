@@ -56,7 +56,7 @@ impl Sink for Progress {
                     self.bar.suspend(|| eprintln!("{line}"));
                 }
             }
-            Event::Point(_) => {}
+            Event::Point(_) | Event::Figure(_) => {}
             Event::RunFinished { .. } => self.bar.finish_and_clear(),
         }
         Ok(())

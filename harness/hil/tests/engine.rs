@@ -178,6 +178,12 @@ fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
             "UVffffffffffffffffffffffffffffffff",
         );
     std::fs::write(root.join("rigs/sim-b.yaml"), other).unwrap();
+    // Cases skip qemu-an505 by name: the rig must exist (it does not run).
+    std::fs::copy(
+        repo().join("rigs/qemu-an505.yaml"),
+        root.join("rigs/qemu-an505.yaml"),
+    )
+    .unwrap();
     std::fs::remove_dir_all(root.join("conformance")).unwrap();
     copy_dir(&repo().join("conformance"), &root.join("conformance"));
     let out = Command::new(env!("CARGO_BIN_EXE_hil"))
@@ -218,4 +224,96 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+fn hil_in(root: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_filter_that_selects_no_case_is_bad_input_not_a_green_run() {
+    let root = scratch("empty-selection");
+    std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
+    let out = hil_in(&root, &["run", "--filter", "devcie."]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("no case matches --filter devcie. (0 of 1 cases selected)"),
+        "{stderr}"
+    );
+    assert!(!root.join("reports").exists(), "nothing ran, no report");
+}
+
+#[test]
+fn an_empty_suite_is_bad_input() {
+    let root = scratch("empty-suite");
+    let out = hil_in(&root, &["run"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("holds no case"), "{stderr}");
+}
+
+#[test]
+fn a_skip_naming_an_unknown_rig_is_bad_input() {
+    let root = scratch("skip-unknown");
+    let case = GOOD.replace("steps:", "skip:\n  qemu-an55: typo of qemu-an505\nsteps:");
+    std::fs::write(root.join("conformance/device/noop.yaml"), case).unwrap();
+    let out = hil_in(&root, &["run"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("noop.yaml:5:3: skip.qemu-an55: no rig `qemu-an55`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreadable_case_file_is_bad_input() {
+    let root = scratch("unreadable");
+    std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
+    std::fs::write(root.join("conformance/device/other.YAML"), GOOD).unwrap();
+    std::os::unix::fs::symlink(
+        root.join("conformance/device/nowhere.yaml"),
+        root.join("conformance/device/dangling.yaml"),
+    )
+    .unwrap();
+    let out = hil_in(&root, &["run"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("other.YAML"), "{stderr}");
+    assert!(stderr.contains("dangling.yaml"), "{stderr}");
+}
+
+#[test]
+fn a_report_that_cannot_be_written_fails_the_run_and_names_every_file() {
+    // A full disk, as the process sees it: files may not grow past 1 KiB
+    // (`ulimit -f`, with SIGXFSZ ignored so a write fails with EFBIG).
+    // results.json and junit.xml hold the transcripts and outgrow that;
+    // summary.md does not.
+    let root = scratch("full-disk");
+    for n in 0..6 {
+        std::fs::write(
+            root.join(format!("conformance/device/noop{n}.yaml")),
+            GOOD.replace("device.noop", &format!("device.noop{n}")),
+        )
+        .unwrap();
+    }
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 1; exec '{}' --root '{}' run",
+        env!("CARGO_BIN_EXE_hil"),
+        root.display()
+    );
+    let out = Command::new("bash").args(["-c", &script]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stderr.contains("results.json"), "{stderr}");
+    assert!(stderr.contains("junit.xml"), "{stderr}");
+    assert!(stderr.contains("the report in"), "{stderr}");
+    assert!(stderr.contains("is incomplete"), "{stderr}");
 }

@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::ReportError;
+use crate::html::HtmlSink;
 use crate::json::JsonSink;
 use crate::junit::JunitSink;
 use crate::markdown::MarkdownSink;
@@ -78,13 +79,14 @@ impl ReportDir {
         &self.path
     }
 
-    /// results.json, junit.xml, summary.md and transcripts, all writing into this dir.
+    /// results.json, junit.xml, summary.md, transcripts and report.html, all writing into this dir.
     pub fn file_sinks(&self) -> FanOut {
         let mut sinks = FanOut::new();
         sinks.add(Box::new(JsonSink::new(&self.path)));
         sinks.add(Box::new(JunitSink::new(&self.path)));
         sinks.add(Box::new(MarkdownSink::new(&self.path)));
         sinks.add(Box::new(TranscriptSink::new(&self.path)));
+        sinks.add(Box::new(HtmlSink::new(&self.path)));
         sinks
     }
 }

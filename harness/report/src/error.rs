@@ -35,9 +35,30 @@ pub enum ReportError {
 
     #[error("event `{event}` arrived before `run_started`; the engine must send run_started first (a bug in the engine)")]
     NotStarted { event: &'static str },
+
+    /// More than one sink failed on one event: every one is kept.
+    #[error("{} report files were not written: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Several(Vec<ReportError>),
 }
 
 impl ReportError {
+    /// The single errors this one holds (itself, unless it is [`ReportError::Several`]).
+    pub fn into_list(self) -> Vec<ReportError> {
+        match self {
+            ReportError::Several(errors) => errors,
+            error => vec![error],
+        }
+    }
+
+    /// `Ok` for none, the error itself for one, [`ReportError::Several`] for more.
+    pub fn from_list(mut errors: Vec<ReportError>) -> Result<(), ReportError> {
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(ReportError::Several(errors)),
+        }
+    }
+
     /// A report that cannot be written leaves a run without its record:
     /// exit code 3, like any failure of the machinery while running.
     pub fn exit_code(&self) -> ExitCode {

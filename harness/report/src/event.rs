@@ -10,6 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One step of a run, as seen by every sink.
+// A case result is the big variant; events are made and consumed one at a
+// time (never stored in bulk), so boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -22,6 +25,10 @@ pub enum Event {
     /// One point of a campaign, as data (a campaign's case results group or
     /// summarise its points; its own report sinks want every point).
     Point(CampaignPoint),
+    /// One figure a campaign measured (points tried, failures, undetected
+    /// overruns ...), recorded in `results.json` so a release gate can hold
+    /// it to a limit without reading the campaign's own files.
+    Figure(Figure),
     /// The run ended, normally or because it was interrupted; always the last event.
     RunFinished {
         /// RFC 3339, UTC.
@@ -41,6 +48,7 @@ impl Event {
             Event::CaseStarted { .. } => "case_started",
             Event::CaseFinished(_) => "case_finished",
             Event::Point(_) => "point",
+            Event::Figure(_) => "figure",
             Event::RunFinished { .. } => "run_finished",
         }
     }
@@ -65,6 +73,70 @@ pub struct CampaignPoint {
     pub data: serde_json::Value,
 }
 
+/// One number a campaign measured on one rig.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Figure {
+    /// The campaign: `overrun` or `powercut`.
+    pub campaign: String,
+    pub rig: String,
+    /// What was counted: `points`, `failures`, `undetected` ...
+    pub name: String,
+    pub value: f64,
+}
+
+/// Which shard of the suite a run is: `hash:k/n` or `count:k/n` (1-based `k`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+pub struct Partition {
+    pub kind: PartitionKind,
+    /// This shard, 1..=total.
+    pub shard: u32,
+    pub total: u32,
+}
+
+/// How cases are dealt to shards.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionKind {
+    /// By a stable hash of the case id (FNV-1a, 64 bit): a case stays in its
+    /// shard when others are added.
+    Hash,
+    /// Round robin over the cases sorted by id: shards differ by at most one case.
+    Count,
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            PartitionKind::Hash => "hash",
+            PartitionKind::Count => "count",
+        };
+        write!(f, "{kind}:{}/{}", self.shard, self.total)
+    }
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    /// `hash:2/3` or `count:1/4`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad =
+            || format!("`{s}` is not a partition: write hash:K/N or count:K/N with 1 <= K <= N");
+        let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
+        let kind = match kind {
+            "hash" => PartitionKind::Hash,
+            "count" => PartitionKind::Count,
+            _ => return Err(bad()),
+        };
+        let (shard, total) = rest.split_once('/').ok_or_else(bad)?;
+        let shard: u32 = shard.parse().map_err(|_| bad())?;
+        let total: u32 = total.parse().map_err(|_| bad())?;
+        if shard == 0 || total == 0 || shard > total {
+            return Err(bad());
+        }
+        Ok(Partition { kind, shard, total })
+    }
+}
+
 /// What a run is about to do.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct RunInfo {
@@ -80,6 +152,20 @@ pub struct RunInfo {
     pub planned: usize,
     /// Version of the `hil` binary.
     pub hil_version: String,
+    /// The shard of the suite this run is, when it is one (`--partition`).
+    #[serde(default)]
+    pub partition: Option<Partition>,
+    /// The host the run ran on (for merged reports of many hosts).
+    #[serde(default)]
+    pub host: String,
+    /// Every case id the run selected (before `skip:`), sorted: `hil merge`
+    /// checks that shards neither overlap nor miss a case.
+    #[serde(default)]
+    pub selected: Vec<String>,
+    /// How many cases the selection picked before partitioning (equal to
+    /// `selected.len()` when the run is not a shard).
+    #[serde(default)]
+    pub suite_selected: usize,
 }
 
 /// The result of one case on one rig.
@@ -100,6 +186,45 @@ pub struct CaseResult {
     pub transcript: String,
     /// Device evidence: server-log messages, decoded defmt lines, fault dumps.
     pub logs: Vec<LogLine>,
+    /// The earlier tries of this case on this rig that did not pass, oldest
+    /// first (`--retries`); empty when the first try decided.
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+    /// Passed, but only on a retry: the case is flaky here. The gate policy
+    /// decides what that means for a release.
+    #[serde(default)]
+    pub flaky: bool,
+    /// The quarantine entry that covered this result when it ran: a failure
+    /// or error is then reported but does not fail the run.
+    #[serde(default)]
+    pub quarantine: Option<QuarantineMark>,
+}
+
+impl CaseResult {
+    /// A failure or rig error that counts: not covered by a quarantine entry.
+    pub fn counts_against(&self) -> bool {
+        matches!(self.outcome, Outcome::Failed { .. } | Outcome::Error { .. })
+            && self.quarantine.is_none()
+    }
+}
+
+/// One earlier try of a case that did not pass.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Attempt {
+    pub outcome: Outcome,
+    pub duration_ms: f64,
+    /// The transcript of that try.
+    pub transcript: String,
+}
+
+/// Why a result was quarantined: the entry of `conformance/quarantine.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct QuarantineMark {
+    pub reason: String,
+    /// Where the problem is tracked (an issue URL).
+    pub link: String,
+    /// The last day the entry holds (YYYY-MM-DD, UTC).
+    pub expires: String,
 }
 
 /// A quote from the specification and where it comes from.

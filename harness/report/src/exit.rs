@@ -3,7 +3,7 @@
 //! They live next to the report schema because `results.json` records the
 //! exit code of a finished run: the file and the process must agree.
 
-use crate::event::Outcome;
+use crate::event::{CaseResult, Outcome};
 
 /// What `hil` exits with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +36,17 @@ impl ExitCode {
             }
         }
         code
+    }
+
+    /// [`ExitCode::from_outcomes`] over the results that count: a failure
+    /// or error covered by a quarantine entry is reported, not counted.
+    pub fn from_results(results: &[CaseResult]) -> ExitCode {
+        ExitCode::from_outcomes(
+            results
+                .iter()
+                .filter(|r| r.quarantine.is_none())
+                .map(|r| &r.outcome),
+        )
     }
 
     /// The process exit status.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use crate::atomic::write_atomic;
 use crate::error::ReportError;
@@ -80,8 +80,30 @@ fn test_case(case: &CaseResult, time: Duration) -> TestCase {
     };
     let mut status = status;
     if let Some(detail) = case.outcome.detail() {
+        let detail = match (&case.quarantine, &case.outcome) {
+            (Some(q), Outcome::Failed { .. } | Outcome::Error { .. }) => format!(
+                "[quarantined until {}: {} ({})] {detail}",
+                q.expires, q.reason, q.link
+            ),
+            _ => detail,
+        };
         status.set_message(detail);
     }
+    // Earlier tries, as nextest writes them: <flakyFailure> inside a test
+    // that passed in the end, <rerunFailure> inside one that did not.
+    status.add_reruns(case.attempts.iter().map(|attempt| {
+        let kind = match attempt.outcome {
+            Outcome::Error { .. } => NonSuccessKind::Error,
+            _ => NonSuccessKind::Failure,
+        };
+        let mut rerun = TestRerun::new(kind);
+        rerun.set_time(duration(attempt.duration_ms));
+        if let Some(detail) = attempt.outcome.detail() {
+            rerun.set_message(detail);
+        }
+        rerun.set_system_out(attempt.transcript.as_str());
+        rerun
+    }));
     let mut test = TestCase::new(case.case_id.as_str(), status);
     test.set_classname(case.area.as_str());
     test.set_time(time);

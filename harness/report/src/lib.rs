@@ -1,7 +1,7 @@
 //! Stable report schema and file sinks of `hil`: one event stream, many consumers.
 //!
 //! The engine emits [`Event`]s; every output (results.json, junit.xml, summary.md,
-//! per-case transcripts, the terminal) is a [`Sink`] of that same stream, so no
+//! per-case transcripts, report.html, the terminal) is a [`Sink`] of that same stream, so no
 //! output ever has to parse another one's text. `results.json` follows a versioned
 //! schema ([`SCHEMA_VERSION`], `reports/README.md`): within a version fields are only
 //! ever added; a breaking change bumps the version. [`ExitCode`] holds the
@@ -13,6 +13,8 @@ mod dir;
 mod error;
 mod event;
 mod exit;
+mod host;
+pub mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -24,8 +26,13 @@ mod transcripts;
 
 pub use dir::ReportDir;
 pub use error::ReportError;
-pub use event::{CampaignPoint, CaseResult, Event, LogLine, Outcome, RunInfo, SpecCitation};
+pub use event::{
+    Attempt, CampaignPoint, CaseResult, Event, Figure, LogLine, Outcome, Partition, PartitionKind,
+    QuarantineMark, RunInfo, SpecCitation,
+};
 pub use exit::ExitCode;
+pub use host::host_name;
+pub use html::{render_html, svg, write_html, HtmlSection, HtmlSink};
 pub use json::JsonSink;
 pub use junit::{junit_report, JunitSink};
 pub use markdown::{render_summary, MarkdownSink};

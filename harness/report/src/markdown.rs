@@ -55,17 +55,19 @@ pub fn render_summary(report: &RunReport) -> String {
         summary.total, run.planned, run.hil_version, report.schema_version
     );
 
-    md.push_str("| rig | passed | failed | errors | skipped | total |\n");
-    md.push_str("|---|---:|---:|---:|---:|---:|\n");
+    md.push_str("| rig | passed | flaky | failed | quarantined | errors | skipped | total |\n");
+    md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     // Run order (as given on the command line), not alphabetical.
     for rig in report.rigs() {
         let counts = summary.per_rig.get(rig).cloned().unwrap_or_default();
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(rig),
             counts.passed,
+            counts.flaky,
             counts.failed,
+            counts.quarantined,
             counts.errors,
             counts.skipped,
             counts.total
@@ -73,21 +75,39 @@ pub fn render_summary(report: &RunReport) -> String {
     }
     let _ = writeln!(
         md,
-        "| **all** | {} | {} | {} | {} | {} |",
-        summary.passed, summary.failed, summary.errors, summary.skipped, summary.total
+        "| **all** | {} | {} | {} | {} | {} | {} | {} |",
+        summary.passed,
+        summary.flaky,
+        summary.failed,
+        summary.quarantined,
+        summary.errors,
+        summary.skipped,
+        summary.total
     );
 
-    section(&mut md, "Failed", report, |outcome| {
-        matches!(outcome, Outcome::Failed { .. })
+    section(&mut md, "Failed", report, |case| {
+        matches!(case.outcome, Outcome::Failed { .. }) && case.quarantine.is_none()
     });
     section(
         &mut md,
         "Errors (rig problems, not verdicts)",
         report,
-        |o| matches!(o, Outcome::Error { .. }),
+        |case| matches!(case.outcome, Outcome::Error { .. }) && case.quarantine.is_none(),
     );
-    section(&mut md, "Skipped", report, |o| {
-        matches!(o, Outcome::Skipped { .. })
+    section(
+        &mut md,
+        "Quarantined (reported, not counted)",
+        report,
+        |case| {
+            case.quarantine.is_some()
+                && !matches!(case.outcome, Outcome::Passed | Outcome::Skipped { .. })
+        },
+    );
+    section(&mut md, "Flaky (passed on a retry)", report, |case| {
+        case.flaky
+    });
+    section(&mut md, "Skipped", report, |case| {
+        matches!(case.outcome, Outcome::Skipped { .. })
     });
     md
 }
@@ -102,6 +122,12 @@ fn verdict(report: &RunReport) -> String {
     let mut problems = Vec::new();
     if summary.failed > 0 {
         problems.push(format!("{} failed", summary.failed));
+    }
+    if summary.quarantined > 0 {
+        problems.push(format!("{} quarantined", summary.quarantined));
+    }
+    if summary.flaky > 0 {
+        problems.push(format!("{} flaky", summary.flaky));
     }
     if summary.errors > 0 {
         let noun = if summary.errors == 1 {
@@ -118,12 +144,8 @@ fn verdict(report: &RunReport) -> String {
     }
 }
 
-fn section(md: &mut String, title: &str, report: &RunReport, wanted: fn(&Outcome) -> bool) {
-    let cases: Vec<&CaseResult> = report
-        .cases
-        .iter()
-        .filter(|case| wanted(&case.outcome))
-        .collect();
+fn section(md: &mut String, title: &str, report: &RunReport, wanted: fn(&CaseResult) -> bool) {
+    let cases: Vec<&CaseResult> = report.cases.iter().filter(|case| wanted(case)).collect();
     if cases.is_empty() {
         return;
     }
@@ -155,7 +177,17 @@ fn section(md: &mut String, title: &str, report: &RunReport, wanted: fn(&Outcome
             Outcome::Skipped { reason } => {
                 let _ = write!(md, ": {}", text(reason));
             }
-            Outcome::Passed => {}
+            Outcome::Passed => {
+                let _ = write!(md, " after {} failed tr(y/ies)", case.attempts.len());
+            }
+        }
+        if let Some(q) = &case.quarantine {
+            let _ = write!(
+                md,
+                " [quarantined until {}: {}]",
+                q.expires,
+                text(&q.reason)
+            );
         }
         if !matches!(case.outcome, Outcome::Skipped { .. }) {
             let link = transcript_path(&case.rig, &case.case_id);

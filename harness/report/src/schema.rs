@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReportError;
-use crate::event::{CaseResult, Event, Outcome, RunInfo};
+use crate::event::{CaseResult, Event, Figure, Outcome, RunInfo};
 
 /// Version of the `results.json` schema; bumped on any breaking change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -30,6 +30,9 @@ pub struct RunReport {
     pub summary: Summary,
     /// Finished cases, in the order they finished.
     pub cases: Vec<CaseResult>,
+    /// What the run's campaigns measured, in the order they were reported.
+    #[serde(default)]
+    pub figures: Vec<Figure>,
 }
 
 /// Where a run is.
@@ -63,6 +66,13 @@ pub struct Summary {
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
+    /// Passed only on a retry (counted in `passed` too).
+    #[serde(default)]
+    pub flaky: usize,
+    /// Failed or errored under a quarantine entry (counted in `failed` or
+    /// `errors` too): reported, not held against the run.
+    #[serde(default)]
+    pub quarantined: usize,
     /// Every rig of the run, including those with no finished case yet.
     pub per_rig: BTreeMap<String, RigSummary>,
 }
@@ -75,12 +85,21 @@ pub struct RigSummary {
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
+    #[serde(default)]
+    pub flaky: usize,
+    #[serde(default)]
+    pub quarantined: usize,
 }
 
 impl RigSummary {
-    fn count(&mut self, outcome: &Outcome) {
+    fn count(&mut self, case: &CaseResult) {
         self.total += 1;
-        match outcome {
+        self.flaky += usize::from(case.flaky);
+        self.quarantined += usize::from(
+            case.quarantine.is_some()
+                && matches!(case.outcome, Outcome::Failed { .. } | Outcome::Error { .. }),
+        );
+        match &case.outcome {
             Outcome::Passed => self.passed += 1,
             Outcome::Failed { .. } => self.failed += 1,
             Outcome::Error { .. } => self.errors += 1,
@@ -98,11 +117,8 @@ impl Summary {
             .map(|rig| (rig.clone(), RigSummary::default()))
             .collect();
         for case in cases {
-            all.count(&case.outcome);
-            per_rig
-                .entry(case.rig.clone())
-                .or_default()
-                .count(&case.outcome);
+            all.count(case);
+            per_rig.entry(case.rig.clone()).or_default().count(case);
         }
         Summary {
             total: all.total,
@@ -110,6 +126,8 @@ impl Summary {
             failed: all.failed,
             errors: all.errors,
             skipped: all.skipped,
+            flaky: all.flaky,
+            quarantined: all.quarantined,
             per_rig,
         }
     }
@@ -127,6 +145,7 @@ impl RunReport {
             exit_code: None,
             summary,
             cases: Vec::new(),
+            figures: Vec::new(),
         }
     }
 
@@ -136,6 +155,10 @@ impl RunReport {
     pub fn record(&mut self, event: &Event) -> bool {
         match event {
             Event::RunStarted(_) | Event::CaseStarted { .. } | Event::Point(_) => false,
+            Event::Figure(figure) => {
+                self.figures.push(figure.clone());
+                true
+            }
             Event::CaseFinished(result) => {
                 self.cases.push(result.clone());
                 self.summary = Summary::tally(&self.run.rigs, &self.cases);

@@ -17,8 +17,9 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
 
 /// Sends every event to every sink it holds, in the order they were added.
 ///
-/// A failing sink does not starve the others: they all still see the event, and the
-/// first error is returned (one full disk should not also lose the JUnit file).
+/// A failing sink does not starve the others: they all still see the event, and
+/// every error is returned (one full disk should not also lose the JUnit file,
+/// and a person must see each file that was not written, not only the first).
 #[derive(Default)]
 pub struct FanOut {
     sinks: Vec<Box<dyn Sink + Send>>,
@@ -44,12 +45,12 @@ impl FanOut {
 
 impl Sink for FanOut {
     fn on_event(&mut self, event: &Event) -> Result<(), ReportError> {
-        let mut first_error = None;
+        let mut errors = Vec::new();
         for sink in &mut self.sinks {
             if let Err(error) = sink.on_event(event) {
-                first_error.get_or_insert(error);
+                errors.extend(error.into_list());
             }
         }
-        first_error.map_or(Ok(()), Err)
+        ReportError::from_list(errors)
     }
 }

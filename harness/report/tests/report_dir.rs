@@ -117,7 +117,13 @@ fn full_run_writes_every_file() {
     names.sort();
     assert_eq!(
         names,
-        ["junit.xml", "results.json", "summary.md", "transcripts"]
+        [
+            "junit.xml",
+            "report.html",
+            "results.json",
+            "summary.md",
+            "transcripts"
+        ]
     );
 
     // `latest` resolves to this run.
@@ -248,7 +254,7 @@ impl Sink for Recorder {
 }
 
 #[test]
-fn fan_out_delivers_to_all_sinks_and_returns_the_first_error() {
+fn fan_out_delivers_to_all_sinks_and_returns_every_error() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
@@ -257,7 +263,7 @@ fn fan_out_delivers_to_all_sinks_and_returns_the_first_error() {
     for (i, seen) in counters.iter().enumerate() {
         fan.add(Box::new(Recorder {
             seen: seen.clone(),
-            fail: i == 0,
+            fail: i != 1,
         }));
     }
     let error = fan
@@ -266,7 +272,13 @@ fn fan_out_delivers_to_all_sinks_and_returns_the_first_error() {
             case_id: "x".to_owned(),
         })
         .unwrap_err();
-    assert!(error.to_string().contains("case_started"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("2 report files were not written"),
+        "{error}"
+    );
+    assert_eq!(error.into_list().len(), 2);
     for seen in &counters {
         assert_eq!(seen.load(Ordering::Relaxed), 1);
     }

@@ -6,6 +6,8 @@ use hil_report::ExitCode;
 use hil_sim::SimConfig;
 use serde::Deserialize;
 
+use crate::board::{BoardConfig, LinkAt, PowerBy};
+use crate::labgrid::Labgrid;
 use crate::qemu::QemuConfig;
 
 /// A validated rig description.
@@ -24,6 +26,8 @@ pub struct RigConfig {
 pub enum RigKind {
     Sim(SimConfig),
     Qemu(QemuConfig),
+    /// A device the lab powers and connects (a labgrid place, serial ports).
+    Board(BoardConfig),
 }
 
 /// A rig file that cannot be used.
@@ -53,6 +57,45 @@ struct RawRig {
     case_timeout_ms: Option<u64>,
     sim: Option<RawSim>,
     qemu: Option<RawQemu>,
+    board: Option<RawBoard>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBoard {
+    /// The repository whose AN505 images the board runs (default: this one).
+    firmware: Option<PathBuf>,
+    labgrid: Option<RawLabgrid>,
+    // `{ labgrid: agent }` rather than serde_yaml's `!labgrid agent`.
+    #[serde(with = "serde_yaml::with::singleton_map")]
+    agent_link: RawLink,
+    #[serde(with = "serde_yaml::with::singleton_map")]
+    cloud_link: RawLink,
+    #[serde(with = "serde_yaml::with::singleton_map")]
+    power: RawPower,
+    boot_timeout_ms: Option<u64>,
+    exec_timeout_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLabgrid {
+    coordinator: String,
+    place: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+enum RawLink {
+    Serial(String),
+    Labgrid(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+enum RawPower {
+    Labgrid,
+    Command { on: Vec<String>, off: Vec<String> },
 }
 
 #[derive(Deserialize, Default)]
@@ -189,11 +232,66 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                 extra_args: q.extra_args,
             })
         }
+        "board" => {
+            let Some(b) = raw.board else {
+                return Err(error(
+                    None,
+                    "board",
+                    "a board rig needs a `board:` section (agent_link, cloud_link, power)".into(),
+                ));
+            };
+            let root = file
+                .parent()
+                .and_then(Path::parent)
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let labgrid = b.labgrid.map(|l| Labgrid {
+                coordinator: l.coordinator,
+                place: l.place,
+            });
+            let link = |raw: RawLink| match raw {
+                RawLink::Serial(path) => LinkAt::Serial(path),
+                RawLink::Labgrid(name) => LinkAt::Labgrid(name),
+            };
+            let (agent_link, cloud_link) = (link(b.agent_link), link(b.cloud_link));
+            let power = match b.power {
+                RawPower::Labgrid => PowerBy::Labgrid,
+                RawPower::Command { on, off } => {
+                    if on.is_empty() || off.is_empty() {
+                        return Err(error(
+                            None,
+                            "board.power.command",
+                            "`on` and `off` are commands: a program and its arguments".into(),
+                        ));
+                    }
+                    PowerBy::Command { on, off }
+                }
+            };
+            let uses_labgrid = power == PowerBy::Labgrid
+                || matches!(agent_link, LinkAt::Labgrid(_))
+                || matches!(cloud_link, LinkAt::Labgrid(_));
+            if uses_labgrid && labgrid.is_none() {
+                return Err(error(
+                    None,
+                    "board.labgrid",
+                    "links or power through labgrid need `labgrid: { coordinator: HOST:PORT, place: NAME }`".into(),
+                ));
+            }
+            RigKind::Board(BoardConfig {
+                root: b.firmware.map_or(root.clone(), |f| root.join(f)),
+                boot_timeout: std::time::Duration::from_millis(b.boot_timeout_ms.unwrap_or(20_000)),
+                exec_timeout: std::time::Duration::from_millis(b.exec_timeout_ms.unwrap_or(15_000)),
+                labgrid,
+                agent_link,
+                cloud_link,
+                power,
+                wait_for_lock: false,
+            })
+        }
         other => {
             return Err(error(
                 at("kind"),
                 "kind",
-                format!("unknown rig kind `{other}` (this build knows: sim, qemu-an505)"),
+                format!("unknown rig kind `{other}` (this build knows: sim, qemu-an505, board)"),
             ))
         }
     };
@@ -371,11 +469,43 @@ mod tests {
     }
 
     #[test]
+    fn a_board_rig_names_its_links_power_and_labgrid_place() {
+        let dir = rigs_dir(
+            "board",
+            &[
+                ("lab.yaml", "name: lab\nkind: board\nboard:\n  labgrid: { coordinator: '127.0.0.1:20408', place: an505-1 }\n  agent_link: { labgrid: agent }\n  cloud_link: { serial: /dev/ttyACM1 }\n  power: labgrid\n"),
+                ("nolg.yaml", "name: nolg\nkind: board\nboard:\n  agent_link: { labgrid: agent }\n  cloud_link: { labgrid: cloud }\n  power: { command: { on: [uhubctl, -a, on], off: [uhubctl, -a, off] } }\n"),
+            ],
+        );
+        let errors = load_rigs(&dir).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("nolg.yaml: board.labgrid: links or power through labgrid need"),
+            "{}",
+            errors[0]
+        );
+        std::fs::remove_file(dir.join("nolg.yaml")).unwrap();
+        let rigs = load_rigs(&dir).unwrap();
+        let RigKind::Board(b) = &rigs[0].kind else {
+            panic!("lab is a board")
+        };
+        assert_eq!(b.labgrid.as_ref().unwrap().place, "an505-1");
+        assert_eq!(b.agent_link, crate::board::LinkAt::Labgrid("agent".into()));
+        assert_eq!(
+            b.cloud_link,
+            crate::board::LinkAt::Serial("/dev/ttyACM1".into())
+        );
+        assert_eq!(b.power, crate::board::PowerBy::Labgrid);
+    }
+
+    #[test]
     fn a_bad_rig_file_names_the_file_line_and_field() {
         let dir = rigs_dir(
             "bad",
             &[
-                ("a.yaml", "name: a\nkind: board\n"),
+                ("a.yaml", "name: a\nkind: robot\n"),
                 ("b.yaml", "name: b\nkind: sim\nsim:\n  sed: 1\n"),
             ],
         );
@@ -383,7 +513,7 @@ mod tests {
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(text.len(), 2, "{text:?}");
         assert!(
-            text[0].contains("a.yaml:2: kind: unknown rig kind `board`"),
+            text[0].contains("a.yaml:2: kind: unknown rig kind `robot`"),
             "{text:?}"
         );
         assert!(

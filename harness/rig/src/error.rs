@@ -16,6 +16,9 @@ pub enum RigError {
     DeviceFault(mv_proto::FaultReport),
     #[error("the link to the device failed: {0}")]
     Link(String),
+    /// The rig is held by another run (a board's lock, a labgrid place).
+    #[error("{0}")]
+    Busy(String),
     #[error("the agent refused {what}: {why:?}")]
     Refused {
         what: String,

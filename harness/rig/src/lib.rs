@@ -16,13 +16,17 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod board;
 mod config;
 mod defmt_log;
 mod error;
 mod inbox;
+pub mod labgrid;
+pub mod lock;
 mod net;
 pub mod qemu;
 mod sim;
+mod telnet;
 
 use std::time::Instant;
 
@@ -151,10 +155,15 @@ pub enum CloudOutcome {
     },
 }
 
-/// Open a session on the rig a config describes.
+/// Open a session on the rig a config describes. The firmware images of a
+/// QEMU or board rig are built here, before any case's time limit starts
+/// (a build failure is then the rig's error, not the first case's timeout).
 pub fn connect(config: &RigConfig) -> Result<Box<dyn RigSession>, RigError> {
-    match &config.kind {
-        RigKind::Sim(sim) => Ok(Box::new(SimSession::new(&config.name, sim.clone()))),
-        RigKind::Qemu(qemu) => Ok(Box::new(qemu::QemuSession::new(&config.name, qemu.clone()))),
-    }
+    let mut session = match &config.kind {
+        RigKind::Sim(sim) => return Ok(Box::new(SimSession::new(&config.name, sim.clone()))),
+        RigKind::Qemu(qemu) => qemu::QemuSession::new(&config.name, qemu.clone()),
+        RigKind::Board(board) => qemu::QemuSession::board(&config.name, board.clone()),
+    };
+    session.build()?;
+    Ok(Box::new(session))
 }

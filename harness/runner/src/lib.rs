@@ -14,10 +14,14 @@
 
 pub mod exec;
 pub mod parity;
+mod partition;
+mod policy;
 mod run;
 pub mod selection;
 
 pub use exec::{run_case, CaseRun};
 pub use parity::{Difference, ParitySink};
+pub use partition::partition;
+pub use policy::{CasePolicy, QuarantineLookup, RetryLookup};
 pub use run::{case_result, run, run_with, Connector, Plan, RunSummary};
 pub use selection::Selection;

@@ -9,17 +9,21 @@
 //! cases under way finish and the report is marked `interrupted`.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hil_cases::Case;
-use hil_report::{CaseResult, Event, ExitCode, FanOut, Outcome, RunInfo, Sink, SpecCitation};
+use hil_report::{
+    host_name, Attempt, CaseResult, Event, ExitCode, FanOut, Outcome, Partition, RunInfo, Sink,
+    SpecCitation,
+};
 use hil_rig::{connect, RigConfig, RigError, RigSession};
 use tokio::sync::mpsc;
 
 use crate::exec::{run_case, CaseRun};
 use crate::parity::{compare, Difference};
+use crate::policy::CasePolicy;
 
 /// What to run.
 pub struct Plan {
@@ -29,6 +33,34 @@ pub struct Plan {
     pub root: PathBuf,
     /// The command line, recorded in the report.
     pub command: String,
+    /// Retries and quarantine per case × rig.
+    pub policy: CasePolicy,
+    /// Sessions per rig that share its cases (`--jobs`): several QEMU
+    /// instances of one rig kind; at least 1.
+    pub jobs: usize,
+    /// The shard of the selection these cases are, if any (recorded).
+    pub partition: Option<Partition>,
+    /// How many cases the selection picked before partitioning (recorded,
+    /// so `hil merge` can tell a missing case from a missing shard).
+    pub suite_selected: usize,
+}
+
+impl Plan {
+    /// A plan of `cases` on `rigs`: no retries, no quarantine, one session
+    /// per rig, not a shard.
+    pub fn new(rigs: Vec<RigConfig>, cases: Vec<Case>, root: PathBuf, command: String) -> Plan {
+        let suite_selected = cases.len();
+        Plan {
+            rigs,
+            cases,
+            root,
+            command,
+            policy: CasePolicy::default(),
+            jobs: 1,
+            partition: None,
+            suite_selected,
+        }
+    }
 }
 
 /// How a run ended.
@@ -37,6 +69,10 @@ pub struct RunSummary {
     pub exit_code: ExitCode,
     pub interrupted: bool,
     pub results: Vec<CaseResult>,
+    /// Every distinct failure of a report sink (a file not written), in the
+    /// order they first happened. Any makes the run a rig error (exit 3):
+    /// a release must not gate on a report that is not there.
+    pub report_errors: Vec<String>,
 }
 
 impl RunSummary {
@@ -86,6 +122,9 @@ pub fn case_result(
         duration_ms,
         transcript,
         logs,
+        attempts: Vec::new(),
+        flaky: false,
+        quarantine: None,
     }
 }
 
@@ -116,36 +155,60 @@ pub async fn run_with(
         rigs: plan.rigs.iter().map(|r| r.name.clone()).collect(),
         planned: plan.rigs.len() * plan.cases.len(),
         hil_version: env!("CARGO_PKG_VERSION").to_owned(),
+        partition: plan.partition,
+        host: host_name(),
+        selected: {
+            let mut ids: Vec<String> = plan.cases.iter().map(|c| c.id.clone()).collect();
+            ids.sort();
+            ids
+        },
+        suite_selected: plan.suite_selected,
     };
     let _ = tx.send(Event::RunStarted(info));
 
+    // One shared queue of cases per rig; `jobs` sessions of the rig take
+    // from it, one case at a time each.
     let mut rigs = Vec::new();
     for rig_index in 0..plan.rigs.len() {
-        let (plan, stop, tx, connector) =
-            (plan.clone(), stop.clone(), tx.clone(), connector.clone());
-        rigs.push(tokio::task::spawn_blocking(move || {
-            run_rig(&plan, rig_index, &stop, &tx, &connector)
-        }));
+        let next = Arc::new(AtomicUsize::new(0));
+        for _ in 0..plan.jobs.max(1) {
+            let (plan, stop, tx, connector, next) = (
+                plan.clone(),
+                stop.clone(),
+                tx.clone(),
+                connector.clone(),
+                next.clone(),
+            );
+            rigs.push(tokio::task::spawn_blocking(move || {
+                run_rig(&plan, rig_index, &next, &stop, &tx, &connector)
+            }));
+        }
     }
     drop(tx);
 
     let mut results = Vec::new();
+    let mut report_errors = Vec::new();
     while let Some(event) = rx.recv().await {
         if let Event::CaseFinished(r) = &event {
             results.push(r.clone());
         }
-        deliver(&mut sinks, &event);
+        deliver(&mut sinks, &event, &mut report_errors);
     }
     let mut interrupted = false;
     for rig in rigs {
         // A rig loop that panicked sent what it finished; the rest is missing.
         interrupted |= rig.await.unwrap_or(false);
     }
-    let exit_code = if interrupted {
-        ExitCode::Interrupted
-    } else {
-        ExitCode::from_outcomes(results.iter().map(|r| &r.outcome))
+    let code = |report_errors: &[String]| {
+        if interrupted {
+            ExitCode::Interrupted
+        } else if !report_errors.is_empty() {
+            ExitCode::RigError
+        } else {
+            ExitCode::from_results(&results)
+        }
     };
+    let exit_code = code(&report_errors);
     deliver(
         &mut sinks,
         &Event::RunFinished {
@@ -153,40 +216,54 @@ pub async fn run_with(
             interrupted,
             exit_code: exit_code.code(),
         },
+        &mut report_errors,
     );
     RunSummary {
-        exit_code,
+        exit_code: code(&report_errors),
         interrupted,
         results,
+        report_errors,
     }
 }
 
-fn deliver(sinks: &mut FanOut, event: &Event) {
+/// Hands `event` to every sink; each distinct failure is printed once, when
+/// it first happens, and kept (a full disk fails every later write the same way).
+fn deliver(sinks: &mut FanOut, event: &Event, errors: &mut Vec<String>) {
     if let Err(e) = sinks.on_event(event) {
-        eprintln!("warning: a report sink failed: {e}");
+        for e in e.into_list() {
+            let text = e.to_string();
+            if !errors.contains(&text) {
+                eprintln!("error: a report file was not written: {text}");
+                errors.push(text);
+            }
+        }
     }
 }
 
-/// One rig's cases, in order, on its own thread. True if `stop` left cases
-/// unrun.
+/// One session of a rig, on its own thread: takes the rig's next case
+/// until none is left. True if `stop` left cases unrun.
 fn run_rig(
     plan: &Plan,
     rig_index: usize,
+    next: &AtomicUsize,
     stop: &AtomicBool,
     tx: &mpsc::UnboundedSender<Event>,
     connector: &Connector,
 ) -> bool {
     let rig = &plan.rigs[rig_index];
-    let mut session = connector(rig);
-    for case in &plan.cases {
+    let mut session = None;
+    loop {
         if stop.load(Ordering::SeqCst) {
-            return true;
+            return next.load(Ordering::SeqCst) < plan.cases.len();
         }
+        let Some(case) = plan.cases.get(next.fetch_add(1, Ordering::SeqCst)) else {
+            return false;
+        };
         let _ = tx.send(Event::CaseStarted {
             rig: rig.name.clone(),
             case_id: case.id.clone(),
         });
-        let result = if let Some(reason) = case.skip.get(&rig.name) {
+        let mut result = if let Some(reason) = case.skip.get(&rig.name) {
             case_result(
                 &rig.name,
                 case,
@@ -197,27 +274,56 @@ fn run_rig(
                 None,
             )
         } else {
-            match &mut session {
-                Ok(session) => {
-                    let timeout = Duration::from_millis(
-                        case.timeout_ms.map_or(rig.case_timeout_ms, u64::from),
-                    );
-                    let run = run_case(session.as_mut(), case, timeout);
-                    let outcome = run.outcome.clone();
-                    case_result(&rig.name, case, &plan.root, outcome, Some(run))
-                }
-                Err(e) => case_result(
-                    &rig.name,
-                    case,
-                    &plan.root,
-                    Outcome::Error {
-                        message: format!("cannot connect to rig {}: {e}", rig.name),
-                    },
-                    None,
-                ),
-            }
+            // A session is opened when this worker first needs one.
+            let session = session.get_or_insert_with(|| connector(rig));
+            run_with_retries(plan, rig, case, session, stop)
         };
+        result.quarantine = (plan.policy.quarantine)(&case.id, &rig.name);
         let _ = tx.send(Event::CaseFinished(result));
     }
-    false
+}
+
+/// Runs `case` until it passes or its retries are spent; earlier tries that
+/// did not pass are kept as attempts, and a pass after one is flaky.
+fn run_with_retries(
+    plan: &Plan,
+    rig: &RigConfig,
+    case: &Case,
+    session: &mut Result<Box<dyn RigSession>, RigError>,
+    stop: &AtomicBool,
+) -> CaseResult {
+    let retries = (plan.policy.retries)(&case.id, &rig.name);
+    let mut attempts = Vec::new();
+    loop {
+        let mut result = match session {
+            Ok(session) => {
+                let timeout =
+                    Duration::from_millis(case.timeout_ms.map_or(rig.case_timeout_ms, u64::from));
+                let run = run_case(session.as_mut(), case, timeout);
+                let outcome = run.outcome.clone();
+                case_result(&rig.name, case, &plan.root, outcome, Some(run))
+            }
+            Err(e) => case_result(
+                &rig.name,
+                case,
+                &plan.root,
+                Outcome::Error {
+                    message: format!("cannot connect to rig {}: {e}", rig.name),
+                },
+                None,
+            ),
+        };
+        let passed = matches!(result.outcome, Outcome::Passed | Outcome::Skipped { .. });
+        let spent = attempts.len() as u32 >= retries;
+        if passed || spent || session.is_err() || stop.load(Ordering::SeqCst) {
+            result.flaky = passed && !attempts.is_empty();
+            result.attempts = attempts;
+            return result;
+        }
+        attempts.push(Attempt {
+            outcome: result.outcome,
+            duration_ms: result.duration_ms,
+            transcript: result.transcript,
+        });
+    }
 }

@@ -13,6 +13,22 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The selection as the command line spelled it: `--filter a --tag b`,
+    /// or `the whole suite`.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self
+            .filters
+            .iter()
+            .map(|f| format!("--filter {f}"))
+            .collect();
+        parts.extend(self.tags.iter().map(|t| format!("--tag {t}")));
+        if parts.is_empty() {
+            "the whole suite".to_owned()
+        } else {
+            parts.join(" ")
+        }
+    }
+
     pub fn matches(&self, case: &Case) -> bool {
         let by_id = self.filters.is_empty() || self.filters.iter().any(|f| id_matches(f, &case.id));
         let by_tag = self.tags.is_empty() || self.tags.iter().any(|t| case.tags.contains(t));
@@ -21,7 +37,7 @@ impl Selection {
 }
 
 /// Glob with `*` only; substring match when there is no `*`.
-fn id_matches(pattern: &str, id: &str) -> bool {
+pub fn id_matches(pattern: &str, id: &str) -> bool {
     if !pattern.contains('*') {
         return id.contains(pattern);
     }

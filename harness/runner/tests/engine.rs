@@ -1,7 +1,7 @@
 //! The engine with rigs that misbehave (one dies mid-case, one hangs past the case's time), a run stopped by Ctrl-C, and parity.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,12 +43,12 @@ fn sim(rig: &RigConfig) -> SimSession {
 }
 
 fn plan(rigs: Vec<RigConfig>, ids: &[&str]) -> Plan {
-    Plan {
+    Plan::new(
         rigs,
-        cases: ids.iter().map(|id| case(id)).collect(),
-        root: repo(),
-        command: "test".into(),
-    }
+        ids.iter().map(|id| case(id)).collect(),
+        repo(),
+        "test".into(),
+    )
 }
 
 fn run(plan: Plan, sinks: FanOut, connector: Connector, stop: Arc<AtomicBool>) -> RunSummary {
@@ -72,6 +72,9 @@ enum How {
     Die,
     Hang,
     Interrupt(Arc<AtomicBool>),
+    /// From the `on`-th exec on, every status the device returns reads
+    /// UNAVAILABLE, `times` times (a device that misreports, then recovers).
+    WrongStatus(Arc<AtomicUsize>),
 }
 
 impl RigSession for Misbehaving {
@@ -95,9 +98,22 @@ impl RigSession for Misbehaving {
                     return Err(RigError::Timeout(0));
                 }
                 How::Interrupt(stop) => stop.store(true, Ordering::SeqCst),
+                How::WrongStatus(_) => {}
             }
         }
-        self.inner.exec(p)
+        let mut replies = self.inner.exec(p)?;
+        if let How::WrongStatus(times) = &self.how {
+            let statuses = replies.iter().any(|r| matches!(r, Reply::Status(_)));
+            if self.execs >= self.on && statuses && times.load(Ordering::SeqCst) > 0 {
+                times.fetch_sub(1, Ordering::SeqCst);
+                for reply in &mut replies {
+                    if let Reply::Status(status) = reply {
+                        *status = 0xa;
+                    }
+                }
+            }
+        }
+        Ok(replies)
     }
     fn cloud(&mut self, a: &CloudAction) -> Result<hil_rig::CloudOutcome, RigError> {
         self.inner.cloud(a)
@@ -284,6 +300,9 @@ fn parity_names_the_case_and_the_first_differing_line() {
         duration_ms: 0.0,
         transcript: transcript.into(),
         logs: vec![],
+        attempts: Vec::new(),
+        flaky: false,
+        quarantine: None,
     };
     let d = hil_runner::parity::compare(&[result("sim", "a\nb\nc\n"), result("qemu", "a\nB\nc\n")]);
     assert_eq!(d.len(), 1);
@@ -291,4 +310,99 @@ fn parity_names_the_case_and_the_first_differing_line() {
         (d[0].line, d[0].left.as_str(), d[0].right.as_str()),
         (2, "b", "B")
     );
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hil-runner-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn a_case_that_passes_on_retry_is_flaky_in_results_json_and_junit() {
+    let mut plan = plan(vec![sim_rig()], &["device.a", "device.b"]);
+    plan.policy = hil_runner::CasePolicy::default().with_retries(2);
+    let root = scratch("flaky");
+    let dir = ReportDir::create(&root, "run").unwrap();
+    let once = Arc::new(AtomicUsize::new(1));
+    let summary = run(
+        plan,
+        dir.file_sinks(),
+        misbehaving(1, How::WrongStatus(once)),
+        Arc::default(),
+    );
+    assert_eq!(
+        summary.exit_code,
+        ExitCode::Passed,
+        "a flaky pass is a pass"
+    );
+    let a = &summary.results[0];
+    assert!(a.flaky, "{a:?}");
+    assert_eq!(a.outcome, Outcome::Passed);
+    assert_eq!(a.attempts.len(), 1);
+    assert!(
+        matches!(&a.attempts[0].outcome, Outcome::Failed { message, .. } if message.contains("UNAVAILABLE")),
+        "{:?}",
+        a.attempts[0]
+    );
+    assert!(!summary.results[1].flaky);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["cases"][0]["flaky"], true);
+    assert_eq!(
+        json["cases"][0]["attempts"][0]["outcome"]["status"],
+        "failed"
+    );
+    assert_eq!(json["summary"]["flaky"], 1);
+    assert_eq!(json["summary"]["passed"], 2);
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<flakyFailure").count(), 1, "{junit}");
+    assert!(!junit.contains("<failure"), "{junit}");
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(md.contains("## Flaky (passed on a retry)"), "{md}");
+}
+
+#[test]
+fn a_case_that_fails_every_try_keeps_each_try_as_a_rerun() {
+    let mut plan = plan(vec![sim_rig()], &["device.a"]);
+    plan.policy = hil_runner::CasePolicy::default().with_retries(2);
+    let root = scratch("reruns");
+    let dir = ReportDir::create(&root, "run").unwrap();
+    let always = Arc::new(AtomicUsize::new(usize::MAX));
+    let summary = run(
+        plan,
+        dir.file_sinks(),
+        misbehaving(1, How::WrongStatus(always)),
+        Arc::default(),
+    );
+    assert_eq!(summary.exit_code, ExitCode::CaseFailed);
+    let a = &summary.results[0];
+    assert!(!a.flaky);
+    assert_eq!(a.attempts.len(), 2, "three tries: two kept as attempts");
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<rerunFailure").count(), 2, "{junit}");
+    assert_eq!(junit.matches("<failure").count(), 1, "{junit}");
+}
+
+#[test]
+fn jobs_sessions_share_a_rigs_cases_each_case_once() {
+    let ids: Vec<String> = (0..9).map(|i| format!("device.c{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut plan = plan(vec![sim_rig()], &ids);
+    plan.jobs = 3;
+    let opened = Arc::new(AtomicUsize::new(0));
+    let counter = opened.clone();
+    let connector: Connector = Arc::new(move |rig| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(Box::new(sim(rig)) as Box<dyn RigSession>)
+    });
+    let summary = run(plan, FanOut::new(), connector, Arc::default());
+    let mut ran: Vec<&str> = summary.results.iter().map(|r| r.case_id.as_str()).collect();
+    ran.sort();
+    assert_eq!(ran, ids);
+    assert!(summary.results.iter().all(|r| r.outcome == Outcome::Passed));
+    let sessions = opened.load(Ordering::SeqCst);
+    assert!((1..=3).contains(&sessions), "{sessions} sessions");
 }

@@ -294,5 +294,8 @@ fn result(rig: &str, id: &str, transcript: String) -> hil_report::CaseResult {
         duration_ms: 0.0,
         transcript,
         logs: vec![],
+        attempts: Vec::new(),
+        flaky: false,
+        quarantine: None,
     }
 }

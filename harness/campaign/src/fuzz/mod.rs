@@ -84,7 +84,7 @@ pub fn run(
     observer: &dyn Observer,
 ) -> Result<FuzzSummary, CampaignError> {
     let streams = match rig.kind {
-        RigKind::Qemu(_) => 1,
+        RigKind::Qemu(_) | RigKind::Board(_) => 1,
         RigKind::Sim(_) => cfg.streams.max(1),
     };
     let batch = cfg.batch.max(1);
@@ -295,5 +295,8 @@ fn stream_case(rig: &str, r: &StreamResult) -> CaseResult {
         duration_ms: r.seconds * 1e3,
         transcript,
         logs: Vec::new(),
+        attempts: Vec::new(),
+        flaky: false,
+        quarantine: None,
     }
 }

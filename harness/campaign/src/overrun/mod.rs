@@ -68,8 +68,11 @@ pub fn run(rigs: &[RigConfig], setup: Setup) -> Result<OverrunSummary, CampaignE
     let stopped = || setup.stop.load(Ordering::SeqCst);
     let mut results = Vec::new();
     let mut interrupted = false;
+    // Per rig: points, failing points, overruns no check saw, false alarms.
+    let mut figures: Vec<(String, [usize; 4])> = Vec::new();
     'rigs: for rig in rigs {
         let mut session = connect(rig)?;
+        figures.push((rig.name.clone(), [0; 4]));
         for &point in &points {
             if stopped() {
                 interrupted = true;
@@ -80,6 +83,14 @@ pub fn run(rigs: &[RigConfig], setup: Setup) -> Result<OverrunSummary, CampaignE
             let (outcome, transcript) = match run_point(session.as_mut(), point) {
                 Ok(obs) => {
                     let problems = obs.problems();
+                    if let Some((_, counts)) = figures.last_mut() {
+                        counts[0] += 1;
+                        counts[1] += usize::from(!problems.is_empty());
+                        counts[2] += usize::from(
+                            obs.point.lost() > 0 && obs.reported.is_none() && !obs.sequence_gap,
+                        );
+                        counts[3] += usize::from(obs.point.lost() == 0 && obs.reported.is_some());
+                    }
                     let transcript = obs.transcript();
                     let outcome = if problems.is_empty() {
                         Outcome::Passed
@@ -127,9 +138,22 @@ pub fn run(rigs: &[RigConfig], setup: Setup) -> Result<OverrunSummary, CampaignE
                 duration_ms: started.elapsed().as_secs_f64() * 1e3,
                 transcript,
                 logs,
+                attempts: Vec::new(),
+                flaky: false,
+                quarantine: None,
             };
             results.push(result.clone());
             run.finished(result);
+        }
+    }
+    for (rig, [points, failures, undetected, false_alarms]) in figures {
+        for (name, value) in [
+            ("points", points),
+            ("failures", failures),
+            ("undetected", undetected),
+            ("false_alarms", false_alarms),
+        ] {
+            run.figure(CAMPAIGN, &rig, name, value as f64);
         }
     }
     let dir = run.path().to_owned();

@@ -191,13 +191,19 @@ impl PowercutRun {
             header: header.clone(),
             extra,
         };
-        let report = self.run.path().join("powercut.md");
-        let exit_code = self.run.finish(&self.results, interrupted)?;
         let failures = self
             .points
             .iter()
             .filter(|(_, p)| p.outcome != Outcome::Ok)
             .count();
+        // The gate's campaign figures (reports/baselines/gate-policy.yaml).
+        let rig = self.rig.clone();
+        self.run
+            .figure(super::CAMPAIGN, &rig, "points", self.points.len() as f64);
+        self.run
+            .figure(super::CAMPAIGN, &rig, "failures", failures as f64);
+        let report = self.run.path().join("powercut.md");
+        let exit_code = self.run.finish(&self.results, interrupted)?;
         Ok(PowercutSummary {
             rig: self.rig,
             header,
@@ -290,5 +296,8 @@ fn group_result(rig: &str, group: &Group, partial: bool) -> CaseResult {
             transcript
         },
         logs: Vec::new(),
+        attempts: Vec::new(),
+        flaky: false,
+        quarantine: None,
     }
 }

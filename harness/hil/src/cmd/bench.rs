@@ -23,12 +23,7 @@ pub fn bench(root: Option<PathBuf>, calls: u64) -> Result<ExitCode> {
     let cases = load_cases(&root, &Selection::default())?;
     let rigs = pick_rigs(&root, &["sim".to_owned()])?;
     let n = cases.len();
-    let plan = Plan {
-        rigs,
-        cases,
-        root: root.clone(),
-        command: "hil bench".into(),
-    };
+    let plan = Plan::new(rigs, cases, root.clone(), "hil bench".into());
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| SystemFailure(format!("cannot start the async runtime: {e}")))?;
     let started = Instant::now();
@@ -109,5 +104,39 @@ fn bench_qemu(root: &Path) -> Result<()> {
         print_figure(&f);
     }
     print_figure(&qemu.ota()?);
+    // Several QEMU instances sharing the suite (`hil run --jobs N`): the
+    // same engine and cases, one and two sessions.
+    for jobs in [1, 2] {
+        let mut plan = Plan::new(
+            vec![rig.clone()],
+            cases.clone(),
+            root.to_owned(),
+            "hil bench".into(),
+        );
+        plan.jobs = jobs;
+        let runtime = tokio::runtime::Runtime::new()
+            .map_err(|e| SystemFailure(format!("cannot start the async runtime: {e}")))?;
+        let started = Instant::now();
+        let summary = runtime.block_on(hil_runner::run(
+            plan,
+            "bench".into(),
+            FanOut::new(),
+            Arc::default(),
+        ));
+        let passed = summary
+            .results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Passed | Outcome::Skipped { .. }))
+            .count();
+        print_figure(&Figure {
+            name: format!(
+                "whole suite through the engine, --jobs {jobs} ({passed}/{} ok)",
+                cases.len()
+            ),
+            value: started.elapsed().as_secs_f64(),
+            unit: "s",
+            target: None,
+        });
+    }
     Ok(())
 }

@@ -1,12 +1,21 @@
-//! One module per subcommand, and [`repo`]: what they share (the repository root, its cases and rigs).
+//! One module per subcommand, and what they share: [`repo`] (the repository root, its cases and rigs), [`runs`] (report folders and the gate's inputs), [`html`] (report.html with every section).
 
+pub mod baseline;
 pub mod bench;
 pub mod bundle;
+pub mod coverage;
+pub mod emulate_board;
 pub mod fuzz;
+pub mod gate;
+pub mod history;
+mod html;
 pub mod keys;
 pub mod list;
+pub mod merge;
+pub mod nightly;
 pub mod ota;
 pub mod overrun;
-mod repo;
+pub mod repo;
 pub mod run;
+pub mod runs;
 pub mod schema;

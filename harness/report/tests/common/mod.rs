@@ -27,6 +27,10 @@ pub fn run_info() -> RunInfo {
         rigs: vec!["sim".to_owned(), "qemu".to_owned()],
         planned: 4,
         hil_version: "0.1.0".to_owned(),
+        partition: None,
+        host: "lab-host-1".to_owned(),
+        selected: Vec::new(),
+        suite_selected: 0,
     }
 }
 
@@ -46,6 +50,9 @@ fn case(rig: &str, case_id: &str, outcome: Outcome, logs: Vec<LogLine>) -> CaseR
         duration_ms: 12.5,
         transcript: format!("> call {case_id}\n< status 0\n"),
         logs,
+        attempts: Vec::new(),
+        flaky: false,
+        quarantine: None,
     }
 }
 

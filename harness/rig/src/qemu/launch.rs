@@ -31,6 +31,8 @@ pub enum Serial {
     File(PathBuf),
     /// A pty the harness opens as a [`FrameLink`].
     Pty,
+    /// A pty the harness opens as a plain serial port (to bridge its bytes elsewhere).
+    PtyRaw,
     /// Nowhere.
     Null,
 }
@@ -43,7 +45,7 @@ impl Serial {
                 arg.push(path);
                 arg
             }
-            Serial::Pty => "pty".into(),
+            Serial::Pty | Serial::PtyRaw => "pty".into(),
             Serial::Null => "null".into(),
         }
     }
@@ -175,6 +177,7 @@ impl Launch {
             child,
             qmp: None,
             links: Vec::new(),
+            raw: Vec::new(),
         };
         let stderr_file = self.stderr.clone();
         let qmp = Qmp::connect(&self.qmp, self.boot_timeout, &mut || {
@@ -192,14 +195,26 @@ impl Launch {
         })?;
         let qmp = machine.qmp.insert(qmp);
         for (uart, serial) in self.serials.iter().enumerate() {
-            let link = match serial {
-                Serial::Pty => Some(FrameLink::open(
-                    &qmp.pty_of(&format!("serial{uart}"))?,
-                    BAUD,
-                )?),
-                Serial::File(_) | Serial::Null => None,
+            let (link, raw) = match serial {
+                Serial::Pty => (
+                    Some(FrameLink::open(
+                        &qmp.pty_of(&format!("serial{uart}"))?,
+                        BAUD,
+                    )?),
+                    None,
+                ),
+                Serial::PtyRaw => {
+                    let path = qmp.pty_of(&format!("serial{uart}"))?;
+                    let port = serialport::new(&path, BAUD)
+                        .timeout(Duration::from_millis(20))
+                        .open()
+                        .map_err(|e| RigError::Link(format!("cannot open {path}: {e}")))?;
+                    (None, Some(port))
+                }
+                Serial::File(_) | Serial::Null => (None, None),
             };
             machine.links.push(link);
+            machine.raw.push(raw);
         }
         qmp.execute("cont", json!({}))?;
         Ok(machine)
@@ -211,6 +226,7 @@ pub struct Machine {
     child: Child,
     qmp: Option<Qmp>,
     links: Vec<Option<FrameLink>>,
+    raw: Vec<Option<Box<dyn serialport::SerialPort>>>,
 }
 
 impl Drop for Machine {
@@ -228,6 +244,11 @@ impl Machine {
     /// The frame link on UART `uart` (a [`Serial::Pty`]), once.
     pub fn take_link(&mut self, uart: usize) -> Option<FrameLink> {
         self.links.get_mut(uart).and_then(Option::take)
+    }
+
+    /// The plain serial port on UART `uart` (a [`Serial::PtyRaw`]), once.
+    pub fn take_raw(&mut self, uart: usize) -> Option<Box<dyn serialport::SerialPort>> {
+        self.raw.get_mut(uart).and_then(Option::take)
     }
 
     /// How QEMU exited, if it has.

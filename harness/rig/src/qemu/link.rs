@@ -1,10 +1,11 @@
-//! A frame link: a real serial port (QEMU's pty) carrying COBS frames.
+//! A frame link: a real serial port (QEMU's pty, a board's UART) or one served by ser2net over the network, carrying COBS frames.
 //!
 //! Used for the agent link (UART1) and the cloud link (UART3).
 //!
-//! `serialport` is blocking, so one thread reads the port and forwards bytes
-//! over a channel; the link splits them into frames at the zero delimiter and
-//! waits for them with a timeout.
+//! Reads block, so one thread reads the port and forwards bytes over a
+//! channel; the link splits them into frames at the zero delimiter and
+//! waits for them with a timeout. Over the network (a labgrid place's
+//! `NetworkSerialPort`) the bytes pass through the telnet layer of RFC 2217.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +21,7 @@ use crate::RigError;
 
 /// An open frame link.
 pub struct FrameLink {
-    port: Box<dyn serialport::SerialPort>,
+    port: Box<dyn Write + Send>,
     incoming: Receiver<Vec<u8>>,
     buffer: Vec<u8>,
     /// Tells the reader thread that nobody listens any more.
@@ -66,7 +67,68 @@ impl FrameLink {
             }
         });
         Ok(FrameLink {
-            port,
+            port: Box::new(port),
+            incoming,
+            buffer: Vec::new(),
+            closed,
+        })
+    }
+
+    /// Connects to a serial port that ser2net serves with RFC 2217 at
+    /// `host:port` (a labgrid `NetworkSerialPort`).
+    pub fn rfc2217(host: &str, port: u16, timeout: Duration) -> Result<FrameLink, RigError> {
+        let what = format!("{host}:{port}");
+        let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+            .map_err(|e| RigError::Link(format!("cannot resolve {what}: {e}")))?
+            .next()
+            .ok_or_else(|| RigError::Link(format!("{what} has no address")))?;
+        let stream = std::net::TcpStream::connect_timeout(&address, timeout).map_err(|e| {
+            RigError::Link(format!("cannot connect to the serial port at {what}: {e}"))
+        })?;
+        let _ = stream.set_nodelay(true);
+        let clone = |s: &std::net::TcpStream| {
+            s.try_clone()
+                .map_err(|e| RigError::Link(format!("cannot clone the connection to {what}: {e}")))
+        };
+        let mut reader = clone(&stream)?;
+        let mut answers = clone(&stream)?;
+        reader
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .map_err(|e| RigError::Link(format!("{what}: {e}")))?;
+        let (tx, incoming) = mpsc::channel();
+        let closed = Arc::new(AtomicBool::new(false));
+        let stop = closed.clone();
+        std::thread::spawn(move || {
+            let mut decoder = crate::telnet::Decoder::default();
+            let mut chunk = [0u8; 4096];
+            loop {
+                match reader.read(&mut chunk) {
+                    Ok(0) => return,
+                    Ok(n) => {
+                        let (data, reply) = decoder.feed(&chunk[..n]);
+                        if !reply.is_empty() && answers.write_all(&reply).is_err() {
+                            return;
+                        }
+                        if !data.is_empty() && tx.send(data).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                }
+            }
+        });
+        Ok(FrameLink {
+            port: Box::new(Telnet(stream)),
             incoming,
             buffer: Vec::new(),
             closed,
@@ -116,5 +178,19 @@ impl FrameLink {
                 }
             }
         }
+    }
+}
+
+/// The writing half of an RFC 2217 connection: every `0xFF` doubled.
+struct Telnet(std::net::TcpStream);
+
+impl Write for Telnet {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(&crate::telnet::escape(data))?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }

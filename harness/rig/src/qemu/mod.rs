@@ -9,6 +9,7 @@
 //! (in `hil-campaign`) both start QEMU through [`Launch`].
 
 mod build;
+pub mod emulated_board;
 pub mod guard;
 mod launch;
 mod link;

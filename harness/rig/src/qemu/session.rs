@@ -20,7 +20,7 @@
 //! NVM file, UART logs and QMP socket live in a scratch folder
 //! (`hil_proc::scratch`) that goes with the session.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use hil_cloud::{app_deployment, deliver, AppDeploy, LinkDown, OtaLink};
@@ -34,6 +34,7 @@ use serde_json::json;
 
 use super::nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 use super::{build_images, FrameLink, Images, Launch, Machine, QemuConfig, Serial, Symbols};
+use crate::board::{Board, BoardConfig};
 use crate::defmt_log::DefmtLog;
 use crate::inbox::Inbox;
 use crate::net::{CloudPort, NetRelay};
@@ -45,12 +46,13 @@ use crate::{
 /// How long a restarted app's `Started` frame may trail its hello.
 const STARTED_WAIT: Duration = Duration::from_millis(500);
 
-/// What a running QEMU is attached to.
+/// What a running device is attached to.
 struct Running {
     /// Declared first: the links close before QEMU is killed.
     link: FrameLink,
     cloud: FrameLink,
-    machine: Machine,
+    /// QEMU, when hil started it; `None` on a board (the lab runs it).
+    machine: Option<Machine>,
 }
 
 /// A session on QEMU.
@@ -74,6 +76,9 @@ pub struct QemuSession {
     in_flight: bool,
     /// No wait goes past this instant (the running case's time limit).
     deadline: Option<Instant>,
+    /// A `board` rig: its settings, and the board once locked and acquired
+    /// (or why it could not be).
+    board: Option<(BoardConfig, Option<Result<Board, RigError>>)>,
     /// The cloud's network services for this device.
     net: NetRelay,
     /// The scratch folder (NVM file, UART logs, QMP socket) once QEMU first
@@ -124,9 +129,48 @@ impl QemuSession {
             inbox: Inbox::default(),
             in_flight: false,
             deadline: None,
+            board: None,
             net: NetRelay::default(),
             scratch: None,
         }
+    }
+
+    /// A session on a `board` rig: the same device protocol, but power and
+    /// UARTs come from the lab, every reset is a power cycle, and the board
+    /// is locked (and its labgrid place acquired) while the session lives.
+    pub fn board(name: &str, board: BoardConfig) -> Self {
+        let config = QemuConfig {
+            binary: PathBuf::new(),
+            machine: String::new(),
+            root: board.root.clone(),
+            boot_timeout: board.boot_timeout,
+            exec_timeout: board.exec_timeout,
+            extra_args: Vec::new(),
+        };
+        let mut session = QemuSession::new(name, config);
+        session.board = Some((board, None));
+        session
+    }
+
+    /// Power the board off and on and open its links.
+    fn start_board(&mut self) -> Result<Running, RigError> {
+        let name = self.name.clone();
+        let Some((config, held)) = self.board.as_mut() else {
+            return Err(RigError::Link("not a board".into()));
+        };
+        let board = held
+            .get_or_insert_with(|| Board::open(&name, config))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        // Connected before power-on, so nothing the board says at boot is lost.
+        board.power(false)?;
+        let (link, cloud) = board.links()?;
+        board.power(true)?;
+        Ok(Running {
+            link,
+            cloud,
+            machine: None,
+        })
     }
 
     /// `own`, cut short by the deadline.
@@ -193,16 +237,31 @@ impl QemuSession {
         }
     }
 
-    fn start(&mut self) -> Result<(), RigError> {
+    /// Builds the firmware images (once per session; cargo makes an
+    /// unchanged tree quick). [`crate::connect`] calls it before the first
+    /// case, so no case's time limit pays for a firmware build.
+    pub fn build(&mut self) -> Result<(Images, Vec<u8>), RigError> {
         let root = self.config.root.clone();
-        let (images, rom) = self
-            .images
+        self.images
             .get_or_insert_with(|| {
                 let images = build_images(&root)?;
                 let rom = agent_rom(&images.agent)?;
                 Ok((images, rom))
             })
-            .clone()?;
+            .clone()
+    }
+
+    fn start(&mut self) -> Result<(), RigError> {
+        let (images, rom) = self.build()?;
+        if self.board.is_some() {
+            self.inbox.clear();
+            self.logs.clear();
+            self.nvm_dirty = false;
+            self.running = Some(self.start_board()?);
+            return self.hello_cloud();
+        }
+        // Each session (several with `--jobs`) has its own scratch folder:
+        // `hil-<pid>-<rig>-<random>`.
         let scratch = match self.scratch.take() {
             Some(scratch) => scratch,
             None => Scratch::new(&self.name)?,
@@ -245,8 +304,13 @@ impl QemuSession {
         self.running = Some(Running {
             link,
             cloud,
-            machine,
+            machine: Some(machine),
         });
+        self.hello_cloud()
+    }
+
+    /// Both ends of the cloud link check each other's protocol version.
+    fn hello_cloud(&mut self) -> Result<(), RigError> {
         // The device checks the cloud's protocol version, the cloud the device's.
         self.cloud_ack(&CloudToDevice::Hello {
             protocol_version: PROTOCOL_VERSION,
@@ -327,9 +391,17 @@ impl QemuSession {
         let Some(mut running) = self.running.take() else {
             return cause;
         };
-        let exit = running.machine.exited();
+        let Some(machine) = running.machine.as_mut() else {
+            // A board: power it off; the next case powers it on afresh.
+            drop(running);
+            if let Some((_, Some(Ok(board)))) = &self.board {
+                let _ = board.power(false);
+            }
+            return cause;
+        };
+        let exit = machine.exited();
         if exit.is_none() {
-            running.machine.kill();
+            machine.kill();
         }
         drop(running);
         std::thread::sleep(Duration::from_millis(20));
@@ -465,8 +537,9 @@ impl RigSession for QemuSession {
             // Dropping the machine kills QEMU; the next start is fresh.
             self.running = None;
         }
-        let alive = match self.running.as_mut() {
-            Some(r) => r.machine.exited().is_none(),
+        // A board is power-cycled for every case (start); QEMU is reset.
+        let alive = match self.running.as_mut().and_then(|r| r.machine.as_mut()) {
+            Some(machine) => machine.exited().is_none(),
             None => false,
         };
         if alive {
@@ -474,7 +547,8 @@ impl RigSession for QemuSession {
             running.link.discard_pending();
             running.cloud.discard_pending();
             self.inbox.clear();
-            if let Err(e) = running.machine.qmp().execute("system_reset", json!({})) {
+            let machine = running.machine.as_mut().expect("alive");
+            if let Err(e) = machine.qmp().execute("system_reset", json!({})) {
                 return Err(self.device_lost(e));
             }
         } else {
@@ -570,10 +644,15 @@ impl RigSession for QemuSession {
     }
 
     fn guarded_memory(&mut self) -> Result<Option<Vec<GuardedRegion>>, RigError> {
-        let (Some(running), Some(scratch)) = (self.running.as_mut(), self.scratch.as_ref()) else {
+        let Some(running) = self.running.as_mut() else {
             return Err(RigError::Link("no device: reset first".into()));
         };
-        super::guard::read(running.machine.qmp(), scratch.path(), scratch.nvm.path()).map(Some)
+        // A board rig has no monitor to read secure memory through.
+        let (Some(machine), Some(scratch)) = (running.machine.as_mut(), self.scratch.as_ref())
+        else {
+            return Ok(None);
+        };
+        super::guard::read(machine.qmp(), scratch.path(), scratch.nvm.path()).map(Some)
     }
 
     fn network(&mut self, action: &NetAction) -> Result<(), RigError> {

@@ -1,0 +1,123 @@
+//! A `board` rig: a device hil does not start itself — power and UARTs come from the lab (a labgrid place, a serial port and power commands) — and that only one run may use at a time.
+//!
+//! The board runs the AN505 images this repository builds (a real
+//! STM32U585 port would add its flashing here). Each case starts from a
+//! power cycle; the lab restores the factory image at power-on (the
+//! emulated board of `hil emulate-board` does, as a lab's flashing step
+//! would). Two locks keep runs apart: the host's rig lock ([`RigLock`]) and,
+//! across hosts, the labgrid place.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::labgrid::{Labgrid, Place};
+use crate::lock::{lock_dir, RigLock};
+use crate::qemu::{FrameLink, BAUD};
+use crate::RigError;
+
+/// Where one of the board's UARTs is reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkAt {
+    /// A serial port on this host (`/dev/ttyACM0`).
+    Serial(String),
+    /// The labgrid place's `NetworkSerialPort` of this name (ser2net, RFC 2217).
+    Labgrid(String),
+}
+
+/// How the board's power is switched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PowerBy {
+    /// `labgrid-client power on|off` on the place.
+    Labgrid,
+    /// Any command (uhubctl, an SCPI tool, a relay script).
+    Command { on: Vec<String>, off: Vec<String> },
+}
+
+/// Settings of a `board` rig (from its rig file).
+#[derive(Clone, Debug)]
+pub struct BoardConfig {
+    /// The repository whose firmware images the board runs.
+    pub root: PathBuf,
+    pub boot_timeout: Duration,
+    pub exec_timeout: Duration,
+    pub labgrid: Option<Labgrid>,
+    pub agent_link: LinkAt,
+    pub cloud_link: LinkAt,
+    pub power: PowerBy,
+    /// Wait for another run's lock instead of failing (`--wait-for-rigs`).
+    pub wait_for_lock: bool,
+}
+
+/// A board held by this run: locked, its place acquired.
+#[derive(Debug)]
+pub struct Board {
+    config: BoardConfig,
+    /// Declared before the lock: released (and powered off) first.
+    place: Option<Place>,
+    _lock: RigLock,
+}
+
+impl Board {
+    /// Locks the board and acquires its place.
+    pub fn open(name: &str, config: &BoardConfig) -> Result<Board, RigError> {
+        let lock = RigLock::acquire(&lock_dir(), name, config.wait_for_lock)?;
+        let place = match &config.labgrid {
+            Some(labgrid) => Some(Place::acquire(labgrid)?),
+            None => None,
+        };
+        Ok(Board {
+            config: config.clone(),
+            place,
+            _lock: lock,
+        })
+    }
+
+    /// Switches the power.
+    pub fn power(&self, on: bool) -> Result<(), RigError> {
+        match &self.config.power {
+            PowerBy::Labgrid => self.place()?.power(on),
+            PowerBy::Command { on: up, off: down } => {
+                let argv = if on { up } else { down };
+                let (program, args) = argv
+                    .split_first()
+                    .ok_or_else(|| RigError::Link("the power command is empty".into()))?;
+                let status = Command::new(program).args(args).status().map_err(|e| {
+                    RigError::Link(format!("cannot run the power command `{program}`: {e}"))
+                })?;
+                if status.success() {
+                    Ok(())
+                } else {
+                    Err(RigError::Link(format!(
+                        "the power command `{}` failed ({status})",
+                        argv.join(" ")
+                    )))
+                }
+            }
+        }
+    }
+
+    /// Opens the agent link and the cloud link.
+    pub fn links(&self) -> Result<(FrameLink, FrameLink), RigError> {
+        Ok((
+            self.link(&self.config.agent_link)?,
+            self.link(&self.config.cloud_link)?,
+        ))
+    }
+
+    fn link(&self, at: &LinkAt) -> Result<FrameLink, RigError> {
+        match at {
+            LinkAt::Serial(path) => FrameLink::open(path, BAUD),
+            LinkAt::Labgrid(name) => {
+                let (host, port) = self.place()?.serial_port(name)?;
+                FrameLink::rfc2217(&host, port, self.config.boot_timeout)
+            }
+        }
+    }
+
+    fn place(&self) -> Result<&Place, RigError> {
+        self.place
+            .as_ref()
+            .ok_or_else(|| RigError::Link("this board has no labgrid place".into()))
+    }
+}

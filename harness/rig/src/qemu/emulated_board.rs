@@ -1,0 +1,247 @@
+//! A QEMU-backed board for a lab: stable serial ports and a power switch on HTTP, so labgrid (or any lab engine) drives it like hardware.
+//!
+//! The design asks that a `board` rig be testable without a board. This is
+//! that board: two pseudo-terminals stand for its USB UARTs (they exist
+//! whether it is powered or not, as a probe's virtual COM port does), and a
+//! power port answers labgrid's `rest` power model (`GET` reads `0`/`1`,
+//! `PUT` sets it). Power on writes the factory image to the NVM file (the
+//! lab's flashing step), starts the real secure image and agent under
+//! `qemu-system-arm` and bridges QEMU's UARTs to the stable ports; power off
+//! kills QEMU. `hil emulate-board` runs it; labgrid's exporter serves the
+//! two ports through ser2net and the power port as a `NetworkPowerPort`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serialport::{SerialPort, TTYPort};
+
+use super::nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
+use super::{build_images, Images, Launch, Machine, QemuConfig, Serial};
+use crate::RigError;
+use hil_sim::Factory;
+
+/// Where the emulated board is reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardPorts {
+    /// The agent UART (a pty slave, e.g. `/dev/pts/5`).
+    pub agent_link: String,
+    /// The cloud UART.
+    pub cloud_link: String,
+    /// The power port, for labgrid's `rest` model (`{index}` is 0).
+    pub power_url: String,
+}
+
+struct Powered {
+    /// Declared first: the bridges stop before QEMU is killed.
+    bridges: Vec<JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+    _machine: Machine,
+}
+
+struct Board {
+    config: QemuConfig,
+    images: Images,
+    factory: Factory,
+    workdir: PathBuf,
+    masters: [TTYPort; 2],
+    powered: Option<Powered>,
+}
+
+/// Builds the images, opens the ports and serves the power port on
+/// `listen` until `stop` is set; `ready` is told where the board is.
+pub fn serve(
+    config: QemuConfig,
+    listen: &str,
+    stop: &AtomicBool,
+    ready: impl FnOnce(&BoardPorts),
+) -> Result<(), RigError> {
+    let images = build_images(&config.root)?;
+    let factory = agent_factory(&agent_rom(&images.agent)?);
+    let pair = || {
+        TTYPort::pair().map_err(|e| RigError::Link(format!("cannot open a pseudo-terminal: {e}")))
+    };
+    // The slaves stay open (and unread) here, so the ports live while the
+    // board is off and the lab's ser2net can open them at any time.
+    let (agent_master, agent_slave) = pair()?;
+    let (cloud_master, cloud_slave) = pair()?;
+    let name = |p: &TTYPort| p.name().unwrap_or_default();
+    let listener = TcpListener::bind(listen)
+        .map_err(|e| RigError::Link(format!("cannot listen on {listen}: {e}")))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| RigError::Link(e.to_string()))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| RigError::Link(e.to_string()))?;
+    let workdir = std::env::temp_dir().join(format!("hil-emulated-board-{}", std::process::id()));
+    std::fs::create_dir_all(&workdir)
+        .map_err(|e| RigError::Link(format!("cannot create {}: {e}", workdir.display())))?;
+    ready(&BoardPorts {
+        agent_link: name(&agent_slave),
+        cloud_link: name(&cloud_slave),
+        power_url: format!("http://{address}/power/{{index}}"),
+    });
+    let board = Arc::new(Mutex::new(Board {
+        config,
+        images,
+        factory,
+        workdir,
+        masters: [agent_master, cloud_master],
+        powered: None,
+    }));
+    while !stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let board = board.clone();
+                std::thread::spawn(move || {
+                    let _ = answer(stream, &board);
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(RigError::Link(format!("power port: {e}"))),
+        }
+    }
+    board
+        .lock()
+        .map_err(|_| RigError::Link("poisoned".into()))?
+        .power(false)?;
+    drop((agent_slave, cloud_slave));
+    Ok(())
+}
+
+/// One HTTP request to the power port: `GET` reads, `PUT`/`POST` with `0`
+/// or `1` switches; the answer is the state after it.
+fn answer(stream: TcpStream, board: &Mutex<Board>) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request = String::new();
+    reader.read_line(&mut request)?;
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        let header = header.trim();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0u8; length.min(16)];
+    reader.read_exact(&mut body)?;
+    let method = request.split_whitespace().next().unwrap_or_default();
+    let result = {
+        let mut board = board
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        match (method, body.first()) {
+            ("PUT" | "POST", Some(b'1')) => board.power(true),
+            ("PUT" | "POST", Some(b'0')) => board.power(false),
+            ("GET", _) => Ok(()),
+            _ => Err(RigError::Link(format!("cannot {method} the power port"))),
+        }
+        .map(|()| board.powered.is_some())
+    };
+    let mut stream = stream;
+    match result {
+        Ok(on) => write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1\r\nConnection: close\r\n\r\n{}",
+            u8::from(on)
+        ),
+        Err(e) => {
+            let text = e.to_string();
+            eprintln!("emulated board: {text}");
+            write!(
+                stream,
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            )
+        }
+    }
+}
+
+impl Board {
+    fn power(&mut self, on: bool) -> Result<(), RigError> {
+        match (on, self.powered.is_some()) {
+            (true, false) => {
+                NvmFile::new(&self.workdir.join("nvm.bin")).write_factory(&self.factory)?;
+                let mut machine = Launch::new(
+                    &self.config,
+                    &self.images.secure,
+                    &self.workdir.join("qmp.sock"),
+                )
+                .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
+                .serial(Serial::PtyRaw)
+                .serial(Serial::File(self.workdir.join("uart2-agent.defmt")))
+                .serial(Serial::PtyRaw)
+                .nvm(&self.workdir.join("nvm.bin"), NVM_MIB)
+                .stderr(&self.workdir.join("qemu.stderr"))
+                .start()?;
+                let stop = Arc::new(AtomicBool::new(false));
+                let mut bridges = Vec::new();
+                for (uart, master) in [(1, &self.masters[0]), (3, &self.masters[1])] {
+                    let qemu = machine.take_raw(uart).expect("a raw pty UART");
+                    let clone = |p: &dyn SerialPort| {
+                        p.try_clone()
+                            .map_err(|e| RigError::Link(format!("cannot clone a port: {e}")))
+                    };
+                    let (qemu_in, master_in) = (clone(qemu.as_ref())?, clone(master)?);
+                    bridges.push(bridge(qemu, clone(master)?, stop.clone()));
+                    bridges.push(bridge(master_in, qemu_in, stop.clone()));
+                }
+                self.powered = Some(Powered {
+                    bridges,
+                    stop,
+                    _machine: machine,
+                });
+                Ok(())
+            }
+            (false, true) => {
+                if let Some(powered) = self.powered.take() {
+                    powered.stop.store(true, Ordering::SeqCst);
+                    for b in powered.bridges {
+                        let _ = b.join();
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Copies bytes from `from` to `to` until `stop` (or `from` closes).
+fn bridge(
+    mut from: Box<dyn SerialPort>,
+    mut to: Box<dyn SerialPort>,
+    stop: Arc<AtomicBool>,
+) -> JoinHandle<()> {
+    let _ = from.set_timeout(Duration::from_millis(20));
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while !stop.load(Ordering::SeqCst) {
+            match from.read(&mut chunk) {
+                Ok(0) => {}
+                Ok(n) => {
+                    if to.write_all(&chunk[..n]).and_then(|()| to.flush()).is_err() {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    })
+}
