@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use hil_report::{new_run_id, Event, ExitCode, ReportDir, Sink};
+use hil_report::{run_id_now, Event, ExitCode, ReportDir, Sink};
 use hil_runner::ParitySink;
 
 use super::repo::{command_line, find_root, reports_dir};
@@ -25,8 +25,7 @@ pub fn merge(
     let root = find_root(root)?;
     let dirs: Vec<PathBuf> = dirs.iter().map(|d| reports_dir(&root, d)).collect();
     let set = load_runs(&dirs)?;
-    let run_id = new_run_id(time::OffsetDateTime::now_utc());
-    let dir = ReportDir::create(&reports_dir(&root, reports), &run_id)
+    let (dir, run_id) = ReportDir::create_new(&reports_dir(&root, reports), run_id_now)
         .context("cannot create the merged report folder")?;
     let merged = set.merged(&run_id, &command_line());
     let mut sinks = dir.file_sinks();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use hil_gate::{NightlyPlan, PlanCampaign, RunSet};
-use hil_report::{new_run_id, ExitCode, ReportDir};
+use hil_report::{run_id_now, ExitCode, ReportDir};
 use hil_runner::Selection;
 
 use super::repo::{find_root, reports_dir, rig_names};
@@ -70,8 +70,7 @@ pub fn nightly(root: Option<PathBuf>, plan: Option<&Path>, reports: &Path) -> Re
         prepared.push((name.clone(), suite));
     }
 
-    let run_id = new_run_id(time::OffsetDateTime::now_utc());
-    let top = ReportDir::create(&reports_dir(&root, reports), &run_id)
+    let (top, run_id) = ReportDir::create_new(&reports_dir(&root, reports), run_id_now)
         .context("cannot create the nightly's report folder")?;
     let parts = top.path().join("parts");
     let mut codes = Vec::new();
