@@ -103,6 +103,13 @@ impl Agent {
             Primitive::Fuzz(batch) => {
                 fuzz::run(&mut self.fuzz, self.board, &self.allocator, app, batch)?
             }
+            Primitive::Attack(attack) => {
+                let addr = self.attack_address(*attack);
+                match app.attack(*attack, addr)? {
+                    Some(value) => Reply::Attacked { addr, value },
+                    None => Reply::NotModelled,
+                }
+            }
         };
         app.settle()?;
         Ok(reply)

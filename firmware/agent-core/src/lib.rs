@@ -17,6 +17,7 @@
 extern crate alloc;
 
 pub mod allocator;
+mod attack;
 mod exec;
 mod fuzz;
 mod ring;
@@ -76,6 +77,16 @@ pub trait App {
     ) -> Result<Option<u32>, Stopped>;
     /// Call NSC slot `slot` from unprivileged thread mode; r0 after the call.
     fn call_unprivileged(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped>;
+    /// Carry out `attack` on the secure world at `addr` (the target as
+    /// [`Agent`] resolved it) with the instructions an attacker would use.
+    /// `Ok(Some(value))`: it completed without a fault (a load's word, else
+    /// 0); `Ok(None)`: this rig cannot carry it out (the sim executes no
+    /// instructions), nothing was tried. What the architecture stops is a
+    /// fault, and the app stops.
+    fn attack(&mut self, attack: mv_proto::Attack, addr: u32) -> Result<Option<u32>, Stopped> {
+        let _ = (attack, addr);
+        Ok(None)
+    }
     /// Make a piece of the `ns_flash` pool read as erased (on QEMU the pool
     /// is RAM that survives a reset; where flash reads erased, nothing).
     fn erase_flash(&mut self, addr: u32, len: u32) {

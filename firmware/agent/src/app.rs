@@ -2,7 +2,7 @@
 
 use mv_agent_core::{App, IrqStatus, Stopped};
 
-use crate::{irq, privilege};
+use crate::{attack, irq, privilege};
 
 /// The app as this image runs it.
 pub struct TargetApp;
@@ -35,6 +35,12 @@ impl App for TargetApp {
             *b = unsafe { core::ptr::read_volatile((addr as usize + i) as *const u8) };
         }
         Ok(())
+    }
+
+    /// The real instructions; a refused attempt faults, and the secure
+    /// world restarts the app, so this returns only if one completed.
+    fn attack(&mut self, attack: mv_proto::Attack, addr: u32) -> Result<Option<u32>, Stopped> {
+        Ok(Some(attack::run(attack, addr)))
     }
 
     fn call(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {

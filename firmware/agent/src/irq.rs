@@ -137,6 +137,7 @@ unsafe fn DefaultHandler(irqn: i16) {
         Ok(irq) if irq < MAX_IRQS => {
             HANDLED[irq].fetch_add(1, Ordering::Relaxed);
             make_armed_call(irq as u32);
+            forge_armed_return(irq as u32);
         }
         _ => {
             crate::logger::force_unlock();
@@ -144,4 +145,84 @@ unsafe fn DefaultHandler(irqn: i16) {
             exit(ExitCode::AgentUnexpectedException)
         }
     }
+}
+
+/// The IRQ whose handler forges an exception return, or [`NOT_ARMED`].
+static FORGE_IRQ: AtomicU32 = AtomicU32::new(NOT_ARMED);
+/// The `EXC_RETURN` it forges.
+static FORGE_EXC_RETURN: AtomicU32 = AtomicU32::new(0);
+
+/// Enable and pend `irq` and wait until its handler ran; its enable state
+/// is restored after. `false` when it never ran (targeted secure).
+pub fn take(irq: u32) -> bool {
+    let before = HANDLED[irq as usize].load(Ordering::Acquire);
+    let was_enabled = test(ISER, irq);
+    enable(irq);
+    pend(irq);
+    cortex_m::asm::dsb();
+    cortex_m::asm::isb();
+    while HANDLED[irq as usize].load(Ordering::Acquire) == before && test(ISPR, irq) {
+        core::hint::spin_loop();
+    }
+    if !was_enabled {
+        disable(irq);
+    }
+    HANDLED[irq as usize].load(Ordering::Acquire) != before
+}
+
+/// Take `irq` with the stack pointer at `sp`: the core pushes the
+/// exception frame there. `true` if the handler ran (the frame landed).
+pub fn take_on_stack(irq: u32, sp: u32) -> bool {
+    let before = HANDLED[irq as usize].load(Ordering::Acquire);
+    let was_enabled = test(ISER, irq);
+    enable(irq);
+    let (reg, mask) = bit(ISPR, irq);
+    // SAFETY: for the few instructions between the two `mov sp` nothing of
+    // Rust's uses the stack; the pend is taken at the ISB at the latest, and
+    // its exception entry pushes the frame at `sp` — the attempt. Should it
+    // land, the handler runs on that stack and returns here, and the old
+    // stack pointer comes back.
+    unsafe {
+        core::arch::asm!(
+            "mov {saved}, sp",
+            "mov sp, {sp}",
+            "str {mask}, [{reg}]",
+            "dsb",
+            "isb",
+            "nop",
+            "mov sp, {saved}",
+            saved = out(reg) _,
+            sp = in(reg) sp,
+            mask = in(reg) mask,
+            reg = in(reg) reg,
+        )
+    };
+    if !was_enabled {
+        disable(irq);
+    }
+    HANDLED[irq as usize].load(Ordering::Acquire) != before
+}
+
+/// Take `irq` and return from its handler with `exc_return` instead of the
+/// one the core gave it. `true` if the handler came back (the forged
+/// return did nothing the core should have refused).
+pub fn forge_exception_return(irq: u32, exc_return: u32) -> bool {
+    FORGE_EXC_RETURN.store(exc_return, Ordering::Relaxed);
+    FORGE_IRQ.store(irq, Ordering::Release);
+    let taken = take(irq);
+    FORGE_IRQ.store(NOT_ARMED, Ordering::Release);
+    taken
+}
+
+/// The forged return, made by the handler of `irq` if it is the armed one.
+fn forge_armed_return(irq: u32) {
+    if FORGE_IRQ.load(Ordering::Acquire) != irq {
+        return;
+    }
+    FORGE_IRQ.store(NOT_ARMED, Ordering::Relaxed);
+    let exc_return = FORGE_EXC_RETURN.load(Ordering::Relaxed);
+    // SAFETY: the attempt: an exception return from handler mode with an
+    // `EXC_RETURN` that names the secure stack. The core must refuse it
+    // (SecureFault); nothing of this handler's frame is needed afterwards.
+    unsafe { core::arch::asm!("bx {0}", in(reg) exc_return, options(noreturn)) }
 }

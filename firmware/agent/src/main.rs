@@ -11,6 +11,7 @@
 extern crate alloc;
 
 mod app;
+mod attack;
 mod exit;
 mod heap;
 mod irq;

@@ -51,6 +51,12 @@ pub const PRIVILEGED_ONLY_SIZE: u32 = 0x1000;
 /// by `hil fuzz --rig qemu-an505`, calls from the handler of IRQ 9). The
 /// conformance cases never name it, so both rigs still agree on them.
 pub const WITHHELD_IRQS: [u32; 1] = [9];
+/// UART0's data register, the secure log: its expansion-PPC port stays
+/// secure. At its NS alias QEMU 7.2 answers an app access with zero and
+/// ignores writes (RAZ/WI) instead of the bus error `SECRESPCFG` asks for
+/// (`firmware/secure/README.md`): the PPC still refuses it.
+pub const UART0_SECURE: u32 = 0x5020_0000;
+pub const UART0_NS_ALIAS: u32 = 0x4020_0000;
 /// Nothing answers here (QEMU `info mtree`), and no SAU region covers it.
 pub const UNMAPPED_BASE: u32 = 0x6000_0000;
 /// PSRAM: the NVM that plays the STM32U585's flash (file-backed by the harness).
@@ -128,6 +134,7 @@ pub const BOARD: Board = Board {
         secure_flash: SECURE_CODE_BASE + 0x8_0000,
         unmapped: UNMAPPED_BASE,
     },
+    secure_peripheral: (UART0_SECURE, UART0_NS_ALIAS),
 };
 
 /// Is `[first, last]` inside `[base, base + size)`?

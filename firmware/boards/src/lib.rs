@@ -64,4 +64,8 @@ pub struct Board {
     /// The agent's placement pools (the `ns_ram` start is the agent's own
     /// RAM end, which only its image knows on some boards).
     pub pools: Pools,
+    /// A peripheral the secure world keeps for itself: `(secure alias,
+    /// non-secure alias)` of the same register, the target of the app's
+    /// attacks on secure peripherals (`mv_proto::AttackTarget`).
+    pub secure_peripheral: (u32, u32),
 }

@@ -112,6 +112,10 @@ pub const BOARD: Board = Board {
         secure_flash: SECURE_FLASH_BASE + 0x1000,
         unmapped: UNMAPPED_BASE,
     },
+    // FLASH_NSCR's page: the flash interface registers, which Microvisor
+    // keeps secure (the sim models no peripheral bus: its attacks on them
+    // are skipped).
+    secure_peripheral: (0x5002_2000, 0x4002_2000),
 };
 
 /// How an address is attributed (what an app access to it raises).

@@ -42,7 +42,7 @@ pub use frame::{
 /// only ever appended, and the version is the first field of every request,
 /// so a host and a device of different versions always get as far as the
 /// version check and say which versions met.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// The largest [`Primitive::Read`] an agent answers, on every rig (a host
 /// reads more in several pieces): a batch of reads must fit one reply frame
@@ -184,6 +184,98 @@ pub enum Primitive {
     /// Draw and make calls of the boundary fuzzer's stream on the device,
     /// checking each ([`FuzzBatch`]).
     Fuzz(FuzzBatch),
+    /// Try one of the published TrustZone attacks on the secure world with
+    /// the real instructions ([`Attack`]). The architecture must stop it: the
+    /// reply is then never sent (the app crashed and restarts); an access
+    /// that completes answers [`Reply::Attacked`].
+    Attack(Attack),
+}
+
+/// An attack on the secure world, by name, so cases stay data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Attack {
+    /// Load a word from the target (`LDR`).
+    Load(AttackTarget),
+    /// Store a word to the target (`STR` of `0xA5A5_A5A5`).
+    Store(AttackTarget),
+    /// Branch to the target (`BX` with bit 0 set: Thumb, no `BXNS`).
+    Branch(AttackTarget),
+    /// `BX` to `FNC_RETURN` (`0xFEFF_FFFF`) with no secure call in
+    /// progress: the core unstacks a return address from the secure stack
+    /// (the attack class of CVE-2020-16273).
+    ForgeFunctionReturn,
+    /// Return from the app's own handler with an `EXC_RETURN` that says
+    /// the interrupted code was secure (`ES = 0, S = 1`): the core
+    /// unstacks a frame from the secure stack.
+    ForgeExceptionReturn,
+    /// Point `VTOR_NS` at the target, then take a non-secure interrupt.
+    VectorTable(AttackTarget),
+    /// Point the app's stack pointer at the target, then take a
+    /// non-secure interrupt (its frame is pushed there).
+    StackPointer(AttackTarget),
+}
+
+impl Attack {
+    /// The spelling in case files (`load`, `forge_function_return`, ...).
+    pub const fn kind_name(self) -> &'static str {
+        match self {
+            Attack::Load(_) => "load",
+            Attack::Store(_) => "store",
+            Attack::Branch(_) => "branch",
+            Attack::ForgeFunctionReturn => "forge_function_return",
+            Attack::ForgeExceptionReturn => "forge_exception_return",
+            Attack::VectorTable(_) => "vector_table",
+            Attack::StackPointer(_) => "stack_pointer",
+        }
+    }
+
+    /// Where it aims (the forged returns name no target).
+    pub const fn target(self) -> Option<AttackTarget> {
+        match self {
+            Attack::Load(t)
+            | Attack::Store(t)
+            | Attack::Branch(t)
+            | Attack::VectorTable(t)
+            | Attack::StackPointer(t) => Some(t),
+            Attack::ForgeFunctionReturn | Attack::ForgeExceptionReturn => None,
+        }
+    }
+}
+
+/// Where an [`Attack`] aims, resolved by the agent from its board and the
+/// veneer table base, so a case names the same target on every rig.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AttackTarget {
+    /// Secure RAM nobody uses (the `secure_ram` placement's address).
+    SecureRam,
+    /// Secure code memory (the `secure_flash` placement's address).
+    SecureFlash,
+    /// Entry 0 of the veneer table: the `SG` itself, in the NSC region.
+    NscRegion,
+    /// The instruction after entry 0's `SG` (entry + 4): in the NSC region, not an `SG`.
+    VeneerSkippingSg,
+    /// An `SG` instruction in secure code outside the NSC region (the
+    /// word after the table).
+    SgOutsideNsc,
+    /// A peripheral the secure world keeps (its PPC port is secure), at its secure alias.
+    SecurePeripheral,
+    /// The same peripheral at its non-secure alias.
+    SecurePeripheralNsAlias,
+}
+
+impl AttackTarget {
+    /// The spelling in case files (`secure_ram`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            AttackTarget::SecureRam => "secure_ram",
+            AttackTarget::SecureFlash => "secure_flash",
+            AttackTarget::NscRegion => "nsc_region",
+            AttackTarget::VeneerSkippingSg => "veneer_skipping_sg",
+            AttackTarget::SgOutsideNsc => "sg_outside_nsc",
+            AttackTarget::SecurePeripheral => "secure_peripheral",
+            AttackTarget::SecurePeripheralNsAlias => "secure_peripheral_ns_alias",
+        }
+    }
 }
 
 /// Where a [`Primitive::RingDrain`]'s reader starts.
@@ -243,6 +335,15 @@ pub enum Reply {
     },
     /// The outcome of a [`Primitive::Fuzz`].
     Fuzzed(FuzzReport),
+    /// A [`Primitive::Attack`] completed without a fault: the word a load
+    /// read (0 for other attacks), at the address the target resolved to.
+    Attacked {
+        addr: u32,
+        value: u32,
+    },
+    /// The rig cannot carry this attack out (the sim executes no
+    /// instructions); nothing was tried.
+    NotModelled,
 }
 
 /// Which exception a fault raised.
@@ -295,37 +396,94 @@ impl FaultReport {
             .map(|&(_, v)| v)
     }
 
-    /// The rig-independent cause: the SFSR cause bits for a SecureFault,
-    /// the CFSR bus-fault cause bits for a BusFault (the *VALID bits, and
-    /// register values that differ between boards, are left out).
+    /// The rig-independent cause: the cause bits of the register that
+    /// explains this kind of fault ([`FaultKind::causes`]); the *VALID
+    /// bits, and register values that differ between boards, are left out.
     pub fn causes(&self) -> Vec<&'static str> {
-        const SFSR: [(u32, &str); 7] = [
-            (0x01, "INVEP"),
-            (0x02, "INVIS"),
-            (0x04, "INVER"),
-            (0x08, "AUVIOL"),
-            (0x10, "INVTRAN"),
-            (0x20, "LSPERR"),
-            (0x80, "LSERR"),
-        ];
-        const CFSR_BUS: [(u32, &str); 5] = [
-            (0x0100, "IBUSERR"),
-            (0x0200, "PRECISERR"),
-            (0x0400, "IMPRECISERR"),
-            (0x0800, "UNSTKERR"),
-            (0x1000, "STKERR"),
-        ];
-        let (table, reg): (&[(u32, &'static str)], _) = match self.kind {
-            FaultKind::SecureFault => (&SFSR, "SFSR"),
-            FaultKind::BusFault => (&CFSR_BUS, "CFSR"),
-            _ => return Vec::new(),
-        };
-        let value = self.register(reg).unwrap_or(0);
-        table
+        self.kind
+            .causes()
             .iter()
-            .filter(|(bit, _)| value & bit != 0)
-            .map(|&(_, n)| n)
+            .filter(|c| self.register(c.register).unwrap_or(0) & c.bit != 0)
+            .map(|c| c.name)
             .collect()
+    }
+}
+
+/// One cause bit of a fault status register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultCause {
+    /// The register as a [`FaultReport`] names it.
+    pub register: &'static str,
+    pub bit: u32,
+    /// The Arm name of the bit.
+    pub name: &'static str,
+}
+
+const fn cause(register: &'static str, bit: u32, name: &'static str) -> FaultCause {
+    FaultCause {
+        register,
+        bit,
+        name,
+    }
+}
+
+const SECURE_FAULT_CAUSES: [FaultCause; 7] = [
+    cause("SFSR", 0x01, "INVEP"),
+    cause("SFSR", 0x02, "INVIS"),
+    cause("SFSR", 0x04, "INVER"),
+    cause("SFSR", 0x08, "AUVIOL"),
+    cause("SFSR", 0x10, "INVTRAN"),
+    cause("SFSR", 0x20, "LSPERR"),
+    cause("SFSR", 0x80, "LSERR"),
+];
+const BUS_FAULT_CAUSES: [FaultCause; 5] = [
+    cause("CFSR", 0x0100, "IBUSERR"),
+    cause("CFSR", 0x0200, "PRECISERR"),
+    cause("CFSR", 0x0400, "IMPRECISERR"),
+    cause("CFSR", 0x0800, "UNSTKERR"),
+    cause("CFSR", 0x1000, "STKERR"),
+];
+const MEM_MANAGE_CAUSES: [FaultCause; 4] = [
+    cause("CFSR", 0x01, "IACCVIOL"),
+    cause("CFSR", 0x02, "DACCVIOL"),
+    cause("CFSR", 0x08, "MUNSTKERR"),
+    cause("CFSR", 0x10, "MSTKERR"),
+];
+const USAGE_FAULT_CAUSES: [FaultCause; 7] = [
+    cause("CFSR", 0x0001_0000, "UNDEFINSTR"),
+    cause("CFSR", 0x0002_0000, "INVSTATE"),
+    cause("CFSR", 0x0004_0000, "INVPC"),
+    cause("CFSR", 0x0008_0000, "NOCP"),
+    cause("CFSR", 0x0010_0000, "STKOF"),
+    cause("CFSR", 0x0100_0000, "UNALIGNED"),
+    cause("CFSR", 0x0200_0000, "DIVBYZERO"),
+];
+/// A HardFault's own causes (`HFSR`), then those of an app fault that
+/// escalated to it: the app's UsageFault bits in its own bank of the CFSR
+/// (`CFSR_NS`), which its disabled UsageFault handler leaves for the
+/// secure HardFault.
+const HARD_FAULT_CAUSES: [FaultCause; 9] = [
+    cause("HFSR", 0x0000_0002, "VECTTBL"),
+    cause("HFSR", 0x4000_0000, "FORCED"),
+    cause("CFSR_NS", 0x0001_0000, "UNDEFINSTR"),
+    cause("CFSR_NS", 0x0002_0000, "INVSTATE"),
+    cause("CFSR_NS", 0x0004_0000, "INVPC"),
+    cause("CFSR_NS", 0x0008_0000, "NOCP"),
+    cause("CFSR_NS", 0x0010_0000, "STKOF"),
+    cause("CFSR_NS", 0x0100_0000, "UNALIGNED"),
+    cause("CFSR_NS", 0x0200_0000, "DIVBYZERO"),
+];
+
+impl FaultKind {
+    /// The cause bits a report of this kind can show, in report order.
+    pub const fn causes(self) -> &'static [FaultCause] {
+        match self {
+            FaultKind::SecureFault => &SECURE_FAULT_CAUSES,
+            FaultKind::BusFault => &BUS_FAULT_CAUSES,
+            FaultKind::MemManage => &MEM_MANAGE_CAUSES,
+            FaultKind::UsageFault => &USAGE_FAULT_CAUSES,
+            FaultKind::HardFault => &HARD_FAULT_CAUSES,
+        }
     }
 }
 

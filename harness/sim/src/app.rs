@@ -11,7 +11,7 @@ use mv_agent_core::{App, IrqStatus, Stopped};
 use mv_boards::stm32u585::{attribution, Attribution, IRQ_COUNT};
 use mv_device::Restart;
 use mv_kernel::board::Interrupts;
-use mv_proto::{FaultKind, FaultReport};
+use mv_proto::{Attack, FaultKind, FaultReport};
 
 use crate::board::CALL_COST_US;
 use crate::SimCore;
@@ -58,6 +58,20 @@ impl App for SimApp<'_> {
         }
         let len = buf.len() as u32;
         Err(self.stopped(StopCause::Fault(read_fault(addr, len))))
+    }
+
+    /// Loads and stores are modelled by the board's attribution, as for
+    /// `load`: a secure target raises the SecureFault (AUVIOL) the core
+    /// would. Everything else an attack does is an instruction's effect on
+    /// the core (a branch, a return, a vector fetch, an exception entry)
+    /// and the sim executes no instructions: not modelled, nothing tried.
+    fn attack(&mut self, attack: Attack, addr: u32) -> Result<Option<u32>, Stopped> {
+        match attack {
+            Attack::Load(_) | Attack::Store(_) if attribution(addr) == Attribution::Secure => {
+                Err(self.stopped(StopCause::Fault(read_fault(addr, 4))))
+            }
+            _ => Ok(None),
+        }
     }
 
     fn call(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
