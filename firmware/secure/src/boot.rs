@@ -18,6 +18,38 @@ fn secure_stack_top() -> u32 {
     core::ptr::addr_of!(_stack_start) as u32
 }
 
+/// The stack seal (TF-M's `STACK_SEAL_PATTERN`): two of these words at the
+/// top of a secure stack, the stack pointer just below them. A forged
+/// `FNC_RETURN` from the app pops them as return address and partial
+/// `RETPSR`: `0x1A5` is no exception number thread mode can return to, so
+/// the core refuses (UsageFault `INVPC`); a forged `EXC_RETURN` finds them
+/// where it wants the integrity signature, which they are not (SecureFault
+/// `INVIS`). Unsealed, both would pop whatever lies past the stack's top
+/// and run secure code from it with the stack pointer above its top — the
+/// stack underflow of CVE-2020-16273. The value is not an address anything
+/// can execute from and differs from every integrity signature.
+pub const STACK_SEAL: u32 = 0xFEF5_EDA5;
+
+/// The sealed main stack pointer: 8 bytes below the top, 8-aligned, the
+/// seal above it. Every entry into the app sets `MSP_S` to this.
+pub fn sealed_msp() -> u32 {
+    (secure_stack_top() & !7) - 8
+}
+
+/// The secure process stack: the secure world runs on `MSP_S` only, so
+/// `PSP_S` is nothing but its seal; `PSPLIM_S` at the seal makes any push
+/// onto it a stack-limit fault.
+#[repr(C, align(8))]
+struct Seal([u32; 2]);
+
+/// `PSP_S` points here for as long as the app runs.
+#[no_mangle]
+static MV_PSP_SEAL: Seal = Seal([STACK_SEAL; 2]);
+
+fn sealed_psp() -> u32 {
+    core::ptr::addr_of!(MV_PSP_SEAL) as usize as u32
+}
+
 /// Writes the handoff block, checks the app's vector table, points VTOR_NS
 /// at it; returns its initial stack pointer and reset handler.
 fn prepare_non_secure() -> (u32, u32) {
@@ -70,10 +102,18 @@ pub fn start_non_secure() -> ! {
     // thread mode on a fresh MSP_NS, privileged; every other core register
     // and the flags are cleared so no secure value leaks. Nothing secure is
     // live on the secure stack (boot is over, or the call is abandoned), so
-    // it goes back to its top.
+    // it goes back to its top, sealed: MSP_S moves first, so the seal's
+    // stores land above the stack in use; PSP_S points at its own seal,
+    // with its limit there.
     unsafe {
         core::arch::asm!(
             "msr MSP, r8",
+            "movw r0, #0xEDA5",
+            "movt r0, #0xFEF5",
+            "str r0, [r8]",
+            "str r0, [r8, #4]",
+            "msr PSPLIM, r9",
+            "msr PSP, r9",
             "msr MSP_NS, r5",
             "movs r0, #0",
             "msr PSP_NS, r0",
@@ -94,7 +134,8 @@ pub fn start_non_secure() -> ! {
             "bxns r4",
             in("r4") reset & !1,
             in("r5") msp,
-            in("r8") secure_stack_top(),
+            in("r8") sealed_msp(),
+            in("r9") sealed_psp(),
             options(noreturn),
         )
     }
@@ -125,17 +166,25 @@ pub fn reenter_non_secure() -> ! {
     }
     // SAFETY: the exception return pops the frame written above from MSP_NS
     // and runs the app's reset handler in NS thread mode; the secure MSP is
-    // reset to its top first, and nothing after `bx` runs in this context.
+    // reset to its sealed top first (as in `start_non_secure`: it moves
+    // before the seal is stored above it), and nothing after `bx` runs in
+    // this context.
     unsafe {
         core::arch::asm!(
             "msr MSP_NS, {frame}",
             "msr PSP_NS, {zero}",
             "msr CONTROL_NS, {zero}",
             "msr MSP, {top}",
+            "str {seal}, [{top}]",
+            "str {seal}, [{top}, #4]",
+            "msr PSPLIM, {psp}",
+            "msr PSP, {psp}",
             "bx {exc}",
             frame = in(reg) frame,
             zero = in(reg) 0u32,
-            top = in(reg) secure_stack_top(),
+            top = in(reg) sealed_msp(),
+            seal = in(reg) STACK_SEAL,
+            psp = in(reg) sealed_psp(),
             exc = in(reg) EXC_RETURN_NS_THREAD_MSP,
             options(noreturn),
         )

@@ -38,6 +38,10 @@ const MMFAR: u32 = 0xE000_ED34;
 const BFAR: u32 = 0xE000_ED38;
 const SFSR: u32 = 0xE000_EDE4;
 const SFAR: u32 = 0xE000_EDE8;
+/// The app's own CFSR (the non-secure bank, through its secure-side alias):
+/// where a fault the app's state raised records its cause (`INVPC`) before
+/// it escalates to the secure HardFault.
+const CFSR_NS: u32 = 0xE002_ED28;
 
 /// App stack bytes sent with a crash report (the 32-byte frame and what is above it).
 const STACK_BYTES: u32 = 64;
@@ -188,7 +192,7 @@ extern "C" fn mv_fault_report(kind: u32, exc_return: u32, msp: u32, psp: u32) ->
     };
     logger::force_unlock();
     // SAFETY: reading the fault status registers has no side effect.
-    let (sfsr, sfar, cfsr, hfsr, mmfar, bfar) = unsafe {
+    let (sfsr, sfar, cfsr, hfsr, mmfar, bfar, cfsr_ns) = unsafe {
         (
             read32(SFSR),
             read32(SFAR),
@@ -196,6 +200,7 @@ extern "C" fn mv_fault_report(kind: u32, exc_return: u32, msp: u32, psp: u32) ->
             read32(HFSR),
             read32(MMFAR),
             read32(BFAR),
+            read32(CFSR_NS),
         )
     };
     let (stack, frame) = frame_address(exc_return, msp, psp);
@@ -222,9 +227,17 @@ extern "C" fn mv_fault_report(kind: u32, exc_return: u32, msp: u32, psp: u32) ->
         ("MMFAR", mmfar),
         ("BFAR", bfar),
         ("EXC_RETURN", exc_return),
+        ("CFSR_NS", cfsr_ns),
     ];
     if from_app && frame_readable(stack, frame) {
-        app_crashed(kind, registers, frame);
+        app_crashed(kind, registers, Some(frame));
+    }
+    if from_app || forged_by_app(stack, exc_return, frame) {
+        // The app's fault, but its frame is not where the app may keep
+        // one (its stack pointer aimed at secure memory), or it names a
+        // secure stack no secure code was using (a forged return): a
+        // crash all the same, reported without stack bytes.
+        app_crashed(kind, registers, None);
     }
     if frame_readable(stack, frame) {
         // SAFETY: the frame lies in RAM of the right security (checked above).
@@ -256,9 +269,37 @@ fn report(kind: FaultKind, registers: Vec<(&'static str, u32)>) -> FaultReport {
     }
 }
 
+/// Does a frame on a secure stack belong to no secure code? The secure
+/// world runs its thread mode on `MSP_S` only, below the seal
+/// ([`crate::boot`]); `PSP_S` is nothing but a seal. So a fault whose frame
+/// is on the secure process stack, or on the secure main stack in thread
+/// mode at or above the sealed top, follows an exception return the app
+/// forged (`EXC_RETURN.S = 1` from its own handler): the core refused it on
+/// the seal, and what it names as secure code was never running.
+fn forged_by_app(stack: FrameStack, exc_return: u32, frame: u32) -> bool {
+    let thread_mode = exc_return & (1 << 3) != 0;
+    match stack {
+        FrameStack::SecureProcess => true,
+        FrameStack::SecureMain => thread_mode && frame >= crate::boot::sealed_msp(),
+        FrameStack::NonSecureMain | FrameStack::NonSecureProcess => false,
+    }
+}
+
 /// The app crashed: the device reports it and says how long to back off;
-/// then the app restarts. Runs in the fault handler.
-fn app_crashed(kind: FaultKind, mut registers: Vec<(&'static str, u32)>, frame: u32) -> ! {
+/// then the app restarts. Runs in the fault handler. `frame`: the app's
+/// exception frame, when it is readable app RAM.
+fn app_crashed(kind: FaultKind, mut registers: Vec<(&'static str, u32)>, frame: Option<u32>) -> ! {
+    let Some(frame) = frame else {
+        let backoff =
+            crate::device::with(|d| d.app_crashed(report(kind, registers), 0, Vec::new()))
+                .unwrap_or(mv_device::MIN_BACKOFF_MS);
+        defmt::warn!(
+            "app crash ({}) with no readable frame; restarting the app in {=u32} ms",
+            kind.name(),
+            backoff
+        );
+        back_off_and_restart(backoff)
+    };
     // The caller checked the 32-byte frame; send as much above it as is app RAM.
     let mut len = STACK_BYTES;
     while len > 32 && !within(frame, frame + len - 1, NS_RAM_BASE, NS_RAM_SIZE) {
@@ -281,6 +322,10 @@ fn app_crashed(kind: FaultKind, mut registers: Vec<(&'static str, u32)>, frame: 
         pc,
         backoff
     );
+    back_off_and_restart(backoff)
+}
+
+fn back_off_and_restart(backoff: u32) -> ! {
     crate::device::app_running(false);
     let until = crate::clock::now_us() + u64::from(backoff) * 1000;
     while crate::clock::now_us() < until {}

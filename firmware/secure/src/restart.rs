@@ -19,6 +19,8 @@ use crate::device;
 const SFSR: u32 = 0xE000_EDE4;
 const CFSR: u32 = 0xE000_ED28;
 const HFSR: u32 = 0xE000_ED2C;
+/// The app's CFSR (non-secure bank).
+const CFSR_NS: u32 = 0xE002_ED28;
 
 fn tear_down_and_restart(why: Restart) {
     device::app_running(false);
@@ -29,6 +31,7 @@ fn tear_down_and_restart(why: Restart) {
         write32(SFSR, 0xFFFF_FFFF);
         write32(CFSR, 0xFFFF_FFFF);
         write32(HFSR, 0xFFFF_FFFF);
+        write32(CFSR_NS, 0xFFFF_FFFF);
     }
     device::restart_app(why);
     device::app_running(true);

@@ -70,6 +70,23 @@ core::arch::global_asm!(
     "    bxns lr",
 );
 
+// An `SG` outside the NSC region: the word right after the table, where
+// `memory.x` places it (the SAU's NSC region ends with the table, so it is
+// secure, not non-secure callable). It exists so the case that branches to
+// it shows the core refuses an `SG` it finds outside NSC memory
+// (SecureFault `INVEP`) — a gadget an attacker could find in any secure
+// image. Nothing calls it; were it ever entered, `UDF` stops there.
+core::arch::global_asm!(
+    ".section .mv_sg_outside_nsc, \"ax\", %progbits",
+    ".p2align 2",
+    ".thumb",
+    ".global mv_sg_outside_nsc",
+    ".thumb_func",
+    "mv_sg_outside_nsc:",
+    "    sg",
+    "    udf #0",
+);
+
 extern "C" {
     /// Entry 0 of the table (the linker's `__sg_start`).
     static mv_nsc_table: u32;
