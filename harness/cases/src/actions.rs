@@ -360,13 +360,7 @@ pub(crate) fn app_read(raw: &raw::AppRead, path: &str, scope: &Scope) -> Result<
             ),
         ));
     }
-    let expect_fault = match raw.expect_fault {
-        raw::FaultKind::SecureFault => mv_proto::FaultKind::SecureFault,
-        raw::FaultKind::BusFault => mv_proto::FaultKind::BusFault,
-        raw::FaultKind::UsageFault => mv_proto::FaultKind::UsageFault,
-        raw::FaultKind::MemManage => mv_proto::FaultKind::MemManage,
-        raw::FaultKind::HardFault => mv_proto::FaultKind::HardFault,
-    };
+    let expect_fault = crate::attack::fault_kind(raw.expect_fault);
     Ok(AppRead {
         name: raw.name.clone(),
         len,

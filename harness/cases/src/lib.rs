@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod actions;
+mod attack;
 mod error;
 mod expand;
 mod expect;
@@ -30,11 +31,12 @@ pub use lines::{LineIndex, Position};
 pub use load::{check_skip_rigs, load_case_file, load_suite};
 pub use memory::{APP_MEMORY_BUDGET, NO_MEMORY_BUDGET, RAM_END_BUDGET, WINDOW_BUDGET};
 pub use model::{
-    Alloc, AppRead, Call, Caller, Case, CloudAction, CmpOp, Compare, ConfigEntry, ConfigValue,
-    Deploy, DeployExpect, Entry, ExpectIrq, ExpectMemory, ExpectNotifications, ExpectRelay,
-    ExpectServerLog, ExpectServerRequest, Expected, FieldInit, FieldRef, Init, IrqAction, MemCheck,
-    MemType, NetAction, Operand, Placement, RecordField, RecordPattern, RecordsCheck, Route,
-    SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass, Value, Write, WriteWhat,
+    Alloc, AppRead, AttackExpect, AttackStep, Call, Caller, Case, CloudAction, CmpOp, Compare,
+    ConfigEntry, ConfigValue, Deploy, DeployExpect, Entry, ExpectIrq, ExpectMemory,
+    ExpectNotifications, ExpectRelay, ExpectServerLog, ExpectServerRequest, Expected, FieldInit,
+    FieldRef, Init, IrqAction, MemCheck, MemType, NetAction, Operand, Placement, RecordField,
+    RecordPattern, RecordsCheck, Route, SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass,
+    Value, Write, WriteWhat,
 };
 pub use parse::parse_case;
 pub use schema::json_schema;

@@ -71,6 +71,28 @@ pub enum Step {
     ExpectRelay(ExpectRelay),
     /// Calls run on the device in one go (no host round trip between them).
     Batch(Vec<Call>),
+    /// An attack on the secure world and what the architecture must do.
+    Attack(AttackStep),
+}
+
+/// An attack on the secure world ([`mv_proto::Attack`]) and its expected end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttackStep {
+    pub attack: mv_proto::Attack,
+    pub expect: AttackExpect,
+}
+
+/// How an attack must end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttackExpect {
+    /// The architecture raises this fault (with this cause among the
+    /// report's, when given); the app restarts.
+    Fault {
+        kind: mv_proto::FaultKind,
+        cause: Option<&'static str>,
+    },
+    /// It completes without a fault, and a load reads this word.
+    Completes { read: u32 },
 }
 
 /// The cloud's HTTP routes, config values and the relay's TCP server: the
@@ -565,6 +587,7 @@ impl Step {
         match self {
             Step::Call(c) => c.restarts_app(),
             Step::AppRead(_) => true,
+            Step::Attack(a) => matches!(a.expect, AttackExpect::Fault { .. }),
             Step::Cloud(CloudAction::Deploy(d)) => d.expect == DeployExpect::Installed,
             _ => false,
         }

@@ -109,6 +109,10 @@ pub struct Step {
     pub expect_relay: Option<ExpectRelay>,
     /// Calls made one after the other on the device, with no host round trip between them.
     pub batch: Option<Vec<BatchCall>>,
+    /// The app tries one of the published TrustZone attacks on the secure
+    /// world; the architecture must stop it with the expected fault (the
+    /// app restarts), or it must complete as the case documents.
+    pub attack: Option<Attack>,
 }
 
 /// One call of a `batch`: `call` (or `slot`), `args`, `expect`, as a `call` step.
@@ -149,6 +153,7 @@ pub(crate) const VERBS: &[&str] = &[
     "relay",
     "expect_relay",
     "batch",
+    "attack",
 ];
 
 /// Editors learn that a step needs exactly one verb; `call` and `slot` exclude each other.
@@ -354,6 +359,67 @@ pub struct AppRead {
     pub len: Option<RawValue>,
     /// The exception the read must raise.
     pub expect_fault: FaultKind,
+}
+
+/// `attack:` — the app tries an attack on the secure world with the real instructions.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attack {
+    /// What the app does.
+    pub kind: AttackKind,
+    /// Where it aims (every kind but the two forged returns, which take none).
+    pub target: Option<AttackTarget>,
+    /// The exception the architecture must raise (the app restarts).
+    pub expect_fault: Option<FaultKind>,
+    /// The cause the fault must report: an `SFSR` bit for a SecureFault
+    /// (`AUVIOL`, `INVEP`, `INVIS`, ...), a `CFSR` bit for a BusFault or
+    /// UsageFault, an `HFSR` bit or the escalated fault's `CFSR` bit for a
+    /// HardFault (`VECTTBL`, `FORCED`, `INVPC`).
+    pub cause: Option<String>,
+    /// Instead of `expect_fault`: the attempt completes without a fault
+    /// and a load reads this word (where a rig answers RAZ/WI, which the
+    /// case's spec must say).
+    pub expect_read: Option<RawValue>,
+}
+
+/// What an attack does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttackKind {
+    /// Load a word from the target.
+    Load,
+    /// Store a word to the target.
+    Store,
+    /// Branch to the target (no `BXNS`, no `SG` skipping the table).
+    Branch,
+    /// `BX` to `FNC_RETURN` with no secure call in progress.
+    ForgeFunctionReturn,
+    /// Return from the app's own handler with an `EXC_RETURN` naming the secure stack.
+    ForgeExceptionReturn,
+    /// Point `VTOR_NS` at the target, then take an interrupt.
+    VectorTable,
+    /// Point the app's stack pointer at the target, then take an interrupt.
+    StackPointer,
+}
+
+/// Where an attack aims; the agent resolves it on its board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttackTarget {
+    /// Secure RAM nobody uses.
+    SecureRam,
+    /// Secure code memory.
+    SecureFlash,
+    /// Entry 0 of the veneer table (NSC memory).
+    NscRegion,
+    /// Entry 0 plus 4: the instruction after its `SG`.
+    VeneerSkippingSg,
+    /// An `SG` instruction in secure memory outside the NSC region.
+    SgOutsideNsc,
+    /// A peripheral the secure world keeps, at its secure alias.
+    SecurePeripheral,
+    /// That peripheral at its non-secure alias.
+    SecurePeripheralNsAlias,
 }
 
 /// An Armv8-M fault exception.

@@ -13,7 +13,7 @@ use crate::lines::LineIndex;
 use crate::model::{Case, SpecRef, Step, StepAt};
 use crate::raw;
 use crate::scope::Scope;
-use crate::{actions, expect, memory, net};
+use crate::{actions, attack, expect, memory, net};
 
 /// Validates a deserialized case from the folder `area`.
 pub(crate) fn case(
@@ -161,6 +161,7 @@ fn step(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issue> {
         ("relay", raw.relay.is_some()),
         ("expect_relay", raw.expect_relay.is_some()),
         ("batch", raw.batch.is_some()),
+        ("attack", raw.attack.is_some()),
     ]
     .into_iter()
     .filter_map(|(verb, is_set)| is_set.then_some(verb))
@@ -243,6 +244,9 @@ fn one_verb(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issu
     }
     if let Some(delay) = &raw.delay_us {
         return actions::delay_us(delay, &join(path, "delay_us")).map(Step::DelayUs);
+    }
+    if let Some(attack) = &raw.attack {
+        return attack::attack(attack, &join(path, "attack")).map(Step::Attack);
     }
     if let Some(read) = &raw.app_read {
         return actions::app_read(read, &join(path, "app_read"), scope).map(Step::AppRead);

@@ -11,6 +11,7 @@
 //! checked between steps; a case that runs out of time is an error that says
 //! so, never a hang.
 
+mod attack;
 mod batch;
 mod memory;
 mod net;
@@ -189,6 +190,7 @@ impl Executor<'_> {
             Step::ExpectServerRequest(e) => self.expect_server_request(e),
             Step::ExpectRelay(e) => self.expect_relay(e),
             Step::Batch(calls) => self.batch(calls),
+            Step::Attack(a) => self.attack(a),
         }
     }
 

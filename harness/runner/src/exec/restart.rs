@@ -24,7 +24,7 @@ fn wake_reason_name(reason: u8) -> String {
 
 impl Executor<'_> {
     /// The app is gone; the new one starts with nothing the case allocated.
-    fn app_restarted(&mut self) {
+    pub(super) fn app_restarted(&mut self) {
         self.allocs.clear();
         self.readers.clear();
     }
@@ -76,27 +76,7 @@ impl Executor<'_> {
                 wake_reason,
                 crash: Some(report),
             })) => {
-                let causes = report.causes();
-                let causes = if causes.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", causes.join(", "))
-                };
-                self.line(&format!(
-                    "{head} -> {}{causes}; the app restarted ({})",
-                    report.kind.name(),
-                    wake_reason_name(wake_reason)
-                ));
-                let registers: Vec<String> = report
-                    .registers
-                    .iter()
-                    .map(|(n, v)| format!("{n}={v:#010x}"))
-                    .collect();
-                self.logs.push(hil_report::LogLine {
-                    source: "fault".into(),
-                    text: format!("{}: {}", report.kind.name(), registers.join(" ")),
-                    location: None,
-                });
+                self.crashed(&head, wake_reason, &report);
                 self.app_restarted();
                 if report.kind == r.expect_fault {
                     Ok(())
@@ -119,6 +99,33 @@ impl Executor<'_> {
                 )))
             }
         }
+    }
+
+    /// The app crashed under `head`: the transcript says how (the fault's
+    /// rig-independent cause and the wake reason), the registers go to the
+    /// case's logs, and the case goes on with a fresh agent.
+    pub(super) fn crashed(&mut self, head: &str, wake_reason: u8, report: &mv_proto::FaultReport) {
+        let causes = report.causes();
+        let causes = if causes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", causes.join(", "))
+        };
+        self.line(&format!(
+            "{head} -> {}{causes}; the app restarted ({})",
+            report.kind.name(),
+            wake_reason_name(wake_reason)
+        ));
+        let registers: Vec<String> = report
+            .registers
+            .iter()
+            .map(|(n, v)| format!("{n}={v:#010x}"))
+            .collect();
+        self.logs.push(hil_report::LogLine {
+            source: "fault".into(),
+            text: format!("{}: {}", report.kind.name(), registers.join(" ")),
+            location: None,
+        });
     }
 
     /// The cloud deploys a version of the rig's own app.
