@@ -49,3 +49,51 @@ impl Agent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every target resolves into the board's secure side on both boards;
+    /// the veneer targets sit where the table puts them.
+    #[test]
+    fn targets_resolve_per_board() {
+        for board in mv_boards::BOARDS {
+            let base = if board.name.contains("an505") {
+                0x100F_0000
+            } else {
+                mv_abi::STM32U585_NSC_TABLE_BASE
+            };
+            let agent = Agent::new(board, board.pools.ns_ram.0, base);
+            assert_eq!(
+                agent.attack_address(Attack::Load(AttackTarget::NscRegion)),
+                base
+            );
+            assert_eq!(
+                agent.attack_address(Attack::Branch(AttackTarget::VeneerSkippingSg)),
+                base + 4
+            );
+            assert_eq!(
+                agent.attack_address(Attack::Branch(AttackTarget::SgOutsideNsc)),
+                base + 1024
+            );
+            assert_eq!(
+                agent.attack_address(Attack::Store(AttackTarget::SecureRam)),
+                board.pools.secure_ram
+            );
+            let (secure, ns_alias) = board.secure_peripheral;
+            assert_eq!(
+                secure & !0x1000_0000,
+                ns_alias,
+                "{}: one register, two aliases",
+                board.name
+            );
+            assert_eq!(
+                agent.attack_address(Attack::ForgeFunctionReturn),
+                FNC_RETURN
+            );
+            // S = 1 (secure stack), ES = 0 (a non-secure handler's exception).
+            assert_eq!(FORGED_EXC_RETURN & 0x41, 0x40);
+        }
+    }
+}
