@@ -186,6 +186,7 @@ fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
     .unwrap();
     std::fs::remove_dir_all(root.join("conformance")).unwrap();
     copy_dir(&repo().join("conformance"), &root.join("conformance"));
+    skip_as_sim_does(&root.join("conformance"), "sim-b");
     let out = Command::new(env!("CARGO_BIN_EXE_hil"))
         .args([
             "--root",
@@ -211,6 +212,28 @@ fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
     );
     let parity = std::fs::read_to_string(root.join("reports/latest/parity.md")).unwrap();
     assert!(parity.contains("same redacted transcript"), "{parity}");
+}
+
+/// Cases skip rigs by name: a second sim skips what `sim` skips (the
+/// attacks it cannot carry out), with the same reason.
+fn skip_as_sim_does(dir: &Path, name: &str) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            skip_as_sim_does(&path, name);
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Some(at) = text.find("\nskip:\n  sim: ") else {
+            continue;
+        };
+        let line_start = at + "\nskip:\n".len();
+        let line_end = line_start + text[line_start..].find('\n').unwrap() + 1;
+        let sim_line = &text[line_start..line_end];
+        let copy = sim_line.replacen("  sim: ", &format!("  {name}: "), 1);
+        let edited = format!("{}{copy}{}", &text[..line_start], &text[line_start..]);
+        std::fs::write(&path, edited).unwrap();
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
