@@ -23,7 +23,7 @@
 mod documented_statuses;
 mod fake_board;
 
-use fake_board::{FakeBoard, RAM, RAM_SIZE, SECURE};
+use fake_board::{FakeBoard, EXT_FLASH_SIZE, RAM, RAM_SIZE, SECURE, VTOR};
 use mv_abi::MvStatus;
 use mv_kernel::channels::NetEvent;
 use mv_kernel::logging::LinkState;
@@ -104,17 +104,25 @@ struct Live {
     networks: Vec<u32>,
     channels: Vec<u32>,
     system: Vec<u32>,
-    /// `[centres, networks, channels, system]`: where the handles were written.
-    written_at: [Vec<u32>; 4],
+    /// External-flash handles.
+    flash: Vec<u32>,
+    /// `[centres, networks, channels, system, flash]`: where the handles were written.
+    written_at: [Vec<u32>; 5],
 }
 
 impl Live {
     fn all(&self) -> Vec<u32> {
-        [&self.centres, &self.networks, &self.channels, &self.system]
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect()
+        [
+            &self.centres,
+            &self.networks,
+            &self.channels,
+            &self.system,
+            &self.flash,
+        ]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect()
     }
 
     fn kind(slot: u32) -> usize {
@@ -122,6 +130,7 @@ impl Live {
             16 | 10 | 28 => 0,
             8 | 26 | 29 => 1,
             24 | 31 => 2,
+            68 | 65 => 4,
             _ => 3,
         }
     }
@@ -133,6 +142,7 @@ impl Live {
             &mut self.networks,
             &mut self.channels,
             &mut self.system,
+            &mut self.flash,
         ]
         .into_iter()
         .zip(self.written_at.iter_mut())
@@ -150,6 +160,7 @@ impl Live {
             0 => &mut self.centres,
             1 => &mut self.networks,
             2 => &mut self.channels,
+            4 => &mut self.flash,
             _ => &mut self.system,
         };
         list.push(handle);
@@ -174,6 +185,12 @@ fn plausible(rng: &mut Rng, slot: u32, live: &Live, slots: &[u32], requested: &[
     let centre = |rng: &mut Rng| kind(rng, &live.centres);
     let network = |rng: &mut Rng| kind(rng, &live.networks);
     let h = |rng: &mut Rng| kind(rng, &live.channels);
+    let flash = |rng: &mut Rng| kind(rng, &live.flash);
+    let ext_address = |rng: &mut Rng| match rng.below(4) {
+        0 => EXT_FLASH_SIZE - rng.below(700) as u32,
+        1 => rng.next() as u32,
+        _ => rng.below(u64::from(EXT_FLASH_SIZE)) as u32,
+    };
     // Reads of a response aim at channels that made a request.
     let asked = |rng: &mut Rng| {
         if requested.is_empty() || rng.below(4) == 0 {
@@ -321,7 +338,7 @@ fn plausible(rng: &mut Rng, slot: u32, live: &Live, slots: &[u32], requested: &[
         },
         // close and release calls take a pointer to a handle: one the
         // kernel wrote, or a live one of the right kind copied anywhere
-        10 | 26 | 31 | 61 => {
+        10 | 26 | 31 | 61 | 65 => {
             if rng.below(4) == 0 {
                 let written = &live.written_at[Live::kind(slot)];
                 let at = if rng.below(2) == 0 {
@@ -338,6 +355,7 @@ fn plausible(rng: &mut Rng, slot: u32, live: &Live, slots: &[u32], requested: &[
                 0 => &live.centres,
                 1 => &live.networks,
                 2 => &live.channels,
+                4 => &live.flash,
                 _ => &live.system,
             };
             let a = rng.ram(4, 4);
@@ -377,6 +395,104 @@ fn plausible(rng: &mut Rng, slot: u32, live: &Live, slots: &[u32], requested: &[
         28 => Plan {
             plant: Vec::new(),
             args: [centre(rng), rng.below(6) as u32, rng.next() as u32, 0],
+        },
+        // mvExternalFlashOpen
+        68 => Plan {
+            plant: Vec::new(),
+            args: [out(rng), 0, 0, 0],
+        },
+        // mvExternalFlashGetInfo: the info struct with a version (mostly 1)
+        66 => {
+            let a = at(rng, 4);
+            let version = 1 + u32::from(rng.below(8) == 0);
+            one(a, vec![version, 0, 0, 0], [flash(rng), a, 0, 0])
+        }
+        // mvExternalFlashReadBlocking, mvExternalFlashWriteBlocking: an
+        // address near the window, a length, a buffer in RAM
+        67 | 70 => Plan {
+            plant: Vec::new(),
+            args: [
+                flash(rng),
+                ext_address(rng),
+                rng.below(600) as u32,
+                rng.ram(1, 600),
+            ],
+        },
+        // mvExternalFlashEraseBlocking: mostly whole sectors
+        69 => {
+            let (address, length) = if rng.below(4) == 0 {
+                (ext_address(rng), rng.below(9000) as u32)
+            } else {
+                (
+                    4096 * rng.below(u64::from(EXT_FLASH_SIZE / 4096 + 1)) as u32,
+                    4096 * rng.below(3) as u32,
+                )
+            };
+            Plan {
+                plant: Vec::new(),
+                args: [flash(rng), address, length, 0],
+            }
+        }
+        // mvSetWifiConfig: the config and its strings
+        72 => {
+            let a = at(rng, 6);
+            let text = rng.ram(1, 80);
+            let words = vec![
+                1 + u32::from(rng.below(8) == 0),
+                rng.below(3) as u32,
+                text,
+                rng.below(40) as u32,
+                text + 8,
+                rng.below(70) as u32,
+            ];
+            one(a, words, [a, 0, 0, 0])
+        }
+        // mvGetWifiConfig: the output pointers
+        73 => {
+            let a = at(rng, 5);
+            let words = vec![
+                1 + u32::from(rng.below(8) == 0),
+                rng.ram(1, 40),
+                rng.below(40) as u32,
+                out(rng),
+                rng.ram(1, 4) + rng.below(3) as u32,
+            ];
+            one(a, words, [a, 0, 0, 0])
+        }
+        // mvTemporaryStructTest: the struct and its nested sub-struct
+        12 => {
+            let a = at(rng, 5);
+            let sub = if rng.below(8) == 0 {
+                out(rng)
+            } else {
+                rng.ram(8, 16)
+            };
+            one(a, vec![1, rng.next() as u32, 0, sub, 0], [a, 0, 0, 0])
+        }
+        // the fast-interrupt calls: an IRQ, and mostly a vector for it in
+        // the app's table (in app memory, as the app's image would have it)
+        0 | 11 | 13 | 15 => {
+            let irq = rng.below(110) as u32;
+            let vector = if rng.below(8) == 0 {
+                SECURE | 1
+            } else {
+                RAM + 0x101
+            };
+            one(VTOR + 4 * (16 + irq), vec![vector], [irq, 0, 0, 0])
+        }
+        // the power calls: a mode
+        58 | 59 | 62 => Plan {
+            plant: Vec::new(),
+            args: [rng.below(8) as u32, 0, 0, 0],
+        },
+        // mvTestLoggingInit, mvTestLog: as the server-log calls
+        57 => Plan {
+            plant: Vec::new(),
+            args: [rng.ram(512, 1024), 512 * (1 + rng.below(2) as u32), 0, 0],
+        },
+        56 => Plan {
+            plant: Vec::new(),
+            args: [rng.ram(1, 64), rng.below(64) as u32, 0, 0],
         },
         // mvGetNetworkStatus
         29 => Plan {
@@ -542,13 +658,15 @@ impl Fuzz {
         if status != MvStatus::Okay {
             return status;
         }
-        if matches!(slot, 10 | 26 | 31 | 61) {
+        if matches!(slot, 10 | 26 | 31 | 61 | 65) {
             self.live.forget(word(&before, args[0]));
         }
-        if matches!(slot, 8 | 16 | 24 | 60) {
-            let handle = word(&self.kernel.board().ram, args[1]);
-            self.live.note(slot, handle, args[1]);
-            self.slots.push(args[1]);
+        if matches!(slot, 8 | 16 | 24 | 60 | 68) {
+            // The handle goes where the call's last pointer argument points.
+            let at = if slot == 68 { args[0] } else { args[1] };
+            let handle = word(&self.kernel.board().ram, at);
+            self.live.note(slot, handle, at);
+            self.slots.push(at);
             if self.slots.len() > 256 {
                 self.slots.remove(0);
             }
@@ -681,6 +799,11 @@ fn random_calls_never_break_the_boundary() {
         if rng.below(2000) == 0 {
             fz.app_session(&mut rng);
         }
+        // Now and then the factory's application test starts or ends.
+        if rng.below(5000) == 0 {
+            let on = !fz.kernel.app_test_mode();
+            fz.kernel.set_app_test_mode(on);
+        }
         let slot = rng.below(80) as u32;
         let args = if rng.below(2) == 0 {
             let plan = plausible(&mut rng, slot, &fz.live, &fz.slots, &fz.requests);
@@ -736,6 +859,21 @@ fn random_calls_never_break_the_boundary() {
         (38, "mvSendConfigFetchRequest"),
         (39, "mvReadConfigFetchResponseData"),
         (40, "mvReadConfigResponseItem"),
+        (68, "mvExternalFlashOpen"),
+        (65, "mvExternalFlashClose"),
+        (66, "mvExternalFlashGetInfo"),
+        (67, "mvExternalFlashWriteBlocking"),
+        (70, "mvExternalFlashReadBlocking"),
+        (69, "mvExternalFlashEraseBlocking"),
+        (72, "mvSetWifiConfig"),
+        (73, "mvGetWifiConfig"),
+        (11, "mvSetFastInterrupt"),
+        (0, "mvEnableFastInterrupt"),
+        (58, "mvPowerSave"),
+        (59, "mvSystemLedEnable"),
+        (12, "mvTemporaryStructTest"),
+        (57, "mvTestLoggingInit"),
+        (56, "mvTestLog"),
     ] {
         assert!(
             accepted[slot] > 0,

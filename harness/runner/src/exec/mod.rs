@@ -183,6 +183,7 @@ impl Executor<'_> {
             Step::Compare(c) => self.compare(c),
             Step::Cloud(a) => self.cloud(a),
             Step::ExpectServerLog(e) => self.expect_server_log(e),
+            Step::ExpectTestLog(e) => self.expect_test_log(e),
             Step::DelayUs(us) => self.delay(*us),
             Step::AppRead(r) => self.app_read(r),
             Step::Net(a) => self.net_action(a),
@@ -199,8 +200,22 @@ impl Executor<'_> {
                 self.logs.push(server_log_line(&m));
             }
         }
+        if let Ok(messages) = self.session.take_test_log() {
+            for m in messages {
+                self.logs.push(test_log_line(&m));
+            }
+        }
         let device = self.session.take_device_log();
         self.logs.extend(device);
+    }
+}
+
+/// An `mvTestLog` message (the provisioning console) as evidence.
+fn test_log_line(message: &[u8]) -> LogLine {
+    LogLine {
+        source: "test-log".into(),
+        text: String::from_utf8_lossy(message).into_owned(),
+        location: None,
     }
 }
 
