@@ -30,7 +30,7 @@ pub enum Restart {
     TestingComplete { passed: bool },
 }
 
-/// The wake reason after deep sleep (**Choice**, `firmware/ABI.md` §16):
+/// The wake reason after deep sleep (**Choice**, `firmware/ABI.md` §17):
 /// nothing in the lab wakes a sleeping device but the lab itself, at once.
 /// Waking from `SHUTDOWN` is `COLDBOOT` ("also wake from Shutdown" [H]);
 /// from `STANDBY`, `DEEPSLEEPOTHER` (none of the check-in, app pin, modem
@@ -73,7 +73,7 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
     /// What the device does with a call that ended the app. A test that
     /// passed (`mvTestingComplete(0)`) ends application-test mode: "the
     /// final application is installed" [H] — in this lab the final app is
-    /// the installed one (**Choice**, ABI.md §18); a test that failed runs
+    /// the installed one (**Choice**, ABI.md §20); a test that failed runs
     /// again on the reset the device makes at once ("will be re-run on
     /// reset" [H]).
     pub(crate) fn app_ends(&mut self, request: RestartRequest) -> Restart {

@@ -35,7 +35,7 @@ fn bit(irq: u32) -> (usize, u32) {
 }
 
 impl FastInterrupts {
-    /// At app start: no fast IRQ, the gate open (**Choice**, ABI.md §15).
+    /// At app start: no fast IRQ, the gate open (**Choice**, ABI.md §16).
     pub const fn new() -> Self {
         FastInterrupts {
             fast: [0; WORDS],

@@ -195,7 +195,7 @@ pub const IMPLEMENTED: &[Documented] = &[
         slot: Slot::ReadConfigResponseItem,
         choices: &[],
     },
-    // §15: fast interrupts.
+    // §16: fast interrupts.
     Documented {
         slot: Slot::SetFastInterrupt,
         choices: &[],
@@ -220,7 +220,7 @@ pub const IMPLEMENTED: &[Documented] = &[
         slot: Slot::DisableAllFastInterrupts,
         choices: &[],
     },
-    // §16: power.
+    // §17: power.
     Documented {
         slot: Slot::PowerSave,
         choices: &[],
@@ -229,12 +229,12 @@ pub const IMPLEMENTED: &[Documented] = &[
         slot: Slot::DeepSleep,
         choices: &[],
     },
-    // §16: a reserved `enable` value.
+    // §17: a reserved `enable` value.
     Documented {
         slot: Slot::SystemLedEnable,
         choices: &[ParameterFault],
     },
-    // §17: external flash. Open: a handle that cannot be minted; close: a
+    // §18: external flash. Open: a handle that cannot be minted; close: a
     // bad handle pointer; erase's header list names PARAMETERFAULT, which it
     // never returns (it has no pointer).
     Documented {
@@ -261,7 +261,7 @@ pub const IMPLEMENTED: &[Documented] = &[
         slot: Slot::ExternalFlashEraseBlocking,
         choices: &[],
     },
-    // §18: Wi-Fi; the header lists nothing.
+    // §19: Wi-Fi; the header lists nothing.
     Documented {
         slot: Slot::SetWifiConfig,
         choices: &[ParameterFault, UnsupportedStructureVersion, InputTooLong],
@@ -270,7 +270,7 @@ pub const IMPLEMENTED: &[Documented] = &[
         slot: Slot::GetWifiConfig,
         choices: &[ParameterFault, UnsupportedStructureVersion],
     },
-    // §19: application test; a second init or a buffer in use.
+    // §20: application test; a second init or a buffer in use.
     Documented {
         slot: Slot::TestingComplete,
         choices: &[],

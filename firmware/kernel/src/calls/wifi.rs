@@ -1,7 +1,7 @@
 //! `mvSetWifiConfig`, `mvGetWifiConfig`.
 //!
 //! The header documents no status for either [H: both lists are empty];
-//! every refusal here is a **Choice** of `firmware/ABI.md` §17.
+//! every refusal here is a **Choice** of `firmware/ABI.md` §19.
 
 use mv_abi::{MvStatus, MvWifiConfig, MvWifiConfigMode, MvWifiConfigOut};
 

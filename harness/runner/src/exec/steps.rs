@@ -243,6 +243,7 @@ impl Executor<'_> {
                 )
             }
             CloudAction::AppTestMode { on } => {
+                self.app_test_mode |= *on;
                 format!(
                     "cloud: application-test mode {}",
                     if *on { "on" } else { "off" }
