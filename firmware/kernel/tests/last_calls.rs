@@ -558,13 +558,13 @@ fn walk_kernel() -> (Kernel<FakeBoard>, Objects) {
     let mut k = kernel();
     k.set_app_test_mode(true);
     k.board_mut().put(TEXT, b"echo");
-    let mut centre = |k: &mut Kernel<FakeBoard>, irq: u32, ring: u32| {
+    let centre = |k: &mut Kernel<FakeBoard>, irq: u32, ring: u32| {
         put_words(k, PARAMS, &[irq, ring, 64]);
         okay(k, Slot::SetupNotifications, [PARAMS, OUT, 0, 0])
     };
     let c = centre(&mut k, 50, RAM + 0x5000);
     let spare_centre = centre(&mut k, 51, RAM + 0x5100);
-    let mut network = |k: &mut Kernel<FakeBoard>| {
+    let network = |k: &mut Kernel<FakeBoard>| {
         put_words(k, PARAMS, &[1, c, 2]);
         okay(k, Slot::RequestNetwork, [PARAMS, OUT, 0, 0])
     };
@@ -572,7 +572,7 @@ fn walk_kernel() -> (Kernel<FakeBoard>, Objects) {
     let spare_network = network(&mut k);
     put_words(&mut k, PARAMS, &[c, 1, 0]);
     let system = okay(&mut k, Slot::OpenSystemNotification, [PARAMS, OUT, 0, 0]);
-    let mut channel = |k: &mut Kernel<FakeBoard>, at: u32, kind: u32, name_len: u32| {
+    let channel = |k: &mut Kernel<FakeBoard>, at: u32, kind: u32, name_len: u32| {
         put_words(
             k,
             PARAMS,
