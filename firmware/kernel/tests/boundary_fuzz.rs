@@ -26,11 +26,11 @@ mod fake_board;
 mod plans;
 
 use fake_board::{FakeBoard, RAM, RAM_SIZE, SECURE};
-use plans::{plausible, Live};
 use mv_abi::MvStatus;
 use mv_kernel::channels::NetEvent;
 use mv_kernel::logging::LinkState;
 use mv_kernel::Kernel;
+use plans::{plausible, Live};
 
 /// xorshift64*: a reproducible stream; a failure prints the seed.
 struct Rng(u64);

@@ -117,7 +117,7 @@ fn power_calls_check_caller_mode_and_network() {
     assert_eq!(call(&mut k, Slot::SystemLedEnable, [0, 0, 0, 0]), Okay);
     assert_eq!(k.board().led, Some(false));
     // A held network request keeps the network active.
-    put_words(&mut k, PARAMS, &[0x100 * 0 + 40, BUF, 64]);
+    put_words(&mut k, PARAMS, &[40, BUF, 64]);
     assert_eq!(
         call(&mut k, Slot::SetupNotifications, [PARAMS, OUT, 0, 0]),
         Okay

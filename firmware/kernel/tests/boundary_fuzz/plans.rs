@@ -89,7 +89,13 @@ impl Live {
 /// that pass some checks, live handles of the kind the call takes, output
 /// pointers in RAM. They get calls past the first checks to the deep
 /// paths; the random arguments and the app's scribbling try everything else.
-pub(crate) fn plausible(rng: &mut Rng, slot: u32, live: &Live, slots: &[u32], requested: &[u32]) -> Plan {
+pub(crate) fn plausible(
+    rng: &mut Rng,
+    slot: u32,
+    live: &Live,
+    slots: &[u32],
+    requested: &[u32],
+) -> Plan {
     let kind = |rng: &mut Rng, list: &[u32]| match rng.below(8) {
         0 => rng.next() as u32,
         1 => rng.pick(&live.all()),
