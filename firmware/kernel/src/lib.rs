@@ -22,6 +22,7 @@ pub mod dispatch;
 pub mod handles;
 pub mod logging;
 mod net_io;
+pub mod net_mqtt;
 pub mod network;
 pub mod notify;
 pub mod system;

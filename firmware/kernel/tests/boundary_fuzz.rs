@@ -314,6 +314,148 @@ fn plausible(rng: &mut Rng, slot: u32, live: &Live, slots: &[u32], requested: &[
             ];
             one(a, words, [asked(rng), a, 0, 0])
         }
+        // mvMqttRequestConnect: the request, and now and then a Will and
+        // TLS credentials with one certificate each way
+        53 => {
+            let a = at(rng, 15);
+            let (will, tls, cert) = (rng.ram(4, 24), rng.ram(4, 24), rng.ram(4, 8));
+            let s = |rng: &mut Rng| (rng.ram(1, 16), rng.below(16) as u32);
+            let (host, id, user, pass) = (s(rng), s(rng), s(rng), s(rng));
+            let words = vec![
+                rng.below(3) as u32,
+                host.0,
+                host.1,
+                1883,
+                id.0,
+                id.1,
+                rng.below(3) as u32,
+                user.0,
+                user.1,
+                pass.0,
+                pass.1,
+                if rng.below(4) == 0 { tls } else { 0 },
+                60,
+                rng.below(2) as u32,
+                if rng.below(4) == 0 { will } else { 0 },
+            ];
+            let (t, p) = (s(rng), s(rng));
+            let will_words = vec![t.0, t.1, p.0, p.1, rng.below(3) as u32, 0];
+            let n = |rng: &mut Rng| [0, 1, 9][rng.below(3) as usize];
+            let tls_words = vec![n(rng), cert, n(rng), cert, t.0, t.1];
+            Plan {
+                plant: vec![
+                    (a, words),
+                    (will, will_words),
+                    (tls, tls_words),
+                    (cert, vec![p.0, p.1]),
+                ],
+                args: [h(rng), a, 0, 0],
+            }
+        }
+        // mvMqttRequestSubscribe: the request and one or two subscriptions
+        47 => {
+            let (a, subs) = (at(rng, 3), rng.ram(4, 48));
+            let n = [0, 1, 2, 9][rng.below(4) as usize];
+            let sub = |rng: &mut Rng| {
+                vec![
+                    rng.ram(1, 16),
+                    rng.below(16) as u32,
+                    rng.below(3) as u32,
+                    0,
+                    0,
+                    0,
+                ]
+            };
+            let mut sub_words = sub(rng);
+            sub_words.extend(sub(rng));
+            Plan {
+                plant: vec![(a, vec![rng.next() as u32, subs, n]), (subs, sub_words)],
+                args: [h(rng), a, 0, 0],
+            }
+        }
+        // mvMqttRequestUnsubscribe: the request and its topics
+        52 => {
+            let (a, topics) = (at(rng, 3), rng.ram(4, 16));
+            let n = [0, 1, 2, 9][rng.below(4) as usize];
+            let topic_words = vec![
+                rng.ram(1, 16),
+                rng.below(16) as u32,
+                rng.ram(1, 16),
+                rng.below(16) as u32,
+            ];
+            Plan {
+                plant: vec![
+                    (a, vec![rng.next() as u32, topics, n]),
+                    (topics, topic_words),
+                ],
+                args: [h(rng), a, 0, 0],
+            }
+        }
+        // mvMqttRequestPublish
+        46 => {
+            let a = at(rng, 7);
+            let words = vec![
+                rng.next() as u32,
+                rng.ram(1, 16),
+                rng.below(16) as u32,
+                rng.ram(1, 700),
+                [0, 8, 100, 700][rng.below(4) as usize],
+                rng.below(3) as u32,
+                rng.below(2) as u32,
+            ];
+            one(a, words, [h(rng), a, 0, 0])
+        }
+        // mvMqttAcknowledgeMessage: mostly an id the cloud handed out
+        42 => Plan {
+            plant: Vec::new(),
+            args: [asked(rng), rng.below(8) as u32, 0, 0],
+        },
+        // mvMqttReadSubscribeResponse, mvMqttReadUnsubscribeResponse
+        54 | 41 => {
+            let a = at(rng, 5);
+            let words = vec![
+                out(rng),
+                out(rng),
+                rng.ram(4, 32),
+                4 * rng.below(9) as u32,
+                out(rng),
+            ];
+            one(a, words, [asked(rng), a, 0, 0])
+        }
+        // mvMqttReceiveMessage: three outputs and two string buffers
+        50 => {
+            let a = at(rng, 9);
+            let words = vec![
+                out(rng),
+                rng.ram(1, 64),
+                rng.below(64) as u32,
+                out(rng),
+                rng.ram(1, 300),
+                rng.below(300) as u32,
+                out(rng),
+                out(rng),
+                rng.ram(1, 1),
+            ];
+            one(a, words, [asked(rng), a, 0, 0])
+        }
+        // mvMqttReceiveLostMessageInfo
+        49 => {
+            let a = at(rng, 5);
+            let words = vec![
+                out(rng),
+                rng.ram(1, 64),
+                rng.below(64) as u32,
+                out(rng),
+                out(rng),
+            ];
+            one(a, words, [asked(rng), a, 0, 0])
+        }
+        // mvMqttReadConnectResponse, …PublishResponse, …DisconnectResponse,
+        // mvMqttGetNextReadableDataType, mvMqttRequestDisconnect
+        45 | 48 | 43 | 51 | 44 => Plan {
+            plant: Vec::new(),
+            args: [asked(rng), out(rng), 0, 0],
+        },
         // mvReadHttpResponseData, mvReadConfigFetchResponseData
         35 | 39 => Plan {
             plant: Vec::new(),
@@ -407,7 +549,9 @@ fn cloud_turn(
         };
         match event {
             NetEvent::ChannelOpened { channel, .. } => channels.push(channel),
-            NetEvent::HttpRequest { channel, len } | NetEvent::ConfigFetch { channel, len } => {
+            NetEvent::HttpRequest { channel, len }
+            | NetEvent::ConfigFetch { channel, len }
+            | NetEvent::MqttRequest { channel, len } => {
                 let mut bytes = vec![0u8; len as usize];
                 assert!(
                     kernel.copy_request(channel, &mut bytes),
@@ -438,7 +582,7 @@ fn cloud_turn(
     let headers: Vec<Vec<u8>> = (0..count)
         .map(|_| (0..rng.below(20)).map(|_| rng.next() as u8).collect())
         .collect();
-    match rng.below(40) {
+    match rng.below(52) {
         0..=11 => kernel.cloud_channel_window(channel, rng.below(2000) as u32),
         12..=21 => {
             kernel.cloud_channel_data(channel, &bytes);
@@ -464,7 +608,40 @@ fn cloud_turn(
                 .collect();
             kernel.cloud_config_response(channel, rng.below(3) as u32, &items);
         }
+        37..=49 => mqtt_cloud_turn(rng, kernel, channel, &bytes),
         _ => {}
+    }
+}
+
+/// What a random cloud says to an MQTT channel: answers (whether or not
+/// a request is in flight) and messages of every size and QoS.
+fn mqtt_cloud_turn(rng: &mut Rng, kernel: &mut Kernel<FakeBoard>, channel: u32, bytes: &[u8]) {
+    let state = rng.below(9) as u32;
+    let id = rng.below(8) as u32;
+    let codes: Vec<u8> = (0..rng.below(12)).map(|_| rng.next() as u8).collect();
+    match rng.below(7) {
+        0 => kernel.cloud_mqtt_connect_response(channel, state, rng.below(6) as u32),
+        1 => kernel.cloud_mqtt_subscription_response(channel, rng.below(2) == 0, state, id, &codes),
+        2 => kernel.cloud_mqtt_publish_response(channel, state, id, rng.below(3) as u32),
+        3 => kernel.cloud_mqtt_disconnect_response(channel, state, 0),
+        4 => kernel.cloud_mqtt_acked(channel),
+        _ => {
+            let split = rng.below(bytes.len() as u64 + 1) as usize;
+            let big = vec![0x5A; if rng.below(8) == 0 { 2000 } else { 0 }];
+            let payload = if big.is_empty() {
+                &bytes[split..]
+            } else {
+                &big
+            };
+            kernel.cloud_mqtt_message(
+                channel,
+                id,
+                rng.below(3) as u8,
+                rng.below(2) == 0,
+                &bytes[..split],
+                payload,
+            );
+        }
     }
 }
 
@@ -584,9 +761,105 @@ impl Fuzz {
         assert_delivery_writes_stay_in_lent_buffers(&writes, &self.lent, self.seed, self.calls);
     }
 
+    /// A well-formed MQTT session on a new channel: connect, subscribe,
+    /// unsubscribe, publish, a message and a lost one received, an
+    /// acknowledgement and a disconnect, each answer read back.
+    fn mqtt_session(&mut self, rng: &mut Rng, centre: u32, network: u32) {
+        let (s, out, text) = (rng.ram(4, 64), rng.ram(4, 64), rng.ram(4, 32));
+        let (rx, tx) = (rng.ram(16, 256), rng.ram(512, 512));
+        self.put(s, &[1, centre, 9, network, rx, 256, tx, 512, 1, 0, 0]);
+        if self.call(24, [s, out, 0, 0]) != MvStatus::Okay {
+            return;
+        }
+        let ch = word(&self.kernel.board().ram, out);
+        self.kernel.board_mut().put(text, b"lab.test/client-1/t");
+        // host, client id; no auth, TLS or Will
+        self.put(
+            s,
+            &[1, text, 8, 1883, text + 9, 8, 0, 0, 0, 0, 0, 0, 60, 0, 0],
+        );
+        if self.call(53, [ch, s, 0, 0]) != MvStatus::Okay {
+            return;
+        }
+        self.cloud(rng);
+        self.deliver(|k| k.cloud_mqtt_connect_response(ch, 0, 0));
+        self.call(51, [ch, out, 0, 0]);
+        self.call(45, [ch, out, 0, 0]);
+        // subscribe, then unsubscribe, to one topic
+        self.put(s + 32, &[text + 9, 10, 1, 0, 0, 0]);
+        self.put(s, &[7, s + 32, 1]);
+        self.call(47, [ch, s, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_subscription_response(ch, false, 0, 7, &[1]));
+        let response = |f: &mut Self| f.put(s, &[out, out + 4, out + 8, 32, out + 40]);
+        response(self);
+        self.call(54, [ch, s, 0, 0]);
+        self.put(s + 32, &[text + 9, 10]);
+        self.put(s, &[8, s + 32, 1]);
+        self.call(52, [ch, s, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_subscription_response(ch, true, 0, 8, &[0]));
+        response(self);
+        self.call(41, [ch, s, 0, 0]);
+        // publish
+        self.put(s, &[9, text + 9, 10, text, 8, 1, 0]);
+        self.call(46, [ch, s, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_publish_response(ch, 0, 9, 0));
+        self.call(48, [ch, out, 0, 0]);
+        // a message that fits, then one that never can
+        self.deliver(|k| {
+            k.cloud_mqtt_message(ch, 3, 1, false, b"t/1", b"hello");
+            k.cloud_mqtt_message(ch, 4, 0, false, b"t/2", &[0; 300]);
+        });
+        let buf = rng.ram(4, 64);
+        self.put(
+            s,
+            &[
+                out,
+                buf,
+                16,
+                out + 4,
+                buf + 16,
+                32,
+                out + 8,
+                out + 12,
+                out + 16,
+            ],
+        );
+        self.call(50, [ch, s, 0, 0]);
+        self.put(s, &[out, buf, 16, out + 4, out + 8]);
+        self.call(49, [ch, s, 0, 0]);
+        self.call(42, [ch, 3, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_acked(ch));
+        self.call(44, [ch, 0, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_disconnect_response(ch, 0, 0));
+        self.call(43, [ch, out, 0, 0]);
+        self.put(s, &[ch]);
+        self.call(31, [s, 0, 0, 0]);
+    }
+
+    /// A cloud delivery, with every byte it makes the kernel write checked.
+    /// First the device core takes what the kernel owes the cloud.
+    fn deliver(&mut self, f: impl FnOnce(&mut Kernel<FakeBoard>)) {
+        let mut data = [0u8; 1024];
+        while let Some(event) = self.kernel.next_net_event(&mut data) {
+            if let NetEvent::MqttRequest { channel, len } = event {
+                let mut bytes = vec![0u8; len as usize];
+                assert!(self.kernel.copy_request(channel, &mut bytes));
+                assert!(
+                    mv_kernel::channels::wire::parse_mqtt(&bytes).is_some(),
+                    "seed {:#x}: the kernel wrote an MQTT request that does not parse",
+                    self.seed
+                );
+            }
+        }
+        self.kernel.board_mut().write_log = Some(Vec::new());
+        f(&mut self.kernel);
+        let writes = self.kernel.board_mut().write_log.take().unwrap_or_default();
+        assert_delivery_writes_stay_in_lent_buffers(&writes, &self.lent, self.seed, self.calls);
+    }
+
     /// A well-formed session, the way an app uses the calls: a centre, a
     /// network, an HTTP channel with a request and its answer read back, a
-    /// config channel with a fetch and an item read back. Random calls in
+    /// config channel with a fetch and an item read back, an MQTT session. Random calls in
     /// between hit the same objects in every state this leaves them in.
     fn app_session(&mut self, rng: &mut Rng) {
         let ring = rng.ram(8, 64);
@@ -647,6 +920,7 @@ impl Fuzz {
                 self.call(40, [ch, s, 0, 0]);
             }
         }
+        self.mqtt_session(rng, centre, network);
     }
 }
 
@@ -704,9 +978,9 @@ fn random_calls_never_break_the_boundary() {
     }
     let accepted = fz.accepted;
     eprintln!(
-        "{} calls; accepted per slot 0..41: {:?}",
+        "{} calls; accepted per slot 0..55: {:?}",
         fz.calls,
-        &accepted[..41]
+        &accepted[..55]
     );
     // The stream must reach the success paths, or it proves little.
     for (slot, name) in [
@@ -736,6 +1010,20 @@ fn random_calls_never_break_the_boundary() {
         (38, "mvSendConfigFetchRequest"),
         (39, "mvReadConfigFetchResponseData"),
         (40, "mvReadConfigResponseItem"),
+        (53, "mvMqttRequestConnect"),
+        (45, "mvMqttReadConnectResponse"),
+        (47, "mvMqttRequestSubscribe"),
+        (54, "mvMqttReadSubscribeResponse"),
+        (52, "mvMqttRequestUnsubscribe"),
+        (41, "mvMqttReadUnsubscribeResponse"),
+        (46, "mvMqttRequestPublish"),
+        (48, "mvMqttReadPublishResponse"),
+        (51, "mvMqttGetNextReadableDataType"),
+        (50, "mvMqttReceiveMessage"),
+        (49, "mvMqttReceiveLostMessageInfo"),
+        (42, "mvMqttAcknowledgeMessage"),
+        (44, "mvMqttRequestDisconnect"),
+        (43, "mvMqttReadDisconnectResponse"),
     ] {
         assert!(
             accepted[slot] > 0,

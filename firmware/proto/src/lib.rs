@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 mod cloud;
 mod frame;
 mod fuzz;
+mod mqtt;
 
 pub use cloud::{
     AppStarted, CloudToDevice, ConfigItem, ConfigKey, CrashReport, DeviceToCloud, HttpRequest,
@@ -27,6 +28,7 @@ pub use cloud::{
 pub use fuzz::{
     FindingKind, FuzzBatch, FuzzCaller, FuzzFinding, FuzzReport, FUZZ_SLOTS, MAX_FINDINGS,
 };
+pub use mqtt::{MqttConnect, MqttDown, MqttOutcome, MqttRequest, MqttSubscription, MqttWill};
 
 pub use frame::{
     decode_frame, decode_request, encode_frame, FrameError, RequestError, FRAME_DELIMITER,

@@ -5,6 +5,8 @@ mod config;
 mod device;
 mod http;
 mod logging;
+mod mqtt;
+mod mqtt_read;
 mod network;
 mod notifications;
 mod system;
