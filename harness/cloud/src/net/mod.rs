@@ -20,6 +20,7 @@ mod broker;
 mod config;
 mod http;
 mod mqtt;
+mod mqtt_link;
 mod relay;
 mod services;
 

@@ -17,20 +17,17 @@
 //! **Choices** (`firmware/ABI.md` §15): every host reaches the lab broker
 //! (as every HTTPS URL reaches the lab's HTTP server), except names under
 //! `.invalid` (RFC 6761), which are `NXDOMAIN`; TLS credentials are carried
-//! but not used (the broker is loopback without TLS); protocol v5 is not
-//! bridged yet and is answered `INVALIDPARAMETERS`.
+//! but not used (the broker is loopback without TLS). Both protocol
+//! versions are bridged ([`super::mqtt_link`]).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use mv_abi::{MvClosureReason, MvMqttRequestState as State};
 use mv_proto::{CloudToDevice, MqttConnect, MqttDown, MqttOutcome, MqttRequest};
-use rumqttc::{
-    Client, ConnectReturnCode, Connection, ConnectionError, Event, Incoming, LastWill, MqttOptions,
-    Outgoing, Publish, QoS, SubscribeFilter, SubscribeReasonCode,
-};
 
 use super::broker::Broker;
+use super::mqtt_link::{Link, Message, Options, Seen};
 use super::{CloudEvent, NetError};
 
 /// The longest the cloud waits for the broker's answer to one request.
@@ -41,14 +38,13 @@ const POLL_WAIT: Duration = Duration::from_millis(1);
 /// A message from the broker, until it is settled.
 struct Held {
     delivery: u32,
-    publish: Publish,
+    message: Message,
 }
 
 /// One channel's client session.
 struct Session {
     channel: u32,
-    client: Client,
-    conn: Connection,
+    link: Link,
     /// Filters the broker granted.
     filters: Vec<String>,
     /// Messages not yet taken by the device, in order.
@@ -69,15 +65,6 @@ pub(crate) struct MqttBridge {
     next_delivery: u32,
 }
 
-fn qos(value: u32) -> Option<QoS> {
-    match value {
-        0 => Some(QoS::AtMostOnce),
-        1 => Some(QoS::AtLeastOnce),
-        2 => Some(QoS::ExactlyOnce),
-        _ => None,
-    }
-}
-
 fn text(bytes: &[u8]) -> Option<String> {
     String::from_utf8(bytes.to_vec()).ok()
 }
@@ -89,6 +76,9 @@ fn down(channel: u32, down: MqttDown) -> CloudToDevice {
 fn state_name(state: State) -> &'static str {
     State::DESC.name_of(state as u32).unwrap_or("?")
 }
+
+/// A delivery id not yet given.
+const UNNUMBERED: u32 = 0;
 
 impl MqttBridge {
     /// A new device: its sessions end. The broker keeps running.
@@ -124,7 +114,11 @@ impl MqttBridge {
         Ok(match request {
             MqttRequest::Connect(c) => {
                 let (state, reason) = self.connect(channel, &c)?;
-                note(format!("connect -> {} ({reason})", state_name(state)));
+                note(format!(
+                    "connect v{} -> {} ({reason})",
+                    if c.version == 1 { "5" } else { "3.1.1" },
+                    state_name(state)
+                ));
                 vec![down(
                     channel,
                     MqttDown::ConnectResponse {
@@ -163,12 +157,12 @@ impl MqttBridge {
                 correlation_id,
                 topics,
             } => {
-                let state = match self.session(channel) {
-                    None => State::NotConnected,
+                let (state, reason_codes) = match self.session(channel) {
+                    None => (State::NotConnected, Vec::new()),
                     Some(s) => s.unsubscribe(&topics),
                 };
                 note(format!(
-                    "unsubscribe {} topics -> {}",
+                    "unsubscribe {} topics -> {} {reason_codes:?}",
                     topics.len(),
                     state_name(state)
                 ));
@@ -177,7 +171,7 @@ impl MqttBridge {
                     MqttDown::UnsubscribeResponse {
                         state: state as u32,
                         correlation_id,
-                        reason_codes: Vec::new(),
+                        reason_codes,
                     },
                 )]
             }
@@ -189,14 +183,15 @@ impl MqttBridge {
                 retain,
             } => {
                 let next = &mut self.next_delivery;
-                let state = match self.sessions.iter_mut().find(|s| s.channel == channel) {
-                    None => State::NotConnected,
-                    Some(s) => s.publish(&topic, payload.clone(), qos, retain, next),
+                let bytes = payload.len();
+                let (state, reason) = match self.sessions.iter_mut().find(|s| s.channel == channel)
+                {
+                    None => (State::NotConnected, 0),
+                    Some(s) => s.publish(&topic, payload, qos, retain, next),
                 };
                 note(format!(
-                    "publish {:?} qos {qos} retain {retain} {} bytes -> {}",
+                    "publish {:?} qos {qos} retain {retain} {bytes} bytes -> {} ({reason})",
                     String::from_utf8_lossy(&topic),
-                    payload.len(),
                     state_name(state)
                 ));
                 vec![down(
@@ -204,7 +199,7 @@ impl MqttBridge {
                     MqttDown::PublishResponse {
                         state: state as u32,
                         correlation_id,
-                        reason: 0,
+                        reason,
                     },
                 )]
             }
@@ -212,7 +207,7 @@ impl MqttBridge {
                 if let Some(s) = self.session(channel) {
                     if let Some(i) = s.unacked.iter().position(|h| h.delivery == correlation_id) {
                         let held = s.unacked.remove(i);
-                        let _ = s.client.ack(&held.publish);
+                        s.link.ack(&held.message);
                         s.pump_for(Duration::ZERO);
                     }
                 }
@@ -245,60 +240,57 @@ impl MqttBridge {
         if host == "invalid" || host.ends_with(".invalid") {
             return Ok((State::NxDomain, 0));
         }
-        let (Some(client_id), true) = (text(&c.client_id), c.version == 0) else {
+        let (Some(client_id), true) = (text(&c.client_id), c.version <= 1) else {
             return Ok((State::InvalidParameters, 0));
         };
-        let will_qos = c.will.as_ref().map(|w| qos(w.qos));
-        if will_qos == Some(None) {
-            return Ok((State::InvalidParameters, 0));
-        }
+        let will = match &c.will {
+            Some(w) if w.qos > 2 => return Ok((State::InvalidParameters, 0)),
+            Some(w) => Some((
+                String::from_utf8_lossy(&w.topic).into_owned(),
+                w.payload.clone(),
+                w.qos as u8,
+                w.retain,
+            )),
+            None => None,
+        };
         if super::broker::mosquitto_path().is_none() && !super::broker::mosquitto_required() {
             return Ok((State::SocketError, 0));
         }
         let addr = self.broker()?.addr;
-        let mut options = MqttOptions::new(client_id, addr.ip().to_string(), addr.port());
-        options
-            .set_keep_alive(Duration::from_secs(u64::from(c.keepalive)))
-            .set_clean_session(c.clean_start)
-            .set_manual_acks(true)
-            .set_max_packet_size(256 * 1024, 256 * 1024);
-        if let Some((user, password)) = &c.credentials {
-            options.set_credentials(
-                String::from_utf8_lossy(user),
-                String::from_utf8_lossy(password),
-            );
-        }
-        if let (Some(w), Some(Some(q))) = (&c.will, will_qos) {
-            options.set_last_will(LastWill::new(
-                String::from_utf8_lossy(&w.topic),
-                w.payload.clone(),
-                q,
-                w.retain,
-            ));
-        }
-        let (client, mut conn) = Client::new(options, 16);
+        let mut link = Link::open(Options {
+            v5: c.version == 1,
+            client_id,
+            host: addr.ip().to_string(),
+            port: addr.port(),
+            keepalive_s: u64::from(c.keepalive),
+            clean_start: c.clean_start,
+            credentials: c.credentials.as_ref().map(|(u, p)| {
+                (
+                    String::from_utf8_lossy(u).into_owned(),
+                    String::from_utf8_lossy(p).into_owned(),
+                )
+            }),
+            will,
+        });
         let deadline = Instant::now() + ANSWER_TIMEOUT;
         let answer = loop {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match conn.recv_timeout(wait) {
-                Ok(Ok(Event::Incoming(Incoming::ConnAck(ack)))) => {
-                    break Some((State::RequestCompleted, refusal(ack.code)))
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(ConnectionError::ConnectionRefused(code))) => {
-                    break Some((State::RequestCompleted, refusal(code)))
-                }
-                Ok(Err(_)) | Err(_) => break None,
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break None;
+            }
+            match link.recv(left) {
+                Ok(Some(Seen::ConnAck(code))) => break Some(code),
+                Ok(_) => {}
+                Err(broken) => break broken.0,
             }
         };
-        let Some((state, reason)) = answer else {
+        let Some(reason) = answer else {
             return Ok((State::SocketError, 0));
         };
         if reason == 0 {
             self.sessions.push(Session {
                 channel,
-                client,
-                conn,
+                link,
                 filters: Vec::new(),
                 inbox: VecDeque::new(),
                 in_flight: false,
@@ -306,7 +298,7 @@ impl MqttBridge {
                 unacked: Vec::new(),
             });
         }
-        Ok((state, reason))
+        Ok((State::RequestCompleted, reason))
     }
 
     /// What the device did with message `delivery`.
@@ -333,12 +325,12 @@ impl MqttBridge {
         if outcome == MqttOutcome::Refused {
             s.waiting_for_room = true;
         } else if let Some(held) = s.inbox.pop_front() {
-            if held.publish.qos != QoS::AtMostOnce {
+            if held.message.qos > 0 {
                 if outcome == MqttOutcome::Stored {
                     s.unacked.push(held);
                 } else {
                     // Lost for good: the broker need not keep it.
-                    let _ = s.client.ack(&held.publish);
+                    s.link.ack(&held.message);
                 }
             }
         }
@@ -371,25 +363,25 @@ impl MqttBridge {
             }
             if let Some(h) = s.inbox.front() {
                 s.in_flight = true;
-                let p = &h.publish;
+                let m = &h.message;
                 events.push(CloudEvent::Mqtt {
                     channel: s.channel,
                     text: format!(
                         "message {} {:?} qos {} {} bytes to the device",
                         h.delivery,
-                        p.topic,
-                        p.qos as u8,
-                        p.payload.len()
+                        String::from_utf8_lossy(&m.topic),
+                        m.qos,
+                        m.payload.len()
                     ),
                 });
                 out.push(down(
                     s.channel,
                     MqttDown::Message {
                         delivery: h.delivery,
-                        topic: p.topic.clone().into_bytes(),
-                        payload: p.payload.to_vec(),
-                        qos: p.qos as u8,
-                        retain: p.retain,
+                        topic: m.topic.clone(),
+                        payload: m.payload.clone(),
+                        qos: m.qos,
+                        retain: m.retain,
                     },
                 ));
             }
@@ -404,21 +396,6 @@ impl MqttBridge {
     }
 }
 
-/// A v3.1.1 CONNACK refusal code.
-fn refusal(code: ConnectReturnCode) -> u32 {
-    match code {
-        ConnectReturnCode::Success => 0,
-        ConnectReturnCode::RefusedProtocolVersion => 1,
-        ConnectReturnCode::BadClientId => 2,
-        ConnectReturnCode::ServiceUnavailable => 3,
-        ConnectReturnCode::BadUserNamePassword => 4,
-        ConnectReturnCode::NotAuthorized => 5,
-    }
-}
-
-/// A placeholder delivery id for messages not yet numbered.
-const UNNUMBERED: u32 = 0;
-
 impl Session {
     /// Reads what the broker sent for up to `wait`; `false` if the
     /// connection broke.
@@ -426,29 +403,19 @@ impl Session {
         let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let event = if left.is_zero() {
-                match self.conn.try_recv() {
-                    Ok(e) => e,
-                    Err(_) => return true,
-                }
-            } else {
-                match self.conn.recv_timeout(left) {
-                    Ok(e) => e,
-                    Err(_) => return true,
-                }
-            };
-            match event {
-                Ok(e) => self.note(e),
+            match self.link.recv(left) {
+                Ok(Some(seen)) => self.note(seen),
+                Ok(None) => return true,
                 Err(_) => return false,
             }
         }
     }
 
-    fn note(&mut self, e: Event) {
-        if let Event::Incoming(Incoming::Publish(publish)) = e {
+    fn note(&mut self, seen: Seen) {
+        if let Seen::Message(message) = seen {
             self.inbox.push_back(Held {
                 delivery: UNNUMBERED,
-                publish,
+                message,
             });
         }
     }
@@ -461,21 +428,25 @@ impl Session {
         }
     }
 
-    /// Waits until `done` says the awaited packet came; `false` on a broken
-    /// connection or the timeout.
-    fn await_packet(&mut self, mut done: impl FnMut(&Event) -> bool) -> bool {
+    /// Waits until `pick` finds the awaited packet in what comes; `None`
+    /// on a broken connection or the timeout.
+    fn await_packet<T>(&mut self, mut pick: impl FnMut(&Seen) -> Option<T>) -> Option<T> {
         let deadline = Instant::now() + ANSWER_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.conn.recv_timeout(left) {
-                Ok(Ok(e)) => {
-                    let hit = done(&e);
-                    self.note(e);
-                    if hit {
-                        return true;
+            if left.is_zero() {
+                return None;
+            }
+            match self.link.recv(left) {
+                Ok(Some(seen)) => {
+                    let hit = pick(&seen);
+                    self.note(seen);
+                    if hit.is_some() {
+                        return hit;
                     }
                 }
-                Ok(Err(_)) | Err(_) => return false,
+                Ok(None) => {}
+                Err(_) => return None,
             }
         }
     }
@@ -483,107 +454,97 @@ impl Session {
     fn subscribe(&mut self, topics: &[mv_proto::MqttSubscription]) -> (State, Vec<u8>) {
         let mut filters = Vec::new();
         for t in topics {
-            match (text(&t.topic), qos(t.qos)) {
-                (Some(path), Some(q)) if rumqttc::valid_filter(&path) => {
-                    filters.push(SubscribeFilter::new(path, q));
+            match text(&t.topic) {
+                Some(path) if t.qos <= 2 && rumqttc::valid_filter(&path) => {
+                    filters.push((path, t.qos as u8, t.nl != 0, t.rap != 0, t.rh));
                 }
                 _ => return (State::InvalidParameters, Vec::new()),
             }
         }
-        if filters.is_empty() || self.client.subscribe_many(filters.clone()).is_err() {
+        if filters.is_empty() || !self.link.subscribe(&filters) {
             return (State::InvalidParameters, Vec::new());
         }
-        let mut codes = Vec::new();
-        let acked = self.await_packet(|e| match e {
-            Event::Incoming(Incoming::SubAck(ack)) => {
-                codes = ack
-                    .return_codes
-                    .iter()
-                    .map(|c| match c {
-                        SubscribeReasonCode::Success(q) => *q as u8,
-                        SubscribeReasonCode::Failure => 0x80,
-                    })
-                    .collect();
-                true
-            }
-            _ => false,
-        });
-        if !acked {
+        let Some(codes) = self.await_packet(|s| match s {
+            Seen::SubAck(codes) => Some(codes.clone()),
+            _ => None,
+        }) else {
             return (State::SocketError, Vec::new());
-        }
+        };
         for (f, code) in filters.iter().zip(&codes) {
             if *code < 0x80 {
-                self.filters.push(f.path.clone());
+                self.filters.push(f.0.clone());
             }
         }
         (State::RequestCompleted, codes)
     }
 
-    fn unsubscribe(&mut self, topics: &[Vec<u8>]) -> State {
+    fn unsubscribe(&mut self, topics: &[Vec<u8>]) -> (State, Vec<u8>) {
         let Some(paths) = topics.iter().map(|t| text(t)).collect::<Option<Vec<_>>>() else {
-            return State::InvalidParameters;
+            return (State::InvalidParameters, Vec::new());
         };
         if paths.is_empty() {
-            return State::InvalidParameters;
+            return (State::InvalidParameters, Vec::new());
         }
+        let mut codes = Vec::new();
         for path in &paths {
-            if self.client.unsubscribe(path.clone()).is_err() {
-                return State::InvalidParameters;
+            if !self.link.unsubscribe(path) {
+                return (State::InvalidParameters, Vec::new());
             }
-            if !self.await_packet(|e| matches!(e, Event::Incoming(Incoming::UnsubAck(_)))) {
-                return State::SocketError;
-            }
+            let Some(c) = self.await_packet(|s| match s {
+                Seen::UnsubAck(c) => Some(c.clone()),
+                _ => None,
+            }) else {
+                return (State::SocketError, Vec::new());
+            };
+            codes.extend(c);
             self.filters.retain(|f| f != path);
         }
-        State::RequestCompleted
+        (State::RequestCompleted, codes)
     }
 
     fn publish(
         &mut self,
         topic: &[u8],
         payload: Vec<u8>,
-        q: u32,
+        qos: u32,
         retain: bool,
         next: &mut u32,
-    ) -> State {
-        let (Some(topic), Some(q)) = (text(topic), qos(q)) else {
-            return State::InvalidParameters;
+    ) -> (State, u32) {
+        let Some(topic) = text(topic) else {
+            return (State::InvalidParameters, 0);
         };
-        if !rumqttc::valid_topic(&topic) {
-            return State::InvalidParameters;
+        if qos > 2 || !rumqttc::valid_topic(&topic) {
+            return (State::InvalidParameters, 0);
         }
         let routed_back = self.filters.iter().any(|f| rumqttc::matches(&topic, f));
         let before = self.inbox.len();
-        if self.client.publish(topic, q, retain, payload).is_err() {
-            return State::InvalidParameters;
+        if !self.link.publish(&topic, qos as u8, retain, payload) {
+            return (State::InvalidParameters, 0);
         }
-        let done = self.await_packet(|e| match (q, e) {
-            (QoS::AtMostOnce, Event::Outgoing(Outgoing::Publish(_)))
-            | (QoS::AtLeastOnce, Event::Incoming(Incoming::PubAck(_)))
-            | (QoS::ExactlyOnce, Event::Incoming(Incoming::PubComp(_))) => true,
-            _ => false,
+        let reason = self.await_packet(|s| match (qos, s) {
+            (0, Seen::PublishSent) => Some(0),
+            (1, Seen::PubAck(r)) | (2, Seen::PubComp(r)) => Some(*r),
+            _ => None,
         });
-        if !done {
-            return State::SocketError;
-        }
+        let Some(reason) = reason else {
+            return (State::SocketError, 0);
+        };
         // A message to the app's own subscriptions comes back through the
         // broker: wait for it, so what the device sees next is settled.
         if routed_back && self.inbox.len() == before {
-            let _ = self.await_packet(|e| matches!(e, Event::Incoming(Incoming::Publish(_))));
+            let _ = self.await_packet(|s| matches!(s, Seen::Message(_)).then_some(()));
         }
         self.number(next);
-        State::RequestCompleted
+        (State::RequestCompleted, reason)
     }
 
     fn disconnect(&mut self) -> State {
-        if self.client.disconnect().is_err() {
+        if !self.link.disconnect() {
             return State::SocketError;
         }
-        let sent = self.await_packet(|e| matches!(e, Event::Outgoing(Outgoing::Disconnect)));
-        if sent {
-            State::RequestCompleted
-        } else {
-            State::SocketError
+        match self.await_packet(|s| matches!(s, Seen::DisconnectSent).then_some(())) {
+            Some(()) => State::RequestCompleted,
+            None => State::SocketError,
         }
     }
 }
