@@ -75,6 +75,10 @@ impl Endpoint {
 }
 
 /// What a channel carries.
+// The kernel has no heap: each of the four channel slots holds whichever
+// kind it opens as, so the largest (an MQTT channel's item queue) sizes
+// them all; boxing it would need the allocator the kernel does without.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Opaque(Endpoint),

@@ -415,7 +415,7 @@ impl Session {
         if let Seen::Message(message) = seen {
             self.inbox.push_back(Held {
                 delivery: UNNUMBERED,
-                message,
+                message: *message,
             });
         }
     }

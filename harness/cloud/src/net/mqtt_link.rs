@@ -48,7 +48,7 @@ pub(crate) enum Seen {
     /// A QoS 0 publish went out.
     PublishSent,
     DisconnectSent,
-    Message(Message),
+    Message(Box<Message>),
     Other,
 }
 
@@ -57,8 +57,8 @@ pub(crate) struct Broken(pub(crate) Option<u32>);
 
 /// A connection in either protocol version.
 pub(crate) enum Link {
-    V4(rumqttc::Client, rumqttc::Connection),
-    V5(rumqttc::v5::Client, rumqttc::v5::Connection),
+    V4(rumqttc::Client, Box<rumqttc::Connection>),
+    V5(rumqttc::v5::Client, Box<rumqttc::v5::Connection>),
 }
 
 fn qos4(q: u8) -> QoS {
@@ -92,7 +92,7 @@ impl Link {
                 m.set_last_will(p5::LastWill::new(t, payload, qos5(q), r, None));
             }
             let (c, conn) = rumqttc::v5::Client::new(m, 16);
-            Link::V5(c, conn)
+            Link::V5(c, Box::new(conn))
         } else {
             let mut m = rumqttc::MqttOptions::new(o.client_id, o.host, o.port);
             m.set_keep_alive(keepalive)
@@ -106,7 +106,7 @@ impl Link {
                 m.set_last_will(rumqttc::LastWill::new(t, payload, qos4(q), r));
             }
             let (c, conn) = rumqttc::Client::new(m, 16);
-            Link::V4(c, conn)
+            Link::V4(c, Box::new(conn))
         }
     }
 
@@ -229,13 +229,13 @@ fn seen4(e: rumqttc::Event) -> Seen {
         Event::Incoming(Incoming::UnsubAck(_)) => Seen::UnsubAck(Vec::new()),
         Event::Incoming(Incoming::PubAck(_)) => Seen::PubAck(0),
         Event::Incoming(Incoming::PubComp(_)) => Seen::PubComp(0),
-        Event::Incoming(Incoming::Publish(p)) => Seen::Message(Message {
+        Event::Incoming(Incoming::Publish(p)) => Seen::Message(Box::new(Message {
             topic: p.topic.clone().into_bytes(),
             payload: p.payload.to_vec(),
             qos: p.qos as u8,
             retain: p.retain,
             token: Token::V4(p),
-        }),
+        })),
         Event::Outgoing(Outgoing::Publish(_)) => Seen::PublishSent,
         Event::Outgoing(Outgoing::Disconnect) => Seen::DisconnectSent,
         _ => Seen::Other,
@@ -269,13 +269,13 @@ fn seen5(e: rumqttc::v5::Event) -> Seen {
         }
         Event::Incoming(p5::Packet::PubAck(a)) => Seen::PubAck(puback5(a.reason)),
         Event::Incoming(p5::Packet::PubComp(a)) => Seen::PubComp(a.reason as u32),
-        Event::Incoming(p5::Packet::Publish(p)) => Seen::Message(Message {
+        Event::Incoming(p5::Packet::Publish(p)) => Seen::Message(Box::new(Message {
             topic: p.topic.to_vec(),
             payload: p.payload.to_vec(),
             qos: p.qos as u8,
             retain: p.retain,
             token: Token::V5(p),
-        }),
+        })),
         Event::Outgoing(Outgoing::Publish(_)) => Seen::PublishSent,
         Event::Outgoing(Outgoing::Disconnect) => Seen::DisconnectSent,
         _ => Seen::Other,
