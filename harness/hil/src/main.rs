@@ -220,6 +220,11 @@ enum OtaCommand {
         /// Worker threads (default: every core).
         #[arg(long)]
         threads: Option<usize>,
+        /// sim: run every point from the factory image to its end instead of
+        /// starting at the golden run's flash and joining it (same results,
+        /// slower; each point's report says how it was verified).
+        #[arg(long)]
+        full_replay: bool,
         /// Replay one point by its id (e.g. `op1234i+op5`) and print what happened.
         #[arg(long, value_name = "ID")]
         replay: Option<String>,
@@ -345,6 +350,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     random,
                     seed,
                     threads,
+                    full_replay,
                     replay,
                     kills,
                     stride,
@@ -359,6 +365,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 random,
                 seed,
                 threads,
+                full_replay,
                 replay,
                 kills,
                 stride,
