@@ -69,6 +69,9 @@ enum Command {
         /// Calls per throughput figure.
         #[arg(long, default_value_t = 2_000_000)]
         calls: u64,
+        /// Only the sim's power-cut figures (full replay beside snapshot + join).
+        #[arg(long)]
+        cuts_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -331,7 +334,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             &reports,
         ),
         Command::List { select } => cmd::list::list(root, &select.selection()),
-        Command::Bench { calls } => cmd::bench::bench(root, calls),
+        Command::Bench { calls, cuts_only } => cmd::bench::bench(root, calls, cuts_only),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::Keys { out } => cmd::keys::keys(&out),
         Command::Bundle {

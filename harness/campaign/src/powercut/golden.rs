@@ -114,15 +114,14 @@ impl<'a> Golden<'a> {
             );
         }
         let layout = dev.layout();
-        let is_record = |op: &FlashOp| {
-            !op.erase && layout.journal.contains(&(op.offset / PAGE_SIZE))
-        };
+        let is_record =
+            |op: &FlashOp| !op.erase && layout.journal.contains(&(op.offset / PAGE_SIZE));
         let mut flash = scenario.factory().flash().clone();
         let mut checkpoints = Vec::new();
         let mut joins = Vec::new();
         let mut records = Vec::new();
         for (i, op) in log.iter().enumerate() {
-            if i as u64 % CHECKPOINT_EVERY == 0 {
+            if (i as u64).is_multiple_of(CHECKPOINT_EVERY) {
                 checkpoints.push(flash.clone());
             }
             if let Err(e) = op.apply(&mut flash) {
@@ -190,12 +189,17 @@ impl<'a> Golden<'a> {
                 }
             }
         }
-        with_phase(self.from_snapshot(plan, first, None), plan, cal)
+        with_phase(self.run_from_snapshot(plan, first, None), plan, cal)
     }
 
     /// Life 0 from the snapshot, then every life to its end; `trace`: the
     /// recovery's operations are recorded (for the boot-install reference).
-    fn from_snapshot(&self, plan: &[Cut], first: Cut, trace: Option<&mut Vec<FlashOp>>) -> PointResult {
+    fn run_from_snapshot(
+        &self,
+        plan: &[Cut],
+        first: Cut,
+        trace: Option<&mut Vec<FlashOp>>,
+    ) -> PointResult {
         let mut dev = CampaignDevice::off(self.cut_flash(first));
         let mut result = self.after_first_cut(plan, first);
         if trace.is_some() {
@@ -317,19 +321,16 @@ impl<'a> Golden<'a> {
     /// it if it passed and its recovery did the golden run's install
     /// operations; otherwise install-phase points are not joined.
     fn run_boot_install(&self, layout: &Layout) -> Option<BootInstall> {
-        let start = self
-            .log
-            .iter()
-            .position(|op| {
-                !op.erase
-                    && op.first == kind::INSTALL_START
-                    && layout.journal.contains(&(op.offset / PAGE_SIZE))
-            })? as u64
+        let start = self.log.iter().position(|op| {
+            !op.erase
+                && op.first == kind::INSTALL_START
+                && layout.journal.contains(&(op.offset / PAGE_SIZE))
+        })? as u64
             + 1;
         let cut = boot_install_cut(start);
         let mut trace = Vec::new();
         let result = with_phase(
-            self.from_snapshot(&[cut], cut, Some(&mut trace)),
+            self.run_from_snapshot(&[cut], cut, Some(&mut trace)),
             &[cut],
             Some(self.calibration),
         );

@@ -21,8 +21,8 @@ mod sink;
 mod stream;
 mod sweep;
 
-pub use golden::{Golden, CHECKPOINT_EVERY};
 pub use command::{replay_qemu, replay_sim, run_qemu, QemuPlans, Replayed};
+pub use golden::{Golden, CHECKPOINT_EVERY};
 pub use hil_sim::DeviceError;
 pub use plan::{
     chosen_plans, nested_plans, parse_plan, plan_id, random_plans, single_plans, Calibration,
@@ -32,8 +32,8 @@ pub use qemu::{QemuOta, NS_CODE_BASE};
 pub use replay::{check_first_cut, Replay};
 pub use report::{json, markdown, point_json, svg, Section};
 pub use scenario::{
-    development_key, expected_rejection, padded, synthetic_rom, tamper_verdict, Copied, Images, Regions,
-    Scenario,
+    development_key, expected_rejection, padded, synthetic_rom, tamper_verdict, Copied, Images,
+    Regions, Scenario,
 };
 pub use sim_device::CampaignDevice;
 pub use sink::{Closing, PowercutSink, CAMPAIGN};

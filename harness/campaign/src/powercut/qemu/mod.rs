@@ -178,7 +178,14 @@ impl QemuOta {
             new_image: &self.new_image,
             layer: &self.new.layer,
         }
-        .check(&Copied { app: &app, staging: &staging }, version, phase)?;
+        .check(
+            &Copied {
+                app: &app,
+                staging: &staging,
+            },
+            version,
+            phase,
+        )?;
         Ok((version, phase))
     }
 
