@@ -11,7 +11,7 @@ use hil_campaign::powercut::{single_plans, Golden, Outcome, Scenario};
 #[test]
 fn both_modes_catch_the_planted_bug_at_the_same_points() {
     mv_update::planted::CHUNK_RECORD_FIRST.store(true, Ordering::SeqCst);
-    let s = Scenario::synthetic(2 * 8192 + 1000).unwrap();
+    let s = Scenario::synthetic(8192 + 1000).unwrap();
     let cal = s.calibrate().unwrap();
     let golden = Golden::record(&s, &cal).unwrap();
     let mut caught = Vec::new();

@@ -9,8 +9,8 @@ use hil_campaign::powercut::{
     Verified,
 };
 
-/// Three chunks: the download and the install each have steps to join.
-const APP: usize = 2 * 8192 + 1000;
+/// Two chunks: the download and the install each have steps to join.
+const APP: usize = 8192 + 1000;
 
 fn same(full: &PointResult, fast: &PointResult) {
     assert_eq!(
