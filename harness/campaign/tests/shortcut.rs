@@ -64,7 +64,20 @@ fn every_point_of_the_shortcut_equals_the_full_run() {
     );
     let mut others: Vec<Vec<Cut>> = nested_plans(&full_singles, 61);
     others.extend(random_plans(&cal, 40, 3));
+    let mut nested_joined = 0;
     for plan in &others {
-        same(&s.run_plan(plan, Some(&cal)), &golden.run_plan(plan));
+        let fast = golden.run_plan(plan);
+        same(&s.run_plan(plan, Some(&cal)), &fast);
+        if let Verified::Joined {
+            reference: Reference::SingleCut,
+            ..
+        } = fast.verified
+        {
+            nested_joined += 1;
+        }
     }
+    assert!(
+        nested_joined > 20,
+        "{nested_joined} nested plans joined a single cut"
+    );
 }

@@ -167,7 +167,11 @@ pub fn sim_cut_rate(app_size: usize, points: u64) -> Result<Vec<Figure>, Campaig
                 reference: Reference::Golden,
                 ..
             } => 1,
-            Verified::Joined { .. } => 2,
+            Verified::Joined {
+                reference: Reference::BootInstall,
+                ..
+            } => 2,
+            // Single cuts only here: never joined to another single cut.
             _ => 0,
         };
         kinds[k].0 += 1;

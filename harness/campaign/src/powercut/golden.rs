@@ -32,8 +32,10 @@
 //!   depends on the flash alone, and the golden run's three clean boots
 //!   from those bytes changed nothing.
 //!
-//! Nested and random plans start from the snapshot and run the rest in
-//! full. The campaign's tests run whole sweeps both ways and require the
+//! A nested plan whose second cut (before an operation) lands after its
+//! first recovery joined is, from that cut on, the single cut at the
+//! matching golden operation ([`Reference::SingleCut`]). Other nested and
+//! random plans start from the snapshot and run the rest in full. The campaign's tests run whole sweeps both ways and require the
 //! same result at every point, a planted journal bug included.
 
 use mv_flash::{FlashError, FlashOp, PAGE_SIZE};
@@ -189,6 +191,11 @@ impl<'a> Golden<'a> {
                 }
             }
         }
+        if let [_, second] = plan {
+            if let Some(result) = self.nested_join(plan, first, *second) {
+                return with_phase(result, plan, cal);
+            }
+        }
         with_phase(self.run_from_snapshot(plan, first, None), plan, cal)
     }
 
@@ -292,6 +299,7 @@ impl<'a> Golden<'a> {
         let context = match join.reference {
             Reference::Golden => !in_boot,
             Reference::BootInstall => in_boot,
+            Reference::SingleCut => false,
         };
         if !redone || !context || !dev.flash().cells().same_as(self.join_cells(join.at)?) {
             return None;
@@ -302,12 +310,67 @@ impl<'a> Golden<'a> {
                 let b = self.boot_install.as_ref()?;
                 b.recovery_ops - (join.at - b.cut_op)
             }
+            Reference::SingleCut => return None,
         };
         result.life_ops.push(ran + rest);
         result.verified = Verified::Joined {
             reference: join.reference,
             at_op: join.at,
             ran,
+        };
+        Some(result)
+    }
+
+    /// A depth-2 plan whose second cut (before an operation, so nothing
+    /// tears) lands after its first recovery joined a reference: from the
+    /// join on, that recovery performs the golden run's operations, so the
+    /// second cut leaves the golden run's flash at operation `g` and every
+    /// later life is the single cut at `g`'s recovery. Taken only when that
+    /// single cut passed (its first recovery also checks the resume floor,
+    /// a check the nested plan's later life does not make, so a pass
+    /// carries over and a failure is rerun in full).
+    fn nested_join(&self, plan: &[Cut], first: Cut, second: Cut) -> Option<PointResult> {
+        if second.inside {
+            return None;
+        }
+        let single = self.run_plan(&[first]);
+        let Verified::Joined {
+            reference,
+            at_op,
+            ran,
+        } = single.verified
+        else {
+            return None;
+        };
+        // The first recovery's operations from the join on are golden ones
+        // up to here (the boot-install reference's were checked to be).
+        let end = match reference {
+            Reference::Golden => self.calibration.ops,
+            Reference::BootInstall => {
+                let b = self.boot_install.as_ref()?;
+                (b.cut_op + b.recovery_ops).min(self.calibration.ops)
+            }
+            Reference::SingleCut => return None,
+        };
+        let g = at_op + second.op.checked_sub(ran)?;
+        if single.outcome != Outcome::Ok || g >= end {
+            return None;
+        }
+        let tail = self.run_plan(&[Cut {
+            op: g,
+            inside: false,
+        }]);
+        if tail.outcome != Outcome::Ok {
+            return None;
+        }
+        let mut result = self.after_first_cut(plan, first);
+        result.life_ops.push(second.op + 1);
+        result.life_ops.extend(&tail.life_ops[1..]);
+        result.cuts_fired = 1 + tail.cuts_fired;
+        result.verified = Verified::Joined {
+            reference: Reference::SingleCut,
+            at_op: g,
+            ran: 0,
         };
         Some(result)
     }
@@ -339,9 +402,11 @@ impl<'a> Golden<'a> {
             .iter()
             .rev()
             .find(|&&r| self.log[r as usize].first == kind::INSTALL_PAGE)?;
+        // Its whole recovery performs the golden run's operations from its
+        // cut on (what lets a nested cut after a join map onto the golden run).
         let install = (start..=last_page).count();
         let same = trace.len() >= install
-            && trace[..install] == self.log[start as usize..=last_page as usize];
+            && self.log.get(start as usize..start as usize + trace.len()) == Some(&trace[..]);
         (result.outcome == Outcome::Ok && same && result.life_ops.len() == 2).then(|| BootInstall {
             cut_op: start,
             recovery_ops: result.life_ops[1],

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //!  calibrate (golden run on the sim, traced) ─▶ cut plans ─▶ run each plan ─▶ checks ─▶ points
-//!     sim:  CampaignDevice (hil-sim's device: kernel + device core over the one flash model), every plan, in parallel
+//!     sim:  CampaignDevice (hil-sim's device: kernel + device core over the one flash model), every plan, in parallel,
+//!           each from the golden run's flash at its first cut, joining a verified reference where provably equal (golden.rs)
 //!     qemu: QemuOta (the secure image over file-backed NVM), chosen plans + SIGKILLs + scenarios
 //!  plan (sizes and groups, before the first reported point) ─▶ PowercutRun ─▶ every point as it finishes:
 //!     Event::Point ─▶ PowercutSink (powercut.jsonl at once; powercut.md/.svg/.json at the end)

@@ -181,6 +181,10 @@ pub enum Reference {
     /// The point cut just before the first install page, whose recovery
     /// installs every page at boot, for joins inside a boot-time install.
     BootInstall,
+    /// A depth-2 plan whose second cut lands after its first recovery
+    /// joined: the flash is then the golden run's at `at_op`, and the rest is
+    /// the single cut there (which passed).
+    SingleCut,
 }
 
 impl Verified {
@@ -197,6 +201,13 @@ impl Verified {
     pub fn describe(self) -> String {
         match self {
             Verified::Joined {
+                reference: Reference::SingleCut,
+                at_op,
+                ..
+            } => format!(
+                "the second cut left the golden run's flash at op {at_op}: the rest is the single cut there"
+            ),
+            Verified::Joined {
                 reference,
                 at_op,
                 ran,
@@ -205,6 +216,7 @@ impl Verified {
                 match reference {
                     Reference::Golden => "golden run",
                     Reference::BootInstall => "boot-install reference",
+                    Reference::SingleCut => "single cut",
                 }
             ),
             other => other.name().to_owned(),
