@@ -56,6 +56,10 @@ pub const UNMAPPED_BASE: u32 = 0x6000_0000;
 /// PSRAM: the NVM that plays the STM32U585's flash (file-backed by the harness).
 pub const PSRAM_BASE: u32 = 0x8000_0000;
 pub const PSRAM_SIZE: u32 = 0x0100_0000;
+/// Where the app's window of the external flash ([`crate::external_flash`])
+/// lives in the PSRAM's cells: 8 MiB in, well past the internal flash's
+/// cells (`mv_flash::NvmMap::cells_len`), so it persists in the same file.
+pub const EXT_FLASH_NVM_OFFSET: u32 = 0x0080_0000;
 
 /// The app memory: RAM read/write, code read-only.
 pub const APP_REGIONS: [AppRegion; 2] = [

@@ -65,3 +65,22 @@ pub struct Board {
     /// RAM end, which only its image knows on some boards).
     pub pools: Pools,
 }
+
+/// The external NOR flash every board of this lab gives the app (`mvExternalFlash*`).
+///
+/// The chip is a Macronix MX25R8035F (1 MiB; JEDEC ID `C2 28 14`), the
+/// family the Microvisor Nucleo carries. Its lower half is the update
+/// staging area, Microvisor's own; "any space beyond the staging area is
+/// made available to the application" (Microvisor docs,
+/// `/design-iot-devices-with-microvisor`), so the app sees the upper half,
+/// addressed from 0.
+pub mod external_flash {
+    /// `MvExternalFlashInfo.chip_id`: the JEDEC manufacturer and device ID.
+    pub const CHIP_ID: u32 = 0x00C2_2814;
+    /// The whole chip.
+    pub const CHIP_SIZE: u32 = 0x0010_0000;
+    /// Microvisor's staging area at the start of the chip.
+    pub const STAGING_SIZE: u32 = 0x0008_0000;
+    /// What the app may use: `MvExternalFlashInfo.size`.
+    pub const APP_SIZE: u32 = CHIP_SIZE - STAGING_SIZE;
+}

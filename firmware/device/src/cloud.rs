@@ -63,6 +63,12 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
                 };
                 return Ok(self.after_ota(reply));
             }
+            // **Choice** (ABI.md §20): the running app is the test app from
+            // now on; the lab's factory image is the one app it has.
+            CloudToDevice::AppTestMode { on } => {
+                self.kernel.set_app_test_mode(on);
+                DeviceToCloud::Ack
+            }
             // The channel messages were applied above.
             _ => DeviceToCloud::Ack,
         };

@@ -28,7 +28,7 @@ mod lifecycle;
 mod net;
 
 pub use crash::{backoff_ms, CLEAN_RUN_US, MAX_BACKOFF_MS, MIN_BACKOFF_MS};
-pub use lifecycle::{AppStart, BootError, Restart, DEFAULT_POLITENESS_S};
+pub use lifecycle::{deep_sleep_wake_reason, AppStart, BootError, Restart, DEFAULT_POLITENESS_S};
 
 use mv_flash::Flash;
 use mv_kernel::board::Board;
@@ -138,10 +138,20 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
         let status = self.kernel.dispatch(slot, args);
         self.kernel.poll();
         self.drain_net();
-        // Only `mvRestart` asks for a restart (and only this test is on the
-        // path of every call).
-        let restart = (slot == mv_abi::Slot::Restart as u32 && self.kernel.take_restart_request())
-            .then_some(Restart::Requested);
+        // Only `mvRestart`, `mvDeepSleep` and `mvTestingComplete` end the
+        // app (and only this test is on the path of every call).
+        let ends_app = [
+            mv_abi::Slot::Restart,
+            mv_abi::Slot::DeepSleep,
+            mv_abi::Slot::TestingComplete,
+        ]
+        .iter()
+        .any(|s| *s as u32 == slot);
+        let restart = if ends_app {
+            self.kernel.take_restart_request().map(|r| self.app_ends(r))
+        } else {
+            None
+        };
         (status, restart)
     }
 

@@ -1,8 +1,9 @@
 //! Booting, and restarting the app: what gets installed and what the app is told.
 
-use mv_abi::MvWakeReason;
+use mv_abi::{MvDeepSleepMode, MvWakeReason};
 use mv_flash::{Flash, FlashError};
 use mv_kernel::board::Board;
+use mv_kernel::RestartRequest;
 use mv_proto::{AppStarted, DeviceToCloud, PROTOCOL_VERSION};
 use mv_update::{BootOutcome, Phase, Updater};
 
@@ -23,6 +24,22 @@ pub enum Restart {
     UpdateReady,
     /// The app faulted ([`Device::app_crashed`] reported it).
     Crash,
+    /// The app's `mvDeepSleep` succeeded: the device slept and woke.
+    DeepSleep(MvDeepSleepMode),
+    /// The app's `mvTestingComplete` ended the factory's application test.
+    TestingComplete { passed: bool },
+}
+
+/// The wake reason after deep sleep (**Choice**, `firmware/ABI.md` §17):
+/// nothing in the lab wakes a sleeping device but the lab itself, at once.
+/// Waking from `SHUTDOWN` is `COLDBOOT` ("also wake from Shutdown" [H]);
+/// from `STANDBY`, `DEEPSLEEPOTHER` (none of the check-in, app pin, modem
+/// or app RTC wake sources woke it).
+pub fn deep_sleep_wake_reason(mode: MvDeepSleepMode) -> MvWakeReason {
+    match mode {
+        MvDeepSleepMode::Standby => MvWakeReason::DeepSleepOther,
+        MvDeepSleepMode::Shutdown => MvWakeReason::ColdBoot,
+    }
 }
 
 /// The app the board must (re)start, and what it is told.
@@ -53,6 +70,27 @@ impl From<FlashError> for BootError {
 }
 
 impl<B: Board + Uplink, F: Flash> Device<B, F> {
+    /// What the device does with a call that ended the app. A test that
+    /// passed (`mvTestingComplete(0)`) ends application-test mode: "the
+    /// final application is installed" [H] — in this lab the final app is
+    /// the installed one (**Choice**, ABI.md §20); a test that failed runs
+    /// again on the reset the device makes at once ("will be re-run on
+    /// reset" [H]).
+    pub(crate) fn app_ends(&mut self, request: RestartRequest) -> Restart {
+        match request {
+            RestartRequest::Restart => Restart::Requested,
+            RestartRequest::DeepSleep(mode) => Restart::DeepSleep(mode),
+            RestartRequest::TestingComplete { status } => {
+                if status == 0 {
+                    self.kernel.set_app_test_mode(false);
+                }
+                Restart::TestingComplete {
+                    passed: status == 0,
+                }
+            }
+        }
+    }
+
     /// Power on: the engine reads its journal, finishes an install that was
     /// under way and installs a staged update (the app that waited for it is
     /// gone); then the app starts. Sends `Started` on the uplink.
@@ -101,7 +139,11 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
         let reason = match (installed, why) {
             (true, _) => MvWakeReason::ApplicationUpdate,
             (false, Restart::Crash) => MvWakeReason::ApplicationCrash,
-            (false, Restart::Requested | Restart::UpdateReady) => MvWakeReason::ColdBoot,
+            (false, Restart::DeepSleep(mode)) => deep_sleep_wake_reason(mode),
+            (
+                false,
+                Restart::Requested | Restart::UpdateReady | Restart::TestingComplete { .. },
+            ) => MvWakeReason::ColdBoot,
         };
         if why != Restart::Crash {
             self.crashes.clear();

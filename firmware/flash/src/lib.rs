@@ -16,10 +16,12 @@ extern crate alloc;
 mod cut;
 pub mod map;
 mod model;
+pub mod nor;
 
 pub use cut::CutPoint;
 pub use map::NvmMap;
 pub use model::{cut_request, is_formatted, Cells, FlashModel, FlashOp};
+pub use nor::{NorError, NorFlash};
 
 /// Erase unit.
 pub const PAGE_SIZE: u32 = 8192;

@@ -67,6 +67,19 @@ pub trait Interrupts {
     fn caller_in_interrupt(&self) -> bool {
         false
     }
+
+    /// Make `irq` a fast interrupt (the highest priority the app's NVIC
+    /// has, above everything the secure world does for the app, so it
+    /// pre-empts a system call in progress) or give it back its ordinary
+    /// priority. Only called for an IRQ [`Self::is_ns_irq`] accepted.
+    fn set_irq_fast(&mut self, irq: u32, fast: bool);
+
+    /// Enable or disable `irq` in the NVIC (fast interrupts only: the
+    /// kernel never enables a notification IRQ).
+    fn set_irq_enabled(&mut self, irq: u32, enabled: bool);
+
+    /// The app's vector table base (`VTOR_NS`).
+    fn ns_vector_table(&self) -> u32;
 }
 
 /// Source of handle values.
@@ -112,15 +125,63 @@ pub trait DeviceInfo {
 pub trait CloudLink {
     /// Deliver one application log message to the server.
     fn send_log(&mut self, message: &[u8]);
+
+    /// Deliver one `mvTestLog` message to the provisioning console (the
+    /// factory's, in application-test mode).
+    fn send_test_log(&mut self, message: &[u8]);
+}
+
+/// The external flash the app reaches through `mvExternalFlash*`: the
+/// app's window of the chip, addressed from 0. The kernel checked every
+/// range against [`ExternalFlashInfo::size`] (and erases against the
+/// sector size) before it calls these.
+pub trait ExternalFlash {
+    fn external_flash_info(&self) -> ExternalFlashInfo;
+    fn external_flash_read(&mut self, offset: u32, buf: &mut [u8]);
+    /// NOR programming: each byte becomes `old & new`.
+    fn external_flash_program(&mut self, offset: u32, data: &[u8]);
+    /// Whole 4096-byte sectors to `0xFF`.
+    fn external_flash_erase(&mut self, offset: u32, len: u32);
+}
+
+/// What `mvExternalFlashGetInfo` reports of the chip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExternalFlashInfo {
+    /// The JEDEC ID.
+    pub chip_id: u32,
+    /// Bytes the app may use.
+    pub size: u32,
+}
+
+/// Indicators and power the app can ask for.
+pub trait Power {
+    /// `mvSystemLedEnable`: the system LED shows Microvisor's state, or is off.
+    fn set_system_led(&mut self, on: bool);
 }
 
 /// Everything the kernel needs from a board.
 pub trait Board:
-    NsMemory + Clock + Interrupts + Entropy + Peripherals + DeviceInfo + CloudLink
+    NsMemory
+    + Clock
+    + Interrupts
+    + Entropy
+    + Peripherals
+    + DeviceInfo
+    + CloudLink
+    + ExternalFlash
+    + Power
 {
 }
 
 impl<T> Board for T where
-    T: NsMemory + Clock + Interrupts + Entropy + Peripherals + DeviceInfo + CloudLink
+    T: NsMemory
+        + Clock
+        + Interrupts
+        + Entropy
+        + Peripherals
+        + DeviceInfo
+        + CloudLink
+        + ExternalFlash
+        + Power
 {
 }

@@ -92,6 +92,32 @@ impl<B: Board> Kernel<B> {
                 self.read_config_fetch_response_data(a.r0(), a.r1())
             }
             Slot::ReadConfigResponseItem => self.read_config_response_item(a.r0(), a.r1()),
+            Slot::SetFastInterrupt => self.set_fast_interrupt(a.r0()),
+            Slot::ClearFastInterrupt => self.clear_fast_interrupt(a.r0()),
+            Slot::EnableFastInterrupt => self.enable_fast_interrupt(a.r0(), true),
+            Slot::DisableFastInterrupt => self.enable_fast_interrupt(a.r0(), false),
+            Slot::EnableAllFastInterrupts => self.all_fast_interrupts(true),
+            Slot::DisableAllFastInterrupts => self.all_fast_interrupts(false),
+            // One-byte enums (`MvPowerSavingMode`, `MvDeepSleepMode`): truncated.
+            Slot::PowerSave => self.power_save(a.r0() as u8),
+            Slot::DeepSleep => self.deep_sleep(a.r0() as u8),
+            Slot::SystemLedEnable => self.system_led_enable(a.r0()),
+            Slot::ExternalFlashOpen => self.external_flash_open(a.r0()),
+            Slot::ExternalFlashClose => self.external_flash_close(a.r0()),
+            Slot::ExternalFlashGetInfo => self.external_flash_get_info(a.r0(), a.r1()),
+            Slot::ExternalFlashReadBlocking => {
+                self.external_flash_read(a.r0(), a.r1(), a.r2(), a.r3())
+            }
+            Slot::ExternalFlashWriteBlocking => {
+                self.external_flash_write(a.r0(), a.r1(), a.r2(), a.r3())
+            }
+            Slot::ExternalFlashEraseBlocking => self.external_flash_erase(a.r0(), a.r1(), a.r2()),
+            Slot::SetWifiConfig => self.set_wifi_config(a.r0()),
+            Slot::GetWifiConfig => self.get_wifi_config(a.r0()),
+            Slot::TestingComplete => self.testing_complete(a.r0()),
+            Slot::TestLoggingInit => self.test_logging_init(a.r0(), a.r1()),
+            Slot::TestLog => self.test_log(a.r0(), a.r1() as u16),
+            Slot::TemporaryStructTest => self.temporary_struct_test(a.r0()),
             _ => Err(NOT_IMPLEMENTED),
         }
     }

@@ -19,6 +19,8 @@ pub mod board;
 mod calls;
 pub mod channels;
 pub mod dispatch;
+pub mod external_flash;
+pub mod fast_irq;
 pub mod handles;
 pub mod logging;
 mod net_io;
@@ -26,17 +28,36 @@ pub mod network;
 pub mod notify;
 pub mod system;
 pub mod usermem;
+pub mod wifi;
 
-use mv_abi::{MvEventType, MvStatus, MvSystemNotificationSource, MvWakeReason};
+use mv_abi::{
+    MvDeepSleepMode, MvEventType, MvPowerSavingMode, MvStatus, MvSystemNotificationSource,
+    MvWakeReason,
+};
 
 use board::Board;
 use channels::Channels;
-use logging::{LinkState, ServerLogging};
+use external_flash::ExternalFlashHandles;
+use fast_irq::FastInterrupts;
+use logging::{Console, LinkState, ServerLogging};
 use network::NetworkRequests;
 use notify::Notifications;
 use system::SystemNotifications;
+use wifi::WifiConfig;
 
 pub use dispatch::NOT_IMPLEMENTED;
+
+/// A call that succeeded and ends the app instead of returning to it; the
+/// device core acts on it ([`Kernel::take_restart_request`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestartRequest {
+    /// `mvRestart`.
+    Restart,
+    /// `mvDeepSleep`: the device sleeps, and wakes in a restart.
+    DeepSleep(MvDeepSleepMode),
+    /// `mvTestingComplete` in application-test mode.
+    TestingComplete { status: u32 },
+}
 
 /// The kernel: its board and the state of the running app's objects.
 pub struct Kernel<B: Board> {
@@ -44,13 +65,23 @@ pub struct Kernel<B: Board> {
     notifications: Notifications,
     system_notifications: SystemNotifications,
     logging: ServerLogging,
+    /// `mvTestLog`'s queue, to the provisioning console.
+    test_logging: ServerLogging,
     network: NetworkRequests,
     channels: Channels,
+    fast: FastInterrupts,
+    ext_flash: ExternalFlashHandles,
+    /// The mode of the app's last `mvPowerSave`.
+    power_save_mode: Option<MvPowerSavingMode>,
+    /// The device's Wi-Fi credentials: they outlive the app.
+    wifi: Option<WifiConfig>,
+    /// The device runs the factory's application test (a cloud setting).
+    app_test_mode: bool,
     /// Wall time minus the microsecond counter, once the server set it.
     wall_offset_us: Option<i128>,
     wake_reason: MvWakeReason,
-    /// The app asked for `mvRestart` and the checks passed.
-    restart_requested: bool,
+    /// A call that ends the app passed its checks.
+    restart_request: Option<RestartRequest>,
     /// A download is under way: a restart now would interrupt it.
     update_in_progress: bool,
     /// What the cloud last said about the link.
@@ -65,34 +96,60 @@ impl<B: Board> Kernel<B> {
             notifications: Notifications::new(),
             system_notifications: SystemNotifications::new(),
             logging: ServerLogging::new(),
+            test_logging: ServerLogging::to(Console::Provisioning),
             network: NetworkRequests::new(),
             channels: Channels::new(),
+            fast: FastInterrupts::new(),
+            ext_flash: ExternalFlashHandles::new(),
+            power_save_mode: None,
+            wifi: None,
+            app_test_mode: false,
             wall_offset_us: None,
             wake_reason: MvWakeReason::ColdBoot,
-            restart_requested: false,
+            restart_request: None,
             update_in_progress: false,
             link: LinkState::UP,
         }
     }
 
     /// The app restarted (after a crash, or `mvRestart` without an update):
-    /// every object it owned is gone; the board, the wall clock and the
-    /// kernel's own state stay.
+    /// every object it owned is gone (its fast interrupts get their
+    /// ordinary priority back); the board, the wall clock, the Wi-Fi
+    /// credentials, the test mode and the kernel's own state stay.
     pub fn restart_app(&mut self, reason: MvWakeReason) {
+        self.release_fast_interrupts();
         self.notifications = Notifications::new();
         self.system_notifications = SystemNotifications::new();
         self.logging = ServerLogging::new();
+        self.test_logging = ServerLogging::to(Console::Provisioning);
         self.network = NetworkRequests::new();
         self.channels.reset_app();
+        self.fast = FastInterrupts::new();
+        self.ext_flash = ExternalFlashHandles::new();
+        self.power_save_mode = None;
         self.wake_reason = reason;
-        self.restart_requested = false;
+        self.restart_request = None;
     }
 
-    /// Whether the app's `mvRestart` succeeded since the last call; the board
-    /// then restarts the app (and installs a staged update) before the app
-    /// runs again.
-    pub fn take_restart_request(&mut self) -> bool {
-        core::mem::take(&mut self.restart_requested)
+    /// A call that ends the app (`mvRestart`, `mvDeepSleep`,
+    /// `mvTestingComplete`) succeeded since the last call; the board then
+    /// restarts the app (and installs a staged update) before the app runs
+    /// again.
+    pub fn take_restart_request(&mut self) -> Option<RestartRequest> {
+        self.restart_request.take()
+    }
+
+    /// The device runs (or stops running) the factory's application test:
+    /// `mvTestingComplete` and `mvTestLog*` answer only in this mode.
+    pub fn set_app_test_mode(&mut self, on: bool) {
+        self.app_test_mode = on;
+        if !on {
+            self.test_logging = ServerLogging::to(Console::Provisioning);
+        }
+    }
+
+    pub fn app_test_mode(&self) -> bool {
+        self.app_test_mode
     }
 
     /// The OTA engine is downloading: `mvRestart` answers `MICROVISORBUSY`.
@@ -112,6 +169,7 @@ impl<B: Board> Kernel<B> {
     /// loop; on the sim: after every primitive): flush queued log messages.
     pub fn poll(&mut self) {
         self.logging.flush(&mut self.board, self.link);
+        self.test_logging.flush(&mut self.board, LinkState::UP);
     }
 
     /// The cloud said the link is up or down, or turned app logging on or
@@ -181,11 +239,13 @@ impl<B: Board> Kernel<B> {
         let system = &self.system_notifications;
         let network = &self.network;
         let channels = &self.channels;
+        let ext_flash = &self.ext_flash;
         handles::mint(&mut rng, |h| {
             notifications.handle_in_use(h)
                 || system.contains(h)
                 || network.handle_in_use(h)
                 || channels.handle_in_use(h)
+                || ext_flash.contains(h)
         })
         .ok_or(MvStatus::InternalError)
     }

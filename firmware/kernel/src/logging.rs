@@ -1,4 +1,7 @@
-//! Application logging: `mvServerLoggingInit` and `mvServerLog`.
+//! Application logging: `mvServerLoggingInit`/`mvServerLog`, and the same queue for `mvTestLoggingInit`/`mvTestLog`.
+//!
+//! The test calls are "the same idea, but log to the provisioning console"
+//! [H]: one implementation, two [`Console`]s.
 //!
 //! The app lends the kernel a buffer; `mvServerLog` copies a message into it
 //! and the kernel sends queued messages to the server whenever the cloud link
@@ -78,8 +81,18 @@ fn enqueue<B: Board>(
     write_at(board, buffer, offset, &header).map_err(late)
 }
 
+/// Where a queue's messages go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Console {
+    /// The Microvisor server (`mvServerLog`), while the link is up.
+    Server,
+    /// The provisioning console (`mvTestLog`), in application-test mode.
+    Provisioning,
+}
+
 /// The logging state of the running app.
 pub struct ServerLogging {
+    console: Console,
     buffer: Option<NsRange>,
     queue: [Queued; MAX_QUEUED],
     /// Index of the oldest message in `queue`.
@@ -101,7 +114,13 @@ fn stored_len(len: u32) -> u32 {
 
 impl ServerLogging {
     pub const fn new() -> Self {
+        Self::to(Console::Server)
+    }
+
+    /// An empty queue whose messages go to `console`.
+    pub const fn to(console: Console) -> Self {
         ServerLogging {
+            console,
             buffer: None,
             queue: [Queued { offset: 0, len: 0 }; MAX_QUEUED],
             head: 0,
@@ -113,6 +132,11 @@ impl ServerLogging {
     /// Does the log buffer share a byte with `[addr, addr + len)`?
     pub fn overlaps(&self, addr: u32, len: u32) -> bool {
         self.buffer.is_some_and(|b| b.overlaps(addr, len))
+    }
+
+    /// Was the queue given a buffer?
+    pub fn is_initialised(&self) -> bool {
+        self.buffer.is_some()
     }
 
     /// `mvServerLoggingInit(buffer, length_bytes)`; `ring_overlap` tells
@@ -139,7 +163,7 @@ impl ServerLogging {
         }
         *self = ServerLogging {
             buffer: Some(range),
-            ..ServerLogging::new()
+            ..ServerLogging::to(self.console)
         };
         Ok(())
     }
@@ -216,7 +240,10 @@ impl ServerLogging {
                 .read_ns(buffer.addr() + q.offset + HEADER_LEN, bytes)
                 .is_ok()
             {
-                board.send_log(bytes);
+                match self.console {
+                    Console::Server => board.send_log(bytes),
+                    Console::Provisioning => board.send_test_log(bytes),
+                }
             }
             self.head = (self.head + 1) % self.queue.len();
             self.count -= 1;

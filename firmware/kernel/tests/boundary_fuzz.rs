@@ -22,12 +22,15 @@
 
 mod documented_statuses;
 mod fake_board;
+#[path = "boundary_fuzz/plans.rs"]
+mod plans;
 
 use fake_board::{FakeBoard, RAM, RAM_SIZE, SECURE};
 use mv_abi::MvStatus;
 use mv_kernel::channels::NetEvent;
 use mv_kernel::logging::LinkState;
 use mv_kernel::Kernel;
+use plans::{plausible, Live};
 
 /// xorshift64*: a reproducible stream; a failure prints the seed.
 struct Rng(u64);
@@ -87,307 +90,6 @@ fn interesting(rng: &mut Rng, live_handles: &[u32], handle_slots: &[u32]) -> u32
         11 if !handle_slots.is_empty() => rng.pick(handle_slots),
         12 => rng.ram(512, 1024),
         _ => rng.next() as u32,
-    }
-}
-
-/// Words to plant at an address, and the call's arguments pointing there.
-struct Plan {
-    plant: Vec<(u32, Vec<u32>)>,
-    args: [u32; 4],
-}
-
-/// Handles the kernel handed out, by kind (the slot that made them), and
-/// where it wrote each one (close and release calls aim there).
-#[derive(Default)]
-struct Live {
-    centres: Vec<u32>,
-    networks: Vec<u32>,
-    channels: Vec<u32>,
-    system: Vec<u32>,
-    /// `[centres, networks, channels, system]`: where the handles were written.
-    written_at: [Vec<u32>; 4],
-}
-
-impl Live {
-    fn all(&self) -> Vec<u32> {
-        [&self.centres, &self.networks, &self.channels, &self.system]
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect()
-    }
-
-    fn kind(slot: u32) -> usize {
-        match slot {
-            16 | 10 | 28 => 0,
-            8 | 26 | 29 => 1,
-            24 | 31 => 2,
-            _ => 3,
-        }
-    }
-
-    /// A close or release call succeeded: the handle is dead.
-    fn forget(&mut self, handle: u32) {
-        for (list, at) in [
-            &mut self.centres,
-            &mut self.networks,
-            &mut self.channels,
-            &mut self.system,
-        ]
-        .into_iter()
-        .zip(self.written_at.iter_mut())
-        {
-            while let Some(i) = list.iter().position(|&h| h == handle) {
-                list.remove(i);
-                at.remove(i);
-            }
-        }
-    }
-
-    fn note(&mut self, slot: u32, handle: u32, at: u32) {
-        let k = Self::kind(slot);
-        let list = match k {
-            0 => &mut self.centres,
-            1 => &mut self.networks,
-            2 => &mut self.channels,
-            _ => &mut self.system,
-        };
-        list.push(handle);
-        self.written_at[k].push(at);
-        if list.len() > 64 {
-            list.remove(0);
-            self.written_at[k].remove(0);
-        }
-    }
-}
-
-/// Plausible arguments for `slot`: structs planted in RAM with fields
-/// that pass some checks, live handles of the kind the call takes, output
-/// pointers in RAM. They get calls past the first checks to the deep
-/// paths; the random arguments and the app's scribbling try everything else.
-fn plausible(rng: &mut Rng, slot: u32, live: &Live, slots: &[u32], requested: &[u32]) -> Plan {
-    let kind = |rng: &mut Rng, list: &[u32]| match rng.below(8) {
-        0 => rng.next() as u32,
-        1 => rng.pick(&live.all()),
-        _ => rng.pick(list),
-    };
-    let centre = |rng: &mut Rng| kind(rng, &live.centres);
-    let network = |rng: &mut Rng| kind(rng, &live.networks);
-    let h = |rng: &mut Rng| kind(rng, &live.channels);
-    // Reads of a response aim at channels that made a request.
-    let asked = |rng: &mut Rng| {
-        if requested.is_empty() || rng.below(4) == 0 {
-            kind(rng, &live.channels)
-        } else {
-            rng.pick(requested)
-        }
-    };
-    // An output pointer: mostly good, now and then bad in one of the ways
-    // that must be refused before anything else happens.
-    let out = |rng: &mut Rng| match rng.below(16) {
-        0 => SECURE + 4 * rng.below(64) as u32,
-        1 => rng.ram(4, 16) + 1 + rng.below(3) as u32,
-        2 => RAM + RAM_SIZE - rng.below(4) as u32,
-        _ => rng.ram(4, 16),
-    };
-    let at = |rng: &mut Rng, words: usize| rng.ram(4, words as u32 * 4);
-    let one = |at: u32, words: Vec<u32>, args: [u32; 4]| Plan {
-        plant: vec![(at, words)],
-        args,
-    };
-    match slot {
-        // mvSetupNotifications
-        16 => {
-            let a = at(rng, 3);
-            let words = vec![
-                rng.below(100) as u32,
-                rng.ram(8, 128),
-                16 * rng.below(9) as u32,
-            ];
-            one(a, words, [a, out(rng), 0, 0])
-        }
-        // mvOpenSystemNotification
-        60 => {
-            let a = at(rng, 3);
-            one(
-                a,
-                vec![centre(rng), rng.next() as u32, rng.below(3) as u32],
-                [a, out(rng), 0, 0],
-            )
-        }
-        // mvRequestNetwork
-        8 => {
-            let a = at(rng, 3);
-            let words = vec![
-                1 + u32::from(rng.below(8) == 0),
-                centre(rng),
-                rng.next() as u32,
-            ];
-            one(a, words, [a, out(rng), 0, 0])
-        }
-        // mvOpenChannel (the endpoint name is planted too)
-        24 => {
-            let a = at(rng, 11);
-            let name = rng.ram(4, 8);
-            let tx_len = 512 * rng.below(3) as u32;
-            // Mostly a type with a fitting endpoint; now and then neither.
-            let channel_type = [0, 0, 2, 3, 1, 4][rng.below(6) as usize];
-            let (name_words, name_len) = match (channel_type, rng.below(8)) {
-                (_, 0) => (vec![rng.next() as u32], rng.below(5) as u32),
-                (0, n) if n % 2 == 0 => (vec![u32::from_le_bytes(*b"echo")], 4),
-                (0, _) => (vec![u32::from_le_bytes(*b"rela"), u32::from(b'y')], 5),
-                _ => (vec![0], 0),
-            };
-            let words = vec![
-                1 + u32::from(rng.below(16) == 0),
-                centre(rng),
-                rng.next() as u32,
-                network(rng),
-                rng.ram(1, 256),
-                16 * rng.below(17) as u32,
-                rng.ram(512, tx_len),
-                tx_len,
-                channel_type,
-                name,
-                name_len,
-            ];
-            Plan {
-                plant: vec![(a, words), (name, name_words)],
-                args: [a, out(rng), 0, 0],
-            }
-        }
-        // mvSendHttpRequest: the request, its header array, in RAM
-        32 => {
-            let a = at(rng, 9);
-            let headers = rng.ram(4, 24);
-            let words = vec![
-                rng.ram(1, 8),
-                rng.below(8) as u32,
-                rng.ram(1, 64),
-                rng.below(64) as u32,
-                rng.below(3) as u32,
-                headers,
-                rng.ram(1, 32),
-                rng.below(32) as u32,
-                5000 + rng.below(6000) as u32,
-            ];
-            let header_words = vec![
-                rng.below(16) as u32,
-                rng.ram(1, 16),
-                rng.below(16) as u32,
-                rng.ram(1, 16),
-            ];
-            Plan {
-                plant: vec![(a, words), (headers, header_words)],
-                args: [h(rng), a, 0, 0],
-            }
-        }
-        // mvSendConfigFetchRequest: the params and one key
-        38 => {
-            let a = at(rng, 2);
-            let key = rng.ram(4, 16);
-            Plan {
-                plant: vec![
-                    (a, vec![rng.below(3) as u32, key]),
-                    (
-                        key,
-                        vec![
-                            rng.below(3) as u32,
-                            rng.below(3) as u32,
-                            rng.ram(1, 16),
-                            rng.below(12) as u32,
-                        ],
-                    ),
-                ],
-                args: [h(rng), a, 0, 0],
-            }
-        }
-        // mvReadConfigResponseItem
-        40 => {
-            let a = at(rng, 5);
-            let words = vec![
-                rng.below(3) as u32,
-                out(rng),
-                rng.ram(1, 64),
-                rng.below(64) as u32,
-                out(rng),
-            ];
-            one(a, words, [asked(rng), a, 0, 0])
-        }
-        // mvReadHttpResponseData, mvReadConfigFetchResponseData
-        35 | 39 => Plan {
-            plant: Vec::new(),
-            args: [asked(rng), out(rng), 0, 0],
-        },
-        // close and release calls take a pointer to a handle: one the
-        // kernel wrote, or a live one of the right kind copied anywhere
-        10 | 26 | 31 | 61 => {
-            if rng.below(4) == 0 {
-                let written = &live.written_at[Live::kind(slot)];
-                let at = if rng.below(2) == 0 {
-                    rng.pick(slots)
-                } else {
-                    rng.pick(written)
-                };
-                return Plan {
-                    plant: Vec::new(),
-                    args: [at, 0, 0, 0],
-                };
-            }
-            let list = match Live::kind(slot) {
-                0 => &live.centres,
-                1 => &live.networks,
-                2 => &live.channels,
-                _ => &live.system,
-            };
-            let a = rng.ram(4, 4);
-            one(a, vec![kind(rng, list)], [a, 0, 0, 0])
-        }
-        // mvWriteChannel, mvWriteChannelStream
-        1 | 6 => Plan {
-            plant: Vec::new(),
-            args: [h(rng), rng.ram(1, 600), rng.below(600) as u32, out(rng)],
-        },
-        // mvReadHttpResponseHeader, mvReadHttpResponseBody
-        33 | 34 => Plan {
-            plant: Vec::new(),
-            args: [
-                asked(rng),
-                rng.below(6) as u32,
-                rng.ram(1, 64),
-                rng.below(64) as u32,
-            ],
-        },
-        // mvGetDeviceId
-        5 => Plan {
-            plant: Vec::new(),
-            args: [rng.ram(1, 40), 33 + rng.below(3) as u32, 0, 0],
-        },
-        // mvServerLoggingInit
-        36 => Plan {
-            plant: Vec::new(),
-            args: [rng.ram(512, 1024), 512 * (1 + rng.below(2) as u32), 0, 0],
-        },
-        // mvServerLog
-        37 => Plan {
-            plant: Vec::new(),
-            args: [rng.ram(1, 64), rng.below(64) as u32, 0, 0],
-        },
-        // mvTempTriggerNotification
-        28 => Plan {
-            plant: Vec::new(),
-            args: [centre(rng), rng.below(6) as u32, rng.next() as u32, 0],
-        },
-        // mvGetNetworkStatus
-        29 => Plan {
-            plant: Vec::new(),
-            args: [network(rng), out(rng), 0, 0],
-        },
-        // a handle and outputs: status, closure reason, reads, response data
-        _ => Plan {
-            plant: Vec::new(),
-            args: [h(rng), out(rng), out(rng), rng.below(64) as u32],
-        },
     }
 }
 
@@ -542,13 +244,15 @@ impl Fuzz {
         if status != MvStatus::Okay {
             return status;
         }
-        if matches!(slot, 10 | 26 | 31 | 61) {
+        if matches!(slot, 10 | 26 | 31 | 61 | 65) {
             self.live.forget(word(&before, args[0]));
         }
-        if matches!(slot, 8 | 16 | 24 | 60) {
-            let handle = word(&self.kernel.board().ram, args[1]);
-            self.live.note(slot, handle, args[1]);
-            self.slots.push(args[1]);
+        if matches!(slot, 8 | 16 | 24 | 60 | 68) {
+            // The handle goes where the call's last pointer argument points.
+            let at = if slot == 68 { args[0] } else { args[1] };
+            let handle = word(&self.kernel.board().ram, at);
+            self.live.note(slot, handle, at);
+            self.slots.push(at);
             if self.slots.len() > 256 {
                 self.slots.remove(0);
             }
@@ -681,6 +385,11 @@ fn random_calls_never_break_the_boundary() {
         if rng.below(2000) == 0 {
             fz.app_session(&mut rng);
         }
+        // Now and then the factory's application test starts or ends.
+        if rng.below(5000) == 0 {
+            let on = !fz.kernel.app_test_mode();
+            fz.kernel.set_app_test_mode(on);
+        }
         let slot = rng.below(80) as u32;
         let args = if rng.below(2) == 0 {
             let plan = plausible(&mut rng, slot, &fz.live, &fz.slots, &fz.requests);
@@ -736,6 +445,21 @@ fn random_calls_never_break_the_boundary() {
         (38, "mvSendConfigFetchRequest"),
         (39, "mvReadConfigFetchResponseData"),
         (40, "mvReadConfigResponseItem"),
+        (68, "mvExternalFlashOpen"),
+        (65, "mvExternalFlashClose"),
+        (66, "mvExternalFlashGetInfo"),
+        (67, "mvExternalFlashWriteBlocking"),
+        (70, "mvExternalFlashReadBlocking"),
+        (69, "mvExternalFlashEraseBlocking"),
+        (72, "mvSetWifiConfig"),
+        (73, "mvGetWifiConfig"),
+        (11, "mvSetFastInterrupt"),
+        (0, "mvEnableFastInterrupt"),
+        (58, "mvPowerSave"),
+        (59, "mvSystemLedEnable"),
+        (12, "mvTemporaryStructTest"),
+        (57, "mvTestLoggingInit"),
+        (56, "mvTestLog"),
     ] {
         assert!(
             accepted[slot] > 0,

@@ -195,6 +195,98 @@ pub const IMPLEMENTED: &[Documented] = &[
         slot: Slot::ReadConfigResponseItem,
         choices: &[],
     },
+    // §16: fast interrupts.
+    Documented {
+        slot: Slot::SetFastInterrupt,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ClearFastInterrupt,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::EnableFastInterrupt,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::DisableFastInterrupt,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::EnableAllFastInterrupts,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::DisableAllFastInterrupts,
+        choices: &[],
+    },
+    // §17: power.
+    Documented {
+        slot: Slot::PowerSave,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::DeepSleep,
+        choices: &[],
+    },
+    // §17: a reserved `enable` value.
+    Documented {
+        slot: Slot::SystemLedEnable,
+        choices: &[ParameterFault],
+    },
+    // §18: external flash. Open: a handle that cannot be minted; close: a
+    // bad handle pointer; erase's header list names PARAMETERFAULT, which it
+    // never returns (it has no pointer).
+    Documented {
+        slot: Slot::ExternalFlashOpen,
+        choices: &[InternalError],
+    },
+    Documented {
+        slot: Slot::ExternalFlashClose,
+        choices: &[ParameterFault],
+    },
+    Documented {
+        slot: Slot::ExternalFlashGetInfo,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ExternalFlashReadBlocking,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ExternalFlashWriteBlocking,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::ExternalFlashEraseBlocking,
+        choices: &[],
+    },
+    // §19: Wi-Fi; the header lists nothing.
+    Documented {
+        slot: Slot::SetWifiConfig,
+        choices: &[ParameterFault, UnsupportedStructureVersion, InputTooLong],
+    },
+    Documented {
+        slot: Slot::GetWifiConfig,
+        choices: &[ParameterFault, UnsupportedStructureVersion],
+    },
+    // §20: application test; a second init or a buffer in use.
+    Documented {
+        slot: Slot::TestingComplete,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::TestLoggingInit,
+        choices: &[BufferAlreadyInUse],
+    },
+    Documented {
+        slot: Slot::TestLog,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::TemporaryStructTest,
+        choices: &[],
+    },
 ];
 
 /// One call's entry in `sdk-retvals.yaml` (only the statuses are read here).

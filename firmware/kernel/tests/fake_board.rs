@@ -2,13 +2,18 @@
 #![allow(dead_code)]
 
 use mv_kernel::board::{
-    AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
-    Peripherals, SharedRegister,
+    AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
+    ExternalFlashInfo, Interrupts, NsMemory, Peripherals, Power, SharedRegister,
 };
 
 pub const RAM: u32 = 0x2000_0000;
 pub const RAM_SIZE: u32 = 0x1_0000;
 pub const SECURE: u32 = 0x3000_0000;
+/// The app's vector table: at the start of app RAM, every vector pointing
+/// into it (the fake has no flash).
+pub const VTOR: u32 = RAM;
+/// The app's window of the external flash.
+pub const EXT_FLASH_SIZE: u32 = 0x4000;
 
 pub struct FakeBoard {
     pub ram: Vec<u8>,
@@ -25,6 +30,14 @@ pub struct FakeBoard {
     pub write_log: Option<Vec<(u32, usize)>>,
     /// The caller is one of the app's interrupt handlers.
     pub in_interrupt: bool,
+    /// NVIC: IRQs made fast, IRQs enabled.
+    pub fast: Vec<u32>,
+    pub enabled: Vec<u32>,
+    pub vtor: u32,
+    /// The external flash (erased: 0xFF).
+    pub ext_flash: Vec<u8>,
+    pub led: Option<bool>,
+    pub test_log: Vec<Vec<u8>>,
 }
 
 impl Default for FakeBoard {
@@ -41,6 +54,12 @@ impl Default for FakeBoard {
             sent: Vec::new(),
             write_log: None,
             in_interrupt: false,
+            fast: Vec::new(),
+            enabled: Vec::new(),
+            vtor: VTOR,
+            ext_flash: vec![0xFF; EXT_FLASH_SIZE as usize],
+            led: None,
+            test_log: Vec::new(),
         }
     }
 }
@@ -106,6 +125,50 @@ impl Interrupts for FakeBoard {
     fn caller_in_interrupt(&self) -> bool {
         self.in_interrupt
     }
+    fn set_irq_fast(&mut self, irq: u32, fast: bool) {
+        self.fast.retain(|&i| i != irq);
+        if fast {
+            self.fast.push(irq);
+        }
+    }
+    fn set_irq_enabled(&mut self, irq: u32, enabled: bool) {
+        self.enabled.retain(|&i| i != irq);
+        if enabled {
+            self.enabled.push(irq);
+        }
+    }
+    fn ns_vector_table(&self) -> u32 {
+        self.vtor
+    }
+}
+
+impl ExternalFlash for FakeBoard {
+    fn external_flash_info(&self) -> ExternalFlashInfo {
+        ExternalFlashInfo {
+            chip_id: 0x00C2_2814,
+            size: EXT_FLASH_SIZE,
+        }
+    }
+    fn external_flash_read(&mut self, offset: u32, buf: &mut [u8]) {
+        let o = offset as usize;
+        buf.copy_from_slice(&self.ext_flash[o..o + buf.len()]);
+    }
+    fn external_flash_program(&mut self, offset: u32, data: &[u8]) {
+        let o = offset as usize;
+        for (cell, &b) in self.ext_flash[o..o + data.len()].iter_mut().zip(data) {
+            *cell &= b;
+        }
+    }
+    fn external_flash_erase(&mut self, offset: u32, len: u32) {
+        let o = offset as usize;
+        self.ext_flash[o..o + len as usize].fill(0xFF);
+    }
+}
+
+impl Power for FakeBoard {
+    fn set_system_led(&mut self, on: bool) {
+        self.led = Some(on);
+    }
 }
 
 impl Entropy for FakeBoard {
@@ -148,5 +211,8 @@ impl DeviceInfo for FakeBoard {
 impl CloudLink for FakeBoard {
     fn send_log(&mut self, message: &[u8]) {
         self.sent.push(message.to_vec());
+    }
+    fn send_test_log(&mut self, message: &[u8]) {
+        self.test_log.push(message.to_vec());
     }
 }

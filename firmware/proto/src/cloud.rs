@@ -57,6 +57,9 @@ pub enum CloudToDevice {
         result: u32,
         items: Vec<ConfigItem>,
     },
+    /// The device runs the factory's application test from now on (or no
+    /// longer): `mvTestingComplete` and `mvTestLog*` answer only then.
+    AppTestMode { on: bool },
 }
 
 /// One item of a [`CloudToDevice::ConfigResponse`].
@@ -123,6 +126,8 @@ pub enum DeviceToCloud {
     /// The channel is gone (the app closed it, or restarted): the cloud
     /// drops its end.
     ChannelGone { channel: u32 },
+    /// One `mvTestLog` message, for the provisioning console (application-test mode).
+    TestLog(Vec<u8>),
 }
 
 /// What the app asked the cloud to fetch, as the app gave it.

@@ -10,12 +10,15 @@ use core::cell::Cell;
 
 use mv_boards::an505;
 use mv_device::Uplink;
+use mv_flash::NorFlash;
 use mv_kernel::board::{
-    Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts,
-    NsMemory, Peripherals, SharedRegister,
+    Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
+    ExternalFlashInfo, Interrupts, NsMemory, Peripherals, Power, SharedRegister,
 };
 use mv_proto::DeviceToCloud;
 
+use crate::cpu::{read32, write32};
+use crate::nvm::Psram;
 use crate::rcc::Rcc;
 use crate::tt::Attribution;
 use crate::{clock, cloud, cpu, nscopy, nvic};
@@ -31,9 +34,18 @@ const DEVICE_ID: [u8; 34] = *b"UV0000000000000000000000000000A505";
 /// the sim does for parity. They are not the AN505 FPGA's clocks.
 const NOMINAL_HZ: u32 = mv_boards::stm32u585::CLOCK_HZ;
 
+/// The non-secure VTOR (secure alias of the NS SCB).
+const VTOR_NS: u32 = 0xE002_ED08;
+/// FPGAIO `LED` register (secure alias; the PPC keeps FPGAIO secure):
+/// LED0 plays Microvisor's system LED.
+const FPGAIO_LED: u32 = 0x5030_2000;
+
 /// The board.
 pub struct An505Board {
     rcc: Rcc,
+    /// The app's window of the external flash: PSRAM cells past the
+    /// internal flash's, in the same file-backed NVM.
+    ext_flash: NorFlash<Psram>,
     /// xorshift64* state; 0 until the first handle is minted.
     rng: u64,
     /// The last time handed out, so the clock never goes backwards.
@@ -44,6 +56,11 @@ impl An505Board {
     pub fn new() -> An505Board {
         An505Board {
             rcc: Rcc::new(),
+            ext_flash: NorFlash::new(
+                Psram,
+                an505::EXT_FLASH_NVM_OFFSET,
+                mv_boards::external_flash::APP_SIZE,
+            ),
             rng: 0,
             last_us: Cell::new(0),
         }
@@ -127,6 +144,52 @@ impl Interrupts for An505Board {
     fn caller_in_interrupt(&self) -> bool {
         cpu::ipsr() != 0
     }
+
+    fn set_irq_fast(&mut self, irq: u32, fast: bool) {
+        nvic::set_fast(irq, fast);
+    }
+
+    fn set_irq_enabled(&mut self, irq: u32, enabled: bool) {
+        nvic::set_enabled(irq, enabled);
+    }
+
+    fn ns_vector_table(&self) -> u32 {
+        // SAFETY: reading VTOR_NS through the secure alias has no side effect.
+        unsafe { read32(VTOR_NS) }
+    }
+}
+
+impl ExternalFlash for An505Board {
+    fn external_flash_info(&self) -> ExternalFlashInfo {
+        ExternalFlashInfo {
+            chip_id: mv_boards::external_flash::CHIP_ID,
+            size: self.ext_flash.size(),
+        }
+    }
+
+    // The kernel checked every range; the model's own guard cannot fail.
+    fn external_flash_read(&mut self, offset: u32, buf: &mut [u8]) {
+        let _ = self.ext_flash.read(offset, buf);
+    }
+
+    fn external_flash_program(&mut self, offset: u32, data: &[u8]) {
+        let _ = self.ext_flash.program(offset, data);
+    }
+
+    fn external_flash_erase(&mut self, offset: u32, len: u32) {
+        let _ = self.ext_flash.erase(offset, len);
+    }
+}
+
+impl Power for An505Board {
+    fn set_system_led(&mut self, on: bool) {
+        // SAFETY: FPGAIO is secure (PPC); LED0 is bit 0 of its LED register,
+        // which drives nothing but the LED.
+        unsafe {
+            let leds = read32(FPGAIO_LED);
+            write32(FPGAIO_LED, (leds & !1) | u32::from(on));
+        }
+    }
 }
 
 impl Entropy for An505Board {
@@ -182,6 +245,13 @@ impl CloudLink for An505Board {
     fn send_log(&mut self, message: &[u8]) {
         defmt::debug!("server-log: {=[u8]:a}", message);
         cloud::send(&DeviceToCloud::Log(message.to_vec()));
+    }
+
+    /// One `DeviceToCloud::TestLog` frame on UART3: the lab's cloud link
+    /// plays the provisioning console.
+    fn send_test_log(&mut self, message: &[u8]) {
+        defmt::debug!("test-log: {=[u8]:a}", message);
+        cloud::send(&DeviceToCloud::TestLog(message.to_vec()));
     }
 }
 

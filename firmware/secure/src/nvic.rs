@@ -90,3 +90,39 @@ pub fn pend(irq: u32) {
         unsafe { write32(ISPR + 4 * (irq / 32), 1 << (irq % 32)) };
     }
 }
+
+/// NVIC set-enable and interrupt-priority registers (secure view).
+const ISER: u32 = 0xE000_E100;
+const IPR: u32 = 0xE000_E400;
+
+/// The priority of a fast interrupt: the highest an app IRQ can have. With
+/// `AIRCR.PRIS` set the non-secure range is the lower half, so the secure
+/// world's own exceptions (its clock) still come first and can watch it.
+pub const FAST_PRIORITY: u8 = 0x00;
+/// The priority an IRQ gets back when it stops being fast: the middle of
+/// the app's range, below every fast one (the app sets its ordinary IRQs'
+/// priorities itself).
+pub const ORDINARY_PRIORITY: u8 = 0x80;
+
+/// Give `irq` (an app IRQ) the fast priority, or the ordinary one.
+pub fn set_fast(irq: u32, fast: bool) {
+    if irq < line_count() {
+        let priority = if fast {
+            FAST_PRIORITY
+        } else {
+            ORDINARY_PRIORITY
+        };
+        // SAFETY: one byte of IPR, the priority of this IRQ only; IPR is
+        // byte-accessible on ARMv8-M.
+        unsafe { core::ptr::write_volatile((IPR + irq) as *mut u8, priority) };
+    }
+}
+
+/// Enable or disable `irq` (an app IRQ the kernel made fast).
+pub fn set_enabled(irq: u32, enabled: bool) {
+    if irq < line_count() {
+        let bank = if enabled { ISER } else { ICER };
+        // SAFETY: a write-one-to-act register; only this IRQ's bit is set.
+        unsafe { write32(bank + 4 * (irq / 32), 1 << (irq % 32)) };
+    }
+}

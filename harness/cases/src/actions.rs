@@ -76,14 +76,15 @@ pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, I
         (None, Some(true)) => Caller::Unprivileged,
         (None, _) => Caller::Thread,
     };
-    if slot.is(Slot::Restart)
+    if crate::model::ends_app(slot)
         && expect != StatusExpect::Is(MvStatus::Okay)
         && expect.admits(MvStatus::Okay as u32)
     {
         return Err(Issue::new(
             expect_path,
             format!(
-                "a successful mvRestart restarts the app, so the case must know: expect OKAY alone, or statuses without OKAY (this is `{}`)",
+                "a successful {} restarts the app, so the case must know: expect OKAY alone, or statuses without OKAY (this is `{}`)",
+                slot.name(),
                 expect.describe()
             ),
         ));
@@ -206,7 +207,7 @@ pub(crate) fn batch(
             if call.restarts_app() {
                 return Err(Issue::new(
                     join(&at, "call"),
-                    "a successful mvRestart restarts the app: make it a `call` step of its own",
+                    "a successful call that ends the app (mvRestart, mvDeepSleep, mvTestingComplete) restarts it: make it a `call` step of its own",
                 ));
             }
             Ok(call)
@@ -277,6 +278,7 @@ pub(crate) fn cloud(raw: &raw::Cloud, path: &str) -> Result<CloudAction, Issue> 
             ("sync_time_us", raw.sync_time_us.is_some()),
             ("link", raw.link.is_some()),
             ("logging", raw.logging.is_some()),
+            ("app_test_mode", raw.app_test_mode.is_some()),
             ("deploy", raw.deploy.is_some()),
         ],
     )?;
@@ -291,6 +293,9 @@ pub(crate) fn cloud(raw: &raw::Cloud, path: &str) -> Result<CloudAction, Issue> 
         ("deploy", _, _, Some(deploy)) => {
             CloudAction::Deploy(self::deploy(deploy, &join(path, "deploy"))?)
         }
+        ("app_test_mode", ..) => CloudAction::AppTestMode {
+            on: raw.app_test_mode == Some(true),
+        },
         _ => CloudAction::Logging {
             enabled: raw.logging == Some(raw::Logging::Enabled),
         },

@@ -63,6 +63,8 @@ pub enum Step {
     Compare(Compare),
     Cloud(CloudAction),
     ExpectServerLog(ExpectServerLog),
+    /// What reached the provisioning console through `mvTestLog` (same checks).
+    ExpectTestLog(ExpectServerLog),
     DelayUs(u32),
     AppRead(AppRead),
     /// The lab's servers behind the cloud, or its config store, change.
@@ -265,13 +267,19 @@ pub struct Call {
 }
 
 impl Call {
-    /// A successful `mvRestart` from thread mode: the app restarts instead
-    /// of seeing the call return (from a handler it cannot succeed).
+    /// A successful `mvRestart`, `mvDeepSleep` or `mvTestingComplete` from
+    /// thread mode: the app restarts instead of seeing the call return (from
+    /// a handler the first two cannot succeed).
     pub fn restarts_app(&self) -> bool {
-        self.slot.is(Slot::Restart)
+        ends_app(self.slot)
             && self.expect == StatusExpect::Is(MvStatus::Okay)
             && !matches!(self.caller, Caller::Interrupt(_))
     }
+}
+
+/// Does a successful call of this entry end the app (a restart follows)?
+pub fn ends_app(entry: Entry) -> bool {
+    entry.is(Slot::Restart) || entry.is(Slot::DeepSleep) || entry.is(Slot::TestingComplete)
 }
 
 /// An entry of the NSC veneer table.
@@ -515,8 +523,16 @@ impl CmpOp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloudAction {
     SyncTimeUs(u64),
-    Link { online: bool },
-    Logging { enabled: bool },
+    Link {
+        online: bool,
+    },
+    Logging {
+        enabled: bool,
+    },
+    /// The device runs (or no longer runs) the factory's application test.
+    AppTestMode {
+        on: bool,
+    },
     Deploy(Deploy),
 }
 

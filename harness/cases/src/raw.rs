@@ -89,6 +89,8 @@ pub struct Step {
     pub cloud: Option<Cloud>,
     /// What reached the host through `mvServerLog`.
     pub expect_server_log: Option<ExpectServerLog>,
+    /// What reached the provisioning console through `mvTestLog`.
+    pub expect_test_log: Option<ExpectServerLog>,
     /// Let this many microseconds pass on the device.
     pub delay_us: Option<RawValue>,
     /// The app itself loads from an allocation; with `expect_fault`, the
@@ -140,6 +142,7 @@ pub(crate) const VERBS: &[&str] = &[
     "compare",
     "cloud",
     "expect_server_log",
+    "expect_test_log",
     "delay_us",
     "app_read",
     "repeat",
@@ -366,7 +369,7 @@ pub enum FaultKind {
     HardFault,
 }
 
-/// `cloud:` — exactly one of `sync_time_us`, `link`, `logging`, `deploy`.
+/// `cloud:` — exactly one of `sync_time_us`, `link`, `logging`, `app_test_mode`, `deploy`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cloud {
@@ -376,6 +379,9 @@ pub struct Cloud {
     pub link: Option<Link>,
     /// Whether the server accepts `mvServerLog` messages.
     pub logging: Option<Logging>,
+    /// Whether the device runs the factory's application test
+    /// (`mvTestingComplete`, `mvTestLog*` answer only then).
+    pub app_test_mode: Option<bool>,
     /// Deploy a signed bundle of the rig's own app image at a version.
     pub deploy: Option<Deploy>,
 }

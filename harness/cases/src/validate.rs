@@ -152,6 +152,7 @@ fn step(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issue> {
         ("compare", raw.compare.is_some()),
         ("cloud", raw.cloud.is_some()),
         ("expect_server_log", raw.expect_server_log.is_some()),
+        ("expect_test_log", raw.expect_test_log.is_some()),
         ("delay_us", raw.delay_us.is_some()),
         ("app_read", raw.app_read.is_some()),
         ("repeat", raw.repeat.is_some()),
@@ -240,6 +241,9 @@ fn one_verb(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issu
     if let Some(check) = &raw.expect_server_log {
         return expect::server_log(check, &join(path, "expect_server_log"))
             .map(Step::ExpectServerLog);
+    }
+    if let Some(check) = &raw.expect_test_log {
+        return expect::server_log(check, &join(path, "expect_test_log")).map(Step::ExpectTestLog);
     }
     if let Some(delay) = &raw.delay_us {
         return actions::delay_us(delay, &join(path, "delay_us")).map(Step::DelayUs);

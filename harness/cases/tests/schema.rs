@@ -33,8 +33,9 @@ fn schema_describes_steps_and_denies_unknown_keys() {
     let step = &schema["$defs"]["Step"];
     assert_eq!(step["additionalProperties"], false);
     assert!(step["properties"]["alloc"].is_object());
-    assert_eq!(step["oneOf"].as_array().map(Vec::len), Some(20));
+    assert_eq!(step["oneOf"].as_array().map(Vec::len), Some(21));
     for verb in [
+        "expect_test_log",
         "server",
         "expect_server_request",
         "config",

@@ -12,6 +12,8 @@ use mv_proto::{AppStarted, CrashReport, DeviceToCloud, FaultReport, OtaReply};
 pub struct Inbox {
     /// `mvServerLog` messages, in order.
     pub server_log: Vec<Vec<u8>>,
+    /// `mvTestLog` messages (the provisioning console), in order.
+    pub test_log: Vec<Vec<u8>>,
     /// The last app crash reported.
     pub crash: Option<CrashReport>,
     /// The last app start announced, until a session takes it.
@@ -37,6 +39,7 @@ impl Inbox {
         match message {
             DeviceToCloud::Ack => self.acks += 1,
             DeviceToCloud::Log(m) => self.server_log.push(m),
+            DeviceToCloud::TestLog(m) => self.test_log.push(m),
             DeviceToCloud::Ota(reply) => self.ota.push_back(reply),
             DeviceToCloud::Crash(report) => self.crash = Some(report),
             DeviceToCloud::Started(started) => {

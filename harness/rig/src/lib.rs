@@ -67,6 +67,10 @@ pub trait RigSession: Send {
     /// last call.
     fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError>;
 
+    /// `mvTestLog` messages the provisioning console received since the
+    /// last call (the cloud link plays the console in this lab).
+    fn take_test_log(&mut self) -> Result<Vec<Vec<u8>>, RigError>;
+
     /// Device-side evidence since the last call (decoded defmt lines, fault
     /// dumps). The sim has none.
     fn take_device_log(&mut self) -> Vec<LogLine>;

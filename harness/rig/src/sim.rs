@@ -119,6 +119,7 @@ impl RigSession for SimSession {
                 CloudToDevice::Link { online }
             }
             CloudAction::Logging { enabled } => CloudToDevice::Logging { enabled },
+            CloudAction::AppTestMode { on } => CloudToDevice::AppTestMode { on },
             CloudAction::Deploy(d) => {
                 let deployment = app_deployment(
                     &sim_app_image(),
@@ -162,6 +163,11 @@ impl RigSession for SimSession {
     fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
         self.absorb_uplink();
         Ok(std::mem::take(&mut self.inbox.server_log))
+    }
+
+    fn take_test_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
+        self.absorb_uplink();
+        Ok(std::mem::take(&mut self.inbox.test_log))
     }
 
     fn take_device_log(&mut self) -> Vec<LogLine> {

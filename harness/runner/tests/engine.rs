@@ -121,6 +121,9 @@ impl RigSession for Misbehaving {
     fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
         self.inner.take_server_log()
     }
+    fn take_test_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
+        self.inner.take_test_log()
+    }
     fn take_device_log(&mut self) -> Vec<LogLine> {
         Vec::new()
     }
@@ -210,6 +213,9 @@ fn a_session_is_given_the_case_deadline_and_it_is_lifted_afterwards() {
         }
         fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
             self.0.take_server_log()
+        }
+        fn take_test_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
+            self.0.take_test_log()
         }
         fn take_device_log(&mut self) -> Vec<LogLine> {
             Vec::new()

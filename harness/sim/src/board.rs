@@ -13,11 +13,12 @@ use mv_boards::stm32u585::{
 };
 use mv_device::Uplink;
 use mv_kernel::board::{
-    Access, AppRegion, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, Interrupts, NsMemory,
-    Peripherals, SharedRegister,
+    Access, AppRegion, BusFault, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
+    ExternalFlashInfo, Interrupts, NsMemory, Peripherals, Power, SharedRegister,
 };
 use mv_proto::DeviceToCloud;
 
+use crate::ext_flash::{self, SimExternalFlash};
 use crate::memory::AppMemory;
 
 /// How many microseconds one syscall takes on the virtual clock.
@@ -31,6 +32,12 @@ pub struct SimBoard {
     /// Pending and enabled bits, one per IRQ (125 fit in a `u128`).
     pending: u128,
     enabled: u128,
+    /// IRQs the kernel made fast (the NVIC's highest app priority).
+    fast: u128,
+    /// The app's window of the external flash; it outlives the app.
+    ext_flash: SimExternalFlash,
+    /// The system LED (`mvSystemLedEnable`).
+    system_led: bool,
     /// How often the agent's handler ran, per IRQ (the agent's own counters:
     /// they start over with the app).
     pub(crate) handled: [u32; IRQ_COUNT as usize],
@@ -58,6 +65,9 @@ impl SimBoard {
             now_us: 0,
             pending: 0,
             enabled: 0,
+            fast: 0,
+            ext_flash: ext_flash::erased(),
+            system_led: true,
             handled: [0; IRQ_COUNT as usize],
             in_handler: false,
             unprivileged: false,
@@ -110,6 +120,16 @@ impl SimBoard {
         irq < IRQ_COUNT && self.enabled & (1 << irq) != 0
     }
 
+    /// Is `irq` a fast interrupt (highest app priority) now?
+    pub fn is_fast(&self, irq: u32) -> bool {
+        irq < IRQ_COUNT && self.fast & (1 << irq) != 0
+    }
+
+    /// Is the system LED on?
+    pub fn system_led(&self) -> bool {
+        self.system_led
+    }
+
     /// The app's NVIC writes: as on the hardware, they are ignored for an
     /// IRQ that is not targeted non-secure.
     pub(crate) fn set_enabled(&mut self, irq: u32, enabled: bool) {
@@ -152,6 +172,7 @@ impl SimBoard {
     pub(crate) fn quiet_app(&mut self) {
         self.pending = 0;
         self.enabled = 0;
+        self.fast = 0;
         self.handled = [0; IRQ_COUNT as usize];
     }
 }
@@ -231,6 +252,57 @@ impl Interrupts for SimBoard {
     fn caller_in_interrupt(&self) -> bool {
         self.in_handler
     }
+
+    fn set_irq_fast(&mut self, irq: u32, fast: bool) {
+        if irq < IRQ_COUNT {
+            self.fast = (self.fast & !(1 << irq)) | (u128::from(fast) << irq);
+        }
+    }
+
+    fn set_irq_enabled(&mut self, irq: u32, enabled: bool) {
+        if irq < IRQ_COUNT {
+            self.enabled = (self.enabled & !(1 << irq)) | (u128::from(enabled) << irq);
+        }
+    }
+
+    /// The agent's vector table is at the start of its image, as the
+    /// secure image points VTOR_NS on AN505.
+    fn ns_vector_table(&self) -> u32 {
+        stm32u585::NS_FLASH_BASE
+    }
+}
+
+impl ExternalFlash for SimBoard {
+    fn external_flash_info(&self) -> ExternalFlashInfo {
+        ExternalFlashInfo {
+            chip_id: mv_boards::external_flash::CHIP_ID,
+            size: self.ext_flash.size(),
+        }
+    }
+
+    fn external_flash_read(&mut self, offset: u32, buf: &mut [u8]) {
+        self.ext_flash
+            .read(offset, buf)
+            .expect("the kernel checked the range");
+    }
+
+    fn external_flash_program(&mut self, offset: u32, data: &[u8]) {
+        self.ext_flash
+            .program(offset, data)
+            .expect("the kernel checked the range");
+    }
+
+    fn external_flash_erase(&mut self, offset: u32, len: u32) {
+        self.ext_flash
+            .erase(offset, len)
+            .expect("the kernel checked range and alignment");
+    }
+}
+
+impl Power for SimBoard {
+    fn set_system_led(&mut self, on: bool) {
+        self.system_led = on;
+    }
 }
 
 impl Entropy for SimBoard {
@@ -282,6 +354,10 @@ impl DeviceInfo for SimBoard {
 impl CloudLink for SimBoard {
     fn send_log(&mut self, message: &[u8]) {
         self.uplink.push(DeviceToCloud::Log(message.to_vec()));
+    }
+
+    fn send_test_log(&mut self, message: &[u8]) {
+        self.uplink.push(DeviceToCloud::TestLog(message.to_vec()));
     }
 }
 

@@ -14,6 +14,7 @@
 mod app;
 pub mod board;
 mod cells;
+mod ext_flash;
 mod memory;
 
 pub use cells::SimCells;
@@ -80,18 +81,32 @@ impl Factory {
 
 /// The sim's stand-in for the agent's image: deterministic bytes the size
 /// of a small app (the sim's agent runs in-process; its image only has to be
-/// installed, measured and compared).
+/// installed, measured and compared). It opens with a vector table, as the
+/// agent's image does: the initial stack pointer, then every exception and
+/// IRQ vector pointing at one Thumb handler inside the image, so the kernel
+/// finds the app's vectors in app memory (`mvSetFastInterrupt`).
 pub fn sim_app_image() -> Vec<u8> {
+    use mv_boards::stm32u585::{IRQ_COUNT, NS_FLASH_BASE, NS_RAM_BASE, NS_RAM_SIZE};
     let mut x: u32 = 0x5EED_A9E7;
-    (0..12 * 1024)
+    let mut image: Vec<u8> = (0..12 * 1024)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
             (x >> 24) as u8
         })
-        .collect()
+        .collect();
+    let handler = (NS_FLASH_BASE + SIM_HANDLER_OFFSET) | 1;
+    let vectors = std::iter::once(NS_RAM_BASE + NS_RAM_SIZE)
+        .chain(std::iter::repeat_n(handler, 15 + IRQ_COUNT as usize));
+    for (i, word) in vectors.enumerate() {
+        image[4 * i..4 * i + 4].copy_from_slice(&word.to_le_bytes());
+    }
+    image
 }
+
+/// Where the stand-in image's one handler is (past its vector table).
+const SIM_HANDLER_OFFSET: u32 = 0x400;
 
 /// What makes one simulated device differ from another.
 #[derive(Clone, Debug)]

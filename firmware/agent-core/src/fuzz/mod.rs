@@ -21,16 +21,18 @@
 //! but a range can still reach it through words no drawing controls (the
 //! kernel's copies shift the app's bytes into new words).
 //!
-//! One call is left out on purpose: `mvRestart` with a valid mode succeeds
-//! by restarting the app, which would end the stream. Its mode is redrawn
-//! until it is invalid; the success path is the conformance suite's
-//! (`system.restart-okay-restarts-the-app`).
+//! Two calls are left out on purpose: `mvRestart` and `mvDeepSleep` with a
+//! valid mode succeed by restarting the app, which would end the stream.
+//! Their mode is redrawn until it is invalid; the success paths are the
+//! conformance suite's (`system.restart-okay-restarts-the-app`,
+//! `power.deep-sleep-standby-restarts-the-app`). (`mvTestingComplete` ends
+//! the app only in application-test mode, which the fuzz never turns on.)
 
 mod draw;
 
 use alloc::vec::Vec;
 
-use mv_abi::{MvRestartMode, MvStatus, Slot};
+use mv_abi::{MvDeepSleepMode, MvRestartMode, MvStatus, Slot};
 use mv_boards::Board;
 use mv_proto::{
     FindingKind, FuzzBatch, FuzzCaller, FuzzFinding, FuzzReport, Refusal, Reply, FUZZ_SLOTS,
@@ -250,6 +252,12 @@ impl FuzzState {
         };
         if slot == Slot::Restart as u32 {
             while MvRestartMode::try_from(args[0]).is_ok() {
+                args[0] = self.draw.value();
+            }
+        }
+        // `mvDeepSleep` of a known mode (one byte) ends the app as well.
+        if slot == Slot::DeepSleep as u32 {
+            while MvDeepSleepMode::try_from(args[0] & 0xFF).is_ok() {
                 args[0] = self.draw.value();
             }
         }

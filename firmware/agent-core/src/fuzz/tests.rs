@@ -211,6 +211,16 @@ fn no_pointer_lands_in_app_ram_outside_the_arenas() {
         .iter()
         .filter(|c| c.0 == mv_abi::Slot::Restart as u32)
         .all(|c| mv_abi::MvRestartMode::try_from(c.1[0]).is_err()));
+    // Nor mvDeepSleep with a mode (one byte) that would.
+    let deep_sleeps: Vec<_> = app
+        .calls
+        .iter()
+        .filter(|c| c.0 == mv_abi::Slot::DeepSleep as u32)
+        .collect();
+    assert!(!deep_sleeps.is_empty(), "the fuzz makes mvDeepSleep calls");
+    assert!(deep_sleeps
+        .iter()
+        .all(|c| mv_abi::MvDeepSleepMode::try_from(c.1[0] & 0xFF).is_err()));
 }
 
 #[test]

@@ -149,6 +149,7 @@ impl<B: Board> Kernel<B> {
         let (addr, len) = (range.addr(), range.len());
         self.notifications.overlaps_any_ring(addr, len)
             || self.logging.overlaps(addr, len)
+            || self.test_logging.overlaps(addr, len)
             || self.channels.overlaps(addr, len)
     }
 

@@ -3,9 +3,14 @@
 mod channels;
 mod config;
 mod device;
+mod external_flash;
+mod factory_test;
+mod fast_irq;
 mod http;
 mod logging;
 mod network;
 mod notifications;
+mod power;
 mod system;
 mod time;
+mod wifi;

@@ -18,9 +18,10 @@ impl<B: Board> Kernel<B> {
         let setup: MvNotificationSetup =
             read_struct(&mut self.board, &setup).map_err(|_| MvStatus::ParameterFault)?;
         let logging = &self.logging;
+        let test_logging = &self.test_logging;
         let channels = &self.channels;
         let plan = self.notifications.plan_setup(&self.board, &setup, |a, l| {
-            logging.overlaps(a, l) || channels.overlaps(a, l)
+            logging.overlaps(a, l) || test_logging.overlaps(a, l) || channels.overlaps(a, l)
         })?;
         let out = NsRange::claim(&self.board, handle_out, 4, 4, Access::ReadWrite)?;
         // The ring is the centre's from this call on, and a new ring's first

@@ -88,7 +88,7 @@ impl<B: Board> Kernel<B> {
         if self.update_in_progress {
             return Err(MvStatus::MicrovisorBusy);
         }
-        self.restart_requested = true;
+        self.restart_request = Some(crate::RestartRequest::Restart);
         Ok(())
     }
 }

@@ -569,6 +569,9 @@ impl RigSession for QemuSession {
 
     fn exec(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, RigError> {
         self.net.note(&primitives);
+        // The external flash lives in the NVM file: a case that may have
+        // written it gets a fresh file next, as the sim gets a fresh device.
+        self.nvm_dirty |= primitives.iter().any(may_write_external_flash);
         let expected = primitives.len();
         let timeout = self.wait(self.config.exec_timeout);
         let running = self
@@ -623,6 +626,7 @@ impl RigSession for QemuSession {
                 CloudToDevice::Link { online: *online }
             }
             CloudAction::Logging { enabled } => CloudToDevice::Logging { enabled: *enabled },
+            CloudAction::AppTestMode { on } => CloudToDevice::AppTestMode { on: *on },
             CloudAction::Deploy(d) => return self.deploy(d),
         };
         match self.cloud_ack(&message) {
@@ -636,6 +640,12 @@ impl RigSession for QemuSession {
         // Messages are sent as the kernel flushes them; give the link a moment.
         self.cloud_receive(self.wait(Duration::from_millis(20)), |_| false)?;
         Ok(std::mem::take(&mut self.inbox.server_log))
+    }
+
+    fn take_test_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
+        // Sent during the `mvTestLog` call, on the cloud UART: give it a moment.
+        self.cloud_receive(self.wait(Duration::from_millis(20)), |_| false)?;
+        Ok(std::mem::take(&mut self.inbox.test_log))
     }
 
     fn take_device_log(&mut self) -> Vec<LogLine> {
@@ -699,5 +709,27 @@ impl CloudPort for QemuPort<'_> {
     fn collect(&mut self) -> Result<Vec<DeviceToCloud>, RigError> {
         self.send(CloudToDevice::Flush)?;
         Ok(std::mem::take(&mut self.session.inbox.net))
+    }
+}
+
+/// Could this primitive write the external flash (`mvExternalFlashWriteBlocking`,
+/// `mvExternalFlashEraseBlocking`, or a fuzz batch, which may call anything)?
+fn may_write_external_flash(p: &Primitive) -> bool {
+    let writes = |slot: &u32| {
+        [
+            mv_abi::Slot::ExternalFlashWriteBlocking,
+            mv_abi::Slot::ExternalFlashEraseBlocking,
+        ]
+        .iter()
+        .any(|s| s.number() == *slot)
+    };
+    match p {
+        Primitive::Call { slot, .. }
+        | Primitive::CallSeries { slot, .. }
+        | Primitive::CallFromIrq { slot, .. }
+        | Primitive::CallUnprivileged { slot, .. } => writes(slot),
+        Primitive::Batch(inner) => inner.iter().any(may_write_external_flash),
+        Primitive::Fuzz(_) => true,
+        _ => false,
     }
 }

@@ -63,6 +63,9 @@ struct Executor<'a> {
     readers: std::collections::HashMap<String, rings::Reader>,
     /// Server-log messages received and not yet checked.
     server_log: Vec<String>,
+    /// The case turned application-test mode on: the provisioning console
+    /// may hold messages for the evidence.
+    app_test_mode: bool,
     /// Requests the lab's HTTP server received and no step checked yet.
     pending_requests: Vec<hil_rig::ReceivedRequest>,
     transcript: String,
@@ -85,6 +88,7 @@ pub fn run_case(session: &mut dyn RigSession, case: &Case, timeout: Duration) ->
         handles: HandleNames::default(),
         readers: Default::default(),
         server_log: Vec::new(),
+        app_test_mode: false,
         pending_requests: Vec::new(),
         transcript: String::new(),
         logs: Vec::new(),
@@ -183,6 +187,7 @@ impl Executor<'_> {
             Step::Compare(c) => self.compare(c),
             Step::Cloud(a) => self.cloud(a),
             Step::ExpectServerLog(e) => self.expect_server_log(e),
+            Step::ExpectTestLog(e) => self.expect_test_log(e),
             Step::DelayUs(us) => self.delay(*us),
             Step::AppRead(r) => self.app_read(r),
             Step::Net(a) => self.net_action(a),
@@ -199,8 +204,26 @@ impl Executor<'_> {
                 self.logs.push(server_log_line(&m));
             }
         }
+        // Only a case in application-test mode can have test-log messages
+        // (taking them costs a wait on a rig with a real link).
+        if self.app_test_mode {
+            if let Ok(messages) = self.session.take_test_log() {
+                for m in messages {
+                    self.logs.push(test_log_line(&m));
+                }
+            }
+        }
         let device = self.session.take_device_log();
         self.logs.extend(device);
+    }
+}
+
+/// An `mvTestLog` message (the provisioning console) as evidence.
+fn test_log_line(message: &[u8]) -> LogLine {
+    LogLine {
+        source: "test-log".into(),
+        text: String::from_utf8_lossy(message).into_owned(),
+        location: None,
     }
 }
 

@@ -10,7 +10,7 @@ use mv_proto::{Primitive, Reply};
 use super::memory::{apply_init, le_int, put_field, Allocation};
 use super::pieces::write_pieces;
 use super::render::{self, RECORD};
-use super::{server_log_line, Executor, StepError, StepResult};
+use super::{server_log_line, test_log_line, Executor, StepError, StepResult};
 use hil_rig::{CloudOutcome, RigError};
 
 pub(super) fn status_name(raw: u32) -> String {
@@ -240,6 +240,13 @@ impl Executor<'_> {
                 format!(
                     "cloud: logging {}",
                     if *enabled { "enabled" } else { "disabled" }
+                )
+            }
+            CloudAction::AppTestMode { on } => {
+                self.app_test_mode |= *on;
+                format!(
+                    "cloud: application-test mode {}",
+                    if *on { "on" } else { "off" }
                 )
             }
             CloudAction::Deploy(d) => return self.deploy(d),
@@ -477,8 +484,23 @@ impl Executor<'_> {
                 .push(String::from_utf8_lossy(&m).into_owned());
         }
         let got = std::mem::take(&mut self.server_log);
+        self.check_log("server log", got, e)
+    }
+
+    /// `expect_test_log`: the provisioning console's messages (`mvTestLog`),
+    /// which also go to the case's evidence.
+    pub(super) fn expect_test_log(&mut self, e: &ExpectServerLog) -> StepResult {
+        let mut got = Vec::new();
+        for m in self.session.take_test_log()? {
+            self.logs.push(test_log_line(&m));
+            got.push(String::from_utf8_lossy(&m).into_owned());
+        }
+        self.check_log("test log", got, e)
+    }
+
+    fn check_log(&mut self, what: &str, got: Vec<String>, e: &ExpectServerLog) -> StepResult {
         let received = quoted_list(&got);
-        self.line(&format!("server log received: {received}"));
+        self.line(&format!("{what} received: {received}"));
         let problem = match e {
             ExpectServerLog::Count(n) => (got.len() != *n as usize)
                 .then(|| format!("received {} messages, expected {n}", got.len())),
