@@ -14,7 +14,11 @@ use alloc::vec::Vec;
 use mv_flash::Flash;
 use mv_kernel::board::Board;
 use mv_kernel::channels::{wire, NetEvent, MAX_DATA_CHUNK};
-use mv_proto::{CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest};
+use mv_kernel::net_mqtt::MqttDelivery;
+use mv_proto::{
+    CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest, MqttConnect, MqttDown, MqttOutcome,
+    MqttRequest, MqttSubscription, MqttWill,
+};
 
 use crate::{Device, Uplink};
 
@@ -98,6 +102,14 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
                 DeviceToCloud::ConfigFetch { channel, keys }
             }
             NetEvent::ChannelGone { channel } => DeviceToCloud::ChannelGone { channel },
+            NetEvent::MqttRequest { channel, len } => {
+                let bytes = self.request_bytes(channel, len)?;
+                // The kernel wrote it and nothing ran since: a request that
+                // does not parse is a kernel bug, and is not sent.
+                let request = mqtt_request(&bytes)?;
+                DeviceToCloud::MqttRequest { channel, request }
+            }
+            NetEvent::MqttRoom { channel } => DeviceToCloud::MqttRoom { channel },
         })
     }
 
@@ -150,8 +162,137 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
                     .collect();
                 self.kernel.cloud_config_response(*channel, *result, &items);
             }
+            CloudToDevice::Mqtt { channel, down } => self.on_cloud_mqtt(*channel, down),
             _ => return false,
         }
         true
     }
+
+    fn on_cloud_mqtt(&mut self, channel: u32, down: &MqttDown) {
+        let k = &mut self.kernel;
+        match down {
+            MqttDown::ConnectResponse { state, reason } => {
+                k.cloud_mqtt_connect_response(channel, *state, *reason);
+            }
+            MqttDown::SubscribeResponse {
+                state,
+                correlation_id,
+                reason_codes,
+            } => {
+                k.cloud_mqtt_subscription_response(
+                    channel,
+                    false,
+                    *state,
+                    *correlation_id,
+                    reason_codes,
+                );
+            }
+            MqttDown::UnsubscribeResponse {
+                state,
+                correlation_id,
+                reason_codes,
+            } => {
+                k.cloud_mqtt_subscription_response(
+                    channel,
+                    true,
+                    *state,
+                    *correlation_id,
+                    reason_codes,
+                );
+            }
+            MqttDown::PublishResponse {
+                state,
+                correlation_id,
+                reason,
+            } => k.cloud_mqtt_publish_response(channel, *state, *correlation_id, *reason),
+            MqttDown::DisconnectResponse { state, code } => {
+                k.cloud_mqtt_disconnect_response(channel, *state, *code);
+            }
+            MqttDown::Acked => k.cloud_mqtt_acked(channel),
+            MqttDown::Message {
+                delivery,
+                topic,
+                payload,
+                qos,
+                retain,
+            } => {
+                let outcome =
+                    match k.cloud_mqtt_message(channel, *delivery, *qos, *retain, topic, payload) {
+                        MqttDelivery::Stored => MqttOutcome::Stored,
+                        MqttDelivery::Lost => MqttOutcome::Lost,
+                        MqttDelivery::Refused => MqttOutcome::Refused,
+                        MqttDelivery::NoChannel => MqttOutcome::NoChannel,
+                    };
+                k.board_mut().send(DeviceToCloud::MqttDelivered {
+                    channel,
+                    delivery: *delivery,
+                    outcome,
+                });
+            }
+        }
+    }
+}
+
+/// An MQTT request as the kernel laid it out in the send buffer.
+fn mqtt_request(bytes: &[u8]) -> Option<MqttRequest> {
+    let strings = |items: wire::Items<'_>| items.map(<[u8]>::to_vec).collect::<Vec<_>>();
+    Some(match wire::parse_mqtt(bytes)? {
+        wire::MqttView::Connect(c) => MqttRequest::Connect(MqttConnect {
+            version: c.version,
+            host: c.host.to_vec(),
+            port: c.port,
+            client_id: c.client_id.to_vec(),
+            keepalive: c.keepalive,
+            clean_start: c.clean_start,
+            credentials: (c.auth_method != 0).then(|| (c.username.to_vec(), c.password.to_vec())),
+            ca_certs: strings(c.ca_certs),
+            client_certs: strings(c.client_certs),
+            client_key: c.key.to_vec(),
+            will: c.will.map(|(topic, payload, qos, retain)| MqttWill {
+                topic: topic.to_vec(),
+                payload: payload.to_vec(),
+                qos,
+                retain,
+            }),
+        }),
+        wire::MqttView::Subscribe {
+            correlation_id,
+            topics,
+        } => MqttRequest::Subscribe {
+            correlation_id,
+            topics: topics
+                .map(|t| MqttSubscription {
+                    topic: t.topic.to_vec(),
+                    qos: t.qos,
+                    nl: t.nl,
+                    rap: t.rap,
+                    rh: t.rh,
+                })
+                .collect(),
+        },
+        wire::MqttView::Unsubscribe {
+            correlation_id,
+            topics,
+        } => MqttRequest::Unsubscribe {
+            correlation_id,
+            topics: strings(topics),
+        },
+        wire::MqttView::Publish {
+            correlation_id,
+            qos,
+            retain,
+            topic,
+            payload,
+        } => MqttRequest::Publish {
+            correlation_id,
+            topic: topic.to_vec(),
+            payload: payload.to_vec(),
+            qos,
+            retain,
+        },
+        wire::MqttView::Acknowledge { correlation_id } => {
+            MqttRequest::Acknowledge { correlation_id }
+        }
+        wire::MqttView::Disconnect => MqttRequest::Disconnect,
+    })
 }

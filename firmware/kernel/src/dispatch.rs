@@ -92,6 +92,26 @@ impl<B: Board> Kernel<B> {
                 self.read_config_fetch_response_data(a.r0(), a.r1())
             }
             Slot::ReadConfigResponseItem => self.read_config_response_item(a.r0(), a.r1()),
+            Slot::MqttRequestConnect => self.mqtt_request_connect(a.r0(), a.r1()),
+            Slot::MqttReadConnectResponse => self.mqtt_read_connect_response(a.r0(), a.r1()),
+            Slot::MqttRequestSubscribe => self.mqtt_request_subscribe(a.r0(), a.r1()),
+            Slot::MqttReadSubscribeResponse => {
+                self.mqtt_read_subscription_response(a.r0(), a.r1(), false)
+            }
+            Slot::MqttRequestUnsubscribe => self.mqtt_request_unsubscribe(a.r0(), a.r1()),
+            Slot::MqttReadUnsubscribeResponse => {
+                self.mqtt_read_subscription_response(a.r0(), a.r1(), true)
+            }
+            Slot::MqttRequestPublish => self.mqtt_request_publish(a.r0(), a.r1()),
+            Slot::MqttReadPublishResponse => self.mqtt_read_publish_response(a.r0(), a.r1()),
+            Slot::MqttGetNextReadableDataType => {
+                self.mqtt_get_next_readable_data_type(a.r0(), a.r1())
+            }
+            Slot::MqttReceiveMessage => self.mqtt_receive_message(a.r0(), a.r1()),
+            Slot::MqttAcknowledgeMessage => self.mqtt_acknowledge_message(a.r0(), a.r1()),
+            Slot::MqttReceiveLostMessageInfo => self.mqtt_receive_lost_message_info(a.r0(), a.r1()),
+            Slot::MqttRequestDisconnect => self.mqtt_request_disconnect(a.r0()),
+            Slot::MqttReadDisconnectResponse => self.mqtt_read_disconnect_response(a.r0(), a.r1()),
             Slot::SetFastInterrupt => self.set_fast_interrupt(a.r0()),
             Slot::ClearFastInterrupt => self.clear_fast_interrupt(a.r0()),
             Slot::EnableFastInterrupt => self.enable_fast_interrupt(a.r0(), true),

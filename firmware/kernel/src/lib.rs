@@ -24,6 +24,7 @@ pub mod fast_irq;
 pub mod handles;
 pub mod logging;
 mod net_io;
+pub mod net_mqtt;
 pub mod network;
 pub mod notify;
 pub mod system;

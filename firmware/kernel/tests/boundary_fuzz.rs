@@ -109,7 +109,9 @@ fn cloud_turn(
         };
         match event {
             NetEvent::ChannelOpened { channel, .. } => channels.push(channel),
-            NetEvent::HttpRequest { channel, len } | NetEvent::ConfigFetch { channel, len } => {
+            NetEvent::HttpRequest { channel, len }
+            | NetEvent::ConfigFetch { channel, len }
+            | NetEvent::MqttRequest { channel, len } => {
                 let mut bytes = vec![0u8; len as usize];
                 assert!(
                     kernel.copy_request(channel, &mut bytes),
@@ -140,7 +142,7 @@ fn cloud_turn(
     let headers: Vec<Vec<u8>> = (0..count)
         .map(|_| (0..rng.below(20)).map(|_| rng.next() as u8).collect())
         .collect();
-    match rng.below(40) {
+    match rng.below(52) {
         0..=11 => kernel.cloud_channel_window(channel, rng.below(2000) as u32),
         12..=21 => {
             kernel.cloud_channel_data(channel, &bytes);
@@ -166,7 +168,40 @@ fn cloud_turn(
                 .collect();
             kernel.cloud_config_response(channel, rng.below(3) as u32, &items);
         }
+        37..=49 => mqtt_cloud_turn(rng, kernel, channel, &bytes),
         _ => {}
+    }
+}
+
+/// What a random cloud says to an MQTT channel: answers (whether or not
+/// a request is in flight) and messages of every size and QoS.
+fn mqtt_cloud_turn(rng: &mut Rng, kernel: &mut Kernel<FakeBoard>, channel: u32, bytes: &[u8]) {
+    let state = rng.below(9) as u32;
+    let id = rng.below(8) as u32;
+    let codes: Vec<u8> = (0..rng.below(12)).map(|_| rng.next() as u8).collect();
+    match rng.below(7) {
+        0 => kernel.cloud_mqtt_connect_response(channel, state, rng.below(6) as u32),
+        1 => kernel.cloud_mqtt_subscription_response(channel, rng.below(2) == 0, state, id, &codes),
+        2 => kernel.cloud_mqtt_publish_response(channel, state, id, rng.below(3) as u32),
+        3 => kernel.cloud_mqtt_disconnect_response(channel, state, 0),
+        4 => kernel.cloud_mqtt_acked(channel),
+        _ => {
+            let split = rng.below(bytes.len() as u64 + 1) as usize;
+            let big = vec![0x5A; if rng.below(8) == 0 { 2000 } else { 0 }];
+            let payload = if big.is_empty() {
+                &bytes[split..]
+            } else {
+                &big
+            };
+            kernel.cloud_mqtt_message(
+                channel,
+                id,
+                rng.below(3) as u8,
+                rng.below(2) == 0,
+                &bytes[..split],
+                payload,
+            );
+        }
     }
 }
 
@@ -288,9 +323,105 @@ impl Fuzz {
         assert_delivery_writes_stay_in_lent_buffers(&writes, &self.lent, self.seed, self.calls);
     }
 
+    /// A well-formed MQTT session on a new channel: connect, subscribe,
+    /// unsubscribe, publish, a message and a lost one received, an
+    /// acknowledgement and a disconnect, each answer read back.
+    fn mqtt_session(&mut self, rng: &mut Rng, centre: u32, network: u32) {
+        let (s, out, text) = (rng.ram(4, 64), rng.ram(4, 64), rng.ram(4, 32));
+        let (rx, tx) = (rng.ram(16, 256), rng.ram(512, 512));
+        self.put(s, &[1, centre, 9, network, rx, 256, tx, 512, 1, 0, 0]);
+        if self.call(24, [s, out, 0, 0]) != MvStatus::Okay {
+            return;
+        }
+        let ch = word(&self.kernel.board().ram, out);
+        self.kernel.board_mut().put(text, b"lab.test/client-1/t");
+        // host, client id; no auth, TLS or Will
+        self.put(
+            s,
+            &[1, text, 8, 1883, text + 9, 8, 0, 0, 0, 0, 0, 0, 60, 0, 0],
+        );
+        if self.call(53, [ch, s, 0, 0]) != MvStatus::Okay {
+            return;
+        }
+        self.cloud(rng);
+        self.deliver(|k| k.cloud_mqtt_connect_response(ch, 0, 0));
+        self.call(51, [ch, out, 0, 0]);
+        self.call(45, [ch, out, 0, 0]);
+        // subscribe, then unsubscribe, to one topic
+        self.put(s + 32, &[text + 9, 10, 1, 0, 0, 0]);
+        self.put(s, &[7, s + 32, 1]);
+        self.call(47, [ch, s, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_subscription_response(ch, false, 0, 7, &[1]));
+        let response = |f: &mut Self| f.put(s, &[out, out + 4, out + 8, 32, out + 40]);
+        response(self);
+        self.call(54, [ch, s, 0, 0]);
+        self.put(s + 32, &[text + 9, 10]);
+        self.put(s, &[8, s + 32, 1]);
+        self.call(52, [ch, s, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_subscription_response(ch, true, 0, 8, &[0]));
+        response(self);
+        self.call(41, [ch, s, 0, 0]);
+        // publish
+        self.put(s, &[9, text + 9, 10, text, 8, 1, 0]);
+        self.call(46, [ch, s, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_publish_response(ch, 0, 9, 0));
+        self.call(48, [ch, out, 0, 0]);
+        // a message that fits, then one that never can
+        self.deliver(|k| {
+            k.cloud_mqtt_message(ch, 3, 1, false, b"t/1", b"hello");
+            k.cloud_mqtt_message(ch, 4, 0, false, b"t/2", &[0; 300]);
+        });
+        let buf = rng.ram(4, 64);
+        self.put(
+            s,
+            &[
+                out,
+                buf,
+                16,
+                out + 4,
+                buf + 16,
+                32,
+                out + 8,
+                out + 12,
+                out + 16,
+            ],
+        );
+        self.call(50, [ch, s, 0, 0]);
+        self.put(s, &[out, buf, 16, out + 4, out + 8]);
+        self.call(49, [ch, s, 0, 0]);
+        self.call(42, [ch, 3, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_acked(ch));
+        self.call(44, [ch, 0, 0, 0]);
+        self.deliver(|k| k.cloud_mqtt_disconnect_response(ch, 0, 0));
+        self.call(43, [ch, out, 0, 0]);
+        self.put(s, &[ch]);
+        self.call(31, [s, 0, 0, 0]);
+    }
+
+    /// A cloud delivery, with every byte it makes the kernel write checked.
+    /// First the device core takes what the kernel owes the cloud.
+    fn deliver(&mut self, f: impl FnOnce(&mut Kernel<FakeBoard>)) {
+        let mut data = [0u8; 1024];
+        while let Some(event) = self.kernel.next_net_event(&mut data) {
+            if let NetEvent::MqttRequest { channel, len } = event {
+                let mut bytes = vec![0u8; len as usize];
+                assert!(self.kernel.copy_request(channel, &mut bytes));
+                assert!(
+                    mv_kernel::channels::wire::parse_mqtt(&bytes).is_some(),
+                    "seed {:#x}: the kernel wrote an MQTT request that does not parse",
+                    self.seed
+                );
+            }
+        }
+        self.kernel.board_mut().write_log = Some(Vec::new());
+        f(&mut self.kernel);
+        let writes = self.kernel.board_mut().write_log.take().unwrap_or_default();
+        assert_delivery_writes_stay_in_lent_buffers(&writes, &self.lent, self.seed, self.calls);
+    }
+
     /// A well-formed session, the way an app uses the calls: a centre, a
     /// network, an HTTP channel with a request and its answer read back, a
-    /// config channel with a fetch and an item read back. Random calls in
+    /// config channel with a fetch and an item read back, an MQTT session. Random calls in
     /// between hit the same objects in every state this leaves them in.
     fn app_session(&mut self, rng: &mut Rng) {
         let ring = rng.ram(8, 64);
@@ -351,6 +482,7 @@ impl Fuzz {
                 self.call(40, [ch, s, 0, 0]);
             }
         }
+        self.mqtt_session(rng, centre, network);
     }
 }
 
@@ -413,9 +545,9 @@ fn random_calls_never_break_the_boundary() {
     }
     let accepted = fz.accepted;
     eprintln!(
-        "{} calls; accepted per slot 0..41: {:?}",
+        "{} calls; accepted per slot 0..55: {:?}",
         fz.calls,
-        &accepted[..41]
+        &accepted[..55]
     );
     // The stream must reach the success paths, or it proves little.
     for (slot, name) in [
@@ -460,6 +592,20 @@ fn random_calls_never_break_the_boundary() {
         (12, "mvTemporaryStructTest"),
         (57, "mvTestLoggingInit"),
         (56, "mvTestLog"),
+        (53, "mvMqttRequestConnect"),
+        (45, "mvMqttReadConnectResponse"),
+        (47, "mvMqttRequestSubscribe"),
+        (54, "mvMqttReadSubscribeResponse"),
+        (52, "mvMqttRequestUnsubscribe"),
+        (41, "mvMqttReadUnsubscribeResponse"),
+        (46, "mvMqttRequestPublish"),
+        (48, "mvMqttReadPublishResponse"),
+        (51, "mvMqttGetNextReadableDataType"),
+        (50, "mvMqttReceiveMessage"),
+        (49, "mvMqttReceiveLostMessageInfo"),
+        (42, "mvMqttAcknowledgeMessage"),
+        (44, "mvMqttRequestDisconnect"),
+        (43, "mvMqttReadDisconnectResponse"),
     ] {
         assert!(
             accepted[slot] > 0,

@@ -287,6 +287,64 @@ pub const IMPLEMENTED: &[Documented] = &[
         slot: Slot::TemporaryStructTest,
         choices: &[],
     },
+    // §15: a request that does not fit the send buffer.
+    Documented {
+        slot: Slot::MqttRequestConnect,
+        choices: &[InvalidBufferSize],
+    },
+    Documented {
+        slot: Slot::MqttRequestSubscribe,
+        choices: &[InvalidBufferSize],
+    },
+    Documented {
+        slot: Slot::MqttRequestUnsubscribe,
+        choices: &[InvalidBufferSize],
+    },
+    Documented {
+        slot: Slot::MqttRequestPublish,
+        choices: &[InvalidBufferSize],
+    },
+    Documented {
+        slot: Slot::MqttAcknowledgeMessage,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::MqttRequestDisconnect,
+        choices: &[],
+    },
+    Documented {
+        slot: Slot::MqttGetNextReadableDataType,
+        choices: &[],
+    },
+    // §15: nothing to read, or the next item is of another type.
+    Documented {
+        slot: Slot::MqttReadConnectResponse,
+        choices: &[ResponseNotPresent, WrongDataRequested],
+    },
+    Documented {
+        slot: Slot::MqttReadSubscribeResponse,
+        choices: &[ResponseNotPresent, WrongDataRequested],
+    },
+    Documented {
+        slot: Slot::MqttReadUnsubscribeResponse,
+        choices: &[ResponseNotPresent, WrongDataRequested],
+    },
+    Documented {
+        slot: Slot::MqttReadPublishResponse,
+        choices: &[ResponseNotPresent, WrongDataRequested],
+    },
+    Documented {
+        slot: Slot::MqttReceiveMessage,
+        choices: &[ResponseNotPresent, WrongDataRequested],
+    },
+    Documented {
+        slot: Slot::MqttReceiveLostMessageInfo,
+        choices: &[ResponseNotPresent, WrongDataRequested],
+    },
+    Documented {
+        slot: Slot::MqttReadDisconnectResponse,
+        choices: &[ResponseNotPresent, WrongDataRequested],
+    },
 ];
 
 /// One call's entry in `sdk-retvals.yaml` (only the statuses are read here).

@@ -360,24 +360,122 @@ fn temporary_struct_test_reads_the_struct_and_its_nested_one() {
     );
 }
 
-/// The MQTT calls (issue 13) are not implemented yet: an MQTT channel cannot
-/// be opened (`firmware/ABI.md` §11). Issue 13 empties this list when it lands.
-const NOT_YET_MQTT: [Slot; 14] = [
-    Slot::MqttReadUnsubscribeResponse,
-    Slot::MqttAcknowledgeMessage,
-    Slot::MqttReadDisconnectResponse,
-    Slot::MqttRequestDisconnect,
-    Slot::MqttReadConnectResponse,
-    Slot::MqttRequestPublish,
-    Slot::MqttRequestSubscribe,
-    Slot::MqttReadPublishResponse,
-    Slot::MqttReceiveLostMessageInfo,
-    Slot::MqttReceiveMessage,
-    Slot::MqttGetNextReadableDataType,
-    Slot::MqttRequestUnsubscribe,
-    Slot::MqttRequestConnect,
-    Slot::MqttReadSubscribeResponse,
-];
+/// An MQTT channel in the place of the spare opaque one (four channels
+/// are the limit), with the item `slot` reads waiting at the head of its
+/// queue: the request made and drained, the cloud's answer delivered.
+fn mqtt_ready(k: &mut Kernel<FakeBoard>, slot: Slot, o: &Objects) -> u32 {
+    use Slot::*;
+    put_words(k, OUT, &[o.spare_channel]);
+    assert_eq!(call(k, CloseChannel, [OUT, 0, 0, 0]), Okay);
+    let at = RAM + 0x6400;
+    put_words(
+        k,
+        PARAMS,
+        &[1, o.centre, 1, o.network, at, 256, at + 0x200, 512, 1, 0, 0],
+    );
+    let m = okay(k, OpenChannel, [PARAMS, OUT, 0, 0]);
+    let drain = |k: &mut Kernel<FakeBoard>| {
+        let mut data = [0u8; 1024];
+        while k.next_net_event(&mut data).is_some() {}
+    };
+    let request = |k: &mut Kernel<FakeBoard>, slot: Slot| {
+        let args = mqtt_request_args(k, slot, m);
+        assert_eq!(call(k, slot, args), Okay, "setting up with {}", slot.name());
+        drain(k);
+    };
+    match slot {
+        MqttReadConnectResponse => {
+            request(k, MqttRequestConnect);
+            k.cloud_mqtt_connect_response(m, 0, 0);
+        }
+        MqttReadSubscribeResponse | MqttReadUnsubscribeResponse => {
+            let unsubscribe = slot == MqttReadUnsubscribeResponse;
+            let req = if unsubscribe {
+                MqttRequestUnsubscribe
+            } else {
+                MqttRequestSubscribe
+            };
+            request(k, req);
+            k.cloud_mqtt_subscription_response(m, unsubscribe, 0, 1, &[1]);
+        }
+        MqttReadPublishResponse => {
+            request(k, MqttRequestPublish);
+            k.cloud_mqtt_publish_response(m, 0, 3, 0);
+        }
+        MqttReadDisconnectResponse => {
+            request(k, MqttRequestDisconnect);
+            k.cloud_mqtt_disconnect_response(m, 0, 0);
+        }
+        MqttReceiveMessage => {
+            k.cloud_mqtt_message(m, 1, 1, false, b"t", b"payload");
+        }
+        MqttReceiveLostMessageInfo => {
+            k.cloud_mqtt_message(m, 1, 0, false, b"t", &[0; 300]);
+        }
+        _ => {}
+    }
+    m
+}
+
+/// Valid arguments of an MQTT call on channel `m` (structs planted at `PARAMS`).
+fn mqtt_request_args(k: &mut Kernel<FakeBoard>, slot: Slot, m: u32) -> [u32; 4] {
+    use Slot::*;
+    let sub = PARAMS + 0x100;
+    match slot {
+        MqttRequestConnect => {
+            put_words(
+                k,
+                PARAMS,
+                &[0, TEXT, 4, 1883, TEXT, 4, 0, 0, 0, 0, 0, 0, 60, 1, 0],
+            );
+            [m, PARAMS, 0, 0]
+        }
+        MqttRequestSubscribe => {
+            put_words(k, sub, &[TEXT, 4, 1, 0, 0, 0]);
+            put_words(k, PARAMS, &[1, sub, 1]);
+            [m, PARAMS, 0, 0]
+        }
+        MqttRequestUnsubscribe => {
+            put_words(k, sub, &[TEXT, 4]);
+            put_words(k, PARAMS, &[2, sub, 1]);
+            [m, PARAMS, 0, 0]
+        }
+        MqttRequestPublish => {
+            put_words(k, PARAMS, &[3, TEXT, 4, TEXT, 4, 1, 0]);
+            [m, PARAMS, 0, 0]
+        }
+        MqttAcknowledgeMessage => [m, 1, 0, 0],
+        MqttRequestDisconnect => [m, 0, 0, 0],
+        MqttReadSubscribeResponse | MqttReadUnsubscribeResponse => {
+            put_words(k, PARAMS, &[OUT, OUT + 4, BUF, 32, OUT + 8]);
+            [m, PARAMS, 0, 0]
+        }
+        MqttReceiveMessage => {
+            put_words(
+                k,
+                PARAMS,
+                &[
+                    OUT,
+                    BUF,
+                    16,
+                    OUT + 4,
+                    BUF + 16,
+                    16,
+                    OUT + 8,
+                    OUT + 12,
+                    OUT + 16,
+                ],
+            );
+            [m, PARAMS, 0, 0]
+        }
+        MqttReceiveLostMessageInfo => {
+            put_words(k, PARAMS, &[OUT, BUF, 16, OUT + 4, OUT + 8]);
+            [m, PARAMS, 0, 0]
+        }
+        // GetNextReadableDataType and the plain response reads.
+        _ => [m, OUT, 0, 0],
+    }
+}
 
 /// Arguments of a valid call of `slot` on [`walk_kernel`]'s objects (the
 /// same for every call that takes a handle of a kind: the live one).
@@ -527,8 +625,11 @@ fn valid_args(k: &mut Kernel<FakeBoard>, slot: Slot, o: &Objects) -> [u32; 4] {
             put_words(k, PARAMS, &[1, 0, 0, BUF, 0]);
             [PARAMS, 0, 0, 0]
         }
-        // MQTT: what an app would pass before it could open an MQTT channel.
-        _ => [o.channel, PARAMS, 0, 0],
+        // MQTT: an MQTT channel with what the call reads waiting.
+        _ => {
+            let m = mqtt_ready(k, slot, o);
+            mqtt_request_args(k, slot, m)
+        }
     }
 }
 
@@ -606,29 +707,19 @@ fn walk_kernel() -> (Kernel<FakeBoard>, Objects) {
     (k, objects)
 }
 
-/// `firmware/ABI.md` §1: "Not yet:" names nothing but MQTT. Every one of the
-/// 72 assigned slots but the 14 MQTT ones, called with valid arguments on a
-/// kernel where its preconditions hold, answers `OKAY`; each MQTT slot still
-/// answers the not-implemented status. (The three calls that end the app —
-/// `mvRestart`, `mvDeepSleep`, `mvTestingComplete` — answer `OKAY` here and
-/// ask the device for the restart.)
+/// `firmware/ABI.md` §1: every one of the 72 assigned slots, called with
+/// valid arguments on a kernel where its preconditions hold, answers `OKAY`.
+/// (The three calls that end the app — `mvRestart`, `mvDeepSleep`,
+/// `mvTestingComplete` — answer `OKAY` here and ask the device for the
+/// restart.)
 #[test]
-fn all_72_assigned_slots_are_implemented_but_mqtt() {
+fn all_72_assigned_slots_are_implemented() {
     let assigned: Vec<Slot> = Slot::ALL.into_iter().filter(|s| s.is_assigned()).collect();
     assert_eq!(assigned.len(), 72);
     for slot in assigned {
         let (mut k, objects) = walk_kernel();
         let args = valid_args(&mut k, slot, &objects);
         let status = call(&mut k, slot, args);
-        if NOT_YET_MQTT.contains(&slot) {
-            assert_eq!(
-                status,
-                mv_kernel::NOT_IMPLEMENTED,
-                "{} is implemented now: take it off NOT_YET_MQTT",
-                slot.name()
-            );
-        } else {
-            assert_eq!(status, Okay, "{}({args:x?})", slot.name());
-        }
+        assert_eq!(status, Okay, "{}({args:x?})", slot.name());
     }
 }

@@ -60,6 +60,8 @@ pub enum CloudToDevice {
     /// The device runs the factory's application test from now on (or no
     /// longer): `mvTestingComplete` and `mvTestLog*` answer only then.
     AppTestMode { on: bool },
+    /// An MQTT channel's answer to a request, or a message for it.
+    Mqtt { channel: u32, down: crate::MqttDown },
 }
 
 /// One item of a [`CloudToDevice::ConfigResponse`].
@@ -128,6 +130,20 @@ pub enum DeviceToCloud {
     ChannelGone { channel: u32 },
     /// One `mvTestLog` message, for the provisioning console (application-test mode).
     TestLog(Vec<u8>),
+    /// An app's MQTT request.
+    MqttRequest {
+        channel: u32,
+        request: crate::MqttRequest,
+    },
+    /// What became of the message `delivery` the cloud sent a channel.
+    MqttDelivered {
+        channel: u32,
+        delivery: u32,
+        outcome: crate::MqttOutcome,
+    },
+    /// The app read from a channel that refused a message: send refused
+    /// messages again.
+    MqttRoom { channel: u32 },
 }
 
 /// What the app asked the cloud to fetch, as the app gave it.
@@ -234,6 +250,16 @@ mod tests {
                     value: Vec::new(),
                 }],
             },
+            CloudToDevice::Mqtt {
+                channel: 4,
+                down: crate::MqttDown::Message {
+                    delivery: 1,
+                    topic: b"a/b".to_vec(),
+                    payload: vec![1; 300],
+                    qos: 1,
+                    retain: false,
+                },
+            },
         ] {
             let mut f = encode_frame(&m).unwrap();
             assert_eq!(decode_frame::<CloudToDevice>(&mut f).unwrap(), m);
@@ -268,6 +294,22 @@ mod tests {
                 }],
             },
             DeviceToCloud::ChannelGone { channel: 9 },
+            DeviceToCloud::MqttRequest {
+                channel: 9,
+                request: crate::MqttRequest::Publish {
+                    correlation_id: 7,
+                    topic: b"t".to_vec(),
+                    payload: b"p".to_vec(),
+                    qos: 1,
+                    retain: true,
+                },
+            },
+            DeviceToCloud::MqttDelivered {
+                channel: 9,
+                delivery: 3,
+                outcome: crate::MqttOutcome::Refused,
+            },
+            DeviceToCloud::MqttRoom { channel: 9 },
         ] {
             let mut f = encode_frame(&m).unwrap();
             assert_eq!(decode_frame::<DeviceToCloud>(&mut f).unwrap(), m);

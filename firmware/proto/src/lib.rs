@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 mod cloud;
 mod frame;
 mod fuzz;
+mod mqtt;
 
 pub use cloud::{
     AppStarted, CloudToDevice, ConfigItem, ConfigKey, CrashReport, DeviceToCloud, HttpRequest,
@@ -27,6 +28,7 @@ pub use cloud::{
 pub use fuzz::{
     FindingKind, FuzzBatch, FuzzCaller, FuzzFinding, FuzzReport, FUZZ_SLOTS, MAX_FINDINGS,
 };
+pub use mqtt::{MqttConnect, MqttDown, MqttOutcome, MqttRequest, MqttSubscription, MqttWill};
 
 pub use frame::{
     decode_frame, decode_request, encode_frame, FrameError, RequestError, FRAME_DELIMITER,
@@ -42,7 +44,7 @@ pub use frame::{
 /// only ever appended, and the version is the first field of every request,
 /// so a host and a device of different versions always get as far as the
 /// version check and say which versions met.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The largest [`Primitive::Read`] an agent answers, on every rig (a host
 /// reads more in several pieces): a batch of reads must fit one reply frame

@@ -53,7 +53,10 @@ impl Inbox {
             | DeviceToCloud::ChannelRead { .. }
             | DeviceToCloud::HttpRequest { .. }
             | DeviceToCloud::ConfigFetch { .. }
-            | DeviceToCloud::ChannelGone { .. }) => self.net.push(m),
+            | DeviceToCloud::ChannelGone { .. }
+            | DeviceToCloud::MqttRequest { .. }
+            | DeviceToCloud::MqttDelivered { .. }
+            | DeviceToCloud::MqttRoom { .. }) => self.net.push(m),
         }
     }
 

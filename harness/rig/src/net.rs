@@ -29,7 +29,7 @@ pub(crate) trait CloudPort {
 const MAX_ROUNDS: usize = 10_000;
 
 /// The networking calls: a case that makes one has channel traffic to serve.
-const NETWORK_SLOTS: [Slot; 18] = [
+const NETWORK_SLOTS: [Slot; 32] = [
     Slot::RequestNetwork,
     Slot::ReleaseNetwork,
     Slot::GetNetworkStatus,
@@ -48,6 +48,20 @@ const NETWORK_SLOTS: [Slot; 18] = [
     Slot::SendConfigFetchRequest,
     Slot::ReadConfigFetchResponseData,
     Slot::ReadConfigResponseItem,
+    Slot::MqttRequestConnect,
+    Slot::MqttReadConnectResponse,
+    Slot::MqttRequestSubscribe,
+    Slot::MqttReadSubscribeResponse,
+    Slot::MqttRequestUnsubscribe,
+    Slot::MqttReadUnsubscribeResponse,
+    Slot::MqttRequestPublish,
+    Slot::MqttReadPublishResponse,
+    Slot::MqttGetNextReadableDataType,
+    Slot::MqttReceiveMessage,
+    Slot::MqttAcknowledgeMessage,
+    Slot::MqttReceiveLostMessageInfo,
+    Slot::MqttRequestDisconnect,
+    Slot::MqttReadDisconnectResponse,
 ];
 
 /// The cloud's network services for one session's device.

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod exec;
+mod needs;
 pub mod parity;
 mod partition;
 mod policy;
@@ -20,6 +21,7 @@ mod run;
 pub mod selection;
 
 pub use exec::{run_case, CaseRun};
+pub use needs::{host_skip, BROKER_TAG};
 pub use parity::{Difference, ParitySink};
 pub use partition::partition;
 pub use policy::{CasePolicy, QuarantineLookup, RetryLookup};

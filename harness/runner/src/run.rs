@@ -263,14 +263,17 @@ fn run_rig(
             rig: rig.name.clone(),
             case_id: case.id.clone(),
         });
-        let mut result = if let Some(reason) = case.skip.get(&rig.name) {
+        let skip = case
+            .skip
+            .get(&rig.name)
+            .cloned()
+            .or_else(|| crate::host_skip(case));
+        let mut result = if let Some(reason) = skip {
             case_result(
                 &rig.name,
                 case,
                 &plan.root,
-                Outcome::Skipped {
-                    reason: reason.clone(),
-                },
+                Outcome::Skipped { reason },
                 None,
             )
         } else {

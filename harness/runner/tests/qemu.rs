@@ -242,7 +242,12 @@ fn main() {
             if let Some(skip) = prerequisites(installed, &root) {
                 return Ok(skip);
             }
-            if let Some(reason) = case.skip.get(&rig_name) {
+            if let Some(reason) = case
+                .skip
+                .get(&rig_name)
+                .cloned()
+                .or_else(|| hil_runner::host_skip(&case))
+            {
                 return Ok(Completion::ignored_with(format!("skip: {reason}")));
             }
             let mut guard = rigs.lock().unwrap_or_else(|e| e.into_inner());

@@ -5,6 +5,7 @@ use mv_abi::{MvChannelType, MvClosureReason, MvEventType, MvOpenChannelParams, M
 use crate::board::{Access, Board};
 use crate::channels::config::ConfigState;
 use crate::channels::http::HttpState;
+use crate::channels::mqtt::MqttState;
 use crate::channels::ring::ByteRing;
 use crate::channels::{
     Channel, Endpoint, Kind, MAX_CHANNELS, MAX_ENDPOINT_LEN, RECEIVE_BUFFER_GRANULE,
@@ -24,6 +25,7 @@ pub(crate) enum Want {
     Opaque,
     Http,
     Config,
+    Mqtt,
 }
 
 impl<B: Board> Kernel<B> {
@@ -36,6 +38,7 @@ impl<B: Board> Kernel<B> {
                 | (Want::Opaque, Kind::Opaque(_))
                 | (Want::Http, Kind::Http(_))
                 | (Want::Config, Kind::Config(_))
+                | (Want::Mqtt, Kind::Mqtt(_))
         );
         if fits {
             Ok(c)
@@ -101,9 +104,7 @@ impl<B: Board> Kernel<B> {
             }
             (MvChannelType::Http, Some([])) => Kind::Http(HttpState::new()),
             (MvChannelType::ConfigFetch, Some([])) => Kind::Config(ConfigState::default()),
-            // "The channel could not be opened at this time": MQTT is not
-            // implemented yet (`firmware/ABI.md` §1).
-            (MvChannelType::Mqtt, Some([])) => return Err(MvStatus::Unavailable),
+            (MvChannelType::Mqtt, Some([])) => Kind::Mqtt(MqttState::new()),
             _ => return Err(MvStatus::UnknownChannelEndpoint),
         };
         let out = NsRange::claim(&self.board, handle_out, 4, 4, Access::ReadWrite)?;

@@ -8,6 +8,8 @@ mod factory_test;
 mod fast_irq;
 mod http;
 mod logging;
+mod mqtt;
+mod mqtt_read;
 mod network;
 mod notifications;
 mod power;

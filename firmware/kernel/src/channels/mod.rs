@@ -1,7 +1,8 @@
 //! Channels: the app's data paths through the cloud, and the buffers it lends them.
 //!
 //! A channel (`mvOpenChannel`) carries opaque bytes to an endpoint the cloud
-//! offers, one HTTP request and its response, or one config fetch. The app
+//! offers, one HTTP request and its response, one config fetch, or an MQTT
+//! session. The app
 //! lends it a receive and a send buffer; the kernel keeps each buffer's
 //! geometry ([`ring::ByteRing`]) and everything it knows about a response
 //! in secure memory, and copies through the board. "The limit of four
@@ -16,6 +17,7 @@
 
 pub mod config;
 pub mod http;
+pub mod mqtt;
 pub mod ring;
 pub mod wire;
 
@@ -24,6 +26,7 @@ use mv_abi::MvClosureReason;
 use crate::usermem::NsRange;
 use config::ConfigState;
 use http::HttpState;
+use mqtt::MqttState;
 use ring::ByteRing;
 
 /// "The limit of four simultaneously in use channels" [H].
@@ -72,11 +75,16 @@ impl Endpoint {
 }
 
 /// What a channel carries.
+// The kernel has no heap: each of the four channel slots holds whichever
+// kind it opens as, so the largest (an MQTT channel's item queue) sizes
+// them all; boxing it would need the allocator the kernel does without.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Opaque(Endpoint),
     Http(HttpState),
     Config(ConfigState),
+    Mqtt(MqttState),
 }
 
 /// One open (or server-closed, not yet app-closed) channel.
@@ -135,6 +143,11 @@ pub enum NetEvent {
     ConfigFetch { channel: u32, len: u32 },
     /// The channel is gone (the app closed it, or the app restarted).
     ChannelGone { channel: u32 },
+    /// An MQTT request of `len` bytes (`Kernel::copy_request`).
+    MqttRequest { channel: u32, len: u32 },
+    /// The app read an MQTT item after a delivery was refused for want of
+    /// room: the cloud may deliver again.
+    MqttRoom { channel: u32 },
 }
 
 /// Channels gone whose end the cloud still holds, until the device drains them.
@@ -332,8 +345,14 @@ fn owed(c: &mut Channel, room: u32) -> Option<NetEvent> {
         c.cloud_knows = true;
         return Some(match c.kind {
             Kind::Config(_) => NetEvent::ConfigFetch { channel, len },
+            Kind::Mqtt(_) => NetEvent::MqttRequest { channel, len },
             _ => NetEvent::HttpRequest { channel, len },
         });
+    }
+    if let Kind::Mqtt(m) = &mut c.kind {
+        if core::mem::take(&mut m.room_owed) {
+            return Some(NetEvent::MqttRoom { channel });
+        }
     }
     if c.rx_grant > 0 {
         let bytes = core::mem::take(&mut c.rx_grant);

@@ -46,6 +46,18 @@ impl ByteRing {
         split(at, n, self.size)
     }
 
+    /// Where `n` bytes from ring offset `at` lie (an item stored earlier;
+    /// `at` is reduced into the ring, so every span stays inside it).
+    pub fn spans_at(&self, at: u32, n: u32) -> Spans {
+        let size = self.size.max(1);
+        split(at % size, n.min(size), size)
+    }
+
+    /// Where the next write goes (the offset [`Self::write_spans`] starts at).
+    pub fn write_offset(&self) -> u32 {
+        (self.read + self.len) % self.size.max(1)
+    }
+
     /// `n` bytes were written at [`Self::write_spans`].
     pub fn commit_write(&mut self, n: u32) {
         self.len += n.min(self.free());

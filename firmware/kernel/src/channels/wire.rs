@@ -10,6 +10,14 @@
 //! ```text
 //! HTTP:   timeout_ms | method_len method | url_len url | num_headers { len bytes }* | body_len body
 //! config: num_items { scope store key_len key }*
+//! MQTT:   kind, then by kind (strings are `len bytes`):
+//!   0 connect      version port keepalive clean_start auth_method username password
+//!                  num_ca { cert }* num_client { cert }* key has_will [topic payload qos retain] host clientid
+//!   1 subscribe    correlation_id n { topic qos nl rap rh }*
+//!   2 unsubscribe  correlation_id n { topic }*
+//!   3 publish      correlation_id qos retain topic payload
+//!   4 acknowledge  correlation_id
+//!   5 disconnect
 //! ```
 
 /// Bytes an HTTP request takes, from its parts' lengths (`u64`: the app's
@@ -22,6 +30,19 @@ pub fn http_len(method: u32, url: u32, headers: impl Iterator<Item = u32>, body:
 /// Bytes a config fetch request takes, from its keys' lengths.
 pub fn config_len(keys: impl Iterator<Item = u32>) -> u64 {
     4 + keys.map(|k| 12 + u64::from(k)).sum::<u64>()
+}
+
+/// The kinds of MQTT request (the first word of one).
+pub const MQTT_CONNECT: u32 = 0;
+pub const MQTT_SUBSCRIBE: u32 = 1;
+pub const MQTT_UNSUBSCRIBE: u32 = 2;
+pub const MQTT_PUBLISH: u32 = 3;
+pub const MQTT_ACKNOWLEDGE: u32 = 4;
+pub const MQTT_DISCONNECT: u32 = 5;
+
+/// Bytes of length-prefixed strings of these lengths.
+pub fn strings_len(lens: impl Iterator<Item = u32>) -> u64 {
+    lens.map(|l| 4 + u64::from(l)).sum()
 }
 
 /// Reads the layout from the front of a byte slice.
@@ -148,6 +169,175 @@ impl<'a> Iterator for ConfigKeys<'a> {
     fn next(&mut self) -> Option<KeyView<'a>> {
         self.next_key()
     }
+}
+
+/// An MQTT connect as the send buffer holds it.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectView<'a> {
+    pub version: u32,
+    pub port: u32,
+    pub keepalive: u32,
+    pub clean_start: bool,
+    pub auth_method: u32,
+    pub username: &'a [u8],
+    pub password: &'a [u8],
+    pub ca_certs: Items<'a>,
+    pub client_certs: Items<'a>,
+    pub key: &'a [u8],
+    /// `(topic, payload, qos, retain)`.
+    pub will: Option<(&'a [u8], &'a [u8], u32, bool)>,
+    pub host: &'a [u8],
+    pub client_id: &'a [u8],
+}
+
+/// One topic of a subscribe as the send buffer holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubscriptionView<'a> {
+    pub topic: &'a [u8],
+    pub qos: u32,
+    pub nl: u32,
+    pub rap: u32,
+    pub rh: u32,
+}
+
+/// An MQTT request as the send buffer holds it.
+#[derive(Clone, Debug)]
+pub enum MqttView<'a> {
+    Connect(ConnectView<'a>),
+    Subscribe {
+        correlation_id: u32,
+        topics: alloc_free::Topics<'a>,
+    },
+    Unsubscribe {
+        correlation_id: u32,
+        topics: Items<'a>,
+    },
+    Publish {
+        correlation_id: u32,
+        qos: u32,
+        retain: bool,
+        topic: &'a [u8],
+        payload: &'a [u8],
+    },
+    Acknowledge {
+        correlation_id: u32,
+    },
+    Disconnect,
+}
+
+/// Iterators over the parts of a request, without allocating.
+pub mod alloc_free {
+    use super::{Reader, SubscriptionView};
+
+    /// The topics of a subscribe, in order.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Topics<'a> {
+        pub(super) reader: Reader<'a>,
+        pub(super) left: u32,
+    }
+
+    impl<'a> Iterator for Topics<'a> {
+        type Item = SubscriptionView<'a>;
+
+        fn next(&mut self) -> Option<SubscriptionView<'a>> {
+            if self.left == 0 {
+                return None;
+            }
+            self.left -= 1;
+            let r = &mut self.reader;
+            Some(SubscriptionView {
+                topic: r.bytes()?,
+                qos: r.u32()?,
+                nl: r.u32()?,
+                rap: r.u32()?,
+                rh: r.u32()?,
+            })
+        }
+    }
+}
+
+/// Skips `count` strings, checking they are there; the items and the reader after them.
+fn items<'a>(r: &mut Reader<'a>) -> Option<Items<'a>> {
+    let count = r.u32()?;
+    let items = Items {
+        reader: *r,
+        left: count,
+    };
+    for _ in 0..count {
+        r.bytes()?;
+    }
+    Some(items)
+}
+
+/// Parses an MQTT request; `None` if the bytes do not hold one.
+pub fn parse_mqtt(bytes: &[u8]) -> Option<MqttView<'_>> {
+    let mut r = Reader { bytes };
+    Some(match r.u32()? {
+        MQTT_CONNECT => {
+            let version = r.u32()?;
+            let port = r.u32()?;
+            let keepalive = r.u32()?;
+            let clean_start = r.u32()? != 0;
+            let auth_method = r.u32()?;
+            let username = r.bytes()?;
+            let password = r.bytes()?;
+            let ca_certs = items(&mut r)?;
+            let client_certs = items(&mut r)?;
+            let key = r.bytes()?;
+            let will = if r.u32()? != 0 {
+                Some((r.bytes()?, r.bytes()?, r.u32()?, r.u32()? != 0))
+            } else {
+                None
+            };
+            MqttView::Connect(ConnectView {
+                version,
+                port,
+                keepalive,
+                clean_start,
+                auth_method,
+                username,
+                password,
+                ca_certs,
+                client_certs,
+                key,
+                will,
+                host: r.bytes()?,
+                client_id: r.bytes()?,
+            })
+        }
+        MQTT_SUBSCRIBE => {
+            let correlation_id = r.u32()?;
+            let left = r.u32()?;
+            let topics = alloc_free::Topics { reader: r, left };
+            let mut check = topics;
+            for _ in 0..left {
+                check.next()?;
+            }
+            MqttView::Subscribe {
+                correlation_id,
+                topics,
+            }
+        }
+        MQTT_UNSUBSCRIBE => {
+            let correlation_id = r.u32()?;
+            MqttView::Unsubscribe {
+                correlation_id,
+                topics: items(&mut r)?,
+            }
+        }
+        MQTT_PUBLISH => MqttView::Publish {
+            correlation_id: r.u32()?,
+            qos: r.u32()?,
+            retain: r.u32()? != 0,
+            topic: r.bytes()?,
+            payload: r.bytes()?,
+        },
+        MQTT_ACKNOWLEDGE => MqttView::Acknowledge {
+            correlation_id: r.u32()?,
+        },
+        MQTT_DISCONNECT => MqttView::Disconnect,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -250,6 +250,148 @@ pub(crate) fn plausible(
             ];
             one(a, words, [asked(rng), a, 0, 0])
         }
+        // mvMqttRequestConnect: the request, and now and then a Will and
+        // TLS credentials with one certificate each way
+        53 => {
+            let a = at(rng, 15);
+            let (will, tls, cert) = (rng.ram(4, 24), rng.ram(4, 24), rng.ram(4, 8));
+            let s = |rng: &mut Rng| (rng.ram(1, 16), rng.below(16) as u32);
+            let (host, id, user, pass) = (s(rng), s(rng), s(rng), s(rng));
+            let words = vec![
+                rng.below(3) as u32,
+                host.0,
+                host.1,
+                1883,
+                id.0,
+                id.1,
+                rng.below(3) as u32,
+                user.0,
+                user.1,
+                pass.0,
+                pass.1,
+                if rng.below(4) == 0 { tls } else { 0 },
+                60,
+                rng.below(2) as u32,
+                if rng.below(4) == 0 { will } else { 0 },
+            ];
+            let (t, p) = (s(rng), s(rng));
+            let will_words = vec![t.0, t.1, p.0, p.1, rng.below(3) as u32, 0];
+            let n = |rng: &mut Rng| [0, 1, 9][rng.below(3) as usize];
+            let tls_words = vec![n(rng), cert, n(rng), cert, t.0, t.1];
+            Plan {
+                plant: vec![
+                    (a, words),
+                    (will, will_words),
+                    (tls, tls_words),
+                    (cert, vec![p.0, p.1]),
+                ],
+                args: [h(rng), a, 0, 0],
+            }
+        }
+        // mvMqttRequestSubscribe: the request and one or two subscriptions
+        47 => {
+            let (a, subs) = (at(rng, 3), rng.ram(4, 48));
+            let n = [0, 1, 2, 9][rng.below(4) as usize];
+            let sub = |rng: &mut Rng| {
+                vec![
+                    rng.ram(1, 16),
+                    rng.below(16) as u32,
+                    rng.below(3) as u32,
+                    0,
+                    0,
+                    0,
+                ]
+            };
+            let mut sub_words = sub(rng);
+            sub_words.extend(sub(rng));
+            Plan {
+                plant: vec![(a, vec![rng.next() as u32, subs, n]), (subs, sub_words)],
+                args: [h(rng), a, 0, 0],
+            }
+        }
+        // mvMqttRequestUnsubscribe: the request and its topics
+        52 => {
+            let (a, topics) = (at(rng, 3), rng.ram(4, 16));
+            let n = [0, 1, 2, 9][rng.below(4) as usize];
+            let topic_words = vec![
+                rng.ram(1, 16),
+                rng.below(16) as u32,
+                rng.ram(1, 16),
+                rng.below(16) as u32,
+            ];
+            Plan {
+                plant: vec![
+                    (a, vec![rng.next() as u32, topics, n]),
+                    (topics, topic_words),
+                ],
+                args: [h(rng), a, 0, 0],
+            }
+        }
+        // mvMqttRequestPublish
+        46 => {
+            let a = at(rng, 7);
+            let words = vec![
+                rng.next() as u32,
+                rng.ram(1, 16),
+                rng.below(16) as u32,
+                rng.ram(1, 700),
+                [0, 8, 100, 700][rng.below(4) as usize],
+                rng.below(3) as u32,
+                rng.below(2) as u32,
+            ];
+            one(a, words, [h(rng), a, 0, 0])
+        }
+        // mvMqttAcknowledgeMessage: mostly an id the cloud handed out
+        42 => Plan {
+            plant: Vec::new(),
+            args: [asked(rng), rng.below(8) as u32, 0, 0],
+        },
+        // mvMqttReadSubscribeResponse, mvMqttReadUnsubscribeResponse
+        54 | 41 => {
+            let a = at(rng, 5);
+            let words = vec![
+                out(rng),
+                out(rng),
+                rng.ram(4, 32),
+                4 * rng.below(9) as u32,
+                out(rng),
+            ];
+            one(a, words, [asked(rng), a, 0, 0])
+        }
+        // mvMqttReceiveMessage: three outputs and two string buffers
+        50 => {
+            let a = at(rng, 9);
+            let words = vec![
+                out(rng),
+                rng.ram(1, 64),
+                rng.below(64) as u32,
+                out(rng),
+                rng.ram(1, 300),
+                rng.below(300) as u32,
+                out(rng),
+                out(rng),
+                rng.ram(1, 1),
+            ];
+            one(a, words, [asked(rng), a, 0, 0])
+        }
+        // mvMqttReceiveLostMessageInfo
+        49 => {
+            let a = at(rng, 5);
+            let words = vec![
+                out(rng),
+                rng.ram(1, 64),
+                rng.below(64) as u32,
+                out(rng),
+                out(rng),
+            ];
+            one(a, words, [asked(rng), a, 0, 0])
+        }
+        // mvMqttReadConnectResponse, …PublishResponse, …DisconnectResponse,
+        // mvMqttGetNextReadableDataType, mvMqttRequestDisconnect
+        45 | 48 | 43 | 51 | 44 => Plan {
+            plant: Vec::new(),
+            args: [asked(rng), out(rng), 0, 0],
+        },
         // mvReadHttpResponseData, mvReadConfigFetchResponseData
         35 | 39 => Plan {
             plant: Vec::new(),

@@ -16,8 +16,11 @@
 //! server sent are waited for by count. What happened is kept as
 //! [`CloudEvent`]s for the case's transcript.
 
+mod broker;
 mod config;
 mod http;
+mod mqtt;
+mod mqtt_link;
 mod relay;
 mod services;
 
@@ -26,6 +29,7 @@ use std::collections::VecDeque;
 use mv_abi::{MvClosureReason, MvConfigFetchResult, MvHttpResult};
 use mv_proto::{CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest};
 
+pub use broker::{mosquitto_path, mosquitto_required};
 pub use config::{ConfigEntry, ConfigValue};
 pub use http::{METHODS, TIMEOUT_MS};
 pub use services::{ReceivedRequest, Route};
@@ -88,6 +92,9 @@ pub enum CloudEvent {
     },
     /// The link to the device dropped (a route said so).
     LinkDropped { after_body_bytes: u32 },
+    /// An MQTT request the cloud made against the broker, or a message it
+    /// passed on, and what came of it (rig-independent text).
+    Mqtt { channel: u32, text: String },
 }
 
 /// How an HTTP request ended on the cloud's side.
@@ -139,6 +146,7 @@ pub struct NetCloud {
     /// In the order they opened (handles differ between rigs; order does not).
     channels: Vec<Channel>,
     events: Vec<CloudEvent>,
+    mqtt: mqtt::MqttBridge,
 }
 
 impl NetCloud {
@@ -162,6 +170,7 @@ impl NetCloud {
         self.relay_down = false;
         self.config.clear();
         self.events.clear();
+        self.mqtt.reset();
         if let Some(s) = &self.services {
             *s.shared.lock().expect("HTTP server state") = services::HttpShared::default();
             s.relay.reset();
@@ -241,6 +250,7 @@ impl NetCloud {
     pub fn link(&mut self, online: bool) {
         if !online {
             self.channels.clear();
+            self.mqtt.reset();
         }
     }
 
@@ -262,6 +272,23 @@ impl NetCloud {
             }
             DeviceToCloud::ChannelGone { channel } => {
                 self.channels.retain(|c| c.handle != channel);
+                self.mqtt.gone(channel);
+                Vec::new()
+            }
+            DeviceToCloud::MqttRequest { channel, request } => {
+                self.mqtt.request(channel, request, &mut self.events)?
+            }
+            DeviceToCloud::MqttDelivered {
+                channel,
+                delivery,
+                outcome,
+            } => {
+                self.mqtt
+                    .delivered(channel, delivery, outcome, &mut self.events);
+                Vec::new()
+            }
+            DeviceToCloud::MqttRoom { channel } => {
+                self.mqtt.room(channel);
                 Vec::new()
             }
             DeviceToCloud::HttpRequest { channel, request } => self.http(channel, &request)?,
@@ -398,6 +425,7 @@ impl NetCloud {
             }
         }
         self.channels.retain(|c| !closed.contains(&c.handle));
+        out.extend(self.mqtt.poll(&mut self.events));
         out
     }
 

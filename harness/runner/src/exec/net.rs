@@ -126,6 +126,9 @@ impl Executor<'_> {
             CloudEvent::LinkDropped { after_body_bytes } => {
                 format!("the link dropped after {after_body_bytes} body bytes reached the device")
             }
+            CloudEvent::Mqtt { channel, text } => {
+                format!("MQTT on {}: {text}", self.handles.name(u64::from(*channel)))
+            }
             CloudEvent::FromDevice { .. } | CloudEvent::ToDevice { .. } => String::new(),
         }
     }

@@ -1,0 +1,550 @@
+//! The cloud's MQTT bridge: each MQTT channel's requests made against the lab broker with a real client (rumqttc).
+//!
+//! One client session per channel, opened by the app's connect. The cloud
+//! answers every request once the broker did (CONNACK, SUBACK, UNSUBACK,
+//! PUBACK/PUBCOMP or the publish written for QoS 0) and passes the broker's
+//! messages on one at a time per channel, in order, each with a delivery id
+//! the app acknowledges it with. The device says what became of each
+//! (`MqttOutcome`): a refused one is held and sent again after the device
+//! reports room; a QoS > 0 one is acknowledged to the broker (manual acks)
+//! only when the app acknowledges it, or when the device recorded it lost.
+//!
+//! Everything is synchronous for the caller; waits are bounded. When the
+//! app publishes to a topic its own subscriptions match, the cloud waits
+//! for the broker to route it back before it answers, so a transcript does
+//! not depend on which packet the broker sent first.
+//!
+//! **Choices** (`firmware/ABI.md` §15): every host reaches the lab broker
+//! (as every HTTPS URL reaches the lab's HTTP server), except names under
+//! `.invalid` (RFC 6761), which are `NXDOMAIN`; TLS credentials are carried
+//! but not used (the broker is loopback without TLS). Both protocol
+//! versions are bridged ([`super::mqtt_link`]).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use mv_abi::{MvClosureReason, MvMqttRequestState as State};
+use mv_proto::{CloudToDevice, MqttConnect, MqttDown, MqttOutcome, MqttRequest};
+
+use super::broker::Broker;
+use super::mqtt_link::{Link, Message, Options, Seen};
+use super::{CloudEvent, NetError};
+
+/// The longest the cloud waits for the broker's answer to one request.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one poll for the broker's messages may wait for the next packet.
+const POLL_WAIT: Duration = Duration::from_millis(1);
+
+/// A message from the broker, until it is settled.
+struct Held {
+    delivery: u32,
+    message: Message,
+}
+
+/// One channel's client session.
+struct Session {
+    channel: u32,
+    link: Link,
+    /// Filters the broker granted.
+    filters: Vec<String>,
+    /// Messages not yet taken by the device, in order.
+    inbox: VecDeque<Held>,
+    /// The head of `inbox` is with the device (its outcome not yet heard).
+    in_flight: bool,
+    /// The device refused the head: wait for `MqttRoom`.
+    waiting_for_room: bool,
+    /// Stored QoS > 0 messages the app has not acknowledged.
+    unacked: Vec<Held>,
+}
+
+/// The MQTT side of the emulated cloud.
+#[derive(Default)]
+pub(crate) struct MqttBridge {
+    broker: Option<Broker>,
+    sessions: Vec<Session>,
+    next_delivery: u32,
+}
+
+fn text(bytes: &[u8]) -> Option<String> {
+    String::from_utf8(bytes.to_vec()).ok()
+}
+
+fn down(channel: u32, down: MqttDown) -> CloudToDevice {
+    CloudToDevice::Mqtt { channel, down }
+}
+
+fn state_name(state: State) -> &'static str {
+    State::DESC.name_of(state as u32).unwrap_or("?")
+}
+
+/// A delivery id not yet given.
+const UNNUMBERED: u32 = 0;
+
+impl MqttBridge {
+    /// A new device: its sessions end. The broker keeps running.
+    pub(crate) fn reset(&mut self) {
+        self.sessions.clear();
+        self.next_delivery = 0;
+    }
+
+    /// The channel is gone: its session ends (the broker sees the socket close).
+    pub(crate) fn gone(&mut self, channel: u32) {
+        self.sessions.retain(|s| s.channel != channel);
+    }
+
+    fn session(&mut self, channel: u32) -> Option<&mut Session> {
+        self.sessions.iter_mut().find(|s| s.channel == channel)
+    }
+
+    fn broker(&mut self) -> Result<&Broker, NetError> {
+        if self.broker.is_none() {
+            self.broker = Some(Broker::start()?);
+        }
+        Ok(self.broker.as_ref().expect("just started"))
+    }
+
+    /// One request of the app; the answers, and what happened for the transcript.
+    pub(crate) fn request(
+        &mut self,
+        channel: u32,
+        request: MqttRequest,
+        events: &mut Vec<CloudEvent>,
+    ) -> Result<Vec<CloudToDevice>, NetError> {
+        let mut note = |text: String| events.push(CloudEvent::Mqtt { channel, text });
+        Ok(match request {
+            MqttRequest::Connect(c) => {
+                let (state, reason) = self.connect(channel, &c)?;
+                note(format!(
+                    "connect v{} -> {} ({reason})",
+                    if c.version == 1 { "5" } else { "3.1.1" },
+                    state_name(state)
+                ));
+                vec![down(
+                    channel,
+                    MqttDown::ConnectResponse {
+                        state: state as u32,
+                        reason,
+                    },
+                )]
+            }
+            MqttRequest::Subscribe {
+                correlation_id,
+                topics,
+            } => {
+                let (state, reason_codes) = match self.session(channel) {
+                    None => (State::NotConnected, Vec::new()),
+                    Some(s) => s.subscribe(&topics),
+                };
+                let shown: Vec<String> = topics
+                    .iter()
+                    .map(|t| format!("{:?} qos {}", String::from_utf8_lossy(&t.topic), t.qos))
+                    .collect();
+                note(format!(
+                    "subscribe [{}] -> {} {reason_codes:?}",
+                    shown.join(", "),
+                    state_name(state)
+                ));
+                vec![down(
+                    channel,
+                    MqttDown::SubscribeResponse {
+                        state: state as u32,
+                        correlation_id,
+                        reason_codes,
+                    },
+                )]
+            }
+            MqttRequest::Unsubscribe {
+                correlation_id,
+                topics,
+            } => {
+                let (state, reason_codes) = match self.session(channel) {
+                    None => (State::NotConnected, Vec::new()),
+                    Some(s) => s.unsubscribe(&topics),
+                };
+                note(format!(
+                    "unsubscribe {} topics -> {} {reason_codes:?}",
+                    topics.len(),
+                    state_name(state)
+                ));
+                vec![down(
+                    channel,
+                    MqttDown::UnsubscribeResponse {
+                        state: state as u32,
+                        correlation_id,
+                        reason_codes,
+                    },
+                )]
+            }
+            MqttRequest::Publish {
+                correlation_id,
+                topic,
+                payload,
+                qos,
+                retain,
+            } => {
+                let next = &mut self.next_delivery;
+                let bytes = payload.len();
+                let (state, reason) = match self.sessions.iter_mut().find(|s| s.channel == channel)
+                {
+                    None => (State::NotConnected, 0),
+                    Some(s) => s.publish(&topic, payload, qos, retain, next),
+                };
+                note(format!(
+                    "publish {:?} qos {qos} retain {retain} {bytes} bytes -> {} ({reason})",
+                    String::from_utf8_lossy(&topic),
+                    state_name(state)
+                ));
+                vec![down(
+                    channel,
+                    MqttDown::PublishResponse {
+                        state: state as u32,
+                        correlation_id,
+                        reason,
+                    },
+                )]
+            }
+            MqttRequest::Acknowledge { correlation_id } => {
+                if let Some(s) = self.session(channel) {
+                    if let Some(i) = s.unacked.iter().position(|h| h.delivery == correlation_id) {
+                        let held = s.unacked.remove(i);
+                        s.link.ack(&held.message);
+                        s.pump_for(Duration::ZERO);
+                    }
+                }
+                vec![down(channel, MqttDown::Acked)]
+            }
+            MqttRequest::Disconnect => {
+                let state = match self.sessions.iter().position(|s| s.channel == channel) {
+                    None => State::NotConnected,
+                    Some(i) => {
+                        let mut s = self.sessions.remove(i);
+                        s.disconnect()
+                    }
+                };
+                note(format!("disconnect -> {}", state_name(state)));
+                vec![down(
+                    channel,
+                    MqttDown::DisconnectResponse {
+                        state: state as u32,
+                        code: 0,
+                    },
+                )]
+            }
+        })
+    }
+
+    fn connect(&mut self, channel: u32, c: &MqttConnect) -> Result<(State, u32), NetError> {
+        let Some(host) = text(&c.host) else {
+            return Ok((State::InvalidParameters, 0));
+        };
+        if host == "invalid" || host.ends_with(".invalid") {
+            return Ok((State::NxDomain, 0));
+        }
+        let (Some(client_id), true) = (text(&c.client_id), c.version <= 1) else {
+            return Ok((State::InvalidParameters, 0));
+        };
+        let will = match &c.will {
+            Some(w) if w.qos > 2 => return Ok((State::InvalidParameters, 0)),
+            Some(w) => Some((
+                String::from_utf8_lossy(&w.topic).into_owned(),
+                w.payload.clone(),
+                w.qos as u8,
+                w.retain,
+            )),
+            None => None,
+        };
+        if super::broker::mosquitto_path().is_none() && !super::broker::mosquitto_required() {
+            return Ok((State::SocketError, 0));
+        }
+        let addr = self.broker()?.addr;
+        let mut link = Link::open(Options {
+            v5: c.version == 1,
+            client_id,
+            host: addr.ip().to_string(),
+            port: addr.port(),
+            keepalive_s: u64::from(c.keepalive),
+            clean_start: c.clean_start,
+            credentials: c.credentials.as_ref().map(|(u, p)| {
+                (
+                    String::from_utf8_lossy(u).into_owned(),
+                    String::from_utf8_lossy(p).into_owned(),
+                )
+            }),
+            will,
+        });
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        let answer = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break None;
+            }
+            match link.recv(left) {
+                Ok(Some(Seen::ConnAck(code))) => break Some(code),
+                Ok(_) => {}
+                Err(broken) => break broken.0,
+            }
+        };
+        let Some(reason) = answer else {
+            return Ok((State::SocketError, 0));
+        };
+        if reason == 0 {
+            self.sessions.push(Session {
+                channel,
+                link,
+                filters: Vec::new(),
+                inbox: VecDeque::new(),
+                in_flight: false,
+                waiting_for_room: false,
+                unacked: Vec::new(),
+            });
+        }
+        Ok((State::RequestCompleted, reason))
+    }
+
+    /// What the device did with message `delivery`.
+    pub(crate) fn delivered(
+        &mut self,
+        channel: u32,
+        delivery: u32,
+        outcome: MqttOutcome,
+        events: &mut Vec<CloudEvent>,
+    ) {
+        let Some(s) = self.session(channel) else {
+            return;
+        };
+        if !s.in_flight || s.inbox.front().map(|h| h.delivery) != Some(delivery) {
+            return;
+        }
+        s.in_flight = false;
+        let word = match outcome {
+            MqttOutcome::Stored => "stored",
+            MqttOutcome::Lost => "lost",
+            MqttOutcome::Refused => "refused",
+            MqttOutcome::NoChannel => "no channel",
+        };
+        if outcome == MqttOutcome::Refused {
+            s.waiting_for_room = true;
+        } else if let Some(held) = s.inbox.pop_front() {
+            if held.message.qos > 0 {
+                if outcome == MqttOutcome::Stored {
+                    s.unacked.push(held);
+                } else {
+                    // Lost for good: the broker need not keep it.
+                    s.link.ack(&held.message);
+                }
+            }
+        }
+        events.push(CloudEvent::Mqtt {
+            channel,
+            text: format!("message {delivery} {word}"),
+        });
+    }
+
+    /// The device has room again on `channel`.
+    pub(crate) fn room(&mut self, channel: u32) {
+        if let Some(s) = self.session(channel) {
+            s.waiting_for_room = false;
+        }
+    }
+
+    /// Collects what the broker sent; sends each channel its next message.
+    /// A session whose broker connection broke closes its channel.
+    pub(crate) fn poll(&mut self, events: &mut Vec<CloudEvent>) -> Vec<CloudToDevice> {
+        let mut out = Vec::new();
+        let mut broken = Vec::new();
+        for s in &mut self.sessions {
+            if !s.pump_for(POLL_WAIT) {
+                broken.push(s.channel);
+                continue;
+            }
+            s.number(&mut self.next_delivery);
+            if s.in_flight || s.waiting_for_room {
+                continue;
+            }
+            if let Some(h) = s.inbox.front() {
+                s.in_flight = true;
+                let m = &h.message;
+                events.push(CloudEvent::Mqtt {
+                    channel: s.channel,
+                    text: format!(
+                        "message {} {:?} qos {} {} bytes to the device",
+                        h.delivery,
+                        String::from_utf8_lossy(&m.topic),
+                        m.qos,
+                        m.payload.len()
+                    ),
+                });
+                out.push(down(
+                    s.channel,
+                    MqttDown::Message {
+                        delivery: h.delivery,
+                        topic: m.topic.clone(),
+                        payload: m.payload.clone(),
+                        qos: m.qos,
+                        retain: m.retain,
+                    },
+                ));
+            }
+        }
+        for channel in broken {
+            self.gone(channel);
+            let reason = MvClosureReason::ConnectionTerminated as u32;
+            events.push(CloudEvent::Closed { channel, reason });
+            out.push(CloudToDevice::ChannelClosed { channel, reason });
+        }
+        out
+    }
+}
+
+impl Session {
+    /// Reads what the broker sent for up to `wait`; `false` if the
+    /// connection broke.
+    fn pump_for(&mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.link.recv(left) {
+                Ok(Some(seen)) => self.note(seen),
+                Ok(None) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+
+    fn note(&mut self, seen: Seen) {
+        if let Seen::Message(message) = seen {
+            self.inbox.push_back(Held {
+                delivery: UNNUMBERED,
+                message: *message,
+            });
+        }
+    }
+
+    /// Gives every new message its delivery id (in arrival order).
+    fn number(&mut self, next: &mut u32) {
+        for h in self.inbox.iter_mut().filter(|h| h.delivery == UNNUMBERED) {
+            *next += 1;
+            h.delivery = *next;
+        }
+    }
+
+    /// Waits until `pick` finds the awaited packet in what comes; `None`
+    /// on a broken connection or the timeout.
+    fn await_packet<T>(&mut self, mut pick: impl FnMut(&Seen) -> Option<T>) -> Option<T> {
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            match self.link.recv(left) {
+                Ok(Some(seen)) => {
+                    let hit = pick(&seen);
+                    self.note(seen);
+                    if hit.is_some() {
+                        return hit;
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    fn subscribe(&mut self, topics: &[mv_proto::MqttSubscription]) -> (State, Vec<u8>) {
+        let mut filters = Vec::new();
+        for t in topics {
+            match text(&t.topic) {
+                Some(path) if t.qos <= 2 && rumqttc::valid_filter(&path) => {
+                    filters.push((path, t.qos as u8, t.nl != 0, t.rap != 0, t.rh));
+                }
+                _ => return (State::InvalidParameters, Vec::new()),
+            }
+        }
+        if filters.is_empty() || !self.link.subscribe(&filters) {
+            return (State::InvalidParameters, Vec::new());
+        }
+        let Some(codes) = self.await_packet(|s| match s {
+            Seen::SubAck(codes) => Some(codes.clone()),
+            _ => None,
+        }) else {
+            return (State::SocketError, Vec::new());
+        };
+        for (f, code) in filters.iter().zip(&codes) {
+            if *code < 0x80 {
+                self.filters.push(f.0.clone());
+            }
+        }
+        (State::RequestCompleted, codes)
+    }
+
+    fn unsubscribe(&mut self, topics: &[Vec<u8>]) -> (State, Vec<u8>) {
+        let Some(paths) = topics.iter().map(|t| text(t)).collect::<Option<Vec<_>>>() else {
+            return (State::InvalidParameters, Vec::new());
+        };
+        if paths.is_empty() {
+            return (State::InvalidParameters, Vec::new());
+        }
+        let mut codes = Vec::new();
+        for path in &paths {
+            if !self.link.unsubscribe(path) {
+                return (State::InvalidParameters, Vec::new());
+            }
+            let Some(c) = self.await_packet(|s| match s {
+                Seen::UnsubAck(c) => Some(c.clone()),
+                _ => None,
+            }) else {
+                return (State::SocketError, Vec::new());
+            };
+            codes.extend(c);
+            self.filters.retain(|f| f != path);
+        }
+        (State::RequestCompleted, codes)
+    }
+
+    fn publish(
+        &mut self,
+        topic: &[u8],
+        payload: Vec<u8>,
+        qos: u32,
+        retain: bool,
+        next: &mut u32,
+    ) -> (State, u32) {
+        let Some(topic) = text(topic) else {
+            return (State::InvalidParameters, 0);
+        };
+        if qos > 2 || !rumqttc::valid_topic(&topic) {
+            return (State::InvalidParameters, 0);
+        }
+        let routed_back = self.filters.iter().any(|f| rumqttc::matches(&topic, f));
+        let before = self.inbox.len();
+        if !self.link.publish(&topic, qos as u8, retain, payload) {
+            return (State::InvalidParameters, 0);
+        }
+        let reason = self.await_packet(|s| match (qos, s) {
+            (0, Seen::PublishSent) => Some(0),
+            (1, Seen::PubAck(r)) | (2, Seen::PubComp(r)) => Some(*r),
+            _ => None,
+        });
+        let Some(reason) = reason else {
+            return (State::SocketError, 0);
+        };
+        // A message to the app's own subscriptions comes back through the
+        // broker: wait for it, so what the device sees next is settled.
+        if routed_back && self.inbox.len() == before {
+            let _ = self.await_packet(|s| matches!(s, Seen::Message(_)).then_some(()));
+        }
+        self.number(next);
+        (State::RequestCompleted, reason)
+    }
+
+    fn disconnect(&mut self) -> State {
+        if !self.link.disconnect() {
+            return State::SocketError;
+        }
+        match self.await_packet(|s| matches!(s, Seen::DisconnectSent).then_some(())) {
+            Some(()) => State::RequestCompleted,
+            None => State::SocketError,
+        }
+    }
+}
