@@ -52,6 +52,21 @@ pub struct FlashOp {
     pub offset: u32,
     /// First byte programmed (a journal record's kind); 0xFF for an erase.
     pub first: u8,
+    /// The unit programmed (all 0xFF for an erase): with it a trace replays
+    /// the operation exactly ([`FlashOp::apply`]).
+    pub data: [u8; UNIT],
+}
+
+impl FlashOp {
+    /// Performs the operation on `flash` (the power-cut campaign rebuilds
+    /// the golden run's flash at any operation from its trace).
+    pub fn apply<F: Flash + ?Sized>(&self, flash: &mut F) -> Result<(), FlashError> {
+        if self.erase {
+            flash.erase_page(self.offset / PAGE_SIZE)
+        } else {
+            flash.program(self.offset, &self.data)
+        }
+    }
 }
 
 /// Whether `cells` hold a formatted flash of the map's size (without formatting them).
@@ -313,6 +328,7 @@ impl<C: Cells> Flash for FlashModel<C> {
             erase: false,
             offset,
             first: data[0],
+            data: *data,
         });
         let cut = self.begin()?;
         if cut == Some(false) {
@@ -344,6 +360,7 @@ impl<C: Cells> Flash for FlashModel<C> {
             erase: true,
             offset: start,
             first: 0xFF,
+            data: [0xFF; UNIT],
         });
         let cut = self.begin()?;
         if cut == Some(false) {

@@ -21,6 +21,8 @@ pub mod journal;
 pub mod layout;
 mod link;
 pub mod otp;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
 mod signers;
 mod updater;
 

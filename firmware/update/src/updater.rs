@@ -353,9 +353,18 @@ impl Updater {
             });
         }
         let page = self.layout.staging_first + index;
+        #[cfg(feature = "planted-bugs")]
+        let planted = crate::planted::chunk_record_first();
+        #[cfg(not(feature = "planted-bugs"))]
+        let planted = false;
+        if planted {
+            self.append(flash, Record::Chunk { index })?;
+        }
         flash.erase_page(page)?;
         program_bytes(flash, page * PAGE_SIZE, data)?;
-        self.append(flash, Record::Chunk { index })?;
+        if !planted {
+            self.append(flash, Record::Chunk { index })?;
+        }
         if let Some(d) = self.download.as_mut() {
             d.next_chunk = index + 1;
         }

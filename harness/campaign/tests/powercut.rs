@@ -29,6 +29,7 @@ fn the_exhaustive_sweep_of_a_small_update_has_no_failures() {
         random: 50,
         seed: 7,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        full_replay: false,
     };
     let dir = tempfile::tempdir().unwrap();
     let summary = powercut::run_sim(&cfg, setup(dir.path()), &Quiet).unwrap();
@@ -97,6 +98,7 @@ fn the_report_lists_phases_tamper_classes_and_the_plot() {
         random: 0,
         seed: 1,
         threads: 1,
+        full_replay: false,
     };
     let summary = powercut::run_sim(&cfg, setup(dir.path()), &Quiet).unwrap();
     assert_eq!(summary.exit_code, ExitCode::Passed);
@@ -141,6 +143,7 @@ fn an_interrupted_campaign_reports_what_ran_of_the_whole_plan() {
         random: 20,
         seed: 1,
         threads: 1,
+        full_replay: false,
     };
     // Ctrl-C before the first point: nothing runs, the report says so and
     // still knows the size of the plan.

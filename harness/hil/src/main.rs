@@ -69,6 +69,9 @@ enum Command {
         /// Calls per throughput figure.
         #[arg(long, default_value_t = 2_000_000)]
         calls: u64,
+        /// Only the sim's power-cut figures (full replay beside snapshot + join).
+        #[arg(long)]
+        cuts_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -220,6 +223,11 @@ enum OtaCommand {
         /// Worker threads (default: every core).
         #[arg(long)]
         threads: Option<usize>,
+        /// sim: run every point from the factory image to its end instead of
+        /// starting at the golden run's flash and joining it (same results,
+        /// slower; each point's report says how it was verified).
+        #[arg(long)]
+        full_replay: bool,
         /// Replay one point by its id (e.g. `op1234i+op5`) and print what happened.
         #[arg(long, value_name = "ID")]
         replay: Option<String>,
@@ -326,7 +334,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             &reports,
         ),
         Command::List { select } => cmd::list::list(root, &select.selection()),
-        Command::Bench { calls } => cmd::bench::bench(root, calls),
+        Command::Bench { calls, cuts_only } => cmd::bench::bench(root, calls, cuts_only),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::Keys { out } => cmd::keys::keys(&out),
         Command::Bundle {
@@ -345,6 +353,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     random,
                     seed,
                     threads,
+                    full_replay,
                     replay,
                     kills,
                     stride,
@@ -359,6 +368,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 random,
                 seed,
                 threads,
+                full_replay,
                 replay,
                 kills,
                 stride,

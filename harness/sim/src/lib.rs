@@ -13,8 +13,11 @@
 
 mod app;
 pub mod board;
+mod cells;
 mod ext_flash;
 mod memory;
+
+pub use cells::SimCells;
 
 use mv_agent_core::Agent;
 use mv_boards::stm32u585::{self, AGENT_RAM, NS_RAM_BASE};
@@ -27,7 +30,7 @@ use app::{SimApp, StopCause};
 use board::SimBoard;
 
 /// The flash model over memory: what survives a power cut.
-pub type SimFlash = FlashModel<Vec<u8>>;
+pub type SimFlash = FlashModel<SimCells>;
 
 /// The device core on the sim's board.
 pub type SimCore = Device<SimBoard, SimFlash>;
@@ -62,7 +65,7 @@ impl Factory {
     pub fn flash(&self) -> SimFlash {
         let layout = Layout::DEFAULT;
         let map = NvmMap::new(layout.flash_size());
-        let mut flash = FlashModel::open(vec![0u8; map.cells_len() as usize], map.size());
+        let mut flash = FlashModel::open(SimCells::zeroed(map.cells_len() as usize), map.size());
         Updater::provision(
             &mut flash,
             &layout,
@@ -231,7 +234,7 @@ impl SimDevice {
         let (flash, layout) = (self.core.flash()?, self.core.layout()?);
         let len = flash.programmed_extent(layout.app_offset(), layout.app_size());
         let start = (flash.map().data() + layout.app_offset()) as usize;
-        Some(flash.cells()[start..start + len as usize].to_vec())
+        Some(flash.cells().read_vec(start, len as usize))
     }
 
     /// How the app last started; `None` while the device is off.

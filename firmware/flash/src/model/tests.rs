@@ -181,12 +181,14 @@ fn the_trace_records_what_each_operation_touched() {
             FlashOp {
                 erase: false,
                 offset: 16,
-                first: 0x43
+                first: 0x43,
+                data: [0x43; UNIT],
             },
             FlashOp {
                 erase: true,
                 offset: PAGE_SIZE,
-                first: 0xFF
+                first: 0xFF,
+                data: [0xFF; UNIT],
             }
         ]
     );

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use hil_bundle::tamper::TamperClass;
 use hil_rig::qemu::QemuConfig;
 
-use super::plan::{chosen_plans, plan_id, CampaignPlan, Outcome, Phase, PointResult};
+use super::plan::{chosen_plans, plan_id, CampaignPlan, Outcome, Phase, PointResult, Verified};
 use super::qemu::QemuOta;
 use super::replay::{
     check_first_cut, Replay, APP_CRASH_RESTART, POLITE_APP_RESTARTS, POLITE_TIMEOUT, UNCUT,
@@ -108,6 +108,7 @@ fn scenario_point(
         },
         cuts_fired: 0,
         life_ops: Vec::new(),
+        verified: Verified::Full,
     }
 }
 

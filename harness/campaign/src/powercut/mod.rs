@@ -2,7 +2,8 @@
 //!
 //! ```text
 //!  calibrate (golden run on the sim, traced) ─▶ cut plans ─▶ run each plan ─▶ checks ─▶ points
-//!     sim:  CampaignDevice (hil-sim's device: kernel + device core over the one flash model), every plan, in parallel
+//!     sim:  CampaignDevice (hil-sim's device: kernel + device core over the one flash model), every plan, in parallel,
+//!           each from the golden run's flash at its first cut, joining a verified reference where provably equal (golden.rs)
 //!     qemu: QemuOta (the secure image over file-backed NVM), chosen plans + SIGKILLs + scenarios
 //!  plan (sizes and groups, before the first reported point) ─▶ PowercutRun ─▶ every point as it finishes:
 //!     Event::Point ─▶ PowercutSink (powercut.jsonl at once; powercut.md/.svg/.json at the end)
@@ -10,6 +11,7 @@
 //! ```
 
 mod command;
+mod golden;
 mod plan;
 mod qemu;
 mod replay;
@@ -21,16 +23,18 @@ mod stream;
 mod sweep;
 
 pub use command::{replay_qemu, replay_sim, run_qemu, QemuPlans, Replayed};
+pub use golden::{Golden, CHECKPOINT_EVERY};
 pub use hil_sim::DeviceError;
 pub use plan::{
     chosen_plans, nested_plans, parse_plan, plan_id, random_plans, single_plans, Calibration,
-    CampaignPlan, Cut, Outcome, Phase, PlanError, PointResult,
+    CampaignPlan, Cut, Outcome, Phase, PlanError, PointResult, Reference, Verified,
 };
 pub use qemu::{QemuOta, NS_CODE_BASE};
 pub use replay::{check_first_cut, Replay};
 pub use report::{json, markdown, point_json, svg, Section};
 pub use scenario::{
-    development_key, expected_rejection, padded, synthetic_rom, tamper_verdict, Images, Scenario,
+    development_key, expected_rejection, padded, synthetic_rom, tamper_verdict, Copied, Images,
+    Regions, Scenario,
 };
 pub use sim_device::CampaignDevice;
 pub use sink::{Closing, PowercutSink, CAMPAIGN};

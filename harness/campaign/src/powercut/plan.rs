@@ -139,6 +139,89 @@ pub struct PointResult {
     pub cuts_fired: usize,
     /// Flash operations of each life (the recovery of cut `i` is life `i + 1`).
     pub life_ops: Vec<u64>,
+    /// How the point was verified.
+    pub verified: Verified,
+}
+
+/// How a point was verified (reported with it).
+///
+/// Every way gives the same [`PointResult`] otherwise: the campaign's tests
+/// run whole sweeps both ways and compare them point by point, a planted
+/// journal bug included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "how")]
+pub enum Verified {
+    /// Every life run from the factory image to its end and checked.
+    #[default]
+    Full,
+    /// Life 0 not re-run: the device started from the golden run's flash at
+    /// the first cut (rebuilt from its trace, the cut applied by the same
+    /// flash model); every later life run to its end and checked.
+    Snapshot,
+    /// From the snapshot, the recovery redid the interrupted step and its
+    /// flash then equalled the reference's at operation `at_op` of the
+    /// golden run, in the same context (inside the download, or inside the
+    /// boot-time install); the rest of that life is the reference's, already
+    /// run to its end and checked.
+    Joined {
+        reference: Reference,
+        /// Golden-run operation at which the flash states were equal.
+        at_op: u64,
+        /// Recovery operations run before joining.
+        ran: u64,
+    },
+}
+
+/// What a joined point finished by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reference {
+    /// The golden (uncut) run, for joins inside the download.
+    Golden,
+    /// The point cut just before the first install page, whose recovery
+    /// installs every page at boot, for joins inside a boot-time install.
+    BootInstall,
+    /// A depth-2 plan whose second cut lands after its first recovery
+    /// joined: the flash is then the golden run's at `at_op`, and the rest is
+    /// the single cut there (which passed).
+    SingleCut,
+}
+
+impl Verified {
+    /// `full`, `snapshot` or `joined`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verified::Full => "full",
+            Verified::Snapshot => "snapshot",
+            Verified::Joined { .. } => "joined",
+        }
+    }
+
+    /// For reports: how, with the join's reference and operation.
+    pub fn describe(self) -> String {
+        match self {
+            Verified::Joined {
+                reference: Reference::SingleCut,
+                at_op,
+                ..
+            } => format!(
+                "the second cut left the golden run's flash at op {at_op}: the rest is the single cut there"
+            ),
+            Verified::Joined {
+                reference,
+                at_op,
+                ran,
+            } => format!(
+                "joined the {} at golden op {at_op} after {ran} recovery ops",
+                match reference {
+                    Reference::Golden => "golden run",
+                    Reference::BootInstall => "boot-install reference",
+                    Reference::SingleCut => "single cut",
+                }
+            ),
+            other => other.name().to_owned(),
+        }
+    }
 }
 
 /// What a campaign will run, known before its first point: per section (cut

@@ -232,6 +232,7 @@ pub fn point_json(kind: &str, p: &PointResult) -> serde_json::Value {
         "detail": p.detail,
         "cuts_fired": p.cuts_fired,
         "life_ops": p.life_ops,
+        "verified": p.verified.describe(),
     })
 }
 

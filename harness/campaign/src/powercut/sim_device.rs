@@ -12,6 +12,8 @@ use mv_device::AppStart;
 use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply};
 use mv_update::{Layout, Updater};
 
+use super::scenario::Regions;
+
 enum Power {
     On(Box<SimDevice>),
     Off(SimFlash),
@@ -122,22 +124,41 @@ impl CampaignDevice {
         }
     }
 
-    fn region(&self, offset: u32, len: u32) -> &[u8] {
-        let start = offset as usize;
-        &self.flash().cells()[start..start + len as usize]
+    /// A powered-off device over `flash` (a snapshot of another device's).
+    pub fn off(flash: SimFlash) -> Self {
+        CampaignDevice {
+            power: Power::Off(flash),
+            config: SimConfig::default(),
+            fault: None,
+            last_start: None,
+        }
+    }
+}
+
+/// The app region and staging area, read in place.
+impl Regions for CampaignDevice {
+    fn app_difference(&self, image: &[u8]) -> Option<usize> {
+        let l = self.layout();
+        let cells = self.flash().cells();
+        if image.len() != l.app_size() as usize {
+            return Some(0);
+        }
+        cells.first_difference((cells_data(self) + l.app_offset()) as usize, image)
     }
 
-    /// Bytes of the app region as the flash holds them.
-    pub fn app_region(&self) -> &[u8] {
+    fn staging_holds(&self, bytes: &[u8]) -> bool {
         let l = self.layout();
-        self.region(l.app_offset(), l.app_size())
+        bytes.len() <= l.staging_size() as usize
+            && self
+                .flash()
+                .cells()
+                .eq_range((cells_data(self) + l.staging_offset()) as usize, bytes)
     }
+}
 
-    /// Bytes of the staging area.
-    pub fn staging(&self) -> &[u8] {
-        let l = self.layout();
-        self.region(l.staging_offset(), l.staging_size())
-    }
+/// Where the flash bytes start in the cells.
+fn cells_data(dev: &CampaignDevice) -> u32 {
+    dev.flash().map().data()
 }
 
 /// A copy of the device as it would be after a power cut: same flash, off.

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use hil_report::{CampaignPoint, Event, ReportError, Sink};
 use serde::{Deserialize, Serialize};
 
-use super::plan::{Outcome, Phase, PointResult};
+use super::plan::{Outcome, Phase, PointResult, Verified};
 use super::report::{self, Section};
 
 /// The campaign's name in point events.
@@ -35,6 +35,9 @@ struct PointData {
     phase: Phase,
     cuts_fired: usize,
     life_ops: Vec<u64>,
+    /// Absent in reports written before points said how they were verified.
+    #[serde(default)]
+    verified: Verified,
 }
 
 /// A point as an event.
@@ -43,6 +46,7 @@ pub(crate) fn point_event(rig: &str, kind: &str, p: &PointResult) -> CampaignPoi
         phase: p.phase,
         cuts_fired: p.cuts_fired,
         life_ops: p.life_ops.clone(),
+        verified: p.verified,
     };
     CampaignPoint {
         campaign: CAMPAIGN.into(),
@@ -66,6 +70,7 @@ fn point_result(point: &CampaignPoint) -> Result<PointResult, serde_json::Error>
         detail: point.detail.clone(),
         cuts_fired: data.cuts_fired,
         life_ops: data.life_ops,
+        verified: data.verified,
     })
 }
 

@@ -12,7 +12,10 @@ use std::time::Instant;
 
 use hil_bundle::tamper::TamperClass;
 
-use super::plan::{nested_plans, random_plans, single_plans, CampaignPlan, Cut, PointResult};
+use super::golden::Golden;
+use super::plan::{
+    nested_plans, random_plans, single_plans, CampaignPlan, Cut, PointResult, Verified,
+};
 use super::scenario::Scenario;
 use super::stream::{PowercutRun, PowercutSummary};
 use crate::{CampaignError, Observer, Setup};
@@ -28,6 +31,10 @@ pub struct CampaignConfig {
     pub random: u32,
     pub seed: u64,
     pub threads: usize,
+    /// Run every point from the factory image to its end ([`Verified::Full`])
+    /// instead of from the golden run's flash at its cut, joining it where
+    /// provably equal ([`Golden`]).
+    pub full_replay: bool,
 }
 
 /// Runs `f` over `items` on `threads` threads; `on_result(i, &r)` is called
@@ -81,7 +88,24 @@ pub fn run_sim(
     let threads = cfg.threads.max(1);
     let scenario = Scenario::synthetic(cfg.app_size)?;
     let calibration = scenario.calibrate()?;
-    let run_plan = |plan: &Vec<Cut>| scenario.run_plan(plan, Some(&calibration));
+    let golden = match cfg.full_replay {
+        true => None,
+        false => Some(Golden::record(&scenario, &calibration)?),
+    };
+    let how: [AtomicUsize; 3] = Default::default();
+    let run_plan = |plan: &Vec<Cut>| {
+        let point = match &golden {
+            Some(g) => g.run_plan(plan),
+            None => scenario.run_plan(plan, Some(&calibration)),
+        };
+        let slot = match point.verified {
+            Verified::Full => 0,
+            Verified::Snapshot => 1,
+            Verified::Joined { .. } => 2,
+        };
+        how[slot].fetch_add(1, Ordering::Relaxed);
+        point
+    };
 
     // The single cuts the nested plans start from, first.
     let singles = single_plans(&calibration);
@@ -173,10 +197,14 @@ pub fn run_sim(
     let header = format!(
         "Rig `sim`: a {} KiB app replacing a {} KiB one. Calibration: {} flash operations in the uncut download + install. \
          {cut_points} cut points ({done} single: every operation before and inside; {nested_done} nested at depth 2; {random_done} random multi-cut) and {tamper_done} tampered bundles in {elapsed:.1} s on {threads} thread(s): \
-         {rate:.0} verified cut points per second per core.",
+         {rate:.0} verified cut points per second per core. \
+         Verified: {} run in full from the factory image, {} from the golden run's flash at the cut, {} of those joined a verified reference (see each point's `verified`).",
         cfg.app_size / 1024,
         (cfg.app_size + 4 * mv_update::CHUNK_SIZE as usize + 100) / 1024,
         calibration.ops,
+        how[0].load(Ordering::Relaxed),
+        how[1].load(Ordering::Relaxed) + how[2].load(Ordering::Relaxed),
+        how[2].load(Ordering::Relaxed),
     );
     let extra = serde_json::json!({
         "rig": "sim",
@@ -186,6 +214,12 @@ pub fn run_sim(
         "threads": threads,
         "planned_points": planned,
         "cut_points_per_second_per_core": rate,
+        "full_replay": cfg.full_replay,
+        "verified": {
+            "full": how[0].load(Ordering::Relaxed),
+            "snapshot": how[1].load(Ordering::Relaxed),
+            "joined": how[2].load(Ordering::Relaxed),
+        },
     });
     run.finish(header, extra, stop.load(Ordering::Relaxed))
 }

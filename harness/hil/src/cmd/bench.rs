@@ -13,8 +13,14 @@ use hil_runner::{run_case, Plan, Selection};
 use super::repo::{find_root, load_cases, pick_rigs};
 use crate::failure::{BadInput, SystemFailure};
 
-pub fn bench(root: Option<PathBuf>, calls: u64) -> Result<ExitCode> {
+pub fn bench(root: Option<PathBuf>, calls: u64, cuts_only: bool) -> Result<ExitCode> {
     let root = find_root(root)?;
+    if cuts_only {
+        for f in bench::sim_cut_rate(128 * 1024, 400)? {
+            print_figure(&f);
+        }
+        return Ok(ExitCode::Passed);
+    }
     println!("hil bench: sim, {calls} calls per throughput figure (release build recommended)");
     for f in bench::syscall_rates(calls) {
         print_figure(&f);

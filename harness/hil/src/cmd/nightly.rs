@@ -106,6 +106,7 @@ pub fn nightly(root: Option<PathBuf>, plan: Option<&Path>, reports: &Path) -> Re
                     random: *random,
                     seed: *seed,
                     threads: None,
+                    full_replay: false,
                     replay: None,
                     kills: *kills,
                     stride: *stride,

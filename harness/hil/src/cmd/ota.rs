@@ -22,6 +22,7 @@ pub struct Powercut {
     pub random: u32,
     pub seed: u64,
     pub threads: Option<usize>,
+    pub full_replay: bool,
     pub replay: Option<String>,
     pub kills: u32,
     pub stride: usize,
@@ -64,6 +65,7 @@ pub fn powercut(root: Option<PathBuf>, o: Powercut) -> Result<ExitCode> {
         threads: o
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        full_replay: o.full_replay,
     };
     let terminal = Terminal::with_bar();
     let summary = powercut::run_sim(&cfg, setup(), &terminal);

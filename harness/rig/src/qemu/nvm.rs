@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use hil_bundle::{dev_public_key, elf_to_rom, stamp_version};
-use hil_sim::{Factory, SimFlash};
+use hil_sim::{Factory, SimCells, SimFlash};
 use mv_boards::an505::NS_CODE_BASE;
 use mv_flash::{cut_request, Cells, CutPoint, FlashModel, NvmMap};
 use mv_update::Layout;
@@ -65,7 +65,7 @@ impl NvmFile {
 
     /// Writes what the factory leaves on a device.
     pub fn write_factory(&self, factory: &Factory) -> Result<(), RigError> {
-        self.write(&factory.flash().into_cells())
+        self.write(&factory.flash().into_cells().to_vec())
     }
 
     /// Asks the image to cut power at `cut.op` flash operations into its next life.
@@ -77,7 +77,7 @@ impl NvmFile {
 
     /// The flash model over a copy of the cells (reading it changes nothing).
     pub fn flash(&self) -> Result<SimFlash, RigError> {
-        Ok(FlashModel::open(self.read()?, map().size()))
+        Ok(FlashModel::open(SimCells::from(self.read()?), map().size()))
     }
 }
 

@@ -7,7 +7,7 @@ use mv_abi::MvWakeReason;
 use mv_update::Phase as EnginePhase;
 
 use super::{trace, QemuOta};
-use crate::powercut::plan::{Cut, Outcome, Phase, PointResult};
+use crate::powercut::plan::{Cut, Outcome, Phase, PointResult, Verified};
 use crate::CampaignError;
 
 impl QemuOta {
@@ -25,6 +25,7 @@ impl QemuOta {
             detail: String::new(),
             cuts_fired: 0,
             life_ops: Vec::new(),
+            verified: Verified::Full,
         };
         if let Err((outcome, detail)) = self.lives(plan, kill_after, &mut result) {
             result.outcome = outcome;

@@ -37,7 +37,7 @@ pub use mv_boards::an505::NS_CODE_BASE;
 use mv_update::{Layout, Phase as EnginePhase, Updater};
 
 use super::plan::{Cut, Outcome};
-use super::scenario::{development_key, padded, Images, Scenario};
+use super::scenario::{development_key, padded, Copied, Images, Scenario};
 use crate::error::fail;
 use crate::CampaignError;
 
@@ -160,9 +160,9 @@ impl QemuOta {
             Err(e) => fail!("{e:?}"),
         };
         let cells = flash.into_cells();
-        let app = cells[..self.layout.app_size() as usize].to_vec();
+        let app = cells.read_vec(0, self.layout.app_size() as usize);
         let s = self.layout.staging_offset() as usize;
-        let staging = cells[s..s + self.layout.staging_size() as usize].to_vec();
+        let staging = cells.read_vec(s, self.layout.staging_size() as usize);
         Ok((u.installed_version(), u.phase(), app, staging))
     }
 
@@ -178,7 +178,14 @@ impl QemuOta {
             new_image: &self.new_image,
             layer: &self.new.layer,
         }
-        .check(&app, &staging, version, phase)?;
+        .check(
+            &Copied {
+                app: &app,
+                staging: &staging,
+            },
+            version,
+            phase,
+        )?;
         Ok((version, phase))
     }
 
