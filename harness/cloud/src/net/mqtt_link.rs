@@ -80,11 +80,16 @@ fn qos5(q: u8) -> QoS5 {
 impl Link {
     pub(crate) fn open(o: Options) -> Link {
         let keepalive = Duration::from_secs(o.keepalive_s);
+        // MQTT packets are small and each waits for its answer: Nagle's
+        // algorithm would hold them back (rumqttc leaves it on by default).
+        let mut network = rumqttc::NetworkOptions::new();
+        network.set_tcp_nodelay(true);
         if o.v5 {
             let mut m = rumqttc::v5::MqttOptions::new(o.client_id, o.host, o.port);
-            m.set_keep_alive(keepalive)
+            m.set_keep_alive(v5_keepalive(keepalive))
                 .set_clean_start(o.clean_start)
-                .set_manual_acks(true);
+                .set_manual_acks(true)
+                .set_network_options(network);
             if let Some((u, p)) = o.credentials {
                 m.set_credentials(u, p);
             }
@@ -105,7 +110,8 @@ impl Link {
             if let Some((t, payload, q, r)) = o.will {
                 m.set_last_will(rumqttc::LastWill::new(t, payload, qos4(q), r));
             }
-            let (c, conn) = rumqttc::Client::new(m, 16);
+            let (c, mut conn) = rumqttc::Client::new(m, 16);
+            conn.eventloop.set_network_options(network);
             Link::V4(c, Box::new(conn))
         }
     }
@@ -212,6 +218,19 @@ impl Link {
     }
 }
 
+/// rumqttc's MQTT 5 client takes no keepalive under 5 s, and none of 0
+/// (which MQTT reads as "no keepalive"): **Choice** (`firmware/ABI.md`
+/// §15): below 5 s the cloud keeps alive every 5 s, and 0 becomes the
+/// longest keepalive MQTT can say, 65535 s.
+fn v5_keepalive(asked: Duration) -> Duration {
+    const FLOOR: Duration = Duration::from_secs(5);
+    if asked.is_zero() {
+        Duration::from_secs(u64::from(u16::MAX))
+    } else {
+        asked.max(FLOOR)
+    }
+}
+
 fn seen4(e: rumqttc::Event) -> Seen {
     use rumqttc::{Event, Incoming, Outgoing};
     match e {
@@ -265,10 +284,10 @@ fn seen5(e: rumqttc::v5::Event) -> Seen {
                 .collect(),
         ),
         Event::Incoming(p5::Packet::UnsubAck(a)) => {
-            Seen::UnsubAck(a.reasons.iter().map(|r| *r as u8).collect())
+            Seen::UnsubAck(a.reasons.iter().map(|r| unsuback5(*r)).collect())
         }
         Event::Incoming(p5::Packet::PubAck(a)) => Seen::PubAck(puback5(a.reason)),
-        Event::Incoming(p5::Packet::PubComp(a)) => Seen::PubComp(a.reason as u32),
+        Event::Incoming(p5::Packet::PubComp(a)) => Seen::PubComp(pubcomp5(a.reason)),
         Event::Incoming(p5::Packet::Publish(p)) => Seen::Message(Box::new(Message {
             topic: p.topic.to_vec(),
             payload: p.payload.to_vec(),
@@ -308,6 +327,29 @@ fn puback5(reason: p5::PubAckReason) -> u32 {
         R::PacketIdentifierInUse => 0x91,
         R::QuotaExceeded => 0x97,
         R::PayloadFormatInvalid => 0x99,
+    }
+}
+
+/// A v5 UNSUBACK reason code (MQTT 5.0 §3.11.2.2; rumqttc's enum
+/// positions are not the wire values).
+fn unsuback5(reason: p5::UnsubAckReason) -> u8 {
+    use p5::UnsubAckReason as R;
+    match reason {
+        R::Success => 0,
+        R::NoSubscriptionExisted => 0x11,
+        R::UnspecifiedError => 0x80,
+        R::ImplementationSpecificError => 0x83,
+        R::NotAuthorized => 0x87,
+        R::TopicFilterInvalid => 0x8F,
+        R::PacketIdentifierInUse => 0x91,
+    }
+}
+
+/// A v5 PUBCOMP reason code (MQTT 5.0 §3.7.2.1).
+fn pubcomp5(reason: p5::PubCompReason) -> u32 {
+    match reason {
+        p5::PubCompReason::Success => 0,
+        p5::PubCompReason::PacketIdentifierNotFound => 0x92,
     }
 }
 
