@@ -9,6 +9,7 @@
 
 mod actions;
 mod attack;
+mod broker;
 mod error;
 mod expand;
 mod expect;
@@ -32,7 +33,7 @@ pub use load::{check_skip_rigs, load_case_file, load_suite};
 pub use memory::{APP_MEMORY_BUDGET, NO_MEMORY_BUDGET, RAM_END_BUDGET, WINDOW_BUDGET};
 pub use model::{
     Alloc, AppRead, AttackExpect, AttackStep, Call, Caller, Case, CloudAction, CmpOp, Compare,
-    ConfigEntry, ConfigValue, Deploy, DeployExpect, Entry, ExpectIrq, ExpectMemory,
+    ConfigEntry, ConfigValue, Deploy, DeployExpect, Entry, ExpectBroker, ExpectIrq, ExpectMemory,
     ExpectNotifications, ExpectRelay, ExpectServerLog, ExpectServerRequest, Expected, FieldInit,
     FieldRef, Init, IrqAction, MemCheck, MemType, NetAction, Operand, Placement, RecordField,
     RecordPattern, RecordsCheck, Route, SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass,

@@ -75,6 +75,8 @@ pub enum Step {
     Batch(Vec<Call>),
     /// An attack on the secure world and what the architecture must do.
     Attack(AttackStep),
+    /// What the lab's MQTT broker received.
+    ExpectBroker(ExpectBroker),
 }
 
 /// An attack on the secure world ([`mv_proto::Attack`]) and its expected end.
@@ -116,6 +118,23 @@ pub enum NetAction {
     RelayClose,
     /// Connections to the relay's TCP server are refused (`true`) or accepted again.
     RelayDown(bool),
+    /// The lab's MQTT broker (`broker:`).
+    Broker(hil_cloud::net::BrokerAction),
+}
+
+/// What the lab's MQTT broker must have received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectBroker {
+    /// Nothing since the last check.
+    None,
+    /// The oldest message not yet checked; `None` fields are not checked.
+    Message {
+        topic: String,
+        payload: Option<Vec<u8>>,
+        payload_bytes: Option<u32>,
+        qos: Option<u8>,
+        retain: Option<bool>,
+    },
 }
 
 /// What the HTTP server must have received.

@@ -115,6 +115,12 @@ pub struct Step {
     /// world; the architecture must stop it with the expected fault (the
     /// app restarts), or it must complete as the case documents.
     pub attack: Option<Attack>,
+    /// The lab's MQTT broker: a publish from outside the device, the broker
+    /// stopped or started again, the bridge's connections cut or silenced,
+    /// or a wait until they broke.
+    pub broker: Option<Broker>,
+    /// A message the lab's MQTT broker received (the oldest not yet checked), or that none came.
+    pub expect_broker: Option<ExpectBroker>,
 }
 
 /// One call of a `batch`: `call` (or `slot`), `args`, `expect`, as a `call` step.
@@ -157,6 +163,8 @@ pub(crate) const VERBS: &[&str] = &[
     "expect_relay",
     "batch",
     "attack",
+    "broker",
+    "expect_broker",
 ];
 
 /// Editors learn that a step needs exactly one verb; `call` and `slot` exclude each other.
@@ -574,6 +582,64 @@ pub struct Relay {
     pub close: Option<bool>,
     /// `true`: connections to the TCP server are refused; `false`: it is back.
     pub down: Option<bool>,
+}
+
+/// `broker:` — exactly one of `publish`, `stop`, `start`, `drop_links`, `silence_links`, `await_drops_ms`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Broker {
+    /// The harness's own client (MQTT 5) publishes this; the step ends once
+    /// the device's matching subscriptions have it.
+    pub publish: Option<BrokerPublish>,
+    /// `true`: the broker process is killed; every bridge connection closes.
+    pub stop: Option<bool>,
+    /// `true`: a stopped broker starts again on the same port.
+    pub start: Option<bool>,
+    /// `true`: every bridge connection to the broker is cut (both ends see it close).
+    pub drop_links: Option<bool>,
+    /// `true`: every open bridge connection goes silent (nothing it carries
+    /// arrives, so keepalive pings go unanswered).
+    pub silence_links: Option<bool>,
+    /// Wait until every bridge connection broke, at most this many
+    /// milliseconds (1 to 30000); the step fails if one is still up.
+    #[schemars(range(min = 1, max = 30000))]
+    pub await_drops_ms: Option<u32>,
+}
+
+/// A message published from outside the device.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerPublish {
+    /// The topic (no wildcards).
+    pub topic: String,
+    /// The payload, as text; or give `payload_bytes`.
+    pub payload: Option<String>,
+    /// A payload of this many bytes (`a` to `z`, repeating).
+    pub payload_bytes: Option<u32>,
+    /// 0, 1 or 2 (default 0).
+    #[schemars(range(max = 2))]
+    pub qos: Option<u8>,
+    /// The broker keeps it for later subscribers (default `false`).
+    pub retain: Option<bool>,
+}
+
+/// `expect_broker:` — the oldest message the broker received not yet checked, or `count: 0`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectBroker {
+    /// Its topic, exactly.
+    pub topic: Option<String>,
+    /// Its payload, as text.
+    pub payload: Option<String>,
+    /// Its payload's length in bytes.
+    pub payload_bytes: Option<u32>,
+    /// The QoS it was published with.
+    #[schemars(range(max = 2))]
+    pub qos: Option<u8>,
+    /// Its retain flag, as published.
+    pub retain: Option<bool>,
+    /// `0`: no message arrived (since the last check).
+    pub count: Option<u32>,
 }
 
 /// `expect_relay:` — what the TCP server received since the last check.

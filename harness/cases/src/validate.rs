@@ -13,7 +13,7 @@ use crate::lines::LineIndex;
 use crate::model::{Case, SpecRef, Step, StepAt};
 use crate::raw;
 use crate::scope::Scope;
-use crate::{actions, attack, expect, memory, net};
+use crate::{actions, attack, broker, expect, memory, net};
 
 /// Validates a deserialized case from the folder `area`.
 pub(crate) fn case(
@@ -163,6 +163,8 @@ fn step(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issue> {
         ("expect_relay", raw.expect_relay.is_some()),
         ("batch", raw.batch.is_some()),
         ("attack", raw.attack.is_some()),
+        ("broker", raw.broker.is_some()),
+        ("expect_broker", raw.expect_broker.is_some()),
     ]
     .into_iter()
     .filter_map(|(verb, is_set)| is_set.then_some(verb))
@@ -270,6 +272,12 @@ fn one_verb(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issu
     }
     if let Some(calls) = &raw.batch {
         return actions::batch(calls, &join(path, "batch"), scope).map(Step::Batch);
+    }
+    if let Some(broker) = &raw.broker {
+        return broker::action(broker, &join(path, "broker")).map(Step::Net);
+    }
+    if let Some(check) = &raw.expect_broker {
+        return broker::expect(check, &join(path, "expect_broker")).map(Step::ExpectBroker);
     }
     if let Some(check) = &raw.expect_relay {
         return Ok(Step::ExpectRelay(net::expect_relay(

@@ -28,13 +28,13 @@ pub mod qemu;
 mod sim;
 mod telnet;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use config::{load_rigs, RigConfig, RigConfigError, RigKind};
 pub use defmt_log::{DefmtError, DefmtLog};
 pub use error::{AppRestart, RigError};
 pub use hil_cases::{CloudAction, NetAction};
-pub use hil_cloud::net::{CloudEvent, HttpOutcome, ReceivedRequest};
+pub use hil_cloud::net::{BrokerAction, BrokerMessage, CloudEvent, HttpOutcome, ReceivedRequest};
 pub use hil_cloud::DeliveryEnd;
 pub use inbox::Inbox;
 pub use sim::SimSession;
@@ -99,6 +99,15 @@ pub trait RigSession: Send {
     ) -> Result<(Vec<u8>, bool), RigError> {
         let _ = (expected, until_closed);
         Ok((Vec::new(), false))
+    }
+
+    /// What the lab's MQTT broker routed to the harness's own subscriber
+    /// since the last call; waits up to `wait` for the first if none came.
+    fn broker_received(&mut self, wait: Duration) -> Result<Vec<BrokerMessage>, RigError> {
+        let _ = wait;
+        Err(RigError::Link(
+            "this rig has no MQTT broker behind its cloud".into(),
+        ))
     }
 
     /// Serves the device's channel traffic (requests, data, windows) until

@@ -9,7 +9,7 @@
 //! QEMU link nothing.
 
 use hil_cases::NetAction;
-use hil_cloud::net::{CloudEvent, NetCloud, ReceivedRequest};
+use hil_cloud::net::{BrokerMessage, CloudEvent, NetCloud, ReceivedRequest};
 use mv_abi::Slot;
 use mv_proto::{CloudToDevice, DeviceToCloud, Primitive};
 
@@ -123,7 +123,16 @@ impl NetRelay {
                 self.cloud.set_relay_down(*down);
                 Ok(())
             }
+            NetAction::Broker(action) => self.cloud.broker(action).map_err(net_error),
         }
+    }
+
+    /// What the lab's MQTT broker routed to the harness's observer.
+    pub(crate) fn broker_received(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Result<Vec<BrokerMessage>, RigError> {
+        self.cloud.broker_received(wait).map_err(net_error)
     }
 
     pub(crate) fn server_requests(&mut self) -> Vec<ReceivedRequest> {

@@ -6,7 +6,9 @@
 //! assumes a broker is running. Without mosquitto on `PATH` (or in
 //! `/usr/sbin`, where Debian puts it) there is no broker: MQTT connects are
 //! answered `SOCKETERROR`, and `HIL_REQUIRE_MOSQUITTO=1` (CI) turns that into
-//! an error instead.
+//! an error instead. A case may stop the broker and start it again on the
+//! same port (`broker: { stop }`, `broker: { start }`), so a device's
+//! channel sees it go and come back.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -34,10 +36,13 @@ pub fn mosquitto_required() -> bool {
     std::env::var("HIL_REQUIRE_MOSQUITTO").is_ok_and(|v| v == "1")
 }
 
-/// A running mosquitto. Dropping it stops it.
+/// A mosquitto the harness started. Dropping it stops it.
 pub(crate) struct Broker {
-    child: Child,
+    /// `None` while a case has it stopped.
+    child: Option<Child>,
     pub(crate) addr: SocketAddr,
+    exe: PathBuf,
+    conf: PathBuf,
     _dir: TempDir,
 }
 
@@ -72,28 +77,60 @@ impl Broker {
             ),
         )
         .map_err(start_error)?;
-        let mut command = Command::new(exe);
+        let mut broker = Broker {
+            child: None,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            exe,
+            conf,
+            _dir: dir,
+        };
+        broker.launch()?;
+        Ok(broker)
+    }
+
+    /// Is the process running (not stopped by a case)?
+    pub(crate) fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Kills the broker (`SIGKILL`: no goodbye to its clients, whose
+    /// connections simply close). Its port stays reserved for [`Broker::restart`].
+    pub(crate) fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts a stopped broker again on the same port; a running one stays as it is.
+    pub(crate) fn restart(&mut self) -> Result<(), NetError> {
+        if self.child.is_none() {
+            self.launch()?;
+        }
+        Ok(())
+    }
+
+    /// Spawns mosquitto with the config; waits until it listens.
+    fn launch(&mut self) -> Result<(), NetError> {
+        let mut command = Command::new(&self.exe);
         command
             .arg("-c")
-            .arg(&conf)
+            .arg(&self.conf)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let child = hil_proc::spawn(command).map_err(start_error)?;
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let mut broker = Broker {
-            child,
-            addr,
-            _dir: dir,
-        };
+        let mut child = hil_proc::spawn(command).map_err(start_error)?;
+        let addr = self.addr;
         let deadline = Instant::now() + START_TIMEOUT;
         while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-            if let Ok(Some(status)) = broker.child.try_wait() {
+            if let Ok(Some(status)) = child.try_wait() {
                 return Err(start_error(std::io::Error::other(format!(
                     "mosquitto exited at start ({status})"
                 ))));
             }
             if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
                 return Err(start_error(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
                     format!("mosquitto did not listen on {addr} within {START_TIMEOUT:?}"),
@@ -101,13 +138,13 @@ impl Broker {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        Ok(broker)
+        self.child = Some(child);
+        Ok(())
     }
 }
 
 impl Drop for Broker {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }

@@ -21,8 +21,10 @@ mod config;
 mod http;
 mod mqtt;
 mod mqtt_link;
+mod observer;
 mod relay;
 mod services;
+mod tap;
 
 use std::collections::VecDeque;
 
@@ -32,6 +34,7 @@ use mv_proto::{CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest};
 pub use broker::{mosquitto_path, mosquitto_required};
 pub use config::{ConfigEntry, ConfigValue};
 pub use http::{METHODS, TIMEOUT_MS};
+pub use observer::BrokerMessage;
 pub use services::{ReceivedRequest, Route};
 
 use config::ConfigStore;
@@ -59,6 +62,26 @@ pub enum NetError {
     Client(String),
     #[error("the relay's TCP server has no open connection to {0}")]
     NoRelayConnection(&'static str),
+    #[error("the lab's MQTT broker: {0}")]
+    Broker(String),
+}
+
+/// What a case's `broker:` step does to the lab's MQTT broker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrokerAction {
+    /// The harness's own client publishes this (the device's matching
+    /// subscriptions have it once the step is done).
+    Publish(BrokerMessage),
+    /// The broker process is killed; every bridge connection closes.
+    Stop,
+    /// A stopped broker starts again on the same port.
+    Start,
+    /// Every bridge connection is cut (both ends see it close).
+    DropLinks,
+    /// Every open bridge connection goes silent: nothing it carries arrives.
+    SilenceLinks,
+    /// Wait, at most this long, until every bridge connection broke.
+    AwaitDrops(std::time::Duration),
 }
 
 /// What the cloud did, for the case's transcript (rig-independent: no
@@ -170,7 +193,7 @@ impl NetCloud {
         self.relay_down = false;
         self.config.clear();
         self.events.clear();
-        self.mqtt.reset();
+        self.mqtt.new_case();
         if let Some(s) = &self.services {
             *s.shared.lock().expect("HTTP server state") = services::HttpShared::default();
             s.relay.reset();
@@ -238,6 +261,40 @@ impl NetCloud {
         until_closed: bool,
     ) -> Result<(Vec<u8>, bool), NetError> {
         Ok(self.services()?.relay.take_received(expected, until_closed))
+    }
+
+    /// A `broker:` step. A wait that ran out is an error naming what did not happen.
+    pub fn broker(&mut self, action: &BrokerAction) -> Result<(), NetError> {
+        const DROPS: &str = "a bridge connection was still up at the end of the wait";
+        let (done, otherwise) = match action {
+            BrokerAction::Publish(m) => (
+                self.mqtt.publish(m)?,
+                "the publish was refused, or did not reach a matching subscription in time",
+            ),
+            BrokerAction::Stop => (self.mqtt.stop_broker()?, DROPS),
+            BrokerAction::Start => (
+                self.mqtt.start_broker()?,
+                "the observer did not subscribe again in time",
+            ),
+            BrokerAction::DropLinks => (self.mqtt.drop_links()?, DROPS),
+            BrokerAction::SilenceLinks => (self.mqtt.silence_links().map(|()| true)?, ""),
+            BrokerAction::AwaitDrops(wait) => (self.mqtt.await_drops(*wait), DROPS),
+        };
+        if done {
+            Ok(())
+        } else {
+            Err(NetError::Broker(otherwise.into()))
+        }
+    }
+
+    /// What the broker routed to the harness's observer (every device
+    /// publish and Will) since the last call; waits up to `wait` for the
+    /// first if nothing has arrived.
+    pub fn broker_received(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Result<Vec<BrokerMessage>, NetError> {
+        self.mqtt.received(wait)
     }
 
     /// What happened since the last call.

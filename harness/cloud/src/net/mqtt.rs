@@ -28,6 +28,8 @@ use mv_proto::{CloudToDevice, MqttConnect, MqttDown, MqttOutcome, MqttRequest};
 
 use super::broker::Broker;
 use super::mqtt_link::{Link, Message, Options, Seen};
+use super::observer::{BrokerMessage, Observer};
+use super::tap::Tap;
 use super::{CloudEvent, NetError};
 
 /// The longest the cloud waits for the broker's answer to one request.
@@ -55,12 +57,22 @@ struct Session {
     waiting_for_room: bool,
     /// Stored QoS > 0 messages the app has not acknowledged.
     unacked: Vec<Held>,
+    /// The broker connection broke (rumqttc would reconnect on the next
+    /// poll; the session must not: the channel closes instead).
+    broken: bool,
+}
+
+/// The broker and what the harness puts around it: the bridge's tap, the observer.
+struct Lab {
+    broker: Broker,
+    tap: Tap,
+    observer: Observer,
 }
 
 /// The MQTT side of the emulated cloud.
 #[derive(Default)]
 pub(crate) struct MqttBridge {
-    broker: Option<Broker>,
+    lab: Option<Lab>,
     sessions: Vec<Session>,
     next_delivery: u32,
 }
@@ -87,6 +99,25 @@ impl MqttBridge {
         self.next_delivery = 0;
     }
 
+    /// A new case: a new device, the broker up, nothing observed. A broker
+    /// that cannot start again is dropped, so the next use starts a fresh
+    /// one and reports why it cannot.
+    pub(crate) fn new_case(&mut self) {
+        // The case is over: its sessions say goodbye, so the broker
+        // publishes no Will of theirs into the next case's observations.
+        for s in &mut self.sessions {
+            s.disconnect();
+        }
+        self.reset();
+        if let Some(lab) = &mut self.lab {
+            if lab.broker.restart().is_err() {
+                self.lab = None;
+            } else {
+                lab.observer.take(Duration::ZERO);
+            }
+        }
+    }
+
     /// The channel is gone: its session ends (the broker sees the socket close).
     pub(crate) fn gone(&mut self, channel: u32) {
         self.sessions.retain(|s| s.channel != channel);
@@ -96,11 +127,30 @@ impl MqttBridge {
         self.sessions.iter_mut().find(|s| s.channel == channel)
     }
 
-    fn broker(&mut self) -> Result<&Broker, NetError> {
-        if self.broker.is_none() {
-            self.broker = Some(Broker::start()?);
+    /// The broker, its tap and its observer, started on first use.
+    fn lab(&mut self) -> Result<&mut Lab, NetError> {
+        if self.lab.is_none() {
+            let broker = Broker::start()?;
+            let tap = Tap::start(broker.addr).map_err(|source| NetError::Start {
+                what: "the MQTT bridge's tap",
+                source,
+            })?;
+            let observer = Observer::start(broker.addr.port(), ANSWER_TIMEOUT).ok_or_else(|| {
+                NetError::Start {
+                    what: "the harness's MQTT observer client",
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no SUBACK from the broker within {ANSWER_TIMEOUT:?}"),
+                    ),
+                }
+            })?;
+            self.lab = Some(Lab {
+                broker,
+                tap,
+                observer,
+            });
         }
-        Ok(self.broker.as_ref().expect("just started"))
+        Ok(self.lab.as_mut().expect("just started"))
     }
 
     /// One request of the app; the answers, and what happened for the transcript.
@@ -256,7 +306,7 @@ impl MqttBridge {
         if super::broker::mosquitto_path().is_none() && !super::broker::mosquitto_required() {
             return Ok((State::SocketError, 0));
         }
-        let addr = self.broker()?.addr;
+        let addr = self.lab()?.tap.addr;
         let mut link = Link::open(Options {
             v5: c.version == 1,
             client_id,
@@ -296,9 +346,85 @@ impl MqttBridge {
                 in_flight: false,
                 waiting_for_room: false,
                 unacked: Vec::new(),
+                broken: false,
             });
         }
         Ok((State::RequestCompleted, reason))
+    }
+
+    /// Kills the broker (`broker: { stop }`); waits until every bridge
+    /// session saw its connection close. `Ok(false)`: one did not within
+    /// the answer timeout.
+    pub(crate) fn stop_broker(&mut self) -> Result<bool, NetError> {
+        self.lab()?.broker.stop();
+        Ok(self.await_drops(ANSWER_TIMEOUT))
+    }
+
+    /// Starts the stopped broker again on its port (`broker: { start }`);
+    /// waits until the observer subscribed again.
+    pub(crate) fn start_broker(&mut self) -> Result<bool, NetError> {
+        let lab = self.lab()?;
+        let before = lab.observer.subscriptions();
+        let was_running = lab.broker.is_running();
+        lab.broker.restart()?;
+        Ok(was_running || lab.observer.await_subscribed(before, ANSWER_TIMEOUT))
+    }
+
+    /// Cuts every bridge connection at the tap (`broker: { drop_links }`);
+    /// waits until every session saw it.
+    pub(crate) fn drop_links(&mut self) -> Result<bool, NetError> {
+        self.lab()?.tap.cut();
+        Ok(self.await_drops(ANSWER_TIMEOUT))
+    }
+
+    /// Every open bridge connection goes silent (`broker: { silence_links }`).
+    pub(crate) fn silence_links(&mut self) -> Result<(), NetError> {
+        self.lab()?.tap.silence();
+        Ok(())
+    }
+
+    /// Waits up to `wait` until every session's connection broke; whether
+    /// they all did. The channels close on the next [`MqttBridge::poll`].
+    pub(crate) fn await_drops(&mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        for s in &mut self.sessions {
+            while s.pump_for(POLL_WAIT.max(Duration::from_millis(10))) {
+                if Instant::now() > deadline {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Publishes from outside the device (`broker: { publish }`); waits
+    /// until the broker routed it to every session whose filters match.
+    /// `Ok(false)`: the client refused, or a match did not arrive in time.
+    pub(crate) fn publish(&mut self, m: &BrokerMessage) -> Result<bool, NetError> {
+        if !self.lab()?.observer.publish(m) {
+            return Ok(false);
+        }
+        let mut all = true;
+        for s in &mut self.sessions {
+            if s.broken || !s.filters.iter().any(|f| rumqttc::matches(&m.topic, f)) {
+                continue;
+            }
+            let before = s.inbox.len();
+            s.pump_for(Duration::ZERO);
+            if s.inbox.len() == before {
+                all &= s
+                    .await_packet(|seen| matches!(seen, Seen::Message(_)).then_some(()))
+                    .is_some();
+            }
+            s.number(&mut self.next_delivery);
+        }
+        Ok(all)
+    }
+
+    /// What the broker routed to the harness's observer since the last
+    /// call (waiting up to `wait` for the first).
+    pub(crate) fn received(&mut self, wait: Duration) -> Result<Vec<BrokerMessage>, NetError> {
+        Ok(self.lab()?.observer.take(wait))
     }
 
     /// What the device did with message `delivery`.
@@ -353,7 +479,7 @@ impl MqttBridge {
         let mut out = Vec::new();
         let mut broken = Vec::new();
         for s in &mut self.sessions {
-            if !s.pump_for(POLL_WAIT) {
+            if s.broken || !s.pump_for(POLL_WAIT) {
                 broken.push(s.channel);
                 continue;
             }
@@ -400,13 +526,19 @@ impl Session {
     /// Reads what the broker sent for up to `wait`; `false` if the
     /// connection broke.
     fn pump_for(&mut self, wait: Duration) -> bool {
+        if self.broken {
+            return false;
+        }
         let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.link.recv(left) {
                 Ok(Some(seen)) => self.note(seen),
                 Ok(None) => return true,
-                Err(_) => return false,
+                Err(_) => {
+                    self.broken = true;
+                    return false;
+                }
             }
         }
     }
@@ -431,6 +563,9 @@ impl Session {
     /// Waits until `pick` finds the awaited packet in what comes; `None`
     /// on a broken connection or the timeout.
     fn await_packet<T>(&mut self, mut pick: impl FnMut(&Seen) -> Option<T>) -> Option<T> {
+        if self.broken {
+            return None;
+        }
         let deadline = Instant::now() + ANSWER_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -446,7 +581,10 @@ impl Session {
                     }
                 }
                 Ok(None) => {}
-                Err(_) => return None,
+                Err(_) => {
+                    self.broken = true;
+                    return None;
+                }
             }
         }
     }

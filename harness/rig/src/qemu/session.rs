@@ -681,6 +681,13 @@ impl RigSession for QemuSession {
         self.net.relay_received(expected, until_closed)
     }
 
+    fn broker_received(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Result<Vec<hil_cloud::net::BrokerMessage>, RigError> {
+        self.net.broker_received(wait)
+    }
+
     fn serve_network(&mut self) -> Result<Vec<CloudEvent>, RigError> {
         let mut net = std::mem::take(&mut self.net);
         let served = net.serve(&mut QemuPort { session: self });

@@ -13,6 +13,7 @@
 
 mod attack;
 mod batch;
+mod broker;
 mod memory;
 mod net;
 mod pieces;
@@ -69,6 +70,8 @@ struct Executor<'a> {
     app_test_mode: bool,
     /// Requests the lab's HTTP server received and no step checked yet.
     pending_requests: Vec<hil_rig::ReceivedRequest>,
+    /// Messages the lab's MQTT broker received that no step has checked yet.
+    pending_broker: Vec<hil_rig::BrokerMessage>,
     transcript: String,
     logs: Vec<LogLine>,
     /// The case's time limit, and the instant it runs out.
@@ -91,6 +94,7 @@ pub fn run_case(session: &mut dyn RigSession, case: &Case, timeout: Duration) ->
         server_log: Vec::new(),
         app_test_mode: false,
         pending_requests: Vec::new(),
+        pending_broker: Vec::new(),
         transcript: String::new(),
         logs: Vec::new(),
         timeout,
@@ -196,6 +200,7 @@ impl Executor<'_> {
             Step::ExpectRelay(e) => self.expect_relay(e),
             Step::Batch(calls) => self.batch(calls),
             Step::Attack(a) => self.attack(a),
+            Step::ExpectBroker(e) => self.expect_broker(e),
         }
     }
 

@@ -133,7 +133,7 @@ impl Executor<'_> {
         }
     }
 
-    /// A `server`, `config` or `relay` step.
+    /// A `server`, `config`, `relay` or `broker` step.
     pub(super) fn net_action(&mut self, action: &NetAction) -> StepResult {
         self.session.network(action)?;
         let text = match action {
@@ -167,9 +167,13 @@ impl Executor<'_> {
             NetAction::RelayClose => "relay server: closes the connection".to_owned(),
             NetAction::RelayDown(true) => "relay server: down (connections refused)".to_owned(),
             NetAction::RelayDown(false) => "relay server: up".to_owned(),
+            NetAction::Broker(b) => super::broker::action_text(b),
         };
         self.line(&text);
-        if matches!(action, NetAction::RelaySend(_) | NetAction::RelayClose) {
+        if matches!(
+            action,
+            NetAction::RelaySend(_) | NetAction::RelayClose | NetAction::Broker(_)
+        ) {
             self.serve_network()?;
         }
         Ok(())
