@@ -189,7 +189,11 @@ fn observations(transcript: &str, documented: &[Pair]) -> Vec<(&'static str, Out
     let mut calls: Vec<&'static str> = Vec::new();
     let mut current: Option<&'static str> = None;
     for line in transcript.lines() {
-        if let Some(rest) = line.strip_prefix("call ") {
+        // A `batch` step lists its calls indented under it.
+        if let Some(rest) = line
+            .strip_prefix("call ")
+            .or_else(|| line.strip_prefix("  call "))
+        {
             let name = rest.split('(').next().unwrap_or_default();
             current = Slot::from_name(name)
                 .filter(|s| s.is_assigned())
