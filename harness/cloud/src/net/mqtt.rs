@@ -106,14 +106,14 @@ impl MqttBridge {
         // The case is over: its sessions say goodbye, so the broker
         // publishes no Will of theirs into the next case's observations.
         for s in &mut self.sessions {
-            s.disconnect();
+            s.close();
         }
         self.reset();
         if let Some(lab) = &mut self.lab {
-            if lab.broker.restart().is_err() {
+            // A broker that cannot start again, or an observer that lost
+            // track, is dropped: the next use starts afresh and says why not.
+            if lab.broker.restart().is_err() || !lab.observer.fence(ANSWER_TIMEOUT) {
                 self.lab = None;
-            } else {
-                lab.observer.take(Duration::ZERO);
             }
         }
     }
@@ -683,6 +683,15 @@ impl Session {
         match self.await_packet(|s| matches!(s, Seen::DisconnectSent).then_some(())) {
             Some(()) => State::RequestCompleted,
             None => State::SocketError,
+        }
+    }
+
+    /// Says goodbye and waits (bounded) until the broker closed the
+    /// connection: by then it has routed everything the session published.
+    fn close(&mut self) {
+        if self.disconnect() == State::RequestCompleted {
+            let deadline = Instant::now() + ANSWER_TIMEOUT;
+            while self.pump_for(Duration::from_millis(5)) && Instant::now() < deadline {}
         }
     }
 }

@@ -7,6 +7,12 @@
 //! not through the bridge's [`super::tap::Tap`], so cutting the bridge's
 //! links leaves it in place. A thread reads its connection; after the
 //! broker restarts, the client reconnects and subscribes again.
+//!
+//! Between cases, a message still on its way (a QoS 0 publish the broker
+//! had not routed yet) must not count for the next case: [`Observer::fence`]
+//! publishes a numbered message to [`FENCE_TOPIC`], which the observer
+//! subscribes to without *no local*; the broker routes to one client in
+//! order, so everything that arrives before the fence is old and dropped.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -26,9 +32,14 @@ pub struct BrokerMessage {
     pub retain: bool,
 }
 
+/// The observer's own topic for fences (a device case has no business there).
+const FENCE_TOPIC: &str = "hil-observer/fence";
+
 #[derive(Default)]
 struct Seen {
     messages: Mutex<Vec<BrokerMessage>>,
+    /// The newest fence that came back.
+    fenced: AtomicU64,
     /// Counts SUBACKs: each (re)connection's subscription in place.
     subscribed: AtomicU64,
     arrived: Condvar,
@@ -40,6 +51,8 @@ pub(crate) struct Observer {
     client: Client,
     seen: Arc<Seen>,
     thread: Option<JoinHandle<()>>,
+    /// The newest fence sent.
+    fences: u64,
 }
 
 fn qos(q: u8) -> QoS {
@@ -74,10 +87,21 @@ impl Observer {
                                 let mut all = p5::Filter::new("#", QoS::ExactlyOnce);
                                 all.nolocal = true;
                                 all.preserve_retain = true;
-                                let _ = client.try_subscribe_many([all]);
+                                let fence = p5::Filter::new(FENCE_TOPIC, QoS::AtMostOnce);
+                                let _ = client.try_subscribe_many([all, fence]);
                             }
                             Ok(Ok(Event::Incoming(p5::Packet::SubAck(_)))) => {
                                 seen.subscribed.fetch_add(1, Ordering::SeqCst);
+                            }
+                            Ok(Ok(Event::Incoming(p5::Packet::Publish(p))))
+                                if p.topic == FENCE_TOPIC.as_bytes() =>
+                            {
+                                let n = std::str::from_utf8(&p.payload)
+                                    .ok()
+                                    .and_then(|t| t.parse().ok())
+                                    .unwrap_or(0);
+                                seen.messages.lock().expect("observed messages").clear();
+                                seen.fenced.fetch_max(n, Ordering::SeqCst);
                             }
                             Ok(Ok(Event::Incoming(p5::Packet::Publish(p)))) => {
                                 seen.messages
@@ -103,6 +127,7 @@ impl Observer {
             client,
             seen,
             thread: Some(thread),
+            fences: 0,
         };
         observer.await_subscribed(0, wait).then_some(observer)
     }
@@ -120,6 +145,28 @@ impl Observer {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(5));
+        }
+        true
+    }
+
+    /// Drops everything the broker routed here before now (waiting up to
+    /// `wait` for the fence to come back); whether it came back.
+    pub(crate) fn fence(&mut self, wait: Duration) -> bool {
+        self.fences += 1;
+        let n = self.fences;
+        if self
+            .client
+            .publish(FENCE_TOPIC, QoS::AtMostOnce, false, n.to_string())
+            .is_err()
+        {
+            return false;
+        }
+        let deadline = Instant::now() + wait;
+        while self.seen.fenced.load(Ordering::SeqCst) < n {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
         }
         true
     }
