@@ -26,6 +26,10 @@ struct RawCall {
     posts: Vec<String>,
     #[serde(default)]
     posts_source: Option<String>,
+    /// Documented statuses this kernel can never return, each with the
+    /// `firmware/ABI.md` reason (the lab's note, not the header's text).
+    #[serde(default)]
+    unreachable: BTreeMap<String, String>,
 }
 
 /// What a pair's second half is.
@@ -49,6 +53,8 @@ pub struct Pair {
     pub doc: String,
     /// Rig → case ids that observed it.
     pub seen: BTreeMap<String, BTreeSet<String>>,
+    /// Why this kernel can never give it (`firmware/ABI.md`), if it cannot.
+    pub unreachable: Option<String>,
 }
 
 impl Pair {
@@ -86,6 +92,13 @@ pub fn documented() -> Result<Vec<Pair>, DataError> {
             .get(call)
             .ok_or_else(|| DataError(format!("{call} (slot {}) is missing", slot.number())))?;
         named.insert(call);
+        for status in data.unreachable.keys() {
+            if !data.retvals.contains_key(status) {
+                return Err(DataError(format!(
+                    "{call}: `{status}` is marked unreachable but is not in its retvals"
+                )));
+            }
+        }
         let mut push = |kind, outcome: &str, doc: &str| {
             pairs.push(Pair {
                 slot: slot.number(),
@@ -94,6 +107,10 @@ pub fn documented() -> Result<Vec<Pair>, DataError> {
                 outcome: outcome.to_owned(),
                 doc: doc.to_owned(),
                 seen: BTreeMap::new(),
+                unreachable: match kind {
+                    OutcomeKind::Status => data.unreachable.get(outcome).cloned(),
+                    OutcomeKind::Event => None,
+                },
             })
         };
         push(OutcomeKind::Status, "OKAY", "Success.");
@@ -152,6 +169,7 @@ pub fn matrix<'a>(
                             outcome: outcome.clone(),
                             doc: String::new(),
                             seen: BTreeMap::new(),
+                            unreachable: None,
                         })
                 }
             };
@@ -162,7 +180,7 @@ pub fn matrix<'a>(
         }
     }
     let rank = |p: &Pair| {
-        if p.seen.is_empty() {
+        if p.seen.is_empty() && p.unreachable.is_none() {
             0
         } else if p.seen.len() < rigs.len() {
             1

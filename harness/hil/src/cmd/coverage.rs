@@ -37,8 +37,13 @@ pub fn markdown(c: &Coverage) -> String {
         .filter(|p| p.covered())
         .map(|p| p.call)
         .collect();
+    let unreachable = c
+        .pairs
+        .iter()
+        .filter(|p| !p.covered() && p.unreachable.is_some())
+        .count();
     let mut md = format!(
-        "# ABI coverage\n\n{covered} of {} documented (call, outcome) pairs observed; {} of 72 calls observed at all; rigs: {}.\n\n",
+        "# ABI coverage\n\n{covered} of {} documented (call, outcome) pairs observed ({unreachable} more unreachable in this kernel, each with its reason); {} of 72 calls observed at all; rigs: {}.\n\n",
         c.pairs.len(),
         calls.len(),
         c.rigs.join(", ")
@@ -49,7 +54,9 @@ pub fn markdown(c: &Coverage) -> String {
             OutcomeKind::Status => "status",
             OutcomeKind::Event => "posts",
         };
-        let seen = if p.seen.is_empty() {
+        let seen = if let (true, Some(why)) = (p.seen.is_empty(), &p.unreachable) {
+            format!("unreachable here: {why}")
+        } else if p.seen.is_empty() {
             "**not observed**".to_owned()
         } else {
             p.seen

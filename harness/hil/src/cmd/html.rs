@@ -126,9 +126,13 @@ fn coverage(report: &RunReport) -> Option<HtmlSection> {
             );
         }
         html! {
-            tr class=(if p.seen.is_empty() { "warn" } else { "" }) {
+            tr class=(if p.seen.is_empty() && p.unreachable.is_none() { "warn" } else { "" }) {
                 td class="num" { (p.slot) } td { code { (p.call) } } td { (kind) " " code { (p.outcome) } }
-                td { (p.doc) } td { (if seen.is_empty() { "not observed".to_owned() } else { seen }) }
+                td { (p.doc) } td { (match (seen.is_empty(), &p.unreachable) {
+                    (true, Some(why)) => format!("unreachable here: {why}"),
+                    (true, None) => "not observed".to_owned(),
+                    (false, _) => seen,
+                }) }
             }
         }
     };
