@@ -76,7 +76,9 @@ fn topic(topic: &str, path: &str) -> Result<(), Issue> {
     if topic.is_empty() || topic.contains(['+', '#', '\0']) {
         return Err(Issue::new(
             path,
-            format!("`{topic}` is not a topic a client may publish to: not empty, no `+`, `#` or NUL"),
+            format!(
+                "`{topic}` is not a topic a client may publish to: not empty, no `+`, `#` or NUL"
+            ),
         ));
     }
     Ok(())
@@ -118,12 +120,10 @@ pub(crate) fn expect(raw: &raw::ExpectBroker, path: &str) -> Result<ExpectBroker
         || raw.retain.is_some();
     match (raw.count, details) {
         (Some(0), false) => return Ok(ExpectBroker::None),
-        (Some(0), true) => {
-            return Err(Issue::new(
-                join(path, "count"),
-                "`count: 0` says no message came; it takes no `topic`, `payload`, `qos` or `retain`",
-            ))
-        }
+        (Some(0), true) => return Err(Issue::new(
+            join(path, "count"),
+            "`count: 0` says no message came; it takes no `topic`, `payload`, `qos` or `retain`",
+        )),
         (Some(n), _) => {
             return Err(Issue::new(
                 join(path, "count"),

@@ -33,7 +33,7 @@ fn schema_describes_steps_and_denies_unknown_keys() {
     let step = &schema["$defs"]["Step"];
     assert_eq!(step["additionalProperties"], false);
     assert!(step["properties"]["alloc"].is_object());
-    assert_eq!(step["oneOf"].as_array().map(Vec::len), Some(22));
+    assert_eq!(step["oneOf"].as_array().map(Vec::len), Some(24));
     for verb in [
         "expect_test_log",
         "server",
@@ -42,6 +42,8 @@ fn schema_describes_steps_and_denies_unknown_keys() {
         "relay",
         "expect_relay",
         "attack",
+        "broker",
+        "expect_broker",
     ] {
         assert!(step["properties"][verb].is_object(), "`{verb}` is a step");
     }

@@ -283,6 +283,31 @@ mod tests {
     }
 
     #[test]
+    fn batch_calls_count_and_unreachable_pairs_carry_their_reason() {
+        let transcript = "batch of 2 calls on the device:\n  call mvMqttRequestUnsubscribe(*ch, @u) -> OKAY\n  call mvMqttRequestUnsubscribe(*ch, @u) -> RATELIMITED\n";
+        let pairs = documented().unwrap();
+        let seen = observations(transcript, &pairs);
+        assert!(seen.contains(&(
+            "mvMqttRequestUnsubscribe",
+            OutcomeKind::Status,
+            "RATELIMITED".to_owned()
+        )));
+        let unreachable: Vec<&str> = pairs
+            .iter()
+            .filter(|p| p.unreachable.is_some())
+            .map(|p| p.call)
+            .collect();
+        assert_eq!(
+            unreachable,
+            [
+                "mvMqttReadDisconnectResponse",
+                "mvMqttReadConnectResponse",
+                "mvMqttReadPublishResponse"
+            ]
+        );
+    }
+
+    #[test]
     fn statuses_and_notifications_are_read_from_transcripts() {
         let transcript = "alloc ring: notifications, 64 bytes\ncall mvSetupNotifications(@setup, @nc) -> OKAY\n  nc: 0 -> <handle 1>\ncall mvOpenSystemNotification(@params, @sys) -> OKAY\n  sys: 0 -> <handle 2>\ncloud: deploy app v2 -> staged\n  ring[0].event_type: NOEVENT -> UPDATEDOWNLOADED\ncall mvTempTriggerNotification(*nc, 2, 4660) -> OKAY\n  ring[1].event_type: NOEVENT -> CHANNELDATAREADABLE\ncall mvRestart(0) -> no return: the app restarted (APPLICATIONUPDATE)\ncall unassigned20(@msg, 5, @out, 0) -> UNAVAILABLE\ncall mvOpenChannel(@p, @h) -> UNAVAILABLE\ncall mvRestart(0) from the handler of IRQ 46 -> UNAVAILABLE\ncall mvGetDeviceId(@id, 34) unprivileged -> PARAMETERFAULT\n";
         let pairs = documented().unwrap();

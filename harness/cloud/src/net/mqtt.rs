@@ -135,15 +135,16 @@ impl MqttBridge {
                 what: "the MQTT bridge's tap",
                 source,
             })?;
-            let observer = Observer::start(broker.addr.port(), ANSWER_TIMEOUT).ok_or_else(|| {
-                NetError::Start {
-                    what: "the harness's MQTT observer client",
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("no SUBACK from the broker within {ANSWER_TIMEOUT:?}"),
-                    ),
-                }
-            })?;
+            let observer =
+                Observer::start(broker.addr.port(), ANSWER_TIMEOUT).ok_or_else(|| {
+                    NetError::Start {
+                        what: "the harness's MQTT observer client",
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("no SUBACK from the broker within {ANSWER_TIMEOUT:?}"),
+                        ),
+                    }
+                })?;
             self.lab = Some(Lab {
                 broker,
                 tap,

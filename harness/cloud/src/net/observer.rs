@@ -104,15 +104,14 @@ impl Observer {
                                 seen.fenced.fetch_max(n, Ordering::SeqCst);
                             }
                             Ok(Ok(Event::Incoming(p5::Packet::Publish(p)))) => {
-                                seen.messages
-                                    .lock()
-                                    .expect("observed messages")
-                                    .push(BrokerMessage {
+                                seen.messages.lock().expect("observed messages").push(
+                                    BrokerMessage {
                                         topic: String::from_utf8_lossy(&p.topic).into_owned(),
                                         payload: p.payload.to_vec(),
                                         qos: p.qos as u8,
                                         retain: p.retain,
-                                    });
+                                    },
+                                );
                                 seen.arrived.notify_all();
                             }
                             Ok(Ok(_)) | Err(_) => {}

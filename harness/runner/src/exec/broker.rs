@@ -16,10 +16,9 @@ const QUIET_WAIT: Duration = Duration::from_millis(200);
 /// The transcript line of a `broker` step (rig-independent: no ports, no times).
 pub(super) fn action_text(action: &BrokerAction) -> String {
     match action {
-        BrokerAction::Publish(m) => format!(
-            "broker: the harness's client publishes {}",
-            describe(m)
-        ),
+        BrokerAction::Publish(m) => {
+            format!("broker: the harness's client publishes {}", describe(m))
+        }
         BrokerAction::Stop => "broker: stopped (killed; its connections close)".to_owned(),
         BrokerAction::Start => "broker: started again on the same port".to_owned(),
         BrokerAction::DropLinks => "broker: the bridge's connections are cut".to_owned(),
