@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::error::{join, Issue};
 use crate::expand::Origin;
 use crate::lines::LineIndex;
-use crate::model::{Case, SpecRef, Step, StepAt};
+use crate::model::{Case, NetAction, SpecRef, Step, StepAt};
 use crate::raw;
 use crate::scope::Scope;
 use crate::{actions, attack, broker, expect, memory, net};
@@ -60,6 +60,22 @@ pub(crate) fn case(
         return Err(Issue::new("steps", "a case needs at least one step"));
     }
     let steps = steps(&raw.steps, origins, index)?;
+    // The runner skips `broker` cases where mosquitto is missing; a broker
+    // step in an untagged case would fail there instead.
+    if !raw.tags.iter().any(|t| t == "broker") {
+        let broker_step = steps.iter().find(|s| {
+            matches!(
+                s.step,
+                Step::Net(NetAction::Broker(_)) | Step::ExpectBroker(_)
+            )
+        });
+        if let Some(at) = broker_step {
+            return Err(Issue::new(
+                at.field.clone(),
+                "this step acts on the lab's MQTT broker: tag the case `broker` (it is then skipped, with the reason, where mosquitto is not installed)",
+            ));
+        }
+    }
     Ok(Case {
         id: raw.id,
         area: area.to_owned(),

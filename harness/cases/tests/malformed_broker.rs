@@ -8,13 +8,14 @@ use hil_cloud::net::{BrokerAction, BrokerMessage};
 
 const FILE: &str = "conformance/mqtt/bad.yaml";
 
-/// `steps:` is line 6, the first step line 7.
+/// `steps:` is line 7, the first step line 8.
 const HEADER: &str = "\
 id: mqtt.bad
 title: A malformed case
 spec:
   quote: \"Acknowledge (needed for QoS>0 to avoid redelivery)\"
   source: \"mv_syscalls.h (SDK 0.7.0)\"
+tags: [broker]
 ";
 
 fn with_steps(steps: &str) -> String {
@@ -48,7 +49,7 @@ fn a_publish_to_a_wildcard_topic() {
     assert_error(
         "  - broker:\n      publish: { topic: \"hil/#\", payload: x }\n",
         "steps[0].broker.publish.topic",
-        8,
+        9,
         "not a topic a client may publish to",
     );
 }
@@ -58,7 +59,7 @@ fn a_publish_with_qos_3() {
     assert_error(
         "  - broker: { publish: { topic: hil/x, qos: 3 } }\n",
         "steps[0].broker.publish.qos",
-        7,
+        8,
         "3 is not an MQTT QoS",
     );
 }
@@ -68,7 +69,7 @@ fn a_publish_with_both_payloads() {
     assert_error(
         "  - broker: { publish: { topic: hil/x, payload: x, payload_bytes: 4 } }\n",
         "steps[0].broker.publish.payload_bytes",
-        7,
+        8,
         "not both",
     );
 }
@@ -78,7 +79,7 @@ fn two_broker_actions_in_one_step() {
     assert_error(
         "  - broker: { stop: true, start: true }\n",
         "steps[0].broker.start",
-        7,
+        8,
         "this has `stop` and `start`",
     );
 }
@@ -88,7 +89,7 @@ fn stop_false_means_nothing() {
     assert_error(
         "  - broker: { stop: false }\n",
         "steps[0].broker.stop",
-        7,
+        8,
         "can only be `true`",
     );
 }
@@ -98,7 +99,7 @@ fn a_wait_past_the_limit() {
     assert_error(
         "  - broker: { await_drops_ms: 60000 }\n",
         "steps[0].broker.await_drops_ms",
-        7,
+        8,
         "1 to 30000",
     );
 }
@@ -108,7 +109,7 @@ fn an_expectation_without_a_topic() {
     assert_error(
         "  - expect_broker: { payload: x }\n",
         "steps[0].expect_broker",
-        7,
+        8,
         "give the message's `topic`",
     );
 }
@@ -118,9 +119,19 @@ fn count_zero_with_details() {
     assert_error(
         "  - expect_broker: { count: 0, topic: hil/x }\n",
         "steps[0].expect_broker.count",
-        7,
+        8,
         "takes no `topic`",
     );
+}
+
+#[test]
+fn a_broker_step_in_a_case_not_tagged_broker() {
+    let steps = "  - broker: { stop: true }\n";
+    let text = format!("{}steps:\n{steps}", HEADER.replace("tags: [broker]\n", ""));
+    let error = parse_case(Path::new(FILE), "mqtt", &text).expect_err("untagged");
+    assert_eq!(error.field, "steps[0]", "field of: {error}");
+    assert_eq!(error.line, Some(7), "line of: {error}");
+    assert!(error.message.contains("tag the case `broker`"), "{error}");
 }
 
 #[test]
