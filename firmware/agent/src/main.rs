@@ -20,6 +20,7 @@ mod logger;
 mod memory_map;
 mod mpu;
 mod privilege;
+mod timer;
 mod uart;
 
 use cortex_m_rt::entry;

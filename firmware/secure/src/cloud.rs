@@ -122,6 +122,12 @@ const EXC_RETURN_S: u32 = 1 << 6;
 
 #[no_mangle]
 extern "C" fn mv_systick(exc_return: u32) {
+    if device::is_held() {
+        // The tick pre-empted a system call (secure exceptions may, since
+        // fast interrupts must): the device is the call's. UART3 holds its
+        // bytes, so the next tick loses nothing.
+        return;
+    }
     poll();
     if let Some(why) = device::with(|d| d.tick()).flatten() {
         critical_section::with(|cs| PENDING_RESTART.borrow(cs).set(Some(why)));

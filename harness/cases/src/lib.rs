@@ -34,7 +34,7 @@ pub use model::{
     Alloc, AppRead, AttackExpect, AttackStep, Call, Caller, Case, CloudAction, CmpOp, Compare,
     ConfigEntry, ConfigValue, Deploy, DeployExpect, Entry, ExpectIrq, ExpectMemory,
     ExpectNotifications, ExpectRelay, ExpectServerLog, ExpectServerRequest, Expected, FieldInit,
-    FieldRef, Init, IrqAction, MemCheck, MemType, NetAction, Operand, Placement, RecordField,
+    FieldRef, Init, Interruption, IrqAction, IsrHandler, MemCheck, MemType, NetAction, Operand, Placement, RecordField,
     RecordPattern, RecordsCheck, Route, SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass,
     Value, Write, WriteWhat,
 };

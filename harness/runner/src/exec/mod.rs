@@ -13,6 +13,7 @@
 
 mod attack;
 mod batch;
+mod interrupted;
 mod memory;
 mod net;
 mod pieces;
