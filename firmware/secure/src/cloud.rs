@@ -20,8 +20,10 @@
 //! undecodable frame is dropped with a defmt warning and gets no answer.
 //!
 //! Send: blocking polled writes ([`send`]), from the device (answers, log
-//! messages, crash reports) and the fault handlers. The only writers run
-//! with interrupts masked, so frames never interleave.
+//! messages, crash reports) and the fault handlers. Only whoever holds the
+//! device writes (the tick backs off while a call holds it), so frames
+//! never interleave; a fault handler that abandons a call pre-empted
+//! mid-frame cuts that frame (README.md).
 
 use core::cell::{Cell, RefCell};
 

@@ -59,7 +59,9 @@ pub fn basepri() -> u32 {
 pub unsafe fn set_basepri(value: u32) {
     // SAFETY: as promised by the caller; the compiler may not move memory
     // accesses across it (no `nomem`), so the section's accesses stay inside.
-    unsafe { core::arch::asm!("msr BASEPRI, {}", in(reg) value, options(nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("msr BASEPRI, {}", in(reg) value, options(nostack, preserves_flags))
+    };
 }
 
 /// Read a 32-bit system or device register.

@@ -118,11 +118,7 @@ pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, I
 
 /// `interrupted:` at `path`: the timer's delay, its handler's action, and
 /// what it must pre-empt.
-fn interruption(
-    raw: &raw::Interrupted,
-    path: &str,
-    scope: &Scope,
-) -> Result<Interruption, Issue> {
+fn interruption(raw: &raw::Interrupted, path: &str, scope: &Scope) -> Result<Interruption, Issue> {
     let source = match (&raw.irq, &raw.after_ticks) {
         (Some(irq), None) => mv_proto::InterruptSource::KernelPends {
             irq: irq_number(irq, &join(path, "irq"))?,

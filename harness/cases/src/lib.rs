@@ -34,9 +34,9 @@ pub use model::{
     Alloc, AppRead, AttackExpect, AttackStep, Call, Caller, Case, CloudAction, CmpOp, Compare,
     ConfigEntry, ConfigValue, Deploy, DeployExpect, Entry, ExpectIrq, ExpectMemory,
     ExpectNotifications, ExpectRelay, ExpectServerLog, ExpectServerRequest, Expected, FieldInit,
-    FieldRef, Init, Interruption, IrqAction, IsrHandler, MemCheck, MemType, NetAction, Operand, Placement, RecordField,
-    RecordPattern, RecordsCheck, Route, SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass,
-    Value, Write, WriteWhat,
+    FieldRef, Init, Interruption, IrqAction, IsrHandler, MemCheck, MemType, NetAction, Operand,
+    Placement, RecordField, RecordPattern, RecordsCheck, Route, SpecRef, StatusExpect, Step,
+    StepAt, Suite, TamperClass, Value, Write, WriteWhat,
 };
 pub use parse::parse_case;
 pub use schema::json_schema;

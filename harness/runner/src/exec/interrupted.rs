@@ -30,7 +30,9 @@ impl Executor<'_> {
             IsrHandler::Write(w) => {
                 let (text, addr, old, image) = self.planned_write(w);
                 let first = (0..image.len()).find(|&k| old.get(k) != Some(&image[k]));
-                let last = (0..image.len()).rev().find(|&k| old.get(k) != Some(&image[k]));
+                let last = (0..image.len())
+                    .rev()
+                    .find(|&k| old.get(k) != Some(&image[k]));
                 let (at, data) = match (first, last) {
                     (Some(first), Some(last)) => {
                         (addr + first as u32, image[first..=last].to_vec())
@@ -88,10 +90,7 @@ impl Executor<'_> {
         let Some(isr) = isr else {
             self.transcript.insert_str(
                 mark,
-                &format!(
-                    "{head} -> {}; the handler did not run\n",
-                    status_name(raw)
-                ),
+                &format!("{head} -> {}; the handler did not run\n", status_name(raw)),
             );
             return Err(StepError::Failed(
                 "the armed handler did not run: the IRQ never came, or the NVIC does not give it to the app"
@@ -116,7 +115,10 @@ impl Executor<'_> {
                 c.expect.describe()
             )));
         }
-        if let Some(want) = i.preempts_kernel.filter(|&want| want != isr.preempted_kernel) {
+        if let Some(want) = i
+            .preempts_kernel
+            .filter(|&want| want != isr.preempted_kernel)
+        {
             return Err(StepError::Failed(format!(
                 "the armed handler pre-empted {}; the case expects {} (check where the interrupt comes, and the IRQ's priority)",
                 preempted(isr.preempted_kernel),
