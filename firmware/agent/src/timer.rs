@@ -154,7 +154,9 @@ pub fn on_irq(irq: u32, exc_return: u32) {
     }
     if irq == APP_TIMER_IRQ {
         // First, before anything else costs time: ticks since it fired.
-        let latency = u32::MAX - read(VALUE);
+        // The counter reads 0 for the tick in which it fired, then
+        // reloads to the top and counts down.
+        let latency = u32::MAX.wrapping_sub(read(VALUE)).wrapping_add(1);
         write(CTRL, 0);
         write(INTSTATUS, 1);
         LATENCY_TICKS.store(latency, Ordering::Relaxed);
