@@ -44,9 +44,12 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn campaign(name: &str, stop: bool) -> (overrun::OverrunSummary, PathBuf) {
-    let reports = std::env::temp_dir().join(format!("hil-overrun-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&reports);
+fn campaign(name: &str, stop: bool) -> (overrun::OverrunSummary, tempfile::TempDir) {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("hil-overrun-{name}-"))
+        .tempdir()
+        .unwrap();
+    let reports = tmp.path().to_path_buf();
     let rigs: Vec<_> = load_rigs(&repo().join("rigs"))
         .unwrap()
         .into_iter()
@@ -62,12 +65,12 @@ fn campaign(name: &str, stop: bool) -> (overrun::OverrunSummary, PathBuf) {
         },
     )
     .unwrap();
-    (summary, reports)
+    (summary, tmp)
 }
 
 #[test]
 fn the_campaign_writes_its_table_and_plot_through_the_sinks() {
-    let (summary, reports) = campaign("sinks", false);
+    let (summary, _reports) = campaign("sinks", false);
     assert_eq!(summary.exit_code, ExitCode::Passed);
     assert_eq!(summary.results.len(), default_sweep().len());
     let table = std::fs::read_to_string(summary.table()).unwrap();
@@ -91,12 +94,11 @@ fn the_campaign_writes_its_table_and_plot_through_the_sinks() {
         results["cases"].as_array().unwrap().len(),
         default_sweep().len()
     );
-    let _ = std::fs::remove_dir_all(&reports);
 }
 
 #[test]
 fn an_interrupted_campaign_writes_a_valid_report_marked_interrupted() {
-    let (summary, reports) = campaign("interrupted", true);
+    let (summary, _reports) = campaign("interrupted", true);
     assert!(summary.interrupted && summary.results.is_empty());
     assert_eq!(summary.exit_code, ExitCode::Interrupted);
     let results: serde_json::Value =
@@ -105,5 +107,4 @@ fn an_interrupted_campaign_writes_a_valid_report_marked_interrupted() {
     assert_eq!(results["status"], "interrupted");
     assert_eq!(results["exit_code"], 130);
     assert!(summary.table().is_file());
-    let _ = std::fs::remove_dir_all(&reports);
 }

@@ -10,13 +10,17 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hil-engine-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// A repository holding the sim rig file, removed when the value is dropped.
+fn scratch(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("hil-engine-{name}-"))
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("conformance/device")).unwrap();
     std::fs::create_dir_all(dir.join("rigs")).unwrap();
     std::fs::copy(repo().join("rigs/sim.yaml"), dir.join("rigs/sim.yaml")).unwrap();
-    dir
+    tmp
 }
 
 const GOOD: &str = r#"id: device.noop
@@ -29,7 +33,8 @@ steps:
 
 #[test]
 fn a_malformed_case_file_exits_2_naming_file_line_and_field() {
-    let root = scratch("malformed");
+    let tmp = scratch("malformed");
+    let root = tmp.path();
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
     let bad = "id: device.bad\ntitle: t\nspec: { quote: q, source: s }\nsteps:\n  - call: mvNoOpp\n    expect: OKAY\n";
     std::fs::write(root.join("conformance/device/bad.yaml"), bad).unwrap();
@@ -56,7 +61,8 @@ fn a_malformed_case_file_exits_2_naming_file_line_and_field() {
 
 #[test]
 fn a_passing_run_exits_0_and_writes_the_report() {
-    let root = scratch("pass");
+    let tmp = scratch("pass");
+    let root = tmp.path();
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_hil"))
         .args(["--root", root.to_str().unwrap(), "run"])
@@ -79,7 +85,8 @@ fn a_passing_run_exits_0_and_writes_the_report() {
 
 #[test]
 fn a_failing_case_exits_1() {
-    let root = scratch("fail");
+    let tmp = scratch("fail");
+    let root = tmp.path();
     std::fs::write(
         root.join("conformance/device/noop.yaml"),
         GOOD.replace("OKAY", "UNAVAILABLE"),
@@ -99,7 +106,8 @@ fn a_failing_case_exits_1() {
 
 #[test]
 fn an_unknown_rig_exits_2() {
-    let root = scratch("rig");
+    let tmp = scratch("rig");
+    let root = tmp.path();
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_hil"))
         .args(["--root", root.to_str().unwrap(), "run", "--rig", "nosuch"])
@@ -111,7 +119,8 @@ fn an_unknown_rig_exits_2() {
 
 #[test]
 fn a_bad_replay_id_is_bad_input_and_exits_2() {
-    let root = scratch("replay");
+    let tmp = scratch("replay");
+    let root = tmp.path();
     let out = Command::new(env!("CARGO_BIN_EXE_hil"))
         .args([
             "--root",
@@ -135,7 +144,8 @@ fn a_bad_replay_id_is_bad_input_and_exits_2() {
 fn a_firmware_build_that_fails_during_ota_powercut_is_a_rig_error_and_exits_3() {
     // A qemu-an505 rig whose repository is no Cargo workspace: the images
     // cannot be built, which is a failure while running, not bad input.
-    let root = scratch("no-firmware");
+    let tmp = scratch("no-firmware");
+    let root = tmp.path();
     std::fs::copy(
         repo().join("rigs/qemu-an505.yaml"),
         root.join("rigs/qemu-an505.yaml"),
@@ -168,7 +178,8 @@ fn a_firmware_build_that_fails_during_ota_powercut_is_a_rig_error_and_exits_3() 
 #[test]
 fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
     // Handles (seed) and the device id differ; redaction must hide both.
-    let root = scratch("parity");
+    let tmp = scratch("parity");
+    let root = tmp.path();
     let other = std::fs::read_to_string(repo().join("rigs/sim.yaml"))
         .unwrap()
         .replace("name: sim", "name: sim-b")
@@ -260,9 +271,10 @@ fn hil_in(root: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn a_filter_that_selects_no_case_is_bad_input_not_a_green_run() {
-    let root = scratch("empty-selection");
+    let tmp = scratch("empty-selection");
+    let root = tmp.path();
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
-    let out = hil_in(&root, &["run", "--filter", "devcie."]);
+    let out = hil_in(root, &["run", "--filter", "devcie."]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(
@@ -274,8 +286,9 @@ fn a_filter_that_selects_no_case_is_bad_input_not_a_green_run() {
 
 #[test]
 fn an_empty_suite_is_bad_input() {
-    let root = scratch("empty-suite");
-    let out = hil_in(&root, &["run"]);
+    let tmp = scratch("empty-suite");
+    let root = tmp.path();
+    let out = hil_in(root, &["run"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.contains("holds no case"), "{stderr}");
@@ -283,10 +296,11 @@ fn an_empty_suite_is_bad_input() {
 
 #[test]
 fn a_skip_naming_an_unknown_rig_is_bad_input() {
-    let root = scratch("skip-unknown");
+    let tmp = scratch("skip-unknown");
+    let root = tmp.path();
     let case = GOOD.replace("steps:", "skip:\n  qemu-an55: typo of qemu-an505\nsteps:");
     std::fs::write(root.join("conformance/device/noop.yaml"), case).unwrap();
-    let out = hil_in(&root, &["run"]);
+    let out = hil_in(root, &["run"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(
@@ -297,7 +311,8 @@ fn a_skip_naming_an_unknown_rig_is_bad_input() {
 
 #[test]
 fn an_unreadable_case_file_is_bad_input() {
-    let root = scratch("unreadable");
+    let tmp = scratch("unreadable");
+    let root = tmp.path();
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
     std::fs::write(root.join("conformance/device/other.YAML"), GOOD).unwrap();
     std::os::unix::fs::symlink(
@@ -305,7 +320,7 @@ fn an_unreadable_case_file_is_bad_input() {
         root.join("conformance/device/dangling.yaml"),
     )
     .unwrap();
-    let out = hil_in(&root, &["run"]);
+    let out = hil_in(root, &["run"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.contains("other.YAML"), "{stderr}");
@@ -318,7 +333,8 @@ fn a_report_that_cannot_be_written_fails_the_run_and_names_every_file() {
     // (`ulimit -f`, with SIGXFSZ ignored so a write fails with EFBIG).
     // results.json and junit.xml hold the transcripts and outgrow that;
     // summary.md does not.
-    let root = scratch("full-disk");
+    let tmp = scratch("full-disk");
+    let root = tmp.path();
     for n in 0..6 {
         std::fs::write(
             root.join(format!("conformance/device/noop{n}.yaml")),

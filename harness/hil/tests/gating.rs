@@ -8,9 +8,13 @@ fn repo() -> PathBuf {
 }
 
 /// A repository with the sim and qemu rig files and `cases` in `conformance/device/`.
-fn scratch(name: &str, cases: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hil-gating-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// Removed when the value is dropped.
+fn scratch(name: &str, cases: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("hil-gating-{name}-"))
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("conformance/device")).unwrap();
     std::fs::create_dir_all(dir.join("rigs")).unwrap();
     for rig in ["sim", "qemu-an505"] {
@@ -21,9 +25,9 @@ fn scratch(name: &str, cases: &[(&str, &str)]) -> PathBuf {
         .unwrap();
     }
     for (id, expect) in cases {
-        write_case(&dir, id, expect);
+        write_case(dir, id, expect);
     }
-    dir
+    tmp
 }
 
 fn write_case(root: &Path, id: &str, expect: &str) {
@@ -57,9 +61,10 @@ fn latest(root: &Path) -> PathBuf {
 
 #[test]
 fn a_blessed_baseline_and_one_injected_regression_fail_the_gate_naming_it() {
-    let root = scratch("regression", &[("one", "OKAY"), ("two", "OKAY")]);
-    assert_eq!(hil(&root, &["run"]).status.code(), Some(0));
-    let bless = hil(&root, &["baseline", "bless"]);
+    let tmp = scratch("regression", &[("one", "OKAY"), ("two", "OKAY")]);
+    let root = tmp.path();
+    assert_eq!(hil(root, &["run"]).status.code(), Some(0));
+    let bless = hil(root, &["baseline", "bless"]);
     assert_eq!(bless.status.code(), Some(0), "{}", text(&bless));
     let baseline = root.join("reports/baselines/baseline.json");
     let json: serde_json::Value =
@@ -68,24 +73,24 @@ fn a_blessed_baseline_and_one_injected_regression_fail_the_gate_naming_it() {
     assert_eq!(json["results"]["sim"]["device.two"], "passed");
 
     // The same firmware passes the gate...
-    assert_eq!(hil(&root, &["run"]).status.code(), Some(0));
-    let pass = hil(&root, &["gate"]);
+    assert_eq!(hil(root, &["run"]).status.code(), Some(0));
+    let pass = hil(root, &["gate"]);
     assert_eq!(pass.status.code(), Some(0), "{}", text(&pass));
     assert!(text(&pass).contains("gate: PASS"), "{}", text(&pass));
 
     // ... one case regresses: the gate fails and names it.
-    write_case(&root, "two", "UNAVAILABLE");
-    assert_eq!(hil(&root, &["run"]).status.code(), Some(1));
-    let fail = hil(&root, &["gate"]);
+    write_case(root, "two", "UNAVAILABLE");
+    assert_eq!(hil(root, &["run"]).status.code(), Some(1));
+    let fail = hil(root, &["gate"]);
     let out = text(&fail);
     assert_eq!(fail.status.code(), Some(1), "{out}");
     assert!(
         out.contains("gate: FAIL: 1 regressions (device.two on sim)"),
         "{out}"
     );
-    let md = std::fs::read_to_string(latest(&root).join("gate.md")).unwrap();
+    let md = std::fs::read_to_string(latest(root).join("gate.md")).unwrap();
     assert!(md.contains("## regressions (1, fail)"), "{md}");
-    let html = std::fs::read_to_string(latest(&root).join("report.html")).unwrap();
+    let html = std::fs::read_to_string(latest(root).join("report.html")).unwrap();
     assert!(
         html.contains("id=\"gate\""),
         "the gate section is in report.html"
@@ -93,17 +98,18 @@ fn a_blessed_baseline_and_one_injected_regression_fail_the_gate_naming_it() {
 
     // A case of the baseline that is no longer run fails it too.
     std::fs::remove_file(root.join("conformance/device/one.yaml")).unwrap();
-    hil(&root, &["run"]);
-    let out = text(&hil(&root, &["gate"]));
+    hil(root, &["run"]);
+    let out = text(&hil(root, &["gate"]));
     assert!(out.contains("1 vanished (device.one)"), "{out}");
 }
 
 #[test]
 fn a_quarantined_failure_does_not_fail_the_gate_until_its_entry_expires() {
-    let root = scratch("quarantine", &[("one", "OKAY"), ("two", "OKAY")]);
-    hil(&root, &["run"]);
-    hil(&root, &["baseline", "bless"]);
-    write_case(&root, "two", "UNAVAILABLE");
+    let tmp = scratch("quarantine", &[("one", "OKAY"), ("two", "OKAY")]);
+    let root = tmp.path();
+    hil(root, &["run"]);
+    hil(root, &["baseline", "bless"]);
+    write_case(root, "two", "UNAVAILABLE");
     let quarantine = |expires: &str| {
         std::fs::write(
             root.join("conformance/quarantine.yaml"),
@@ -113,7 +119,7 @@ fn a_quarantined_failure_does_not_fail_the_gate_until_its_entry_expires() {
     };
 
     quarantine("2999-12-31");
-    let run = hil(&root, &["run"]);
+    let run = hil(root, &["run"]);
     assert_eq!(
         run.status.code(),
         Some(0),
@@ -122,7 +128,7 @@ fn a_quarantined_failure_does_not_fail_the_gate_until_its_entry_expires() {
     );
     assert!(text(&run).contains("(1 quarantined)"), "{}", text(&run));
     let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(latest(&root).join("results.json")).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(latest(root).join("results.json")).unwrap())
             .unwrap();
     let two = results["cases"]
         .as_array()
@@ -132,13 +138,13 @@ fn a_quarantined_failure_does_not_fail_the_gate_until_its_entry_expires() {
         .unwrap();
     assert_eq!(two["outcome"]["status"], "failed");
     assert_eq!(two["quarantine"]["link"], "https://example.org/issues/17");
-    let gate = hil(&root, &["gate"]);
+    let gate = hil(root, &["gate"]);
     assert_eq!(gate.status.code(), Some(0), "{}", text(&gate));
-    let md = std::fs::read_to_string(latest(&root).join("gate.md")).unwrap();
+    let md = std::fs::read_to_string(latest(root).join("gate.md")).unwrap();
     assert!(md.contains("## quarantined failures (1, ignore)"), "{md}");
 
     quarantine("2001-01-31");
-    let gate = hil(&root, &["gate"]);
+    let gate = hil(root, &["gate"]);
     let out = text(&gate);
     assert_eq!(gate.status.code(), Some(1), "{out}");
     assert!(
@@ -153,7 +159,7 @@ fn a_quarantined_failure_does_not_fail_the_gate_until_its_entry_expires() {
         "entries:\n  - case: device.two\n    reason: r\n    link: l\n    expires: soon\n",
     )
     .unwrap();
-    let bad = hil(&root, &["run"]);
+    let bad = hil(root, &["run"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
         text(&bad).contains("quarantine.yaml:5: entries[0].expires: `soon` is not a date"),
@@ -198,10 +204,11 @@ fn results(dir: &Path) -> Vec<(String, String, String, String)> {
 
 #[test]
 fn merging_three_shards_equals_the_unsharded_run_and_a_missing_or_doubled_shard_is_an_error() {
-    let root = scratch("shards", &[]);
+    let tmp = scratch("shards", &[]);
+    let root = tmp.path();
     std::fs::remove_dir_all(root.join("conformance")).unwrap();
     copy_dir(&repo().join("conformance"), &root.join("conformance"));
-    let whole = hil(&root, &["run", "--reports", "reports/whole"]);
+    let whole = hil(root, &["run", "--reports", "reports/whole"]);
     assert_eq!(whole.status.code(), Some(0), "{}", text(&whole));
     let whole = std::fs::canonicalize(root.join("reports/whole/latest")).unwrap();
 
@@ -210,7 +217,7 @@ fn merging_three_shards_equals_the_unsharded_run_and_a_missing_or_doubled_shard_
         for k in 1..=3 {
             let at = format!("reports/{kind}{k}");
             let out = hil(
-                &root,
+                root,
                 &[
                     "run",
                     "--partition",
@@ -225,7 +232,7 @@ fn merging_three_shards_equals_the_unsharded_run_and_a_missing_or_doubled_shard_
         let args: Vec<&str> = shards.iter().map(|p| p.to_str().unwrap()).collect();
         let mut merge = vec!["merge", "--reports", "reports/merged"];
         merge.extend(&args);
-        let out = hil(&root, &merge);
+        let out = hil(root, &merge);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         let merged = std::fs::canonicalize(root.join("reports/merged/latest")).unwrap();
         assert_eq!(
@@ -236,14 +243,14 @@ fn merging_three_shards_equals_the_unsharded_run_and_a_missing_or_doubled_shard_
         assert!(merged.join("report.html").exists());
         assert!(merged.join("junit.xml").exists());
 
-        let missing = hil(&root, &["merge", args[0], args[2]]);
+        let missing = hil(root, &["merge", args[0], args[2]]);
         assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
         assert!(
             text(&missing).contains(&format!("shard {kind}:2/3 is missing")),
             "{}",
             text(&missing)
         );
-        let doubled = hil(&root, &["merge", args[0], args[1], args[1], args[2]]);
+        let doubled = hil(root, &["merge", args[0], args[1], args[1], args[2]]);
         assert_eq!(doubled.status.code(), Some(2), "{}", text(&doubled));
         assert!(
             text(&doubled).contains(&format!("shard {kind}:2/3 is given twice")),
@@ -255,13 +262,14 @@ fn merging_three_shards_equals_the_unsharded_run_and_a_missing_or_doubled_shard_
 
 #[test]
 fn runs_on_one_host_at_once_all_land_in_the_history() {
-    let root = scratch("history", &[("one", "OKAY"), ("two", "OKAY")]);
+    let tmp = scratch("history", &[("one", "OKAY"), ("two", "OKAY")]);
+    let root = tmp.path();
     // Four runs started together, each recording into the one file.
     let children: Vec<_> = (0..4)
         .map(|n| {
             Command::new(env!("CARGO_BIN_EXE_hil"))
                 .arg("--root")
-                .arg(&root)
+                .arg(root)
                 .args(["run", "--reports", &format!("reports/p{n}")])
                 .env("HIL_HISTORY", root.join("reports/history.sqlite"))
                 .stdout(std::process::Stdio::null())
@@ -272,7 +280,7 @@ fn runs_on_one_host_at_once_all_land_in_the_history() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
-    let out = hil(&root, &["history", "device.one", "--last", "50"]);
+    let out = hil(root, &["history", "device.one", "--last", "50"]);
     let out = text(&out);
     assert!(out.contains("device.one"), "{out}");
     assert!(
@@ -283,9 +291,10 @@ fn runs_on_one_host_at_once_all_land_in_the_history() {
 
 #[test]
 fn the_coverage_matrix_lists_uncovered_pairs_first_and_what_the_cases_observed() {
-    let root = scratch("coverage", &[("one", "OKAY")]);
-    hil(&root, &["run"]);
-    let out = hil(&root, &["coverage"]);
+    let tmp = scratch("coverage", &[("one", "OKAY")]);
+    let root = tmp.path();
+    hil(root, &["run"]);
+    let out = hil(root, &["coverage"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -305,14 +314,15 @@ fn the_coverage_matrix_lists_uncovered_pairs_first_and_what_the_cases_observed()
 
 #[test]
 fn the_nightly_plan_runs_suites_and_campaigns_then_gates_with_one_exit_code() {
-    let root = scratch("nightly", &[("one", "OKAY"), ("two", "OKAY")]);
+    let tmp = scratch("nightly", &[("one", "OKAY"), ("two", "OKAY")]);
+    let root = tmp.path();
     std::fs::create_dir_all(root.join("rigs/plans")).unwrap();
     std::fs::write(
         root.join("rigs/plans/nightly.yaml"),
         "rigs: [sim]\nsuites:\n  - name: device\n    filters: [device.]\ncampaigns:\n  - { name: powercut-sim, kind: powercut, rig: sim, app_size: 8192, nested_stride: 0, random: 10 }\nretries:\n  default: 1\n",
     )
     .unwrap();
-    let first = hil(&root, &["nightly"]);
+    let first = hil(root, &["nightly"]);
     let out = text(&first);
     assert_eq!(
         first.status.code(),
@@ -320,10 +330,10 @@ fn the_nightly_plan_runs_suites_and_campaigns_then_gates_with_one_exit_code() {
         "no baseline yet: the parts' worst: {out}"
     );
     assert!(out.contains("gate: no baseline"), "{out}");
-    let night = latest(&root);
+    let night = latest(root);
     assert!(night.join("parts/device/results.json").exists());
     assert!(night.join("parts/powercut-sim/powercut.svg").exists());
-    let bless = hil(&root, &["baseline", "bless"]);
+    let bless = hil(root, &["baseline", "bless"]);
     assert_eq!(bless.status.code(), Some(0), "{}", text(&bless));
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root.join("reports/baselines/baseline.json")).unwrap(),
@@ -332,11 +342,11 @@ fn the_nightly_plan_runs_suites_and_campaigns_then_gates_with_one_exit_code() {
     assert_eq!(json["figures"]["powercut.sim.failures"], 0.0);
     assert_eq!(json["results"]["sim"]["device.one"], "passed");
 
-    let second = hil(&root, &["nightly"]);
+    let second = hil(root, &["nightly"]);
     let out = text(&second);
     assert_eq!(second.status.code(), Some(0), "{out}");
     assert!(out.contains("gate: PASS"), "{out}");
-    let html = std::fs::read_to_string(latest(&root).join("report.html")).unwrap();
+    let html = std::fs::read_to_string(latest(root).join("report.html")).unwrap();
     for id in [
         "gate",
         "campaigns",
@@ -350,8 +360,8 @@ fn the_nightly_plan_runs_suites_and_campaigns_then_gates_with_one_exit_code() {
     assert!(html.contains("<svg"), "the power-cut plot is inline");
 
     // One regression in the suite: the nightly fails, naming it.
-    write_case(&root, "two", "UNAVAILABLE");
-    let third = hil(&root, &["nightly"]);
+    write_case(root, "two", "UNAVAILABLE");
+    let third = hil(root, &["nightly"]);
     let out = text(&third);
     assert_eq!(third.status.code(), Some(1), "{out}");
     assert!(out.contains("1 regressions (device.two on sim)"), "{out}");
@@ -362,7 +372,7 @@ fn the_nightly_plan_runs_suites_and_campaigns_then_gates_with_one_exit_code() {
         "rigs: [sim]\nsuites:\n  - name: device\n    filter: [x]\n",
     )
     .unwrap();
-    let bad = hil(&root, &["nightly"]);
+    let bad = hil(root, &["nightly"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
         text(&bad).contains("nightly.yaml:4: suites[0]"),
@@ -373,7 +383,8 @@ fn the_nightly_plan_runs_suites_and_campaigns_then_gates_with_one_exit_code() {
 
 #[test]
 fn a_board_another_run_holds_fails_naming_the_holder_or_is_waited_for() {
-    let root = scratch("board-lock", &[("one", "OKAY")]);
+    let tmp = scratch("board-lock", &[("one", "OKAY")]);
+    let root = tmp.path();
     // The board runs this repository's images (built once, then cached).
     std::fs::write(
         root.join("rigs/bench-u585.yaml"),
@@ -388,7 +399,7 @@ fn a_board_another_run_holds_fails_naming_the_holder_or_is_waited_for() {
     let run = |extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_hil"))
             .arg("--root")
-            .arg(&root)
+            .arg(root)
             .args(["run", "--rig", "bench-u585"])
             .args(extra)
             .env("HIL_LOCK_DIR", &locks)
@@ -413,7 +424,7 @@ fn a_board_another_run_holds_fails_naming_the_holder_or_is_waited_for() {
     // does not exist here: a rig error of its own.
     let mut waiting = Command::new(env!("CARGO_BIN_EXE_hil"))
         .arg("--root")
-        .arg(&root)
+        .arg(root)
         .args(["run", "--rig", "bench-u585", "--wait-for-rigs"])
         .env("HIL_LOCK_DIR", &locks)
         .env("HIL_HISTORY", root.join("reports/history.sqlite"))

@@ -102,8 +102,11 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
         return;
     }
     let repo = repo();
-    let scratch = std::env::temp_dir().join(format!("hil-labgrid-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
+    let tmp = tempfile::Builder::new()
+        .prefix("hil-labgrid-")
+        .tempdir()
+        .unwrap();
+    let scratch = tmp.path();
     std::fs::create_dir_all(scratch.join("rigs")).unwrap();
     copy_dir(&repo.join("conformance"), &scratch.join("conformance"));
     for rig in ["sim", "qemu-an505"] {
@@ -121,7 +124,7 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
     children.0.push(
         Command::new("labgrid-coordinator")
             .args(["--listen", &coordinator])
-            .current_dir(&scratch)
+            .current_dir(scratch)
             .stdout(log("coordinator.log"))
             .stderr(log("coordinator.err"))
             .spawn()
@@ -177,7 +180,7 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
                 "127.0.0.1",
             ])
             .arg(&exporter_config)
-            .current_dir(&scratch)
+            .current_dir(scratch)
             .stdout(log("exporter.log"))
             .stderr(log("exporter.err"))
             .spawn()
@@ -218,7 +221,7 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
     let hil = |args: &[&str], user: &str| {
         Command::new(env!("CARGO_BIN_EXE_hil"))
             .arg("--root")
-            .arg(&scratch)
+            .arg(scratch)
             .args(args)
             .env("LG_USERNAME", user)
             .env("HIL_LOCK_DIR", scratch.join("locks"))

@@ -8,11 +8,14 @@ use hil_report::{
     SCHEMA_VERSION,
 };
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hil-history-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("history.sqlite")
+/// A history file in a fresh folder; the folder goes when the value is dropped.
+fn scratch(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("hil-history-{name}-"))
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("history.sqlite");
+    (dir, path)
 }
 
 fn result(case: &str, outcome: Outcome, flaky: bool, ms: f64) -> CaseResult {
@@ -82,7 +85,7 @@ fn run(n: usize, cases: Vec<CaseResult>) -> RunReport {
 
 #[test]
 fn pass_rate_flakiness_first_failing_run_and_durations() {
-    let path = scratch("queries");
+    let (_dir, path) = scratch("queries");
     let mut h = History::open(&path).unwrap();
     // a: passes, passes (flaky), fails, fails -> failing since run 3.
     // b: fails, passes -> passing, no failing streak.
@@ -123,7 +126,7 @@ fn pass_rate_flakiness_first_failing_run_and_durations() {
 
 #[test]
 fn many_writers_at_once_lose_nothing_and_keep_the_file_sound() {
-    let path = scratch("concurrent");
+    let (_dir, path) = scratch("concurrent");
     let threads: Vec<_> = (0..8)
         .map(|t| {
             let path = path.clone();

@@ -17,8 +17,9 @@ fn read_results(dir: &Path) -> RunReport {
 
 #[test]
 fn full_run_writes_every_file() {
-    let root = scratch_dir("full");
-    let dir = ReportDir::create(&root, RUN_ID).unwrap();
+    let tmp = scratch_dir("full");
+    let root = tmp.path();
+    let dir = ReportDir::create(root, RUN_ID).unwrap();
     assert_eq!(dir.path(), root.join(RUN_ID));
     let mut sinks = dir.file_sinks();
     for event in full_run() {
@@ -135,8 +136,9 @@ fn full_run_writes_every_file() {
 
 #[test]
 fn interrupted_run_leaves_valid_results_at_every_step() {
-    let root = scratch_dir("interrupted");
-    let dir = ReportDir::create(&root, RUN_ID).unwrap();
+    let tmp = scratch_dir("interrupted");
+    let root = tmp.path();
+    let dir = ReportDir::create(root, RUN_ID).unwrap();
     let mut sinks = dir.file_sinks();
 
     sinks.on_event(&Event::RunStarted(run_info())).unwrap();
@@ -184,9 +186,10 @@ fn interrupted_run_leaves_valid_results_at_every_step() {
 
 #[test]
 fn latest_moves_to_the_newest_run() {
-    let root = scratch_dir("latest");
-    ReportDir::create(&root, "20261120T000000Z-0001").unwrap();
-    let second = ReportDir::create(&root, "20261120T000001Z-0002").unwrap();
+    let tmp = scratch_dir("latest");
+    let root = tmp.path();
+    ReportDir::create(root, "20261120T000000Z-0001").unwrap();
+    let second = ReportDir::create(root, "20261120T000001Z-0002").unwrap();
     assert_eq!(
         fs::canonicalize(root.join("latest")).unwrap(),
         fs::canonicalize(second.path()).unwrap()
@@ -199,9 +202,10 @@ fn latest_moves_to_the_newest_run() {
 
 #[test]
 fn reusing_a_run_id_is_refused() {
-    let root = scratch_dir("reuse");
-    ReportDir::create(&root, RUN_ID).unwrap();
-    let error = ReportDir::create(&root, RUN_ID).unwrap_err();
+    let tmp = scratch_dir("reuse");
+    let root = tmp.path();
+    ReportDir::create(root, RUN_ID).unwrap();
+    let error = ReportDir::create(root, RUN_ID).unwrap_err();
     assert!(matches!(error, ReportError::RunDirExists { .. }), "{error}");
     assert!(error.to_string().contains("already exists"), "{error}");
 }
@@ -210,10 +214,11 @@ fn reusing_a_run_id_is_refused() {
 fn a_new_run_whose_id_is_taken_draws_another() {
     // Two runs started in the same instant draw the same id: the second
     // must run under a fresh one, not stop as if its input were bad.
-    let root = scratch_dir("collision");
-    ReportDir::create(&root, RUN_ID).unwrap();
+    let tmp = scratch_dir("collision");
+    let root = tmp.path();
+    ReportDir::create(root, RUN_ID).unwrap();
     let mut ids = [RUN_ID, RUN_ID, "20261120T221503Z-3f2b"].into_iter();
-    let (dir, run_id) = ReportDir::create_new(&root, || ids.next().unwrap().to_owned()).unwrap();
+    let (dir, run_id) = ReportDir::create_new(root, || ids.next().unwrap().to_owned()).unwrap();
     assert_eq!(run_id, "20261120T221503Z-3f2b");
     assert_eq!(dir.path(), root.join(&run_id));
     assert_eq!(
@@ -224,8 +229,9 @@ fn a_new_run_whose_id_is_taken_draws_another() {
 
 #[test]
 fn case_before_run_started_is_an_error() {
-    let root = scratch_dir("order");
-    let dir = ReportDir::create(&root, RUN_ID).unwrap();
+    let tmp = scratch_dir("order");
+    let root = tmp.path();
+    let dir = ReportDir::create(root, RUN_ID).unwrap();
     let mut sinks = dir.file_sinks();
     let error = sinks.on_event(&Event::CaseFinished(passed())).unwrap_err();
     assert!(
@@ -312,8 +318,9 @@ fn point() -> Event {
 #[test]
 fn campaign_points_leave_the_case_files_as_they_are() {
     let write = |with_points: bool| {
-        let root = scratch_dir(&format!("points-{with_points}"));
-        let dir = ReportDir::create(&root, RUN_ID).unwrap();
+        let tmp = scratch_dir(&format!("points-{with_points}"));
+        let root = tmp.path();
+        let dir = ReportDir::create(root, RUN_ID).unwrap();
         let mut sinks = dir.file_sinks();
         for event in full_run() {
             let before_finish = matches!(event, Event::RunFinished { .. });

@@ -8,8 +8,9 @@ use common::{full_run, scratch_dir, RUN_ID};
 use hil_report::{ReportDir, Sink};
 
 fn written(file: &str) -> String {
-    let root = scratch_dir(&format!("snap-{file}"));
-    let dir = ReportDir::create(&root, RUN_ID).unwrap();
+    let tmp = scratch_dir(&format!("snap-{file}"));
+    let root = tmp.path();
+    let dir = ReportDir::create(root, RUN_ID).unwrap();
     let mut sinks = dir.file_sinks();
     for event in full_run() {
         sinks.on_event(&event).unwrap();

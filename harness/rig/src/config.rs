@@ -384,15 +384,30 @@ fn line_of(text: &str, field: &str) -> Option<usize> {
 mod tests {
     use super::{load_rigs, RigKind};
 
-    fn rigs_dir(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("hil-rig-config-{name}-{}/rigs", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (file, text) in files {
-            std::fs::write(dir.join(file), text).unwrap();
+    /// A `rigs/` folder holding `files`; everything goes when the value is dropped.
+    struct RigsDir {
+        _tmp: tempfile::TempDir,
+        rigs: std::path::PathBuf,
+    }
+
+    impl std::ops::Deref for RigsDir {
+        type Target = std::path::Path;
+        fn deref(&self) -> &std::path::Path {
+            &self.rigs
         }
-        dir
+    }
+
+    fn rigs_dir(name: &str, files: &[(&str, &str)]) -> RigsDir {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("hil-rig-config-{name}-"))
+            .tempdir()
+            .unwrap();
+        let rigs = tmp.path().join("rigs");
+        std::fs::create_dir_all(&rigs).unwrap();
+        for (file, text) in files {
+            std::fs::write(rigs.join(file), text).unwrap();
+        }
+        RigsDir { _tmp: tmp, rigs }
     }
 
     #[test]

@@ -115,17 +115,21 @@ mod tests {
 
     #[test]
     fn a_second_holder_fails_naming_the_first_and_gets_it_once_released() {
-        let dir = std::env::temp_dir().join(format!("hil-lock-test-{}", std::process::id()));
-        let first = RigLock::acquire(&dir, "u585-1", false).unwrap();
+        let tmp = tempfile::Builder::new()
+            .prefix("hil-lock-test-")
+            .tempdir()
+            .unwrap();
+        let dir = tmp.path();
+        let first = RigLock::acquire(dir, "u585-1", false).unwrap();
         // Another open file description: as another process would hold it.
-        let error = RigLock::acquire(&dir, "u585-1", false)
+        let error = RigLock::acquire(dir, "u585-1", false)
             .unwrap_err()
             .to_string();
         assert!(error.contains("rig `u585-1` is in use by pid"), "{error}");
         assert!(error.contains(&std::process::id().to_string()), "{error}");
         assert!(error.contains("--wait-for-rigs"), "{error}");
         drop(first);
-        let again = RigLock::acquire(&dir, "u585-1", false).unwrap();
+        let again = RigLock::acquire(dir, "u585-1", false).unwrap();
         assert!(again.path().ends_with("u585-1.lock"));
     }
 }

@@ -234,9 +234,9 @@ fn a_session_is_given_the_case_deadline_and_it_is_lifted_afterwards() {
 #[test]
 fn an_interrupted_run_finishes_the_case_under_way_and_reports_interrupted() {
     let stop = Arc::new(AtomicBool::new(false));
-    let root = std::env::temp_dir().join(format!("hil-runner-interrupt-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let dir = ReportDir::create(&root, "run").unwrap();
+    let tmp = scratch("interrupt");
+    let root = tmp.path();
+    let dir = ReportDir::create(root, "run").unwrap();
     let summary = run(
         plan(vec![sim_rig()], &["device.a", "device.b", "device.c"]),
         dir.file_sinks(),
@@ -253,18 +253,18 @@ fn an_interrupted_run_finishes_the_case_under_way_and_reports_interrupted() {
     assert_eq!(results["status"], "interrupted");
     assert_eq!(results["exit_code"], 130);
     assert_eq!(results["cases"].as_array().unwrap().len(), 1);
-    let _ = std::fs::remove_dir_all(&root);
+    let _ = std::fs::remove_dir_all(root);
 }
 
 #[test]
 fn the_parity_sink_writes_parity_md_only_when_several_rigs_ran() {
-    let root = std::env::temp_dir().join(format!("hil-runner-parity-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let tmp = scratch("parity");
+    let root = tmp.path();
     let mut other = sim_rig();
     other.name = "sim-b".into();
     let connector: Connector = Arc::new(|rig| Ok(Box::new(sim(rig)) as Box<dyn RigSession>));
     for (name, rigs) in [("one", vec![sim_rig()]), ("two", vec![sim_rig(), other])] {
-        let dir = ReportDir::create(&root, name).unwrap();
+        let dir = ReportDir::create(root, name).unwrap();
         let mut sinks = FanOut::new();
         sinks.add(Box::new(ParitySink::new(dir.path())));
         let summary = run(
@@ -286,7 +286,7 @@ fn the_parity_sink_writes_parity_md_only_when_several_rigs_ran() {
             assert!(parity.contains("same redacted transcript"), "{parity}");
         }
     }
-    let _ = std::fs::remove_dir_all(&root);
+    let _ = std::fs::remove_dir_all(root);
 }
 
 #[test]
@@ -318,18 +318,21 @@ fn parity_names_the_case_and_the_first_differing_line() {
     );
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hil-runner-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// An empty folder, removed when the value is dropped.
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("hil-runner-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
 fn a_case_that_passes_on_retry_is_flaky_in_results_json_and_junit() {
     let mut plan = plan(vec![sim_rig()], &["device.a", "device.b"]);
     plan.policy = hil_runner::CasePolicy::default().with_retries(2);
-    let root = scratch("flaky");
-    let dir = ReportDir::create(&root, "run").unwrap();
+    let tmp = scratch("flaky");
+    let root = tmp.path();
+    let dir = ReportDir::create(root, "run").unwrap();
     let once = Arc::new(AtomicUsize::new(1));
     let summary = run(
         plan,
@@ -374,8 +377,9 @@ fn a_case_that_passes_on_retry_is_flaky_in_results_json_and_junit() {
 fn a_case_that_fails_every_try_keeps_each_try_as_a_rerun() {
     let mut plan = plan(vec![sim_rig()], &["device.a"]);
     plan.policy = hil_runner::CasePolicy::default().with_retries(2);
-    let root = scratch("reruns");
-    let dir = ReportDir::create(&root, "run").unwrap();
+    let tmp = scratch("reruns");
+    let root = tmp.path();
+    let dir = ReportDir::create(root, "run").unwrap();
     let always = Arc::new(AtomicUsize::new(usize::MAX));
     let summary = run(
         plan,

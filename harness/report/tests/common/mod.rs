@@ -1,22 +1,16 @@
 //! Shared fixtures: a scripted two-rig run with fixed times, and scratch directories.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use hil_report::{CaseResult, Event, LogLine, Outcome, RunInfo, SpecCitation};
 
 pub const RUN_ID: &str = "20261120T221503Z-3f2a";
 
-/// A fresh, empty directory under the system temp dir, unique per process and call.
-pub fn scratch_dir(name: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir =
-        std::env::temp_dir().join(format!("hil-report-test-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh, empty directory under the system temp dir, removed when the value is dropped.
+pub fn scratch_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("hil-report-test-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 pub fn run_info() -> RunInfo {

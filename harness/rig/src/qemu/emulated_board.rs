@@ -78,9 +78,10 @@ pub fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| RigError::Link(e.to_string()))?;
-    let workdir = std::env::temp_dir().join(format!("hil-emulated-board-{}", std::process::id()));
-    std::fs::create_dir_all(&workdir)
-        .map_err(|e| RigError::Link(format!("cannot create {}: {e}", workdir.display())))?;
+    // Removed when the board stops (or swept after a killed run).
+    let scratch = hil_proc::scratch("emulated-board")
+        .map_err(|e| RigError::Link(format!("cannot create a scratch folder: {e}")))?;
+    let workdir = scratch.path().to_path_buf();
     ready(&BoardPorts {
         agent_link: name(&agent_slave),
         cloud_link: name(&cloud_slave),
