@@ -6,9 +6,11 @@ use hil_report::{CaseResult, Event, LogLine, Outcome, RunInfo, SpecCitation};
 pub const RUN_ID: &str = "20261120T221503Z-3f2a";
 
 /// A fresh, empty directory under the system temp dir, removed when the value is dropped.
+/// A `/` in `name` (a report file's path) becomes `-`: the prefix is one
+/// folder name.
 pub fn scratch_dir(name: &str) -> tempfile::TempDir {
     tempfile::Builder::new()
-        .prefix(&format!("hil-report-test-{name}-"))
+        .prefix(&format!("hil-report-test-{}-", name.replace('/', "-")))
         .tempdir()
         .unwrap()
 }
