@@ -100,7 +100,7 @@ impl App for TargetApp {
         args: [u32; 4],
         interrupt: &mv_proto::TimerInterrupt,
     ) -> Result<Option<(u32, Option<mv_proto::IsrRecord>)>, Stopped> {
-        Ok(Some(timer::call_interrupted(slot, args, interrupt)))
+        Ok(timer::call_interrupted(slot, args, interrupt))
     }
 
     fn call_with_vtor(&mut self, vtor: u32, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {

@@ -5,6 +5,13 @@
 //! then the agent core (`mv_agent_core`, the same executor the sim runs)
 //! answers each request ([`link`]) through this image's [`app::TargetApp`].
 //! Its defmt log goes to UART2. All test intelligence is on the host.
+//!
+//! The package builds one image per board. The board-independent modules
+//! (`app`, `attack`, `exit`, `heap`, `irq`, `link`, `memory_map`, `mpu`,
+//! `privilege`, `run`) are compiled into each and name their board's modules by
+//! path: `crate::map` (the map, from `mv_boards`), `crate::uart` (the agent
+//! link's UART) and `crate::logger` (where the defmt log goes). This root
+//! is AN505's; `src/u585/main.rs` is the STM32U585's.
 #![no_std]
 #![no_main]
 
@@ -17,45 +24,20 @@ mod heap;
 mod irq;
 mod link;
 mod logger;
+mod map;
 mod memory_map;
 mod mpu;
 mod privilege;
+mod run;
 mod timer;
 mod uart;
 
 use cortex_m_rt::entry;
-use mv_agent_core::Agent;
 
-use crate::exit::{exit, ExitCode};
 use crate::uart::Uart;
 
 #[entry]
 fn main() -> ! {
     Uart::agent_log().init(false);
-    let handoff = memory_map::read_handoff();
-    if !handoff.is_valid() || !memory_map::matches(&handoff) {
-        defmt::error!(
-            "no usable handoff block at {=u32:#010x}",
-            memory_map::HANDOFF_ADDR
-        );
-        exit(ExitCode::NoHandoff);
-    }
-    // SAFETY: the handoff block is the secure image's word for where its
-    // veneer table is.
-    unsafe { mv_ns::init(handoff.nsc_table_base) };
-    heap::init();
-    mpu::init();
-    defmt::info!(
-        "mv-agent: NSC table {=u32:#010x}, pool {=u32:#010x}..{=u32:#010x}",
-        handoff.nsc_table_base,
-        memory_map::pool_base(),
-        mv_boards::an505::NS_RAM_END
-    );
-    let agent = Agent::new(
-        &mv_boards::an505::BOARD,
-        memory_map::pool_base(),
-        handoff.nsc_table_base,
-    );
-    let mut link = link::Link::new(Uart::agent_link(), agent);
-    link.serve()
+    run::run()
 }

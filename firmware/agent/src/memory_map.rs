@@ -1,7 +1,7 @@
-//! Where the agent is on AN505: its handoff block and where its own RAM ends.
+//! Where the agent is on its board: its handoff block and where its own RAM ends.
 
+use crate::map::{NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_END};
 use mv_abi::handoff::{Handoff, HANDOFF_WORDS};
-use mv_boards::an505::{NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_END};
 
 /// The handoff block: the first 64 bytes of app RAM.
 pub const HANDOFF_ADDR: u32 = NS_RAM_BASE;

@@ -9,13 +9,13 @@
 //! |---|---|---|
 //! | 0 | app code | read, write and execute, any privilege (as without an MPU: on QEMU the `ns_flash` pool is RAM the agent erases) |
 //! | 1 | app RAM below the window | read/write, any privilege, no execute |
-//! | 2 | the privileged-only window (`mv_boards::an505::PRIVILEGED_ONLY_BASE`) | read/write, privileged only |
+//! | 2 | the privileged-only window (`PRIVILEGED_ONLY_BASE` of the board) | read/write, privileged only |
 //! | 3 | app RAM above the window | read/write, any privilege, no execute |
 //!
 //! The NSC veneers are secure memory, so the SG fetch of an unprivileged
 //! call is not this MPU's to allow.
 
-use mv_boards::an505::{
+use crate::map::{
     NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_END, PRIVILEGED_ONLY_BASE, PRIVILEGED_ONLY_SIZE,
 };
 

@@ -15,7 +15,6 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
-use mv_boards::an505::{APP_TIMER_IRQ, APP_TIMER_NS};
 use mv_proto::{InterruptSource, IsrAction, IsrRecord, TimerInterrupt};
 
 use crate::irq;
@@ -28,15 +27,32 @@ const INTSTATUS: usize = 0x0C;
 const CTRL_ENABLE: u32 = 1 << 0;
 const CTRL_IRQ_ENABLE: u32 = 1 << 3;
 
+/// The board's app timer (`crate::map::APP_TIMER`): base and IRQ.
+const TIMER: Option<(u32, u32)> = crate::map::APP_TIMER;
+/// An IRQ number no NVIC has, for a board without the timer.
+const NO_IRQ: u32 = u32::MAX;
+const TIMER_IRQ: u32 = match TIMER {
+    Some((_, irq)) => irq,
+    None => NO_IRQ,
+};
+
 fn write(offset: usize, value: u32) {
-    // SAFETY: a register of TIMER1, which the secure image gives the app
-    // (its PPC port is non-secure) and nothing else in the agent uses.
-    unsafe { core::ptr::write_volatile((APP_TIMER_NS as usize + offset) as *mut u32, value) };
+    if let Some((base, _)) = TIMER {
+        // SAFETY: a register of the app's timer, which the secure image
+        // gives the app (AN505 TIMER1: its PPC port is non-secure) and
+        // nothing else in the agent uses.
+        unsafe { core::ptr::write_volatile((base as usize + offset) as *mut u32, value) };
+    }
 }
 
 fn read(offset: usize) -> u32 {
-    // SAFETY: as for `write`; reading a timer register has no side effect.
-    unsafe { core::ptr::read_volatile((APP_TIMER_NS as usize + offset) as *const u32) }
+    match TIMER {
+        // SAFETY: as for `write`; reading a timer register has no side effect.
+        Some((base, _)) => unsafe {
+            core::ptr::read_volatile((base as usize + offset) as *const u32)
+        },
+        None => 0,
+    }
 }
 
 const ACTION_NOTHING: u32 = 0;
@@ -46,7 +62,7 @@ const ACTION_CALL: u32 = 2;
 /// The handler has an action to do (cleared when it ran).
 static ARMED: AtomicBool = AtomicBool::new(false);
 /// The IRQ whose handler is armed.
-static ARMED_IRQ: AtomicU32 = AtomicU32::new(APP_TIMER_IRQ);
+static ARMED_IRQ: AtomicU32 = AtomicU32::new(NO_IRQ);
 static ACTION: AtomicU32 = AtomicU32::new(ACTION_NOTHING);
 /// A write's destination, and its bytes (they live in the caller's frame,
 /// which outlives the handler: [`call_interrupted`] waits for it).
@@ -65,13 +81,18 @@ static CALL_STATUS: AtomicU32 = AtomicU32::new(0);
 /// `EXC_RETURN.S`: the pre-empted context's frame is on a secure stack.
 const EXC_RETURN_S: u32 = 1 << 6;
 
-/// Make the call with the timer armed; the handler's record comes back
-/// (`None`: the interrupt was never taken, e.g. its IRQ is targeted secure).
+/// Make the call with the interrupt armed; the handler's record comes back
+/// (`None`: the interrupt was never taken, e.g. its IRQ is targeted
+/// secure). `None` altogether: this board has no app timer, nothing was
+/// called.
 pub fn call_interrupted(
     slot: u32,
     args: [u32; 4],
     interrupt: &TimerInterrupt,
-) -> (u32, Option<IsrRecord>) {
+) -> Option<(u32, Option<IsrRecord>)> {
+    if TIMER.is_none() && matches!(interrupt.source, InterruptSource::Timer { .. }) {
+        return None;
+    }
     match &interrupt.action {
         IsrAction::Nothing => ACTION.store(ACTION_NOTHING, Ordering::Relaxed),
         IsrAction::Write { addr, data } => {
@@ -91,7 +112,7 @@ pub fn call_interrupted(
     FIRED.store(false, Ordering::Relaxed);
     LATENCY_TICKS.store(0, Ordering::Relaxed);
     let irq = match interrupt.source {
-        InterruptSource::Timer { .. } => APP_TIMER_IRQ,
+        InterruptSource::Timer { .. } => TIMER_IRQ,
         InterruptSource::KernelPends { irq } => irq,
     };
     let (_, was_enabled, _) = irq::status(irq);
@@ -144,7 +165,7 @@ pub fn call_interrupted(
         call_status: (ACTION.load(Ordering::Relaxed) == ACTION_CALL)
             .then(|| CALL_STATUS.load(Ordering::Relaxed)),
     });
-    (status, record)
+    Some((status, record))
 }
 
 /// From the agent's `DefaultHandler`, with the `EXC_RETURN` it was entered with.
@@ -152,7 +173,7 @@ pub fn on_irq(irq: u32, exc_return: u32) {
     if !ARMED.load(Ordering::Acquire) || irq != ARMED_IRQ.load(Ordering::Relaxed) {
         return;
     }
-    if irq == APP_TIMER_IRQ {
+    if irq == TIMER_IRQ {
         // First, before anything else costs time: ticks since it fired.
         // The counter reads 0 for the tick in which it fired, then
         // reloads to the top and counts down.

@@ -148,8 +148,4 @@ pub const BOARD: Board = Board {
     secure_peripheral: (UART0_SECURE, UART0_NS_ALIAS),
 };
 
-/// Is `[first, last]` inside `[base, base + size)`?
-#[must_use]
-pub const fn within(first: u32, last: u32, base: u32, size: u32) -> bool {
-    first >= base && last >= first && last - base < size
-}
+pub use crate::within;

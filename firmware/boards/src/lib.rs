@@ -49,6 +49,12 @@ pub struct Pools {
     pub unmapped: u32,
 }
 
+/// Is `[first, last]` inside `[base, base + size)`?
+#[must_use]
+pub const fn within(first: u32, last: u32, base: u32, size: u32) -> bool {
+    first >= base && last >= first && last - base < size
+}
+
 /// Every board this firmware runs on.
 pub const BOARDS: [&Board; 2] = [&stm32u585::BOARD, &an505::BOARD];
 

@@ -37,6 +37,38 @@ pub const UNMAPPED_BASE: u32 = 0x7000_0000;
 /// Where the SDK's NSC veneer table is.
 pub const NSC_TABLE_BASE: u32 = mv_abi::STM32U585_NSC_TABLE_BASE;
 
+/// Flash: two banks of 1 MiB, 8 KiB pages (the program unit is a 16-byte quad-word).
+pub const FLASH_BANK_SIZE: u32 = 0x0010_0000;
+pub const FLASH_PAGE_SIZE: u32 = 0x2000;
+/// Pages in one bank.
+pub const FLASH_BANK_PAGES: u32 = FLASH_BANK_SIZE / FLASH_PAGE_SIZE;
+/// The secure image's code: bank 2 from its start, secure alias (the boot
+/// address `SECBOOTADD0` names). 384 KiB.
+pub const SECURE_IMAGE_BASE: u32 = SECURE_FLASH_BASE + FLASH_BANK_SIZE;
+pub const SECURE_IMAGE_SIZE: u32 = 0x0006_0000;
+/// The secure image's RAM: Microvisor's half of SRAM3 through the secure alias.
+pub const SECURE_IMAGE_RAM_BASE: u32 = SECURE_RAM_BASE + (MV_SRAM3_BASE - NS_RAM_BASE);
+pub const SECURE_IMAGE_RAM_SIZE: u32 = MV_SRAM3_SIZE;
+
+/// The OTA engine's areas on the part, as flash page numbers from the
+/// start of bank 1 (the fields of `mv_update::Layout`). The app region is
+/// bank 1, where the app executes in place; the staging area is bank 2
+/// between the secure image and the manifest page, so the largest ROM a
+/// download can bring is 608 KiB (Microvisor stages to external flash; see
+/// `firmware/secure/README.md`). The last page of bank 2 is the NSC table's.
+pub mod ota_pages {
+    use super::{FLASH_BANK_PAGES, FLASH_PAGE_SIZE, SECURE_IMAGE_SIZE};
+
+    pub const APP_FIRST: u32 = 0;
+    pub const APP_PAGES: u32 = FLASH_BANK_PAGES;
+    pub const STAGING_FIRST: u32 = FLASH_BANK_PAGES + SECURE_IMAGE_SIZE / FLASH_PAGE_SIZE;
+    pub const MANIFEST: u32 = 2 * FLASH_BANK_PAGES - 4;
+    pub const STAGING_PAGES: u32 = MANIFEST - STAGING_FIRST;
+    pub const JOURNAL: [u32; 2] = [MANIFEST + 1, MANIFEST + 2];
+    /// The NSC table's page (`NSC_TABLE_BASE`).
+    pub const NSC: u32 = 2 * FLASH_BANK_PAGES - 1;
+}
+
 /// App RAM below this offset is the agent's own (stack, statics).
 pub const AGENT_RAM: u32 = 0x1000;
 /// App flash below this offset holds the agent image.
@@ -116,6 +148,27 @@ pub const BOARD: Board = Board {
     // keeps secure (the sim models no peripheral bus: its attacks on them
     // are skipped).
     secure_peripheral: (0x5002_2000, 0x4002_2000),
+};
+
+/// App flash below this offset holds the agent image on the part (its
+/// `memory-stm32u585.x`): the real image is larger than the sim's
+/// [`AGENT_IMAGE`] allows.
+pub const PART_AGENT_IMAGE: u32 = 0x0004_0000;
+
+/// The part itself (B-U585I-IOT02A), as the agent image on it reports it:
+/// the sim's model with the name of the real thing and room for the real
+/// agent image. The `ns_ram` pool starts where the agent's own RAM ends
+/// (its `_stack_start`).
+pub const PART: Board = Board {
+    name: "stm32u585 (b-u585i-iot02a)",
+    pools: Pools {
+        ns_flash: (
+            NS_FLASH_BASE + PART_AGENT_IMAGE,
+            NS_FLASH_BASE + NS_FLASH_SIZE,
+        ),
+        ..BOARD.pools
+    },
+    ..BOARD
 };
 
 /// How an address is attributed (what an app access to it raises).

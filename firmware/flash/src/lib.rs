@@ -7,7 +7,9 @@
 //! [`FlashModel`] enforces these rules over any byte-addressable persistent
 //! cells ([`Cells`]) and loses power exactly where it is told to
 //! ([`CutPoint`]): the sim runs it over memory, the AN505 image over QEMU's
-//! file-backed PSRAM, so a cut has the same effect on every rig.
+//! file-backed PSRAM, so a cut has the same effect on every rig. On the
+//! part itself the flash controller's driver ([`stm32u5`]) keeps the same
+//! contract.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -17,6 +19,7 @@ mod cut;
 pub mod map;
 mod model;
 pub mod nor;
+pub mod stm32u5;
 
 pub use cut::CutPoint;
 pub use map::NvmMap;
@@ -41,6 +44,9 @@ pub enum FlashError {
     Ecc { offset: u32 },
     /// Power went away during or before the operation; the device is off.
     PowerLost,
+    /// The flash controller refused the operation: its status register's
+    /// error flags (`stm32u5::sr`). Only the part's driver reports it.
+    Controller { status: u32 },
 }
 
 /// A flash the kernel can program, erase and read.

@@ -20,8 +20,7 @@ use mv_proto::DeviceToCloud;
 use crate::cpu::{read32, write32};
 use crate::nvm::Psram;
 use crate::rcc::Rcc;
-use crate::tt::Attribution;
-use crate::{clock, cloud, cpu, nscopy, nvic};
+use crate::{clock, cloud, cpu, nsmem, nvic};
 
 /// The smallest block a TZ-MPC can have (`BLK_CFG` = 0: 32 bytes); AN505's
 /// SSRAM3 MPC uses 1 KiB, so probing every 32 bytes never misses a block.
@@ -39,6 +38,9 @@ const VTOR_NS: u32 = 0xE002_ED08;
 /// FPGAIO `LED` register (secure alias; the PPC keeps FPGAIO secure):
 /// LED0 plays Microvisor's system LED.
 const FPGAIO_LED: u32 = 0x5030_2000;
+
+/// The board the shared modules name (`crate::device`).
+pub type Board = An505Board;
 
 /// The board.
 pub struct An505Board {
@@ -67,60 +69,21 @@ impl An505Board {
     }
 }
 
-/// Is the caller's current mode unprivileged (thread mode with nPRIV)?
-fn caller_unprivileged() -> bool {
-    cpu::ipsr() == 0 && cpu::control_ns() & 1 != 0
-}
-
 impl NsMemory for An505Board {
     fn app_regions(&self) -> &[AppRegion] {
         &an505::APP_REGIONS
     }
 
-    /// TT on both ends: non-secure, allowed to the caller's privilege, and in
-    /// the same SAU, IDAU and MPU region (so uniformly attributed between).
     fn attribution_allows(&self, addr: u32, len: u32, access: Access) -> bool {
-        let last = addr + (len - 1);
-        let unprivileged = caller_unprivileged();
-        let first = Attribution::of_ns_access(addr, unprivileged);
-        let end = Attribution::of_ns_access(last, unprivileged);
-        let allowed = |a: Attribution| match access {
-            Access::Read => a.ns_readable(),
-            Access::ReadWrite => a.ns_read_writable(),
-        };
-        !first.secure()
-            && !end.secure()
-            && first.same_region_as(end)
-            && allowed(first)
-            && allowed(end)
+        nsmem::attribution_allows(addr, len, access)
     }
 
-    /// Through [`nscopy`]: a bus error the checks could not see (the
-    /// bus-error window) comes back as `BusFault`, not as a kernel fault.
     fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
-        // SAFETY: the kernel checked the range (board table and TT):
-        // non-secure app RAM or code; `buf` is the kernel's own.
-        unsafe { nscopy::copy(buf.as_mut_ptr(), addr as usize as *const u8, buf.len()) }
-            .map_err(|_| BusFault { addr })
+        nsmem::read_ns(addr, buf)
     }
 
-    /// All or nothing: the MPC refuses reads and writes of a block alike,
-    /// so one byte of every MPC block the range touches is read first, and
-    /// the range is written only if they all read.
     fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
-        let end = u64::from(addr) + data.len() as u64;
-        let mut at = u64::from(addr);
-        while at < end {
-            let mut byte = 0u8;
-            // SAFETY: inside the checked range; `byte` is the kernel's own.
-            unsafe { nscopy::copy(&mut byte, at as usize as *const u8, 1) }
-                .map_err(|_| BusFault { addr: at as u32 })?;
-            at = (at | u64::from(MPC_BLOCK_MIN - 1)) + 1;
-        }
-        // SAFETY: the kernel checked the range for ReadWrite (board table
-        // and TT): non-secure app RAM, where no secure object lives.
-        unsafe { nscopy::copy(addr as usize as *mut u8, data.as_ptr(), data.len()) }
-            .map_err(|_| BusFault { addr })
+        nsmem::write_ns(addr, data, MPC_BLOCK_MIN)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Hand the machine to the app: the handoff block, VTOR_NS, MSP_NS, `BXNS` — at boot and at every restart.
 
+use crate::map::{within, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_SIZE};
 use mv_abi::handoff::{Handoff, HANDOFF_MAGIC};
-use mv_boards::an505::{within, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_SIZE};
 
 use crate::cpu::{read32, write32};
 use crate::exit::{exit, ExitCode};

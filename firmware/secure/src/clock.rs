@@ -59,11 +59,16 @@ pub fn start() {
     STARTED.store(true, Ordering::Relaxed);
 }
 
-/// The wrap interrupt (from the secure `DefaultHandler`).
-pub fn on_timer_irq() {
+/// An interrupt the secure `DefaultHandler` got (`crate::faults`): handles
+/// TIMER0's wrap and says so, `false` for any other.
+pub fn on_interrupt(irqn: i16) -> bool {
+    if i32::from(irqn) != TIMER0_IRQ as i32 {
+        return false;
+    }
     // SAFETY: acknowledging TIMER0's interrupt.
     unsafe { write32(TIMER0 + INTCLEAR, 1) };
     now_us();
+    true
 }
 
 /// Microseconds since [`start`] (0 before it).

@@ -1,14 +1,15 @@
-//! The cloud link on UART3: frames to and from the harness's emulated Microvisor cloud.
+//! The cloud link: frames to and from the harness's emulated Microvisor cloud.
 //!
 //! Frames are `mv_proto` frames (postcard + COBS + `0x00`), exactly as on the
 //! agent link. Host to device: [`CloudToDevice`]; device to host:
-//! [`DeviceToCloud`]. UART3's PPC port stays secure, so the app cannot
-//! reach the link.
+//! [`DeviceToCloud`]. The bytes travel on the board's link
+//! ([`crate::cloud_io`]: UART3 on AN505, whose PPC port stays secure; an
+//! RTT channel in secure SRAM on the STM32U585), which the app cannot reach.
 //!
-//! Receive: the secure SysTick (the CPU clock, [`POLL_HZ`]) drains UART3's
-//! one-byte RX register on every tick and collects bytes until `0x00`. A
-//! SysTick is an exception, not an IRQ, so no ITNS bit changes: the app keeps
-//! every IRQ the sim gives it (UART3's own 38/39/45 included, their UART
+//! Receive: the secure SysTick (the CPU clock, [`POLL_HZ`]) drains the link
+//! on every tick and collects bytes until `0x00`. A SysTick is an
+//! exception, not an IRQ, so no ITNS bit changes: the app keeps every IRQ
+//! the sim gives it (on AN505 UART3's own 38/39/45 included, their UART
 //! interrupt enables stay off). QEMU holds further bytes until the register
 //! is read, so a tick that comes late delays a frame, it loses nothing.
 //!
@@ -31,10 +32,9 @@ use critical_section::Mutex;
 use mv_device::Restart;
 use mv_proto::{decode_frame, encode_frame, CloudToDevice, DeviceToCloud, FRAME_DELIMITER};
 
-use crate::clock::TIMER_HZ;
+use crate::cloud_io;
 use crate::cpu::write32;
 use crate::device;
-use crate::uart::Uart;
 
 /// How often UART3 is polled. QEMU offers one byte per main-loop turn
 /// (roughly every 10–60 µs); a `CloudToDevice` frame is at most 13 bytes,
@@ -70,18 +70,14 @@ static RECEIVER: Mutex<RefCell<Receiver>> = Mutex::new(RefCell::new(Receiver {
     overflowed: false,
 }));
 
-fn link() -> Uart {
-    Uart::secure_uart3()
-}
-
-/// Enable UART3 and start polling it (at boot, after the kernel is installed).
+/// Open the link and start polling it (at boot, after the kernel is installed).
 pub fn start() {
-    link().init_tx_rx();
+    cloud_io::init();
     // SAFETY: the secure SysTick belongs to this image (the app has its own,
     // banked, non-secure one); its handler is [`SysTick`] below.
     unsafe {
         write32(SYST_CSR, 0);
-        write32(SYST_RVR, TIMER_HZ / POLL_HZ - 1);
+        write32(SYST_RVR, cloud_io::SYSTICK_HZ / POLL_HZ - 1);
         write32(SYST_CVR, 0);
         write32(
             SYST_CSR,
@@ -89,7 +85,8 @@ pub fn start() {
         );
     }
     defmt::info!(
-        "cloud link: UART3 (secure), polled at {=u32} Hz; online, logging enabled",
+        "cloud link: {=str}, polled at {=u32} Hz; online, logging enabled",
+        cloud_io::NAME,
         POLL_HZ
     );
 }
@@ -97,7 +94,7 @@ pub fn start() {
 /// Send one message as one frame (blocking).
 pub fn send(message: &DeviceToCloud) {
     match encode_frame(message) {
-        Ok(frame) => link().write(&frame),
+        Ok(frame) => cloud_io::write(&frame),
         Err(_) => defmt::error!("cloud: a message could not be encoded; not sent"),
     }
 }
@@ -142,11 +139,11 @@ extern "C" fn mv_systick(exc_return: u32) {
     }
 }
 
-/// Drain UART3; hand every complete frame to the device.
+/// Drain the link; hand every complete frame to the device.
 fn poll() {
     critical_section::with(|cs| {
         let mut rx = RECEIVER.borrow_ref_mut(cs);
-        while let Some(byte) = link().read_byte() {
+        while let Some(byte) = cloud_io::read_byte() {
             if byte != FRAME_DELIMITER {
                 if rx.len < RX_CAPACITY {
                     let at = rx.len;

@@ -1,4 +1,4 @@
-//! The one device (kernel + device core) on the AN505 board, and the safe side of the NSC entry.
+//! The one device (kernel + device core) on the image's board, and the safe side of the NSC entry.
 //!
 //! [`mv_nsc_dispatch`] is the only function the veneers call. It masks the
 //! app's ordinary interrupts for the call (`BASEPRI_S`,
@@ -17,16 +17,13 @@
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use mv_boards::an505::{APP_REGION_SIZE, NS_CODE_BASE};
-use mv_device::{AppStart, BootError, Device, OtaFlash, Restart};
-use mv_flash::{FlashError, FlashModel};
-use mv_update::Layout;
+use mv_device::{AppStart, BootError, Device, Restart};
+use mv_flash::FlashError;
 
-use crate::board::An505Board;
 use crate::exit::{exit, ExitCode};
-use crate::nvm::Psram;
 
-type SecureDevice = Device<An505Board, FlashModel<Psram>>;
+/// The device on this image's board, over its flash (`crate::board`, `crate::nvm`).
+pub type SecureDevice = Device<crate::board::Board, crate::nvm::Flash>;
 
 /// The device and who holds it.
 struct DeviceCell {
@@ -126,32 +123,12 @@ pub fn started(what: &str, start: Result<AppStart, BootError>) -> AppStart {
     }
 }
 
-/// Makes the device and boots it: with OTA flash when the harness
-/// provisioned the NVM (the app then comes from its app region), without
-/// when it did not (the app is the image QEMU loaded).
+/// Makes the device and boots it, with the OTA flash the board's NVM
+/// offers ([`crate::nvm::ota_flash`]), then loads the app.
 pub fn boot() {
     let t0 = crate::clock::now_us();
-    let ota = Psram::provisioned().map(|map| {
-        let layout = Layout::DEFAULT;
-        let signers = mv_update::otp::read_signers(&Psram, &map);
-        let mut flash = FlashModel::open(Psram, layout.flash_size());
-        if let Some(cut) = flash.arm_requested_cut() {
-            defmt::info!(
-                "power cut armed {=u64} flash operations from now (inside: {=bool})",
-                cut.op,
-                cut.inside
-            );
-        }
-        OtaFlash {
-            flash,
-            layout,
-            signers,
-        }
-    });
-    if ota.is_none() {
-        defmt::info!("no NVM flash provisioned; the app is the image QEMU loaded");
-    }
-    install(Device::new(An505Board::new(), ota));
+    let ota = crate::nvm::ota_flash();
+    install(Device::new(crate::board::Board::new(), ota));
     let t1 = crate::clock::now_us();
     let start = with(|d| d.boot()).unwrap_or(Err(BootError::InstallFailed));
     let t2 = crate::clock::now_us();
@@ -173,26 +150,12 @@ pub fn restart_app(why: Restart) -> AppStart {
     start
 }
 
-/// Copies the installed app from the NVM's app region into the app's code
-/// memory (the STM32U585 executes it in place; QEMU's PSRAM cannot be
-/// executed from the NS side). Only the programmed extent is copied (the
-/// rest of the region is erased, and what lies past it in code memory is
-/// never executed), and only the words that differ: code memory survives a
-/// reset, and a store into code QEMU has translated costs it a retranslation.
-/// Without OTA flash the app is what QEMU loaded.
+/// Makes the installed app the code the app runs ([`crate::nvm::load_app`]).
 fn load_app() {
     with(|d| {
-        let (Some(flash), Some(layout)) = (d.flash(), d.layout()) else {
-            return;
-        };
-        let offset = layout.app_offset();
-        let len = flash
-            .programmed_extent(offset, layout.app_size())
-            .min(APP_REGION_SIZE);
-        // SAFETY: the app is not running; its code memory (NS SSRAM1) is
-        // not used by the secure image, and the length is at most the app
-        // region, which fits it.
-        unsafe { crate::nvm::sync_out(offset, NS_CODE_BASE, len) };
+        if let (Some(flash), Some(layout)) = (d.flash(), d.layout()) {
+            crate::nvm::load_app(flash, layout);
+        }
     });
 }
 

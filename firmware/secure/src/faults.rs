@@ -22,7 +22,7 @@ use cortex_m_rt::exception;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use mv_boards::an505::{within, NS_RAM_BASE, NS_RAM_SIZE, SECURE_IMAGE_RAM_SIZE, SECURE_RAM_BASE};
+use crate::map::{within, NS_RAM_BASE, NS_RAM_SIZE, SECURE_IMAGE_RAM_SIZE, SECURE_RAM_BASE};
 use mv_device::Restart;
 use mv_proto::{DeviceToCloud, FaultKind, FaultReport};
 
@@ -336,12 +336,11 @@ fn back_off_and_restart(backoff: u32) -> ! {
 }
 
 /// Every secure exception and IRQ without its own handler. The only IRQ the
-/// secure image enables is TIMER0's (the secure SysTick has its own handler,
+/// secure image enables is its clock's (the secure SysTick has its own handler,
 /// [`crate::cloud`]); anything else is a bug worth a stop.
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
-    if i32::from(irqn) == crate::clock::TIMER0_IRQ as i32 {
-        crate::clock::on_timer_irq();
+    if crate::clock::on_interrupt(irqn) {
         return;
     }
     logger::force_unlock();

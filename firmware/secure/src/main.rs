@@ -10,6 +10,14 @@
 //! SysTick that polls the cloud link, or when something faults
 //! ([`faults`]). The device decides every restart of the app; this image
 //! only carries it out ([`restart`]).
+//!
+//! The package builds one image per board. The board-independent modules
+//! (`boot`, `cloud`, `cpu`, `device`, `exit`, `faults`, `heap`, `nscopy`,
+//! `nsmem`, `nvic`, `restart`, `tt`, `veneers`) are compiled into each, and name their
+//! board's modules by path: `crate::board` (the kernel's board traits),
+//! `crate::clock`, `crate::cloud_io` (the cloud link's bytes), `crate::logger`, `crate::map` (the map
+//! from `mv_boards`), `crate::nvm` (the device's flash). This root is
+//! AN505's; `src/u585/main.rs` is the STM32U585's.
 #![no_std]
 #![no_main]
 
@@ -19,13 +27,16 @@ mod board;
 mod boot;
 mod clock;
 mod cloud;
+mod cloud_io;
 mod cpu;
 mod device;
 mod exit;
 mod faults;
 mod heap;
 mod logger;
+mod map;
 mod nscopy;
+mod nsmem;
 mod nvic;
 mod nvm;
 mod rcc;

@@ -12,7 +12,7 @@
 
 use crate::cpu::{read32, write32};
 
-use mv_boards::an505::WITHHELD_IRQS;
+use crate::map::WITHHELD_IRQS;
 /// IRQs the kernel keeps secure: the STM32U585's (RTC_S, FLASH_S, GTZC,
 /// RCC_S, LPUART1, GPDMA1 channel 15), from the one table.
 pub use mv_boards::stm32u585::SECURE_IRQS;

@@ -7,8 +7,55 @@
 //! stores are volatile and in program order, so a kill between any two of
 //! them leaves at worst torn units.
 
-use mv_boards::an505::{PSRAM_BASE, PSRAM_SIZE};
-use mv_flash::{is_formatted, Cells, NvmMap};
+use mv_boards::an505::{APP_REGION_SIZE, NS_CODE_BASE, PSRAM_BASE, PSRAM_SIZE};
+use mv_device::OtaFlash;
+use mv_flash::{is_formatted, Cells, FlashModel, NvmMap};
+use mv_update::Layout;
+
+/// The device's flash: the one flash model over the PSRAM.
+pub type Flash = FlashModel<Psram>;
+
+/// The OTA flash, when the harness provisioned the NVM (the app then comes
+/// from its app region); `None` when it did not (the app is the image QEMU
+/// loaded).
+pub fn ota_flash() -> Option<OtaFlash<Flash>> {
+    let Some(map) = Psram::provisioned() else {
+        defmt::info!("no NVM flash provisioned; the app is the image QEMU loaded");
+        return None;
+    };
+    let layout = Layout::DEFAULT;
+    let signers = mv_update::otp::read_signers(&Psram, &map);
+    let mut flash = FlashModel::open(Psram, layout.flash_size());
+    if let Some(cut) = flash.arm_requested_cut() {
+        defmt::info!(
+            "power cut armed {=u64} flash operations from now (inside: {=bool})",
+            cut.op,
+            cut.inside
+        );
+    }
+    Some(OtaFlash {
+        flash,
+        layout,
+        signers,
+    })
+}
+
+/// Copies the installed app from the NVM's app region into the app's code
+/// memory (the STM32U585 executes it in place; QEMU's PSRAM cannot be
+/// executed from the NS side). Only the programmed extent is copied (the
+/// rest of the region is erased, and what lies past it in code memory is
+/// never executed), and only the words that differ: code memory survives a
+/// reset, and a store into code QEMU has translated costs it a retranslation.
+pub fn load_app(flash: &Flash, layout: &Layout) {
+    let offset = layout.app_offset();
+    let len = flash
+        .programmed_extent(offset, layout.app_size())
+        .min(APP_REGION_SIZE);
+    // SAFETY: the app is not running; its code memory (NS SSRAM1) is not
+    // used by the secure image, and the length is at most the app region,
+    // which fits it.
+    unsafe { sync_out(offset, NS_CODE_BASE, len) };
+}
 
 /// Copies `len` bytes of NVM from `at` to `dest`.
 ///

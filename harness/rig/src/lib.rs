@@ -27,6 +27,7 @@ mod net;
 pub mod qemu;
 mod sim;
 mod telnet;
+pub mod u585_elf;
 
 use std::time::Instant;
 

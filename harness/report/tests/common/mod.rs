@@ -6,11 +6,12 @@ use hil_report::{CaseResult, Event, LogLine, Outcome, RunInfo, SpecCitation};
 pub const RUN_ID: &str = "20261120T221503Z-3f2a";
 
 /// A fresh, empty directory under the system temp dir, removed when the value is dropped.
-/// A `/` in `name` (a report file's path) becomes `-`: the prefix is one
-/// folder name.
+/// `name` may be a path (`transcripts/sim/x.txt`): its separators become `-`,
+/// so the directory is always directly under the temp dir.
 pub fn scratch_dir(name: &str) -> tempfile::TempDir {
+    let name = name.replace(['/', '\\'], "-");
     tempfile::Builder::new()
-        .prefix(&format!("hil-report-test-{}-", name.replace('/', "-")))
+        .prefix(&format!("hil-report-test-{name}-"))
         .tempdir()
         .unwrap()
 }

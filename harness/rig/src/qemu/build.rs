@@ -1,6 +1,9 @@
-//! Build the secure image and the agent for `thumbv8m.main-none-eabi`, and say what they occupy.
+//! Build the secure images and the agents for `thumbv8m.main-none-eabi`, and say what they occupy.
 //!
-//! Cargo is the cache: an unchanged tree rebuilds in well under a second.
+//! One `cargo build` makes both boards' images (`firmware/secure` and
+//! `firmware/agent` build one binary per board, [`ImageBoard`]) and prints
+//! each one's flash and RAM use. Cargo is the cache: an unchanged tree
+//! rebuilds in well under a second.
 //! The target is checked (and installed through rustup if it can be) before
 //! the build, so a toolchain without it gives one line saying what to run
 //! instead of a compiler error per crate.
@@ -14,15 +17,43 @@ use crate::RigError;
 /// The target the firmware images are built for.
 pub const TARGET: &str = "thumbv8m.main-none-eabi";
 
-/// Paths of the two ELF images QEMU loads.
+/// Paths of one board's two ELF images: the secure image and the agent.
 #[derive(Clone, Debug)]
 pub struct Images {
     pub secure: PathBuf,
     pub agent: PathBuf,
 }
 
-/// `cargo build --release` of both images; the output is checked, not trusted.
+/// The boards the firmware packages build images for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageBoard {
+    /// QEMU `mps2-an505` (the `qemu-an505` rig).
+    An505,
+    /// The STM32U585 (B-U585I-IOT02A, TZEN=1).
+    Stm32u585,
+}
+
+impl ImageBoard {
+    pub const ALL: [ImageBoard; 2] = [ImageBoard::An505, ImageBoard::Stm32u585];
+
+    /// The cargo binaries: (secure image, agent).
+    pub const fn binaries(self) -> (&'static str, &'static str) {
+        match self {
+            ImageBoard::An505 => ("mv-secure", "mv-agent"),
+            ImageBoard::Stm32u585 => ("mv-secure-u585", "mv-agent-u585"),
+        }
+    }
+}
+
+/// `cargo build --release` of every board's images; QEMU's (AN505) are returned.
 pub fn build_images(root: &Path) -> Result<Images, RigError> {
+    build_board_images(root, ImageBoard::An505)
+}
+
+/// `cargo build --release` of every board's images (one build; each
+/// image's flash and RAM use goes to stderr); returns `board`'s, checked,
+/// not trusted.
+pub fn build_board_images(root: &Path, board: ImageBoard) -> Result<Images, RigError> {
     ensure_target(root)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
@@ -49,29 +80,35 @@ pub fn build_images(root: &Path) -> Result<Images, RigError> {
     let target_dir =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let dir = target_dir.join(TARGET).join("release");
-    let images = Images {
-        secure: dir.join("mv-secure"),
-        agent: dir.join("mv-agent"),
-    };
-    for image in [&images.secure, &images.agent] {
-        if !image.is_file() {
-            return Err(RigError::Build(format!(
-                "the build did not produce {}",
-                image.display()
-            )));
+    let images_of = |b: ImageBoard| {
+        let (secure, agent) = b.binaries();
+        Images {
+            secure: dir.join(secure),
+            agent: dir.join(agent),
         }
-        if let Some(use_) = std::fs::read(image)
-            .ok()
-            .and_then(|elf| MemoryUse::of(&elf))
-        {
-            let name = image
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default();
-            eprintln!("{name}: flash {} bytes, RAM {} bytes", use_.flash, use_.ram);
+    };
+    for b in ImageBoard::ALL {
+        let images = images_of(b);
+        for image in [&images.secure, &images.agent] {
+            if !image.is_file() {
+                return Err(RigError::Build(format!(
+                    "the build did not produce {}",
+                    image.display()
+                )));
+            }
+            if let Some(use_) = std::fs::read(image)
+                .ok()
+                .and_then(|elf| MemoryUse::of(&elf))
+            {
+                let name = image
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
+                eprintln!("{name}: flash {} bytes, RAM {} bytes", use_.flash, use_.ram);
+            }
         }
     }
-    Ok(images)
+    Ok(images_of(board))
 }
 
 /// What an image occupies: flash (code, read-only data, and the initial

@@ -22,7 +22,7 @@ mod toolchain;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use build::{build_images, Images, MemoryUse, TARGET};
+pub use build::{build_board_images, build_images, ImageBoard, Images, MemoryUse, TARGET};
 pub use launch::{Launch, Machine, Serial};
 pub use link::FrameLink;
 pub use nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};

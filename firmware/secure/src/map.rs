@@ -1,0 +1,8 @@
+//! The AN505 image's map under the names the shared modules use (`boot`, `faults`, `nvic`).
+//!
+//! The one definition is `mv_boards::an505`; this only picks from it.
+
+pub use mv_boards::an505::{
+    within, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_SIZE, SECURE_IMAGE_RAM_SIZE,
+    SECURE_RAM_BASE, WITHHELD_IRQS,
+};

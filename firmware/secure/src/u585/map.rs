@@ -1,0 +1,14 @@
+//! The STM32U585 image's map under the names the shared modules use (`boot`, `faults`, `nvic`).
+//!
+//! The one definition is `mv_boards::stm32u585`; this only picks from it.
+//! The app's code is its ROM, bank 1 of the flash, executed in place.
+
+pub use mv_boards::stm32u585::{
+    NS_FLASH_BASE as NS_CODE_BASE, NS_FLASH_SIZE as NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_SIZE,
+    SECURE_IMAGE_RAM_BASE as SECURE_RAM_BASE, SECURE_IMAGE_RAM_SIZE,
+};
+pub use mv_boards::within;
+
+/// IRQs this image keeps secure beyond the kernel's (`SECURE_IRQS`): none.
+/// Its clock (TIM2) runs without an interrupt.
+pub const WITHHELD_IRQS: [u32; 0] = [];
