@@ -43,7 +43,7 @@ fn bank_2_holds_image_staging_manifest_journal_and_nsc_in_order() {
 fn the_app_region_is_bank_1_the_apps_rom() {
     assert_eq!(ota_pages::APP_FIRST, 0);
     assert_eq!(ota_pages::APP_PAGES * FLASH_PAGE_SIZE, NS_FLASH_SIZE);
-    assert!(ota_pages::STAGING_PAGES > 0);
+    const { assert!(ota_pages::STAGING_PAGES > 0) };
     let (pool, end) = PART.pools.ns_flash;
     assert!(pool > NS_FLASH_BASE && end == NS_FLASH_BASE + NS_FLASH_SIZE);
 }
