@@ -17,8 +17,12 @@ fn images(board: ImageBoard) -> &'static Images {
     let (an505, u585) = BUILT.get_or_init(|| {
         let u585 = build_board_images(&root(), ImageBoard::Stm32u585)
             .unwrap_or_else(|e| panic!("building the firmware images: {e}"));
-        let an505 = build_board_images(&root(), ImageBoard::An505)
-            .unwrap_or_else(|e| panic!("building the firmware images: {e}"));
+        // The same build made AN505's, beside them.
+        let (secure, agent) = ImageBoard::An505.binaries();
+        let an505 = Images {
+            secure: u585.secure.with_file_name(secure),
+            agent: u585.agent.with_file_name(agent),
+        };
         (an505, u585)
     });
     match board {
