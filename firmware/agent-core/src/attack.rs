@@ -21,6 +21,11 @@ pub const FNC_RETURN: u32 = 0xFEFF_FFFF;
 /// sealed stack holds none.
 pub const FORGED_EXC_RETURN: u32 = 0xFFFF_FFF8;
 
+/// The same forged `EXC_RETURN` with `SPSEL = 1`: the frame is to come
+/// from the secure process stack (`PSP_S`), which holds nothing but its
+/// seal.
+pub const FORGED_EXC_RETURN_PROCESS: u32 = FORGED_EXC_RETURN | 1 << 2;
+
 impl Agent {
     /// The address `attack` aims at on this board (0 for the forged
     /// returns, whose target is the secure stack the core picks itself).
@@ -33,10 +38,12 @@ impl Agent {
             | Attack::StackPointer(t) => self.target_address(t),
             Attack::ForgeFunctionReturn => FNC_RETURN,
             Attack::ForgeExceptionReturn => FORGED_EXC_RETURN,
+            Attack::ForgeExceptionReturnProcess => FORGED_EXC_RETURN_PROCESS,
         }
     }
 
-    fn target_address(&self, target: AttackTarget) -> u32 {
+    /// Where `target` is on this board.
+    pub fn target_address(&self, target: AttackTarget) -> u32 {
         let pools = &self.board.pools;
         match target {
             AttackTarget::SecureRam => pools.secure_ram,
@@ -94,6 +101,11 @@ mod tests {
             );
             // S = 1 (secure stack), ES = 0 (a non-secure handler's exception).
             assert_eq!(FORGED_EXC_RETURN & 0x41, 0x40);
+            // The same, naming the process stack (SPSEL = 1).
+            assert_eq!(
+                agent.attack_address(Attack::ForgeExceptionReturnProcess),
+                0xFFFF_FFFC
+            );
         }
     }
 }

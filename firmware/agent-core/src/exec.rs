@@ -110,6 +110,35 @@ impl Agent {
                     None => Reply::NotModelled,
                 }
             }
+            Primitive::CallInterrupted {
+                slot,
+                args,
+                interrupt,
+            } => {
+                let writes_pool = match &interrupt.action {
+                    mv_proto::IsrAction::Write { addr, data } => u32::try_from(data.len())
+                        .is_ok_and(|len| self.allocator.in_ram_pool(*addr, len)),
+                    _ => true,
+                };
+                let irq_exists = match interrupt.source {
+                    mv_proto::InterruptSource::KernelPends { irq } => irq < app.irq_lines(),
+                    mv_proto::InterruptSource::Timer { .. } => true,
+                };
+                if !writes_pool {
+                    Reply::Refused(Refusal::NotAppMemory)
+                } else if !irq_exists {
+                    Reply::Refused(Refusal::BadArgument)
+                } else {
+                    match app.call_interrupted(*slot, *args, interrupt)? {
+                        Some((status, isr)) => Reply::Interrupted { status, isr },
+                        None => Reply::NotModelled,
+                    }
+                }
+            }
+            Primitive::CallWithVtor { vtor, slot, args } => {
+                let vtor = self.target_address(*vtor);
+                Reply::Status(app.call_with_vtor(vtor, *slot, *args)?)
+            }
         };
         app.settle()?;
         Ok(reply)

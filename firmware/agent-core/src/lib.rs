@@ -87,6 +87,22 @@ pub trait App {
         let _ = (attack, addr);
         Ok(None)
     }
+    /// Make the call from thread mode with the app's timer armed to
+    /// interrupt it (`mv_proto::TimerInterrupt`; a `Write` action's range
+    /// the core checked is in the RAM pool). `Ok(None)`: this rig cannot
+    /// interrupt a call in progress (the sim runs a call as one step);
+    /// nothing was called.
+    fn call_interrupted(
+        &mut self,
+        slot: u32,
+        args: [u32; 4],
+        interrupt: &mv_proto::TimerInterrupt,
+    ) -> Result<Option<(u32, Option<mv_proto::IsrRecord>)>, Stopped> {
+        let _ = (slot, args, interrupt);
+        Ok(None)
+    }
+    /// Point the app's `VTOR_NS` at `vtor`, make the call, point it back.
+    fn call_with_vtor(&mut self, vtor: u32, slot: u32, args: [u32; 4]) -> Result<u32, Stopped>;
     /// Make a piece of the `ns_flash` pool read as erased (on QEMU the pool
     /// is RAM that survives a reset; where flash reads erased, nothing).
     fn erase_flash(&mut self, addr: u32, len: u32) {

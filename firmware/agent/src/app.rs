@@ -2,7 +2,7 @@
 
 use mv_agent_core::{App, IrqStatus, Stopped};
 
-use crate::{attack, irq, privilege};
+use crate::{attack, irq, privilege, timer};
 
 /// The app as this image runs it.
 pub struct TargetApp;
@@ -92,6 +92,19 @@ impl App for TargetApp {
         args: [u32; 4],
     ) -> Result<Option<u32>, Stopped> {
         Ok(irq::call_from_irq(irq, slot, args))
+    }
+
+    fn call_interrupted(
+        &mut self,
+        slot: u32,
+        args: [u32; 4],
+        interrupt: &mv_proto::TimerInterrupt,
+    ) -> Result<Option<(u32, Option<mv_proto::IsrRecord>)>, Stopped> {
+        Ok(timer::call_interrupted(slot, args, interrupt))
+    }
+
+    fn call_with_vtor(&mut self, vtor: u32, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
+        Ok(attack::call_with_vtor(vtor, slot, args))
     }
 
     fn call_unprivileged(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {

@@ -54,7 +54,7 @@ pub fn run(attack: Attack, addr: u32) -> u32 {
             unsafe { core::arch::asm!("bx {0}", in(reg) addr, clobber_abi("C")) };
             0
         }
-        Attack::ForgeExceptionReturn => {
+        Attack::ForgeExceptionReturn | Attack::ForgeExceptionReturnProcess => {
             irq::forge_exception_return(ATTACK_IRQ, addr);
             0
         }
@@ -74,4 +74,21 @@ pub fn run(attack: Attack, addr: u32) -> u32 {
             0
         }
     }
+}
+
+/// Make a call with `VTOR_NS` at `vtor`, with interrupts masked so no
+/// exception meets the moved table; then point it back.
+pub fn call_with_vtor(vtor: u32, slot: u32, args: [u32; 4]) -> u32 {
+    cortex_m::interrupt::free(|_| {
+        // SAFETY: VTOR is the app's own; it is put back before interrupts
+        // are unmasked, so nothing but the call sees the moved table.
+        let old = unsafe { core::ptr::read_volatile(VTOR as *const u32) };
+        // SAFETY: as above.
+        unsafe { core::ptr::write_volatile(VTOR as *mut u32, vtor) };
+        // SAFETY: the host chose the call, as for any call.
+        let status = unsafe { mv_ns::raw_call(slot, args) };
+        // SAFETY: as above.
+        unsafe { core::ptr::write_volatile(VTOR as *mut u32, old) };
+        status
+    })
 }

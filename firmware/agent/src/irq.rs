@@ -9,8 +9,6 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use cortex_m_rt::exception;
-
 use crate::exit::{exit, ExitCode};
 
 /// The most external interrupts the architecture allows.
@@ -131,17 +129,45 @@ pub fn status(irq: u32) -> (bool, bool, u32) {
     )
 }
 
-#[exception]
-unsafe fn DefaultHandler(irqn: i16) {
+// Every IRQ vector (and every exception without a handler of its own)
+// is cortex-m-rt's `DefaultHandler`; this one hands the handler the
+// EXC_RETURN it was entered with, which says what it pre-empted (bit 6, S:
+// the secure world, i.e. the kernel inside a call). The tail call keeps LR,
+// so `mv_agent_irq` returns straight from the exception.
+core::arch::global_asm!(
+    ".section .text.mv_agent_default_handler, \"ax\", %progbits",
+    ".p2align 2",
+    ".thumb",
+    ".global DefaultHandler",
+    ".thumb_func",
+    "DefaultHandler:",
+    "    mov r0, lr",
+    "    b mv_agent_irq",
+);
+
+/// IPSR: the active exception number.
+fn ipsr() -> u32 {
+    let value: u32;
+    // SAFETY: reading IPSR has no side effect.
+    unsafe {
+        core::arch::asm!("mrs {}, IPSR", out(reg) value, options(nomem, nostack, preserves_flags))
+    };
+    value
+}
+
+#[no_mangle]
+extern "C" fn mv_agent_irq(exc_return: u32) {
+    let irqn = ipsr() as i32 - 16;
     match usize::try_from(irqn) {
         Ok(irq) if irq < MAX_IRQS => {
             HANDLED[irq].fetch_add(1, Ordering::Relaxed);
+            crate::timer::on_irq(irq as u32, exc_return);
             make_armed_call(irq as u32);
             forge_armed_return(irq as u32);
         }
         _ => {
             crate::logger::force_unlock();
-            defmt::error!("agent: unexpected exception {=i16}", irqn);
+            defmt::error!("agent: unexpected exception {=i32}", irqn);
             exit(ExitCode::AgentUnexpectedException)
         }
     }

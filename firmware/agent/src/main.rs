@@ -29,6 +29,7 @@ mod memory_map;
 mod mpu;
 mod privilege;
 mod run;
+mod timer;
 mod uart;
 
 use cortex_m_rt::entry;

@@ -36,6 +36,14 @@ use mv_kernel::Kernel;
 use mv_proto::DeviceToCloud;
 use mv_update::{Layout, Signers, Updater};
 
+/// What a system call answers when it is made while another call holds
+/// the device: a fast interrupt's handler that pre-empted a call in
+/// progress and calls the kernel again. **Choice** (ABI.md §16): the status
+/// enum's "Microvisor is busy" [H]; the interrupted call then completes as
+/// if nothing had happened. Every board's entry path answers it so; the
+/// kernel itself is never entered twice.
+pub const CALL_IN_PROGRESS: mv_abi::MvStatus = mv_abi::MvStatus::MicrovisorBusy;
+
 /// The device's side of the cloud link: where its messages go.
 pub trait Uplink {
     fn send(&mut self, message: DeviceToCloud);

@@ -44,7 +44,7 @@ pub use frame::{
 /// only ever appended, and the version is the first field of every request,
 /// so a host and a device of different versions always get as far as the
 /// version check and say which versions met.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// The largest [`Primitive::Read`] an agent answers, on every rig (a host
 /// reads more in several pieces): a batch of reads must fit one reply frame
@@ -191,6 +191,71 @@ pub enum Primitive {
     /// reply is then never sent (the app crashed and restarts); an access
     /// that completes answers [`Reply::Attacked`].
     Attack(Attack),
+    /// Make the call from thread mode with an interrupt armed to come
+    /// during it ([`TimerInterrupt`]: the app's timer, or an IRQ the kernel
+    /// pends): its handler does `action` wherever it lands (inside the
+    /// kernel's call when the IRQ is fast) and records what it pre-empted. The reply is [`Reply::Interrupted`], or
+    /// [`Reply::NotModelled`] on a rig that executes no instructions.
+    CallInterrupted {
+        slot: u32,
+        args: [u32; 4],
+        interrupt: TimerInterrupt,
+    },
+    /// Point the app's `VTOR_NS` at `vtor` (resolved as an attack target),
+    /// make the call, and point it back; nothing between may take an
+    /// interrupt, so the call is the only thing that sees the moved table.
+    CallWithVtor {
+        vtor: AttackTarget,
+        slot: u32,
+        args: [u32; 4],
+    },
+}
+
+/// What interrupts one [`Primitive::CallInterrupted`], and what its handler does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerInterrupt {
+    pub source: InterruptSource,
+    /// What the handler does.
+    pub action: IsrAction,
+}
+
+/// The interrupt that comes during a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InterruptSource {
+    /// The app's own timer, this many ticks after just before the call's
+    /// `SG` (on AN505 CMSDK TIMER1 at 20 MHz: one tick is 50 instructions
+    /// under QEMU's `-icount shift=0`; without it, host time).
+    Timer { after_ticks: u32 },
+    /// This app IRQ, which the kernel pends during the call (a
+    /// notification's): its handler is armed, and the IRQ enabled for the
+    /// call. Where it lands is the kernel's doing, so it is the same every run.
+    KernelPends { irq: u32 },
+}
+
+/// What the armed handler does when it runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IsrAction {
+    /// Only record what it pre-empted and when.
+    Nothing,
+    /// Store these bytes (app RAM the agent allocated).
+    Write { addr: u32, data: Vec<u8> },
+    /// Call NSC slot `slot` with r0–r3.
+    Call { slot: u32, args: [u32; 4] },
+}
+
+/// What the armed handler found: which world it pre-empted, how late it
+/// ran, and the status of the call it made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IsrRecord {
+    /// It interrupted the secure world (its `EXC_RETURN.S` was 1): the
+    /// kernel, inside the call.
+    pub preempted_kernel: bool,
+    /// Timer ticks from the timer firing to the handler's first
+    /// instructions (a measurement, for `hil bench` only; 0 for an IRQ the
+    /// kernel pends).
+    pub latency_ticks: u32,
+    /// r0 of the handler's call ([`IsrAction::Call`]).
+    pub call_status: Option<u32>,
 }
 
 /// An attack on the secure world, by name, so cases stay data.
@@ -215,6 +280,9 @@ pub enum Attack {
     /// Point the app's stack pointer at the target, then take a
     /// non-secure interrupt (its frame is pushed there).
     StackPointer(AttackTarget),
+    /// As [`Attack::ForgeExceptionReturn`], with `SPSEL = 1`: the core
+    /// unstacks the frame from the secure *process* stack (`PSP_S`).
+    ForgeExceptionReturnProcess,
 }
 
 impl Attack {
@@ -228,6 +296,7 @@ impl Attack {
             Attack::ForgeExceptionReturn => "forge_exception_return",
             Attack::VectorTable(_) => "vector_table",
             Attack::StackPointer(_) => "stack_pointer",
+            Attack::ForgeExceptionReturnProcess => "forge_exception_return_process",
         }
     }
 
@@ -239,7 +308,9 @@ impl Attack {
             | Attack::Branch(t)
             | Attack::VectorTable(t)
             | Attack::StackPointer(t) => Some(t),
-            Attack::ForgeFunctionReturn | Attack::ForgeExceptionReturn => None,
+            Attack::ForgeFunctionReturn
+            | Attack::ForgeExceptionReturn
+            | Attack::ForgeExceptionReturnProcess => None,
         }
     }
 }
@@ -346,6 +417,13 @@ pub enum Reply {
     /// The rig cannot carry this attack out (the sim executes no
     /// instructions); nothing was tried.
     NotModelled,
+    /// The outcome of a [`Primitive::CallInterrupted`]: r0 of the call, and
+    /// the handler's record (`None`: the timer's interrupt was never taken,
+    /// e.g. its IRQ is targeted secure).
+    Interrupted {
+        status: u32,
+        isr: Option<IsrRecord>,
+    },
 }
 
 /// Which exception a fault raised.

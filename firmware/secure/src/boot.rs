@@ -104,7 +104,8 @@ pub fn start_non_secure() -> ! {
     // live on the secure stack (boot is over, or the call is abandoned), so
     // it goes back to its top, sealed: MSP_S moves first, so the seal's
     // stores land above the stack in use; PSP_S points at its own seal,
-    // with its limit there.
+    // with its limit there. BASEPRI_S goes back to 0: a call that restarts
+    // the app ends with its mask.
     unsafe {
         core::arch::asm!(
             "msr MSP, r8",
@@ -118,6 +119,7 @@ pub fn start_non_secure() -> ! {
             "movs r0, #0",
             "msr PSP_NS, r0",
             "msr CONTROL_NS, r0",
+            "msr BASEPRI, r0",
             "isb",
             "movs r1, #0",
             "movs r2, #0",
@@ -174,6 +176,7 @@ pub fn reenter_non_secure() -> ! {
             "msr MSP_NS, {frame}",
             "msr PSP_NS, {zero}",
             "msr CONTROL_NS, {zero}",
+            "msr BASEPRI, {zero}",
             "msr MSP, {top}",
             "str {seal}, [{top}]",
             "str {seal}, [{top}, #4]",

@@ -21,8 +21,10 @@
 //! undecodable frame is dropped with a defmt warning and gets no answer.
 //!
 //! Send: blocking polled writes ([`send`]), from the device (answers, log
-//! messages, crash reports) and the fault handlers. The only writers run
-//! with interrupts masked, so frames never interleave.
+//! messages, crash reports) and the fault handlers. Only whoever holds the
+//! device writes (the tick backs off while a call holds it), so frames
+//! never interleave; a fault handler that abandons a call pre-empted
+//! mid-frame cuts that frame (README.md).
 
 use core::cell::{Cell, RefCell};
 
@@ -119,6 +121,12 @@ const EXC_RETURN_S: u32 = 1 << 6;
 
 #[no_mangle]
 extern "C" fn mv_systick(exc_return: u32) {
+    if device::is_held() {
+        // The tick pre-empted a system call (secure exceptions may, since
+        // fast interrupts must): the device is the call's. UART3 holds its
+        // bytes, so the next tick loses nothing.
+        return;
+    }
     poll();
     if let Some(why) = device::with(|d| d.tick()).flatten() {
         critical_section::with(|cs| PENDING_RESTART.borrow(cs).set(Some(why)));

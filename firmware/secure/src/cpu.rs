@@ -41,6 +41,29 @@ pub fn psp_ns() -> u32 {
     value
 }
 
+/// BASEPRI_S: exceptions of this priority value or above (numerically) wait.
+pub fn basepri() -> u32 {
+    let value: u32;
+    // SAFETY: reading BASEPRI has no side effect.
+    unsafe {
+        core::arch::asm!("mrs {}, BASEPRI", out(reg) value, options(nomem, nostack, preserves_flags))
+    };
+    value
+}
+
+/// Set BASEPRI_S (0: no masking).
+///
+/// # Safety
+/// The caller decides which interrupts may run; it must put the old value
+/// back when its section ends.
+pub unsafe fn set_basepri(value: u32) {
+    // SAFETY: as promised by the caller; the compiler may not move memory
+    // accesses across it (no `nomem`), so the section's accesses stay inside.
+    unsafe {
+        core::arch::asm!("msr BASEPRI, {}", in(reg) value, options(nostack, preserves_flags))
+    };
+}
+
 /// Read a 32-bit system or device register.
 ///
 /// # Safety

@@ -1,19 +1,22 @@
 //! The one device (kernel + device core) on the image's board, and the safe side of the NSC entry.
 //!
-//! [`mv_nsc_dispatch`] is the only function the veneers call. It runs the
-//! call in a critical section, so no interrupt (secure or non-secure) can
-//! re-enter the device; a call the device answers with a restart
-//! (`mvRestart`) never returns to the app ([`crate::restart`]). The cloud
-//! link ([`crate::cloud`]) and the fault handlers reach the device through
-//! [`with`], under the same discipline. Everything the device decides is
-//! `mv_device`'s; this module only owns the instance and turns flash
-//! failures into the run's end (a power cut stops the machine on the spot).
+//! [`mv_nsc_dispatch`] is the only function the veneers call. It masks the
+//! app's ordinary interrupts for the call (`BASEPRI_S`,
+//! [`crate::nvic::CALL_BASEPRI`]) but not its fast ones, which pre-empt the
+//! kernel as Microvisor promises, nor the secure world's own exceptions. The
+//! device is held by whoever runs it through a try-lock ([`with`]), never a
+//! `RefCell` that could panic: a context that pre-empts a holder — a fast
+//! interrupt handler calling the kernel again, the cloud link's tick —
+//! finds it taken and backs off, and a call made so answers
+//! [`mv_device::CALL_IN_PROGRESS`]. A call the device answers with a
+//! restart (`mvRestart`) never returns to the app ([`crate::restart`]).
+//! Everything the device decides is `mv_device`'s; this module only owns
+//! the instance and turns flash failures into the run's end (a power cut
+//! stops the machine on the spot).
 
-use core::cell::RefCell;
+use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use critical_section::Mutex;
-use mv_abi::MvStatus;
 use mv_device::{AppStart, BootError, Device, Restart};
 use mv_flash::FlashError;
 
@@ -22,18 +25,63 @@ use crate::exit::{exit, ExitCode};
 /// The device on this image's board, over its flash (`crate::board`, `crate::nvm`).
 pub type SecureDevice = Device<crate::board::Board, crate::nvm::Flash>;
 
-static DEVICE: Mutex<RefCell<Option<SecureDevice>>> = Mutex::new(RefCell::new(None));
+/// The device and who holds it.
+struct DeviceCell {
+    /// Set while some context (a call, a tick, a fault handler) runs the device.
+    held: AtomicBool,
+    device: UnsafeCell<Option<SecureDevice>>,
+}
+
+// SAFETY: one core; `device` is only reached through `with` and `install`,
+// which take `held` first with an atomic swap, so at most one context has
+// it at a time, and a context that pre-empts the holder backs off instead
+// of aliasing it.
+unsafe impl Sync for DeviceCell {}
+
+static DEVICE: DeviceCell = DeviceCell {
+    held: AtomicBool::new(false),
+    device: UnsafeCell::new(None),
+};
 
 /// Set once the app runs: from then on a tick may restart it.
 static APP_RUNNING: AtomicBool = AtomicBool::new(false);
 
-/// Run `f` on the device in a critical section, as an NSC call runs. `None`
-/// before boot (or if it is borrowed, which the critical section excludes).
+/// Run `f` on the device, holding it. `None` before boot, or when another
+/// context holds it: this one pre-empted that one (a fast interrupt's call
+/// inside a call, a tick during a call), which resumes when this returns.
 pub fn with<R>(f: impl FnOnce(&mut SecureDevice) -> R) -> Option<R> {
-    critical_section::with(|cs| {
-        let mut device = DEVICE.borrow(cs).try_borrow_mut().ok()?;
-        device.as_mut().map(f)
-    })
+    if DEVICE.held.swap(true, Ordering::Acquire) {
+        return None;
+    }
+    // SAFETY: `held` was clear and is now ours, so no other context has a
+    // reference to the device: one that pre-empts this one finds it set and
+    // backs off, and this one returns before the context it pre-empted
+    // (which held nothing) resumes.
+    let result = unsafe { (*DEVICE.device.get()).as_mut().map(f) };
+    DEVICE.held.store(false, Ordering::Release);
+    result
+}
+
+/// Does some context hold the device (a call in progress, pre-empted)?
+pub fn is_held() -> bool {
+    DEVICE.held.load(Ordering::Acquire)
+}
+
+/// The app crashed in a fast interrupt handler that pre-empted one of its
+/// own calls: that call never resumes (the restart starts the secure stack
+/// over, and its frames with the device borrowed are gone), so its hold on
+/// the device ends here. Only a fault handler that restarts the app calls
+/// this. Returns whether a call was abandoned.
+pub fn abandon_call() -> bool {
+    DEVICE.held.swap(false, Ordering::AcqRel)
+}
+
+fn install(device: SecureDevice) {
+    let held = DEVICE.held.swap(true, Ordering::Acquire);
+    debug_assert!(!held, "boot runs before anything else holds the device");
+    // SAFETY: as in `with`: at boot nothing else runs, and `held` is ours.
+    unsafe { *DEVICE.device.get() = Some(device) };
+    DEVICE.held.store(false, Ordering::Release);
 }
 
 /// The flash lost power or failed: stop exactly here.
@@ -80,11 +128,7 @@ pub fn started(what: &str, start: Result<AppStart, BootError>) -> AppStart {
 pub fn boot() {
     let t0 = crate::clock::now_us();
     let ota = crate::nvm::ota_flash();
-    critical_section::with(|cs| {
-        DEVICE
-            .borrow_ref_mut(cs)
-            .replace(Device::new(crate::board::Board::new(), ota));
-    });
+    install(Device::new(crate::board::Board::new(), ota));
     let t1 = crate::clock::now_us();
     let start = with(|d| d.boot()).unwrap_or(Err(BootError::InstallFailed));
     let t2 = crate::clock::now_us();
@@ -128,12 +172,14 @@ pub fn is_app_running() -> bool {
 /// and the slot number; returns the raw `MvStatus` for r0.
 #[no_mangle]
 pub extern "C" fn mv_nsc_dispatch(r0: u32, r1: u32, r2: u32, r3: u32, slot: u32) -> u32 {
+    let mask = crate::nvic::begin_call_mask();
     let answer = with(|d| d.syscall(slot, [r0, r1, r2, r3]));
+    crate::nvic::end_call_mask(mask);
     match answer {
         Some((_, Some(why))) => crate::restart::from_call(why),
         Some((status, None)) => status,
-        // Unreachable after boot, but a status beats a panic on an
-        // app-reachable path.
-        None => MvStatus::Unavailable as u32,
+        // A fast interrupt's handler called while the call it pre-empted
+        // holds the device (or, before boot, there is none).
+        None => mv_device::CALL_IN_PROGRESS as u32,
     }
 }

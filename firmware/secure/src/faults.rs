@@ -289,6 +289,9 @@ fn forged_by_app(stack: FrameStack, exc_return: u32, frame: u32) -> bool {
 /// then the app restarts. Runs in the fault handler. `frame`: the app's
 /// exception frame, when it is readable app RAM.
 fn app_crashed(kind: FaultKind, mut registers: Vec<(&'static str, u32)>, frame: Option<u32>) -> ! {
+    if crate::device::abandon_call() {
+        defmt::warn!("the app crashed in a fast interrupt that pre-empted its system call; the call is abandoned");
+    }
     let Some(frame) = frame else {
         let backoff =
             crate::device::with(|d| d.app_crashed(report(kind, registers), 0, Vec::new()))

@@ -68,9 +68,11 @@ pub fn is_non_secure(irq: u32) -> bool {
 const ICER: u32 = 0xE000_E180;
 const ICPR: u32 = 0xE000_E280;
 
-/// Quiet every IRQ targeted at the app: disabled, not pending (the app is
-/// being torn down; its next start enables what it wants).
+/// Quiet every IRQ targeted at the app: disabled, not pending, ordinary
+/// priority (the app is being torn down; its next start enables what it
+/// wants, and only `mvSetFastInterrupt` makes an IRQ fast).
 pub fn quiet_app_irqs() {
+    ordinary_priorities();
     for word in 0..line_count() / 32 {
         // SAFETY: reading ITNS and writing write-one-to-clear bits of the
         // lines that are the app's only; the app is not running.
@@ -104,6 +106,18 @@ pub const FAST_PRIORITY: u8 = 0x00;
 /// priorities itself).
 pub const ORDINARY_PRIORITY: u8 = 0x80;
 
+/// Give every app IRQ the ordinary priority (at boot and at every restart).
+/// The NVIC's reset value is 0, the fast priority: an app IRQ left there
+/// would pre-empt system calls as a fast one does. The app may still set
+/// its own IRQs' priorities (ABI.md §16).
+pub fn ordinary_priorities() {
+    for irq in 0..line_count() {
+        if is_non_secure(irq) {
+            set_fast(irq, false);
+        }
+    }
+}
+
 /// Give `irq` (an app IRQ) the fast priority, or the ordinary one.
 pub fn set_fast(irq: u32, fast: bool) {
     if irq < line_count() {
@@ -125,4 +139,30 @@ pub fn set_enabled(irq: u32, enabled: bool) {
         // SAFETY: a write-one-to-act register; only this IRQ's bit is set.
         unsafe { write32(bank + 4 * (irq / 32), 1 << (irq % 32)) };
     }
+}
+
+/// `BASEPRI_S` while the kernel is inside a system call: every app
+/// interrupt of non-secure priority 0x20 or lower (numerically above) waits
+/// until the call returns; a fast interrupt ([`FAST_PRIORITY`], with
+/// `AIRCR.PRIS` at group priority 0x80) and the secure world's own
+/// exceptions still pre-empt it. The value is a multiple of 0x10, so a
+/// core with 4 priority bits (the STM32U585) masks the same app priorities.
+pub const CALL_BASEPRI: u32 = 0x90;
+
+/// Mask the app's ordinary interrupts for a system call; returns what to
+/// put back with [`end_call_mask`].
+pub fn begin_call_mask() -> u32 {
+    let old = crate::cpu::basepri();
+    if old == 0 || old > CALL_BASEPRI {
+        // SAFETY: raises the mask only (never unmasks what a caller
+        // masked); `end_call_mask` restores it.
+        unsafe { crate::cpu::set_basepri(CALL_BASEPRI) };
+    }
+    old
+}
+
+/// Put back the mask [`begin_call_mask`] found.
+pub fn end_call_mask(old: u32) {
+    // SAFETY: restores the value the call started with.
+    unsafe { crate::cpu::set_basepri(old) };
 }

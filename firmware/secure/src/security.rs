@@ -8,8 +8,9 @@
 //! 3. MPC lookup tables, whole 32-bit words (a set bit makes a block NS);
 //!    then the bus-error window's blocks inside app RAM back to secure, so
 //!    the bus refuses them although the SAU calls them non-secure.
-//! 4. PPC: UART1 (agent link) and UART2 (agent log) non-secure; UART0
-//!    (secure log) and UART3 (cloud link) stay secure.
+//! 4. PPC: UART1 (agent link), UART2 (agent log) and TIMER1 (the app's
+//!    timer) non-secure; UART0 (secure log), UART3 (cloud link) and TIMER0
+//!    (the kernel's clock) stay secure.
 //! 5. SAU regions, then enable; AIRCR.PRIS; secure fault handlers on.
 //! 6. Every IRQ non-secure except the kernel's ([`crate::nvic`]).
 //!
@@ -28,6 +29,11 @@ use mv_boards::an505::{
 const SECRESPCFG: u32 = 0x5008_0010;
 const NSCCFG: u32 = 0x5008_0014;
 const NSCCFG_CODENSC: u32 = 1 << 0;
+/// APB PPC 0 (the IoTKit's internal timers): port 0 TIMER0 (the kernel's
+/// clock, stays secure), port 1 TIMER1 (the app's timer), port 2 the dual timer.
+const APBNSPPC0: u32 = 0x5008_0070;
+const PPC_TIMER0: u32 = 1 << 0;
+const PPC_TIMER1: u32 = 1 << 1;
 const APBNSPPCEXP1: u32 = 0x5008_0084;
 /// APB PPC expansion 1 port order on AN505: spi0..4, uart0..4, i2c0..3.
 const PPC_UART1: u32 = 1 << 6;
@@ -94,6 +100,9 @@ pub fn configure() -> Result<(), SecurityError> {
             APBNSPPCEXP1,
             (read32(APBNSPPCEXP1) | PPC_UART1 | PPC_UART2) & !PPC_UART3,
         );
+        // TIMER1 is the app's (`mv_boards::an505::APP_TIMER_NS`; its IRQ 4
+        // is targeted non-secure with the rest); TIMER0 stays the kernel's.
+        write32(APBNSPPC0, (read32(APBNSPPC0) | PPC_TIMER1) & !PPC_TIMER0);
     }
     configure_sau()?;
     // SAFETY: PRIS puts every non-secure priority below every secure one, so
@@ -105,6 +114,7 @@ pub fn configure() -> Result<(), SecurityError> {
         write32(SHCSR, read32(SHCSR) | SHCSR_FAULTS_ENABLE);
     }
     let ns_lines = nvic::target_non_secure();
+    nvic::ordinary_priorities();
     defmt::info!(
         "security: MPC/PPC/SAU set; NSC table {=u32:#010x}; {=u32} of {=u32} IRQ lines non-secure",
         crate::veneers::table_base(),

@@ -5,8 +5,8 @@ use serde_yaml::Value as Yaml;
 
 use crate::error::{join, Issue};
 use crate::model::{
-    AppRead, Call, Caller, CloudAction, Deploy, DeployExpect, Entry, IrqAction, StatusExpect,
-    TamperClass,
+    AppRead, Call, Caller, CloudAction, Deploy, DeployExpect, Entry, Interruption, IrqAction,
+    IsrHandler, StatusExpect, TamperClass,
 };
 use crate::raw;
 use crate::scope::Scope;
@@ -65,16 +65,35 @@ pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, I
         ));
     };
     let expect = status_expect(&expect.0, &expect_path)?;
-    let caller = match (&raw.from_irq, raw.unprivileged) {
-        (Some(_), Some(true)) => {
-            return Err(Issue::new(
-                join(path, "unprivileged"),
-                "a call from an interrupt handler is privileged (handler mode always is); give `from_irq` or `unprivileged`, not both",
-            ))
-        }
-        (Some(irq), _) => Caller::Interrupt(irq_number(irq, &join(path, "from_irq"))?),
-        (None, Some(true)) => Caller::Unprivileged,
-        (None, _) => Caller::Thread,
+    let modifiers: Vec<&str> = [
+        ("from_irq", raw.from_irq.is_some()),
+        ("unprivileged", raw.unprivileged == Some(true)),
+        ("interrupted", raw.interrupted.is_some()),
+        ("vtor", raw.vtor.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, set)| set.then_some(key))
+    .collect();
+    if let [first, second, ..] = modifiers.as_slice() {
+        return Err(Issue::new(
+            join(path, second),
+            format!("a call is made one way: give `{first}` or `{second}`, not both (a call from an interrupt handler is privileged, as handler mode always is)"),
+        ));
+    }
+    let caller = if let Some(irq) = &raw.from_irq {
+        Caller::Interrupt(irq_number(irq, &join(path, "from_irq"))?)
+    } else if raw.unprivileged == Some(true) {
+        Caller::Unprivileged
+    } else if let Some(interrupted) = &raw.interrupted {
+        Caller::Interrupted(Box::new(interruption(
+            interrupted,
+            &join(path, "interrupted"),
+            scope,
+        )?))
+    } else if let Some(vtor) = raw.vtor {
+        Caller::WithVtor(crate::attack::target(vtor))
+    } else {
+        Caller::Thread
     };
     if crate::model::ends_app(slot)
         && expect != StatusExpect::Is(MvStatus::Okay)
@@ -94,6 +113,88 @@ pub(crate) fn call(raw: &raw::Step, path: &str, scope: &Scope) -> Result<Call, I
         args,
         expect,
         caller,
+    })
+}
+
+/// `interrupted:` at `path`: the timer's delay, its handler's action, and
+/// what it must pre-empt.
+fn interruption(raw: &raw::Interrupted, path: &str, scope: &Scope) -> Result<Interruption, Issue> {
+    let source = match (&raw.irq, &raw.after_ticks) {
+        (Some(irq), None) => mv_proto::InterruptSource::KernelPends {
+            irq: irq_number(irq, &join(path, "irq"))?,
+        },
+        (None, Some(ticks)) => {
+            let ticks_path = join(path, "after_ticks");
+            let after_ticks = values::number_u32(ticks)
+                .map_err(|message| Issue::new(&ticks_path, message))?;
+            if after_ticks == 0 {
+                return Err(Issue::new(
+                    ticks_path,
+                    "the timer needs at least 1 tick to count down",
+                ));
+            }
+            mv_proto::InterruptSource::Timer { after_ticks }
+        }
+        (Some(_), Some(_)) => {
+            return Err(Issue::new(
+                join(path, "after_ticks"),
+                "one interrupt comes: give `irq` (the kernel pends it) or `after_ticks` (the app's timer), not both",
+            ))
+        }
+        (None, None) => {
+            return Err(Issue::new(
+                path,
+                "say what interrupts the call: `irq` (an app IRQ the kernel pends during it) or `after_ticks` (the app's timer)",
+            ))
+        }
+    };
+    let handler_path = join(path, "handler");
+    let handler = match &raw.handler {
+        None => IsrHandler::Nothing,
+        Some(h) => match (&h.write, &h.call) {
+            (Some(write), None) => {
+                if let Some(key) = [("args", h.args.is_some()), ("expect", h.expect.is_some())]
+                    .into_iter()
+                    .find_map(|(key, set)| set.then_some(key))
+                {
+                    return Err(Issue::new(
+                        join(&handler_path, key),
+                        format!("`{key}` belongs to the handler's `call`, and this handler writes"),
+                    ));
+                }
+                IsrHandler::Write(crate::memory::write(
+                    write,
+                    &join(&handler_path, "write"),
+                    scope,
+                )?)
+            }
+            (None, Some(name)) => {
+                let step = raw::Step {
+                    call: Some(name.clone()),
+                    args: h.args.clone(),
+                    expect: h.expect.clone(),
+                    ..raw::Step::default()
+                };
+                IsrHandler::Call(call(&step, &handler_path, scope)?)
+            }
+            (Some(_), Some(_)) => {
+                return Err(Issue::new(
+                    join(&handler_path, "call"),
+                    "a handler does one thing: give `write` or `call`, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(Issue::new(
+                    handler_path,
+                    "a handler needs `write` or `call` (omit `handler` for one that only records)",
+                ))
+            }
+        },
+    };
+    Ok(Interruption {
+        source,
+        handler,
+        preempts_kernel: raw.preempts.map(|p| p == raw::Preempts::Kernel),
     })
 }
 

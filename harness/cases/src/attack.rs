@@ -72,7 +72,10 @@ pub(crate) fn attack(raw: &raw::Attack, path: &str) -> Result<AttackStep, Issue>
 
 fn attack_of(raw: &raw::Attack, path: &str) -> Result<Attack, Issue> {
     use raw::AttackKind as K;
-    let forged = matches!(raw.kind, K::ForgeFunctionReturn | K::ForgeExceptionReturn);
+    let forged = matches!(
+        raw.kind,
+        K::ForgeFunctionReturn | K::ForgeExceptionReturn | K::ForgeExceptionReturnProcess
+    );
     let target = match (raw.target, forged) {
         (Some(_), true) => {
             return Err(Issue::new(
@@ -92,6 +95,7 @@ fn attack_of(raw: &raw::Attack, path: &str) -> Result<Attack, Issue> {
     Ok(match (raw.kind, target) {
         (K::ForgeFunctionReturn, _) => Attack::ForgeFunctionReturn,
         (K::ForgeExceptionReturn, _) => Attack::ForgeExceptionReturn,
+        (K::ForgeExceptionReturnProcess, _) => Attack::ForgeExceptionReturnProcess,
         (K::Load, Some(t)) => Attack::Load(t),
         (K::Store, Some(t)) => Attack::Store(t),
         (K::Branch, Some(t)) => Attack::Branch(t),
@@ -101,7 +105,7 @@ fn attack_of(raw: &raw::Attack, path: &str) -> Result<Attack, Issue> {
     })
 }
 
-fn target(raw: raw::AttackTarget) -> AttackTarget {
+pub(crate) fn target(raw: raw::AttackTarget) -> AttackTarget {
     match raw {
         raw::AttackTarget::SecureRam => AttackTarget::SecureRam,
         raw::AttackTarget::SecureFlash => AttackTarget::SecureFlash,

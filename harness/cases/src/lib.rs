@@ -35,9 +35,9 @@ pub use model::{
     Alloc, AppRead, AttackExpect, AttackStep, Call, Caller, Case, CloudAction, CmpOp, Compare,
     ConfigEntry, ConfigValue, Deploy, DeployExpect, Entry, ExpectBroker, ExpectIrq, ExpectMemory,
     ExpectNotifications, ExpectRelay, ExpectServerLog, ExpectServerRequest, Expected, FieldInit,
-    FieldRef, Init, IrqAction, MemCheck, MemType, NetAction, Operand, Placement, RecordField,
-    RecordPattern, RecordsCheck, Route, SpecRef, StatusExpect, Step, StepAt, Suite, TamperClass,
-    Value, Write, WriteWhat,
+    FieldRef, Init, Interruption, IrqAction, IsrHandler, MemCheck, MemType, NetAction, Operand,
+    Placement, RecordField, RecordPattern, RecordsCheck, Route, SpecRef, StatusExpect, Step,
+    StepAt, Suite, TamperClass, Value, Write, WriteWhat,
 };
 pub use parse::parse_case;
 pub use schema::json_schema;

@@ -314,7 +314,7 @@ impl Call {
     pub fn restarts_app(&self) -> bool {
         ends_app(self.slot)
             && self.expect == StatusExpect::Is(MvStatus::Okay)
-            && !matches!(self.caller, Caller::Interrupt(_))
+            && !matches!(self.caller, Caller::Interrupt(_) | Caller::Interrupted(_))
     }
 }
 
@@ -394,7 +394,7 @@ impl StatusExpect {
 }
 
 /// Where the app makes a call from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Caller {
     /// Privileged thread mode, as the agent runs.
     Thread,
@@ -402,6 +402,29 @@ pub enum Caller {
     Unprivileged,
     /// The app's handler of this IRQ.
     Interrupt(u32),
+    /// Thread mode, with the app's timer armed to interrupt the call.
+    Interrupted(Box<Interruption>),
+    /// Thread mode, with the app's `VTOR_NS` at this target for the call.
+    WithVtor(mv_proto::AttackTarget),
+}
+
+/// An interrupt during a call, and what its handler does and must see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interruption {
+    pub source: mv_proto::InterruptSource,
+    pub handler: IsrHandler,
+    /// The handler must pre-empt the secure world (`true`) or the app.
+    pub preempts_kernel: Option<bool>,
+}
+
+/// What the timer's handler does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IsrHandler {
+    Nothing,
+    Write(Write),
+    /// A call from the handler (its `caller` is `Thread`: the handler's own
+    /// context is implied).
+    Call(Call),
 }
 
 /// Check app memory.

@@ -75,6 +75,12 @@ pub struct Step {
     pub from_irq: Option<RawValue>,
     /// Make the call from unprivileged thread mode.
     pub unprivileged: Option<bool>,
+    /// Make the call from thread mode with the app's timer armed to
+    /// interrupt it (a rig that executes instructions only).
+    pub interrupted: Option<Interrupted>,
+    /// Make the call with the app's `VTOR_NS` pointed at this target (put
+    /// back right after, with no interrupt in between).
+    pub vtor: Option<AttackTarget>,
     /// Check app memory now.
     pub expect_memory: Option<ExpectMemory>,
     /// Read a notification ring like an application does.
@@ -121,6 +127,48 @@ pub struct Step {
     pub broker: Option<Broker>,
     /// A message the lab's MQTT broker received (the oldest not yet checked), or that none came.
     pub expect_broker: Option<ExpectBroker>,
+}
+
+/// `interrupted:` — an interrupt comes during the call: exactly one of
+/// `irq` (an app IRQ the kernel pends during the call, e.g. a
+/// notification's: it lands where the kernel pends it, every run) or
+/// `after_ticks` (the app's timer: on AN505 CMSDK TIMER1, IRQ 4, 20 MHz,
+/// counting host time unless QEMU runs with `-icount`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Interrupted {
+    /// The app IRQ the kernel pends during the call; its handler is armed.
+    pub irq: Option<RawValue>,
+    /// Timer ticks from just before the call's `SG` to the interrupt.
+    pub after_ticks: Option<RawValue>,
+    /// What the timer's handler does (nothing when omitted).
+    pub handler: Option<IsrHandler>,
+    /// What the handler must find it pre-empted: `kernel` (the secure
+    /// world, `EXC_RETURN.S` = 1) or `app`; not checked when omitted.
+    pub preempts: Option<Preempts>,
+}
+
+/// What the timer's handler does: exactly one of `write` or `call`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IsrHandler {
+    /// Change app memory, as a `write` step.
+    pub write: Option<Write>,
+    /// Make a system call, as a `call` step (with `args` and `expect`).
+    pub call: Option<String>,
+    #[schemars(length(max = 4))]
+    pub args: Option<Vec<RawValue>>,
+    pub expect: Option<Expect>,
+}
+
+/// Which world an interrupt's handler pre-empted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Preempts {
+    /// The secure world: the kernel, inside the call.
+    Kernel,
+    /// The app's own code (the call had returned).
+    App,
 }
 
 /// One call of a `batch`: `call` (or `slot`), `args`, `expect`, as a `call` step.
@@ -411,6 +459,8 @@ pub enum AttackKind {
     VectorTable,
     /// Point the app's stack pointer at the target, then take an interrupt.
     StackPointer,
+    /// As `forge_exception_return`, naming the secure process stack (`PSP_S`).
+    ForgeExceptionReturnProcess,
 }
 
 /// Where an attack aims; the agent resolves it on its board.

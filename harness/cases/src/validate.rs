@@ -191,6 +191,8 @@ fn step(raw: &raw::Step, path: &str, scope: &mut Scope) -> Result<Step, Issue> {
             ("expect", raw.expect.is_some()),
             ("from_irq", raw.from_irq.is_some()),
             ("unprivileged", raw.unprivileged.is_some()),
+            ("interrupted", raw.interrupted.is_some()),
+            ("vtor", raw.vtor.is_some()),
         ]
         .into_iter()
         .find(|(_, is_set)| *is_set);

@@ -72,6 +72,10 @@ enum Command {
         /// Only the sim's power-cut figures (full replay beside snapshot + join).
         #[arg(long)]
         cuts_only: bool,
+        /// Only the interrupt latency on QEMU (fast beside ordinary, the
+        /// kernel busy inside a call).
+        #[arg(long, conflicts_with = "cuts_only")]
+        irq_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -334,7 +338,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             &reports,
         ),
         Command::List { select } => cmd::list::list(root, &select.selection()),
-        Command::Bench { calls, cuts_only } => cmd::bench::bench(root, calls, cuts_only),
+        Command::Bench {
+            calls,
+            cuts_only,
+            irq_only,
+        } => cmd::bench::bench(root, calls, cuts_only, irq_only),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::Keys { out } => cmd::keys::keys(&out),
         Command::Bundle {

@@ -146,6 +146,32 @@ fn main() {
         }
     });
 
+    // `hil bench`'s interrupt latency figures exist on the real images (the
+    // figures themselves are measured under -icount by `hil bench`, never
+    // asserted): an ordinary IRQ waits for the kernel's erase, so its
+    // latency is positive.
+    let (lat_rigs, lat_root) = (rigs.clone(), root.clone());
+    let (lat_config, lat_rig) = (config.clone(), rig.name.clone());
+    let irq_latency = Trial::ignorable_test("qemu-an505::irq-latency", move || {
+        if let Some(skip) = prerequisites(installed, &lat_root) {
+            return Ok(skip);
+        }
+        let mut guard = lat_rigs.lock().unwrap_or_else(|e| e.into_inner());
+        shared(&mut guard, &lat_rig, &lat_config);
+        let rigs = guard.as_mut().expect("made above");
+        let figures = hil_campaign::bench::irq_latencies(&mut rigs.qemu)
+            .map_err(|e| Failed::from(e.to_string()))?;
+        match figures.as_slice() {
+            [ordinary, fast, _ratio] if ordinary.value > 0.0 && fast.value >= 0.0 => {
+                Ok(Completion::Completed)
+            }
+            other => Err(Failed::from(format!(
+                "expected an ordinary latency above 0 beside a fast one: {:?}",
+                other.iter().map(|f| (&f.name, f.value)).collect::<Vec<_>>()
+            ))),
+        }
+    });
+
     // The boundary fuzzer against the real secure image: 100,000 calls drawn
     // and checked by the agent, secure memory compared through QEMU's
     // monitor after every batch.
@@ -280,6 +306,7 @@ fn main() {
         })
     }));
     trials.push(overrun_sweep);
+    trials.push(irq_latency);
     trials.push(fuzz_trial);
     trials.push(ota_powercut);
     let conclusion = libtest_mimic::run(&args, trials);

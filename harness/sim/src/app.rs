@@ -143,6 +143,14 @@ impl App for SimApp<'_> {
         status
     }
 
+    /// The board's `VTOR_NS` is what the kernel reads (`ns_vector_table`).
+    fn call_with_vtor(&mut self, vtor: u32, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
+        let old = core::mem::replace(&mut self.device.board_mut().vtor, vtor);
+        let status = self.call(slot, args);
+        self.device.board_mut().vtor = old;
+        status
+    }
+
     fn irq_status(&self, irq: u32) -> IrqStatus {
         let board = self.device.board();
         IrqStatus {

@@ -45,6 +45,8 @@ pub struct SimBoard {
     pub(crate) in_handler: bool,
     /// The app's thread mode is unprivileged (what CONTROL_NS.nPRIV says).
     pub(crate) unprivileged: bool,
+    /// The app's `VTOR_NS`.
+    pub(crate) vtor: u32,
     rng_state: u64,
     registers: Vec<SharedRegister>,
     register_values: Vec<u32>,
@@ -71,6 +73,7 @@ impl SimBoard {
             handled: [0; IRQ_COUNT as usize],
             in_handler: false,
             unprivileged: false,
+            vtor: stm32u585::NS_FLASH_BASE,
             // xorshift64* must not start at zero.
             rng_state: seed | 1,
             registers: SHARED_RCC
@@ -265,10 +268,10 @@ impl Interrupts for SimBoard {
         }
     }
 
-    /// The agent's vector table is at the start of its image, as the
-    /// secure image points VTOR_NS on AN505.
+    /// The app's `VTOR_NS`: the start of its image, as the secure image
+    /// points it on AN505, unless the agent moved it.
     fn ns_vector_table(&self) -> u32 {
-        stm32u585::NS_FLASH_BASE
+        self.vtor
     }
 }
 

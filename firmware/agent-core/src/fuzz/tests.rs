@@ -60,6 +60,9 @@ impl<F: FnMut(u32, [u32; 4], &mut [u8]) -> u32> App for FakeApp<F> {
         self.callers.push(FuzzCaller::Irq(irq));
         self.call(slot, args).map(Some)
     }
+    fn call_with_vtor(&mut self, _vtor: u32, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
+        self.call(slot, args)
+    }
     fn call_unprivileged(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped> {
         self.callers.push(FuzzCaller::Unprivileged);
         self.call(slot, args)

@@ -31,6 +31,8 @@ mod mpu;
 mod privilege;
 #[path = "../run.rs"]
 mod run;
+#[path = "../timer.rs"]
+mod timer;
 mod uart;
 
 use cortex_m_rt::entry;

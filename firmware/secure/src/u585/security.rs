@@ -112,6 +112,7 @@ pub fn configure() -> Result<(), SecurityError> {
         write32(SHCSR, read32(SHCSR) | SHCSR_FAULTS_ENABLE);
     }
     let ns_lines = nvic::target_non_secure();
+    nvic::ordinary_priorities();
     defmt::info!(
         "security: SAU/GTZC set; NSC table {=u32:#010x}; {=u32} of {=u32} IRQ lines non-secure",
         crate::veneers::table_base(),

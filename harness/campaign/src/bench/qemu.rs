@@ -216,6 +216,18 @@ impl QemuBench {
         Ok(round_trips(&mut session)?)
     }
 
+    /// Interrupt latency while the kernel is busy inside a call, fast
+    /// beside ordinary, on a QEMU of its own that counts instructions
+    /// (`-icount shift=0,sleep=off`).
+    pub fn irq_latency(&self) -> Result<Vec<Figure>, CampaignError> {
+        let mut counting = self.config.clone();
+        counting
+            .extra_args
+            .extend(["-icount".to_owned(), "shift=0,sleep=off".to_owned()]);
+        let mut session = QemuSession::new(&format!("{}-irq-icount", self.name), counting);
+        Ok(super::irq_latencies(&mut session)?)
+    }
+
     /// Networking on QEMU: HTTP GET round trips, echo channel bytes per
     /// second, and the cloud UART's own rate towards the device (a 4 KiB
     /// frame the device takes and acknowledges) for comparison.

@@ -13,8 +13,22 @@ use hil_runner::{run_case, Plan, Selection};
 use super::repo::{find_root, load_cases, pick_rigs};
 use crate::failure::{BadInput, SystemFailure};
 
-pub fn bench(root: Option<PathBuf>, calls: u64, cuts_only: bool) -> Result<ExitCode> {
+pub fn bench(
+    root: Option<PathBuf>,
+    calls: u64,
+    cuts_only: bool,
+    irq_only: bool,
+) -> Result<ExitCode> {
     let root = find_root(root)?;
+    if irq_only {
+        let Some(qemu) = qemu_bench(&root)? else {
+            return Ok(ExitCode::Passed);
+        };
+        for f in qemu.irq_latency()? {
+            print_figure(&f);
+        }
+        return Ok(ExitCode::Passed);
+    }
     if cuts_only {
         for f in bench::sim_cut_rate(128 * 1024, 400)? {
             print_figure(&f);
@@ -81,17 +95,25 @@ fn print_figure(f: &Figure) {
 
 /// QEMU figures: per-case and suite wall time, instructions per round
 /// trip, OTA cut points per second. Skipped, and said so, without QEMU.
-fn bench_qemu(root: &Path) -> Result<()> {
+/// The QEMU bench on `rigs/qemu-an505.yaml`, or `None` (said why) without QEMU.
+fn qemu_bench(root: &Path) -> Result<Option<QemuBench>> {
     if !hil_rig::qemu::installed(Path::new("qemu-system-arm")) {
         println!("qemu-an505: skipped (qemu-system-arm is not installed)");
-        return Ok(());
+        return Ok(None);
     }
     let rig = pick_rigs(root, &["qemu-an505".to_owned()])?.remove(0);
     let RigKind::Qemu(config) = rig.kind.clone() else {
         return Err(BadInput::one("rigs/qemu-an505.yaml is not a qemu-an505 rig").into());
     };
+    Ok(Some(QemuBench::new(&rig.name, config)))
+}
+
+fn bench_qemu(root: &Path) -> Result<()> {
+    let Some(qemu) = qemu_bench(root)? else {
+        return Ok(());
+    };
+    let rig = pick_rigs(root, &["qemu-an505".to_owned()])?.remove(0);
     let cases = load_cases(root, &Selection::default())?;
-    let qemu = QemuBench::new(&rig.name, config);
     let measured = qemu.cases(&cases, &mut |session, case| {
         let run = run_case(session, case, Duration::from_secs(20));
         matches!(run.outcome, Outcome::Passed)
@@ -104,6 +126,9 @@ fn bench_qemu(root: &Path) -> Result<()> {
         print_figure(f);
     }
     for f in qemu.round_trips()? {
+        print_figure(&f);
+    }
+    for f in qemu.irq_latency()? {
         print_figure(&f);
     }
     for f in qemu.net()? {

@@ -14,6 +14,7 @@
 mod attack;
 mod batch;
 mod broker;
+mod interrupted;
 mod memory;
 mod net;
 mod pieces;

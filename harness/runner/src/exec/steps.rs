@@ -91,12 +91,15 @@ impl Executor<'_> {
         Ok(())
     }
 
-    pub(super) fn write(&mut self, w: &Write) -> StepResult {
+    /// What `w` makes of its allocation: `(transcript text, address, old
+    /// contents, new contents)`.
+    pub(super) fn planned_write(&self, w: &Write) -> (String, u32, Vec<u8>, Vec<u8>) {
         let a = self.allocs.get(&w.name);
-        let mut image = a
+        let old = a
             .contents
             .clone()
             .expect("writable allocations have known contents");
+        let mut image = old.clone();
         let (addr, ty) = (a.addr, a.ty);
         let text = match &w.what {
             WriteWhat::Field(f) => {
@@ -124,12 +127,11 @@ impl Executor<'_> {
                 format!("write {} = {}", w.name, init_text(init))
             }
         };
-        let old = self
-            .allocs
-            .get(&w.name)
-            .contents
-            .clone()
-            .unwrap_or_default();
+        (text, addr, old, image)
+    }
+
+    pub(super) fn write(&mut self, w: &Write) -> StepResult {
+        let (text, addr, old, image) = self.planned_write(w);
         self.send_writes(changed_span(addr, &old, &image), &text)?;
         self.allocs.get_mut(&w.name).contents = Some(image);
         if let Some(reader) = self.readers.get_mut(&w.name) {
@@ -184,7 +186,7 @@ impl Executor<'_> {
         let shown: Vec<String> = c.args.iter().map(|v| render::value(v, None)).collect();
         let mut head = format!("call {}({})", c.slot.name(), shown.join(", "));
         let slot = c.slot.number();
-        let primitive = match c.caller {
+        let primitive = match &c.caller {
             Caller::Thread => Primitive::Call { slot, args },
             Caller::Unprivileged => {
                 head.push_str(" unprivileged");
@@ -192,7 +194,28 @@ impl Executor<'_> {
             }
             Caller::Interrupt(irq) => {
                 head.push_str(&format!(" from the handler of IRQ {irq}"));
-                Primitive::CallFromIrq { irq, slot, args }
+                Primitive::CallFromIrq {
+                    irq: *irq,
+                    slot,
+                    args,
+                }
+            }
+            Caller::WithVtor(target) => {
+                head.push_str(&format!(" with VTOR_NS at {}", target.name()));
+                Primitive::CallWithVtor {
+                    vtor: *target,
+                    slot,
+                    args,
+                }
+            }
+            Caller::Interrupted(i) => {
+                let (text, interrupt) = self.timer_interrupt(i);
+                head.push_str(&text);
+                Primitive::CallInterrupted {
+                    slot,
+                    args,
+                    interrupt,
+                }
             }
         };
         (primitive, head)
@@ -202,11 +225,14 @@ impl Executor<'_> {
         if c.restarts_app() {
             return self.restart_call(c);
         }
+        if let Caller::Interrupted(i) = &c.caller {
+            return self.interrupted_call(c, i);
+        }
         let (primitive, head) = self.call_primitive(c);
         // The header line goes first; the readback lines follow it.
         let mark = self.transcript.len();
         let reply = self.with_readback(primitive)?;
-        let raw = match (reply, c.caller) {
+        let raw = match (reply, &c.caller) {
             (Reply::Status(raw), _) => raw,
             (Reply::Refused(_), Caller::Interrupt(irq)) => {
                 self.transcript
@@ -522,7 +548,7 @@ fn quoted_list(messages: &[String]) -> String {
 
 /// The `Write`s of the smallest span where `new` differs from `old` (the
 /// agent link is slow towards the device: send only what changes).
-fn changed_span(addr: u32, old: &[u8], new: &[u8]) -> Vec<Primitive> {
+pub(super) fn changed_span(addr: u32, old: &[u8], new: &[u8]) -> Vec<Primitive> {
     let Some(first) = (0..new.len()).find(|&i| old.get(i) != Some(&new[i])) else {
         return Vec::new();
     };
