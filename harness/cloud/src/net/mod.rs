@@ -18,6 +18,7 @@
 
 mod broker;
 mod config;
+mod floor;
 mod http;
 mod mqtt;
 mod mqtt_link;
@@ -33,6 +34,7 @@ use mv_proto::{CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest};
 
 pub use broker::{mosquitto_path, mosquitto_required};
 pub use config::{ConfigEntry, ConfigValue};
+pub use floor::host_round_trips;
 pub use http::{METHODS, TIMEOUT_MS};
 pub use observer::BrokerMessage;
 pub use services::{ReceivedRequest, Route};
