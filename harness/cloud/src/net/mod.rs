@@ -18,6 +18,7 @@
 
 mod broker;
 mod config;
+mod embedded_broker;
 mod http;
 mod mqtt;
 mod mqtt_link;
@@ -31,7 +32,7 @@ use std::collections::VecDeque;
 use mv_abi::{MvClosureReason, MvConfigFetchResult, MvHttpResult};
 use mv_proto::{CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest};
 
-pub use broker::{mosquitto_path, mosquitto_required};
+pub use broker::{broker_kind, mosquitto_path, mosquitto_required, BrokerKind, BROKER_VAR};
 pub use config::{ConfigEntry, ConfigValue};
 pub use http::{METHODS, TIMEOUT_MS};
 pub use observer::BrokerMessage;
