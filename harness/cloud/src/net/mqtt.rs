@@ -36,6 +36,10 @@ use super::{CloudEvent, NetError};
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one poll for the broker's messages may wait for the next packet.
 const POLL_WAIT: Duration = Duration::from_millis(1);
+/// After a flood was routed, how long a session may receive nothing before
+/// the broker is taken to hold the rest back (its in-flight window of
+/// unacknowledged QoS > 0 messages is full).
+const FLOOD_QUIET: Duration = Duration::from_millis(100);
 
 /// A message from the broker, until it is settled.
 struct Held {
@@ -60,6 +64,8 @@ struct Session {
     /// The broker connection broke (rumqttc would reconnect on the next
     /// poll; the session must not: the channel closes instead).
     broken: bool,
+    /// Messages the broker sent this session, ever.
+    arrived: u64,
 }
 
 /// The broker and what the harness puts around it: the bridge's tap, the
@@ -363,6 +369,7 @@ impl MqttBridge {
                 waiting_for_room: false,
                 unacked: Vec::new(),
                 broken: false,
+                arrived: 0,
             });
         }
         Ok((State::RequestCompleted, reason))
@@ -438,6 +445,44 @@ impl MqttBridge {
             s.number(&mut self.next_delivery);
         }
         Ok(all)
+    }
+
+    /// Publishes `messages` from outside the device back to back, not
+    /// waiting for each (`BrokerAction::Flood`); then waits until the
+    /// broker routed all of them (a fence through the observer: the broker
+    /// routes one client's publishes in order), and until every session
+    /// whose filters match has every one the broker sends it now: all at
+    /// QoS 0, at QoS > 0 as many as the broker's in-flight window lets
+    /// through (it holds the rest until the device acknowledges). The fence
+    /// drops what the observer saw before. `Ok(false)`: the client refused
+    /// a publish, or the fence did not come back in time.
+    pub(crate) fn flood(&mut self, messages: &[BrokerMessage]) -> Result<bool, NetError> {
+        let before: Vec<u64> = self.sessions.iter().map(|s| s.arrived).collect();
+        let lab = self.lab()?;
+        if !messages.iter().all(|m| lab.observer.publish(m)) || !lab.observer.fence(ANSWER_TIMEOUT)
+        {
+            return Ok(false);
+        }
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        for (s, before) in self.sessions.iter_mut().zip(before) {
+            let matching = messages
+                .iter()
+                .filter(|m| s.filters.iter().any(|f| rumqttc::matches(&m.topic, f)))
+                .count() as u64;
+            let mut quiet_since = Instant::now();
+            while s.arrived < before + matching && !s.broken {
+                let had = s.arrived;
+                s.pump_for(POLL_WAIT);
+                let now = Instant::now();
+                if s.arrived > had {
+                    quiet_since = now;
+                } else if now > deadline || now.duration_since(quiet_since) > FLOOD_QUIET {
+                    break;
+                }
+            }
+            s.number(&mut self.next_delivery);
+        }
+        Ok(true)
     }
 
     /// What the broker routed to the harness's observer since the last
@@ -564,6 +609,7 @@ impl Session {
 
     fn note(&mut self, seen: Seen) {
         if let Seen::Message(message) = seen {
+            self.arrived += 1;
             self.inbox.push_back(Held {
                 delivery: UNNUMBERED,
                 message: *message,
