@@ -49,7 +49,9 @@ pub fn needs_mosquitto(case: &Case) -> Option<&'static str> {
         },
         Step::Net(NetAction::Broker(action)) => match action {
             BrokerAction::Stop | BrokerAction::Start => Some("stops and starts the broker"),
-            BrokerAction::Publish(_) => Some("publishes from outside the device"),
+            BrokerAction::Publish(_) | BrokerAction::Flood(_) => {
+                Some("publishes from outside the device")
+            }
             // The tap between the bridge and the broker serves either broker.
             BrokerAction::DropLinks | BrokerAction::SilenceLinks | BrokerAction::AwaitDrops(_) => {
                 None

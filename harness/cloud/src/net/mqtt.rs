@@ -458,9 +458,8 @@ impl MqttBridge {
     /// a publish, or the fence did not come back in time.
     pub(crate) fn flood(&mut self, messages: &[BrokerMessage]) -> Result<bool, NetError> {
         let before: Vec<u64> = self.sessions.iter().map(|s| s.arrived).collect();
-        let lab = self.lab()?;
-        if !messages.iter().all(|m| lab.observer.publish(m)) || !lab.observer.fence(ANSWER_TIMEOUT)
-        {
+        let observer = self.lab()?.observer()?;
+        if !messages.iter().all(|m| observer.publish(m)) || !observer.fence(ANSWER_TIMEOUT) {
             return Ok(false);
         }
         let deadline = Instant::now() + ANSWER_TIMEOUT;
