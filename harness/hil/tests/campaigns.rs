@@ -275,10 +275,7 @@ fn the_quick_mqtt_loss_sweep_accounts_for_every_message_on_every_rig() {
 
 #[test]
 fn hil_bench_mqtt_only_prints_every_rig_beside_the_host_floor() {
-    if hil_rig::mosquitto_path().is_none() && !hil_rig::mosquitto_required() {
-        eprintln!("skipped: the MQTT bench needs mosquitto (HIL_REQUIRE_MOSQUITTO=1 makes this a failure)");
-        return;
-    }
+    // Any broker will do: mosquitto, or the embedded one without it.
     let out = Command::new(env!("CARGO_BIN_EXE_hil"))
         .arg("--root")
         .arg(repo())
@@ -294,7 +291,7 @@ fn hil_bench_mqtt_only_prints_every_rig_beside_the_host_floor() {
     );
     // The figures are measured, never asserted: they exist, beside the floor.
     assert!(
-        stdout.contains("host floor: rumqttc↔mosquitto round trips/s"),
+        stdout.contains("host floor: rumqttc↔broker round trips/s"),
         "{stdout}"
     );
     let mut rigs = vec!["sim: MQTT publish→receive"];

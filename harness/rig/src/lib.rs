@@ -36,8 +36,8 @@ pub use defmt_log::{DefmtError, DefmtLog};
 pub use error::{AppRestart, RigError};
 pub use hil_cases::{CloudAction, NetAction};
 pub use hil_cloud::net::{
-    mosquitto_path, mosquitto_required, BrokerAction, BrokerMessage, CloudEvent, HttpOutcome,
-    ReceivedRequest,
+    broker_kind, mosquitto_path, mosquitto_required, BrokerAction, BrokerKind, BrokerMessage,
+    CloudEvent, HttpOutcome, ReceivedRequest,
 };
 pub use hil_cloud::DeliveryEnd;
 pub use inbox::Inbox;

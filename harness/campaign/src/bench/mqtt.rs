@@ -60,14 +60,12 @@ pub fn sim_mqtt_round_trips(n: u32) -> Result<Figure, RigError> {
 }
 
 /// The floor: the cloud's own MQTT client publishing to its own
-/// subscription on a lab broker, `n` round trips, no device.
+/// subscription on a lab broker of the run's kind, `n` round trips, no device.
 pub fn host_round_trips(n: u32) -> Result<Figure, CampaignError> {
     let took = hil_cloud::net::host_round_trips(n, TOPIC, PAYLOAD)
         .map_err(|e| CampaignError::Failed(format!("the MQTT bench's floor: {e}")))?;
     Ok(Figure {
-        name: format!(
-            "host floor: rumqttc↔mosquitto round trips/s ({PAYLOAD} B, QoS 0, {n} trips)"
-        ),
+        name: format!("host floor: rumqttc↔broker round trips/s ({PAYLOAD} B, QoS 0, {n} trips)"),
         value: f64::from(n) / took.as_secs_f64(),
         unit: "trips/s",
         target: None,

@@ -67,12 +67,23 @@ pub fn run(
     points: &[Point],
     setup: Setup,
 ) -> Result<MqttLossSummary, CampaignError> {
-    if hil_rig::mosquitto_path().is_none() {
-        return Err(CampaignError::Failed(
-            "the MQTT loss campaign needs the lab's MQTT broker, and mosquitto is not installed \
-             (Debian package `mosquitto`)"
-                .into(),
-        ));
+    // The harness publishes the floods from outside the device, which the
+    // embedded broker cannot serve (harness/cloud/src/net/embedded_broker.rs).
+    match hil_rig::broker_kind() {
+        Ok(hil_rig::BrokerKind::Mosquitto(_)) => {}
+        Ok(hil_rig::BrokerKind::Embedded { .. }) => {
+            return Err(CampaignError::Failed(
+                "the MQTT loss campaign needs mosquitto (Debian package `mosquitto`): the harness \
+                 publishes the floods from outside the device, which the embedded broker \
+                 (rumqttd, used where mosquitto is missing or HIL_MQTT_BROKER=embedded) cannot"
+                    .into(),
+            ))
+        }
+        Err(why) => {
+            return Err(CampaignError::Failed(format!(
+                "the MQTT loss campaign needs the lab's MQTT broker: {why}"
+            )))
+        }
     }
     let names: Vec<String> = rigs.iter().map(|r| r.name.clone()).collect();
     let mut run = CampaignRun::start(

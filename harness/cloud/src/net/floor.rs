@@ -2,10 +2,11 @@
 //!
 //! `hil bench` prints the device's publish→receive round trips beside this
 //! one. It is the same client (`mqtt_link::Link`, rumqttc, MQTT 3.1.1 with
-//! Nagle off) against the same mosquitto configuration the cloud's bridge
-//! uses, started for the measurement and stopped after it, so what the
-//! device's figures add on top of it is the kernel, the agent link and the
-//! cloud link.
+//! Nagle off) against a broker of the kind the cloud's bridge uses
+//! (mosquitto with the same configuration, or the embedded one where
+//! mosquitto is missing), started for the measurement and stopped after
+//! it, so what the device's figures add on top of it is the kernel, the
+//! agent link and the cloud link.
 
 use std::time::{Duration, Instant};
 
@@ -45,8 +46,8 @@ pub fn host_round_trips(n: u32, topic: &str, payload: usize) -> Result<Duration,
     let mut link = Link::open(Options {
         v5: false,
         client_id: "hil-bench-floor".into(),
-        host: broker.addr.ip().to_string(),
-        port: broker.addr.port(),
+        host: broker.addr().ip().to_string(),
+        port: broker.addr().port(),
         keepalive_s: 60,
         clean_start: true,
         credentials: None,

@@ -18,6 +18,7 @@
 
 mod broker;
 mod config;
+mod embedded_broker;
 mod floor;
 mod http;
 mod mqtt;
@@ -32,7 +33,7 @@ use std::collections::VecDeque;
 use mv_abi::{MvClosureReason, MvConfigFetchResult, MvHttpResult};
 use mv_proto::{CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest};
 
-pub use broker::{mosquitto_path, mosquitto_required};
+pub use broker::{broker_kind, mosquitto_path, mosquitto_required, BrokerKind, BROKER_VAR};
 pub use config::{ConfigEntry, ConfigValue};
 pub use floor::host_round_trips;
 pub use http::{METHODS, TIMEOUT_MS};

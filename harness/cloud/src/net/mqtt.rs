@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use mv_abi::{MvClosureReason, MvMqttRequestState as State};
 use mv_proto::{CloudToDevice, MqttConnect, MqttDown, MqttOutcome, MqttRequest};
 
-use super::broker::Broker;
+use super::broker::{embedded_cannot, Broker};
 use super::mqtt_link::{Link, Message, Options, Seen};
 use super::observer::{BrokerMessage, Observer};
 use super::tap::Tap;
@@ -68,11 +68,21 @@ struct Session {
     arrived: u64,
 }
 
-/// The broker and what the harness puts around it: the bridge's tap, the observer.
+/// The broker and what the harness puts around it: the bridge's tap, the
+/// observer (mosquitto only: it needs MQTT 5, see [`super::embedded_broker`]).
 struct Lab {
     broker: Broker,
     tap: Tap,
-    observer: Observer,
+    observer: Option<Observer>,
+}
+
+impl Lab {
+    /// The observer, or why the embedded broker has none.
+    fn observer(&mut self) -> Result<&mut Observer, NetError> {
+        self.observer
+            .as_mut()
+            .ok_or_else(|| embedded_cannot("publish from outside or say what it received"))
+    }
 }
 
 /// The MQTT side of the emulated cloud.
@@ -118,7 +128,11 @@ impl MqttBridge {
         if let Some(lab) = &mut self.lab {
             // A broker that cannot start again, or an observer that lost
             // track, is dropped: the next use starts afresh and says why not.
-            if lab.broker.restart().is_err() || !lab.observer.fence(ANSWER_TIMEOUT) {
+            let fenced = lab
+                .observer
+                .as_mut()
+                .is_none_or(|o| o.fence(ANSWER_TIMEOUT));
+            if lab.broker.restart().is_err() || !fenced {
                 self.lab = None;
             }
         }
@@ -137,20 +151,24 @@ impl MqttBridge {
     fn lab(&mut self) -> Result<&mut Lab, NetError> {
         if self.lab.is_none() {
             let broker = Broker::start()?;
-            let tap = Tap::start(broker.addr).map_err(|source| NetError::Start {
+            let tap = Tap::start(broker.addr()).map_err(|source| NetError::Start {
                 what: "the MQTT bridge's tap",
                 source,
             })?;
-            let observer =
-                Observer::start(broker.addr.port(), ANSWER_TIMEOUT).ok_or_else(|| {
-                    NetError::Start {
-                        what: "the harness's MQTT observer client",
-                        source: std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("no SUBACK from the broker within {ANSWER_TIMEOUT:?}"),
-                        ),
-                    }
-                })?;
+            let observer = match &broker {
+                Broker::Embedded(_) => None,
+                Broker::Mosquitto(_) => Some(
+                    Observer::start(broker.addr().port(), ANSWER_TIMEOUT).ok_or_else(|| {
+                        NetError::Start {
+                            what: "the harness's MQTT observer client",
+                            source: std::io::Error::new(
+                                std::io::ErrorKind::TimedOut,
+                                format!("no SUBACK from the broker within {ANSWER_TIMEOUT:?}"),
+                            ),
+                        }
+                    })?,
+                ),
+            };
             self.lab = Some(Lab {
                 broker,
                 tap,
@@ -310,9 +328,6 @@ impl MqttBridge {
             )),
             None => None,
         };
-        if super::broker::mosquitto_path().is_none() && !super::broker::mosquitto_required() {
-            return Ok((State::SocketError, 0));
-        }
         let addr = self.lab()?.tap.addr;
         let mut link = Link::open(Options {
             v5: c.version == 1,
@@ -364,7 +379,7 @@ impl MqttBridge {
     /// session saw its connection close. `Ok(false)`: one did not within
     /// the answer timeout.
     pub(crate) fn stop_broker(&mut self) -> Result<bool, NetError> {
-        self.lab()?.broker.stop();
+        self.lab()?.broker.stop()?;
         Ok(self.await_drops(ANSWER_TIMEOUT))
     }
 
@@ -372,10 +387,13 @@ impl MqttBridge {
     /// waits until the observer subscribed again.
     pub(crate) fn start_broker(&mut self) -> Result<bool, NetError> {
         let lab = self.lab()?;
-        let before = lab.observer.subscriptions();
+        if matches!(lab.broker, Broker::Embedded(_)) {
+            return Err(embedded_cannot("be stopped or started"));
+        }
+        let before = lab.observer()?.subscriptions();
         let was_running = lab.broker.is_running();
         lab.broker.restart()?;
-        Ok(was_running || lab.observer.await_subscribed(before, ANSWER_TIMEOUT))
+        Ok(was_running || lab.observer()?.await_subscribed(before, ANSWER_TIMEOUT))
     }
 
     /// Cuts every bridge connection at the tap (`broker: { drop_links }`);
@@ -409,7 +427,7 @@ impl MqttBridge {
     /// until the broker routed it to every session whose filters match.
     /// `Ok(false)`: the client refused, or a match did not arrive in time.
     pub(crate) fn publish(&mut self, m: &BrokerMessage) -> Result<bool, NetError> {
-        if !self.lab()?.observer.publish(m) {
+        if !self.lab()?.observer()?.publish(m) {
             return Ok(false);
         }
         let mut all = true;
@@ -440,9 +458,8 @@ impl MqttBridge {
     /// a publish, or the fence did not come back in time.
     pub(crate) fn flood(&mut self, messages: &[BrokerMessage]) -> Result<bool, NetError> {
         let before: Vec<u64> = self.sessions.iter().map(|s| s.arrived).collect();
-        let lab = self.lab()?;
-        if !messages.iter().all(|m| lab.observer.publish(m)) || !lab.observer.fence(ANSWER_TIMEOUT)
-        {
+        let observer = self.lab()?.observer()?;
+        if !messages.iter().all(|m| observer.publish(m)) || !observer.fence(ANSWER_TIMEOUT) {
             return Ok(false);
         }
         let deadline = Instant::now() + ANSWER_TIMEOUT;
@@ -470,7 +487,7 @@ impl MqttBridge {
     /// What the broker routed to the harness's observer since the last
     /// call (waiting up to `wait` for the first).
     pub(crate) fn received(&mut self, wait: Duration) -> Result<Vec<BrokerMessage>, NetError> {
-        Ok(self.lab()?.observer.take(wait))
+        Ok(self.lab()?.observer()?.take(wait))
     }
 
     /// What the device did with message `delivery`.

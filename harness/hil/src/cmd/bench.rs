@@ -112,21 +112,14 @@ fn print_against(f: &Figure, floor: &Figure) {
 
 /// MQTT publish→receive round trips through the lab broker: the host-only
 /// floor, the sim and QEMU (when installed), one after the other in this
-/// run, each rig as a ratio of the floor. Skipped, and said so, without
-/// mosquitto (an error under `HIL_REQUIRE_MOSQUITTO=1`).
+/// run, each rig as a ratio of the floor. The broker is the run's
+/// (`hil_rig::broker_kind`: mosquitto, or the embedded one without it).
 fn bench_mqtt(root: &Path) -> Result<()> {
-    if hil_rig::mosquitto_path().is_none() {
-        if hil_rig::mosquitto_required() {
-            return Err(SystemFailure(
-                "HIL_REQUIRE_MOSQUITTO=1, but mosquitto is not installed: no MQTT round trips"
-                    .into(),
-            )
-            .into());
-        }
-        println!("mqtt: skipped (mosquitto is not installed; Debian package `mosquitto`)");
-        return Ok(());
-    }
-    println!("MQTT publish→receive round trips through mosquitto, side by side:");
+    let broker = match hil_rig::broker_kind().map_err(SystemFailure)? {
+        hil_rig::BrokerKind::Mosquitto(_) => "mosquitto",
+        hil_rig::BrokerKind::Embedded { .. } => "the embedded broker (rumqttd)",
+    };
+    println!("MQTT publish→receive round trips through {broker}, side by side:");
     let floor = bench::host_round_trips(MQTT_FLOOR_TRIPS)?;
     print_figure(&floor);
     let sim = bench::sim_mqtt_round_trips(MQTT_SIM_TRIPS)
