@@ -1,4 +1,4 @@
-//! The campaigns of `hil`: OTA power cuts, notification overrun, and the bench figures.
+//! The campaigns of `hil`: OTA power cuts, notification overrun, MQTT message loss, and the bench figures.
 //!
 //! A campaign is not a case file, but its points (or groups of points) are
 //! case results, so releases gate on them through the same `results.json`,
@@ -9,6 +9,7 @@
 //! ```text
 //! overrun:  rigs ─▶ sweep points (run_point on a RigSession) ─▶ CampaignRun ─▶ case sinks + OverrunSink
 //! powercut: sim sweep (SimOtaDevice) | QEMU plans (QemuOta on hil_rig's Launch) ─▶ CampaignRun ─▶ case sinks + PowercutSink
+//! mqtt-loss: rigs ─▶ sweep points (floods through the lab broker, drained by App + MqttChannel) ─▶ CampaignRun ─▶ case sinks + MqttLossSink
 //! fuzz:     streams (one session each) ─▶ Primitive::Fuzz batches ─▶ CampaignRun ─▶ case sinks + FuzzSink
 //! bench:    figures (sim dispatch, sim cut points, QEMU per case, round trips, QEMU cut points) ─▶ the CLI prints them
 //! ```
@@ -17,9 +18,12 @@
 //! shared stop flag is set and still writes its report, marked interrupted.
 #![forbid(unsafe_code)]
 
+mod app;
 pub mod bench;
 mod error;
 pub mod fuzz;
+mod mqtt_app;
+pub mod mqtt_loss;
 pub mod overrun;
 pub mod powercut;
 mod report_run;

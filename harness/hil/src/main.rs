@@ -76,6 +76,9 @@ enum Command {
         /// kernel busy inside a call).
         #[arg(long, conflicts_with = "cuts_only")]
         irq_only: bool,
+        /// Only the instructions per NSC round trip on QEMU (`-icount`).
+        #[arg(long, conflicts_with_all = ["cuts_only", "irq_only"])]
+        calls_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -85,6 +88,19 @@ enum Command {
         rigs: Vec<String>,
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
+    },
+    /// Flood MQTT channels through the lab broker and account for every
+    /// message (sweep of receive buffer × payload × flood × QoS); writes
+    /// reports/<run-id>/mqtt-loss.{md,svg,json}.
+    MqttLoss {
+        /// Rig to run on; repeat for several (their results are compared). Default: sim.
+        #[arg(long = "rig", value_name = "NAME")]
+        rigs: Vec<String>,
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+        /// Four points covering every outcome instead of the full sweep.
+        #[arg(long)]
+        quick: bool,
     },
     /// Make a development signing key: <OUT>/signing-key.pem and <OUT>/signer.pub.
     Keys {
@@ -342,8 +358,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             calls,
             cuts_only,
             irq_only,
-        } => cmd::bench::bench(root, calls, cuts_only, irq_only),
+            calls_only,
+        } => cmd::bench::bench(root, calls, cuts_only, irq_only, calls_only),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
+        Command::MqttLoss {
+            rigs,
+            reports,
+            quick,
+        } => cmd::mqtt_loss::mqtt_loss(root, &rigs, &reports, quick),
         Command::Keys { out } => cmd::keys::keys(&out),
         Command::Bundle {
             elf,

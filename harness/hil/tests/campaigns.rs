@@ -8,6 +8,9 @@
 //!   many of the planned points ran.
 //! - `hil overrun` interrupted: exit 130, `results.json` interrupted (not
 //!   left at `running`), `overrun.md` written.
+//!
+//! And `hil mqtt-loss --quick` runs to the end on the sim and, when QEMU is
+//! installed, on QEMU: every message accounted for, the same on both.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -204,4 +207,68 @@ fn hil_fuzz_refuses_a_seed_that_is_no_number() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a seed"));
+}
+
+#[test]
+fn the_quick_mqtt_loss_sweep_accounts_for_every_message_on_every_rig() {
+    if hil_rig::mosquitto_path().is_none() && !hil_rig::mosquitto_required() {
+        eprintln!("skipped: the MQTT loss campaign needs mosquitto (HIL_REQUIRE_MOSQUITTO=1 makes this a failure)");
+        return;
+    }
+    let qemu = hil_rig::qemu::installed(Path::new("qemu-system-arm"));
+    assert!(
+        qemu || std::env::var_os("HIL_REQUIRE_QEMU").is_none(),
+        "HIL_REQUIRE_QEMU is set but qemu-system-arm is not installed"
+    );
+    let mut rigs = vec!["--rig", "sim"];
+    if qemu {
+        rigs.extend(["--rig", "qemu-an505"]);
+    } else {
+        eprintln!("qemu-system-arm is not installed: the MQTT loss sweep runs on the sim only");
+    }
+    let reports = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("--root")
+        .arg(repo())
+        .args(["mqtt-loss", "--quick"])
+        .args(&rigs)
+        .arg("--reports")
+        .arg(reports.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let latest = reports.path().join("latest");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(latest.join("mqtt-loss.json")).unwrap())
+            .unwrap();
+    let by_rig = json["rigs"].as_object().unwrap();
+    assert_eq!(by_rig.len(), rigs.len() / 2, "{json}");
+    for (rig, t) in by_rig {
+        let n = |k: &str| t[k].as_u64().unwrap();
+        assert_eq!(n("points"), 4, "{rig}");
+        assert_eq!(
+            n("unaccounted"),
+            0,
+            "{rig}: every message received or recorded lost"
+        );
+        assert_eq!(n("qos1_lost_fitting"), 0, "{rig}: QoS 1 redelivered");
+        assert_eq!(n("failures"), 0, "{rig}");
+        assert_eq!(n("received") + n("lost"), n("sent"), "{rig}");
+        // The sweep makes both outcomes: a check that saw no loss proves little.
+        assert!(n("lost") > 0 && n("received") > 0, "{rig}: {t}");
+    }
+    if qemu {
+        assert!(stdout.contains("parity: 0 point(s) differ"), "{stdout}");
+    }
+    let md = std::fs::read_to_string(latest.join("mqtt-loss.md")).unwrap();
+    assert!(md.contains("**0 unaccounted**"), "{md}");
+    assert!(std::fs::read_to_string(latest.join("mqtt-loss.svg"))
+        .unwrap()
+        .starts_with("<svg"));
 }

@@ -35,7 +35,10 @@ pub use config::{load_rigs, RigConfig, RigConfigError, RigKind};
 pub use defmt_log::{DefmtError, DefmtLog};
 pub use error::{AppRestart, RigError};
 pub use hil_cases::{CloudAction, NetAction};
-pub use hil_cloud::net::{BrokerAction, BrokerMessage, CloudEvent, HttpOutcome, ReceivedRequest};
+pub use hil_cloud::net::{
+    broker_kind, mosquitto_path, mosquitto_required, BrokerAction, BrokerKind, BrokerMessage,
+    CloudEvent, HttpOutcome, ReceivedRequest,
+};
 pub use hil_cloud::DeliveryEnd;
 pub use inbox::Inbox;
 pub use sim::SimSession;

@@ -21,7 +21,7 @@ mod run;
 pub mod selection;
 
 pub use exec::{run_case, CaseRun};
-pub use needs::{host_skip, BROKER_TAG};
+pub use needs::{host_skip, needs_mosquitto, BROKER_TAG};
 pub use parity::{Difference, ParitySink};
 pub use partition::partition;
 pub use policy::{CasePolicy, QuarantineLookup, RetryLookup};

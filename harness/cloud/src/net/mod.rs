@@ -18,6 +18,7 @@
 
 mod broker;
 mod config;
+mod embedded_broker;
 mod http;
 mod mqtt;
 mod mqtt_link;
@@ -31,7 +32,7 @@ use std::collections::VecDeque;
 use mv_abi::{MvClosureReason, MvConfigFetchResult, MvHttpResult};
 use mv_proto::{CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest};
 
-pub use broker::{mosquitto_path, mosquitto_required};
+pub use broker::{broker_kind, mosquitto_path, mosquitto_required, BrokerKind, BROKER_VAR};
 pub use config::{ConfigEntry, ConfigValue};
 pub use http::{METHODS, TIMEOUT_MS};
 pub use observer::BrokerMessage;
@@ -72,6 +73,11 @@ pub enum BrokerAction {
     /// The harness's own client publishes this (the device's matching
     /// subscriptions have it once the step is done).
     Publish(BrokerMessage),
+    /// The harness's own client publishes these back to back, without
+    /// waiting for each (a flood; the loss campaign's, `hil mqtt-loss`).
+    /// The step ends once the broker routed them all and the matching
+    /// sessions have what the broker sends them now. No case step makes one.
+    Flood(Vec<BrokerMessage>),
     /// The broker process is killed; every bridge connection closes.
     Stop,
     /// A stopped broker starts again on the same port.
@@ -270,6 +276,10 @@ impl NetCloud {
             BrokerAction::Publish(m) => (
                 self.mqtt.publish(m)?,
                 "the publish was refused, or did not reach a matching subscription in time",
+            ),
+            BrokerAction::Flood(messages) => (
+                self.mqtt.flood(messages)?,
+                "a publish of the flood was refused, or the broker did not route the flood in time",
             ),
             BrokerAction::Stop => (self.mqtt.stop_broker()?, DROPS),
             BrokerAction::Start => (

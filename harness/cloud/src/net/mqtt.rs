@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use mv_abi::{MvClosureReason, MvMqttRequestState as State};
 use mv_proto::{CloudToDevice, MqttConnect, MqttDown, MqttOutcome, MqttRequest};
 
-use super::broker::Broker;
+use super::broker::{embedded_cannot, Broker};
 use super::mqtt_link::{Link, Message, Options, Seen};
 use super::observer::{BrokerMessage, Observer};
 use super::tap::Tap;
@@ -36,6 +36,10 @@ use super::{CloudEvent, NetError};
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one poll for the broker's messages may wait for the next packet.
 const POLL_WAIT: Duration = Duration::from_millis(1);
+/// After a flood was routed, how long a session may receive nothing before
+/// the broker is taken to hold the rest back (its in-flight window of
+/// unacknowledged QoS > 0 messages is full).
+const FLOOD_QUIET: Duration = Duration::from_millis(100);
 
 /// A message from the broker, until it is settled.
 struct Held {
@@ -60,13 +64,25 @@ struct Session {
     /// The broker connection broke (rumqttc would reconnect on the next
     /// poll; the session must not: the channel closes instead).
     broken: bool,
+    /// Messages the broker sent this session, ever.
+    arrived: u64,
 }
 
-/// The broker and what the harness puts around it: the bridge's tap, the observer.
+/// The broker and what the harness puts around it: the bridge's tap, the
+/// observer (mosquitto only: it needs MQTT 5, see [`super::embedded_broker`]).
 struct Lab {
     broker: Broker,
     tap: Tap,
-    observer: Observer,
+    observer: Option<Observer>,
+}
+
+impl Lab {
+    /// The observer, or why the embedded broker has none.
+    fn observer(&mut self) -> Result<&mut Observer, NetError> {
+        self.observer
+            .as_mut()
+            .ok_or_else(|| embedded_cannot("publish from outside or say what it received"))
+    }
 }
 
 /// The MQTT side of the emulated cloud.
@@ -112,7 +128,11 @@ impl MqttBridge {
         if let Some(lab) = &mut self.lab {
             // A broker that cannot start again, or an observer that lost
             // track, is dropped: the next use starts afresh and says why not.
-            if lab.broker.restart().is_err() || !lab.observer.fence(ANSWER_TIMEOUT) {
+            let fenced = lab
+                .observer
+                .as_mut()
+                .is_none_or(|o| o.fence(ANSWER_TIMEOUT));
+            if lab.broker.restart().is_err() || !fenced {
                 self.lab = None;
             }
         }
@@ -131,20 +151,24 @@ impl MqttBridge {
     fn lab(&mut self) -> Result<&mut Lab, NetError> {
         if self.lab.is_none() {
             let broker = Broker::start()?;
-            let tap = Tap::start(broker.addr).map_err(|source| NetError::Start {
+            let tap = Tap::start(broker.addr()).map_err(|source| NetError::Start {
                 what: "the MQTT bridge's tap",
                 source,
             })?;
-            let observer =
-                Observer::start(broker.addr.port(), ANSWER_TIMEOUT).ok_or_else(|| {
-                    NetError::Start {
-                        what: "the harness's MQTT observer client",
-                        source: std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("no SUBACK from the broker within {ANSWER_TIMEOUT:?}"),
-                        ),
-                    }
-                })?;
+            let observer = match &broker {
+                Broker::Embedded(_) => None,
+                Broker::Mosquitto(_) => Some(
+                    Observer::start(broker.addr().port(), ANSWER_TIMEOUT).ok_or_else(|| {
+                        NetError::Start {
+                            what: "the harness's MQTT observer client",
+                            source: std::io::Error::new(
+                                std::io::ErrorKind::TimedOut,
+                                format!("no SUBACK from the broker within {ANSWER_TIMEOUT:?}"),
+                            ),
+                        }
+                    })?,
+                ),
+            };
             self.lab = Some(Lab {
                 broker,
                 tap,
@@ -304,9 +328,6 @@ impl MqttBridge {
             )),
             None => None,
         };
-        if super::broker::mosquitto_path().is_none() && !super::broker::mosquitto_required() {
-            return Ok((State::SocketError, 0));
-        }
         let addr = self.lab()?.tap.addr;
         let mut link = Link::open(Options {
             v5: c.version == 1,
@@ -348,6 +369,7 @@ impl MqttBridge {
                 waiting_for_room: false,
                 unacked: Vec::new(),
                 broken: false,
+                arrived: 0,
             });
         }
         Ok((State::RequestCompleted, reason))
@@ -357,7 +379,7 @@ impl MqttBridge {
     /// session saw its connection close. `Ok(false)`: one did not within
     /// the answer timeout.
     pub(crate) fn stop_broker(&mut self) -> Result<bool, NetError> {
-        self.lab()?.broker.stop();
+        self.lab()?.broker.stop()?;
         Ok(self.await_drops(ANSWER_TIMEOUT))
     }
 
@@ -365,10 +387,13 @@ impl MqttBridge {
     /// waits until the observer subscribed again.
     pub(crate) fn start_broker(&mut self) -> Result<bool, NetError> {
         let lab = self.lab()?;
-        let before = lab.observer.subscriptions();
+        if matches!(lab.broker, Broker::Embedded(_)) {
+            return Err(embedded_cannot("be stopped or started"));
+        }
+        let before = lab.observer()?.subscriptions();
         let was_running = lab.broker.is_running();
         lab.broker.restart()?;
-        Ok(was_running || lab.observer.await_subscribed(before, ANSWER_TIMEOUT))
+        Ok(was_running || lab.observer()?.await_subscribed(before, ANSWER_TIMEOUT))
     }
 
     /// Cuts every bridge connection at the tap (`broker: { drop_links }`);
@@ -402,7 +427,7 @@ impl MqttBridge {
     /// until the broker routed it to every session whose filters match.
     /// `Ok(false)`: the client refused, or a match did not arrive in time.
     pub(crate) fn publish(&mut self, m: &BrokerMessage) -> Result<bool, NetError> {
-        if !self.lab()?.observer.publish(m) {
+        if !self.lab()?.observer()?.publish(m) {
             return Ok(false);
         }
         let mut all = true;
@@ -422,10 +447,47 @@ impl MqttBridge {
         Ok(all)
     }
 
+    /// Publishes `messages` from outside the device back to back, not
+    /// waiting for each (`BrokerAction::Flood`); then waits until the
+    /// broker routed all of them (a fence through the observer: the broker
+    /// routes one client's publishes in order), and until every session
+    /// whose filters match has every one the broker sends it now: all at
+    /// QoS 0, at QoS > 0 as many as the broker's in-flight window lets
+    /// through (it holds the rest until the device acknowledges). The fence
+    /// drops what the observer saw before. `Ok(false)`: the client refused
+    /// a publish, or the fence did not come back in time.
+    pub(crate) fn flood(&mut self, messages: &[BrokerMessage]) -> Result<bool, NetError> {
+        let before: Vec<u64> = self.sessions.iter().map(|s| s.arrived).collect();
+        let observer = self.lab()?.observer()?;
+        if !messages.iter().all(|m| observer.publish(m)) || !observer.fence(ANSWER_TIMEOUT) {
+            return Ok(false);
+        }
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        for (s, before) in self.sessions.iter_mut().zip(before) {
+            let matching = messages
+                .iter()
+                .filter(|m| s.filters.iter().any(|f| rumqttc::matches(&m.topic, f)))
+                .count() as u64;
+            let mut quiet_since = Instant::now();
+            while s.arrived < before + matching && !s.broken {
+                let had = s.arrived;
+                s.pump_for(POLL_WAIT);
+                let now = Instant::now();
+                if s.arrived > had {
+                    quiet_since = now;
+                } else if now > deadline || now.duration_since(quiet_since) > FLOOD_QUIET {
+                    break;
+                }
+            }
+            s.number(&mut self.next_delivery);
+        }
+        Ok(true)
+    }
+
     /// What the broker routed to the harness's observer since the last
     /// call (waiting up to `wait` for the first).
     pub(crate) fn received(&mut self, wait: Duration) -> Result<Vec<BrokerMessage>, NetError> {
-        Ok(self.lab()?.observer.take(wait))
+        Ok(self.lab()?.observer()?.take(wait))
     }
 
     /// What the device did with message `delivery`.
@@ -546,6 +608,7 @@ impl Session {
 
     fn note(&mut self, seen: Seen) {
         if let Seen::Message(message) = seen {
+            self.arrived += 1;
             self.inbox.push_back(Held {
                 delivery: UNNUMBERED,
                 message: *message,

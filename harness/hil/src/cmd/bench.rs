@@ -18,8 +18,18 @@ pub fn bench(
     calls: u64,
     cuts_only: bool,
     irq_only: bool,
+    calls_only: bool,
 ) -> Result<ExitCode> {
     let root = find_root(root)?;
+    if calls_only {
+        let Some(qemu) = qemu_bench(&root)? else {
+            return Ok(ExitCode::Passed);
+        };
+        for f in qemu.round_trips()? {
+            print_figure(&f);
+        }
+        return Ok(ExitCode::Passed);
+    }
     if irq_only {
         let Some(qemu) = qemu_bench(&root)? else {
             return Ok(ExitCode::Passed);

@@ -66,7 +66,7 @@ pub fn write(
 fn campaigns(report: &RunReport, run_dirs: &[&Path]) -> Option<HtmlSection> {
     let plots: Vec<(String, String)> = run_dirs
         .iter()
-        .flat_map(|d| ["powercut.svg", "overrun.svg"].map(|f| d.join(f)))
+        .flat_map(|d| ["powercut.svg", "overrun.svg", "mqtt-loss.svg"].map(|f| d.join(f)))
         .filter_map(|path| {
             let svg = std::fs::read_to_string(&path).ok()?;
             let start = svg.find("<svg")?;
@@ -84,7 +84,7 @@ fn campaigns(report: &RunReport, run_dirs: &[&Path]) -> Option<HtmlSection> {
             thead { tr { th { "campaign" } th { "rig" } th { "figure" } th class="num" { "value" } } }
             tbody {
                 @for f in &report.figures {
-                    @let bad = f.value > 0.0 && matches!(f.name.as_str(), "failures" | "undetected" | "false_alarms");
+                    @let bad = f.value > 0.0 && matches!(f.name.as_str(), "failures" | "undetected" | "false_alarms" | "unaccounted" | "qos1_lost_fitting");
                     tr class=(if bad { "fail" } else { "" }) {
                         td { (f.campaign) } td { (f.rig) } td { (f.name) } td class="num" { (f.value) }
                     }

@@ -12,6 +12,7 @@ mod html;
 pub mod keys;
 pub mod list;
 pub mod merge;
+pub mod mqtt_loss;
 pub mod nightly;
 pub mod ota;
 pub mod overrun;

@@ -19,6 +19,10 @@ pub(super) fn action_text(action: &BrokerAction) -> String {
         BrokerAction::Publish(m) => {
             format!("broker: the harness's client publishes {}", describe(m))
         }
+        BrokerAction::Flood(messages) => format!(
+            "broker: the harness's client publishes {} messages back to back",
+            messages.len()
+        ),
         BrokerAction::Stop => "broker: stopped (killed; its connections close)".to_owned(),
         BrokerAction::Start => "broker: started again on the same port".to_owned(),
         BrokerAction::DropLinks => "broker: the bridge's connections are cut".to_owned(),
