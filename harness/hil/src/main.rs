@@ -79,6 +79,10 @@ enum Command {
         /// Only the instructions per NSC round trip on QEMU (`-icount`).
         #[arg(long, conflicts_with_all = ["cuts_only", "irq_only"])]
         calls_only: bool,
+        /// Only the MQTT round trips: the host floor, the sim and QEMU side
+        /// by side.
+        #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only"])]
+        mqtt_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -359,7 +363,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             cuts_only,
             irq_only,
             calls_only,
-        } => cmd::bench::bench(root, calls, cuts_only, irq_only, calls_only),
+            mqtt_only,
+        } => cmd::bench::bench(root, calls, cuts_only, irq_only, calls_only, mqtt_only),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::MqttLoss {
             rigs,
