@@ -199,11 +199,11 @@ fn a_missing_serial_port_is_named() {
 fn stand_ins() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("hil-power-stand-ins-")
-            .tempdir()
-            .unwrap()
-            .keep();
+        // Under the build's own scratch folder, emptied first: a stale
+        // `.calls` file from an earlier run must not count.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("power-stand-ins");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         // A hub with per-port power: reports the new state. Hub 2-2 ignores
         // the request (no ppps); hub 9-9 does not exist.
         let uhubctl = r#"#!/bin/sh
