@@ -41,7 +41,10 @@ macro_rules! slot_table {
             /// Every slot, in slot order.
             pub const ALL: [Slot; SLOT_COUNT as usize] = [$(Slot::$variant),+];
 
-            /// The slot with number `n`, or `None` past 73.
+            /// The slot with number `n`, or `None` past 73. Inline: it is on
+            /// the path of every system call, where it folds into the
+            /// dispatch's own jump table.
+            #[inline]
             pub fn from_number(n: u32) -> Option<Slot> {
                 match n {
                     $( $n => Some(Slot::$variant), )+

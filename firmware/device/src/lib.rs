@@ -141,20 +141,19 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
 
     /// An app system call: `(status, restart)`. On `Some(restart)` the call
     /// does not return to the app: the board tears it down and calls
-    /// [`Self::restart_app`].
+    /// [`Self::restart_app`]. Inline: the board's entry is its only caller
+    /// on target, and there the status and restart stay in registers.
+    #[inline]
     pub fn syscall(&mut self, slot: u32, args: [u32; 4]) -> (u32, Option<Restart>) {
         let status = self.kernel.dispatch(slot, args);
         self.kernel.poll();
         self.drain_net();
         // Only `mvRestart`, `mvDeepSleep` and `mvTestingComplete` end the
         // app (and only this test is on the path of every call).
-        let ends_app = [
-            mv_abi::Slot::Restart,
-            mv_abi::Slot::DeepSleep,
-            mv_abi::Slot::TestingComplete,
-        ]
-        .iter()
-        .any(|s| *s as u32 == slot);
+        const RESTART: u32 = mv_abi::Slot::Restart as u32;
+        const DEEP_SLEEP: u32 = mv_abi::Slot::DeepSleep as u32;
+        const TESTING_COMPLETE: u32 = mv_abi::Slot::TestingComplete as u32;
+        let ends_app = matches!(slot, RESTART | DEEP_SLEEP | TESTING_COMPLETE);
         let restart = if ends_app {
             self.kernel.take_restart_request().map(|r| self.app_ends(r))
         } else {

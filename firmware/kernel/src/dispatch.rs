@@ -36,7 +36,23 @@ impl Args {
 impl<B: Board> Kernel<B> {
     /// The system-call entry: slot number and r0–r3 in, `MvStatus` out. Never
     /// panics on app input and never faults.
+    ///
+    /// The fast path (`firmware/ABI.md` §1): `mvNoOp` has no argument to
+    /// check and nothing to do, so it is answered here, inline in the
+    /// caller, before the frame and jump table every other call needs. The
+    /// caller's checks (the call mask, the device's try-lock and the busy
+    /// answer, the work after every call) are the same for it as for any
+    /// call.
+    #[inline]
     pub fn dispatch(&mut self, slot: u32, args: [u32; 4]) -> u32 {
+        if slot == Slot::NoOp as u32 {
+            return MvStatus::Okay as u32;
+        }
+        self.dispatch_call(slot, args)
+    }
+
+    #[inline(never)]
+    fn dispatch_call(&mut self, slot: u32, args: [u32; 4]) -> u32 {
         let status = match Slot::from_number(slot) {
             Some(slot) => self.call(slot, Args(args)),
             None => Err(NOT_IMPLEMENTED),

@@ -168,6 +168,7 @@ impl<B: Board> Kernel<B> {
 
     /// Background work the kernel does between calls (on target: its idle
     /// loop; on the sim: after every primitive): flush queued log messages.
+    #[inline]
     pub fn poll(&mut self) {
         self.logging.flush(&mut self.board, self.link);
         self.test_logging.flush(&mut self.board, LinkState::UP);

@@ -24,6 +24,7 @@ impl<B: Board> Kernel<B> {
     /// Might the cloud be owed something about a channel? When `false`,
     /// [`Self::next_net_event`] answers `None`: the caller need not set up
     /// its data buffer (every system call passes here).
+    #[inline]
     pub fn net_events_pending(&self) -> bool {
         self.channels.may_owe()
     }

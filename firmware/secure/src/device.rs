@@ -25,7 +25,9 @@ use crate::exit::{exit, ExitCode};
 /// The device on this image's board, over its flash (`crate::board`, `crate::nvm`).
 pub type SecureDevice = Device<crate::board::Board, crate::nvm::Flash>;
 
-/// The device and who holds it.
+/// The device and who holds it. `repr(C)` puts `held` at the cell's own
+/// address, which every call takes and releases: no offset to compute.
+#[repr(C)]
 struct DeviceCell {
     /// Set while some context (a call, a tick, a fault handler) runs the device.
     held: AtomicBool,
@@ -168,12 +170,13 @@ pub fn is_app_running() -> bool {
     APP_RUNNING.load(Ordering::Acquire)
 }
 
-/// Called by `mv_nsc_entry` (see [`crate::veneers`]) with the app's r0–r3
-/// and the slot number; returns the raw `MvStatus` for r0.
+/// Called by `mv_nsc_entry` (see [`crate::veneers`]) with the app's r0–r3,
+/// as the entry pushed them, and the slot number; returns the raw
+/// `MvStatus` for r0.
 #[no_mangle]
-pub extern "C" fn mv_nsc_dispatch(r0: u32, r1: u32, r2: u32, r3: u32, slot: u32) -> u32 {
+pub extern "C" fn mv_nsc_dispatch(args: &[u32; 4], slot: u32) -> u32 {
     let mask = crate::nvic::begin_call_mask();
-    let answer = with(|d| d.syscall(slot, [r0, r1, r2, r3]));
+    let answer = with(|d| d.syscall(slot, *args));
     crate::nvic::end_call_mask(mask);
     match answer {
         Some((_, Some(why))) => crate::restart::from_call(why),

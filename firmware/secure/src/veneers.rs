@@ -4,8 +4,8 @@
 //! assembly. Entry `n` sits at `__sg_start + 8*n` in `.gnu.sgstubs`, which
 //! `memory.x` places at the start of the NSC region (the only code there).
 //! Its trampoline (ordinary secure code) puts `n` in r12 and joins
-//! `mv_nsc_entry`, which passes r0–r3 and the slot to [`crate::device`]'s
-//! `mv_nsc_dispatch`, then clears r1–r3, r12 and the flags so nothing secure
+//! `mv_nsc_entry`, which passes r0–r3 (on its stack) and the slot to
+//! [`crate::device`]'s `mv_nsc_dispatch`, then clears r1–r3, r12 and the flags so nothing secure
 //! leaks, and returns to the app with `BXNS LR` (SG cleared LR bit 0).
 //! r4–r11 are callee-saved by the AAPCS code in between, so they come back
 //! holding the caller's values.
@@ -48,19 +48,21 @@ nsc_table!(
     120 121 122 123 124 125 126 127
 );
 
-// The common entry. The slot (r12) becomes the fifth AAPCS argument, on the
-// stack; 16 bytes are pushed in all, so the stack stays 8-aligned.
+// The common entry. r0–r3 are pushed as one block (the call's `[u32; 4]`,
+// which the dispatch reads through a pointer, so nothing is copied again)
+// with r4 (only for the 8-byte alignment) and LR; the slot (r12) is the
+// second argument. One push, one pop: this is the path of every call.
 core::arch::global_asm!(
     ".section .text.mv_nsc_entry, \"ax\", %progbits",
     ".p2align 2",
     ".thumb",
     ".thumb_func",
     "mv_nsc_entry:",
-    "    push {{r4, lr}}",
-    "    sub sp, sp, #8",
-    "    str r12, [sp]",
+    "    push {{r0, r1, r2, r3, r4, lr}}",
+    "    mov r0, sp",
+    "    mov r1, r12",
     "    bl mv_nsc_dispatch",
-    "    add sp, sp, #8",
+    "    add sp, sp, #16",
     "    pop {{r4, lr}}",
     "    movs r1, #0",
     "    movs r2, #0",

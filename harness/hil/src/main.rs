@@ -76,6 +76,13 @@ enum Command {
         /// kernel busy inside a call).
         #[arg(long, conflicts_with = "cuts_only")]
         irq_only: bool,
+        /// Only the instructions per NSC round trip on QEMU (`-icount`).
+        #[arg(long, conflicts_with_all = ["cuts_only", "irq_only"])]
+        calls_only: bool,
+        /// Only the MQTT round trips: the host floor, the sim and QEMU side
+        /// by side.
+        #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only"])]
+        mqtt_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -355,7 +362,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             calls,
             cuts_only,
             irq_only,
-        } => cmd::bench::bench(root, calls, cuts_only, irq_only),
+            calls_only,
+            mqtt_only,
+        } => cmd::bench::bench(root, calls, cuts_only, irq_only, calls_only, mqtt_only),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::MqttLoss {
             rigs,

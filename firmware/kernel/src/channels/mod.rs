@@ -296,6 +296,7 @@ impl Channels {
 
     /// May the cloud be owed something? `false` means [`Self::next_event`]
     /// would answer `None` (a channel changed since it last did).
+    #[inline]
     pub fn may_owe(&self) -> bool {
         self.dirty
     }
