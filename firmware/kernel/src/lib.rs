@@ -21,6 +21,7 @@ pub mod channels;
 pub mod dispatch;
 pub mod external_flash;
 pub mod fast_irq;
+pub mod flood_watch;
 pub mod handles;
 pub mod logging;
 mod net_io;
@@ -40,6 +41,7 @@ use board::Board;
 use channels::Channels;
 use external_flash::ExternalFlashHandles;
 use fast_irq::FastInterrupts;
+use flood_watch::FloodWatch;
 use logging::{Console, LinkState, ServerLogging};
 use network::NetworkRequests;
 use notify::Notifications;
@@ -71,6 +73,8 @@ pub struct Kernel<B: Board> {
     network: NetworkRequests,
     channels: Channels,
     fast: FastInterrupts,
+    /// Watches the fast interrupts for a flood or a hung handler.
+    flood: FloodWatch,
     ext_flash: ExternalFlashHandles,
     /// The mode of the app's last `mvPowerSave`.
     power_save_mode: Option<MvPowerSavingMode>,
@@ -101,6 +105,7 @@ impl<B: Board> Kernel<B> {
             network: NetworkRequests::new(),
             channels: Channels::new(),
             fast: FastInterrupts::new(),
+            flood: FloodWatch::new(),
             ext_flash: ExternalFlashHandles::new(),
             power_save_mode: None,
             wifi: None,
@@ -126,6 +131,7 @@ impl<B: Board> Kernel<B> {
         self.network = NetworkRequests::new();
         self.channels.reset_app();
         self.fast = FastInterrupts::new();
+        self.flood = FloodWatch::new();
         self.ext_flash = ExternalFlashHandles::new();
         self.power_save_mode = None;
         self.wake_reason = reason;

@@ -33,6 +33,8 @@ pub struct FakeBoard {
     /// NVIC: IRQs made fast, IRQs enabled.
     pub fast: Vec<u32>,
     pub enabled: Vec<u32>,
+    /// IRQs whose handler runs (or is pre-empted): what `IABR` says.
+    pub active: Vec<u32>,
     pub vtor: u32,
     /// The external flash (erased: 0xFF).
     pub ext_flash: Vec<u8>,
@@ -56,6 +58,7 @@ impl Default for FakeBoard {
             in_interrupt: false,
             fast: Vec::new(),
             enabled: Vec::new(),
+            active: Vec::new(),
             vtor: VTOR,
             ext_flash: vec![0xFF; EXT_FLASH_SIZE as usize],
             led: None,
@@ -136,6 +139,10 @@ impl Interrupts for FakeBoard {
         if enabled {
             self.enabled.push(irq);
         }
+    }
+    /// Active, or pended (the kernel's pends are all the fake keeps) and enabled.
+    fn irq_busy(&self, irq: u32) -> bool {
+        self.active.contains(&irq) || (self.pended.contains(&irq) && self.enabled.contains(&irq))
     }
     fn ns_vector_table(&self) -> u32 {
         self.vtor
