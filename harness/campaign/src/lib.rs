@@ -25,8 +25,11 @@ pub mod fuzz;
 mod mqtt_app;
 pub mod mqtt_loss;
 pub mod overrun;
+pub mod point_sink;
 pub mod powercut;
 mod report_run;
+mod svg;
+mod sweep_point;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;

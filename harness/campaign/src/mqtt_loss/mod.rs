@@ -14,10 +14,9 @@ mod sweep;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use hil_report::parity::{compare, Difference};
-use hil_report::{CampaignPoint, CaseResult, ExitCode, Outcome, SpecCitation};
+use hil_report::{CaseResult, ExitCode};
 use hil_rig::{connect, RigConfig};
 
 pub use report::{json, markdown, svg, Totals};
@@ -27,13 +26,22 @@ pub use sweep::{
     SPEC_SOURCE, TOPIC_BYTES,
 };
 
+use crate::sweep_point::{PointName, SweepCase};
 use crate::{CampaignError, CampaignRun, Setup};
 
 /// The campaign's name in point events.
 pub const CAMPAIGN: &str = "mqtt-loss";
 
-/// Where the sweep and its checks live (the `file` of every point's result).
-const SOURCE_FILE: &str = "harness/campaign/src/mqtt_loss/sweep.rs";
+/// How every point reports as a case.
+const SWEEP_CASE: SweepCase = SweepCase {
+    campaign: CAMPAIGN,
+    area: "mqtt-loss",
+    // Where the sweep and its checks live.
+    file: "harness/campaign/src/mqtt_loss/sweep.rs",
+    tags: &["mqtt", "loss"],
+    quote: SPEC_QUOTE,
+    source: SPEC_SOURCE,
+};
 
 /// How `hil mqtt-loss` went.
 pub struct MqttLossSummary {
@@ -106,67 +114,19 @@ pub fn run(
                 interrupted = true;
                 break 'rigs;
             }
-            run.started(&rig.name, &point.id());
-            let started = Instant::now();
-            let (outcome, transcript) = match run_point(session.as_mut(), point) {
-                Ok(obs) => {
-                    let problems = obs.problems();
-                    let transcript = obs.transcript();
-                    let outcome = if problems.is_empty() {
-                        Outcome::Passed
-                    } else {
-                        Outcome::Failed {
-                            step: 0,
-                            field: "point".into(),
-                            line: 0,
-                            message: problems.join("; "),
-                        }
-                    };
-                    run.point(CampaignPoint {
-                        campaign: CAMPAIGN.into(),
-                        rig: rig.name.clone(),
-                        group: format!("b{}-q{}", point.buffer, point.qos),
-                        id: point.id(),
-                        outcome: outcome.status().into(),
-                        detail: problems.join("; "),
-                        data: serde_json::to_value(&obs).map_err(|e| {
-                            CampaignError::Failed(format!("cannot record {}: {e}", point.id()))
-                        })?,
-                    });
-                    if let Some((_, list)) = observations.last_mut() {
-                        list.push(obs);
-                    }
-                    (outcome, transcript)
-                }
-                Err(e) => (
-                    Outcome::Error {
-                        message: e.to_string(),
-                    },
-                    String::new(),
-                ),
-            };
-            let logs = session.take_device_log();
-            let result = CaseResult {
-                rig: rig.name.clone(),
-                case_id: point.id(),
+            let name = PointName {
+                id: point.id(),
                 title: point.title(),
-                area: "mqtt-loss".into(),
-                file: SOURCE_FILE.into(),
-                tags: vec!["mqtt".into(), "loss".into()],
-                spec: SpecCitation {
-                    quote: SPEC_QUOTE.into(),
-                    source: SPEC_SOURCE.into(),
-                },
-                outcome,
-                duration_ms: started.elapsed().as_secs_f64() * 1e3,
-                transcript,
-                logs,
-                attempts: Vec::new(),
-                flaky: false,
-                quarantine: None,
+                group: format!("b{}-q{}", point.buffer, point.qos),
             };
-            results.push(result.clone());
-            run.finished(result);
+            let (result, observed) =
+                SWEEP_CASE.run_point(&mut run, &rig.name, name, session.as_mut(), |s| {
+                    run_point(s, point)
+                })?;
+            if let (Some(obs), Some((_, list))) = (observed, observations.last_mut()) {
+                list.push(obs);
+            }
+            results.push(result);
         }
     }
     for (rig, list) in &observations {

@@ -104,22 +104,12 @@ pub fn svg(by_rig: &BTreeMap<String, Vec<Observation>>) -> String {
     let (llo, lhi) = (lo.log10().floor(), hi.log10().ceil());
     let x = |v: f64| margin + (v.log10() - llo) / (lhi - llo) * (w - 2.0 * margin);
     let y = |v: f64| h - margin - v * (h - 2.0 * margin);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    let mut s = crate::svg::canvas(
+        w,
+        h,
+        "MQTT floods: fraction recorded lost vs offered load (every message accounted for)",
     );
-    let _ = writeln!(
-        s,
-        "<text x=\"{}\" y=\"20\" text-anchor=\"middle\">MQTT floods: fraction recorded lost vs offered load (every message accounted for)</text>",
-        w / 2.0
-    );
-    let _ = writeln!(
-        s,
-        "<line x1=\"{m}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"black\"/><line x1=\"{m}\" y1=\"{t}\" x2=\"{m}\" y2=\"{b}\" stroke=\"black\"/>",
-        m = margin,
-        b = h - margin,
-        r = w - margin,
-        t = margin
-    );
+    crate::svg::axes(&mut s, w, h, margin);
     // The buffer's own size: to its right, a flood cannot all be held at once.
     let _ = writeln!(
         s,

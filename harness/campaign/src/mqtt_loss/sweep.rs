@@ -474,6 +474,16 @@ pub fn run_point(s: &mut dyn RigSession, p: Point) -> Result<Observation, RigErr
     })
 }
 
+impl crate::sweep_point::SweepObservation for Observation {
+    fn problems(&self) -> Vec<String> {
+        Observation::problems(self)
+    }
+
+    fn transcript(&self) -> String {
+        Observation::transcript(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

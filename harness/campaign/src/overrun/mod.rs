@@ -11,23 +11,31 @@ mod sweep;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use hil_report::parity::{compare, Difference};
-use hil_report::{CampaignPoint, CaseResult, ExitCode, Outcome, SpecCitation};
+use hil_report::{CaseResult, ExitCode};
 use hil_rig::{connect, RigConfig};
 
 pub use report::{markdown, svg};
 pub use sink::OverrunSink;
 pub use sweep::{default_sweep, run_point, Observation, Point, SPEC_QUOTE, SPEC_SOURCE};
 
+use crate::sweep_point::{PointName, SweepCase};
 use crate::{CampaignError, CampaignRun, Setup};
 
 /// The campaign's name in point events.
 pub const CAMPAIGN: &str = "overrun";
 
-/// Where the sweep and its checks live (the `file` of every point's result).
-const SOURCE_FILE: &str = "harness/campaign/src/overrun/sweep.rs";
+/// How every point reports as a case.
+const SWEEP_CASE: SweepCase = SweepCase {
+    campaign: CAMPAIGN,
+    area: "overrun",
+    // Where the sweep and its checks live.
+    file: "harness/campaign/src/overrun/sweep.rs",
+    tags: &["overrun"],
+    quote: SPEC_QUOTE,
+    source: SPEC_SOURCE,
+};
 
 /// How `hil overrun` went.
 pub struct OverrunSummary {
@@ -78,72 +86,24 @@ pub fn run(rigs: &[RigConfig], setup: Setup) -> Result<OverrunSummary, CampaignE
                 interrupted = true;
                 break 'rigs;
             }
-            run.started(&rig.name, &point.id());
-            let started = Instant::now();
-            let (outcome, transcript) = match run_point(session.as_mut(), point) {
-                Ok(obs) => {
-                    let problems = obs.problems();
-                    if let Some((_, counts)) = figures.last_mut() {
-                        counts[0] += 1;
-                        counts[1] += usize::from(!problems.is_empty());
-                        counts[2] += usize::from(
-                            obs.point.lost() > 0 && obs.reported.is_none() && !obs.sequence_gap,
-                        );
-                        counts[3] += usize::from(obs.point.lost() == 0 && obs.reported.is_some());
-                    }
-                    let transcript = obs.transcript();
-                    let outcome = if problems.is_empty() {
-                        Outcome::Passed
-                    } else {
-                        Outcome::Failed {
-                            step: 0,
-                            field: "point".into(),
-                            line: 0,
-                            message: problems.join("; "),
-                        }
-                    };
-                    run.point(CampaignPoint {
-                        campaign: CAMPAIGN.into(),
-                        rig: rig.name.clone(),
-                        group: format!("b{}", point.slots * 16),
-                        id: point.id(),
-                        outcome: outcome.status().into(),
-                        detail: problems.join("; "),
-                        data: serde_json::to_value(&obs).map_err(|e| {
-                            CampaignError::Failed(format!("cannot record {}: {e}", point.id()))
-                        })?,
-                    });
-                    (outcome, transcript)
-                }
-                Err(e) => (
-                    Outcome::Error {
-                        message: e.to_string(),
-                    },
-                    String::new(),
-                ),
-            };
-            let logs = session.take_device_log();
-            let result = CaseResult {
-                rig: rig.name.clone(),
-                case_id: point.id(),
+            let name = PointName {
+                id: point.id(),
                 title: point.title(),
-                area: "overrun".into(),
-                file: SOURCE_FILE.into(),
-                tags: vec!["overrun".into()],
-                spec: SpecCitation {
-                    quote: SPEC_QUOTE.into(),
-                    source: SPEC_SOURCE.into(),
-                },
-                outcome,
-                duration_ms: started.elapsed().as_secs_f64() * 1e3,
-                transcript,
-                logs,
-                attempts: Vec::new(),
-                flaky: false,
-                quarantine: None,
+                group: format!("b{}", point.slots * 16),
             };
-            results.push(result.clone());
-            run.finished(result);
+            let (result, observed) =
+                SWEEP_CASE.run_point(&mut run, &rig.name, name, session.as_mut(), |s| {
+                    run_point(s, point)
+                })?;
+            if let (Some(obs), Some((_, counts))) = (observed, figures.last_mut()) {
+                counts[0] += 1;
+                counts[1] += usize::from(!obs.problems().is_empty());
+                counts[2] += usize::from(
+                    obs.point.lost() > 0 && obs.reported.is_none() && !obs.sequence_gap,
+                );
+                counts[3] += usize::from(obs.point.lost() == 0 && obs.reported.is_some());
+            }
+            results.push(result);
         }
     }
     for (rig, [points, failures, undetected, false_alarms]) in figures {

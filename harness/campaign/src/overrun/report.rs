@@ -81,22 +81,12 @@ pub fn svg(by_rig: &BTreeMap<String, Vec<Observation>>) -> String {
     let x = |v: f64| margin + (v.max(0.5).log2() + 1.0) / (max.log2() + 1.0) * (w - 2.0 * margin);
     let y =
         |v: f64| h - margin - (v.max(0.5).log2() + 1.0) / (max.log2() + 1.0) * (h - 2.0 * margin);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    let mut s = crate::svg::canvas(
+        w,
+        h,
+        "Notification overruns: reported lost (lower bound) vs actual lost, log scale",
     );
-    let _ = writeln!(
-        s,
-        "<text x=\"{}\" y=\"20\" text-anchor=\"middle\">Notification overruns: reported lost (lower bound) vs actual lost, log scale</text>",
-        w / 2.0
-    );
-    let _ = writeln!(
-        s,
-        "<line x1=\"{m}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"black\"/><line x1=\"{m}\" y1=\"{t}\" x2=\"{m}\" y2=\"{b}\" stroke=\"black\"/>",
-        m = margin,
-        b = h - margin,
-        r = w - margin,
-        t = margin
-    );
+    crate::svg::axes(&mut s, w, h, margin);
     let _ = writeln!(
         s,
         "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>",

@@ -1,72 +1,28 @@
-//! `overrun.md` and `overrun.svg`: a sink drawing the campaign from its point events.
-//!
-//! Every point arrives as an [`Event::Point`] carrying its [`Observation`];
-//! the case results arrive too, for the parity section when several rigs ran.
-//! The table and the plot are written when the run finishes.
+//! `overrun.md` and `overrun.svg`: what the overrun campaign draws from its points ([`PointSink`]).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-use hil_report::parity::{compare, render};
-use hil_report::{CaseResult, Event, ReportError, Sink};
+use crate::point_sink::{ByRig, CampaignFiles, PointSink};
 
 use super::report::{markdown, svg};
 use super::sweep::Observation;
 use super::CAMPAIGN;
 
 /// Writes `<dir>/overrun.md` and `<dir>/overrun.svg` at the end of the run.
-pub struct OverrunSink {
-    dir: PathBuf,
-    rigs: Vec<String>,
-    by_rig: BTreeMap<String, Vec<Observation>>,
-    results: Vec<CaseResult>,
-}
+pub type OverrunSink = PointSink<OverrunFiles>;
 
-impl OverrunSink {
-    pub fn new(dir: &Path) -> Self {
-        OverrunSink {
-            dir: dir.to_owned(),
-            rigs: Vec::new(),
-            by_rig: BTreeMap::new(),
-            results: Vec::new(),
-        }
+/// The overrun campaign's table and plot.
+pub struct OverrunFiles;
+
+impl CampaignFiles for OverrunFiles {
+    type Observation = Observation;
+    const CAMPAIGN: &'static str = CAMPAIGN;
+    const WHAT: &'static str = "an overrun point";
+    const TABLE: &'static str = "overrun.md";
+
+    fn table(by_rig: &ByRig<Observation>) -> String {
+        markdown(by_rig)
     }
 
-    fn write(&self, file: &str, text: String) -> Result<(), ReportError> {
-        let path = self.dir.join(file);
-        std::fs::write(&path, text).map_err(|source| ReportError::Write { path, source })
-    }
-}
-
-impl Sink for OverrunSink {
-    fn on_event(&mut self, event: &Event) -> Result<(), ReportError> {
-        match event {
-            Event::RunStarted(info) => self.rigs = info.rigs.clone(),
-            Event::Point(point) if point.campaign == CAMPAIGN => {
-                let observation: Observation =
-                    serde_json::from_value(point.data.clone()).map_err(|source| {
-                        ReportError::Json {
-                            what: "an overrun point",
-                            source,
-                        }
-                    })?;
-                self.by_rig
-                    .entry(point.rig.clone())
-                    .or_default()
-                    .push(observation);
-            }
-            Event::CaseFinished(result) => self.results.push(result.clone()),
-            Event::RunFinished { .. } => {
-                let mut table = markdown(&self.by_rig);
-                if self.rigs.len() > 1 {
-                    let parity = render(&compare(&self.results), &self.rigs);
-                    table.push_str(&parity.replace("# Parity", "## Parity"));
-                }
-                self.write("overrun.md", table)?;
-                self.write("overrun.svg", svg(&self.by_rig))?;
-            }
-            _ => {}
-        }
-        Ok(())
+    fn others(by_rig: &ByRig<Observation>) -> Vec<(&'static str, String)> {
+        vec![("overrun.svg", svg(by_rig))]
     }
 }

@@ -117,13 +117,10 @@ pub fn svg(phases: &[Phase], sections: &[Section<'_>]) -> String {
     let plot_w = w - margin - 20.0;
     let cols = plot_w as usize;
     let col_of = |op: u64| ((op as f64 / ops as f64) * cols as f64) as usize;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    );
-    let _ = writeln!(
-        s,
-        "<text x=\"{}\" y=\"20\" text-anchor=\"middle\">Power cuts along the update ({ops} flash operations of the uncut run)</text>",
-        w / 2.0
+    let mut s = crate::svg::canvas(
+        w,
+        h,
+        &format!("Power cuts along the update ({ops} flash operations of the uncut run)"),
     );
     let y_of = |r: usize| 40.0 + r as f64 * (row + gap);
     for (r, name) in rows.iter().enumerate() {
