@@ -185,6 +185,7 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
         self.kernel.set_update_in_progress(downloading);
         if self.updater().map(Updater::phase) != Some(mv_update::Phase::Staged) {
             self.polite_deadline_us = None;
+            self.kernel.set_update_waiting(false);
         }
     }
 }

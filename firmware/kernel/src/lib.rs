@@ -89,6 +89,9 @@ pub struct Kernel<B: Board> {
     restart_request: Option<RestartRequest>,
     /// A download is under way: a restart now would interrupt it.
     update_in_progress: bool,
+    /// An update is staged and waits for the app's restart (polite
+    /// deployment): a new `UPDATE` stream hears `UPDATEDOWNLOADED` at once.
+    update_waiting: bool,
     /// What the cloud last said about the link.
     link: LinkState,
 }
@@ -114,6 +117,7 @@ impl<B: Board> Kernel<B> {
             wake_reason: MvWakeReason::ColdBoot,
             restart_request: None,
             update_in_progress: false,
+            update_waiting: false,
             link: LinkState::UP,
         }
     }
@@ -136,6 +140,8 @@ impl<B: Board> Kernel<B> {
         self.power_save_mode = None;
         self.wake_reason = reason;
         self.restart_request = None;
+        // Any restart installs a staged update.
+        self.update_waiting = false;
     }
 
     /// A call that ends the app (`mvRestart`, `mvDeepSleep`,
@@ -157,6 +163,12 @@ impl<B: Board> Kernel<B> {
 
     pub fn app_test_mode(&self) -> bool {
         self.app_test_mode
+    }
+
+    /// A downloaded update waits for the app's restart (the device core
+    /// told the app's `UPDATE` streams), or no longer does.
+    pub fn set_update_waiting(&mut self, waiting: bool) {
+        self.update_waiting = waiting;
     }
 
     /// The OTA engine is downloading: `mvRestart` answers `MICROVISORBUSY`.

@@ -40,6 +40,9 @@ pub struct FakeBoard {
     pub ext_flash: Vec<u8>,
     pub led: Option<bool>,
     pub test_log: Vec<Vec<u8>>,
+    /// Runs once, at the next pend, as the app's handler of a fast IRQ
+    /// would: inside the call that pended it (it may change app memory).
+    pub on_pend: Option<fn(&mut FakeBoard)>,
 }
 
 impl Default for FakeBoard {
@@ -63,6 +66,7 @@ impl Default for FakeBoard {
             ext_flash: vec![0xFF; EXT_FLASH_SIZE as usize],
             led: None,
             test_log: Vec::new(),
+            on_pend: None,
         }
     }
 }
@@ -124,6 +128,9 @@ impl Interrupts for FakeBoard {
     }
     fn pend_irq(&mut self, irq: u32) {
         self.pended.push(irq);
+        if let Some(handler) = self.on_pend.take() {
+            handler(self);
+        }
     }
     fn caller_in_interrupt(&self) -> bool {
         self.in_interrupt

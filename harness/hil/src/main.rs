@@ -216,10 +216,27 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: String,
     },
+    /// Rig files: `hil rig check <rig>`.
+    Rig {
+        #[command(subcommand)]
+        command: RigCommand,
+    },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
         #[arg(default_value = "case")]
         which: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RigCommand {
+    /// Check that a rig can run here, one line per thing it needs (images,
+    /// serial ports, labgrid place, power backend, QEMU, the firmware
+    /// target), each failure saying what to do next; switches nothing.
+    /// Exit 0 if all pass, 3 if one fails.
+    Check {
+        /// The rig (rigs/<NAME>.yaml).
+        rig: String,
     },
 }
 
@@ -447,6 +464,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EmulateBoard { rig, listen } => {
             cmd::emulate_board::emulate_board(root, &rig, &listen)
         }
+        Command::Rig {
+            command: RigCommand::Check { rig },
+        } => cmd::rig_check::rig_check(root, &rig),
         Command::Schema { which } => cmd::schema::schema(&which),
     }
 }

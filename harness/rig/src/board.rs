@@ -25,6 +25,23 @@ pub enum LinkAt {
     Labgrid(String),
 }
 
+impl LinkAt {
+    /// For a serial port on this host: opens it and closes it again (what
+    /// `hil rig check` asks). `None` for a labgrid port, which only a run
+    /// that acquired the place can open.
+    pub fn try_open(&self) -> Option<Result<(), RigError>> {
+        let LinkAt::Serial(path) = self else {
+            return None;
+        };
+        Some(
+            serialport::new(path, BAUD)
+                .open()
+                .map(drop)
+                .map_err(|e| RigError::Link(format!("cannot open the serial port {path}: {e}"))),
+        )
+    }
+}
+
 /// Settings of a `board` rig (from its rig file).
 #[derive(Clone, Debug)]
 pub struct BoardConfig {

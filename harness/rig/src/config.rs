@@ -325,7 +325,7 @@ impl RigConfig {
 }
 
 /// Is `program` an executable file: a path as given, or a bare name on `PATH`?
-fn find_program(program: &Path) -> bool {
+pub(crate) fn find_program(program: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt as _;
     let executable = |p: &Path| {
         std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)

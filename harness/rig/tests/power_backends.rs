@@ -211,6 +211,7 @@ echo "$*" >> "$(dirname "$0")/uhubctl.calls"
 while getopts l:p:a: o; do case $o in l) loc=$OPTARG;; p) port=$OPTARG;; a) act=$OPTARG;; esac; done
 if [ "$loc" = 9-9 ]; then echo "No compatible devices detected!" >&2; exit 1; fi
 echo "Current status for hub $loc [0bda:5411 Generic 4-Port USB 2.0 Hub, USB 2.10, 4 ports, ppps]"
+if [ -z "$act" ]; then echo "  Port 1: 0100 power"; echo "  Port 2: 0100 power"; exit 0; fi
 echo "  Port $port: 0100 power"
 echo "Sent power $act request"
 echo "New status for hub $loc [0bda:5411 Generic 4-Port USB 2.0 Hub, USB 2.10, 4 ports, ppps]"
@@ -330,6 +331,27 @@ fn a_failing_command_is_named_with_its_exit_status_and_what_it_said() {
     let error = missing.switch(true, None).unwrap_err().to_string();
     assert!(
         error.contains("cannot run the power command `hil-no-such-power-tool`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn checking_a_supply_only_asks_its_query() {
+    let instrument = Instrument::start("\n", supply());
+    let detail = scpi(&instrument.path, "\n", Some("OUTP?")).check().unwrap();
+    assert_eq!(instrument.received(), b"OUTP?\n", "nothing switched");
+    assert_eq!(detail, "`OUTP?` answers `0` (output off)");
+}
+
+#[test]
+fn checking_a_hub_lists_it_without_switching_and_a_missing_port_is_named() {
+    stand_ins();
+    let detail = hub("3-1", 2).check().unwrap();
+    assert_eq!(detail, "hub 3-1 reports `Port 2: 0100 power`");
+    assert_eq!(calls("uhubctl", "3-1"), ["-l 3-1"]);
+    let error = hub("3-2", 7).check().unwrap_err().to_string();
+    assert!(
+        error.contains("`uhubctl -l 3-2` lists no port 7; run `uhubctl` to see the hubs and ports it can switch"),
         "{error}"
     );
 }

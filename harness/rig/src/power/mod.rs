@@ -7,6 +7,7 @@
 //! port status, the supply's answer to a query) so a power step that did
 //! nothing fails here, not as a mysterious boot timeout later.
 
+mod check;
 mod command;
 mod relay;
 pub(crate) mod rig_file;

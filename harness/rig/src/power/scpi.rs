@@ -63,7 +63,7 @@ impl Scpi {
 }
 
 /// `1`/`ON` is on, `0`/`OFF` is off (SCPI booleans), anything else unknown.
-fn parse_state(answer: &str) -> Option<bool> {
+pub(super) fn parse_state(answer: &str) -> Option<bool> {
     match answer.to_ascii_uppercase().as_str() {
         "1" | "ON" => Some(true),
         "0" | "OFF" => Some(false),
