@@ -135,6 +135,15 @@ impl Agent {
                     }
                 }
             }
+            Primitive::IrqFlood { irq, max_entries } => {
+                if *irq < app.irq_lines() {
+                    Reply::Flooded {
+                        entries: app.irq_flood(*irq, *max_entries)?,
+                    }
+                } else {
+                    Reply::Refused(Refusal::BadArgument)
+                }
+            }
             Primitive::CallWithVtor { vtor, slot, args } => {
                 let vtor = self.target_address(*vtor);
                 Reply::Status(app.call_with_vtor(vtor, *slot, *args)?)

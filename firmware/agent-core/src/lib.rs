@@ -75,6 +75,11 @@ pub trait App {
         slot: u32,
         args: [u32; 4],
     ) -> Result<Option<u32>, Stopped>;
+    /// Flood `irq` (below [`App::irq_lines`]): pend it, and have its handler
+    /// pend it again on every entry until it ran `max_entries` times or the
+    /// NVIC stops taking it; then clear the pending bit left behind. How
+    /// often the handler ran (0: never, the IRQ is disabled or secure).
+    fn irq_flood(&mut self, irq: u32, max_entries: u32) -> Result<u32, Stopped>;
     /// Call NSC slot `slot` from unprivileged thread mode; r0 after the call.
     fn call_unprivileged(&mut self, slot: u32, args: [u32; 4]) -> Result<u32, Stopped>;
     /// Carry out `attack` on the secure world at `addr` (the target as

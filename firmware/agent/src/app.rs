@@ -85,6 +85,10 @@ impl App for TargetApp {
         irq::pend(n);
     }
 
+    fn irq_flood(&mut self, n: u32, max_entries: u32) -> Result<u32, Stopped> {
+        Ok(irq::flood(n, max_entries))
+    }
+
     fn call_from_irq(
         &mut self,
         irq: u32,

@@ -4,8 +4,9 @@
 //! the NVIC clears the pending bit on entry, so a software-pended IRQ (what
 //! the kernel does for a notification) runs the handler exactly once. For
 //! [`call_from_irq`] the handler of one IRQ also makes a system call, so the
-//! kernel sees an interrupt handler as its caller. IRQs targeted secure read
-//! as zero and ignore writes from here.
+//! kernel sees an interrupt handler as its caller; for [`flood`] the handler
+//! pends its own IRQ again on every entry. IRQs targeted secure read as
+//! zero and ignore writes from here.
 
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -163,6 +164,7 @@ extern "C" fn mv_agent_irq(exc_return: u32) {
             HANDLED[irq].fetch_add(1, Ordering::Relaxed);
             crate::timer::on_irq(irq as u32, exc_return);
             make_armed_call(irq as u32);
+            flood_again(irq as u32);
             forge_armed_return(irq as u32);
         }
         _ => {
@@ -170,6 +172,48 @@ extern "C" fn mv_agent_irq(exc_return: u32) {
             defmt::error!("agent: unexpected exception {=i32}", irqn);
             exit(ExitCode::AgentUnexpectedException)
         }
+    }
+}
+
+/// The IRQ being flooded, or [`NOT_ARMED`].
+static FLOOD_IRQ: AtomicU32 = AtomicU32::new(NOT_ARMED);
+/// Entries of the flood's handler still allowed.
+static FLOOD_LEFT: AtomicU32 = AtomicU32::new(0);
+
+/// Flood `irq` (below [`line_count`]): pend it, and let its handler pend it
+/// again on every entry, `max_entries` entries at most. The handler runs at
+/// the IRQ's priority, above thread mode, so when the pend is taken this
+/// returns only once the flood is over: the entries ran out, or the NVIC
+/// stopped taking the IRQ (the secure world disabled it). The pending bit
+/// the last entry left is cleared. How often the handler ran.
+pub fn flood(irq: u32, max_entries: u32) -> u32 {
+    let before = HANDLED[irq as usize].load(Ordering::Acquire);
+    FLOOD_LEFT.store(max_entries.saturating_sub(1), Ordering::Relaxed);
+    FLOOD_IRQ.store(irq, Ordering::Release);
+    if max_entries > 0 {
+        pend(irq);
+    }
+    // The pend is taken at the ISB at the latest (thread mode runs below
+    // every handler); an IRQ the NVIC does not take stays pending.
+    cortex_m::asm::dsb();
+    cortex_m::asm::isb();
+    FLOOD_IRQ.store(NOT_ARMED, Ordering::Release);
+    clear_pending(irq);
+    HANDLED[irq as usize]
+        .load(Ordering::Acquire)
+        .wrapping_sub(before)
+}
+
+/// The flood's next entry, pended by the handler of `irq` if it is the
+/// flooded one and entries are left.
+fn flood_again(irq: u32) {
+    if FLOOD_IRQ.load(Ordering::Acquire) != irq {
+        return;
+    }
+    let left = FLOOD_LEFT.load(Ordering::Relaxed);
+    if left > 0 {
+        FLOOD_LEFT.store(left - 1, Ordering::Relaxed);
+        pend(irq);
     }
 }
 

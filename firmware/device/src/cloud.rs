@@ -111,6 +111,7 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
         };
         let now = self.kernel.board().now_us();
         self.polite_deadline_us = Some(now + seconds * 1_000_000);
+        self.kernel.set_update_waiting(true);
         None
     }
 }

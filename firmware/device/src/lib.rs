@@ -163,10 +163,12 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
     }
 
     /// Background work between calls (the target's idle tick, the sim after
-    /// every primitive): flush queued log messages, and end a polite wait
-    /// whose time is up.
+    /// every primitive and on its modelled clock during a flood): flush
+    /// queued log messages, sample the fast interrupts for a flood
+    /// (`mv_kernel::flood_watch`), and end a polite wait whose time is up.
     pub fn tick(&mut self) -> Option<Restart> {
         self.kernel.poll();
+        self.kernel.watch_fast_interrupts();
         let now = self.kernel.board().now_us();
         let due = self.polite_deadline_us.is_some_and(|d| now >= d);
         due.then(|| {
@@ -183,6 +185,7 @@ impl<B: Board + Uplink, F: Flash> Device<B, F> {
         self.kernel.set_update_in_progress(downloading);
         if self.updater().map(Updater::phase) != Some(mv_update::Phase::Staged) {
             self.polite_deadline_us = None;
+            self.kernel.set_update_waiting(false);
         }
     }
 }

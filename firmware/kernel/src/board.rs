@@ -78,6 +78,12 @@ pub trait Interrupts {
     /// kernel never enables a notification IRQ).
     fn set_irq_enabled(&mut self, irq: u32, enabled: bool);
 
+    /// Is `irq` busy: active (its handler running, or pre-empted by
+    /// another), or pending and enabled (about to run)? The flood watch
+    /// ([`crate::flood_watch`]) samples it for the fast IRQs on every tick
+    /// of the secure clock.
+    fn irq_busy(&self, irq: u32) -> bool;
+
     /// The app's vector table base (`VTOR_NS`).
     fn ns_vector_table(&self) -> u32;
 }

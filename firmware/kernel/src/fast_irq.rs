@@ -87,8 +87,17 @@ impl FastInterrupts {
         self.shut_down = true;
     }
 
-    /// Every fast IRQ, in order.
+    /// Every fast IRQ, in order (a word at a time: the flood watch asks on
+    /// every tick of the secure clock).
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..MAX_IRQS).filter(|&irq| self.is_fast(irq))
+        self.fast
+            .iter()
+            .enumerate()
+            .filter(|(_, &word)| word != 0)
+            .flat_map(|(w, &word)| {
+                (0..32)
+                    .filter(move |b| word & (1 << b) != 0)
+                    .map(move |b| 32 * w as u32 + b)
+            })
     }
 }

@@ -21,6 +21,7 @@ pub mod channels;
 pub mod dispatch;
 pub mod external_flash;
 pub mod fast_irq;
+pub mod flood_watch;
 pub mod handles;
 pub mod logging;
 mod net_io;
@@ -40,6 +41,7 @@ use board::Board;
 use channels::Channels;
 use external_flash::ExternalFlashHandles;
 use fast_irq::FastInterrupts;
+use flood_watch::FloodWatch;
 use logging::{Console, LinkState, ServerLogging};
 use network::NetworkRequests;
 use notify::Notifications;
@@ -71,6 +73,8 @@ pub struct Kernel<B: Board> {
     network: NetworkRequests,
     channels: Channels,
     fast: FastInterrupts,
+    /// Watches the fast interrupts for a flood or a hung handler.
+    flood: FloodWatch,
     ext_flash: ExternalFlashHandles,
     /// The mode of the app's last `mvPowerSave`.
     power_save_mode: Option<MvPowerSavingMode>,
@@ -85,6 +89,9 @@ pub struct Kernel<B: Board> {
     restart_request: Option<RestartRequest>,
     /// A download is under way: a restart now would interrupt it.
     update_in_progress: bool,
+    /// An update is staged and waits for the app's restart (polite
+    /// deployment): a new `UPDATE` stream hears `UPDATEDOWNLOADED` at once.
+    update_waiting: bool,
     /// What the cloud last said about the link.
     link: LinkState,
 }
@@ -101,6 +108,7 @@ impl<B: Board> Kernel<B> {
             network: NetworkRequests::new(),
             channels: Channels::new(),
             fast: FastInterrupts::new(),
+            flood: FloodWatch::new(),
             ext_flash: ExternalFlashHandles::new(),
             power_save_mode: None,
             wifi: None,
@@ -109,6 +117,7 @@ impl<B: Board> Kernel<B> {
             wake_reason: MvWakeReason::ColdBoot,
             restart_request: None,
             update_in_progress: false,
+            update_waiting: false,
             link: LinkState::UP,
         }
     }
@@ -126,10 +135,13 @@ impl<B: Board> Kernel<B> {
         self.network = NetworkRequests::new();
         self.channels.reset_app();
         self.fast = FastInterrupts::new();
+        self.flood = FloodWatch::new();
         self.ext_flash = ExternalFlashHandles::new();
         self.power_save_mode = None;
         self.wake_reason = reason;
         self.restart_request = None;
+        // Any restart installs a staged update.
+        self.update_waiting = false;
     }
 
     /// A call that ends the app (`mvRestart`, `mvDeepSleep`,
@@ -151,6 +163,12 @@ impl<B: Board> Kernel<B> {
 
     pub fn app_test_mode(&self) -> bool {
         self.app_test_mode
+    }
+
+    /// A downloaded update waits for the app's restart (the device core
+    /// told the app's `UPDATE` streams), or no longer does.
+    pub fn set_update_waiting(&mut self, waiting: bool) {
+        self.update_waiting = waiting;
     }
 
     /// The OTA engine is downloading: `mvRestart` answers `MICROVISORBUSY`.

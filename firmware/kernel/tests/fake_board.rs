@@ -33,11 +33,16 @@ pub struct FakeBoard {
     /// NVIC: IRQs made fast, IRQs enabled.
     pub fast: Vec<u32>,
     pub enabled: Vec<u32>,
+    /// IRQs whose handler runs (or is pre-empted): what `IABR` says.
+    pub active: Vec<u32>,
     pub vtor: u32,
     /// The external flash (erased: 0xFF).
     pub ext_flash: Vec<u8>,
     pub led: Option<bool>,
     pub test_log: Vec<Vec<u8>>,
+    /// Runs once, at the next pend, as the app's handler of a fast IRQ
+    /// would: inside the call that pended it (it may change app memory).
+    pub on_pend: Option<fn(&mut FakeBoard)>,
 }
 
 impl Default for FakeBoard {
@@ -56,10 +61,12 @@ impl Default for FakeBoard {
             in_interrupt: false,
             fast: Vec::new(),
             enabled: Vec::new(),
+            active: Vec::new(),
             vtor: VTOR,
             ext_flash: vec![0xFF; EXT_FLASH_SIZE as usize],
             led: None,
             test_log: Vec::new(),
+            on_pend: None,
         }
     }
 }
@@ -121,6 +128,9 @@ impl Interrupts for FakeBoard {
     }
     fn pend_irq(&mut self, irq: u32) {
         self.pended.push(irq);
+        if let Some(handler) = self.on_pend.take() {
+            handler(self);
+        }
     }
     fn caller_in_interrupt(&self) -> bool {
         self.in_interrupt
@@ -136,6 +146,10 @@ impl Interrupts for FakeBoard {
         if enabled {
             self.enabled.push(irq);
         }
+    }
+    /// Active, or pended (the kernel's pends are all the fake keeps) and enabled.
+    fn irq_busy(&self, irq: u32) -> bool {
+        self.active.contains(&irq) || (self.pended.contains(&irq) && self.enabled.contains(&irq))
     }
     fn ns_vector_table(&self) -> u32 {
         self.vtor

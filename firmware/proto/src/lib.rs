@@ -44,7 +44,7 @@ pub use frame::{
 /// only ever appended, and the version is the first field of every request,
 /// so a host and a device of different versions always get as far as the
 /// version check and say which versions met.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// The largest [`Primitive::Read`] an agent answers, on every rig (a host
 /// reads more in several pieces): a batch of reads must fit one reply frame
@@ -208,6 +208,15 @@ pub enum Primitive {
         vtor: AttackTarget,
         slot: u32,
         args: [u32; 4],
+    },
+    /// Flood `irq`: the agent pends it, and its handler pends it again on
+    /// every entry, at most `max_entries` entries in all, until the NVIC
+    /// stops taking it (the device shut fast interrupts down, which
+    /// disables the IRQ). The pending bit left behind is cleared; the reply
+    /// is [`Reply::Flooded`].
+    IrqFlood {
+        irq: u32,
+        max_entries: u32,
     },
 }
 
@@ -423,6 +432,11 @@ pub enum Reply {
     Interrupted {
         status: u32,
         isr: Option<IsrRecord>,
+    },
+    /// The outcome of a [`Primitive::IrqFlood`]: how often the handler ran
+    /// (0: the IRQ was never taken; `max_entries`: nothing stopped it).
+    Flooded {
+        entries: u32,
     },
 }
 

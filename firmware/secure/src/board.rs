@@ -116,6 +116,10 @@ impl Interrupts for An505Board {
         nvic::set_enabled(irq, enabled);
     }
 
+    fn irq_busy(&self, irq: u32) -> bool {
+        nvic::is_busy(irq)
+    }
+
     fn ns_vector_table(&self) -> u32 {
         // SAFETY: reading VTOR_NS through the secure alias has no side effect.
         unsafe { read32(VTOR_NS) }

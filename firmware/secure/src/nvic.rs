@@ -141,6 +141,29 @@ pub fn set_enabled(irq: u32, enabled: bool) {
     }
 }
 
+/// NVIC interrupt active bit registers (secure view: every IRQ).
+const IABR: u32 = 0xE000_E300;
+
+/// Is `irq` active (its handler running or pre-empted), or pending and
+/// enabled? The flood watch's sample (`mv_kernel::flood_watch`), taken
+/// from the secure SysTick, which pre-empts every app handler.
+pub fn is_busy(irq: u32) -> bool {
+    if irq >= line_count() {
+        return false;
+    }
+    let (word, bit) = (4 * (irq / 32), 1 << (irq % 32));
+    // SAFETY: reading IABR, ISPR and ISER words below ICTR's count has no
+    // side effect.
+    let (active, pending, enabled) = unsafe {
+        (
+            read32(IABR + word),
+            read32(ISPR + word),
+            read32(ISER + word),
+        )
+    };
+    active & bit != 0 || pending & enabled & bit != 0
+}
+
 /// `BASEPRI_S` while the kernel is inside a system call: every app
 /// interrupt of non-secure priority 0x20 or lower (numerically above) waits
 /// until the call returns; a fast interrupt ([`FAST_PRIORITY`], with

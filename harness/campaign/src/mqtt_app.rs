@@ -1,4 +1,4 @@
-//! The app's side of one MQTT channel through agent primitives: open, connect, subscribe, read items, acknowledge.
+//! The app's side of one MQTT channel through agent primitives: open, connect, subscribe, publish, read items, acknowledge.
 //!
 //! Shared by the loss campaign (`hil mqtt-loss`) and the bench's MQTT
 //! round trips, so both drive the kernel's 14 calls the same way on every
@@ -12,8 +12,8 @@
 use hil_rig::RigError;
 use mv_abi::{
     MvChannelType, MvMqttConnectRequest, MvMqttLostMessageInfo, MvMqttMessage,
-    MvMqttProtocolVersion, MvMqttSubscribeRequest, MvMqttSubscribeResponse, MvMqttSubscription,
-    MvSizedString, MvSizedStringBuffer, MvStatus, Slot,
+    MvMqttProtocolVersion, MvMqttPublishRequest, MvMqttSubscribeRequest, MvMqttSubscribeResponse,
+    MvMqttSubscription, MvSizedString, MvSizedStringBuffer, MvStatus, Slot,
 };
 use mv_proto::{Primitive, Reply};
 
@@ -210,6 +210,85 @@ impl MqttChannel {
             ));
         }
         Ok(())
+    }
+
+    /// A publish request for `topic` and `payload` at `qos`, written once
+    /// into app memory; [`MqttChannel::publish`] sends it.
+    pub(crate) fn publish_request(
+        app: &mut App,
+        topic: &str,
+        payload: &[u8],
+        qos: u32,
+    ) -> Result<(u32, u32), RigError> {
+        let mut text = topic.as_bytes().to_vec();
+        text.extend_from_slice(payload);
+        let data = app.bytes(&text)?;
+        let request = app.put(&MvMqttPublishRequest {
+            correlation_id: 7,
+            topic: MvSizedString {
+                data,
+                length: topic.len() as u32,
+            },
+            payload: MvSizedString {
+                data: data + topic.len() as u32,
+                length: payload.len() as u32,
+            },
+            desired_qos: qos,
+            retain: 0,
+        })?;
+        let response = app.alloc(12, 4)?;
+        Ok((request, response))
+    }
+
+    /// Sends a publish request made by [`MqttChannel::publish_request`]
+    /// to a topic the channel subscribes to, and takes the message when
+    /// the broker routed it back: one request for the publish, the cloud's
+    /// serving (it answers once the message is back), one request for the
+    /// publish response and the message.
+    pub(crate) fn publish_and_receive(
+        &mut self,
+        app: &mut App,
+        (request, response): (u32, u32),
+    ) -> Result<Item, RigError> {
+        app.calls(&[(Slot::MqttRequestPublish, [self.handle, request, 0, 0])])?;
+        app.s.serve_network()?;
+        let replies = app.exec(vec![
+            Primitive::Call {
+                slot: Slot::MqttReadPublishResponse.number(),
+                args: [self.handle, response, 0, 0],
+            },
+            Primitive::Call {
+                slot: Slot::MqttReceiveMessage.number(),
+                args: [self.handle, self.message, 0, 0],
+            },
+            Primitive::Read {
+                addr: response,
+                len: 4,
+            },
+            Primitive::Read {
+                addr: self.block,
+                len: PAYLOAD + self.payload_max,
+            },
+        ])?;
+        let [Reply::Status(0), Reply::Status(0), Reply::Bytes(state), Reply::Bytes(b)] =
+            replies.as_slice()
+        else {
+            return Err(protocol("a publish and its message back", &replies[0]));
+        };
+        if u32_at(state, 0) != 0 || b.len() != (PAYLOAD + self.payload_max) as usize {
+            return Err(refused(
+                "an MQTT publish",
+                format!("request state {}", u32_at(state, 0)),
+            ));
+        }
+        let piece = |at: u32, len: u32| b[at as usize..(at + len) as usize].to_vec();
+        Ok(Item::Message {
+            correlation_id: u32_at(b, CORRELATION),
+            topic: piece(TOPIC, u32_at(b, TOPIC_LEN).min(TOPIC_MAX)),
+            payload: piece(PAYLOAD, u32_at(b, PAYLOAD_LEN).min(self.payload_max)),
+            qos: u32_at(b, QOS),
+            retain: b[RETAIN as usize] != 0,
+        })
     }
 
     /// Takes the next item or two in arrival order (none: nothing readable).

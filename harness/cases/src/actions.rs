@@ -345,12 +345,14 @@ pub(crate) fn irq(raw: &raw::Irq, path: &str) -> Result<IrqAction, Issue> {
             ("disable", raw.disable.is_some()),
             ("clear_pending", raw.clear_pending.is_some()),
             ("pend", raw.pend.is_some()),
+            ("flood", raw.flood.is_some()),
         ],
     )?;
     let (number, make): (_, fn(u32) -> IrqAction) = match key {
         "enable" => (&raw.enable, IrqAction::Enable),
         "disable" => (&raw.disable, IrqAction::Disable),
         "pend" => (&raw.pend, IrqAction::Pend),
+        "flood" => (&raw.flood, IrqAction::Flood),
         _ => (&raw.clear_pending, IrqAction::ClearPending),
     };
     let number = number

@@ -37,7 +37,7 @@ pub use model::{
     ExpectNotifications, ExpectRelay, ExpectServerLog, ExpectServerRequest, Expected, FieldInit,
     FieldRef, Init, Interruption, IrqAction, IsrHandler, MemCheck, MemType, NetAction, Operand,
     Placement, RecordField, RecordPattern, RecordsCheck, Route, SpecRef, StatusExpect, Step,
-    StepAt, Suite, TamperClass, Value, Write, WriteWhat,
+    StepAt, Suite, TamperClass, Value, Write, WriteWhat, FLOOD_MAX_ENTRIES,
 };
 pub use parse::parse_case;
 pub use schema::json_schema;

@@ -490,7 +490,16 @@ pub enum IrqAction {
     Disable(u32),
     ClearPending(u32),
     Pend(u32),
+    /// Its handler pends it again on every entry, until the NVIC stops
+    /// taking it or [`FLOOD_MAX_ENTRIES`] entries ran.
+    Flood(u32),
 }
+
+/// The most entries an `irq: { flood }` step lets the handler make: far
+/// past the flood watch's window on every rig (`mv_kernel::flood_watch`:
+/// 20 ms; an entry takes ~1 µs on the sim's clock and QEMU's), and a bound
+/// on how long a flood nothing stops can take.
+pub const FLOOD_MAX_ENTRIES: u32 = 1_000_000;
 
 /// Check an interrupt; at least one of the options is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

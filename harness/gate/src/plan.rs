@@ -10,6 +10,7 @@
 //!     jobs: 1                        # sessions per rig
 //! campaigns:
 //!   - { name: overrun, kind: overrun, rigs: [sim, qemu-an505] }
+//!   - { name: mqtt-loss, kind: mqtt-loss, rigs: [sim, qemu-an505], quick: false }
 //!   - { name: powercut-sim, kind: powercut, rig: sim, app_size: 131072, nested_stride: 16, random: 2000, seed: 1 }
 //! retries:
 //!   default: 1
@@ -69,6 +70,14 @@ enum RawCampaign {
     Overrun {
         name: String,
         rigs: Option<Vec<String>>,
+    },
+    #[serde(rename = "mqtt-loss")]
+    MqttLoss {
+        name: String,
+        rigs: Option<Vec<String>>,
+        /// The four-point sweep instead of the full one.
+        #[serde(default)]
+        quick: bool,
     },
     Powercut {
         name: String,
@@ -146,6 +155,11 @@ pub enum PlanCampaign {
         name: String,
         rigs: Vec<String>,
     },
+    MqttLoss {
+        name: String,
+        rigs: Vec<String>,
+        quick: bool,
+    },
     Powercut {
         name: String,
         rig: String,
@@ -161,7 +175,9 @@ pub enum PlanCampaign {
 impl PlanCampaign {
     pub fn name(&self) -> &str {
         match self {
-            PlanCampaign::Overrun { name, .. } | PlanCampaign::Powercut { name, .. } => name,
+            PlanCampaign::Overrun { name, .. }
+            | PlanCampaign::MqttLoss { name, .. }
+            | PlanCampaign::Powercut { name, .. } => name,
         }
     }
 }
@@ -275,6 +291,16 @@ fn validate(input: Input<RawPlan>, known: &[String]) -> Result<NightlyPlan, Vec<
                     rigs,
                 });
             }
+            RawCampaign::MqttLoss { name, rigs, quick } => {
+                check_name(format!("campaigns[{n}].name"), name, &mut errors);
+                let rigs = rigs.clone().unwrap_or_else(|| raw.rigs.clone());
+                check_rigs(&format!("campaigns[{n}].rigs"), &rigs, &mut errors);
+                campaigns.push(PlanCampaign::MqttLoss {
+                    name: name.clone(),
+                    rigs,
+                    quick: *quick,
+                });
+            }
             RawCampaign::Powercut {
                 name,
                 rig,
@@ -363,6 +389,29 @@ mod tests {
             .campaigns
             .iter()
             .any(|c| matches!(c, PlanCampaign::Powercut { .. })));
+        assert!(plan.campaigns.iter().any(|c| matches!(
+            c,
+            PlanCampaign::MqttLoss { rigs, quick: false, .. } if rigs.len() == 2
+        )));
+    }
+
+    #[test]
+    fn an_mqtt_loss_campaign_takes_the_plans_rigs_and_quick() {
+        let text = "rigs: [sim]\ncampaigns:\n  - { name: loss, kind: mqtt-loss, quick: true }\n  - { name: loss2, kind: mqtt-loss, rigs: [sim], quik: true }\n";
+        let errors = NightlyPlan::parse(Path::new("n.yaml"), text, &rigs()).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(text[0].contains("campaigns[1]"), "{text:?}");
+        assert!(text[0].contains("quik"), "{text:?}");
+        let text = "rigs: [sim]\ncampaigns:\n  - { name: loss, kind: mqtt-loss, quick: true }\n";
+        let plan = NightlyPlan::parse(Path::new("n.yaml"), text, &rigs()).unwrap();
+        assert_eq!(
+            plan.campaigns,
+            [PlanCampaign::MqttLoss {
+                name: "loss".into(),
+                rigs: vec!["sim".into()],
+                quick: true
+            }]
+        );
     }
 
     #[test]

@@ -84,6 +84,8 @@ fn default_limits() -> BTreeMap<String, f64> {
     [
         ("powercut.failures", 0.0),
         ("overrun.undetected", 0.0),
+        ("mqtt-loss.unaccounted", 0.0),
+        ("mqtt-loss.qos1_lost_fitting", 0.0),
         ("parity.differences", 0.0),
     ]
     .into_iter()
@@ -166,6 +168,7 @@ mod tests {
         assert_eq!(p.regressions, Rule::Fail);
         assert_eq!(p.expired_quarantine, Rule::Fail);
         assert_eq!(p.limits["overrun.undetected"], 0.0);
+        assert_eq!(p.limits["mqtt-loss.unaccounted"], 0.0);
         assert_eq!(p.limits["parity.differences"], 0.0);
     }
 

@@ -79,6 +79,10 @@ enum Command {
         /// Only the instructions per NSC round trip on QEMU (`-icount`).
         #[arg(long, conflicts_with_all = ["cuts_only", "irq_only"])]
         calls_only: bool,
+        /// Only the MQTT round trips: the host floor, the sim and QEMU side
+        /// by side.
+        #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only"])]
+        mqtt_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -212,10 +216,27 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: String,
     },
+    /// Rig files: `hil rig check <rig>`.
+    Rig {
+        #[command(subcommand)]
+        command: RigCommand,
+    },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
         #[arg(default_value = "case")]
         which: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RigCommand {
+    /// Check that a rig can run here, one line per thing it needs (images,
+    /// serial ports, labgrid place, power backend, QEMU, the firmware
+    /// target), each failure saying what to do next; switches nothing.
+    /// Exit 0 if all pass, 3 if one fails.
+    Check {
+        /// The rig (rigs/<NAME>.yaml).
+        rig: String,
     },
 }
 
@@ -359,7 +380,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             cuts_only,
             irq_only,
             calls_only,
-        } => cmd::bench::bench(root, calls, cuts_only, irq_only, calls_only),
+            mqtt_only,
+        } => cmd::bench::bench(root, calls, cuts_only, irq_only, calls_only, mqtt_only),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::MqttLoss {
             rigs,
@@ -442,6 +464,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EmulateBoard { rig, listen } => {
             cmd::emulate_board::emulate_board(root, &rig, &listen)
         }
+        Command::Rig {
+            command: RigCommand::Check { rig },
+        } => cmd::rig_check::rig_check(root, &rig),
         Command::Schema { which } => cmd::schema::schema(&which),
     }
 }

@@ -272,3 +272,37 @@ fn the_quick_mqtt_loss_sweep_accounts_for_every_message_on_every_rig() {
         .unwrap()
         .starts_with("<svg"));
 }
+
+#[test]
+fn hil_bench_mqtt_only_prints_every_rig_beside_the_host_floor() {
+    // Any broker will do: mosquitto, or the embedded one without it.
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("--root")
+        .arg(repo())
+        .args(["bench", "--mqtt-only"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The figures are measured, never asserted: they exist, beside the floor.
+    assert!(
+        stdout.contains("host floor: rumqttc↔broker round trips/s"),
+        "{stdout}"
+    );
+    let mut rigs = vec!["sim: MQTT publish→receive"];
+    if hil_rig::qemu::installed(Path::new("qemu-system-arm")) {
+        rigs.push("qemu-an505: MQTT publish→receive");
+    }
+    for rig in rigs {
+        let line = stdout.lines().find(|l| l.contains(rig));
+        assert!(
+            line.is_some_and(|l| l.contains("x the host floor")),
+            "{rig}: {stdout}"
+        );
+    }
+}

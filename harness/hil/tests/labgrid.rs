@@ -230,6 +230,38 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
             .unwrap()
     };
 
+    // `hil rig check` looks at the place without acquiring it (the run
+    // below acquires it); a place the coordinator does not know fails.
+    let check = hil(&["rig", "check", "an505-lab"], "hil-ci");
+    let out = text(&check);
+    assert_eq!(check.status.code(), Some(0), "{out}");
+    for line in [
+        format!("ok    labgrid place `an505-1`: the coordinator at {coordinator} knows it"),
+        "ok    power (labgrid): switched by the labgrid place".to_owned(),
+        "skip  agent_link labgrid serial port `agent`: served by the labgrid place".to_owned(),
+    ] {
+        assert!(out.contains(&line), "missing `{line}` in:\n{out}");
+    }
+    let lab = std::fs::read_to_string(scratch.join("rigs/an505-lab.yaml")).unwrap();
+    std::fs::write(
+        scratch.join("rigs/an505-gone.yaml"),
+        lab.replace("name: an505-lab", "name: an505-gone")
+            .replace("place: an505-1", "place: an505-9"),
+    )
+    .unwrap();
+    let check = hil(&["rig", "check", "an505-gone"], "hil-ci");
+    let out = text(&check);
+    assert_eq!(check.status.code(), Some(3), "{out}");
+    assert!(
+        out.contains("FAIL  labgrid place `an505-9`: labgrid-client -p an505-9 show failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("skip  power (labgrid): the labgrid place does not answer (above)"),
+        "{out}"
+    );
+    std::fs::remove_file(scratch.join("rigs/an505-gone.yaml")).unwrap();
+
     // One shard of the device cases, on the board and on the sim: every
     // case passes on the board, with the sim's transcript.
     let run = hil(

@@ -1,4 +1,4 @@
-//! A `board` rig: a device hil does not start itself — power and UARTs come from the lab (a labgrid place, a serial port and power commands) — and that only one run may use at a time.
+//! A `board` rig: a device hil does not start itself — power and UARTs come from the lab (a labgrid place, serial ports, a power backend) — and that only one run may use at a time.
 //!
 //! The board runs the AN505 images this repository builds (a real
 //! STM32U585 port would add its flashing here). Each case starts from a
@@ -8,11 +8,11 @@
 //! across hosts, the labgrid place.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use crate::labgrid::{Labgrid, Place};
 use crate::lock::{lock_dir, RigLock};
+use crate::power::PowerBy;
 use crate::qemu::{FrameLink, BAUD};
 use crate::RigError;
 
@@ -25,13 +25,21 @@ pub enum LinkAt {
     Labgrid(String),
 }
 
-/// How the board's power is switched.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PowerBy {
-    /// `labgrid-client power on|off` on the place.
-    Labgrid,
-    /// Any command (uhubctl, an SCPI tool, a relay script).
-    Command { on: Vec<String>, off: Vec<String> },
+impl LinkAt {
+    /// For a serial port on this host: opens it and closes it again (what
+    /// `hil rig check` asks). `None` for a labgrid port, which only a run
+    /// that acquired the place can open.
+    pub fn try_open(&self) -> Option<Result<(), RigError>> {
+        let LinkAt::Serial(path) = self else {
+            return None;
+        };
+        Some(
+            serialport::new(path, BAUD)
+                .open()
+                .map(drop)
+                .map_err(|e| RigError::Link(format!("cannot open the serial port {path}: {e}"))),
+        )
+    }
 }
 
 /// Settings of a `board` rig (from its rig file).
@@ -73,28 +81,9 @@ impl Board {
         })
     }
 
-    /// Switches the power.
+    /// Switches the power through the rig file's backend.
     pub fn power(&self, on: bool) -> Result<(), RigError> {
-        match &self.config.power {
-            PowerBy::Labgrid => self.place()?.power(on),
-            PowerBy::Command { on: up, off: down } => {
-                let argv = if on { up } else { down };
-                let (program, args) = argv
-                    .split_first()
-                    .ok_or_else(|| RigError::Link("the power command is empty".into()))?;
-                let status = Command::new(program).args(args).status().map_err(|e| {
-                    RigError::Link(format!("cannot run the power command `{program}`: {e}"))
-                })?;
-                if status.success() {
-                    Ok(())
-                } else {
-                    Err(RigError::Link(format!(
-                        "the power command `{}` failed ({status})",
-                        argv.join(" ")
-                    )))
-                }
-            }
-        }
+        self.config.power.switch(on, self.place.as_ref())
     }
 
     /// Opens the agent link and the cloud link.

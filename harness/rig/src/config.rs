@@ -6,8 +6,10 @@ use hil_report::ExitCode;
 use hil_sim::SimConfig;
 use serde::Deserialize;
 
-use crate::board::{BoardConfig, LinkAt, PowerBy};
+use crate::board::{BoardConfig, LinkAt};
 use crate::labgrid::Labgrid;
+use crate::power::rig_file::RawPower;
+use crate::power::PowerBy;
 use crate::qemu::QemuConfig;
 
 /// A validated rig description.
@@ -89,13 +91,6 @@ struct RawLabgrid {
 enum RawLink {
     Serial(String),
     Labgrid(String),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
-enum RawPower {
-    Labgrid,
-    Command { on: Vec<String>, off: Vec<String> },
 }
 
 #[derive(Deserialize, Default)]
@@ -253,19 +248,10 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                 RawLink::Labgrid(name) => LinkAt::Labgrid(name),
             };
             let (agent_link, cloud_link) = (link(b.agent_link), link(b.cloud_link));
-            let power = match b.power {
-                RawPower::Labgrid => PowerBy::Labgrid,
-                RawPower::Command { on, off } => {
-                    if on.is_empty() || off.is_empty() {
-                        return Err(error(
-                            None,
-                            "board.power.command",
-                            "`on` and `off` are commands: a program and its arguments".into(),
-                        ));
-                    }
-                    PowerBy::Command { on, off }
-                }
-            };
+            let power = b
+                .power
+                .validate()
+                .map_err(|e| error(at(&e.field), &e.field, e.message))?;
             let uses_labgrid = power == PowerBy::Labgrid
                 || matches!(agent_link, LinkAt::Labgrid(_))
                 || matches!(cloud_link, LinkAt::Labgrid(_));
@@ -339,7 +325,7 @@ impl RigConfig {
 }
 
 /// Is `program` an executable file: a path as given, or a bare name on `PATH`?
-fn find_program(program: &Path) -> bool {
+pub(crate) fn find_program(program: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt as _;
     let executable = |p: &Path| {
         std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
@@ -351,33 +337,36 @@ fn find_program(program: &Path) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| executable(&dir.join(program))))
 }
 
-/// The 1-based line of `field` (`case_timeout_ms`, `qemu.binary`) in a rig
-/// file: the key at the top level, or under its parent key (block or flow
-/// style). `None` when the file does not spell it out.
+/// The 1-based line of `field` (`case_timeout_ms`, `qemu.binary`,
+/// `board.power.scpi.baud`) in a rig file: each key found under its parent
+/// key's block, or on the parent's line in flow style (`{ baud: 0 }`).
+/// `None` when the file does not spell it out.
 fn line_of(text: &str, field: &str) -> Option<usize> {
     let mut parts = field.split('.');
     let first = parts.next()?;
-    let second = parts.next();
     let key = |line: &str, name: &str| {
         line.trim_start()
             .strip_prefix(name)
             .is_some_and(|rest| rest.trim_start().starts_with(':'))
     };
+    let indent = |line: &str| line.len() - line.trim_start().len();
     let lines: Vec<&str> = text.lines().collect();
-    let top = lines
+    let mut at = lines
         .iter()
         .position(|l| !l.starts_with([' ', '\t', '#']) && key(l, first))?;
-    let Some(second) = second else {
-        return Some(top + 1);
-    };
-    if lines[top].contains(&format!("{second}:")) {
-        return Some(top + 1);
+    for part in parts {
+        if lines[at].contains(&format!("{part}:")) {
+            return Some(at + 1);
+        }
+        let parent = indent(lines[at]);
+        at += 1 + lines[at + 1..]
+            .iter()
+            .take_while(|l| {
+                l.trim().is_empty() || l.trim_start().starts_with('#') || indent(l) > parent
+            })
+            .position(|l| key(l, part))?;
     }
-    lines[top + 1..]
-        .iter()
-        .take_while(|l| l.trim().is_empty() || l.starts_with([' ', '\t', '#']))
-        .position(|l| key(l, second))
-        .map(|n| top + n + 2)
+    Some(at + 1)
 }
 
 #[cfg(test)]
@@ -512,7 +501,87 @@ mod tests {
             b.cloud_link,
             crate::board::LinkAt::Serial("/dev/ttyACM1".into())
         );
-        assert_eq!(b.power, crate::board::PowerBy::Labgrid);
+        assert_eq!(b.power, crate::power::PowerBy::Labgrid);
+    }
+
+    #[test]
+    fn each_power_backend_loads_from_the_rig_file_and_bad_fields_name_their_line() {
+        let board = |power: &str| {
+            format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power:\n{power}")
+        };
+        let dir = rigs_dir(
+            "power",
+            &[
+                ("hub.yaml", &format!("name: hub\n{}", board("    uhubctl: { location: '1-1.4', port: 2 }\n"))),
+                ("psu.yaml", &format!("name: psu\n{}", board("    scpi:\n      port: /dev/ttyUSB0\n      baud: 9600\n      on: OUTP ON\n      off: OUTP OFF\n      terminator: \"\\r\\n\"\n      query: OUTP?\n"))),
+                ("rel.yaml", &format!("name: rel\n{}", board("    relay: { port: /dev/ttyUSB1, baud: 9600, on: { hex: 'A0 01 01 A2' }, off: \"off\\n\" }\n"))),
+            ],
+        );
+        let rigs = load_rigs(&dir).unwrap();
+        let power = |i: usize| match &rigs[i].kind {
+            RigKind::Board(b) => b.power.clone(),
+            _ => panic!("a board"),
+        };
+        use crate::power::{PowerBy, Relay, Scpi, Uhubctl};
+        assert_eq!(
+            power(0),
+            PowerBy::Uhubctl(Uhubctl {
+                location: "1-1.4".into(),
+                port: 2
+            })
+        );
+        assert_eq!(
+            power(1),
+            PowerBy::Scpi(Scpi {
+                port: "/dev/ttyUSB0".into(),
+                baud: 9600,
+                on: "OUTP ON".into(),
+                off: "OUTP OFF".into(),
+                terminator: "\r\n".into(),
+                query: Some("OUTP?".into()),
+            })
+        );
+        assert_eq!(
+            power(2),
+            PowerBy::Relay(Relay {
+                port: "/dev/ttyUSB1".into(),
+                baud: 9600,
+                on: vec![0xa0, 1, 1, 0xa2],
+                off: b"off\n".to_vec(),
+            })
+        );
+
+        let bad = rigs_dir(
+            "power-bad",
+            &[
+                ("a.yaml", &format!("name: a\n{}", board("    scpi:\n      port: /dev/ttyUSB0\n      baud: 0\n      on: OUTP ON\n      off: OUTP OFF\n"))),
+                ("b.yaml", &format!("name: b\n{}", board("    relay: { port: /dev/ttyUSB1, baud: 9600, on: { hex: 'A0 0G' }, off: x }\n"))),
+                ("c.yaml", &format!("name: c\n{}", board("    uhubctl: { location: '1-1', port: 0 }\n"))),
+                ("d.yaml", &format!("name: d\n{}", board("    scpi: { port: /dev/ttyUSB0, baud: 9600, on: a, off: b, querry: c }\n"))),
+            ],
+        );
+        let text: Vec<String> = load_rigs(&bad)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(text.len(), 4, "{text:?}");
+        assert!(
+            text[0].ends_with("a.yaml:9: board.power.scpi.baud: must be the port's baud rate (9600, 115200), not 0"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains("b.yaml:7: board.power.relay.on: `A0 0G` is not hex bytes"),
+            "{text:?}"
+        );
+        assert!(
+            text[2].ends_with("c.yaml:7: board.power.uhubctl.port: ports count from 1"),
+            "{text:?}"
+        );
+        assert!(
+            text[3].contains("d.yaml:7: board.power.scpi") && text[3].contains("querry"),
+            "{text:?}"
+        );
     }
 
     #[test]

@@ -22,6 +22,14 @@ pub struct Labgrid {
     pub place: String,
 }
 
+impl Labgrid {
+    /// Asks the coordinator about the place without acquiring it
+    /// (`labgrid-client show`): a dry check that both exist.
+    pub fn show(&self) -> Result<String, RigError> {
+        client(self, None, &["show"])
+    }
+}
+
 /// A place this process acquired; released when dropped.
 #[derive(Debug)]
 pub struct Place {
@@ -90,33 +98,41 @@ impl Place {
     }
 
     fn client(&self, args: &[&str]) -> Result<String, RigError> {
-        let out = Command::new("labgrid-client")
-            .args(["-x", &self.labgrid.coordinator, "-p", &self.labgrid.place])
-            .args(args)
-            .env("LG_USERNAME", &self.user)
-            .output()
-            .map_err(|e| {
-                RigError::Link(format!(
-                    "cannot run labgrid-client ({e}); install labgrid (pip install labgrid)"
-                ))
-            })?;
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        if out.status.success() {
-            return Ok(stdout);
-        }
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        // labgrid prints a traceback on some failures: its last line says it.
-        let said = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or_default();
-        Err(RigError::Link(format!(
-            "labgrid-client -p {} {} failed: {said}",
-            self.labgrid.place,
-            args.join(" ")
-        )))
+        client(&self.labgrid, Some(&self.user), args)
     }
+}
+
+/// Runs `labgrid-client` on the place (as `user`, if given) and returns
+/// what it printed.
+fn client(labgrid: &Labgrid, user: Option<&str>, args: &[&str]) -> Result<String, RigError> {
+    let mut command = Command::new("labgrid-client");
+    command
+        .args(["-x", &labgrid.coordinator, "-p", &labgrid.place])
+        .args(args);
+    if let Some(user) = user {
+        command.env("LG_USERNAME", user);
+    }
+    let out = command.output().map_err(|e| {
+        RigError::Link(format!(
+            "cannot run labgrid-client ({e}); install labgrid (pip install labgrid)"
+        ))
+    })?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        return Ok(stdout);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // labgrid prints a traceback on some failures: its last line says it.
+    let said = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    Err(RigError::Link(format!(
+        "labgrid-client -p {} {} failed: {said}",
+        labgrid.place,
+        args.join(" ")
+    )))
 }
 
 impl Drop for Place {

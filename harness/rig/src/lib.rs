@@ -24,6 +24,7 @@ mod inbox;
 pub mod labgrid;
 pub mod lock;
 mod net;
+pub mod power;
 pub mod qemu;
 mod sim;
 mod telnet;

@@ -10,10 +10,10 @@
 use mv_agent_core::{App, IrqStatus, Stopped};
 use mv_boards::stm32u585::{attribution, Attribution, IRQ_COUNT};
 use mv_device::Restart;
-use mv_kernel::board::Interrupts;
+use mv_kernel::board::{Clock, Interrupts};
 use mv_proto::{Attack, FaultKind, FaultReport};
 
-use crate::board::CALL_COST_US;
+use crate::board::{CALL_COST_US, FLOOD_ENTRY_COST_US, SECURE_TICK_US};
 use crate::SimCore;
 
 /// Why the app stopped under a request.
@@ -103,6 +103,48 @@ impl App for SimApp<'_> {
 
     fn irq_pend(&mut self, irq: u32) {
         self.device.board_mut().set_pending(irq);
+    }
+
+    /// The handler runs while the IRQ is pending and enabled, each entry
+    /// [`FLOOD_ENTRY_COST_US`] on the virtual clock, and pends it again
+    /// first thing; the secure clock's tick pre-empts it every
+    /// [`SECURE_TICK_US`] (its flood watch sees the IRQ active), as the
+    /// AN505 image's SysTick does. The flood ends when the entries run out
+    /// or the NVIC stops taking the IRQ (the device disabled it).
+    fn irq_flood(&mut self, irq: u32, max_entries: u32) -> Result<u32, Stopped> {
+        let bit = 1u128 << irq;
+        let mut entries = 0;
+        let mut next_tick = self.device.board().now_us() + SECURE_TICK_US;
+        if max_entries > 0 {
+            self.device.board_mut().set_pending(irq);
+        }
+        let mut restart = None;
+        while entries < max_entries {
+            let board = self.device.board_mut();
+            if !(board.is_pending(irq) && board.is_enabled(irq)) {
+                break;
+            }
+            board.clear_pending(irq);
+            board.active |= bit;
+            board.handled[irq as usize] += 1;
+            entries += 1;
+            if entries < max_entries {
+                board.set_pending(irq);
+            }
+            board.advance_us(FLOOD_ENTRY_COST_US);
+            if board.now_us() >= next_tick {
+                next_tick += SECURE_TICK_US;
+                // A restart the tick asks for waits for the app's thread
+                // mode, as on AN505 (never under one of its handlers).
+                restart = restart.or(self.device.tick());
+            }
+            self.device.board_mut().active &= !bit;
+        }
+        self.device.board_mut().clear_pending(irq);
+        match restart {
+            Some(why) => Err(self.stopped(StopCause::Restart(why))),
+            None => Ok(entries),
+        }
     }
 
     /// The pend is taken at once (the agent runs at thread level): the

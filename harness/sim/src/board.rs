@@ -24,6 +24,13 @@ use crate::memory::AppMemory;
 /// How many microseconds one syscall takes on the virtual clock.
 pub const CALL_COST_US: u64 = 1;
 
+/// How long one entry of a flooded IRQ's handler takes on the virtual clock.
+pub const FLOOD_ENTRY_COST_US: u64 = 1;
+
+/// The secure clock's tick that samples the fast interrupts during a flood
+/// (the AN505 image's SysTick: 10 kHz).
+pub const SECURE_TICK_US: u64 = 100;
+
 /// The board model.
 #[derive(Clone, Debug)]
 pub struct SimBoard {
@@ -34,6 +41,9 @@ pub struct SimBoard {
     enabled: u128,
     /// IRQs the kernel made fast (the NVIC's highest app priority).
     fast: u128,
+    /// IRQs whose handler is running (NVIC `IABR`): only during a flood,
+    /// the one place where the secure clock's tick comes inside a handler.
+    pub(crate) active: u128,
     /// The app's window of the external flash; it outlives the app.
     ext_flash: SimExternalFlash,
     /// The system LED (`mvSystemLedEnable`).
@@ -68,6 +78,7 @@ impl SimBoard {
             pending: 0,
             enabled: 0,
             fast: 0,
+            active: 0,
             ext_flash: ext_flash::erased(),
             system_led: true,
             handled: [0; IRQ_COUNT as usize],
@@ -176,6 +187,7 @@ impl SimBoard {
         self.pending = 0;
         self.enabled = 0;
         self.fast = 0;
+        self.active = 0;
         self.handled = [0; IRQ_COUNT as usize];
     }
 }
@@ -266,6 +278,10 @@ impl Interrupts for SimBoard {
         if irq < IRQ_COUNT {
             self.enabled = (self.enabled & !(1 << irq)) | (u128::from(enabled) << irq);
         }
+    }
+
+    fn irq_busy(&self, irq: u32) -> bool {
+        irq < IRQ_COUNT && ((self.active | (self.pending & self.enabled)) & (1 << irq)) != 0
     }
 
     /// The app's `VTOR_NS`: the start of its image, as the secure image

@@ -48,6 +48,9 @@ impl<F: FnMut(u32, [u32; 4], &mut [u8]) -> u32> App for FakeApp<F> {
     fn irq_enable(&mut self, _irq: u32, _enabled: bool) {}
     fn irq_clear_pending(&mut self, _irq: u32) {}
     fn irq_pend(&mut self, _irq: u32) {}
+    fn irq_flood(&mut self, _irq: u32, _max_entries: u32) -> Result<u32, Stopped> {
+        Ok(0)
+    }
     fn call_from_irq(
         &mut self,
         irq: u32,

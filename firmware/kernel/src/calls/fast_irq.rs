@@ -109,6 +109,22 @@ impl<B: Board> Kernel<B> {
         self.release_fast_interrupts();
     }
 
+    /// One sample of the flood watch ([`crate::flood_watch`]), on every tick
+    /// of the board's secure clock: are the app's fast interrupts busy? A
+    /// flood or a hung handler shuts them down; `true` when this sample did.
+    pub fn watch_fast_interrupts(&mut self) -> bool {
+        if self.fast.is_shut_down() {
+            return false;
+        }
+        let busy = self.fast.iter().any(|irq| self.board.irq_busy(irq));
+        let now = self.board.now_us();
+        if !self.flood.sample(busy, now) {
+            return false;
+        }
+        self.shut_down_fast_interrupts();
+        true
+    }
+
     /// Disables every fast IRQ and gives it its ordinary priority back
     /// (shut-down, and an app restart).
     pub(crate) fn release_fast_interrupts(&mut self) {

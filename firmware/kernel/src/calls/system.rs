@@ -1,6 +1,9 @@
 //! `mvOpenSystemNotification`, `mvCloseSystemNotification`, `mvGetWakeReason`, `mvRestart`.
 
-use mv_abi::{MvOpenSystemNotificationParams, MvRestartMode, MvStatus, MvSystemNotificationSource};
+use mv_abi::{
+    MvEventType, MvOpenSystemNotificationParams, MvRestartMode, MvStatus,
+    MvSystemNotificationSource,
+};
 
 use crate::board::{Access, Board};
 use crate::system::SystemNotification;
@@ -39,13 +42,34 @@ impl<B: Board> Kernel<B> {
         let handle = self.mint_handle()?;
         write_at(&mut self.board, &out, 0, &handle.to_le_bytes())
             .map_err(|_| MvStatus::ParameterFault)?;
+        // An update already waits for this app's restart (polite
+        // deployment, firmware/ABI.md §8): a stream opened for UPDATE now
+        // hears UPDATEDOWNLOADED at once, or the app would never learn of
+        // it. The record goes out before the stream is kept; the app's
+        // handler of that notification runs here when its IRQ is fast and
+        // may change `params`, so everything below uses the call's one
+        // copy (§21 "Mid-call changes").
+        let posted = if self.update_waiting
+            && params.notification_source == MvSystemNotificationSource::Update as u32
+        {
+            self.notifications.post(
+                &mut self.board,
+                params.notification_handle,
+                MvEventType::UpdateDownloaded as u32,
+                params.notification_tag,
+            )
+        } else {
+            Ok(())
+        };
         self.system_notifications.insert(SystemNotification {
             handle,
             centre: params.notification_handle,
             tag: params.notification_tag,
             source: params.notification_source,
         });
-        Ok(())
+        // The ring was lent earlier: a bus fault writing it is after the
+        // call's action (§2).
+        posted.map_err(|_| MvStatus::LateFault)
     }
 
     pub(crate) fn close_system_notification(&mut self, handle_in_out: u32) -> Result<(), MvStatus> {

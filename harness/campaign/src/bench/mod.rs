@@ -8,16 +8,20 @@
 //! sim through the engine is timed by the CLI (the engine is async; this
 //! crate is not). Networking ([`net`]): HTTP GET round trips through the
 //! emulated cloud to the real lab server, on the sim and on QEMU, and echo
-//! channel throughput on QEMU beside the cloud UART's own rate. Interrupt
+//! channel throughput on QEMU beside the cloud UART's own rate. MQTT
+//! ([`mqtt`]): publish→receive round trips through the lab broker on the
+//! sim and on QEMU, beside the host-only floor. Interrupt
 //! latency ([`latency`]): a fast and an ordinary IRQ firing while the
 //! kernel is busy inside a call, in instructions on QEMU. Figures are
 //! returned with their target for the CLI to print; nothing here is asserted.
 
 mod latency;
+mod mqtt;
 mod net;
 mod qemu;
 
 pub use latency::{irq_latencies, AFTER_TICKS, INSTRUCTIONS_PER_TICK};
+pub use mqtt::{host_round_trips, mqtt_round_trips, sim_mqtt_round_trips, PAYLOAD as MQTT_PAYLOAD};
 pub use net::{echo_throughput, http_round_trips, sim_http_round_trips, BODY};
 pub use qemu::{round_trips, QemuBench, QemuCases, CALLS};
 

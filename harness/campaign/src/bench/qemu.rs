@@ -256,6 +256,14 @@ impl QemuBench {
         Ok(vec![http, echo, uart])
     }
 
+    /// MQTT publish→receive round trips through the lab broker, `n` of them.
+    pub fn mqtt(&self, n: u32) -> Result<Figure, CampaignError> {
+        let mut session = QemuSession::new(&format!("{}-mqtt", self.name), self.config.clone());
+        let mut figure = super::mqtt_round_trips(&mut session, n)?;
+        figure.name = format!("qemu-an505: {}", figure.name);
+        Ok(figure)
+    }
+
     /// OTA: exact cuts on persisted NVM, each run to the new app and three
     /// clean boots, as `hil ota powercut --rig qemu-an505` does them.
     pub fn ota(&self) -> Result<Figure, CampaignError> {

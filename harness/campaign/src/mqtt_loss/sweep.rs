@@ -263,12 +263,15 @@ impl Observation {
             p.buffer,
             if p.fits() { "fits" } else { "never fits" }
         );
+        // How many lost records had room for their topic is left out: at
+        // QoS 1 the broker releases a flood beyond its in-flight window as
+        // earlier messages are acknowledged, so how many records pile up
+        // before the app reads depends on timing (the JSON and table keep it).
         let _ = writeln!(
             t,
-            "received {}, recorded lost {} ({} with their topic), unaccounted {}",
+            "received {}, recorded lost {}, unaccounted {}",
             self.stored(),
             self.lost(),
-            self.lost_named(),
             self.unaccounted()
         );
         let _ = writeln!(

@@ -19,6 +19,7 @@
 mod broker;
 mod config;
 mod embedded_broker;
+mod floor;
 mod http;
 mod mqtt;
 mod mqtt_link;
@@ -34,6 +35,7 @@ use mv_proto::{CloudToDevice, ConfigKey, DeviceToCloud, HttpRequest};
 
 pub use broker::{broker_kind, mosquitto_path, mosquitto_required, BrokerKind, BROKER_VAR};
 pub use config::{ConfigEntry, ConfigValue};
+pub use floor::host_round_trips;
 pub use http::{METHODS, TIMEOUT_MS};
 pub use observer::BrokerMessage;
 pub use services::{ReceivedRequest, Route};

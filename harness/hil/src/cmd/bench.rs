@@ -19,8 +19,13 @@ pub fn bench(
     cuts_only: bool,
     irq_only: bool,
     calls_only: bool,
+    mqtt_only: bool,
 ) -> Result<ExitCode> {
     let root = find_root(root)?;
+    if mqtt_only {
+        bench_mqtt(&root)?;
+        return Ok(ExitCode::Passed);
+    }
     if calls_only {
         let Some(qemu) = qemu_bench(&root)? else {
             return Ok(ExitCode::Passed);
@@ -78,6 +83,7 @@ pub fn bench(
     let http = bench::sim_http_round_trips(200)
         .map_err(|e| SystemFailure(format!("the sim's HTTP bench: {e}")))?;
     print_figure(&http);
+    bench_mqtt(&root)?;
     bench_qemu(&root)?;
     Ok(ExitCode::Passed)
 }
@@ -102,6 +108,43 @@ fn print_figure(f: &Figure) {
         f.name, f.value, f.unit
     );
 }
+
+/// `f` beside the floor it is measured against: how many times the floor's rate.
+fn print_against(f: &Figure, floor: &Figure) {
+    println!(
+        "  {:<56} {:>14.1} {}  ({:.4}x the host floor)",
+        f.name,
+        f.value,
+        f.unit,
+        f.value / floor.value
+    );
+}
+
+/// MQTT publish→receive round trips through the lab broker: the host-only
+/// floor, the sim and QEMU (when installed), one after the other in this
+/// run, each rig as a ratio of the floor. The broker is the run's
+/// (`hil_rig::broker_kind`: mosquitto, or the embedded one without it).
+fn bench_mqtt(root: &Path) -> Result<()> {
+    let broker = match hil_rig::broker_kind().map_err(SystemFailure)? {
+        hil_rig::BrokerKind::Mosquitto(_) => "mosquitto",
+        hil_rig::BrokerKind::Embedded { .. } => "the embedded broker (rumqttd)",
+    };
+    println!("MQTT publish→receive round trips through {broker}, side by side:");
+    let floor = bench::host_round_trips(MQTT_FLOOR_TRIPS)?;
+    print_figure(&floor);
+    let sim = bench::sim_mqtt_round_trips(MQTT_SIM_TRIPS)
+        .map_err(|e| SystemFailure(format!("the sim's MQTT bench: {e}")))?;
+    print_against(&sim, &floor);
+    if let Some(qemu) = qemu_bench(root)? {
+        print_against(&qemu.mqtt(MQTT_QEMU_TRIPS)?, &floor);
+    }
+    Ok(())
+}
+
+/// Round trips per MQTT figure: each takes a second or two where it runs.
+const MQTT_FLOOR_TRIPS: u32 = 2000;
+const MQTT_SIM_TRIPS: u32 = 300;
+const MQTT_QEMU_TRIPS: u32 = 30;
 
 /// QEMU figures: per-case and suite wall time, instructions per round
 /// trip, OTA cut points per second. Skipped, and said so, without QEMU.

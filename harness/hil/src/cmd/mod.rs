@@ -17,6 +17,7 @@ pub mod nightly;
 pub mod ota;
 pub mod overrun;
 pub mod repo;
+pub mod rig_check;
 pub mod run;
 pub mod runs;
 pub mod schema;

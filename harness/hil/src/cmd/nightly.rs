@@ -88,6 +88,9 @@ pub fn nightly(root: Option<PathBuf>, plan: Option<&Path>, reports: &Path) -> Re
             PlanCampaign::Overrun { rigs, .. } => {
                 super::overrun::overrun(Some(root.clone()), rigs, &parts)?
             }
+            PlanCampaign::MqttLoss { rigs, quick, .. } => {
+                super::mqtt_loss::mqtt_loss(Some(root.clone()), rigs, &parts, *quick)?
+            }
             PlanCampaign::Powercut {
                 rig,
                 app_size,

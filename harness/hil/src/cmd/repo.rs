@@ -115,7 +115,9 @@ pub fn load_quarantine(root: &Path, file: Option<&Path>, suite: &[Case]) -> Resu
 }
 
 /// Every rig file of the repository.
-fn all_rigs(root: &Path) -> Result<Vec<RigConfig>> {
+/// Every rig file under `rigs/`, as written (whether it can run here is
+/// the caller's question).
+pub fn all_rigs(root: &Path) -> Result<Vec<RigConfig>> {
     load_rigs(&root.join("rigs")).map_err(|errors| {
         BadInput {
             problems: errors.iter().map(ToString::to_string).collect(),

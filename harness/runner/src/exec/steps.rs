@@ -2,7 +2,7 @@
 
 use hil_cases::{
     Alloc, Call, Caller, CloudAction, Compare, ExpectIrq, ExpectMemory, ExpectServerLog, Expected,
-    Init, IrqAction, MemCheck, MemType, Operand, RecordField, Write, WriteWhat,
+    Init, IrqAction, MemCheck, MemType, Operand, RecordField, Write, WriteWhat, FLOOD_MAX_ENTRIES,
 };
 use mv_abi::MvStatus;
 use mv_proto::{Primitive, Reply};
@@ -306,6 +306,7 @@ impl Executor<'_> {
                 Primitive::IrqClearPending(n),
             ),
             IrqAction::Pend(n) => (format!("irq pend {n}"), Primitive::IrqPend(n)),
+            IrqAction::Flood(n) => return self.flood(n),
         };
         let reply = self.exec_one(p)?;
         if reply != Reply::Done {
@@ -313,6 +314,35 @@ impl Executor<'_> {
         }
         self.line(&text);
         Ok(())
+    }
+
+    /// `irq: { flood }`: the transcript says how the flood ended, never how
+    /// many entries it took (that depends on the host's speed).
+    fn flood(&mut self, irq: u32) -> StepResult {
+        let text = format!("irq flood {irq}");
+        let reply = self.exec_one(Primitive::IrqFlood {
+            irq,
+            max_entries: FLOOD_MAX_ENTRIES,
+        })?;
+        let Reply::Flooded { entries } = reply else {
+            return Err(unexpected(&text, reply));
+        };
+        if entries == 0 {
+            self.line(&format!("{text} -> never taken"));
+            return Err(StepError::Failed(format!(
+                "IRQ {irq} was never taken: a flood needs an IRQ the app's NVIC has enabled (e.g. mvSetFastInterrupt, then mvEnableFastInterrupt)"
+            )));
+        }
+        if entries < FLOOD_MAX_ENTRIES {
+            self.line(&format!(
+                "{text} -> the NVIC stopped taking it before {FLOOD_MAX_ENTRIES} entries"
+            ));
+        } else {
+            self.line(&format!(
+                "{text} -> its handler ran all {FLOOD_MAX_ENTRIES} entries; nothing stopped it"
+            ));
+        }
+        self.serve_network()
     }
 
     pub(super) fn expect_irq(&mut self, e: &ExpectIrq) -> StepResult {

@@ -1,0 +1,121 @@
+//! `hil rig check` on board rigs whose serial ports are ptys and whose power is a stand-in `uhubctl` on PATH: one passes every check, one fails naming its missing port.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serialport::{SerialPort as _, TTYPort};
+
+fn repo() -> PathBuf {
+    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap()
+}
+
+/// A repository holding `rigs` (name, text) and a stand-in `uhubctl` that
+/// records its argv and lists port 2 of hub 1-1.4 as powered.
+fn scratch(rigs: &[(&str, String)]) -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new()
+        .prefix("hil-rig-check-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("conformance")).unwrap();
+    std::fs::create_dir_all(dir.join("rigs")).unwrap();
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    for (name, text) in rigs {
+        std::fs::write(dir.join(format!("rigs/{name}.yaml")), text).unwrap();
+    }
+    let uhubctl = dir.join("bin/uhubctl");
+    std::fs::write(
+        &uhubctl,
+        "#!/bin/sh\necho \"$*\" >> \"$(dirname \"$0\")/uhubctl.calls\"\necho \"Current status for hub $2 [0bda:5411 Generic 4-Port USB 2.0 Hub, USB 2.10, 4 ports, ppps]\"\necho '  Port 1: 0100 power'\necho '  Port 2: 0100 power'\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&uhubctl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    tmp
+}
+
+fn board(agent: &str, cloud: &str, power: &str) -> String {
+    format!(
+        "name: NAME\nkind: board\nboard:\n  firmware: {}\n  agent_link: {{ serial: {agent} }}\n  cloud_link: {{ serial: {cloud} }}\n  power: {power}\n",
+        repo().display()
+    )
+}
+
+fn check(root: &Path, rig: &str) -> (i32, String) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path =
+        std::env::join_paths(std::iter::once(root.join("bin")).chain(std::env::split_paths(&path)))
+            .unwrap();
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("--root")
+        .arg(root)
+        .args(["rig", "check", rig])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
+    // The board's two UARTs: ptys held open by the test (pair() takes no lock).
+    let (_agent_master, agent) = TTYPort::pair().unwrap();
+    let (_cloud_master, cloud) = TTYPort::pair().unwrap();
+    let (agent, cloud) = (agent.name().unwrap(), cloud.name().unwrap());
+    let hub = "{ uhubctl: { location: '1-1.4', port: 2 } }";
+    let root = scratch(&[
+        (
+            "bench-ok",
+            board(&agent, &cloud, hub).replace("NAME", "bench-ok"),
+        ),
+        (
+            "bench-unplugged",
+            board(
+                "/dev/hil-no-such-ttyACM0",
+                &cloud,
+                "{ command: { on: [hil-no-such-relay, on], off: [hil-no-such-relay, off] } }",
+            )
+            .replace("NAME", "bench-unplugged"),
+        ),
+    ]);
+    let root = root.path();
+
+    let (code, text) = check(root, "bench-ok");
+    assert_eq!(code, 0, "{text}");
+    for line in [
+        "ok    firmware images: built in".to_owned(),
+        "ok    STM32U585 images fit the part's flash map: NSC table at 0x0C1F_E000".to_owned(),
+        format!("ok    agent_link serial port {agent}: opens at 115200 baud"),
+        format!("ok    cloud_link serial port {cloud}: opens at 115200 baud"),
+        "ok    power (uhubctl): hub 1-1.4 reports `Port 2: 0100 power`".to_owned(),
+        "skip  probe: this build drives no debug probe".to_owned(),
+        "every check passed".to_owned(),
+    ] {
+        assert!(text.contains(&line), "missing `{line}` in:\n{text}");
+    }
+    // The power was looked at, not switched: a status listing, no `-a`.
+    assert_eq!(
+        std::fs::read_to_string(root.join("bin/uhubctl.calls")).unwrap(),
+        "-l 1-1.4\n"
+    );
+
+    let (code, text) = check(root, "bench-unplugged");
+    assert_eq!(code, 3, "a failed check is a rig error:\n{text}");
+    for line in [
+        "FAIL  agent_link serial port /dev/hil-no-such-ttyACM0: cannot open the serial port /dev/hil-no-such-ttyACM0",
+        "next: plug the board in and check the path (`ls /dev/serial/by-id/`)",
+        "FAIL  power (command): the power command's `on` program `hil-no-such-relay` is not an executable file here or on PATH",
+        "2 of 6 checks failed",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    assert!(
+        text.contains(&format!("ok    cloud_link serial port {cloud}")),
+        "{text}"
+    );
+}
