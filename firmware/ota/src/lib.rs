@@ -33,7 +33,7 @@ pub use manifest::{
     DebugPolicy, InternalFlashRegion, OpaqueManifest, SpiFlashRegion, UpdatePolicy,
 };
 pub use sign::{sign_body, signer_id, TrustedSigner, MANIFEST_PREFIX};
-pub use verify::{verify_manifest, AppLayer, VerifiedManifest};
+pub use verify::{reopen_verified_manifest, verify_manifest, AppLayer, VerifiedManifest};
 
 /// The P-256 crate this one is built against, so callers sign and parse keys with the same types.
 pub use p256;

@@ -114,6 +114,37 @@ pub fn verify_manifest(
     })
 }
 
+/// Re-opens a manifest this device verified before, without checking its
+/// signature again: `manifest_bytes` must hash (SHA-256) to
+/// `verified_digest`, the digest of bytes [`verify_manifest`] accepted.
+///
+/// A signature check is a pure function of the bytes and the trusted keys,
+/// and a device's keys do not change (they are provisioned once), so the
+/// same bytes verify the same way: only the decoding is redone, and it
+/// makes the same checks of the body and layers. Bytes that differ by one
+/// bit from those verified (a decayed page) hash differently and are
+/// refused; the caller then verifies them in full.
+///
+/// # Errors
+/// [`OtaError::Malformed`] when the bytes are not the ones verified (or do
+/// not decode), [`OtaError::BadLayer`] as [`verify_manifest`].
+pub fn reopen_verified_manifest(
+    manifest_bytes: &[u8],
+    verified_digest: &[u8; HASH_LEN],
+) -> Result<VerifiedManifest, OtaError> {
+    if crate::fetch_hash(manifest_bytes) != *verified_digest {
+        return Err(OtaError::Malformed);
+    }
+    let envelope = OpaqueManifest::decode(manifest_bytes).map_err(|_| OtaError::Malformed)?;
+    let body = AppBody::decode(envelope.body.as_slice()).map_err(|_| OtaError::Malformed)?;
+    let app = check_layers(&body.layers).map_err(OtaError::BadLayer)?;
+    Ok(VerifiedManifest {
+        signer_id: envelope.signer_id,
+        body,
+        app,
+    })
+}
+
 /// Exactly one plaintext internal-flash layer within the 1 MiB region, with 32-byte hashes.
 fn check_layers(layers: &[AppLayerReference]) -> Result<AppLayer, LayerFault> {
     let layer = match layers {

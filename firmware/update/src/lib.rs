@@ -11,6 +11,11 @@
 //!  install: InstallStart ─▶ page k: erase, copy, InstallPage{k} ─▶ … ─▶ erase rest ─▶ measure ─▶ Committed
 //! ```
 //!
+//! The offer writes the verified manifest and its SHA-256 to the manifest
+//! page before `Begin`; a boot that finds a step under way re-opens the
+//! manifest without a second signature check while its bytes still hash to
+//! that digest, and verifies it in full otherwise (`manifest_page`).
+//!
 //! [`Flash`]: mv_flash::Flash
 #![no_std]
 #![forbid(unsafe_code)]
@@ -20,6 +25,7 @@ extern crate alloc;
 pub mod journal;
 pub mod layout;
 mod link;
+mod manifest_page;
 pub mod otp;
 #[cfg(feature = "planted-bugs")]
 pub mod planted;

@@ -319,3 +319,48 @@ fn a_journal_page_that_fills_mid_install_moves_on_and_survives_every_cut() {
         }
     }
 }
+
+/// Flips one bit of the data cell at flash offset `at` (decay ECC missed).
+fn flip_bit(flash: &mut SimFlash, at: u32) {
+    let data = NvmMap::new(LAYOUT.flash_size()).data();
+    flash.cells_mut()[(data + at) as usize] ^= 0x10;
+}
+
+/// Boots with `keys` trusted and says whether the download survived.
+fn download_survives(flash: &mut SimFlash, keys: Vec<TrustedSigner>) -> bool {
+    let (u, _) = Updater::boot(flash, LAYOUT, keys).unwrap();
+    u.phase() != Phase::Idle
+}
+
+/// A recovery boot re-opens the staged manifest without a signature check
+/// only when its bytes are the ones verified at the offer (their digest is
+/// beside them); otherwise it verifies them in full, as before, and drops
+/// a manifest that no longer verifies.
+#[test]
+fn a_staged_manifest_skips_its_signature_check_only_while_its_bytes_are_the_ones_verified() {
+    let (old, new) = (rom(8_000, 1), rom(3 * CHUNK_SIZE as usize, 2));
+    let (manifest, layer) = bundle(&new, 2);
+    let mut flash = factory(&old);
+    let (mut u, _) = boot(&mut flash).unwrap();
+    u.offer(&mut flash, &manifest, layer.len() as u32).unwrap();
+    u.chunk(&mut flash, 0, &layer[..CHUNK_SIZE as usize])
+        .unwrap();
+    let trusted = || alloc::vec![TrustedSigner::from_signing_key(&key())];
+    let base = LAYOUT.manifest_page * mv_flash::PAGE_SIZE;
+    let digest_at = base + (manifest.len() as u32).next_multiple_of(mv_flash::UNIT as u32);
+    // Intact: re-opened, so even a boot trusting no key keeps it (the
+    // device's keys never change; this shows no signature was checked).
+    assert!(download_survives(&mut flash.clone(), Vec::new()));
+    assert!(download_survives(&mut flash.clone(), trusted()));
+    // The digest decayed: the manifest is verified in full.
+    let mut digest_decayed = flash.clone();
+    flip_bit(&mut digest_decayed, digest_at + 5);
+    assert!(download_survives(&mut digest_decayed.clone(), trusted()));
+    assert!(!download_survives(&mut digest_decayed, Vec::new()));
+    // The manifest decayed (its last byte, inside the signature): it no
+    // longer matches its digest, no longer verifies, and is dropped.
+    let mut manifest_decayed = flash.clone();
+    flip_bit(&mut manifest_decayed, base + manifest.len() as u32 - 1);
+    assert!(!download_survives(&mut manifest_decayed.clone(), trusted()));
+    assert!(!download_survives(&mut manifest_decayed, Vec::new()));
+}

@@ -198,7 +198,14 @@ impl Updater {
         };
         // The manifest was verified before `Begin` was written; a manifest
         // that no longer verifies means the secure flash decayed: drop it.
-        match updater.load_staged_manifest(flash, step.manifest_len)? {
+        // (`crate::manifest_page`: re-opened without a signature check when
+        // its bytes are the ones verified.)
+        match crate::manifest_page::load(
+            flash,
+            &updater.layout,
+            &updater.signers,
+            step.manifest_len,
+        )? {
             Some((manifest, manifest_digest)) => {
                 updater.download = Some(Download {
                     manifest,
@@ -285,8 +292,7 @@ impl Updater {
             self.politeness_s,
             &[],
         )?;
-        flash.erase_page(self.layout.manifest_page)?;
-        program_bytes(flash, self.layout.manifest_page * PAGE_SIZE, manifest_bytes)?;
+        crate::manifest_page::write(flash, &self.layout, manifest_bytes)?;
         self.append(
             flash,
             Record::Begin {
@@ -556,26 +562,6 @@ impl Updater {
         Ok(Some(hasher.finish()))
     }
 
-    /// Reads and re-verifies the staged manifest.
-    fn load_staged_manifest<F: Flash>(
-        &self,
-        flash: &mut F,
-        manifest_len: u32,
-    ) -> Result<Option<(VerifiedManifest, [u8; HASH_LEN])>, FlashError> {
-        if manifest_len > PAGE_SIZE {
-            return Ok(None);
-        }
-        let mut bytes = vec![0u8; manifest_len as usize];
-        match flash.read(self.layout.manifest_page * PAGE_SIZE, &mut bytes) {
-            Ok(()) => {}
-            Err(FlashError::Ecc { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        }
-        Ok(verify_manifest(&bytes, &self.signers.trusted())
-            .ok()
-            .map(|m| (m, fetch_hash(&bytes))))
-    }
-
     /// Appends a record, moving to the other journal page (restating the
     /// current step) when this one is full.
     fn append<F: Flash>(&mut self, flash: &mut F, record: Record) -> Result<(), FlashError> {
@@ -648,7 +634,11 @@ fn politeness_of(m: &VerifiedManifest) -> u16 {
 }
 
 /// Programs `bytes` from `offset` (16-aligned), the last unit padded with 0xFF.
-fn program_bytes<F: Flash>(flash: &mut F, offset: u32, bytes: &[u8]) -> Result<(), FlashError> {
+pub(crate) fn program_bytes<F: Flash>(
+    flash: &mut F,
+    offset: u32,
+    bytes: &[u8],
+) -> Result<(), FlashError> {
     for (i, chunk) in bytes.chunks(UNIT).enumerate() {
         let mut unit = [0xFF; UNIT];
         unit[..chunk.len()].copy_from_slice(chunk);
