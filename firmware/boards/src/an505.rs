@@ -73,6 +73,14 @@ pub const PSRAM_SIZE: u32 = 0x0100_0000;
 /// lives in the PSRAM's cells: 8 MiB in, well past the internal flash's
 /// cells (`mv_flash::NvmMap::cells_len`), so it persists in the same file.
 pub const EXT_FLASH_NVM_OFFSET: u32 = 0x0080_0000;
+/// Where the cloud link's down ring (`mv_proto::ring`) lives in the PSRAM:
+/// 15 MiB in, past the cells and the external flash's window, in the same
+/// file the harness holds, which is how it writes frames in.
+pub const CLOUD_RING_NVM_OFFSET: u32 = 0x00F0_0000;
+const _: () = assert!(
+    CLOUD_RING_NVM_OFFSET >= EXT_FLASH_NVM_OFFSET + crate::external_flash::CHIP_SIZE
+        && CLOUD_RING_NVM_OFFSET < PSRAM_SIZE
+);
 
 /// The app memory: RAM read/write, code read-only.
 pub const APP_REGIONS: [AppRegion; 2] = [

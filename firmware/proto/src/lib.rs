@@ -20,6 +20,7 @@ mod cloud;
 mod frame;
 mod fuzz;
 mod mqtt;
+pub mod ring;
 
 pub use cloud::{
     AppStarted, CloudToDevice, ConfigItem, ConfigKey, CrashReport, DeviceToCloud, HttpRequest,

@@ -28,6 +28,7 @@ mod boot;
 mod clock;
 mod cloud;
 mod cloud_io;
+mod cloud_ring;
 mod cpu;
 mod device;
 mod exit;

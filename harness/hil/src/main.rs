@@ -83,6 +83,11 @@ enum Command {
         /// by side.
         #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only"])]
         mqtt_only: bool,
+        /// Only QEMU's OTA exact cuts per second: the previous way (factory
+        /// NVM, three clean boots) beside starting from the golden run's NVM
+        /// at the cut, on one and on two QEMU instances, same points.
+        #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only", "mqtt_only"])]
+        qemu_cuts_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -261,7 +266,8 @@ enum OtaCommand {
         /// Seed of the random plans.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Worker threads (default: every core).
+        /// Worker threads; on qemu-an505, QEMU instances running the exact
+        /// cuts side by side (default: every core).
         #[arg(long)]
         threads: Option<usize>,
         /// sim: run every point from the factory image to its end instead of
@@ -381,7 +387,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             irq_only,
             calls_only,
             mqtt_only,
-        } => cmd::bench::bench(root, calls, cuts_only, irq_only, calls_only, mqtt_only),
+            qemu_cuts_only,
+        } => cmd::bench::bench(
+            root,
+            calls,
+            cuts_only,
+            irq_only,
+            calls_only,
+            mqtt_only,
+            qemu_cuts_only,
+        ),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::MqttLoss {
             rigs,

@@ -233,6 +233,7 @@ fn main() {
         let plans = QemuPlans {
             kills: 1,
             stride: 3,
+            jobs: 2,
         };
         let summary = powercut::run_qemu(ota_config, plans, setup, &Print)
             .map_err(|e| Failed::from(e.to_string()))?;
@@ -259,6 +260,17 @@ fn main() {
             Err(Failed::from(report))
         }
     });
+
+    let (snap_config, snap_rigs, snap_root) = (config.clone(), rigs.clone(), root.clone());
+    let ota_snapshot =
+        Trial::ignorable_test("qemu-an505::ota-snapshot-is-qemus-own-cut", move || {
+            if let Some(skip) = prerequisites(installed, &snap_root) {
+                return Ok(skip);
+            }
+            drop(snap_rigs.lock().unwrap_or_else(|e| e.into_inner()).take());
+            snapshot_is_qemus_own_cut(snap_config).map_err(Failed::from)?;
+            Ok(Completion::Completed)
+        });
 
     let mut trials = vec![firmware_images];
     trials.extend(suite.cases.into_iter().map(|case| {
@@ -309,10 +321,77 @@ fn main() {
     trials.push(irq_latency);
     trials.push(fuzz_trial);
     trials.push(ota_powercut);
+    trials.push(ota_snapshot);
     let conclusion = libtest_mimic::run(&args, trials);
     // `exit` skips destructors: drop the session first so QEMU is killed.
     drop(rigs.lock().unwrap_or_else(|e| e.into_inner()).take());
     conclusion.exit();
+}
+
+/// The QEMU campaign starts each exact cut from the sim golden run's flash
+/// at the cut instead of running life 0 on QEMU: for a torn write in the
+/// download and a cut in the install, QEMU's own NVM after life 0's cut
+/// must be that snapshot byte for byte, and the point from the snapshot
+/// must come to what the full run from the factory NVM comes to.
+fn snapshot_is_qemus_own_cut(config: QemuConfig) -> Result<(), String> {
+    let fail = |e: hil_campaign::CampaignError| e.to_string();
+    let mut rig = powercut::QemuOta::new(config).map_err(fail)?;
+    let scenario = rig.sim_scenario().map_err(fail)?;
+    let calibration = scenario.calibrate().map_err(fail)?;
+    let golden = powercut::Golden::record(&scenario, &calibration).map_err(fail)?;
+    let first = |phase: powercut::Phase, inside: bool| {
+        let op = (0..calibration.ops).find(|&op| calibration.phase(op) == phase)?;
+        // The middle of the phase: a chunk (or page) well inside it.
+        let last = (op..calibration.ops)
+            .take_while(|&o| calibration.phase(o) == phase)
+            .last()?;
+        Some(vec![powercut::Cut {
+            op: (op + last) / 2,
+            inside,
+        }])
+    };
+    let plans = [
+        first(powercut::Phase::Download, true),
+        first(powercut::Phase::Install, false),
+    ];
+    rig.keep_cut_nvm = true;
+    for plan in plans
+        .into_iter()
+        .map(|p| p.expect("the update has both phases"))
+    {
+        let id = powercut::plan_id(&plan);
+        let full = rig.run_plan(&id, &plan, None);
+        let own = rig
+            .take_cut_nvm()
+            .ok_or(format!("{id}: life 0's cut did not fire"))?;
+        let snapshot = golden.cut_flash(plan[0]).into_cells().to_vec();
+        if own != snapshot {
+            let at = own.iter().zip(&snapshot).position(|(a, b)| a != b);
+            return Err(format!(
+                "{id}: QEMU's NVM after the cut differs from the snapshot (first at byte {at:?}, lengths {} and {})",
+                own.len(),
+                snapshot.len()
+            ));
+        }
+        let fast = rig.run_from_snapshot(&id, &plan, &golden);
+        println!(
+            "{id}: full {} ({}), snapshot {} ({})",
+            full.outcome.name(),
+            full.verified.describe(),
+            fast.outcome.name(),
+            fast.verified.describe()
+        );
+        if full.outcome != powercut::Outcome::Ok || fast.outcome != full.outcome {
+            return Err(format!(
+                "{id}: from the factory {} {}; from the snapshot {} {}",
+                full.outcome.name(),
+                full.detail,
+                fast.outcome.name(),
+                fast.detail
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn result(rig: &str, id: &str, transcript: String) -> hil_report::CaseResult {

@@ -1,17 +1,22 @@
 //! The QEMU campaign end to end, and the replay of any point by its id on either rig.
 
 use std::sync::atomic::Ordering;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use hil_bundle::tamper::TamperClass;
 use hil_rig::qemu::QemuConfig;
 
-use super::plan::{chosen_plans, plan_id, CampaignPlan, Outcome, Phase, PointResult, Verified};
+use super::golden::Golden;
+use super::plan::{
+    chosen_plans, plan_id, CampaignPlan, Convergence, Cut, Outcome, Phase, PointResult, Verified,
+};
 use super::qemu::QemuOta;
 use super::replay::{
     check_first_cut, Replay, APP_CRASH_RESTART, POLITE_APP_RESTARTS, POLITE_TIMEOUT, UNCUT,
 };
 use super::stream::{PowercutRun, PowercutSummary};
+use super::sweep::par_map;
 use crate::{CampaignError, Observer, Setup};
 
 /// A replayed point, and what to say about its cuts.
@@ -145,6 +150,38 @@ pub struct QemuPlans {
     pub kills: u32,
     /// Run every Nth exact plan (the nested ones always).
     pub stride: usize,
+    /// QEMU instances running the exact plans side by side (each on an NVM
+    /// file of its own).
+    pub jobs: usize,
+}
+
+/// How the exact points showed convergence, counted.
+#[derive(Default)]
+struct HowVerified {
+    reference: usize,
+    fixed_point: usize,
+    /// Three clean boots (a point the snapshot could not start).
+    full: usize,
+}
+
+impl HowVerified {
+    fn count(&mut self, verified: Verified) {
+        match verified {
+            Verified::SnapshotConverged {
+                by: Convergence::Reference,
+            } => self.reference += 1,
+            Verified::SnapshotConverged {
+                by: Convergence::FixedPoint,
+            } => self.fixed_point += 1,
+            Verified::Full => self.full += 1,
+            // A point that failed before converging.
+            Verified::Snapshot | Verified::Joined { .. } => {}
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Runs the QEMU campaign: exact cuts (also run on the sim for parity),
@@ -192,6 +229,7 @@ pub fn run_qemu(
         plans.kills
     ));
     let go = || !stop.load(Ordering::Relaxed);
+    let golden = Golden::record(&scenario, &calibration)?;
     let uncut_started = Instant::now();
     let uncut = rig.run_plan(UNCUT, &[], None);
     let uncut_secs = uncut_started.elapsed().as_secs_f64();
@@ -200,15 +238,36 @@ pub fn run_qemu(
         uncut.outcome.name()
     ));
     let uncut_outcome = uncut.outcome;
+    // Its NVM, unchanged by its three clean boots, is what points that
+    // end on the same bytes converge to; it also tells whether QEMU ends
+    // where the sim's golden run ends.
+    let reference = match uncut_outcome {
+        Outcome::Ok => Some(rig.adopt_reference()?),
+        _ => None,
+    };
+    let sim_final_equal = reference
+        .as_ref()
+        .map(|nvm| golden.final_cells().to_vec() == *nvm);
     run.point("uncut", 0, uncut);
-    let (mut exact, mut parity) = (0, 0);
-    for (i, plan) in chosen.iter().enumerate().take_while(|_| go()) {
+    let exact_started = Instant::now();
+    let jobs = plans.jobs.max(1).min(chosen.len().max(1));
+    let mut pool = vec![rig];
+    for _ in 1..jobs {
+        let sibling = pool[0].sibling()?;
+        pool.push(sibling);
+    }
+    let pool = Mutex::new(pool);
+    let by = Mutex::new(HowVerified::default());
+    let run_point = |plan: &Vec<Cut>| {
+        let mut rig = lock(&pool).pop().expect("one rig per worker");
         let id = plan_id(plan);
-        let mut p = rig.run_plan(&id, plan, None);
+        let mut p = rig.run_from_snapshot(&id, plan, &golden);
+        lock(&pool).push(rig);
+        lock(&by).count(p.verified);
         p.phase = calibration.phase(plan[0].op);
         let sim = scenario.run_plan(plan, Some(&calibration));
-        if sim.outcome != p.outcome {
-            parity += 1;
+        let differs = sim.outcome != p.outcome;
+        if differs {
             p.detail = format!(
                 "{} (the sim says {} for the same plan)",
                 p.detail,
@@ -218,10 +277,25 @@ pub fn run_qemu(
                 p.outcome = Outcome::NotConverged;
             }
         }
-        observer.line(&format!("  {id}: {} {}", p.outcome.name(), p.detail));
-        run.point("single", i, p);
-        exact += 1;
-    }
+        (p, differs)
+    };
+    let exact_points = par_map(
+        &chosen,
+        jobs,
+        run_point,
+        &mut |i, (p, _)| {
+            observer.line(&format!("  {}: {} {}", p.id, p.outcome.name(), p.detail));
+            run.point("single", i, p.clone());
+        },
+        &stop,
+    );
+    let exact = exact_points.len();
+    let parity = exact_points.iter().filter(|(_, differs)| *differs).count();
+    let exact_secs = exact_started.elapsed().as_secs_f64();
+    let mut pool = pool.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut rig = pool.swap_remove(0);
+    drop(pool);
+    let by = by.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut killed = 0;
     for k in (0..plans.kills).take_while(|_| go()) {
         // Spread the kills over the uncut update (first offer to the new app's hello).
@@ -257,10 +331,21 @@ pub fn run_qemu(
     let secs = started.elapsed().as_secs_f64();
     let header = format!(
         "Rig `qemu-an505`: the agent ({} bytes, stamped v1 and v2) updated over the cloud link (UART3) into NVM that is QEMU's file-backed PSRAM. \
-         Uncut update: {} in {uncut_secs:.1} s. {exact} exact cuts (at the sim's operation numbers: request in NVM, counted down by the image's flash driver) and {killed} SIGKILLs; \
-         {parity} outcome(s) differ from the sim's for the same plan. {points} points in {secs:.0} s: {:.2} cut points per second.",
+         Uncut update: {} in {uncut_secs:.1} s, run in full with three clean boots; its converged NVM {} the sim golden run's final flash. \
+         {exact} exact cuts (at the sim's operation numbers: request in NVM, counted down by the image's flash driver), each started from the golden run's NVM at its first cut, \
+         on {jobs} QEMU instance(s) in {exact_secs:.1} s ({:.2} exact cuts per second); convergence shown by the uncut run's NVM for {}, by one clean boot changing nothing for {}, by three clean boots for {}. \
+         {killed} SIGKILLs from the factory NVM; {parity} outcome(s) differ from the sim's for the same plan. {points} points in {secs:.0} s: {:.2} cut points per second.",
         rig.old_rom.len(),
         uncut_outcome.name(),
+        match sim_final_equal {
+            Some(true) => "equals",
+            Some(false) => "differs from",
+            None => "(none: the uncut run failed) cannot be compared with",
+        },
+        exact as f64 / exact_secs,
+        by.reference,
+        by.fixed_point,
+        by.full,
         points as f64 / secs
     );
     let extra = serde_json::json!({
@@ -269,6 +354,14 @@ pub fn run_qemu(
         "seconds": secs,
         "parity_differences": parity,
         "cut_points_per_second": points as f64 / secs,
+        "exact_cuts_per_second": exact as f64 / exact_secs,
+        "jobs": jobs,
+        "uncut_nvm_equals_sim_final": sim_final_equal,
+        "converged": {
+            "reference": by.reference,
+            "fixed_point": by.fixed_point,
+            "three_boots": by.full,
+        },
     });
     run.finish(header, extra, stop.load(Ordering::Relaxed))
 }

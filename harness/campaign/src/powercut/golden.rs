@@ -153,6 +153,16 @@ impl<'a> Golden<'a> {
         Ok(golden)
     }
 
+    /// Flash operations of the golden run (life 0 of an uncut update).
+    pub fn operations(&self) -> u64 {
+        self.calibration.ops
+    }
+
+    /// The flash the golden run converged on.
+    pub fn final_cells(&self) -> &SimCells {
+        &self.final_cells
+    }
+
     /// The flash of life 0 cut at `cut` (powered off), as a full run leaves it.
     pub fn cut_flash(&self, cut: Cut) -> SimFlash {
         let base = cut.op / CHECKPOINT_EVERY * CHECKPOINT_EVERY;

@@ -27,7 +27,7 @@ pub use golden::{Golden, CHECKPOINT_EVERY};
 pub use hil_sim::DeviceError;
 pub use plan::{
     chosen_plans, nested_plans, parse_plan, plan_id, random_plans, single_plans, Calibration,
-    CampaignPlan, Cut, Outcome, Phase, PlanError, PointResult, Reference, Verified,
+    CampaignPlan, Convergence, Cut, Outcome, Phase, PlanError, PointResult, Reference, Verified,
 };
 pub use qemu::{QemuOta, NS_CODE_BASE};
 pub use replay::{check_first_cut, Replay};

@@ -170,6 +170,24 @@ pub enum Verified {
         /// Recovery operations run before joining.
         ran: u64,
     },
+    /// QEMU: life 0 not re-run (the NVM file written with the golden run's
+    /// flash at the first cut, which the campaign's checks show equal to
+    /// what QEMU itself leaves there); every later life run and checked;
+    /// convergence known as `by` says instead of three clean boots.
+    SnapshotConverged { by: Convergence },
+}
+
+/// How a QEMU point's convergence was shown without three clean boots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Convergence {
+    /// The NVM after the update equals, byte for byte, the NVM the uncut
+    /// run's three clean boots (run on QEMU in this campaign) left unchanged;
+    /// a boot depends on the NVM alone.
+    Reference,
+    /// One clean boot came up, answered, and left the NVM byte for byte as
+    /// it was: a fixed point, so every later boot starts from the same bytes.
+    FixedPoint,
 }
 
 /// What a joined point finished by.
@@ -194,6 +212,7 @@ impl Verified {
             Verified::Full => "full",
             Verified::Snapshot => "snapshot",
             Verified::Joined { .. } => "joined",
+            Verified::SnapshotConverged { .. } => "snapshot",
         }
     }
 
@@ -219,6 +238,12 @@ impl Verified {
                     Reference::SingleCut => "single cut",
                 }
             ),
+            Verified::SnapshotConverged {
+                by: Convergence::Reference,
+            } => "snapshot; converged: the NVM equals the uncut run's converged NVM".to_owned(),
+            Verified::SnapshotConverged {
+                by: Convergence::FixedPoint,
+            } => "snapshot; converged: one clean boot changed no NVM byte (fixed point)".to_owned(),
             other => other.name().to_owned(),
         }
     }

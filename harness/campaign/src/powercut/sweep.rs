@@ -100,7 +100,7 @@ pub fn run_sim(
         };
         let slot = match point.verified {
             Verified::Full => 0,
-            Verified::Snapshot => 1,
+            Verified::Snapshot | Verified::SnapshotConverged { .. } => 1,
             Verified::Joined { .. } => 2,
         };
         how[slot].fetch_add(1, Ordering::Relaxed);

@@ -20,8 +20,19 @@ pub fn bench(
     irq_only: bool,
     calls_only: bool,
     mqtt_only: bool,
+    qemu_cuts_only: bool,
 ) -> Result<ExitCode> {
     let root = find_root(root)?;
+    if qemu_cuts_only {
+        let Some(qemu) = qemu_bench(&root)? else {
+            return Ok(ExitCode::Passed);
+        };
+        println!("qemu-an505 OTA exact cuts, each way on the same points:");
+        for f in qemu.ota(OTA_POINTS, OTA_JOBS)? {
+            print_figure(&f);
+        }
+        return Ok(ExitCode::Passed);
+    }
     if mqtt_only {
         bench_mqtt(&root)?;
         return Ok(ExitCode::Passed);
@@ -141,6 +152,10 @@ fn bench_mqtt(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// QEMU OTA cut points measured each way, and QEMU instances side by side.
+const OTA_POINTS: usize = 6;
+const OTA_JOBS: usize = 2;
+
 /// Round trips per MQTT figure: each takes a second or two where it runs.
 const MQTT_FLOOR_TRIPS: u32 = 2000;
 const MQTT_SIM_TRIPS: u32 = 300;
@@ -187,7 +202,9 @@ fn bench_qemu(root: &Path) -> Result<()> {
     for f in qemu.net()? {
         print_figure(&f);
     }
-    print_figure(&qemu.ota()?);
+    for f in qemu.ota(OTA_POINTS, OTA_JOBS)? {
+        print_figure(&f);
+    }
     // Several QEMU instances sharing the suite (`hil run --jobs N`): the
     // same engine and cases, one and two sessions.
     for jobs in [1, 2] {

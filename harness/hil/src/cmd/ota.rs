@@ -47,6 +47,10 @@ pub fn powercut(root: Option<PathBuf>, o: Powercut) -> Result<ExitCode> {
         let plans = QemuPlans {
             kills: o.kills,
             stride: o.stride,
+            // `--threads`: QEMU instances side by side, one per core by default.
+            jobs: o
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         };
         let summary = powercut::run_qemu(qemu.clone(), plans, setup(), &Terminal::lines())?;
         print(&summary);

@@ -4,6 +4,7 @@
 //! [`Machine`] (machine, optional file-backed NVM, optional agent image,
 //! UARTs, QMP, started paused and continued once the harness is attached),
 //! the blocking [`Qmp`] client, the [`FrameLink`] over a UART's pty, the
+//! cloud link's shared-memory way in ([`CloudRing`]), the
 //! image build ([`build_images`]) and the ELF symbols that decode crashes.
 //! The conformance session ([`QemuSession`]) and the OTA power-cut campaign
 //! (in `hil-campaign`) both start QEMU through [`Launch`].
@@ -15,6 +16,7 @@ mod launch;
 mod link;
 pub mod nvm;
 mod qmp;
+mod ring;
 mod session;
 mod symbols;
 mod toolchain;
@@ -27,6 +29,7 @@ pub use launch::{Launch, Machine, Serial};
 pub use link::FrameLink;
 pub use nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 pub use qmp::Qmp;
+pub use ring::CloudRing;
 pub use session::QemuSession;
 pub use symbols::Symbols;
 pub use toolchain::ensure_target;

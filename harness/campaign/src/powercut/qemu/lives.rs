@@ -1,4 +1,4 @@
-//! One plan on QEMU: factory NVM, cuts requested life by life, the checks after every boot, convergence.
+//! One plan on QEMU: factory NVM or the golden run's NVM at the first cut, cuts requested life by life, the checks after every boot, convergence.
 
 use std::time::{Duration, Instant};
 
@@ -7,27 +7,22 @@ use mv_abi::MvWakeReason;
 use mv_update::Phase as EnginePhase;
 
 use super::{trace, QemuOta};
-use crate::powercut::plan::{Cut, Outcome, Phase, PointResult, Verified};
+use crate::powercut::golden::Golden;
+use crate::powercut::plan::{Convergence, Cut, Outcome, Phase, PointResult, Verified};
 use crate::CampaignError;
 
 impl QemuOta {
-    /// One plan: factory NVM, then lives until the new app runs and converges.
+    /// One plan from the factory NVM, every life run, three clean boots at
+    /// the end ([`Verified::Full`]): the way every point was run before
+    /// snapshots, and still the way of the uncut run and the SIGKILLs.
     pub fn run_plan(
         &mut self,
         id: &str,
         plan: &[Cut],
         kill_after: Option<Duration>,
     ) -> PointResult {
-        let mut result = PointResult {
-            id: id.to_owned(),
-            phase: Phase::Rotate,
-            outcome: Outcome::Ok,
-            detail: String::new(),
-            cuts_fired: 0,
-            life_ops: Vec::new(),
-            verified: Verified::Full,
-        };
-        if let Err((outcome, detail)) = self.lives(plan, kill_after, &mut result) {
+        let mut result = new_point(id);
+        if let Err((outcome, detail)) = self.lives(plan, kill_after, 0, &mut result) {
             result.outcome = outcome;
             result.detail = detail;
         }
@@ -37,20 +32,75 @@ impl QemuOta {
         self.stop();
         result
     }
+
+    /// One plan from the golden run's flash at its first cut: the NVM file
+    /// is written with [`Golden::cut_flash`] (the sim's one model of the
+    /// golden run, the cut applied by the same flash model the image runs),
+    /// then every later life runs on QEMU as in [`Self::run_plan`], and
+    /// convergence is shown from NVM images ([`Convergence`]). A first cut
+    /// that never fires in life 0 has nothing to start from: run in full.
+    pub fn run_from_snapshot(&mut self, id: &str, plan: &[Cut], golden: &Golden) -> PointResult {
+        let Some(&first) = plan.first().filter(|c| c.op < golden.operations()) else {
+            return self.run_plan(id, plan, None);
+        };
+        let mut result = new_point(id);
+        let started = self
+            .nvm
+            .write(&golden.cut_flash(first).into_cells().to_vec())
+            .map_err(|e| (Outcome::NoBoot, format!("cannot write the snapshot: {e}")));
+        result.cuts_fired = 1;
+        // Until convergence says how; a failure before it stays "snapshot".
+        result.verified = Verified::Snapshot;
+        self.converged_by = None;
+        self.fast_converge = true;
+        let lived = started.and_then(|()| self.lives(plan, None, 1, &mut result));
+        self.fast_converge = false;
+        if let Err((outcome, detail)) = lived {
+            result.outcome = outcome;
+            result.detail = detail;
+        } else if let Some(by) = self.converged_by.take() {
+            result.verified = Verified::SnapshotConverged { by };
+        }
+        self.stop();
+        result
+    }
+
+    /// Power went in `life`: counted; in life 0 the NVM is kept when asked
+    /// ([`Self::keep_cut_nvm`]), to compare with the snapshot.
+    fn power_lost(
+        &mut self,
+        life: usize,
+        result: &mut PointResult,
+    ) -> Result<(), (Outcome, String)> {
+        result.cuts_fired += 1;
+        if life == 0 && self.keep_cut_nvm {
+            self.stop();
+            self.cut_nvm = Some(
+                self.read_nvm()
+                    .map_err(|e| (Outcome::NoBoot, e.to_string()))?,
+            );
+        }
+        Ok(())
+    }
+
+    /// Lives `from..` of `plan` (life 0 starts on the factory NVM).
     fn lives(
         &mut self,
         plan: &[Cut],
         kill_after: Option<Duration>,
+        from: usize,
         result: &mut PointResult,
     ) -> Result<(), (Outcome, String)> {
         let lost = |e: CampaignError| (Outcome::NoBoot, e.to_string());
-        self.provision().map_err(lost)?;
-        for life in 0..plan.len() + 3 {
+        if from == 0 {
+            self.provision().map_err(lost)?;
+        }
+        for life in from..plan.len() + 3 {
             if let Some(&cut) = plan.get(life) {
                 self.request_cut(cut).map_err(lost)?;
             }
             if !self.boot().map_err(lost)? {
-                result.cuts_fired += 1;
+                self.power_lost(life, result)?;
                 continue;
             }
             let (version, phase) = self.check_booted()?;
@@ -88,7 +138,7 @@ impl QemuOta {
             match delivery.end {
                 DeliveryEnd::Installing => {}
                 DeliveryEnd::LinkDown => {
-                    result.cuts_fired += 1;
+                    self.power_lost(life, result)?;
                     continue;
                 }
                 other => {
@@ -104,7 +154,7 @@ impl QemuOta {
             let up = self.await_hello().map_err(lost)?;
             trace(&format!("restart + install in {:?}", t.elapsed()));
             if !up {
-                result.cuts_fired += 1;
+                self.power_lost(life, result)?;
                 continue;
             }
             // The update is in: a wall-clock cut not yet due is moot.
@@ -135,14 +185,22 @@ impl QemuOta {
             "power was lost in more lives than the plan has cuts".into(),
         ))
     }
-    /// Three more boots: the app comes up, the NVM does not change.
+    /// The app is up on the new image: show that it converges. In full,
+    /// three more boots each come up and answer, and the NVM is the same
+    /// after them. From a snapshot, from NVM images: equal to the uncut
+    /// run's converged NVM, or one clean boot that changes nothing.
     fn converge(&mut self) -> Result<(), (Outcome, String)> {
         self.kill_at = None;
         self.stop();
         let before = self
             .read_nvm()
             .map_err(|e| (Outcome::NoBoot, e.to_string()))?;
-        for boot in 1..=3 {
+        if self.fast_converge && self.converged_nvm.as_deref() == Some(&before[..]) {
+            self.converged_by = Some(Convergence::Reference);
+            return Ok(());
+        }
+        let boots = if self.fast_converge { 1 } else { 3 };
+        for boot in 1..=boots {
             match self.boot() {
                 Ok(true) => {}
                 other => {
@@ -162,9 +220,31 @@ impl QemuOta {
         if before != after {
             return Err((
                 Outcome::NotConverged,
-                "three clean boots changed the NVM".into(),
+                format!(
+                    "{} changed the NVM",
+                    if boots == 1 {
+                        "one clean boot"
+                    } else {
+                        "three clean boots"
+                    }
+                ),
             ));
         }
+        if self.fast_converge {
+            self.converged_by = Some(Convergence::FixedPoint);
+        }
         Ok(())
+    }
+}
+
+fn new_point(id: &str) -> PointResult {
+    PointResult {
+        id: id.to_owned(),
+        phase: Phase::Rotate,
+        outcome: Outcome::Ok,
+        detail: String::new(),
+        cuts_fired: 0,
+        life_ops: Vec::new(),
+        verified: Verified::Full,
     }
 }

@@ -30,13 +30,13 @@ use std::time::Instant;
 use hil_bundle::{build_bundle, stamp_version, BundlePolicy, Rom, SigningKey};
 use hil_cloud::Deployment;
 use hil_rig::qemu::{
-    agent_factory, agent_rom, build_images, FrameLink, Machine, NvmFile, QemuConfig,
+    agent_factory, agent_rom, build_images, CloudRing, FrameLink, Machine, NvmFile, QemuConfig,
 };
 use hil_sim::Factory;
 pub use mv_boards::an505::NS_CODE_BASE;
 use mv_update::{Layout, Phase as EnginePhase, Updater};
 
-use super::plan::{Cut, Outcome};
+use super::plan::{Convergence, Cut, Outcome};
 use super::scenario::{development_key, padded, Copied, Images, Scenario};
 use crate::error::fail;
 use crate::CampaignError;
@@ -50,6 +50,8 @@ struct Booted {
     /// Declared first: the links close before QEMU is killed.
     agent: FrameLink,
     cloud: FrameLink,
+    /// The cloud link's way in when [`QemuOta::fast_link`] is set.
+    ring: Option<CloudRing>,
     machine: Machine,
 }
 
@@ -76,6 +78,19 @@ pub struct QemuOta {
     killed: bool,
     /// Seconds from the first offer to the new app's hello in the last uncut update.
     pub update_secs: f64,
+    /// The NVM the uncut run converged on (its three clean boots changed
+    /// nothing), once [`Self::adopt_reference`] took it.
+    converged_nvm: Option<Vec<u8>>,
+    /// Points from a snapshot show convergence from NVM images.
+    fast_converge: bool,
+    /// How the last point from a snapshot converged.
+    converged_by: Option<Convergence>,
+    /// Send the cloud's frames through the shared-memory ring in the NVM
+    /// file instead of UART3 (the device answers on UART3 either way).
+    pub fast_link: bool,
+    /// Keep the NVM when life 0's cut fires ([`Self::take_cut_nvm`]).
+    pub keep_cut_nvm: bool,
+    cut_nvm: Option<Vec<u8>>,
     /// The folder `workdir` is (NVM file, logs, QMP socket), removed with the
     /// rig; declared last, so QEMU is stopped before its files go.
     _scratch: tempfile::TempDir,
@@ -117,8 +132,61 @@ impl QemuOta {
             kill_at: None,
             killed: false,
             update_secs: 0.0,
+            converged_nvm: None,
+            fast_converge: false,
+            converged_by: None,
+            fast_link: true,
+            keep_cut_nvm: false,
+            cut_nvm: None,
             _scratch: scratch,
         })
+    }
+
+    /// Another rig on the same images, with a scratch folder (NVM file) of
+    /// its own: for QEMU instances in parallel. It shares the reference.
+    pub fn sibling(&self) -> Result<QemuOta, CampaignError> {
+        let scratch = hil_proc::scratch("ota-qemu")
+            .map_err(CampaignError::io("cannot create a scratch folder"))?;
+        let workdir = scratch.path().to_owned();
+        Ok(QemuOta {
+            config: self.config.clone(),
+            secure_elf: self.secure_elf.clone(),
+            nvm: NvmFile::new(&workdir.join("nvm.bin")),
+            workdir,
+            machine: None,
+            old_rom: self.old_rom.clone(),
+            new: self.new.clone(),
+            new_zip: self.new_zip.clone(),
+            layout: self.layout,
+            key: self.key.clone(),
+            old_image: self.old_image.clone(),
+            new_image: self.new_image.clone(),
+            boots: 0,
+            kill_at: None,
+            killed: false,
+            update_secs: self.update_secs,
+            converged_nvm: self.converged_nvm.clone(),
+            fast_converge: false,
+            converged_by: None,
+            fast_link: self.fast_link,
+            keep_cut_nvm: self.keep_cut_nvm,
+            cut_nvm: None,
+            _scratch: scratch,
+        })
+    }
+
+    /// After an uncut [`Self::run_plan`] that passed: its NVM (unchanged by
+    /// its three clean boots) becomes the reference points converge to.
+    pub fn adopt_reference(&mut self) -> Result<Vec<u8>, CampaignError> {
+        let nvm = self.read_nvm()?;
+        self.converged_nvm = Some(nvm.clone());
+        Ok(nvm)
+    }
+
+    /// The NVM life 0 left when its cut fired in the last point run with
+    /// [`Self::keep_cut_nvm`] set.
+    pub fn take_cut_nvm(&mut self) -> Option<Vec<u8>> {
+        self.cut_nvm.take()
     }
 
     /// The sim scenario of this very update (same ROMs, key and engine), for calibration.

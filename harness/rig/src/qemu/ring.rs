@@ -1,0 +1,106 @@
+//! The cloud link's fast way in on QEMU: frames written into the RTT down channel (`mv_proto::ring`) that the secure image keeps in the file-backed PSRAM.
+//!
+//! QEMU maps the NVM file shared, and on Linux a file's writes and its
+//! shared mappings are the same page cache, so a `pwrite` here is a store
+//! the guest sees. Each frame goes in with two writes: its bytes, then the
+//! write offset, so a device that sees the offset sees the bytes (stores
+//! from one thread become visible in order on the x86 hosts QEMU runs on
+//! here). Nothing is cached between sends: after the device lays the block
+//! out again (a boot), the next send starts from its offsets.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use mv_boards::an505::CLOUD_RING_NVM_OFFSET;
+use mv_proto::{encode_frame, ring};
+use serde::Serialize;
+
+use crate::RigError;
+
+/// The down channel of one QEMU's NVM file.
+pub struct CloudRing {
+    file: File,
+}
+
+fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> RigError {
+    move |e| RigError::Link(format!("cloud ring: {what}: {e}"))
+}
+
+impl CloudRing {
+    /// Opens the NVM file's ring once the device has laid it out; `None`
+    /// when it has not within `timeout` (an image without the ring).
+    pub fn attach(nvm: &Path, timeout: Duration) -> Result<Option<CloudRing>, RigError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(nvm)
+            .map_err(io("cannot open the NVM file"))?;
+        let ring = CloudRing { file };
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut id = [0u8; 16];
+            ring.file
+                .read_exact_at(&mut id, u64::from(CLOUD_RING_NVM_OFFSET))
+                .map_err(io("cannot read the control block"))?;
+            if id == ring::ID && ring.word(ring::SIZE_AT)? == ring::SIZE {
+                return Ok(Some(ring));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn word(&self, at: u32) -> Result<u32, RigError> {
+        let mut w = [0u8; 4];
+        self.file
+            .read_exact_at(&mut w, u64::from(CLOUD_RING_NVM_OFFSET + at))
+            .map_err(io("cannot read an offset"))?;
+        Ok(u32::from_le_bytes(w))
+    }
+
+    /// Sends one message as one frame, waiting up to `timeout` for room.
+    pub fn send<T: Serialize>(&mut self, message: &T, timeout: Duration) -> Result<(), RigError> {
+        let frame = encode_frame(message)
+            .map_err(|e| RigError::Link(format!("cannot encode a message: {e:?}")))?;
+        let deadline = Instant::now() + timeout;
+        let mut sent = 0;
+        while sent < frame.len() {
+            let write = self.word(ring::WRITE_AT)?;
+            let read = self.word(ring::READ_AT)?;
+            let Some(free) = ring::free(write, read, ring::SIZE) else {
+                return Err(RigError::Link(format!(
+                    "cloud ring: offsets out of range (write {write}, read {read})"
+                )));
+            };
+            if free == 0 {
+                if Instant::now() >= deadline {
+                    return Err(RigError::Timeout(timeout.as_millis() as u64));
+                }
+                std::thread::sleep(Duration::from_micros(200));
+                continue;
+            }
+            // Up to the free room, and not past the buffer's end (the rest
+            // wraps to its start on the next turn).
+            let n = (free as usize)
+                .min(frame.len() - sent)
+                .min((ring::SIZE - write) as usize);
+            let at = CLOUD_RING_NVM_OFFSET + ring::BUFFER_AT + write;
+            self.file
+                .write_all_at(&frame[sent..sent + n], u64::from(at))
+                .map_err(io("cannot write a frame"))?;
+            let next = (write + n as u32) % ring::SIZE;
+            self.file
+                .write_all_at(
+                    &next.to_le_bytes(),
+                    u64::from(CLOUD_RING_NVM_OFFSET + ring::WRITE_AT),
+                )
+                .map_err(io("cannot move the write offset"))?;
+            sent += n;
+        }
+        Ok(())
+    }
+}
