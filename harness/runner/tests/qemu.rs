@@ -364,7 +364,7 @@ fn snapshot_is_qemus_own_cut(config: QemuConfig) -> Result<(), String> {
         let own = rig
             .take_cut_nvm()
             .ok_or(format!("{id}: life 0's cut did not fire"))?;
-        let snapshot = golden.cut_flash(plan[0]).into_cells().to_vec();
+        let snapshot = golden.cut_flash_from_boot(plan[0]).into_cells().to_vec();
         if own != snapshot {
             let at = own.iter().zip(&snapshot).position(|(a, b)| a != b);
             return Err(format!(

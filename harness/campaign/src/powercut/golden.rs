@@ -181,6 +181,26 @@ impl<'a> Golden<'a> {
         flash
     }
 
+    /// The flash of life 0 cut at `cut` as a device leaves it whose flash
+    /// model counts operations from its boot, as QEMU's image does (it opens
+    /// the model at every boot; the sim's factory flash has also counted
+    /// its provisioning). The count picks how much of a torn operation
+    /// lands, so this replays the golden run's operations from the factory
+    /// flash, reopened, up to the cut: the same trace, the same model.
+    pub fn cut_flash_from_boot(&self, cut: Cut) -> SimFlash {
+        let factory = self.scenario.factory().flash();
+        let mut flash = SimFlash::open(factory.cells().clone(), factory.map().size());
+        flash.arm(cut);
+        for op in &self.log[..=cut.op as usize] {
+            match op.apply(&mut flash) {
+                Ok(()) | Err(FlashError::PowerLost) => {}
+                Err(e) => unreachable!("the golden trace replayed once already: {e:?}"),
+            }
+        }
+        debug_assert!(!flash.is_powered(), "the cut fires at its operation");
+        flash
+    }
+
     /// Runs `plan` from the golden run's flash at its first cut, joining a
     /// reference where the recovery provably meets it.
     pub fn run_plan(&self, plan: &[Cut]) -> PointResult {

@@ -57,9 +57,15 @@ impl NvmFile {
 
     /// The cells as the file holds them now.
     pub fn read(&self) -> Result<Vec<u8>, RigError> {
+        use std::io::Read as _;
         let what = format!("cannot read the NVM file {}", self.path.display());
-        let mut bytes = std::fs::read(&self.path).map_err(io(what))?;
-        bytes.truncate(map().cells_len() as usize);
+        // Only the cells: the rest of the 16 MiB (the external flash's
+        // window, the cloud ring) is not the flash's.
+        let len = map().cells_len() as usize;
+        let mut bytes = Vec::with_capacity(len);
+        std::fs::File::open(&self.path)
+            .and_then(|f| f.take(len as u64).read_to_end(&mut bytes))
+            .map_err(io(what))?;
         Ok(bytes)
     }
 

@@ -19,6 +19,7 @@ impl QemuOta {
     /// `Ok(false)`: QEMU stopped (a cut) before the app came up.
     pub fn boot(&mut self) -> Result<bool, CampaignError> {
         self.stop();
+        let t = Instant::now();
         let mut machine = Launch::new(
             &self.config,
             &self.secure_elf,
@@ -31,6 +32,10 @@ impl QemuOta {
         .serial(Serial::Pty)
         .stderr(&self.workdir.join("qemu.stderr"))
         .start()?;
+        trace(&format!(
+            "QEMU started (monitor, ptys) in {:?}",
+            t.elapsed()
+        ));
         let agent = machine.take_link(1).expect("UART1 is a pty");
         let cloud = machine.take_link(3).expect("UART3 is a pty");
         self.machine = Some(Booted {

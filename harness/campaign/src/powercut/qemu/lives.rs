@@ -34,7 +34,7 @@ impl QemuOta {
     }
 
     /// One plan from the golden run's flash at its first cut: the NVM file
-    /// is written with [`Golden::cut_flash`] (the sim's one model of the
+    /// is written with [`Golden::cut_flash_from_boot`] (the sim's one model of the
     /// golden run, the cut applied by the same flash model the image runs),
     /// then every later life runs on QEMU as in [`Self::run_plan`], and
     /// convergence is shown from NVM images ([`Convergence`]). A first cut
@@ -44,10 +44,12 @@ impl QemuOta {
             return self.run_plan(id, plan, None);
         };
         let mut result = new_point(id);
+        let t = Instant::now();
         let started = self
             .nvm
-            .write(&golden.cut_flash(first).into_cells().to_vec())
+            .write(&golden.cut_flash_from_boot(first).into_cells().to_vec())
             .map_err(|e| (Outcome::NoBoot, format!("cannot write the snapshot: {e}")));
+        trace(&format!("snapshot written in {:?}", t.elapsed()));
         result.cuts_fired = 1;
         // Until convergence says how; a failure before it stays "snapshot".
         result.verified = Verified::Snapshot;
@@ -103,10 +105,12 @@ impl QemuOta {
                 self.power_lost(life, result)?;
                 continue;
             }
+            let t = Instant::now();
             let (version, phase) = self.check_booted()?;
             let reason = self
                 .wake_reason()
                 .map_err(|e| (Outcome::NoBoot, format!("the kernel did not answer: {e}")))?;
+            trace(&format!("NVM checks + wake reason in {:?}", t.elapsed()));
             if version == 2 {
                 if life > 0
                     && reason != MvWakeReason::ApplicationUpdate as u8
@@ -190,6 +194,17 @@ impl QemuOta {
     /// after them. From a snapshot, from NVM images: equal to the uncut
     /// run's converged NVM, or one clean boot that changes nothing.
     fn converge(&mut self) -> Result<(), (Outcome, String)> {
+        let t = Instant::now();
+        let converged = self.converge_now();
+        trace(&format!(
+            "converged ({:?}) in {:?}",
+            converged.as_ref().map(|()| self.converged_by),
+            t.elapsed()
+        ));
+        converged
+    }
+
+    fn converge_now(&mut self) -> Result<(), (Outcome, String)> {
         self.kill_at = None;
         self.stop();
         let before = self
