@@ -84,7 +84,13 @@ impl QemuOta {
                 );
             }
             let got = m.agent.receive::<Response>(Duration::from_millis(100));
+            let killed_before = self.killed;
             self.kill_if_due();
+            if self.killed && !killed_before {
+                // Power went now, even if a hello came in with it: the app
+                // is not up; the next turn sees QEMU go.
+                continue;
+            }
             match got {
                 Ok(Response::Hello(_)) => return Ok(true),
                 Ok(_) | Err(RigError::Timeout(_)) => {}
