@@ -328,3 +328,45 @@ fn the_rtt_control_blocks_are_found_in_the_real_images_secure_sram_and_app_ram()
         "{error}"
     );
 }
+
+#[test]
+fn the_flash_driver_operations_are_found_in_the_real_secure_image() {
+    use hil_rig::probe::flash_ops::flash_op_entries;
+    use object::{Object as _, ObjectSymbol as _};
+    let images = images(ImageBoard::Stm32u585);
+    let elf = std::fs::read(&images.secure).unwrap();
+    let found = flash_op_entries(&elf).unwrap();
+    println!("{found:#?}");
+    let file = object::File::parse(&*elf).unwrap();
+    let code = u64::from(SECURE_IMAGE_BASE)
+        ..u64::from(SECURE_IMAGE_BASE + mv_boards::stm32u585::SECURE_IMAGE_SIZE);
+    for (address, op, _) in &found.entries {
+        assert!(code.contains(address), "{op} at {address:#x}");
+        assert_eq!(address % 2, 0, "a code address, no Thumb bit");
+    }
+    // Out-of-line copies are their symbols.
+    for symbol in file.symbols() {
+        let name = format!(
+            "{:#}",
+            rustc_demangle::demangle(symbol.name().unwrap_or(""))
+        );
+        if name.ends_with("Stm32u5Flash<R> as mv_flash::Flash>::program") {
+            assert!(
+                found.entries.iter().any(|e| e.0 == symbol.address() & !1),
+                "{found:?}"
+            );
+        }
+    }
+    for op in ["program", "erase_page"] {
+        assert!(found.entries.iter().any(|e| e.1 == op), "{op}: {found:?}");
+    }
+    // The STM32U585's FPB has 8 instruction comparators.
+    assert!(found.entries.len() <= 8, "{found:?}");
+    // The AN505 image drives no STM32U5 flash controller.
+    let an505 = std::fs::read(&images_an505().secure).unwrap();
+    let error = flash_op_entries(&an505).unwrap_err().to_string();
+    assert!(
+        error.contains("program and erase_page are not both there"),
+        "{error}"
+    );
+}

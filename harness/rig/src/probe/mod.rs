@@ -6,12 +6,16 @@
 //!     ─▶ RttLog (defmt over RTT, decoded with source locations) ─▶ caught faults (vector catch)
 //! ```
 //!
+//! [`flash_ops`] holds the core at the start of flash operation N and cuts
+//! the power there (the power-cut campaign's exact cuts, on a board).
+//!
 //! [`plan`] is also what CI checks without a board: probe-rs's `FakeProbe`
 //! attaches to the chip and the real images are planned and committed
 //! with `dry_run`.
 
 mod error;
 pub mod fault;
+pub mod flash_ops;
 pub mod plan;
 mod quiet;
 pub mod rtt;
