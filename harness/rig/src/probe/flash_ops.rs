@@ -1,8 +1,11 @@
 //! Exact power cuts on a board: hardware breakpoints where the secure image's flash driver starts an operation (program or erase), counted to operation N; the core is held there while the power is cut.
 //!
 //! The driver is `mv_flash::stm32u5`'s `Stm32u5Flash`; its `program` and
-//! `erase_page` are the operations the power-cut campaign counts (one call,
-//! one operation, as the flash model counts them). In the release image
+//! `erase_page` are the operations the power-cut campaign counts. A
+//! breakpoint counts calls; the flash model counts a call once its
+//! arguments pass (aligned, in range, unit still erased). The two agree
+//! while no call is refused, and a refused call is `FlashError`, which a
+//! correct kernel never provokes (the image stops with exit code 91). In the release image
 //! the compiler keeps some as functions (a symbol) and inlines others
 //! into their callers (no symbol; DWARF names each inlined copy), so
 //! both are looked up: every entry is a breakpoint. An inlined copy's
