@@ -225,6 +225,11 @@ enum Command {
         #[command(subcommand)]
         command: RigCommand,
     },
+    /// Debug probes: `hil probe list`.
+    Probe {
+        #[command(subcommand)]
+        command: ProbeCommand,
+    },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
         #[arg(default_value = "case")]
@@ -242,6 +247,14 @@ enum RigCommand {
         /// The rig (rigs/<NAME>.yaml).
         rig: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ProbeCommand {
+    /// List the debug probes this host sees, each with the selector a rig
+    /// file's `probe:` can name it by (VID:PID:serial); exit 0 also when
+    /// there is none.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -474,6 +487,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rig {
             command: RigCommand::Check { rig },
         } => cmd::rig_check::rig_check(root, &rig),
+        Command::Probe {
+            command: ProbeCommand::List,
+        } => cmd::probe::list(),
         Command::Schema { which } => cmd::schema::schema(&which),
     }
 }

@@ -53,6 +53,9 @@ pub struct BoardConfig {
     pub agent_link: LinkAt,
     pub cloud_link: LinkAt,
     pub power: PowerBy,
+    /// The debug probe and chip, if the rig file names them (`hil rig check`
+    /// checks them; flashing through it is `crate::probe`'s).
+    pub probe: Option<Box<crate::probe::ProbeSpec>>,
     /// Wait for another run's lock instead of failing (`--wait-for-rigs`).
     pub wait_for_lock: bool,
 }
