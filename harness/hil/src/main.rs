@@ -255,6 +255,18 @@ enum ProbeCommand {
     /// file's `probe:` can name it by (VID:PID:serial); exit 0 also when
     /// there is none.
     List,
+    /// Build the STM32U585 images and flash them through the probe a board
+    /// rig names (`board.probe`): the secure image first, each read back,
+    /// then reset. Prints the flash plans. Usable as a board's flashing
+    /// command.
+    Flash {
+        /// The board rig (rigs/<NAME>.yaml).
+        rig: String,
+        /// Only plan: probe-rs checks the plans on a mocked core; no probe
+        /// is opened and nothing is written.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -490,6 +502,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Probe {
             command: ProbeCommand::List,
         } => cmd::probe::list(),
+        Command::Probe {
+            command: ProbeCommand::Flash { rig, dry_run },
+        } => cmd::probe::flash(root, &rig, dry_run),
         Command::Schema { which } => cmd::schema::schema(&which),
     }
 }

@@ -126,6 +126,53 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }
 
+    // `hil probe flash`: the plan without a probe, and a clear rig error
+    // when the probe is not there.
+    let flash = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+            .arg("--root")
+            .arg(root)
+            .args(["probe", "flash"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    };
+    let (code, text) = flash(&["bench-probe", "--dry-run"]);
+    assert_eq!(code, 0, "{text}");
+    for line in [
+        "secure image ",
+        "  0x0c100000..",
+        "region synthesized for stm32u59x_4m_0c00  algorithm stm32u59x_4m_0c00",
+        "  0x0c1fe000..",
+        "  0x08000000..",
+        "region BANK_1  algorithm stm32u59x_4m_0800",
+        "dry run: planned and checked by probe-rs for STM32U585AIIx, nothing written",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    assert!(
+        !text.contains("DHCSR"),
+        "the mocked core's chatter is dropped:\n{text}"
+    );
+    let (code, text) = flash(&["bench-probe"]);
+    assert_eq!(code, 3, "{text}");
+    assert!(
+        text.contains("no probe matches 0483:374e:hil-no-such-probe"),
+        "{text}"
+    );
+    let (code, text) = flash(&["bench-ok"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("board.probe: the rig names no probe"),
+        "{text}"
+    );
+
     let (code, text) = check(root, "bench-unplugged");
     assert_eq!(code, 3, "a failed check is a rig error:\n{text}");
     for line in [

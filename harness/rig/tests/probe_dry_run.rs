@@ -370,3 +370,29 @@ fn the_flash_driver_operations_are_found_in_the_real_secure_image() {
         "{error}"
     );
 }
+
+#[test]
+fn rtt_on_a_target_without_the_control_block_says_where_it_looked() {
+    use hil_rig::probe::RttLog;
+    let images = images(ImageBoard::Stm32u585);
+    // probe-rs's mocked core reads zeros: the image has not laid out its
+    // control block, as on a board that has not booted it yet.
+    let mut target = ProbeTarget::attach(
+        FakeProbe::with_mocked_core().into_probe(),
+        STM32U585,
+        "fake",
+    )
+    .unwrap();
+    let elf = std::fs::read(&images.secure).unwrap();
+    let address = control_block(&elf).unwrap();
+    let error = RttLog::attach(&mut target, &images.secure, "defmt:secure", &root())
+        .err()
+        .expect("no control block on a mocked core")
+        .to_string();
+    assert!(
+        error.contains(&format!(
+            "no control block at {address:#010x} (_SEGGER_RTT)"
+        )) && error.contains("has the image booted?"),
+        "{error}"
+    );
+}
