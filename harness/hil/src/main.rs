@@ -83,10 +83,15 @@ enum Command {
         /// by side.
         #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only"])]
         mqtt_only: bool,
-        /// Only QEMU's OTA exact cuts per second: the previous way (factory
-        /// NVM, three clean boots) beside starting from the golden run's NVM
-        /// at the cut, on one and on two QEMU instances, same points.
+        /// Only the conformance suite on QEMU: the median time per case,
+        /// reset included, the ready frame beside the full hello.
         #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only", "mqtt_only"])]
+        cases_only: bool,
+        /// Only QEMU's OTA exact cuts per second: the previous way (factory
+        /// NVM, three clean boots, UART) beside starting from the golden
+        /// run's NVM at the cut, over UART and the ring, on one and on two
+        /// QEMU instances, same points.
+        #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only", "mqtt_only", "cases_only"])]
         qemu_cuts_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
@@ -412,15 +417,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             irq_only,
             calls_only,
             mqtt_only,
+            cases_only,
             qemu_cuts_only,
         } => cmd::bench::bench(
             root,
             calls,
-            cuts_only,
-            irq_only,
-            calls_only,
-            mqtt_only,
-            qemu_cuts_only,
+            cmd::bench::Only {
+                cuts: cuts_only,
+                irq: irq_only,
+                calls: calls_only,
+                mqtt: mqtt_only,
+                cases: cases_only,
+                qemu_cuts: qemu_cuts_only,
+            },
         ),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::MqttLoss {

@@ -30,7 +30,7 @@ pub use link::FrameLink;
 pub use nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 pub use qmp::Qmp;
 pub use ring::CloudRing;
-pub use session::QemuSession;
+pub use session::{Handshake, QemuSession};
 pub use symbols::Symbols;
 pub use toolchain::ensure_target;
 
