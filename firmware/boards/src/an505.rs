@@ -57,7 +57,6 @@ pub const WITHHELD_IRQS: [u32; 1] = [9];
 /// (`firmware/secure/README.md`): the PPC still refuses it.
 pub const UART0_SECURE: u32 = 0x5020_0000;
 pub const UART0_NS_ALIAS: u32 = 0x4020_0000;
-/// Nothing answers here (QEMU `info mtree`), and no SAU region covers it.
 /// The app's own timer: CMSDK TIMER1 at its non-secure alias (the secure
 /// image opens its APB PPC port to the app), 20 MHz, and its IRQ. The
 /// agent arms it to interrupt a system call in progress.
@@ -65,6 +64,7 @@ pub const APP_TIMER_NS: u32 = 0x4000_1000;
 pub const APP_TIMER_IRQ: u32 = 4;
 pub const APP_TIMER_HZ: u32 = 20_000_000;
 
+/// Nothing answers here (QEMU `info mtree`), and no SAU region covers it.
 pub const UNMAPPED_BASE: u32 = 0x6000_0000;
 /// PSRAM: the NVM that plays the STM32U585's flash (file-backed by the harness).
 pub const PSRAM_BASE: u32 = 0x8000_0000;
