@@ -29,7 +29,7 @@ pub enum RigKind {
     Sim(SimConfig),
     Qemu(QemuConfig),
     /// A device the lab powers and connects (a labgrid place, serial ports).
-    Board(BoardConfig),
+    Board(Box<BoardConfig>),
 }
 
 impl RigKind {
@@ -295,7 +295,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                     "links or power through labgrid need `labgrid: { coordinator: HOST:PORT, place: NAME }`".into(),
                 ));
             }
-            RigKind::Board(BoardConfig {
+            RigKind::Board(Box::new(BoardConfig {
                 root: b.firmware.map_or(root.clone(), |f| root.join(f)),
                 boot_timeout: std::time::Duration::from_millis(b.boot_timeout_ms.unwrap_or(20_000)),
                 exec_timeout: std::time::Duration::from_millis(b.exec_timeout_ms.unwrap_or(15_000)),
@@ -306,7 +306,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                 settle,
                 flash,
                 wait_for_lock: false,
-            })
+            }))
         }
         other => {
             return Err(error(

@@ -14,7 +14,7 @@ use super::{PowerBy, Relay, Scpi, Uhubctl};
 /// sit beside whichever backend the file names.
 pub(crate) enum RawPower {
     Labgrid,
-    Map(RawPowerMap),
+    Map(Box<RawPowerMap>),
 }
 
 impl<'de> Deserialize<'de> for RawPower {
@@ -34,7 +34,7 @@ impl<'de> Deserialize<'de> for RawPower {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPower, A::Error> {
                 RawPowerMap::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawPower::Map)
+                    .map(|map| RawPower::Map(Box::new(map)))
             }
         }
         d.deserialize_any(Section)
@@ -115,7 +115,7 @@ impl RawPower {
     pub(crate) fn validate(self) -> Result<(PowerBy, Duration), FieldError> {
         let map = match self {
             RawPower::Labgrid => return Ok((PowerBy::Labgrid, Duration::ZERO)),
-            RawPower::Map(map) => map,
+            RawPower::Map(map) => *map,
         };
         let settle = Duration::from_millis(map.settle_ms.unwrap_or(0));
         let named: Vec<&str> = [
