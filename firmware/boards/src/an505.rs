@@ -64,6 +64,10 @@ pub const APP_TIMER_NS: u32 = 0x4000_1000;
 pub const APP_TIMER_IRQ: u32 = 4;
 pub const APP_TIMER_HZ: u32 = 20_000_000;
 
+/// External IRQs QEMU 7.2's AN505 implements (0..=95): as many as its
+/// NVIC has lines, so every line is a real IRQ.
+pub const IRQ_COUNT: u32 = 96;
+
 /// Nothing answers here (QEMU `info mtree`), and no SAU region covers it.
 pub const UNMAPPED_BASE: u32 = 0x6000_0000;
 /// PSRAM: the NVM that plays the STM32U585's flash (file-backed by the harness).

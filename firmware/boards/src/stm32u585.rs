@@ -74,6 +74,11 @@ pub const AGENT_RAM: u32 = 0x1000;
 /// App flash below this offset holds the agent image.
 pub const AGENT_IMAGE: u32 = 0x0001_0000;
 
+/// Non-secure aliases of the peripherals (APB1/2/3, AHB1/2/3): what the
+/// app may reach, through the SAU, subject to the GTZC.
+pub const NS_PERIPHERALS_BASE: u32 = 0x4000_0000;
+pub const NS_PERIPHERALS_LAST: u32 = 0x4FFF_FFFF;
+
 /// STM32U585 has 125 external interrupts.
 pub const IRQ_COUNT: u32 = 125;
 /// IRQs Microvisor keeps secure (not targeted to the non-secure world):

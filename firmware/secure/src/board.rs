@@ -13,14 +13,14 @@ use mv_device::Uplink;
 use mv_flash::NorFlash;
 use mv_kernel::board::{
     Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
-    ExternalFlashInfo, Interrupts, NsMemory, Peripherals, Power, SharedRegister,
+    ExternalFlashInfo, NsMemory, Peripherals, Power, SharedRegister,
 };
 use mv_proto::DeviceToCloud;
 
 use crate::cpu::{read32, write32};
 use crate::nvm::Psram;
 use crate::rcc::Rcc;
-use crate::{clock, cloud, cpu, nsmem, nvic};
+use crate::{clock, cloud, nsmem};
 
 /// The smallest block a TZ-MPC can have (`BLK_CFG` = 0: 32 bytes); AN505's
 /// SSRAM3 MPC uses 1 KiB, so probing every 32 bytes never misses a block.
@@ -33,8 +33,6 @@ const DEVICE_ID: [u8; 34] = *b"UV0000000000000000000000000000A505";
 /// the sim does for parity. They are not the AN505 FPGA's clocks.
 const NOMINAL_HZ: u32 = mv_boards::stm32u585::CLOCK_HZ;
 
-/// The non-secure VTOR (secure alias of the NS SCB).
-const VTOR_NS: u32 = 0xE002_ED08;
 /// FPGAIO `LED` register (secure alias; the PPC keeps FPGAIO secure):
 /// LED0 plays Microvisor's system LED.
 const FPGAIO_LED: u32 = 0x5030_2000;
@@ -92,37 +90,6 @@ impl Clock for An505Board {
         let now = clock::now_us().max(self.last_us.get());
         self.last_us.set(now);
         now
-    }
-}
-
-impl Interrupts for An505Board {
-    fn is_ns_irq(&self, irq: u32) -> bool {
-        nvic::is_non_secure(irq)
-    }
-
-    fn pend_irq(&mut self, irq: u32) {
-        nvic::pend(irq);
-    }
-
-    fn caller_in_interrupt(&self) -> bool {
-        cpu::ipsr() != 0
-    }
-
-    fn set_irq_fast(&mut self, irq: u32, fast: bool) {
-        nvic::set_fast(irq, fast);
-    }
-
-    fn set_irq_enabled(&mut self, irq: u32, enabled: bool) {
-        nvic::set_enabled(irq, enabled);
-    }
-
-    fn irq_busy(&self, irq: u32) -> bool {
-        nvic::is_busy(irq)
-    }
-
-    fn ns_vector_table(&self) -> u32 {
-        // SAFETY: reading VTOR_NS through the secure alias has no side effect.
-        unsafe { read32(VTOR_NS) }
     }
 }
 

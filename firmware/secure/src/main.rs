@@ -1,7 +1,8 @@
 //! The secure image for QEMU `mps2-an505`: TrustZone bring-up, then the device core behind the NSC table.
 //!
 //! Boot runs once, in this order: UART0 for the defmt log, the heap
-//! ([`heap`]), the security controllers ([`security`]), the µs clock
+//! ([`heap`]), the security controllers ([`security`], ending in the
+//! board-independent [`trustzone`]), the µs clock
 //! (TIMER0), the cloud link on UART3 ([`cloud`]), the device — kernel and
 //! device core on [`board::An505Board`] over the NVM flash ([`device`]),
 //! which installs what is staged and loads the app — and finally `BXNS` into
@@ -12,8 +13,8 @@
 //! only carries it out ([`restart`]).
 //!
 //! The package builds one image per board. The board-independent modules
-//! (`boot`, `cloud`, `cpu`, `device`, `exit`, `faults`, `heap`, `nscopy`,
-//! `nsmem`, `nvic`, `restart`, `tt`, `veneers`) are compiled into each, and name their
+//! (`boot`, `cloud`, `cpu`, `device`, `exit`, `faults`, `heap`, `interrupts`,
+//! `nscopy`, `nsmem`, `nvic`, `restart`, `trustzone`, `tt`, `veneers`) are compiled into each, and name their
 //! board's modules by path: `crate::board` (the kernel's board traits),
 //! `crate::clock`, `crate::cloud_io` (the cloud link's bytes), `crate::logger`, `crate::map` (the map
 //! from `mv_boards`), `crate::nvm` (the device's flash). This root is
@@ -33,6 +34,7 @@ mod device;
 mod exit;
 mod faults;
 mod heap;
+mod interrupts;
 mod logger;
 mod map;
 mod nscopy;
@@ -42,6 +44,7 @@ mod nvm;
 mod rcc;
 mod restart;
 mod security;
+mod trustzone;
 mod tt;
 mod uart;
 mod veneers;

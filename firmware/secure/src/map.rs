@@ -3,6 +3,6 @@
 //! The one definition is `mv_boards::an505`; this only picks from it.
 
 pub use mv_boards::an505::{
-    within, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_SIZE, SECURE_IMAGE_RAM_SIZE,
-    SECURE_RAM_BASE, WITHHELD_IRQS,
+    within, IRQ_COUNT, NS_CODE_BASE, NS_CODE_SIZE, NS_PERIPHERALS_BASE, NS_PERIPHERALS_LAST,
+    NS_RAM_BASE, NS_RAM_SIZE, SECURE_IMAGE_RAM_SIZE, SECURE_RAM_BASE, WITHHELD_IRQS,
 };

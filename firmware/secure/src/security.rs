@@ -16,13 +16,10 @@
 //!
 //! Any block that is not set NS here stays secure, as after reset.
 
-use cortex_m::peripheral::sau::{SauRegion, SauRegionAttribute};
-
 use crate::cpu::{read32, write32};
 use crate::nvic;
 use mv_boards::an505::{
-    BUS_ERROR_BASE, BUS_ERROR_SIZE, NS_CODE_BASE, NS_CODE_SIZE, NS_PERIPHERALS_BASE,
-    NS_PERIPHERALS_LAST, NS_RAM_BASE, NS_RAM_SIZE,
+    BUS_ERROR_BASE, BUS_ERROR_SIZE, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_BASE, NS_RAM_SIZE,
 };
 
 /// Secure Privilege Control block (IoTKit secctl).
@@ -61,13 +58,6 @@ const SSRAM3_BUS_ERROR: (u32, u32) = (
     BUS_ERROR_BASE - NS_RAM_BASE + BUS_ERROR_SIZE,
 );
 
-/// System control (secure bank).
-const AIRCR: u32 = 0xE000_ED0C;
-const AIRCR_VECTKEY: u32 = 0x05FA << 16;
-const AIRCR_PRIS: u32 = 1 << 14;
-const SHCSR: u32 = 0xE000_ED24;
-const SHCSR_FAULTS_ENABLE: u32 = (1 << 16) | (1 << 17) | (1 << 18) | (1 << 19);
-
 /// What did not look like an AN505.
 #[derive(Clone, Copy, Debug, defmt::Format)]
 pub enum SecurityError {
@@ -104,17 +94,8 @@ pub fn configure() -> Result<(), SecurityError> {
         // is targeted non-secure with the rest); TIMER0 stays the kernel's.
         write32(APBNSPPC0, (read32(APBNSPPC0) | PPC_TIMER1) & !PPC_TIMER0);
     }
-    configure_sau()?;
-    // SAFETY: PRIS puts every non-secure priority below every secure one, so
-    // the clock's interrupt and the fault handlers preempt the app; the fault
-    // enables route faults to their own secure handlers.
-    unsafe {
-        let aircr = read32(AIRCR) & 0x0000_FFFF;
-        write32(AIRCR, AIRCR_VECTKEY | aircr | AIRCR_PRIS);
-        write32(SHCSR, read32(SHCSR) | SHCSR_FAULTS_ENABLE);
-    }
-    let ns_lines = nvic::target_non_secure();
-    nvic::ordinary_priorities();
+    let ns_lines =
+        crate::trustzone::finish().map_err(|refused| SecurityError::Sau { region: refused.0 })?;
     defmt::info!(
         "security: MPC/PPC/SAU set; NSC table {=u32:#010x}; {=u32} of {=u32} IRQ lines non-secure",
         crate::veneers::table_base(),
@@ -193,49 +174,5 @@ fn keep_secure(mpc: u32, range: (u32, u32)) -> Result<(), SecurityError> {
             write32(mpc + MPC_BLK_LUT, lut & !(1 << (block % 32)));
         }
     }
-    Ok(())
-}
-
-extern "C" {
-    /// Bounds of the veneer table (memory.x).
-    static __sg_start: u32;
-    static __sg_end: u32;
-}
-
-fn configure_sau() -> Result<(), SecurityError> {
-    // Only the addresses of the linker symbols are taken, nothing is read.
-    let sg_start = core::ptr::addr_of!(__sg_start) as usize as u32;
-    let sg_end = core::ptr::addr_of!(__sg_end) as usize as u32;
-    let regions = [
-        (
-            NS_CODE_BASE,
-            NS_CODE_BASE + NS_CODE_SIZE - 1,
-            SauRegionAttribute::NonSecure,
-        ),
-        // App RAM only: the tail of SSRAM3 stays secure.
-        (
-            NS_RAM_BASE,
-            NS_RAM_BASE + NS_RAM_SIZE - 1,
-            SauRegionAttribute::NonSecure,
-        ),
-        (sg_start, sg_end - 1, SauRegionAttribute::NonSecureCallable),
-        (
-            NS_PERIPHERALS_BASE,
-            NS_PERIPHERALS_LAST,
-            SauRegionAttribute::NonSecure,
-        ),
-    ];
-    // SAFETY: the SAU belongs to this image; boot is single-threaded.
-    let mut sau = unsafe { cortex_m::Peripherals::steal() }.SAU;
-    for (number, (base, last, attribute)) in (0u8..).zip(regions) {
-        let region = SauRegion {
-            base_address: base,
-            limit_address: last | 0x1F,
-            attribute,
-        };
-        sau.set_region(number, region)
-            .map_err(|_| SecurityError::Sau { region: number })?;
-    }
-    sau.enable();
     Ok(())
 }

@@ -224,6 +224,11 @@ enum Command {
         #[command(subcommand)]
         command: RigCommand,
     },
+    /// Debug probes: `hil probe list`.
+    Probe {
+        #[command(subcommand)]
+        command: ProbeCommand,
+    },
     /// Print a JSON Schema: `case` (conformance files) or `results` (results.json).
     Schema {
         #[arg(default_value = "case")]
@@ -256,6 +261,26 @@ enum RigCommand {
     Check {
         /// The rig (rigs/<NAME>.yaml).
         rig: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProbeCommand {
+    /// List the debug probes this host sees, each with the selector a rig
+    /// file's `probe:` can name it by (VID:PID:serial); exit 0 also when
+    /// there is none.
+    List,
+    /// Build the STM32U585 images and flash them through the probe a board
+    /// rig names (`board.probe`): the secure image first, each read back,
+    /// then reset. Prints the flash plans. Usable as a board's flashing
+    /// command.
+    Flash {
+        /// The board rig (rigs/<NAME>.yaml).
+        rig: String,
+        /// Only plan: probe-rs checks the plans on a mocked core; no probe
+        /// is opened and nothing is written.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -500,6 +525,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rig {
             command: RigCommand::Check { rig },
         } => cmd::rig_check::rig_check(root, &rig),
+        Command::Probe {
+            command: ProbeCommand::List,
+        } => cmd::probe::list(),
+        Command::Probe {
+            command: ProbeCommand::Flash { rig, dry_run },
+        } => cmd::probe::flash(root, &rig, dry_run),
         Command::Schema { which } => cmd::schema::schema(&which),
     }
 }

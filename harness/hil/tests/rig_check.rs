@@ -1,4 +1,4 @@
-//! `hil rig check` on board rigs whose serial ports are ptys and whose power is a stand-in `uhubctl` on PATH: one passes every check, one fails naming its missing port.
+//! `hil rig check` on board rigs whose serial ports are ptys and whose power is a stand-in `uhubctl` on PATH: one passes every check, one fails naming its missing port, one names a probe this host lacks; `hil probe list` answers without a probe.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -74,6 +74,13 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
             board(&agent, &cloud, hub).replace("NAME", "bench-ok"),
         ),
         (
+            "bench-probe",
+            format!(
+                "{}  probe: {{ selector: \"0483:374e:hil-no-such-probe\", chip: STM32U585AIIx }}\n",
+                board(&agent, &cloud, hub).replace("NAME", "bench-probe")
+            ),
+        ),
+        (
             "bench-unplugged",
             board(
                 "/dev/hil-no-such-ttyACM0",
@@ -93,7 +100,7 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
         format!("ok    agent_link serial port {agent}: opens at 115200 baud"),
         format!("ok    cloud_link serial port {cloud}: opens at 115200 baud"),
         "ok    power (uhubctl): hub 1-1.4 reports `Port 2: 0100 power`".to_owned(),
-        "skip  probe: this build drives no debug probe".to_owned(),
+        "skip  probe: the rig file names none (board.probe)".to_owned(),
         "every check passed".to_owned(),
     ] {
         assert!(text.contains(&line), "missing `{line}` in:\n{text}");
@@ -102,6 +109,68 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
     assert_eq!(
         std::fs::read_to_string(root.join("bin/uhubctl.calls")).unwrap(),
         "-l 1-1.4\n"
+    );
+
+    // A probe this host does not have: the line says so and what to do;
+    // the images are still planned by probe-rs (a dry run needs no probe).
+    let (code, text) = check(root, "bench-probe");
+    assert_eq!(code, 3, "{text}");
+    for line in [
+        "FAIL  probe found (0483:374e:hil-no-such-probe): no probe matches 0483:374e:hil-no-such-probe: is the ST-LINK connected? `hil probe list` shows what this host sees",
+        "next: connect the probe, or fix board.probe.selector in",
+        "skip  target attached (STM32U585AIIx): no probe (above)",
+        "ok    images fit the flash map (probe-rs dry run for STM32U585AIIx): secure image 0x0c100000..",
+        "app image 0x08000000..",
+        "1 of 8 checks failed",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+
+    // `hil probe flash`: the plan without a probe, and a clear rig error
+    // when the probe is not there.
+    let flash = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+            .arg("--root")
+            .arg(root)
+            .args(["probe", "flash"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    };
+    let (code, text) = flash(&["bench-probe", "--dry-run"]);
+    assert_eq!(code, 0, "{text}");
+    for line in [
+        "secure image ",
+        "  0x0c100000..",
+        "region synthesized for stm32u59x_4m_0c00  algorithm stm32u59x_4m_0c00",
+        "  0x0c1fe000..",
+        "  0x08000000..",
+        "region BANK_1  algorithm stm32u59x_4m_0800",
+        "dry run: planned and checked by probe-rs for STM32U585AIIx, nothing written",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    assert!(
+        !text.contains("DHCSR"),
+        "the mocked core's chatter is dropped:\n{text}"
+    );
+    let (code, text) = flash(&["bench-probe"]);
+    assert_eq!(code, 3, "{text}");
+    assert!(
+        text.contains("no probe matches 0483:374e:hil-no-such-probe"),
+        "{text}"
+    );
+    let (code, text) = flash(&["bench-ok"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("board.probe: the rig names no probe"),
+        "{text}"
     );
 
     let (code, text) = check(root, "bench-unplugged");
@@ -116,6 +185,22 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
     }
     assert!(
         text.contains(&format!("ok    cloud_link serial port {cloud}")),
+        "{text}"
+    );
+}
+
+#[test]
+fn probe_list_answers_on_a_host_without_a_probe() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .args(["probe", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // CI and this lab's build hosts have no probe; a host with one lists it.
+    assert!(
+        text.starts_with("no debug probe found (is one plugged in?")
+            || text.contains("debug probe(s); a board's rig file names one as"),
         "{text}"
     );
 }

@@ -61,6 +61,9 @@ pub struct BoardConfig {
     /// How the factory image is written; `None`: the lab flashed it and
     /// nothing in a run may change it.
     pub flash: Option<FlashBy>,
+    /// The debug probe and chip, if the rig file names them (`hil rig check`
+    /// checks them; flashing through it is `crate::probe`'s).
+    pub probe: Option<Box<crate::probe::ProbeSpec>>,
     /// Wait for another run's lock instead of failing (`--wait-for-rigs`).
     pub wait_for_lock: bool,
 }
@@ -68,7 +71,7 @@ pub struct BoardConfig {
 /// How a board's flash gets the factory image.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FlashBy {
-    /// A flasher command (`probe-rs download ...`, `hil emulate-board flash URL`),
+    /// A flasher command (`hil probe flash RIG`, `hil emulate-board flash URL`),
     /// run as it is; it must exit 0 once the board holds the image.
     Command(Vec<String>),
 }

@@ -10,6 +10,8 @@ use crate::board::{BoardConfig, FlashBy, LinkAt};
 use crate::labgrid::Labgrid;
 use crate::power::rig_file::RawPower;
 use crate::power::PowerBy;
+use crate::probe::select::{check_chip, parse_selector};
+use crate::probe::ProbeSpec;
 use crate::qemu::QemuConfig;
 
 /// A validated rig description.
@@ -91,6 +93,7 @@ struct RawBoard {
     flash: Option<RawFlash>,
     boot_timeout_ms: Option<u64>,
     exec_timeout_ms: Option<u64>,
+    probe: Option<RawProbe>,
 }
 
 /// `flash: { command: [probe-rs, download, ...] }`.
@@ -98,6 +101,14 @@ struct RawBoard {
 #[serde(deny_unknown_fields)]
 struct RawFlash {
     command: Vec<String>,
+}
+
+/// `probe: { selector: "0483:374e", chip: STM32U585AIIx }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProbe {
+    selector: String,
+    chip: String,
 }
 
 #[derive(Deserialize)]
@@ -295,6 +306,25 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                     "links or power through labgrid need `labgrid: { coordinator: HOST:PORT, place: NAME }`".into(),
                 ));
             }
+            let probe = match b.probe {
+                None => None,
+                Some(p) => {
+                    let selector = parse_selector(&p.selector).map_err(|e| {
+                        error(
+                            at("board.probe.selector"),
+                            "board.probe.selector",
+                            e.to_string(),
+                        )
+                    })?;
+                    check_chip(&p.chip).map_err(|e| {
+                        error(at("board.probe.chip"), "board.probe.chip", e.to_string())
+                    })?;
+                    Some(Box::new(ProbeSpec {
+                        selector,
+                        chip: p.chip,
+                    }))
+                }
+            };
             RigKind::Board(Box::new(BoardConfig {
                 root: b.firmware.map_or(root.clone(), |f| root.join(f)),
                 boot_timeout: std::time::Duration::from_millis(b.boot_timeout_ms.unwrap_or(20_000)),
@@ -305,6 +335,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                 power,
                 settle,
                 flash,
+                probe,
                 wait_for_lock: false,
             }))
         }
@@ -615,6 +646,63 @@ mod tests {
         );
         assert!(
             text[3].contains("d.yaml:7: board.power.scpi") && text[3].contains("querry"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_board_may_name_its_probe_and_a_bad_one_names_its_line() {
+        let board = |probe: &str| {
+            format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power: {{ command: {{ on: [true], off: [true] }} }}\n{probe}")
+        };
+        let dir = rigs_dir(
+            "probe",
+            &[(
+                "u585.yaml",
+                &format!(
+                    "name: u585\n{}",
+                    board("  probe: { selector: \"0483:374e:0026003A3532510A\", chip: STM32U585AIIx }\n")
+                ),
+            )],
+        );
+        let rigs = load_rigs(&dir).unwrap();
+        let RigKind::Board(b) = &rigs[0].kind else {
+            panic!("a board")
+        };
+        let probe = b.probe.as_ref().expect("the probe");
+        assert_eq!(probe.selector.to_string(), "0483:374e:0026003A3532510A");
+        assert_eq!(probe.chip, "STM32U585AIIx");
+
+        let bad = rigs_dir(
+            "probe-bad",
+            &[
+                (
+                    "a.yaml",
+                    &format!(
+                        "name: a\n{}",
+                        board("  probe:\n    selector: stlink\n    chip: STM32U585AIIx\n")
+                    ),
+                ),
+                (
+                    "b.yaml",
+                    &format!(
+                        "name: b\n{}",
+                        board("  probe: { selector: \"0483:374e\", chip: STM32U999 }\n")
+                    ),
+                ),
+            ],
+        );
+        let text: Vec<String> = load_rigs(&bad)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            text[0].contains("a.yaml:8: board.probe.selector: `stlink` is not a probe selector"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains("b.yaml:7: board.probe.chip: probe-rs knows no chip `STM32U999`"),
             "{text:?}"
         );
     }

@@ -1,4 +1,4 @@
-//! Decode defmt frames that a device writes to a byte stream (a UART).
+//! Decode defmt frames that a device writes to a byte stream (a UART, an RTT channel).
 //!
 //! The table comes from the image's ELF. rzcobs frames end with a zero byte,
 //! so the stream is split at zeros and each complete frame is decoded by a
@@ -23,54 +23,36 @@ pub enum DefmtError {
     Table(String),
 }
 
-/// One defmt stream (a file QEMU writes a UART into) and its decoder table.
-pub struct DefmtLog {
+/// Decodes defmt frames from bytes as they arrive (a UART, an RTT
+/// channel), with source locations from the image's ELF.
+pub struct DefmtDecoder {
     source: String,
     table: Table,
     locations: Locations,
     root: PathBuf,
-    path: PathBuf,
-    offset: u64,
     tail: Vec<u8>,
 }
 
-impl DefmtLog {
+impl DefmtDecoder {
     /// `source` names the stream in reports (`defmt:secure`); `root` makes
     /// source locations relative. `Ok(None)` if the ELF has no defmt table.
-    pub fn open(
-        source: &str,
-        elf: &Path,
-        stream: &Path,
-        root: &Path,
-    ) -> Result<Option<DefmtLog>, DefmtError> {
-        let bytes = std::fs::read(elf)?;
-        let Some(table) = Table::parse(&bytes).map_err(|e| DefmtError::Table(e.to_string()))?
-        else {
+    pub fn new(source: &str, elf: &[u8], root: &Path) -> Result<Option<DefmtDecoder>, DefmtError> {
+        let Some(table) = Table::parse(elf).map_err(|e| DefmtError::Table(e.to_string()))? else {
             return Ok(None);
         };
-        let locations = table.get_locations(&bytes).unwrap_or_default();
-        Ok(Some(DefmtLog {
+        let locations = table.get_locations(elf).unwrap_or_default();
+        Ok(Some(DefmtDecoder {
             source: source.to_owned(),
             table,
             locations,
             root: root.to_owned(),
-            path: stream.to_owned(),
-            offset: 0,
             tail: Vec::new(),
         }))
     }
 
-    /// Decode everything written since the last call.
-    pub fn poll(&mut self) -> Vec<LogLine> {
-        let mut fresh = Vec::new();
-        if let Ok(mut f) = File::open(&self.path) {
-            if f.seek(SeekFrom::Start(self.offset)).is_ok() {
-                if let Ok(n) = f.read_to_end(&mut fresh) {
-                    self.offset += n as u64;
-                }
-            }
-        }
-        self.tail.extend_from_slice(&fresh);
+    /// Every frame the bytes complete (a frame may arrive in pieces).
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<LogLine> {
+        self.tail.extend_from_slice(bytes);
         let mut lines = Vec::new();
         while let Some(end) = self.tail.iter().position(|&b| b == 0) {
             let frame: Vec<u8> = self.tail.drain(..=end).collect();
@@ -106,5 +88,45 @@ impl DefmtLog {
                 location: None,
             },
         }
+    }
+}
+
+/// One defmt stream (a file QEMU writes a UART into) and its decoder.
+pub struct DefmtLog {
+    decoder: DefmtDecoder,
+    path: PathBuf,
+    offset: u64,
+}
+
+impl DefmtLog {
+    /// `source` names the stream in reports (`defmt:secure`); `root` makes
+    /// source locations relative. `Ok(None)` if the ELF has no defmt table.
+    pub fn open(
+        source: &str,
+        elf: &Path,
+        stream: &Path,
+        root: &Path,
+    ) -> Result<Option<DefmtLog>, DefmtError> {
+        let bytes = std::fs::read(elf)?;
+        Ok(
+            DefmtDecoder::new(source, &bytes, root)?.map(|decoder| DefmtLog {
+                decoder,
+                path: stream.to_owned(),
+                offset: 0,
+            }),
+        )
+    }
+
+    /// Decode everything written since the last call.
+    pub fn poll(&mut self) -> Vec<LogLine> {
+        let mut fresh = Vec::new();
+        if let Ok(mut f) = File::open(&self.path) {
+            if f.seek(SeekFrom::Start(self.offset)).is_ok() {
+                if let Ok(n) = f.read_to_end(&mut fresh) {
+                    self.offset += n as u64;
+                }
+            }
+        }
+        self.decoder.feed(&fresh)
     }
 }

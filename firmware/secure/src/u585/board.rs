@@ -17,19 +17,16 @@ use mv_boards::stm32u585::{self, RCC_BASE, SHARED_RCC};
 use mv_device::Uplink;
 use mv_kernel::board::{
     Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
-    ExternalFlashInfo, Interrupts, NsMemory, Peripherals, Power, SharedRegister,
+    ExternalFlashInfo, NsMemory, Peripherals, Power, SharedRegister,
 };
 use mv_proto::DeviceToCloud;
 
 use crate::cpu::{read32, write32};
 use crate::rcc::{APB1ENR1_TIM2EN, SYSCLK_HZ};
-use crate::{clock, cloud, cpu, nsmem, nvic};
+use crate::{clock, cloud, nsmem};
 
 /// The smallest block the GTZC's MPCBB has: 512 bytes.
 const MPCBB_BLOCK: u32 = 512;
-
-/// The non-secure VTOR (secure alias of the NS SCB).
-const VTOR_NS: u32 = 0xE002_ED08;
 
 /// The 96-bit unique device ID.
 const UID_BASE: u32 = 0x0BFA_0700;
@@ -104,37 +101,6 @@ impl NsMemory for U585Board {
 impl Clock for U585Board {
     fn now_us(&self) -> u64 {
         clock::now_us()
-    }
-}
-
-impl Interrupts for U585Board {
-    fn is_ns_irq(&self, irq: u32) -> bool {
-        irq < stm32u585::IRQ_COUNT && nvic::is_non_secure(irq)
-    }
-
-    fn pend_irq(&mut self, irq: u32) {
-        nvic::pend(irq);
-    }
-
-    fn caller_in_interrupt(&self) -> bool {
-        cpu::ipsr() != 0
-    }
-
-    fn set_irq_fast(&mut self, irq: u32, fast: bool) {
-        nvic::set_fast(irq, fast);
-    }
-
-    fn set_irq_enabled(&mut self, irq: u32, enabled: bool) {
-        nvic::set_enabled(irq, enabled);
-    }
-
-    fn irq_busy(&self, irq: u32) -> bool {
-        nvic::is_busy(irq)
-    }
-
-    fn ns_vector_table(&self) -> u32 {
-        // SAFETY: reading VTOR_NS through the secure alias has no side effect.
-        unsafe { read32(VTOR_NS) }
     }
 }
 

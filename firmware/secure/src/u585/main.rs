@@ -37,6 +37,8 @@ mod faults;
 mod flash;
 #[path = "../heap.rs"]
 mod heap;
+#[path = "../interrupts.rs"]
+mod interrupts;
 mod logger;
 mod map;
 #[path = "../nscopy.rs"]
@@ -51,6 +53,8 @@ mod rcc;
 mod restart;
 mod rtt;
 mod security;
+#[path = "../trustzone.rs"]
+mod trustzone;
 #[path = "../tt.rs"]
 mod tt;
 #[path = "../veneers.rs"]

@@ -20,10 +20,8 @@
 //!    `AIRCR.PRIS` and the secure fault handlers, as on AN505.
 //! 5. Every IRQ non-secure except the kernel's ([`crate::nvic`]).
 
-use cortex_m::peripheral::sau::{SauRegion, SauRegionAttribute};
 use mv_boards::stm32u585::{
-    BUS_ERROR_BASE, BUS_ERROR_SIZE, FLASH_BANK_PAGES, NS_FLASH_BASE, NS_FLASH_SIZE, NS_RAM_BASE,
-    NS_RAM_SIZE,
+    BUS_ERROR_BASE, BUS_ERROR_SIZE, FLASH_BANK_PAGES, NS_RAM_BASE, NS_RAM_SIZE,
 };
 use mv_flash::stm32u5::{reg, OPTR_TZEN};
 
@@ -60,16 +58,6 @@ const RCC_CLOCK_TREE_SECURE: u32 = (1 << 2) | (1 << 5) | (1 << 6) | (1 << 7);
 const GPIOA_SECCFGR: u32 = 0x5202_0000 + 0x30;
 const USART1_PINS: u32 = (1 << 9) | (1 << 10);
 
-/// Non-secure peripherals (APB1/2/3, AHB1/2/3 NS aliases).
-const NS_PERIPHERALS: (u32, u32) = (0x4000_0000, 0x4FFF_FFFF);
-
-/// System control (secure bank).
-const AIRCR: u32 = 0xE000_ED0C;
-const AIRCR_VECTKEY: u32 = 0x05FA << 16;
-const AIRCR_PRIS: u32 = 1 << 14;
-const SHCSR: u32 = 0xE000_ED24;
-const SHCSR_FAULTS_ENABLE: u32 = (1 << 16) | (1 << 17) | (1 << 18) | (1 << 19);
-
 /// What did not look like a prepared STM32U585.
 #[derive(Clone, Copy, Debug, defmt::Format)]
 pub enum SecurityError {
@@ -102,17 +90,8 @@ pub fn configure() -> Result<(), SecurityError> {
         write32(RCC_SECCFGR, read32(RCC_SECCFGR) | RCC_CLOCK_TREE_SECURE);
         write32(GPIOA_SECCFGR, read32(GPIOA_SECCFGR) & !USART1_PINS);
     }
-    configure_sau()?;
-    // SAFETY: as on AN505 (`firmware/secure/src/security.rs`): PRIS puts
-    // every non-secure priority below every secure one; the fault enables
-    // route faults to their own secure handlers.
-    unsafe {
-        let aircr = read32(AIRCR) & 0x0000_FFFF;
-        write32(AIRCR, AIRCR_VECTKEY | aircr | AIRCR_PRIS);
-        write32(SHCSR, read32(SHCSR) | SHCSR_FAULTS_ENABLE);
-    }
-    let ns_lines = nvic::target_non_secure();
-    nvic::ordinary_priorities();
+    let ns_lines =
+        crate::trustzone::finish().map_err(|refused| SecurityError::Sau { region: refused.0 })?;
     defmt::info!(
         "security: SAU/GTZC set; NSC table {=u32:#010x}; {=u32} of {=u32} IRQ lines non-secure",
         crate::veneers::table_base(),
@@ -167,49 +146,5 @@ fn set_blocks(base: u32, size: u32, secure: bool) -> Result<(), SecurityError> {
             write32(register, if secure { value | bit } else { value & !bit });
         }
     }
-    Ok(())
-}
-
-extern "C" {
-    /// Bounds of the veneer table (memory-stm32u585.x).
-    static __sg_start: u32;
-    static __sg_end: u32;
-}
-
-fn configure_sau() -> Result<(), SecurityError> {
-    // Only the addresses of the linker symbols are taken, nothing is read.
-    let sg_start = core::ptr::addr_of!(__sg_start) as usize as u32;
-    let sg_end = core::ptr::addr_of!(__sg_end) as usize as u32;
-    let regions = [
-        (
-            NS_FLASH_BASE,
-            NS_FLASH_BASE + NS_FLASH_SIZE - 1,
-            SauRegionAttribute::NonSecure,
-        ),
-        // App RAM only: Microvisor's half of SRAM3 stays secure.
-        (
-            NS_RAM_BASE,
-            NS_RAM_BASE + NS_RAM_SIZE - 1,
-            SauRegionAttribute::NonSecure,
-        ),
-        (sg_start, sg_end - 1, SauRegionAttribute::NonSecureCallable),
-        (
-            NS_PERIPHERALS.0,
-            NS_PERIPHERALS.1,
-            SauRegionAttribute::NonSecure,
-        ),
-    ];
-    // SAFETY: the SAU belongs to this image; boot is single-threaded.
-    let mut sau = unsafe { cortex_m::Peripherals::steal() }.SAU;
-    for (number, (base, last, attribute)) in (0u8..).zip(regions) {
-        let region = SauRegion {
-            base_address: base,
-            limit_address: last | 0x1F,
-            attribute,
-        };
-        sau.set_region(number, region)
-            .map_err(|_| SecurityError::Sau { region: number })?;
-    }
-    sau.enable();
     Ok(())
 }

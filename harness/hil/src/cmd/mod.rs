@@ -16,6 +16,7 @@ pub mod mqtt_loss;
 pub mod nightly;
 pub mod ota;
 pub mod overrun;
+pub mod probe;
 pub mod repo;
 pub mod rig_check;
 pub mod run;

@@ -1,7 +1,8 @@
 //! `hil rig check <rig>`: a doctor — one checklist line per thing the rig needs, each failure saying what to do next.
 //!
-//! Nothing is switched or flashed: the power backend is asked whether it
-//! answers (a program on PATH, a hub that lists the port, a supply that
+//! Nothing is switched or flashed: a board's probe (if its rig file names
+//! one) is found and attached, and the images are planned with a dry run;
+//! the power backend is asked whether it answers (a program on PATH, a hub that lists the port, a supply that
 //! answers its query), serial ports are opened and closed, a labgrid place
 //! is looked at without acquiring it. Exit 0 when every check passed, 3
 //! (rig error) when one failed; a rig file that cannot be read is bad
@@ -13,7 +14,10 @@ use anyhow::Result;
 use hil_report::ExitCode;
 use hil_rig::board::{BoardConfig, LinkAt};
 use hil_rig::power::PowerBy;
-use hil_rig::qemu::{build_board_images, ensure_target, installed, ImageBoard, QemuConfig, BAUD};
+use hil_rig::probe::{dry_run_quietly, find_probe, ImageRole, Lister, ProbeSpec, ProbeTarget};
+use hil_rig::qemu::{
+    build_board_images, ensure_target, installed, ImageBoard, Images, QemuConfig, BAUD,
+};
 use hil_rig::{u585_elf, RigConfig, RigError, RigKind};
 
 use super::repo::{all_rigs, find_root};
@@ -125,7 +129,8 @@ fn board_checks(board: &BoardConfig, file: &str) -> Vec<Check> {
         });
         ok
     });
-    checks.extend(image_checks(&board.root));
+    let (image_lines, images) = image_checks(&board.root);
+    checks.extend(image_lines);
     for (field, link) in [
         ("agent_link", &board.agent_link),
         ("cloud_link", &board.cloud_link),
@@ -147,17 +152,92 @@ fn board_checks(board: &BoardConfig, file: &str) -> Vec<Check> {
             },
         },
     });
-    checks.push(Check {
-        what: "probe".into(),
-        result: Verdict::Skipped(
-            "this build drives no debug probe: flashing the images is the lab's step".into(),
-        ),
-    });
+    match &board.probe {
+        None => checks.push(Check {
+            what: "probe".into(),
+            result: Verdict::Skipped(
+                "the rig file names none (board.probe): flashing the images is the lab's step"
+                    .into(),
+            ),
+        }),
+        Some(spec) => checks.extend(probe_checks(spec, images.as_ref(), file)),
+    }
     checks
 }
 
-/// The images build, and the STM32U585 pair fits the part's flash map.
-fn image_checks(root: &Path) -> Vec<Check> {
+/// The probe is on this host, attaches to its chip, and probe-rs plans
+/// both images inside the chip's flash (a dry run: nothing is written).
+fn probe_checks(spec: &ProbeSpec, images: Option<&Images>, file: &str) -> Vec<Check> {
+    let lister = Lister::new();
+    let found = find_probe(&lister, &spec.selector);
+    let attached = match &found {
+        Err(_) => Verdict::Skipped("no probe (above)".into()),
+        Ok(_) => match ProbeTarget::open(&lister, spec) {
+            Ok(target) => Verdict::Ok(format!("{} answers through {}", target.chip(), spec.selector)),
+            Err(e) => Verdict::Failed(
+                e.to_string(),
+                format!("power the board and check its debug cable; board.probe.chip in {file} must name its part"),
+            ),
+        },
+    };
+    let found = match found {
+        Ok(probe) => Verdict::Ok(probe.to_string()),
+        Err(e) => Verdict::Failed(
+            e.to_string(),
+            format!("connect the probe, or fix board.probe.selector in {file}"),
+        ),
+    };
+    let planned = match images {
+        None => Verdict::Skipped("the images did not build".into()),
+        Some(images) => match dry_run_quietly(
+            &spec.chip,
+            &[(ImageRole::Secure, &images.secure), (ImageRole::App, &images.agent)],
+        ) {
+            Ok(plans) => Verdict::Ok(
+                plans
+                    .iter()
+                    .map(|p| {
+                        let span = p.span().unwrap_or(0..0);
+                        format!(
+                            "{} {:#010x}..{:#010x} ({} bytes, {})",
+                            p.role.name(),
+                            span.start,
+                            span.end,
+                            p.bytes(),
+                            p.blocks.first().map_or("-", |b| b.algorithm.as_str())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Err(e) => Verdict::Failed(
+                e.to_string(),
+                "fix the link addresses (the images' memory-stm32u585.x) to match mv_boards::stm32u585".into(),
+            ),
+        },
+    };
+    vec![
+        Check {
+            what: format!("probe found ({})", spec.selector),
+            result: found,
+        },
+        Check {
+            what: format!("target attached ({})", spec.chip),
+            result: attached,
+        },
+        Check {
+            what: format!(
+                "images fit the flash map (probe-rs dry run for {})",
+                spec.chip
+            ),
+            result: planned,
+        },
+    ]
+}
+
+/// The images build, and the STM32U585 pair fits the part's flash map;
+/// the images, if they built.
+fn image_checks(root: &Path) -> (Vec<Check>, Option<Images>) {
     let built = build_board_images(root, ImageBoard::Stm32u585);
     let build = Check {
         what: "firmware images".into(),
@@ -197,7 +277,7 @@ fn image_checks(root: &Path) -> Vec<Check> {
             }
         },
     };
-    vec![build, fit]
+    (vec![build, fit], built.ok())
 }
 
 fn link_check(field: &str, link: &LinkAt, file: &str) -> Check {
