@@ -179,6 +179,16 @@ impl Agent {
         }
     }
 
+    /// What the agent sends unasked when it starts: the version and the
+    /// digest of its hello, which the host asks for only when it does not
+    /// hold that hello already.
+    pub fn ready(&self) -> Response {
+        Response::Ready {
+            protocol_version: PROTOCOL_VERSION,
+            hello_digest: self.hello().digest(),
+        }
+    }
+
     /// Answers one request frame (COBS, delimiter stripped or not). A frame
     /// of another protocol version is refused without executing anything.
     pub fn answer_frame(

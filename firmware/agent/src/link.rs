@@ -1,4 +1,4 @@
-//! The agent link on UART1: frames in, the agent core's answers out, the hello.
+//! The agent link on UART1: frames in, the agent core's answers out, the ready frame.
 //!
 //! Frames are `mv_proto` frames (postcard + COBS + a zero byte). A frame too
 //! long for [`MAX_FRAME`] is dropped up to its delimiter and answered with
@@ -25,9 +25,10 @@ impl Link {
         Link { uart, agent }
     }
 
-    /// Greet the host, then answer requests forever.
+    /// Say it is ready (the full hello only when asked: every byte here
+    /// is on the path of every reset), then answer requests forever.
     pub fn serve(&mut self) -> ! {
-        self.send(&Response::Hello(self.agent.hello()));
+        self.send(&self.agent.ready());
         let mut app = TargetApp;
         let mut frame = Vec::with_capacity(256);
         let mut overflowed = false;

@@ -1,7 +1,8 @@
 //! The agent: an instrumented non-secure app that executes the host's primitives.
 //!
 //! It does nothing on its own. At boot it reads the handoff block, points
-//! `mv-ns` at the veneer table, and greets the host on UART1 with a `Hello`;
+//! `mv-ns` at the veneer table, and tells the host on UART1 it is ready
+//! (`Response::Ready`: its version and its hello's digest; the hello on request);
 //! then the agent core (`mv_agent_core`, the same executor the sim runs)
 //! answers each request ([`link`]) through this image's [`app::TargetApp`].
 //! Its defmt log goes to UART2. All test intelligence is on the host.

@@ -128,6 +128,45 @@ mod tests {
         ));
     }
 
+    /// The ready frame is what every start costs on the agent link: a
+    /// fraction of the hello it stands for, and its digest tells hellos apart.
+    #[test]
+    fn the_ready_frame_is_short_and_its_digest_tells_hellos_apart() {
+        use crate::{Hello, Region, Response, PROTOCOL_VERSION};
+        let region = |name: &str, base| Region {
+            name: name.into(),
+            base,
+            size: 0x10_0000,
+            secure: false,
+            app_writable: true,
+        };
+        let hello = Hello {
+            protocol_version: PROTOCOL_VERSION,
+            board: "mps2-an505 (qemu)".into(),
+            nsc_table_base: 0x100f_0000,
+            regions: vec![region("ns-flash", 0), region("ns-ram", 0x2820_0000)],
+        };
+        let ready = Response::Ready {
+            protocol_version: PROTOCOL_VERSION,
+            hello_digest: hello.digest(),
+        };
+        let short = encode_frame(&ready).unwrap();
+        let full = encode_frame(&Response::Hello(hello.clone())).unwrap();
+        assert!(short.len() <= 10, "{} bytes", short.len());
+        assert!(
+            short.len() * 4 < full.len(),
+            "{} vs {}",
+            short.len(),
+            full.len()
+        );
+        let mut short = short;
+        assert_eq!(decode_frame::<Response>(&mut short), Ok(ready));
+        let mut moved = hello.clone();
+        moved.nsc_table_base += 0x20;
+        assert_ne!(hello.digest(), moved.digest());
+        assert_eq!(hello.digest(), hello.clone().digest());
+    }
+
     #[test]
     fn garbage_is_malformed_not_a_panic() {
         let mut junk = vec![3, 1, 2, 0];

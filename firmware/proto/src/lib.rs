@@ -681,9 +681,23 @@ impl Request {
     }
 }
 
+impl Hello {
+    /// A digest of the hello (FNV-1a over its postcard bytes), which
+    /// [`Response::Ready`] carries: a host that holds a hello with this
+    /// digest knows it still holds without reading it again. Not a
+    /// security measure: it only tells one build's hello from another's.
+    pub fn digest(&self) -> u32 {
+        let bytes = postcard::to_allocvec(self).unwrap_or_default();
+        bytes.iter().fold(0x811C_9DC5, |h: u32, &b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        })
+    }
+}
+
 /// Agent to host: one frame per message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
+    /// The agent's hello, when the host asks ([`Request::Hello`]).
     Hello(Hello),
     Replies(Vec<Reply>),
     /// The request frame could not be decoded.
@@ -692,5 +706,13 @@ pub enum Response {
     VersionMismatch {
         agent: u32,
         host: u32,
+    },
+    /// The agent started and serves requests: sent unasked after every
+    /// start, in place of the full hello (about a tenth of its bytes). A
+    /// host that holds a hello with `hello_digest` ([`Hello::digest`]) has
+    /// it; any other asks. The version leads, as in every message.
+    Ready {
+        protocol_version: u32,
+        hello_digest: u32,
     },
 }

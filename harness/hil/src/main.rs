@@ -83,6 +83,10 @@ enum Command {
         /// by side.
         #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only"])]
         mqtt_only: bool,
+        /// Only the conformance suite on QEMU: the median time per case,
+        /// reset included, the ready frame beside the full hello.
+        #[arg(long, conflicts_with_all = ["cuts_only", "irq_only", "calls_only", "mqtt_only"])]
+        cases_only: bool,
     },
     /// Flood notification rings and check overrun detection (sweep of ring
     /// size × flood × centres × reader delay); writes reports/<run-id>/.
@@ -425,7 +429,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             irq_only,
             calls_only,
             mqtt_only,
-        } => cmd::bench::bench(root, calls, cuts_only, irq_only, calls_only, mqtt_only),
+            cases_only,
+        } => cmd::bench::bench(
+            root, calls, cuts_only, irq_only, calls_only, mqtt_only, cases_only,
+        ),
         Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
         Command::MqttLoss {
             rigs,

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use hil_cases::Case;
-use hil_rig::qemu::{QemuConfig, QemuSession};
+use hil_rig::qemu::{Handshake, QemuConfig, QemuSession};
 use hil_rig::{RigError, RigSession};
 use mv_abi::Slot;
 use mv_proto::{Placement, Primitive, Reply};
@@ -134,6 +134,17 @@ pub fn round_trips(s: &mut dyn RigSession) -> Result<Vec<Figure>, RigError> {
     Ok(figures)
 }
 
+/// The two ways of a case, the current one first.
+const WAYS: [Handshake; 2] = [Handshake::Ready, Handshake::FullHello];
+
+/// Resets timed alone, each way.
+const RESETS: usize = 50;
+
+fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times.get(times.len() / 2).copied().unwrap_or(0.0)
+}
+
 /// The QEMU side of `hil bench`, one measurement at a time, so the CLI can
 /// print each as it comes.
 pub struct QemuBench {
@@ -143,10 +154,12 @@ pub struct QemuBench {
 
 /// What the suite on QEMU measured.
 pub struct QemuCases {
-    /// Cases run (those the rig does not skip), and how many passed.
+    /// Cases run (those the rig does not skip), and how many passed the
+    /// current way.
     pub cases: usize,
     pub passed: usize,
-    /// The median wall time per case (reset included) and the whole suite.
+    /// The median wall time per case (reset included) and of a reset
+    /// alone, each beside the previous way, and the whole suite.
     pub figures: Vec<Figure>,
 }
 
@@ -159,9 +172,13 @@ impl QemuBench {
         }
     }
 
-    /// Every case the rig does not skip, once, on one QEMU booted outside
-    /// the measurement. `run` runs one case and says whether it passed (the
-    /// engine's executor, which this crate does not hold).
+    /// Every case the rig does not skip, twice on one QEMU booted outside
+    /// the measurement: the current way ([`Handshake::Ready`]) and the way
+    /// before issue 18 ([`Handshake::FullHello`]), one right after the
+    /// other, which one first alternating, so a noisy machine weighs on
+    /// both alike. Then resets alone, both ways in turn. `run` runs one
+    /// case and says whether it passed (the engine's executor, which this
+    /// crate does not hold).
     pub fn cases(
         &self,
         cases: &[Case],
@@ -174,29 +191,61 @@ impl QemuBench {
         let mut session = QemuSession::new(&self.name, self.config.clone());
         // Boot once outside the measurement (the first boot builds and starts QEMU).
         session.reset()?;
-        let started = Instant::now();
-        let mut times = Vec::new();
+        let mut times = [Vec::new(), Vec::new()];
         let mut passed = 0;
-        for case in &cases {
-            let t = Instant::now();
-            passed += usize::from(run(&mut session, case));
-            times.push(t.elapsed().as_secs_f64() * 1e3);
+        for (i, case) in cases.iter().enumerate() {
+            for turn in 0..2 {
+                let way = (i + turn) % 2;
+                session.set_handshake(WAYS[way]);
+                let t = Instant::now();
+                let ok = run(&mut session, case);
+                times[way].push(t.elapsed().as_secs_f64() * 1e3);
+                passed += usize::from(ok && way == 0);
+            }
         }
-        let suite = started.elapsed().as_secs_f64();
-        times.sort_by(f64::total_cmp);
-        let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+        let mut resets = [Vec::new(), Vec::new()];
+        for i in 0..2 * RESETS {
+            session.set_handshake(WAYS[i % 2]);
+            let t = Instant::now();
+            session.reset()?;
+            resets[i % 2].push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let suite = times[0].iter().sum::<f64>() / 1e3;
+        let [now, before] = times.map(median);
+        let [reset_now, reset_before] = resets.map(median);
         Ok(QemuCases {
             cases: cases.len(),
             passed,
             figures: vec![
                 Figure {
                     name: "median wall time per case, reset included".into(),
-                    value: median,
+                    value: now,
                     unit: "ms",
                     target: Some((20.0, "at most")),
                 },
                 Figure {
-                    name: "whole suite".into(),
+                    name: format!("  the previous way, same run ({:.2}x now)", before / now),
+                    value: before,
+                    unit: "ms",
+                    target: None,
+                },
+                Figure {
+                    name: format!("median reset alone, {RESETS} of them (system_reset to ready)"),
+                    value: reset_now,
+                    unit: "ms",
+                    target: None,
+                },
+                Figure {
+                    name: format!(
+                        "  the previous way, same run ({:.2}x now)",
+                        reset_before / reset_now
+                    ),
+                    value: reset_before,
+                    unit: "ms",
+                    target: None,
+                },
+                Figure {
+                    name: "whole suite (the sum of its cases)".into(),
                     value: suite,
                     unit: "s",
                     target: Some((15.0, "at most")),

@@ -27,7 +27,7 @@ pub use launch::{Launch, Machine, Serial};
 pub use link::FrameLink;
 pub use nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 pub use qmp::Qmp;
-pub use session::QemuSession;
+pub use session::{Handshake, QemuSession};
 pub use symbols::Symbols;
 pub use toolchain::ensure_target;
 

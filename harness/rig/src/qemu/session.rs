@@ -4,40 +4,47 @@
 //! image (the agent, app version 1, as the sim's factory holds its app): the
 //! secure image loads the installed app from the NVM, exactly as it does in
 //! the OTA campaign. `reset` is a QMP `system_reset` followed by the agent's
-//! hello; after a case that deployed an update the NVM no longer holds the
-//! factory image, so QEMU starts afresh on a rewritten file instead. UART0
-//! carries the secure image's defmt log, UART1 the agent link (a pty opened
-//! with `serialport`), UART2 the agent's defmt log, UART3 the cloud link
-//! (`mv_proto::{CloudToDevice, DeviceToCloud}`), read into the same
-//! [`Inbox`] as the sim's uplink; channel traffic goes through the same
+//! ready frame, which stands for the hello the session holds
+//! ([`Handshake`]); after a case that deployed an update the NVM no longer
+//! holds the factory image, so QEMU starts afresh on a rewritten file
+//! instead. UART0 carries the secure image's defmt log, UART1 the agent link
+//! (a pty opened with `serialport`), UART2 the agent's defmt log, UART3 the
+//! cloud link (`mv_proto::{CloudToDevice, DeviceToCloud}`), read into the
+//! same [`Inbox`] as the sim's uplink; channel traffic goes through the same
 //! [`NetRelay`], with a `Flush` barrier so that everything the device sent
-//! before it has been read. Both links' protocol versions are checked
-//! when QEMU starts. A request that gets no answer in time is a hang: QEMU is
-//! killed and the next case starts a fresh one. The app restarting under a
-//! request (a hello instead of replies) is reported with the wake reason the
-//! device announced and the crash it reported, if any; the kernel faulting
-//! is reported from its `KernelFault` frame and the image's exit code. The
-//! NVM file, UART logs and QMP socket live in a scratch folder
-//! (`hil_proc::scratch`) that goes with the session.
+//! before it has been read (logs too). Both links' protocol versions are
+//! checked when QEMU starts. A request that gets no answer in time is a
+//! hang: QEMU is killed and the next case starts a fresh one. The app
+//! restarting under a request (a ready frame instead of replies) is
+//! reported with the wake reason the device announced and the crash it
+//! reported, if any; the kernel faulting is reported from its `KernelFault`
+//! frame and the image's exit code. The NVM file, UART logs and QMP socket
+//! live in a scratch folder (`hil_proc::scratch`) that goes with the
+//! session.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use hil_cloud::{app_deployment, deliver, AppDeploy, LinkDown, OtaLink};
+use hil_cloud::{app_deployment, deliver, AppDeploy};
 use hil_report::LogLine;
 use mv_abi::exit::ExitCode;
 use mv_proto::{
-    CloudToDevice, DeviceToCloud, Hello, OtaReply, Primitive, Reply, Request, Response,
-    PROTOCOL_VERSION,
+    CloudToDevice, DeviceToCloud, Hello, Primitive, Reply, Request, Response, PROTOCOL_VERSION,
 };
 use serde_json::json;
+
+mod handshake;
+mod ports;
+
+pub use handshake::Handshake;
+use ports::{QemuLink, QemuPort};
 
 use super::nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 use super::{build_images, FrameLink, Images, Launch, Machine, QemuConfig, Serial, Symbols};
 use crate::board::{Board, BoardConfig};
 use crate::defmt_log::DefmtLog;
 use crate::inbox::Inbox;
-use crate::net::{CloudPort, NetRelay};
+use crate::net::NetRelay;
 use crate::{
     AppRestart, CloudAction, CloudEvent, CloudOutcome, GuardedRegion, NetAction, RigError,
     RigSession,
@@ -64,6 +71,11 @@ pub struct QemuSession {
     images: Option<Result<(Images, Vec<u8>), RigError>>,
     /// The NVM may no longer hold the factory image (a case deployed).
     nvm_dirty: bool,
+    /// How resets and log reads are done (the previous way only for `hil bench`).
+    handshake: Handshake,
+    /// The agent's hello, once asked for: a ready frame with its digest
+    /// stands for it.
+    hello: Option<Hello>,
     running: Option<Running>,
     logs: Vec<DefmtLog>,
     /// Device log lines not yet handed out.
@@ -123,6 +135,8 @@ impl QemuSession {
             config,
             images: None,
             nvm_dirty: true,
+            handshake: Handshake::default(),
+            hello: None,
             running: None,
             logs: Vec::new(),
             pending_logs: Vec::new(),
@@ -183,6 +197,11 @@ impl QemuSession {
             cloud,
             machine: None,
         })
+    }
+
+    /// Do resets and log reads the current way or the previous one.
+    pub fn set_handshake(&mut self, handshake: Handshake) {
+        self.handshake = handshake;
     }
 
     /// `own`, cut short by the deadline.
@@ -382,17 +401,6 @@ impl QemuSession {
         });
     }
 
-    /// Wait for the agent's hello after a (re)boot.
-    fn await_hello(&mut self) -> Result<Hello, RigError> {
-        let timeout = self.wait(self.config.boot_timeout);
-        let running = self.running.as_mut().expect("started");
-        loop {
-            if let Response::Hello(hello) = running.link.receive::<Response>(timeout)? {
-                return Ok(hello);
-            }
-        }
-    }
-
     /// QEMU stopped or hung: turn what it left behind into a rig error.
     fn device_lost(&mut self, cause: RigError) -> RigError {
         if self.running.is_none() {
@@ -493,7 +501,7 @@ impl QemuSession {
         if delivery.end == hil_cloud::DeliveryEnd::Installing {
             let wait = self.wait(self.config.boot_timeout);
             let started = self.cloud_receive(wait, |i| i.started.is_some());
-            if let Err(e) = started.and_then(|_| self.await_hello().map(drop)) {
+            if let Err(e) = started.and_then(|_| self.await_ready().map(drop)) {
                 return Err(self.device_lost(e));
             }
             restarted = self.inbox.take_restart();
@@ -502,35 +510,6 @@ impl QemuSession {
             end: delivery.end,
             restarted,
         })
-    }
-}
-
-/// The cloud link to QEMU, for the emulator's `deliver`.
-struct QemuLink<'a> {
-    session: &'a mut QemuSession,
-    failed: Option<RigError>,
-}
-
-impl OtaLink for QemuLink<'_> {
-    fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
-        let s = &mut *self.session;
-        let timeout = s.wait(s.config.exec_timeout);
-        let sent = match s.running.as_mut() {
-            Some(r) => r.cloud.send(&message),
-            None => Err(RigError::Link("no device".into())),
-        };
-        let answered = sent.and_then(|()| s.cloud_receive(timeout, |i| !i.ota.is_empty()));
-        match answered {
-            Ok(true) => s.inbox.ota.pop_front().ok_or(LinkDown),
-            Ok(false) => {
-                self.failed = Some(RigError::Timeout(timeout.as_millis() as u64));
-                Err(LinkDown)
-            }
-            Err(e) => {
-                self.failed = Some(e);
-                Err(LinkDown)
-            }
-        }
     }
 }
 
@@ -567,7 +546,7 @@ impl RigSession for QemuSession {
             self.running = None;
             self.start()?;
         }
-        match self.await_hello() {
+        match self.await_ready() {
             Ok(hello) => {
                 // The boot's own start announcement is not a restart.
                 let _ = self.cloud_receive(STARTED_WAIT, |i| i.started.is_some());
@@ -575,6 +554,7 @@ impl RigSession for QemuSession {
                 self.collect_logs();
                 Ok(hello)
             }
+            Err(e @ RigError::Version { .. }) => Err(e),
             Err(e) => Err(self.device_lost(e)),
         }
     }
@@ -607,8 +587,8 @@ impl RigSession for QemuSession {
             Ok(Response::BadRequest) => Err(RigError::Link(
                 "the agent could not decode a request".into(),
             )),
-            // A hello here means the app restarted under the request.
-            Ok(Response::Hello(_)) => Err(RigError::Fault(
+            // A ready frame here means the app restarted under the request.
+            Ok(Response::Ready { .. } | Response::Hello(_)) => Err(RigError::Fault(
                 "the app restarted during the request".into(),
             )),
             Ok(Response::VersionMismatch { agent, host }) => Err(RigError::Version {
@@ -649,14 +629,12 @@ impl RigSession for QemuSession {
     }
 
     fn take_server_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
-        // Messages are sent as the kernel flushes them; give the link a moment.
-        self.cloud_receive(self.wait(Duration::from_millis(20)), |_| false)?;
+        self.read_cloud_so_far()?;
         Ok(std::mem::take(&mut self.inbox.server_log))
     }
 
     fn take_test_log(&mut self) -> Result<Vec<Vec<u8>>, RigError> {
-        // Sent during the `mvTestLog` call, on the cloud UART: give it a moment.
-        self.cloud_receive(self.wait(Duration::from_millis(20)), |_| false)?;
+        self.read_cloud_so_far()?;
         Ok(std::mem::take(&mut self.inbox.test_log))
     }
 
@@ -705,29 +683,6 @@ impl RigSession for QemuSession {
         let served = net.serve(&mut QemuPort { session: self });
         self.net = net;
         served
-    }
-}
-
-/// The cloud UART as the network relay's port.
-struct QemuPort<'a> {
-    session: &'a mut QemuSession,
-}
-
-impl CloudPort for QemuPort<'_> {
-    fn send(&mut self, message: CloudToDevice) -> Result<(), RigError> {
-        match self.session.cloud_ack(&message) {
-            Ok(()) => Ok(()),
-            Err(e @ RigError::Version { .. }) => Err(e),
-            Err(e) => Err(self.session.device_lost(e)),
-        }
-    }
-
-    /// The device sends its channel messages from inside the call that
-    /// caused them, before the app's reply: a `Flush` answered means every
-    /// one of them has been read.
-    fn collect(&mut self) -> Result<Vec<DeviceToCloud>, RigError> {
-        self.send(CloudToDevice::Flush)?;
-        Ok(std::mem::take(&mut self.session.inbox.net))
     }
 }
 

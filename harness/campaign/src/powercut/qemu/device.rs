@@ -69,7 +69,7 @@ impl QemuOta {
             let got = m.agent.receive::<Response>(Duration::from_millis(100));
             self.kill_if_due();
             match got {
-                Ok(Response::Hello(_)) => return Ok(true),
+                Ok(Response::Ready { .. } | Response::Hello(_)) => return Ok(true),
                 Ok(_) | Err(RigError::Timeout(_)) => {}
                 // The pty closes when QEMU exits: see how it exited.
                 Err(e) => {
@@ -111,7 +111,7 @@ impl QemuOta {
         loop {
             match m.agent.receive::<Response>(timeout)? {
                 Response::Replies(r) => return Ok(r),
-                Response::Hello(_) => continue,
+                Response::Ready { .. } | Response::Hello(_) => continue,
                 Response::BadRequest => fail!("the agent refused the request"),
                 Response::VersionMismatch { agent, host } => {
                     fail!("the agent speaks protocol version {agent}, this harness {host}")
