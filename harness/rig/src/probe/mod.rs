@@ -6,6 +6,8 @@
 //!     ─▶ RttLog (defmt over RTT, decoded with source locations) ─▶ caught faults (vector catch)
 //! ```
 //!
+//! [`link`] pumps the cloud link and the log over RTT for a board session.
+//!
 //! [`flash_ops`] holds the core at the start of flash operation N and cuts
 //! the power there (the power-cut campaign's exact cuts, on a board).
 //!
@@ -16,6 +18,7 @@
 mod error;
 pub mod fault;
 pub mod flash_ops;
+pub mod link;
 pub mod plan;
 mod quiet;
 pub mod rtt;
@@ -23,6 +26,7 @@ pub mod select;
 mod target;
 
 pub use error::ProbeError;
+pub use link::RttLink;
 pub use plan::{dry_run, dry_run_quietly, FlashPlan, ImageRole, PlannedBlock, STM32U585};
 /// What finds probes: `Lister::new()` sees every probe on this host.
 pub use probe_rs::probe::list::Lister;

@@ -1,6 +1,7 @@
 //! A frame link: a real serial port (QEMU's pty, a board's UART) or one served by ser2net over the network, carrying COBS frames.
 //!
-//! Used for the agent link (UART1) and the cloud link (UART3).
+//! Used for the agent link (UART1) and the cloud link (UART3), and over
+//! RTT on the STM32U585 ([`FrameLink::from_parts`], fed by the RTT pump).
 //!
 //! Reads block, so one thread reads the port and forwards bytes over a
 //! channel; the link splits them into frames at the zero delimiter and
@@ -10,7 +11,7 @@
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mv_proto::{decode_frame, encode_frame, FRAME_DELIMITER, MAX_FRAME};
@@ -26,7 +27,13 @@ pub struct FrameLink {
     buffer: Vec<u8>,
     /// Tells the reader thread that nobody listens any more.
     closed: Arc<AtomicBool>,
+    /// Why the feeding side stopped, if it says (a device fault the RTT
+    /// pump caught): reported instead of a bare "closed".
+    ended: Ended,
 }
+
+/// Where the side that feeds a [`FrameLink`] leaves why it stopped.
+pub type Ended = Arc<Mutex<Option<RigError>>>;
 
 impl Drop for FrameLink {
     fn drop(&mut self) {
@@ -76,6 +83,7 @@ impl FrameLink {
             incoming,
             buffer: Vec::new(),
             closed,
+            ended: Ended::default(),
         })
     }
 
@@ -137,7 +145,35 @@ impl FrameLink {
             incoming,
             buffer: Vec::new(),
             closed,
+            ended: Ended::default(),
         })
+    }
+
+    /// A link over bytes another thread moves (the RTT pump): frames sent
+    /// go to `port`, bytes arriving on `incoming` are split into frames
+    /// here, as for a serial port. The feeder stops when `closed` is set
+    /// (the link dropped) and may leave why it stopped in `ended`.
+    pub fn from_parts(
+        port: Box<dyn Write + Send>,
+        incoming: Receiver<Vec<u8>>,
+        closed: Arc<AtomicBool>,
+        ended: Ended,
+    ) -> FrameLink {
+        FrameLink {
+            port,
+            incoming,
+            buffer: Vec::new(),
+            closed,
+            ended,
+        }
+    }
+
+    /// Why the feeder stopped, or `otherwise`.
+    fn end(&self, otherwise: RigError) -> RigError {
+        match self.ended.lock() {
+            Ok(ended) => ended.clone().unwrap_or(otherwise),
+            Err(_) => otherwise,
+        }
     }
 
     /// Drop bytes already received (stale output from before a reset).
@@ -152,7 +188,7 @@ impl FrameLink {
         self.port
             .write_all(&frame)
             .and_then(|()| self.port.flush())
-            .map_err(|e| RigError::Link(format!("cannot write to the device: {e}")))
+            .map_err(|e| self.end(RigError::Link(format!("cannot write to the device: {e}"))))
     }
 
     /// The next decodable frame, or `Timeout`. Undecodable frames are skipped
@@ -176,7 +212,7 @@ impl FrameLink {
             match self.incoming.recv_timeout(left) {
                 Ok(bytes) => self.buffer.extend_from_slice(&bytes),
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(RigError::Link("the serial port closed".into()))
+                    return Err(self.end(RigError::Link("the serial port closed".into())))
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     return Err(RigError::Timeout(timeout.as_millis() as u64))

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 pub use build::{build_board_images, build_images, ImageBoard, Images, MemoryUse, TARGET};
 pub use launch::{Launch, Machine, Serial};
-pub use link::FrameLink;
+pub use link::{Ended, FrameLink};
 pub use nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 pub use qmp::Qmp;
 pub use session::{Handshake, QemuSession};
