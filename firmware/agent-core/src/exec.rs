@@ -50,6 +50,13 @@ impl Agent {
                     Reply::Bytes(bytes)
                 }
             }
+            Primitive::Digest { addr, len } => {
+                if addr.checked_add(*len).is_none() {
+                    Reply::Refused(Refusal::BadArgument)
+                } else {
+                    Reply::Digest(digest(app, *addr, *len)?)
+                }
+            }
             Primitive::Call { slot, args } => Reply::Status(app.call(*slot, *args)?),
             Primitive::IrqEnable(n) => irq_op(app, *n, |a, n| a.irq_enable(n, true)),
             Primitive::IrqDisable(n) => irq_op(app, *n, |a, n| a.irq_enable(n, false)),
@@ -161,4 +168,20 @@ fn irq_op<A: App>(app: &mut A, irq: u32, op: impl FnOnce(&mut A, u32)) -> Reply 
     } else {
         Reply::Refused(Refusal::BadArgument)
     }
+}
+
+/// SHA-256 of `len` bytes from `addr`, loaded a piece at a time (the agent's
+/// stack holds one piece, never the region).
+fn digest(app: &mut impl App, addr: u32, len: u32) -> Result<[u8; 32], Stopped> {
+    use sha2::{Digest as _, Sha256};
+    let mut hasher = Sha256::new();
+    let mut piece = [0u8; 256];
+    let mut at = 0u32;
+    while at < len {
+        let n = (len - at).min(piece.len() as u32) as usize;
+        app.load(addr + at, &mut piece[..n])?;
+        hasher.update(&piece[..n]);
+        at += n as u32;
+    }
+    Ok(hasher.finalize().into())
 }

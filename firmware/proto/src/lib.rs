@@ -45,7 +45,7 @@ pub use frame::{
 /// only ever appended, and the version is the first field of every request,
 /// so a host and a device of different versions always get as far as the
 /// version check and say which versions met.
-pub const PROTOCOL_VERSION: u32 = 10;
+pub const PROTOCOL_VERSION: u32 = 11;
 
 /// The largest [`Primitive::Read`] an agent answers, on every rig (a host
 /// reads more in several pieces): a batch of reads must fit one reply frame
@@ -218,6 +218,14 @@ pub enum Primitive {
     IrqFlood {
         irq: u32,
         max_entries: u32,
+    },
+    /// The SHA-256 of `len` bytes from `addr` (what [`Primitive::Read`] may
+    /// load, any length): the host checks a region byte for byte — the app
+    /// region after a power cut, on a board the harness cannot read — without
+    /// moving it over the link. The reply is [`Reply::Digest`].
+    Digest {
+        addr: u32,
+        len: u32,
     },
 }
 
@@ -439,6 +447,8 @@ pub enum Reply {
     Flooded {
         entries: u32,
     },
+    /// The outcome of a [`Primitive::Digest`].
+    Digest([u8; 32]),
 }
 
 /// Which exception a fault raised.

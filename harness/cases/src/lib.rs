@@ -29,7 +29,7 @@ mod values;
 
 pub use error::{CaseError, SuiteError};
 pub use lines::{LineIndex, Position};
-pub use load::{check_skip_rigs, load_case_file, load_suite};
+pub use load::{load_case_file, load_suite};
 pub use memory::{APP_MEMORY_BUDGET, NO_MEMORY_BUDGET, RAM_END_BUDGET, WINDOW_BUDGET};
 pub use model::{
     Alloc, AppRead, AttackExpect, AttackStep, Call, Caller, Case, CloudAction, CmpOp, Compare,
@@ -41,3 +41,4 @@ pub use model::{
 };
 pub use parse::parse_case;
 pub use schema::json_schema;
+pub use validate::SKIP_IMAGES;

@@ -185,40 +185,6 @@ fn is_case_file(path: &Path) -> bool {
     )
 }
 
-/// Every `skip:` entry that names a rig not in `known` (the rig files of
-/// the repository): a typo there would otherwise skip nothing, silently.
-pub fn check_skip_rigs(cases: &[Case], known: &[String]) -> Vec<CaseError> {
-    let mut errors = Vec::new();
-    for case in cases {
-        let unknown: Vec<&String> = case
-            .skip
-            .keys()
-            .filter(|rig| !known.contains(rig))
-            .collect();
-        if unknown.is_empty() {
-            continue;
-        }
-        let index = fs::read_to_string(&case.path)
-            .map(|text| LineIndex::build(&text))
-            .unwrap_or_default();
-        for rig in unknown {
-            let field = format!("skip.{rig}");
-            let position = index.locate(&field);
-            errors.push(CaseError {
-                file: case.path.clone(),
-                line: position.map(|position| position.line),
-                column: position.map(|position| position.column),
-                field,
-                message: format!(
-                    "no rig `{rig}` (rigs/{rig}.yaml); known rigs: {}",
-                    known.join(", ")
-                ),
-            });
-        }
-    }
-    errors
-}
-
 fn duplicate(case: &Case, first: &Path) -> CaseError {
     // The file parsed a moment ago; reading it again only finds the id's line.
     let position = fs::read_to_string(&case.path)

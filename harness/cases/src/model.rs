@@ -24,7 +24,8 @@ pub struct Case {
     pub title: String,
     pub spec: SpecRef,
     pub tags: Vec<String>,
-    /// Rig name → reason the case is skipped there.
+    /// The images a rig runs (`sim`, `an505`) → reason the case is skipped
+    /// on every rig running them.
     pub skip: BTreeMap<String, String>,
     pub timeout_ms: Option<u32>,
     /// The steps with every `repeat` expanded.

@@ -15,6 +15,11 @@ use crate::raw;
 use crate::scope::Scope;
 use crate::{actions, attack, broker, expect, memory, net};
 
+/// What a `skip:` key may name: the images a rig runs. `sim` is the sim's
+/// model; `an505` the AN505 images, which both the `qemu-an505` rig and a
+/// `board` rig running them execute (`hil_rig::RigKind::images`).
+pub const SKIP_IMAGES: &[&str] = &["sim", "an505"];
+
 /// Validates a deserialized case from the folder `area`.
 pub(crate) fn case(
     raw: raw::Case,
@@ -42,14 +47,20 @@ pub(crate) fn case(
             ));
         }
     }
-    for (rig, reason) in &raw.skip {
-        if rig.trim().is_empty() {
-            return Err(Issue::new("skip", "a skip entry needs a rig name"));
+    for (images, reason) in &raw.skip {
+        if !SKIP_IMAGES.contains(&images.as_str()) {
+            return Err(Issue::new(
+                join("skip", images),
+                format!(
+                    "no rig runs `{images}`: a skip names the images a rig runs ({}), so every rig running them skips alike",
+                    SKIP_IMAGES.join(", ")
+                ),
+            ));
         }
         if reason.trim().is_empty() {
             return Err(Issue::new(
-                join("skip", rig),
-                format!("skipping rig `{rig}` needs a reason a reviewer can judge"),
+                join("skip", images),
+                format!("skipping `{images}` needs a reason a reviewer can judge"),
             ));
         }
     }

@@ -488,9 +488,9 @@ fn bad_tag() {
 #[test]
 fn empty_skip_reason() {
     let text = format!(
-        "{HEADER}skip:\n  sim: \"needs a board\"\n  lab1: \" \"\nsteps:\n  - delay_us: 1\n"
+        "{HEADER}skip:\n  sim: \"needs a board\"\n  an505: \" \"\nsteps:\n  - delay_us: 1\n"
     );
-    assert_error(&text, "skip.lab1", 8, &["`lab1` needs a reason"]);
+    assert_error(&text, "skip.an505", 8, &["`an505` needs a reason"]);
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use hil_cases::{check_skip_rigs, load_case_file, load_suite};
+use hil_cases::{load_case_file, load_suite};
 
 /// A fresh folder under the system temp dir, removed when dropped.
 struct TempDir(PathBuf);
@@ -188,19 +188,20 @@ fn files_that_look_like_cases_but_cannot_be_read_are_errors_not_skipped() {
 }
 
 #[test]
-fn a_skip_naming_a_rig_that_does_not_exist_is_an_error_with_its_line() {
+fn a_skip_names_the_images_a_rig_runs_and_anything_else_is_an_error_with_its_line() {
     let dir = TempDir::new("skip-rig");
-    let text = "id: time.a\ntitle: t\nspec: { quote: q, source: s }\nskip:\n  qemu-an505: slow there\n  qemu-an55: typo\nsteps:\n  - delay_us: 1\n";
+    let text = "id: time.a\ntitle: t\nspec: { quote: q, source: s }\nskip:\n  an505: slow there\n  qemu-an505: a rig, not images\nsteps:\n  - delay_us: 1\n";
     dir.write("time/a.yaml", text);
-    let suite = load_suite(&dir.0).unwrap_or_else(|error| panic!("{error}"));
-    let known = ["sim".to_owned(), "qemu-an505".to_owned()];
-    let errors = check_skip_rigs(&suite.cases, &known);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let error = errors[0].to_string();
+    let error = load_suite(&dir.0).unwrap_err().to_string();
     assert!(error.contains("time/a.yaml:6:"), "{error}");
     assert!(
-        error.contains("skip.qemu-an55: no rig `qemu-an55`"),
+        error.contains("skip.qemu-an505: no rig runs `qemu-an505`: a skip names the images a rig runs (sim, an505)"),
         "{error}"
     );
-    assert!(error.contains("known rigs: sim, qemu-an505"), "{error}");
+    dir.write(
+        "time/a.yaml",
+        &text.replace("  qemu-an505: a rig, not images\n", ""),
+    );
+    let suite = load_suite(&dir.0).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(suite.cases[0].skip["an505"], "slow there");
 }

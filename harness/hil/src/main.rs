@@ -218,7 +218,10 @@ enum Command {
     },
     /// Serve a QEMU-backed board for a lab engine (labgrid): two stable serial
     /// ports and an HTTP power port; prints where they are as one JSON line.
+    #[command(args_conflicts_with_subcommands = true)]
     EmulateBoard {
+        #[command(subcommand)]
+        control: Option<BoardControl>,
         /// The qemu-an505 rig whose QEMU it runs.
         #[arg(long, default_value = "qemu-an505")]
         rig: String,
@@ -241,6 +244,22 @@ enum Command {
         #[arg(default_value = "case")]
         which: String,
     },
+}
+
+/// Controls of a running `hil emulate-board`, at the `url` it printed.
+#[derive(Subcommand)]
+enum BoardControl {
+    /// Switch its power: on boots what its flash holds, off kills it.
+    Power {
+        /// The board's `url` (`http://127.0.0.1:PORT`).
+        url: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Write the factory image to its flash (a powered board restarts).
+    Flash { url: String },
+    /// Its power state and every switch and flash so far, as JSON.
+    Status { url: String },
 }
 
 #[derive(Subcommand)]
@@ -510,8 +529,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History { case, rig, last } => {
             cmd::history::history(root, case.as_deref(), rig.as_deref(), last)
         }
-        Command::EmulateBoard { rig, listen } => {
-            cmd::emulate_board::emulate_board(root, &rig, &listen)
+        Command::EmulateBoard {
+            control: None,
+            rig,
+            listen,
+        } => cmd::emulate_board::emulate_board(root, &rig, &listen),
+        Command::EmulateBoard {
+            control: Some(control),
+            ..
+        } => {
+            use hil_rig::qemu::emulated_board::Control;
+            let (url, what) = match control {
+                BoardControl::Power { url, state } => (url, Control::Power(state == "on")),
+                BoardControl::Flash { url } => (url, Control::Flash),
+                BoardControl::Status { url } => (url, Control::Status),
+            };
+            cmd::emulate_board::emulate_board_control(&url, what)
         }
         Command::Rig {
             command: RigCommand::Check { rig },

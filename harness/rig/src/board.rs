@@ -1,14 +1,17 @@
 //! A `board` rig: a device hil does not start itself — power and UARTs come from the lab (a labgrid place, serial ports, a power backend) — and that only one run may use at a time.
 //!
 //! The board runs the AN505 images this repository builds (a real
-//! STM32U585 port would add its flashing here). Each case starts from a
-//! power cycle; the lab restores the factory image at power-on (the
-//! emulated board of `hil emulate-board` does, as a lab's flashing step
-//! would). Two locks keep runs apart: the host's rig lock ([`RigLock`]) and,
-//! across hosts, the labgrid place.
+//! STM32U585 port would add its flashing here). Power and flashing are
+//! separate, as on hardware: power-on boots whatever the board's flash
+//! holds; the rig file's `flash:` action writes the factory image, which
+//! the session runs once at the start of a run and again after a case that
+//! changed the flash (a deployed update, external-flash writes), as the
+//! `qemu-an505` rig rewrites its NVM file. Two locks keep runs apart: the
+//! host's rig lock ([`RigLock`]) and, across hosts, the labgrid place.
 
+use std::cell::Cell;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::labgrid::{Labgrid, Place};
 use crate::lock::{lock_dir, RigLock};
@@ -53,11 +56,24 @@ pub struct BoardConfig {
     pub agent_link: LinkAt,
     pub cloud_link: LinkAt,
     pub power: PowerBy,
+    /// The least time between power off and the next power on.
+    pub settle: Duration,
+    /// How the factory image is written; `None`: the lab flashed it and
+    /// nothing in a run may change it.
+    pub flash: Option<FlashBy>,
     /// The debug probe and chip, if the rig file names them (`hil rig check`
     /// checks them; flashing through it is `crate::probe`'s).
     pub probe: Option<Box<crate::probe::ProbeSpec>>,
     /// Wait for another run's lock instead of failing (`--wait-for-rigs`).
     pub wait_for_lock: bool,
+}
+
+/// How a board's flash gets the factory image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FlashBy {
+    /// A flasher command (`hil probe flash RIG`, `hil emulate-board flash URL`),
+    /// run as it is; it must exit 0 once the board holds the image.
+    Command(Vec<String>),
 }
 
 /// A board held by this run: locked, its place acquired.
@@ -66,6 +82,8 @@ pub struct Board {
     config: BoardConfig,
     /// Declared before the lock: released (and powered off) first.
     place: Option<Place>,
+    /// When the power last went off (the settle time runs from here).
+    off_since: Cell<Option<Instant>>,
     _lock: RigLock,
 }
 
@@ -80,13 +98,43 @@ impl Board {
         Ok(Board {
             config: config.clone(),
             place,
+            off_since: Cell::new(None),
             _lock: lock,
         })
     }
 
-    /// Switches the power through the rig file's backend.
+    /// Switches the power through the rig file's backend; a power-on waits
+    /// out what is left of the settle time since the last power-off.
     pub fn power(&self, on: bool) -> Result<(), RigError> {
-        self.config.power.switch(on, self.place.as_ref())
+        if on {
+            if let Some(off) = self.off_since.take() {
+                std::thread::sleep(self.config.settle.saturating_sub(off.elapsed()));
+            }
+        }
+        self.config.power.switch(on, self.place.as_ref())?;
+        if !on {
+            self.off_since.set(Some(Instant::now()));
+        }
+        Ok(())
+    }
+
+    /// Writes the factory image with the rig file's flash action. A board
+    /// without one fails here naming what to add: a case changed the
+    /// flash and nothing can restore it.
+    pub fn flash(&self, why: &str) -> Result<(), RigError> {
+        match &self.config.flash {
+            Some(FlashBy::Command(argv)) => {
+                crate::power::run_command(argv, "the flash command").map(drop)
+            }
+            None => Err(RigError::Link(format!(
+                "the board must be flashed with the factory image ({why}) but its rig file names no `flash:`; add `flash: {{ command: [...] }}`"
+            ))),
+        }
+    }
+
+    /// Whether the rig file says how to flash the board.
+    pub fn can_flash(&self) -> bool {
+        self.config.flash.is_some()
     }
 
     /// Opens the agent link and the cloud link.

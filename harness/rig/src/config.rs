@@ -6,7 +6,7 @@ use hil_report::ExitCode;
 use hil_sim::SimConfig;
 use serde::Deserialize;
 
-use crate::board::{BoardConfig, LinkAt};
+use crate::board::{BoardConfig, FlashBy, LinkAt};
 use crate::labgrid::Labgrid;
 use crate::power::rig_file::RawPower;
 use crate::power::PowerBy;
@@ -31,7 +31,20 @@ pub enum RigKind {
     Sim(SimConfig),
     Qemu(QemuConfig),
     /// A device the lab powers and connects (a labgrid place, serial ports).
-    Board(BoardConfig),
+    Board(Box<BoardConfig>),
+}
+
+impl RigKind {
+    /// The images this rig runs, as a case's `skip:` names them
+    /// (`hil_cases::SKIP_IMAGES`): a reason to skip holds wherever the same
+    /// images run, so a board running the AN505 images skips what
+    /// `qemu-an505` skips without cases listing boards by name.
+    pub fn images(&self) -> &'static str {
+        match self {
+            RigKind::Sim(_) => "sim",
+            RigKind::Qemu(_) | RigKind::Board(_) => "an505",
+        }
+    }
 }
 
 /// A rig file that cannot be used.
@@ -75,11 +88,19 @@ struct RawBoard {
     agent_link: RawLink,
     #[serde(with = "serde_yaml::with::singleton_map")]
     cloud_link: RawLink,
-    #[serde(with = "serde_yaml::with::singleton_map")]
     power: RawPower,
+    /// How the factory image is written to the board (a flasher command).
+    flash: Option<RawFlash>,
     boot_timeout_ms: Option<u64>,
     exec_timeout_ms: Option<u64>,
     probe: Option<RawProbe>,
+}
+
+/// `flash: { command: [probe-rs, download, ...] }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFlash {
+    command: Vec<String>,
 }
 
 /// `probe: { selector: "0483:374e", chip: STM32U585AIIx }`.
@@ -107,6 +128,8 @@ enum RawLink {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawQemu {
+    /// The repository whose images QEMU runs (default: this one).
+    firmware: Option<PathBuf>,
     binary: Option<String>,
     machine: Option<String>,
     boot_timeout_ms: Option<u64>,
@@ -232,7 +255,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
             RigKind::Qemu(QemuConfig {
                 binary: PathBuf::from(q.binary.unwrap_or_else(|| "qemu-system-arm".into())),
                 machine: q.machine.unwrap_or_else(|| "mps2-an505".into()),
-                root,
+                root: q.firmware.map_or(root.clone(), |f| root.join(f)),
                 boot_timeout: std::time::Duration::from_millis(q.boot_timeout_ms.unwrap_or(10_000)),
                 exec_timeout: std::time::Duration::from_millis(q.exec_timeout_ms.unwrap_or(5_000)),
                 extra_args: q.extra_args,
@@ -259,10 +282,20 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                 RawLink::Labgrid(name) => LinkAt::Labgrid(name),
             };
             let (agent_link, cloud_link) = (link(b.agent_link), link(b.cloud_link));
-            let power = b
+            let (power, settle) = b
                 .power
                 .validate()
                 .map_err(|e| error(at(&e.field), &e.field, e.message))?;
+            let flash = match b.flash {
+                None => None,
+                Some(RawFlash { command }) if command.is_empty() => return Err(error(
+                    at("board.flash.command"),
+                    "board.flash.command",
+                    "must be a program and its arguments that write the factory image to the board"
+                        .into(),
+                )),
+                Some(RawFlash { command }) => Some(FlashBy::Command(command)),
+            };
             let uses_labgrid = power == PowerBy::Labgrid
                 || matches!(agent_link, LinkAt::Labgrid(_))
                 || matches!(cloud_link, LinkAt::Labgrid(_));
@@ -292,7 +325,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                     }))
                 }
             };
-            RigKind::Board(BoardConfig {
+            RigKind::Board(Box::new(BoardConfig {
                 root: b.firmware.map_or(root.clone(), |f| root.join(f)),
                 boot_timeout: std::time::Duration::from_millis(b.boot_timeout_ms.unwrap_or(20_000)),
                 exec_timeout: std::time::Duration::from_millis(b.exec_timeout_ms.unwrap_or(15_000)),
@@ -300,9 +333,11 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                 agent_link,
                 cloud_link,
                 power,
+                settle,
+                flash,
                 probe,
                 wait_for_lock: false,
-            })
+            }))
         }
         other => {
             return Err(error(
@@ -668,6 +703,77 @@ mod tests {
         );
         assert!(
             text[1].contains("b.yaml:7: board.probe.chip: probe-rs knows no chip `STM32U999`"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_board_names_its_settle_time_and_flash_action_and_two_backends_are_refused() {
+        let board = |rest: &str| {
+            format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n{rest}")
+        };
+        let dir = rigs_dir(
+            "settle",
+            &[
+                ("cmd.yaml", &format!("name: cmd\n{}", board("  power:\n    command: { on: [up], off: [down] }\n    settle_ms: 750\n  flash: { command: [flasher, --factory] }\n"))),
+                ("lg.yaml", &format!("name: lg\n{}", board("  labgrid: { coordinator: 'h:1', place: p }\n  power: { labgrid: {}, settle_ms: 20 }\n"))),
+            ],
+        );
+        let rigs = load_rigs(&dir).unwrap();
+        let RigKind::Board(cmd) = &rigs[0].kind else {
+            panic!("a board")
+        };
+        assert_eq!(
+            cmd.power,
+            crate::power::PowerBy::Command {
+                on: vec!["up".into()],
+                off: vec!["down".into()]
+            }
+        );
+        assert_eq!(cmd.settle, std::time::Duration::from_millis(750));
+        assert_eq!(
+            cmd.flash,
+            Some(crate::board::FlashBy::Command(vec![
+                "flasher".into(),
+                "--factory".into()
+            ]))
+        );
+        let RigKind::Board(lg) = &rigs[1].kind else {
+            panic!("a board")
+        };
+        assert_eq!(lg.power, crate::power::PowerBy::Labgrid);
+        assert_eq!(lg.settle, std::time::Duration::from_millis(20));
+        assert_eq!(lg.flash, None);
+
+        let bad = rigs_dir(
+            "settle-bad",
+            &[
+                ("a.yaml", &format!("name: a\n{}", board("  power:\n    command: { on: [up], off: [down] }\n    uhubctl: { location: '1-1', port: 2 }\n"))),
+                ("b.yaml", &format!("name: b\n{}", board("  power: { settle_ms: 5 }\n"))),
+                ("c.yaml", &format!("name: c\n{}", board("  power: { command: { on: [a], off: [b] } }\n  flash: { command: [] }\n"))),
+                ("d.yaml", &format!("name: d\n{}", board("  power: { command: { on: [a], off: [b] }, setle_ms: 5 }\n"))),
+            ],
+        );
+        let text: Vec<String> = load_rigs(&bad)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(text.len(), 4, "{text:?}");
+        assert!(
+            text[0].ends_with("a.yaml:6: board.power: name exactly one backend (labgrid, command, uhubctl, scpi, relay), not command and uhubctl"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].ends_with("b.yaml:6: board.power: name exactly one backend (labgrid, command, uhubctl, scpi, relay), not none"),
+            "{text:?}"
+        );
+        assert!(
+            text[2].contains("c.yaml:7: board.flash.command: must be a program"),
+            "{text:?}"
+        );
+        assert!(
+            text[3].contains("d.yaml:6: board.power") && text[3].contains("setle_ms"),
             "{text:?}"
         );
     }

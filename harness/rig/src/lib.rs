@@ -183,7 +183,7 @@ pub fn connect(config: &RigConfig) -> Result<Box<dyn RigSession>, RigError> {
     let mut session = match &config.kind {
         RigKind::Sim(sim) => return Ok(Box::new(SimSession::new(&config.name, sim.clone()))),
         RigKind::Qemu(qemu) => qemu::QemuSession::new(&config.name, qemu.clone()),
-        RigKind::Board(board) => qemu::QemuSession::board(&config.name, board.clone()),
+        RigKind::Board(board) => qemu::QemuSession::board(&config.name, (**board).clone()),
     };
     session.build()?;
     Ok(Box::new(session))

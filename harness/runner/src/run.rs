@@ -265,7 +265,7 @@ fn run_rig(
         });
         let skip = case
             .skip
-            .get(&rig.name)
+            .get(rig.kind.images())
             .cloned()
             .or_else(|| crate::host_skip(case));
         let mut result = if let Some(reason) = skip {

@@ -6,7 +6,7 @@
 //! which turns a missing QEMU into a failure. A hang is caught per request by
 //! the rig (`exec_timeout_ms`); the per-case limit here is generous so a busy
 //! machine slows the suite down instead of failing it. A case must pass on QEMU (or
-//! carry `skip: qemu-an505` with a reason) and produce the sim's transcript.
+//! carry `skip: an505` with a reason) and produce the sim's transcript.
 //!
 //! The firmware images are built once, by the first trial
 //! (`qemu-an505::firmware-images`): when they cannot be built, that trial
@@ -282,7 +282,7 @@ fn main() {
             }
             if let Some(reason) = case
                 .skip
-                .get(&rig_name)
+                .get(RigKind::Qemu(config.clone()).images())
                 .cloned()
                 .or_else(|| hil_runner::host_skip(&case))
             {

@@ -440,3 +440,29 @@ fn an_unprivileged_call_is_served_like_a_privileged_one() {
         Ok(Reply::Status(MvStatus::ParameterFault as u32))
     );
 }
+
+#[test]
+fn a_digest_is_the_sha256_of_the_bytes_the_agent_loads() {
+    let mut dev = device();
+    // More than one of the agent's 256-byte pieces, not a whole number of them.
+    let bytes: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+    let at = alloc(&mut dev, 300);
+    assert!(matches!(
+        dev.execute(Primitive::Write {
+            addr: at,
+            data: bytes.clone()
+        }),
+        Ok(Reply::Done)
+    ));
+    match dev.execute(Primitive::Digest { addr: at, len: 300 }) {
+        Ok(Reply::Digest(d)) => assert_eq!(d, mv_ota::fetch_hash(&bytes)),
+        other => panic!("digest: {other:?}"),
+    }
+    match dev.execute(Primitive::Digest {
+        addr: u32::MAX,
+        len: 2,
+    }) {
+        Ok(Reply::Refused(_)) => {}
+        other => panic!("a wrapping range: {other:?}"),
+    }
+}

@@ -1,16 +1,20 @@
-//! `hil emulate-board`: a QEMU-backed board for a lab engine — two stable serial ports and an HTTP power port — until Ctrl-C.
+//! `hil emulate-board`: a QEMU-backed board for a lab engine — two stable serial ports and an HTTP power port — until Ctrl-C; and its `power`, `flash` and `status` controls.
 //!
-//! Prints one JSON line, `{"agent_link": "/dev/pts/N", "cloud_link":
-//! "/dev/pts/M", "power_url": "http://127.0.0.1:P/power/{index}"}`, for the
+//! Serving, it prints one JSON line, `{"agent_link": "/dev/pts/N",
+//! "cloud_link": "/dev/pts/M", "power_url":
+//! "http://127.0.0.1:P/power/{index}", "url": "http://127.0.0.1:P"}`, for the
 //! lab's configuration (a labgrid exporter: two `RawSerialPort`s and a
-//! `NetworkPowerPort` with `model: rest`). See `hil_rig::qemu::emulated_board`.
+//! `NetworkPowerPort` with `model: rest`; or a board rig's `command` power
+//! backend and `flash:` action, `hil emulate-board power URL on|off` and
+//! `hil emulate-board flash URL`, so no HTTP client is needed on the host).
+//! See `hil_rig::qemu::emulated_board`.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
 use hil_report::ExitCode;
-use hil_rig::qemu::emulated_board::serve;
+use hil_rig::qemu::emulated_board::{control, serve, Control};
 use hil_rig::RigKind;
 
 use super::repo::{find_root, pick_rigs};
@@ -30,10 +34,25 @@ pub fn emulate_board(root: Option<PathBuf>, rig: &str, listen: &str) -> Result<E
     let stop = interrupt::flag(None);
     serve(config, listen, &stop, |ports| {
         println!(
-            "{{\"agent_link\": \"{}\", \"cloud_link\": \"{}\", \"power_url\": \"{}\"}}",
-            ports.agent_link, ports.cloud_link, ports.power_url
+            "{}",
+            serde_json::json!({
+                "agent_link": ports.agent_link,
+                "cloud_link": ports.cloud_link,
+                "power_url": ports.power_url,
+                "url": ports.url,
+            })
         );
         let _ = std::io::stdout().flush();
     })?;
+    Ok(ExitCode::Passed)
+}
+
+/// `hil emulate-board power|flash|status URL`: one request to a running
+/// board; prints its answer (the power state, or the status JSON). Exit 0
+/// when the board did it, 3 when it could not (what it said is the error).
+pub fn emulate_board_control(url: &str, what: Control) -> Result<ExitCode> {
+    let answer = control(url, what)?;
+    // A reader that stops early (`| head`) is no failure of the board's.
+    let _ = writeln!(std::io::stdout(), "{answer}");
     Ok(ExitCode::Passed)
 }

@@ -40,7 +40,7 @@ pub fn load_cases(root: &Path, selection: &Selection) -> Result<Vec<Case>> {
     select(load_suite(root)?, selection)
 }
 
-/// Every case of the suite, checked against the rig files.
+/// Every case of the suite.
 pub fn load_suite(root: &Path) -> Result<Vec<Case>> {
     let suite = hil_cases::load_suite(&root.join("conformance")).map_err(|e| BadInput {
         problems: e.errors.iter().map(ToString::to_string).collect(),
@@ -49,18 +49,6 @@ pub fn load_suite(root: &Path) -> Result<Vec<Case>> {
             e.errors.len()
         )),
     })?;
-    let known = rig_names(root)?;
-    let errors = hil_cases::check_skip_rigs(&suite.cases, &known);
-    if !errors.is_empty() {
-        return Err(BadInput {
-            problems: errors.iter().map(ToString::to_string).collect(),
-            note: Some(format!(
-                "{} skip entr(y/ies) name no rig; nothing was run",
-                errors.len()
-            )),
-        }
-        .into());
-    }
     if suite.cases.is_empty() {
         return Err(BadInput::one(format!(
             "the suite {} holds no case; nothing to run",

@@ -1,4 +1,4 @@
-//! Runs a power program (a `command` backend's argv, uhubctl) and fails naming it, its exit status and what it said.
+//! Runs a power or flash program (a `command` backend's argv, uhubctl, a flasher) and fails naming it, its exit status and what it said.
 
 use std::process::Command;
 
@@ -6,7 +6,7 @@ use crate::RigError;
 
 /// Runs `argv` and returns its standard output; `what` names it in errors
 /// ("the power command", "uhubctl").
-pub(super) fn run(argv: &[String], what: &str) -> Result<String, RigError> {
+pub(crate) fn run(argv: &[String], what: &str) -> Result<String, RigError> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| RigError::Link(format!("{what} is empty")))?;

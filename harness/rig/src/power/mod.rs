@@ -15,6 +15,7 @@ mod scpi;
 mod serial;
 mod uhubctl;
 
+pub(crate) use command::run as run_command;
 pub use relay::Relay;
 pub use scpi::Scpi;
 pub use uhubctl::Uhubctl;

@@ -1,18 +1,72 @@
-//! The `power:` section of a board's rig file, deserialized raw and validated into a [`PowerBy`].
+//! The `power:` section of a board's rig file, deserialized raw and validated into a [`PowerBy`] and the settle time.
 
-use serde::Deserialize;
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use super::{PowerBy, Relay, Scpi, Uhubctl};
 
-/// `power: labgrid` or `power: { <backend>: {...} }`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
+/// `power: labgrid`, or `power: { <backend>: {...}, settle_ms: N }`.
+///
+/// A map rather than serde's externally tagged enum, so `settle_ms` can
+/// sit beside whichever backend the file names.
 pub(crate) enum RawPower {
     Labgrid,
-    Command { on: Vec<String>, off: Vec<String> },
-    Uhubctl { location: String, port: u32 },
-    Scpi(RawScpi),
-    Relay(RawRelay),
+    Map(Box<RawPowerMap>),
+}
+
+impl<'de> Deserialize<'de> for RawPower {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Section;
+        impl<'de> Visitor<'de> for Section {
+            type Value = RawPower;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`labgrid` or a map naming one backend (labgrid, command, uhubctl, scpi, relay) and optionally settle_ms")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawPower, E> {
+                if v == "labgrid" {
+                    Ok(RawPower::Labgrid)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPower, A::Error> {
+                RawPowerMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|map| RawPower::Map(Box::new(map)))
+            }
+        }
+        d.deserialize_any(Section)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPowerMap {
+    /// `labgrid: {}`: the place's power resource (the map form lets it take a `settle_ms`).
+    labgrid: Option<de::IgnoredAny>,
+    command: Option<RawCommand>,
+    uhubctl: Option<RawUhubctl>,
+    scpi: Option<RawScpi>,
+    relay: Option<RawRelay>,
+    /// Pause between power off and power on (a supply's capacitors
+    /// discharging, a hub's port settling).
+    settle_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCommand {
+    on: Vec<String>,
+    off: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawUhubctl {
+    location: String,
+    port: u32,
 }
 
 #[derive(Deserialize)]
@@ -57,8 +111,73 @@ pub(crate) struct FieldError {
 }
 
 impl RawPower {
-    /// Validates the section into a [`PowerBy`].
-    pub(crate) fn validate(self) -> Result<PowerBy, FieldError> {
+    /// Validates the section into a [`PowerBy`] and the pause between off and on.
+    pub(crate) fn validate(self) -> Result<(PowerBy, Duration), FieldError> {
+        let map = match self {
+            RawPower::Labgrid => return Ok((PowerBy::Labgrid, Duration::ZERO)),
+            RawPower::Map(map) => *map,
+        };
+        let settle = Duration::from_millis(map.settle_ms.unwrap_or(0));
+        let named: Vec<&str> = [
+            ("labgrid", map.labgrid.is_some()),
+            ("command", map.command.is_some()),
+            ("uhubctl", map.uhubctl.is_some()),
+            ("scpi", map.scpi.is_some()),
+            ("relay", map.relay.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
+        let backend = match (named.as_slice(), map) {
+            (
+                [_],
+                RawPowerMap {
+                    labgrid: Some(_), ..
+                },
+            ) => Backend::Labgrid,
+            (
+                [_],
+                RawPowerMap {
+                    command: Some(c), ..
+                },
+            ) => Backend::Command(c),
+            (
+                [_],
+                RawPowerMap {
+                    uhubctl: Some(u), ..
+                },
+            ) => Backend::Uhubctl(u),
+            ([_], RawPowerMap { scpi: Some(s), .. }) => Backend::Scpi(s),
+            ([_], RawPowerMap { relay: Some(r), .. }) => Backend::Relay(r),
+            _ => {
+                return Err(FieldError {
+                    field: "board.power".into(),
+                    message: format!(
+                        "name exactly one backend (labgrid, command, uhubctl, scpi, relay), not {}",
+                        if named.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            named.join(" and ")
+                        }
+                    ),
+                })
+            }
+        };
+        Ok((backend.validate()?, settle))
+    }
+}
+
+/// The one backend a power map names.
+enum Backend {
+    Labgrid,
+    Command(RawCommand),
+    Uhubctl(RawUhubctl),
+    Scpi(RawScpi),
+    Relay(RawRelay),
+}
+
+impl Backend {
+    fn validate(self) -> Result<PowerBy, FieldError> {
         let fail = |field: &str, message: &str| FieldError {
             field: format!("board.power.{field}"),
             message: message.to_owned(),
@@ -81,8 +200,8 @@ impl RawPower {
             }
         };
         Ok(match self {
-            RawPower::Labgrid => PowerBy::Labgrid,
-            RawPower::Command { on, off } => {
+            Backend::Labgrid => PowerBy::Labgrid,
+            Backend::Command(RawCommand { on, off }) => {
                 if on.is_empty() || off.is_empty() {
                     return Err(fail(
                         "command",
@@ -91,7 +210,7 @@ impl RawPower {
                 }
                 PowerBy::Command { on, off }
             }
-            RawPower::Uhubctl { location, port } => {
+            Backend::Uhubctl(RawUhubctl { location, port }) => {
                 filled(
                     "uhubctl.location",
                     &location,
@@ -102,7 +221,7 @@ impl RawPower {
                 }
                 PowerBy::Uhubctl(Uhubctl { location, port })
             }
-            RawPower::Scpi(s) => {
+            Backend::Scpi(s) => {
                 filled(
                     "scpi.port",
                     &s.port,
@@ -141,7 +260,7 @@ impl RawPower {
                     query: s.query,
                 })
             }
-            RawPower::Relay(r) => {
+            Backend::Relay(r) => {
                 filled(
                     "relay.port",
                     &r.port,

@@ -4,11 +4,17 @@
 //! that board: two pseudo-terminals stand for its USB UARTs (they exist
 //! whether it is powered or not, as a probe's virtual COM port does), and a
 //! power port answers labgrid's `rest` power model (`GET` reads `0`/`1`,
-//! `PUT` sets it). Power on writes the factory image to the NVM file (the
-//! lab's flashing step), starts the real secure image and agent under
-//! `qemu-system-arm` and bridges QEMU's UARTs to the stable ports; power off
-//! kills QEMU. `hil emulate-board` runs it; labgrid's exporter serves the
-//! two ports through ser2net and the power port as a `NetworkPowerPort`.
+//! `PUT` sets it). As on hardware, power and flashing are separate: power
+//! on starts the real secure image and agent under `qemu-system-arm` on the
+//! NVM file as the board left it (a cut mid-update leaves what it left) and
+//! bridges QEMU's UARTs to the stable ports; power off kills QEMU. `POST
+//! /flash` is the flasher: it writes the factory image to the NVM (a
+//! powered board is stopped for it and started again, as a probe halts,
+//! writes and resets). The board starts flashed with the factory image, as
+//! one comes from the lab's bench. `GET /status` reports the power state
+//! and every switch and flash so far, for tests that check a cut happened.
+//! `hil emulate-board` runs it; labgrid's exporter serves the two ports
+//! through ser2net and the power port as a `NetworkPowerPort`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serialport::{SerialPort, TTYPort};
 
@@ -34,6 +40,9 @@ pub struct BoardPorts {
     pub cloud_link: String,
     /// The power port, for labgrid's `rest` model (`{index}` is 0).
     pub power_url: String,
+    /// The board's HTTP port (`/power/0`, `/flash`, `/status`), for
+    /// `hil emulate-board power|flash|status URL`.
+    pub url: String,
 }
 
 struct Powered {
@@ -43,8 +52,18 @@ struct Powered {
     _machine: Machine,
 }
 
+/// One thing that happened to the board, for `GET /status`.
+struct Event {
+    /// Milliseconds since the board started serving.
+    at_ms: u128,
+    /// `on`, `off` or `flash`.
+    what: &'static str,
+}
+
 struct Board {
     config: QemuConfig,
+    started: Instant,
+    events: Vec<Event>,
     images: Images,
     factory: Factory,
     workdir: PathBuf,
@@ -82,19 +101,24 @@ pub fn serve(
     let scratch = hil_proc::scratch("emulated-board")
         .map_err(|e| RigError::Link(format!("cannot create a scratch folder: {e}")))?;
     let workdir = scratch.path().to_path_buf();
-    ready(&BoardPorts {
-        agent_link: name(&agent_slave),
-        cloud_link: name(&cloud_slave),
-        power_url: format!("http://{address}/power/{{index}}"),
-    });
-    let board = Arc::new(Mutex::new(Board {
+    let mut board = Board {
         config,
+        started: Instant::now(),
+        events: Vec::new(),
         images,
         factory,
         workdir,
         masters: [agent_master, cloud_master],
         powered: None,
-    }));
+    };
+    board.flash()?;
+    ready(&BoardPorts {
+        agent_link: name(&agent_slave),
+        cloud_link: name(&cloud_slave),
+        power_url: format!("http://{address}/power/{{index}}"),
+        url: format!("http://{address}"),
+    });
+    let board = Arc::new(Mutex::new(board));
     while !stop.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((stream, _)) => {
@@ -117,8 +141,10 @@ pub fn serve(
     Ok(())
 }
 
-/// One HTTP request to the power port: `GET` reads, `PUT`/`POST` with `0`
-/// or `1` switches; the answer is the state after it.
+/// One HTTP request: on `/power/...`, `GET` reads and `PUT`/`POST` with
+/// `0` or `1` switches (the answer is the state after it); `POST /flash`
+/// writes the factory image; `GET /status` is the state and the event log
+/// as JSON.
 fn answer(stream: TcpStream, board: &Mutex<Board>) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
@@ -141,25 +167,34 @@ fn answer(stream: TcpStream, board: &Mutex<Board>) -> std::io::Result<()> {
     }
     let mut body = vec![0u8; length.min(16)];
     reader.read_exact(&mut body)?;
-    let method = request.split_whitespace().next().unwrap_or_default();
+    let mut words = request.split_whitespace();
+    let (method, path) = (
+        words.next().unwrap_or_default(),
+        words.next().unwrap_or_default(),
+    );
     let result = {
         let mut board = board
             .lock()
             .map_err(|_| std::io::Error::other("poisoned"))?;
-        match (method, body.first()) {
-            ("PUT" | "POST", Some(b'1')) => board.power(true),
-            ("PUT" | "POST", Some(b'0')) => board.power(false),
-            ("GET", _) => Ok(()),
+        let state = |board: &Board| u8::from(board.powered.is_some()).to_string();
+        match (method, path, body.first()) {
+            ("POST", "/flash", _) => board.flash().map(|()| state(&board)),
+            ("GET", "/status", _) => Ok(board.status()),
+            (_, "/flash" | "/status", _) => Err(RigError::Link(format!(
+                "cannot {method} {path}: POST /flash, GET /status"
+            ))),
+            ("PUT" | "POST", _, Some(b'1')) => board.power(true).map(|()| state(&board)),
+            ("PUT" | "POST", _, Some(b'0')) => board.power(false).map(|()| state(&board)),
+            ("GET", _, _) => Ok(state(&board)),
             _ => Err(RigError::Link(format!("cannot {method} the power port"))),
         }
-        .map(|()| board.powered.is_some())
     };
     let mut stream = stream;
     match result {
-        Ok(on) => write!(
+        Ok(text) => write!(
             stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1\r\nConnection: close\r\n\r\n{}",
-            u8::from(on)
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+            text.len()
         ),
         Err(e) => {
             let text = e.to_string();
@@ -174,10 +209,40 @@ fn answer(stream: TcpStream, board: &Mutex<Board>) -> std::io::Result<()> {
 }
 
 impl Board {
+    fn note(&mut self, what: &'static str) {
+        self.events.push(Event {
+            at_ms: self.started.elapsed().as_millis(),
+            what,
+        });
+    }
+
+    /// `{"powered": true, "events": [{"at_ms": 12, "what": "flash"}, ...]}`.
+    fn status(&self) -> String {
+        let events: Vec<serde_json::Value> = self
+            .events
+            .iter()
+            .map(|e| serde_json::json!({"at_ms": e.at_ms as u64, "what": e.what}))
+            .collect();
+        serde_json::json!({"powered": self.powered.is_some(), "events": events}).to_string()
+    }
+
+    /// Writes the factory image to the NVM; a powered board is stopped for
+    /// it and started again.
+    fn flash(&mut self) -> Result<(), RigError> {
+        let powered = self.powered.is_some();
+        self.power(false)?;
+        NvmFile::new(&self.workdir.join("nvm.bin")).write_factory(&self.factory)?;
+        self.note("flash");
+        if powered {
+            self.power(true)?;
+        }
+        Ok(())
+    }
+
     fn power(&mut self, on: bool) -> Result<(), RigError> {
         match (on, self.powered.is_some()) {
             (true, false) => {
-                NvmFile::new(&self.workdir.join("nvm.bin")).write_factory(&self.factory)?;
+                self.note("on");
                 let mut machine = Launch::new(
                     &self.config,
                     &self.images.secure,
@@ -210,6 +275,7 @@ impl Board {
                 Ok(())
             }
             (false, true) => {
+                self.note("off");
                 if let Some(powered) = self.powered.take() {
                     powered.stop.store(true, Ordering::SeqCst);
                     for b in powered.bridges {
@@ -245,4 +311,58 @@ fn bridge(
             }
         }
     })
+}
+
+/// What `hil emulate-board power|flash|status` asks the board's HTTP port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Power(bool),
+    Flash,
+    Status,
+}
+
+/// Asks a running emulated board at `url` (`http://127.0.0.1:PORT`, with or
+/// without a path) and returns its answer: the power state (`0`/`1`) or the
+/// status JSON. A refusal or a board that is not there is an error naming
+/// the URL and what the board said.
+pub fn control(url: &str, what: Control) -> Result<String, RigError> {
+    let address = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let (method, path, body) = match what {
+        Control::Power(on) => ("PUT", "/power/0", if on { "1" } else { "0" }),
+        Control::Flash => ("POST", "/flash", ""),
+        Control::Status => ("GET", "/status", ""),
+    };
+    let fail = |e: String| RigError::Link(format!("the emulated board at {url}: {e}"));
+    let mut stream = TcpStream::connect(address).map_err(|e| {
+        fail(format!(
+            "cannot connect to {address}: {e}; is `hil emulate-board` running?"
+        ))
+    })?;
+    // Flashing a powered board restarts QEMU: allow for a slow start.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .map_err(|e| fail(e.to_string()))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .map_err(|e| fail(e.to_string()))?;
+    let (head, text) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    if head.starts_with("HTTP/1.1 200") {
+        Ok(text.to_owned())
+    } else {
+        Err(fail(format!(
+            "{method} {path}: {}: {text}",
+            head.lines().next().unwrap_or_default()
+        )))
+    }
 }

@@ -48,6 +48,11 @@ impl FrameLink {
             .timeout(Duration::from_millis(20))
             .open()
             .map_err(|e| RigError::Link(format!("cannot open the serial port {path}: {e}")))?;
+        // Bytes queued before we listened belong to an earlier life of the
+        // device (a board's port outlives its power): a stale hello would
+        // answer this one's first request.
+        port.clear(serialport::ClearBuffer::Input)
+            .map_err(|e| RigError::Link(format!("cannot clear the serial port {path}: {e}")))?;
         let mut reader = port
             .try_clone()
             .map_err(|e| RigError::Link(format!("cannot clone the serial port: {e}")))?;

@@ -166,18 +166,30 @@ impl QemuSession {
         session
     }
 
-    /// Power the board off and on and open its links.
+    /// Power the board off, flash the factory image if the run starts or
+    /// the last case changed the flash, open its links and power it on.
     fn start_board(&mut self) -> Result<Running, RigError> {
         let name = self.name.clone();
+        let dirty = self.nvm_dirty;
         let Some((config, held)) = self.board.as_mut() else {
             return Err(RigError::Link("not a board".into()));
         };
+        let first = held.is_none();
         let board = held
             .get_or_insert_with(|| Board::open(&name, config))
             .as_ref()
             .map_err(Clone::clone)?;
-        // Connected before power-on, so nothing the board says at boot is lost.
         board.power(false)?;
+        // A board without a flash action starts as the lab flashed it; only
+        // a case that changed its flash makes it unusable.
+        if dirty && (board.can_flash() || !first) {
+            board.flash(if first {
+                "the run starts"
+            } else {
+                "the last case changed its flash"
+            })?;
+        }
+        // Connected before power-on, so nothing the board says at boot is lost.
         let (link, cloud) = board.links()?;
         board.power(true)?;
         Ok(Running {
@@ -275,8 +287,8 @@ impl QemuSession {
         if self.board.is_some() {
             self.inbox.clear();
             self.logs.clear();
-            self.nvm_dirty = false;
             self.running = Some(self.start_board()?);
+            self.nvm_dirty = false;
             return self.hello_cloud();
         }
         // Each session (several with `--jobs`) has its own scratch folder:

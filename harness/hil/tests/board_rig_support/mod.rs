@@ -1,0 +1,176 @@
+//! An emulated board for `board_rig.rs`: `hil emulate-board` as a child, a scratch repository with a board rig driving it through `command` power and `flash:`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn repo() -> PathBuf {
+    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap()
+}
+
+/// Children killed (by their own handle) when the test ends, however it ends.
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A running emulated board and a scratch repository whose
+/// `rigs/an505-board.yaml` drives it.
+pub struct Lab {
+    /// Declared first: the board stops before its folder goes.
+    _board: Children,
+    /// The board's HTTP port (`http://127.0.0.1:P`).
+    pub url: String,
+    tmp: tempfile::TempDir,
+}
+
+impl Lab {
+    /// `None` (after saying why) when QEMU is not installed and
+    /// `HIL_REQUIRE_QEMU` is unset.
+    pub fn start(name: &str) -> Option<Lab> {
+        let installed = Command::new("qemu-system-arm")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !installed {
+            let why = "the board rig test needs qemu-system-arm (apt-get install qemu-system-arm)";
+            assert!(std::env::var_os("HIL_REQUIRE_QEMU").is_none(), "{why}");
+            eprintln!("skipped: {why}");
+            return None;
+        }
+        let repo = repo();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("hil-board-{name}-"))
+            .tempdir()
+            .unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("rigs")).unwrap();
+        copy_dir(&repo.join("conformance"), &root.join("conformance"));
+        std::fs::copy(repo.join("rigs/sim.yaml"), root.join("rigs/sim.yaml")).unwrap();
+        // QEMU runs this repository's images, as the board does.
+        let qemu = std::fs::read_to_string(repo.join("rigs/qemu-an505.yaml")).unwrap();
+        std::fs::write(
+            root.join("rigs/qemu-an505.yaml"),
+            qemu.replacen(
+                "qemu:\n",
+                &format!("qemu:\n  firmware: {}\n", repo.display()),
+                1,
+            ),
+        )
+        .unwrap();
+        // The board builds the images first (cached after the first time).
+        let mut board = Command::new(env!("CARGO_BIN_EXE_hil"))
+            .args(["--root", repo.to_str().unwrap(), "emulate-board"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = board.stdout.take().unwrap();
+        let children = Children(vec![board]);
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        // Keep reading what it says, so its stdout never closes under it.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let ports: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+            panic!("the emulated board did not say where it is ({e}): {line:?}")
+        });
+        let url = ports["url"].as_str().unwrap().to_owned();
+        let hil = env!("CARGO_BIN_EXE_hil");
+        let control = |args: &[&str]| {
+            let quoted: Vec<String> = [hil, "emulate-board"]
+                .iter()
+                .chain(args)
+                .map(|a| format!("'{a}'"))
+                .collect();
+            format!("[{}]", quoted.join(", "))
+        };
+        std::fs::write(
+            root.join("rigs/an505-board.yaml"),
+            format!(
+                "name: an505-board\nkind: board\ndescription: QEMU as a board, power and flashing by command\ncase_timeout_ms: 30000\nboard:\n  firmware: {}\n  agent_link: {{ serial: {} }}\n  cloud_link: {{ serial: {} }}\n  power:\n    command:\n      on: {}\n      off: {}\n    settle_ms: 20\n  flash: {{ command: {} }}\n",
+                repo.display(),
+                ports["agent_link"].as_str().unwrap(),
+                ports["cloud_link"].as_str().unwrap(),
+                control(&["power", &url, "on"]),
+                control(&["power", &url, "off"]),
+                control(&["flash", &url]),
+            ),
+        )
+        .unwrap();
+        Some(Lab {
+            _board: children,
+            url,
+            tmp,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        // A failed test keeps its reports (and the board's logs) to read.
+        if std::thread::panicking() {
+            let kept = std::mem::replace(&mut self.tmp, tempfile::tempdir().unwrap()).keep();
+            eprintln!("the scratch repository is kept: {}", kept.display());
+        }
+    }
+}
+
+/// `hil --root ROOT ARGS...`, with its locks and history in the scratch folder.
+pub fn hil(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("HIL_LOCK_DIR", root.join("locks"))
+        .env("HIL_HISTORY", root.join("history.sqlite"))
+        .output()
+        .unwrap()
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// What happened to the board so far (`on`, `off`, `flash`), asked with
+/// `hil emulate-board status`.
+pub fn events(lab: &Lab) -> Vec<String> {
+    let out = hil(lab.root(), &["emulate-board", "status", &lab.url]);
+    assert!(out.status.success(), "{}", text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    status["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["what"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
