@@ -1,0 +1,368 @@
+//! Rig files: what loads, and what is refused naming its file, line and field.
+
+use super::{load_rigs, RigKind};
+
+/// A `rigs/` folder holding `files`; everything goes when the value is dropped.
+struct RigsDir {
+    _tmp: tempfile::TempDir,
+    rigs: std::path::PathBuf,
+}
+
+impl std::ops::Deref for RigsDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.rigs
+    }
+}
+
+fn rigs_dir(name: &str, files: &[(&str, &str)]) -> RigsDir {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("hil-rig-config-{name}-"))
+        .tempdir()
+        .unwrap();
+    let rigs = tmp.path().join("rigs");
+    std::fs::create_dir_all(&rigs).unwrap();
+    for (file, text) in files {
+        std::fs::write(rigs.join(file), text).unwrap();
+    }
+    RigsDir { _tmp: tmp, rigs }
+}
+
+#[test]
+fn rig_files_load_sorted_with_their_kind_and_defaults() {
+    let dir = rigs_dir(
+        "good",
+        &[
+            ("sim.yaml", "name: sim\nkind: sim\nsim: { seed: 7 }\n"),
+            ("q.yaml", "name: q\nkind: qemu-an505\ncase_timeout_ms: 99\n"),
+        ],
+    );
+    let rigs = load_rigs(&dir).unwrap();
+    assert_eq!(rigs[0].name, "q");
+    assert_eq!(rigs[0].case_timeout_ms, 99);
+    let RigKind::Qemu(q) = &rigs[0].kind else {
+        panic!("q is a qemu-an505 rig")
+    };
+    assert_eq!(q.machine, "mps2-an505");
+    assert_eq!(q.root, dir.parent().unwrap());
+    assert!(matches!(&rigs[1].kind, RigKind::Sim(s) if s.seed == 7));
+}
+
+#[test]
+fn a_timeout_of_zero_is_refused_naming_the_line() {
+    let dir = rigs_dir(
+        "zero",
+        &[
+            ("a.yaml", "name: a\nkind: sim\ncase_timeout_ms: 0\n"),
+            (
+                "b.yaml",
+                "name: b\nkind: qemu-an505\nqemu:\n  machine: mps2-an505\n  exec_timeout_ms: 0\n",
+            ),
+        ],
+    );
+    let text: Vec<String> = load_rigs(&dir)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        text[0].ends_with(
+            "a.yaml:3: case_timeout_ms: must be at least 1 ms (0 would end every wait at once)"
+        ),
+        "{text:?}"
+    );
+    assert!(
+        text[1].ends_with("b.yaml:5: qemu.exec_timeout_ms: must be at least 1 ms (0 would end every wait at once)"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_qemu_binary_that_does_not_exist_is_bad_config_naming_the_line() {
+    let dir = rigs_dir(
+        "binary",
+        &[
+            (
+                "q.yaml",
+                "name: q\nkind: qemu-an505\nqemu:\n  binary: /nonexistent/qemu-system-arm\n",
+            ),
+            ("s.yaml", "name: s\nkind: sim\n"),
+        ],
+    );
+    let rigs = load_rigs(&dir).unwrap();
+    let error = rigs[0].check_runnable().unwrap_err();
+    assert_eq!(error.exit_code(), hil_report::ExitCode::BadInput);
+    assert!(
+        error.to_string().ends_with(
+            "q.yaml:4: qemu.binary: `/nonexistent/qemu-system-arm` is not an executable file here; install QEMU (Debian: `apt-get install qemu-system-arm`) or point qemu.binary at it"
+        ),
+        "{error}"
+    );
+    rigs[1].check_runnable().unwrap();
+}
+
+#[test]
+fn a_board_rig_names_its_links_power_and_labgrid_place() {
+    let dir = rigs_dir(
+        "board",
+        &[
+            ("lab.yaml", "name: lab\nkind: board\nboard:\n  labgrid: { coordinator: '127.0.0.1:20408', place: an505-1 }\n  agent_link: { labgrid: agent }\n  cloud_link: { serial: /dev/ttyACM1 }\n  power: labgrid\n"),
+            ("nolg.yaml", "name: nolg\nkind: board\nboard:\n  agent_link: { labgrid: agent }\n  cloud_link: { labgrid: cloud }\n  power: { command: { on: [uhubctl, -a, on], off: [uhubctl, -a, off] } }\n"),
+        ],
+    );
+    let errors = load_rigs(&dir).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]
+            .to_string()
+            .contains("nolg.yaml: board.labgrid: links or power through labgrid need"),
+        "{}",
+        errors[0]
+    );
+    std::fs::remove_file(dir.join("nolg.yaml")).unwrap();
+    let rigs = load_rigs(&dir).unwrap();
+    let RigKind::Board(b) = &rigs[0].kind else {
+        panic!("lab is a board")
+    };
+    assert_eq!(b.labgrid.as_ref().unwrap().place, "an505-1");
+    assert_eq!(b.agent_link, crate::board::LinkAt::Labgrid("agent".into()));
+    assert_eq!(
+        b.cloud_link,
+        crate::board::LinkAt::Serial("/dev/ttyACM1".into())
+    );
+    assert_eq!(b.power, crate::power::PowerBy::Labgrid);
+}
+
+#[test]
+fn each_power_backend_loads_from_the_rig_file_and_bad_fields_name_their_line() {
+    let board = |power: &str| {
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power:\n{power}")
+    };
+    let dir = rigs_dir(
+        "power",
+        &[
+            ("hub.yaml", &format!("name: hub\n{}", board("    uhubctl: { location: '1-1.4', port: 2 }\n"))),
+            ("psu.yaml", &format!("name: psu\n{}", board("    scpi:\n      port: /dev/ttyUSB0\n      baud: 9600\n      on: OUTP ON\n      off: OUTP OFF\n      terminator: \"\\r\\n\"\n      query: OUTP?\n"))),
+            ("rel.yaml", &format!("name: rel\n{}", board("    relay: { port: /dev/ttyUSB1, baud: 9600, on: { hex: 'A0 01 01 A2' }, off: \"off\\n\" }\n"))),
+        ],
+    );
+    let rigs = load_rigs(&dir).unwrap();
+    let power = |i: usize| match &rigs[i].kind {
+        RigKind::Board(b) => b.power.clone(),
+        _ => panic!("a board"),
+    };
+    use crate::power::{PowerBy, Relay, Scpi, Uhubctl};
+    assert_eq!(
+        power(0),
+        PowerBy::Uhubctl(Uhubctl {
+            location: "1-1.4".into(),
+            port: 2
+        })
+    );
+    assert_eq!(
+        power(1),
+        PowerBy::Scpi(Scpi {
+            port: "/dev/ttyUSB0".into(),
+            baud: 9600,
+            on: "OUTP ON".into(),
+            off: "OUTP OFF".into(),
+            terminator: "\r\n".into(),
+            query: Some("OUTP?".into()),
+        })
+    );
+    assert_eq!(
+        power(2),
+        PowerBy::Relay(Relay {
+            port: "/dev/ttyUSB1".into(),
+            baud: 9600,
+            on: vec![0xa0, 1, 1, 0xa2],
+            off: b"off\n".to_vec(),
+        })
+    );
+
+    let bad = rigs_dir(
+        "power-bad",
+        &[
+            ("a.yaml", &format!("name: a\n{}", board("    scpi:\n      port: /dev/ttyUSB0\n      baud: 0\n      on: OUTP ON\n      off: OUTP OFF\n"))),
+            ("b.yaml", &format!("name: b\n{}", board("    relay: { port: /dev/ttyUSB1, baud: 9600, on: { hex: 'A0 0G' }, off: x }\n"))),
+            ("c.yaml", &format!("name: c\n{}", board("    uhubctl: { location: '1-1', port: 0 }\n"))),
+            ("d.yaml", &format!("name: d\n{}", board("    scpi: { port: /dev/ttyUSB0, baud: 9600, on: a, off: b, querry: c }\n"))),
+        ],
+    );
+    let text: Vec<String> = load_rigs(&bad)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(text.len(), 4, "{text:?}");
+    assert!(
+        text[0].ends_with(
+            "a.yaml:9: board.power.scpi.baud: must be the port's baud rate (9600, 115200), not 0"
+        ),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains("b.yaml:7: board.power.relay.on: `A0 0G` is not hex bytes"),
+        "{text:?}"
+    );
+    assert!(
+        text[2].ends_with("c.yaml:7: board.power.uhubctl.port: ports count from 1"),
+        "{text:?}"
+    );
+    assert!(
+        text[3].contains("d.yaml:7: board.power.scpi") && text[3].contains("querry"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_board_may_name_its_probe_and_a_bad_one_names_its_line() {
+    let board = |probe: &str| {
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power: {{ command: {{ on: [true], off: [true] }} }}\n{probe}")
+    };
+    let dir = rigs_dir(
+        "probe",
+        &[(
+            "u585.yaml",
+            &format!(
+                "name: u585\n{}",
+                board(
+                    "  probe: { selector: \"0483:374e:0026003A3532510A\", chip: STM32U585AIIx }\n"
+                )
+            ),
+        )],
+    );
+    let rigs = load_rigs(&dir).unwrap();
+    let RigKind::Board(b) = &rigs[0].kind else {
+        panic!("a board")
+    };
+    let probe = b.probe.as_ref().expect("the probe");
+    assert_eq!(probe.selector.to_string(), "0483:374e:0026003A3532510A");
+    assert_eq!(probe.chip, "STM32U585AIIx");
+
+    let bad = rigs_dir(
+        "probe-bad",
+        &[
+            (
+                "a.yaml",
+                &format!(
+                    "name: a\n{}",
+                    board("  probe:\n    selector: stlink\n    chip: STM32U585AIIx\n")
+                ),
+            ),
+            (
+                "b.yaml",
+                &format!(
+                    "name: b\n{}",
+                    board("  probe: { selector: \"0483:374e\", chip: STM32U999 }\n")
+                ),
+            ),
+        ],
+    );
+    let text: Vec<String> = load_rigs(&bad)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        text[0].contains("a.yaml:8: board.probe.selector: `stlink` is not a probe selector"),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains("b.yaml:7: board.probe.chip: probe-rs knows no chip `STM32U999`"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_board_names_its_settle_time_and_flash_action_and_two_backends_are_refused() {
+    let board = |rest: &str| {
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n{rest}")
+    };
+    let dir = rigs_dir(
+        "settle",
+        &[
+            ("cmd.yaml", &format!("name: cmd\n{}", board("  power:\n    command: { on: [up], off: [down] }\n    settle_ms: 750\n  flash: { command: [flasher, --factory] }\n"))),
+            ("lg.yaml", &format!("name: lg\n{}", board("  labgrid: { coordinator: 'h:1', place: p }\n  power: { labgrid: {}, settle_ms: 20 }\n"))),
+        ],
+    );
+    let rigs = load_rigs(&dir).unwrap();
+    let RigKind::Board(cmd) = &rigs[0].kind else {
+        panic!("a board")
+    };
+    assert_eq!(
+        cmd.power,
+        crate::power::PowerBy::Command {
+            on: vec!["up".into()],
+            off: vec!["down".into()]
+        }
+    );
+    assert_eq!(cmd.settle, std::time::Duration::from_millis(750));
+    assert_eq!(
+        cmd.flash,
+        Some(crate::board::FlashBy::Command(vec![
+            "flasher".into(),
+            "--factory".into()
+        ]))
+    );
+    let RigKind::Board(lg) = &rigs[1].kind else {
+        panic!("a board")
+    };
+    assert_eq!(lg.power, crate::power::PowerBy::Labgrid);
+    assert_eq!(lg.settle, std::time::Duration::from_millis(20));
+    assert_eq!(lg.flash, None);
+
+    let bad = rigs_dir(
+        "settle-bad",
+        &[
+            ("a.yaml", &format!("name: a\n{}", board("  power:\n    command: { on: [up], off: [down] }\n    uhubctl: { location: '1-1', port: 2 }\n"))),
+            ("b.yaml", &format!("name: b\n{}", board("  power: { settle_ms: 5 }\n"))),
+            ("c.yaml", &format!("name: c\n{}", board("  power: { command: { on: [a], off: [b] } }\n  flash: { command: [] }\n"))),
+            ("d.yaml", &format!("name: d\n{}", board("  power: { command: { on: [a], off: [b] }, setle_ms: 5 }\n"))),
+        ],
+    );
+    let text: Vec<String> = load_rigs(&bad)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(text.len(), 4, "{text:?}");
+    assert!(
+        text[0].ends_with("a.yaml:6: board.power: name exactly one backend (labgrid, command, uhubctl, scpi, relay), not command and uhubctl"),
+        "{text:?}"
+    );
+    assert!(
+        text[1].ends_with("b.yaml:6: board.power: name exactly one backend (labgrid, command, uhubctl, scpi, relay), not none"),
+        "{text:?}"
+    );
+    assert!(
+        text[2].contains("c.yaml:7: board.flash.command: must be a program"),
+        "{text:?}"
+    );
+    assert!(
+        text[3].contains("d.yaml:6: board.power") && text[3].contains("setle_ms"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_bad_rig_file_names_the_file_line_and_field() {
+    let dir = rigs_dir(
+        "bad",
+        &[
+            ("a.yaml", "name: a\nkind: robot\n"),
+            ("b.yaml", "name: b\nkind: sim\nsim:\n  sed: 1\n"),
+        ],
+    );
+    let errors = load_rigs(&dir).unwrap_err();
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(text.len(), 2, "{text:?}");
+    assert!(
+        text[0].contains("a.yaml:2: kind: unknown rig kind `robot`"),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains("b.yaml:4: sim") && text[1].contains("sed"),
+        "{text:?}"
+    );
+}
