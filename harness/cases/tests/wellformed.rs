@@ -47,8 +47,8 @@ spec:
   quote: "MV_STATUS_INVALIDBUFFERSIZE: the buffer is too small (under 32 bytes) or not a whole number of Notification structures"
   source: "mv_syscalls.h (SDK 0.7.0), mvSetupNotifications @retval"
 tags: [notifications, errors]
-skip:                        # optional: rig name -> reason a reviewer can judge
-  stm32u585-lab1: "needs a board with the IRQ free"
+skip:                        # optional: the images a rig runs (sim, an505) -> reason a reviewer can judge
+  an505: "needs a board with the IRQ free"
 steps:
   - alloc: { name: ring, type: notifications, size: 16, align: 8 }
   - alloc: { name: setup, type: MvNotificationSetup, init: { irq: 40, buffer: "@ring", buffer_size: 16 } }
@@ -74,7 +74,7 @@ fn the_readme_example_loads() {
     assert_eq!(
         case.skip,
         BTreeMap::from([(
-            "stm32u585-lab1".to_owned(),
+            "an505".to_owned(),
             "needs a board with the IRQ free".to_owned()
         )])
     );
