@@ -258,6 +258,9 @@ enum BoardControl {
     },
     /// Write the factory image to its flash (a powered board restarts).
     Flash { url: String },
+    /// Reset it as its reset line would (QMP `system_reset`): it stays
+    /// powered; a board that is off is an error.
+    Reset { url: String },
     /// Its power state and every switch and flash so far, as JSON.
     Status { url: String },
 }
@@ -542,6 +545,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let (url, what) = match control {
                 BoardControl::Power { url, state } => (url, Control::Power(state == "on")),
                 BoardControl::Flash { url } => (url, Control::Flash),
+                BoardControl::Reset { url } => (url, Control::Reset),
                 BoardControl::Status { url } => (url, Control::Status),
             };
             cmd::emulate_board::emulate_board_control(&url, what)

@@ -1,4 +1,4 @@
-//! `hil rig check` on board rigs whose serial ports are ptys and whose power is a stand-in `uhubctl` on PATH: one passes every check, one fails naming its missing port, one names a probe this host lacks; `hil probe list` answers without a probe.
+//! `hil rig check` on board rigs whose serial ports are ptys and whose power is a stand-in `uhubctl` on PATH: one passes every check, one fails naming its missing port and reset program, one names a probe this host lacks; `hil probe list` answers without a probe.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -76,18 +76,21 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
         (
             "bench-probe",
             format!(
-                "{}  probe: {{ selector: \"0483:374e:hil-no-such-probe\", chip: STM32U585AIIx }}\n",
+                "{}  probe: {{ selector: \"0483:374e:hil-no-such-probe\", chip: STM32U585AIIx }}\n  reset: probe\n",
                 board(&agent, &cloud, hub).replace("NAME", "bench-probe")
             ),
         ),
         (
             "bench-unplugged",
-            board(
-                "/dev/hil-no-such-ttyACM0",
-                &cloud,
-                "{ command: { on: [hil-no-such-relay, on], off: [hil-no-such-relay, off] } }",
-            )
-            .replace("NAME", "bench-unplugged"),
+            format!(
+                "{}  reset: {{ command: [hil-no-such-reset-line, pulse] }}\n",
+                board(
+                    "/dev/hil-no-such-ttyACM0",
+                    &cloud,
+                    "{ command: { on: [hil-no-such-relay, on], off: [hil-no-such-relay, off] } }",
+                )
+                .replace("NAME", "bench-unplugged")
+            ),
         ),
     ]);
     let root = root.path();
@@ -100,6 +103,8 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
         format!("ok    agent_link serial port {agent}: opens at 115200 baud"),
         format!("ok    cloud_link serial port {cloud}: opens at 115200 baud"),
         "ok    power (uhubctl): hub 1-1.4 reports `Port 2: 0100 power`".to_owned(),
+        "skip  reset: the rig file names none (board.reset): every case power-cycles the board"
+            .to_owned(),
         "skip  probe: the rig file names none (board.probe)".to_owned(),
         "every check passed".to_owned(),
     ] {
@@ -121,7 +126,8 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
         "skip  target attached (STM32U585AIIx): no probe (above)",
         "ok    images fit the flash map (probe-rs dry run for STM32U585AIIx): secure image 0x0c100000..",
         "app image 0x08000000..",
-        "1 of 8 checks failed",
+        "ok    reset: probe: through the probe (its lines below)",
+        "1 of 9 checks failed",
     ] {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }
@@ -179,7 +185,9 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
         "FAIL  agent_link serial port /dev/hil-no-such-ttyACM0: cannot open the serial port /dev/hil-no-such-ttyACM0",
         "next: plug the board in and check the path (`ls /dev/serial/by-id/`)",
         "FAIL  power (command): the power command's `on` program `hil-no-such-relay` is not an executable file here or on PATH",
-        "2 of 6 checks failed",
+        "FAIL  reset: the reset command's program `hil-no-such-reset-line` is not an executable file here or on PATH",
+        "next: fix board.reset in",
+        "3 of 7 checks failed",
     ] {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }

@@ -1,13 +1,20 @@
 //! A `board` rig: a device hil does not start itself — power and UARTs come from the lab (a labgrid place, serial ports, a power backend) — and that only one run may use at a time.
 //!
-//! The board runs the AN505 images this repository builds (a real
-//! STM32U585 port would add its flashing here). Power and flashing are
-//! separate, as on hardware: power-on boots whatever the board's flash
-//! holds; the rig file's `flash:` action writes the factory image, which
-//! the session runs once at the start of a run and again after a case that
-//! changed the flash (a deployed update, external-flash writes), as the
-//! `qemu-an505` rig rewrites its NVM file. Two locks keep runs apart: the
-//! host's rig lock ([`RigLock`]) and, across hosts, the labgrid place.
+//! The session (`crate::qemu::QemuSession::board`) speaks the agent and
+//! cloud protocols over the board's UARTs, and builds the deployments a
+//! case asks for from the AN505 agent image (`RigKind::images` is
+//! `an505`): what QEMU wrapped as a board (`hil emulate-board`) runs. An
+//! STM32U585 is flashed through its probe with its own images (`hil probe
+//! flash RIG`, a fitting `flash:` command), but cases that deploy an
+//! update would still be offered the AN505 app. Power, flashing and reset
+//! are separate actions of the rig file, as on hardware: power-on boots
+//! whatever the board's flash holds; `flash:` writes the factory image,
+//! which the session runs once at the start of a run and again after a case
+//! that changed the flash (a deployed update, external-flash writes), as
+//! the `qemu-an505` rig rewrites its NVM file; `reset:` ([`ResetBy`]: a
+//! command, or the core reset through the probe) restarts the board between
+//! cases without a power cycle. Two locks keep runs apart: the host's rig
+//! lock ([`RigLock`]) and, across hosts, the labgrid place.
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -16,8 +23,15 @@ use std::time::{Duration, Instant};
 use crate::labgrid::{Labgrid, Place};
 use crate::lock::{lock_dir, RigLock};
 use crate::power::PowerBy;
-use crate::qemu::{FrameLink, BAUD};
+use crate::probe::link::PumpLog;
+use crate::probe::RttLink;
+use crate::qemu::{build_board_images, FrameLink, ImageBoard, BAUD};
 use crate::RigError;
+
+mod reset;
+
+pub(crate) use reset::RawReset;
+pub use reset::ResetBy;
 
 /// Where one of the board's UARTs is reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,12 +40,15 @@ pub enum LinkAt {
     Serial(String),
     /// The labgrid place's `NetworkSerialPort` of this name (ser2net, RFC 2217).
     Labgrid(String),
+    /// RTT through the rig file's debug probe (the cloud link only): the
+    /// secure image's `cloud` channels, and its defmt log beside them.
+    Rtt,
 }
 
 impl LinkAt {
     /// For a serial port on this host: opens it and closes it again (what
     /// `hil rig check` asks). `None` for a labgrid port, which only a run
-    /// that acquired the place can open.
+    /// that acquired the place can open, and for RTT (the probe's checks).
     pub fn try_open(&self) -> Option<Result<(), RigError>> {
         let LinkAt::Serial(path) = self else {
             return None;
@@ -61,6 +78,9 @@ pub struct BoardConfig {
     /// How the factory image is written; `None`: the lab flashed it and
     /// nothing in a run may change it.
     pub flash: Option<FlashBy>,
+    /// How the board is reset between cases without a power cycle; `None`:
+    /// every case power-cycles it.
+    pub reset: Option<ResetBy>,
     /// The debug probe and chip, if the rig file names them (`hil rig check`
     /// checks them; flashing through it is `crate::probe`'s).
     pub probe: Option<Box<crate::probe::ProbeSpec>>,
@@ -76,6 +96,15 @@ pub enum FlashBy {
     Command(Vec<String>),
 }
 
+/// A powered board's links, as [`Board::links`] opens them.
+pub struct BoardLinks {
+    pub agent: FrameLink,
+    pub cloud: FrameLink,
+    /// The secure image's defmt log, decoded by the RTT pump that carries
+    /// the cloud link (`cloud_link: rtt`); `None` over a UART.
+    pub log: Option<PumpLog>,
+}
+
 /// A board held by this run: locked, its place acquired.
 #[derive(Debug)]
 pub struct Board {
@@ -84,6 +113,9 @@ pub struct Board {
     place: Option<Place>,
     /// When the power last went off (the settle time runs from here).
     off_since: Cell<Option<Instant>>,
+    /// The STM32U585 secure image, whose RTT control block a cloud link
+    /// over RTT reads (built at the first power-on that needs it).
+    rtt_image: std::cell::OnceCell<Result<PathBuf, RigError>>,
     _lock: RigLock,
 }
 
@@ -99,6 +131,7 @@ impl Board {
             config: config.clone(),
             place,
             off_since: Cell::new(None),
+            rtt_image: std::cell::OnceCell::new(),
             _lock: lock,
         })
     }
@@ -137,12 +170,56 @@ impl Board {
         self.config.flash.is_some()
     }
 
-    /// Opens the agent link and the cloud link.
-    pub fn links(&self) -> Result<(FrameLink, FrameLink), RigError> {
-        Ok((
-            self.link(&self.config.agent_link)?,
-            self.link(&self.config.cloud_link)?,
-        ))
+    /// Resets the board with the rig file's reset action (it stays powered).
+    pub fn reset(&self) -> Result<(), RigError> {
+        match &self.config.reset {
+            Some(reset) => reset.reset(self.config.probe.as_deref()),
+            None => Err(RigError::Link(
+                "the board's rig file names no `reset:`: it is power-cycled instead".into(),
+            )),
+        }
+    }
+
+    /// Whether the rig file says how to reset the board without a power cycle.
+    pub fn can_reset(&self) -> bool {
+        self.config.reset.is_some()
+    }
+
+    /// Opens the agent link and the cloud link (and, for a cloud link over
+    /// RTT, the log its pump decodes).
+    pub fn links(&self) -> Result<BoardLinks, RigError> {
+        let agent = self.link(&self.config.agent_link)?;
+        if self.config.cloud_link != LinkAt::Rtt {
+            let cloud = self.link(&self.config.cloud_link)?;
+            return Ok(BoardLinks {
+                agent,
+                cloud,
+                log: None,
+            });
+        }
+        let spec = self.config.probe.as_deref().ok_or_else(|| {
+            RigError::Link("`cloud_link: rtt` but the rig file names no `probe:`".into())
+        })?;
+        let secure = self
+            .rtt_image
+            .get_or_init(|| {
+                build_board_images(&self.config.root, ImageBoard::Stm32u585).map(|i| i.secure)
+            })
+            .clone()?;
+        // The pump attaches once the board has powered on and laid out its
+        // control block, retrying within the boot timeout.
+        let (cloud, log) = RttLink::open(
+            spec.clone(),
+            &secure,
+            &self.config.root,
+            self.config.boot_timeout,
+        )?
+        .split();
+        Ok(BoardLinks {
+            agent,
+            cloud,
+            log: Some(log),
+        })
     }
 
     fn link(&self, at: &LinkAt) -> Result<FrameLink, RigError> {
@@ -152,6 +229,9 @@ impl Board {
                 let (host, port) = self.place()?.serial_port(name)?;
                 FrameLink::rfc2217(&host, port, self.config.boot_timeout)
             }
+            LinkAt::Rtt => Err(RigError::Link(
+                "RTT carries the cloud link only; the agent link is a UART".into(),
+            )),
         }
     }
 

@@ -6,7 +6,7 @@ use hil_report::ExitCode;
 use hil_sim::SimConfig;
 use serde::Deserialize;
 
-use crate::board::{BoardConfig, FlashBy, LinkAt};
+use crate::board::{BoardConfig, FlashBy, LinkAt, RawReset, ResetBy};
 use crate::labgrid::Labgrid;
 use crate::power::rig_file::RawPower;
 use crate::power::PowerBy;
@@ -91,6 +91,8 @@ struct RawBoard {
     power: RawPower,
     /// How the factory image is written to the board (a flasher command).
     flash: Option<RawFlash>,
+    /// How the board is reset between cases (`probe`, or a command).
+    reset: Option<RawReset>,
     boot_timeout_ms: Option<u64>,
     exec_timeout_ms: Option<u64>,
     probe: Option<RawProbe>,
@@ -123,6 +125,8 @@ struct RawLabgrid {
 enum RawLink {
     Serial(String),
     Labgrid(String),
+    /// `cloud_link: rtt`: through the debug probe.
+    Rtt,
 }
 
 #[derive(Deserialize, Default)]
@@ -280,8 +284,16 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
             let link = |raw: RawLink| match raw {
                 RawLink::Serial(path) => LinkAt::Serial(path),
                 RawLink::Labgrid(name) => LinkAt::Labgrid(name),
+                RawLink::Rtt => LinkAt::Rtt,
             };
             let (agent_link, cloud_link) = (link(b.agent_link), link(b.cloud_link));
+            if agent_link == LinkAt::Rtt {
+                return Err(error(
+                    at("board.agent_link"),
+                    "board.agent_link",
+                    "the agent link runs over a UART (`{ serial: PATH }` or `{ labgrid: NAME }`); RTT carries the cloud link and the secure image's log (`cloud_link: rtt`)".into(),
+                ));
+            }
             let (power, settle) = b
                 .power
                 .validate()
@@ -325,6 +337,25 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                     }))
                 }
             };
+            if cloud_link == LinkAt::Rtt && probe.is_none() {
+                return Err(error(
+                    at("board.cloud_link"),
+                    "board.cloud_link",
+                    "`rtt` is read through the debug probe: add `probe: { selector: VID:PID[:SERIAL], chip: CHIP }`".into(),
+                ));
+            }
+            let reset = b
+                .reset
+                .map(|r| r.validate(probe.is_some()))
+                .transpose()
+                .map_err(|e| error(at(e.field), e.field, e.message))?;
+            if reset == Some(ResetBy::Probe) && cloud_link == LinkAt::Rtt {
+                return Err(error(
+                    at("board.reset"),
+                    "board.reset",
+                    "`reset: probe` cannot go with `cloud_link: rtt` yet: the RTT link holds the probe while the board runs; name a reset command, or leave `reset:` out to power-cycle between cases".into(),
+                ));
+            }
             RigKind::Board(Box::new(BoardConfig {
                 root: b.firmware.map_or(root.clone(), |f| root.join(f)),
                 boot_timeout: std::time::Duration::from_millis(b.boot_timeout_ms.unwrap_or(20_000)),
@@ -335,6 +366,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                 power,
                 settle,
                 flash,
+                reset,
                 probe,
                 wait_for_lock: false,
             }))

@@ -1,12 +1,13 @@
-//! `hil emulate-board`: a QEMU-backed board for a lab engine — two stable serial ports and an HTTP power port — until Ctrl-C; and its `power`, `flash` and `status` controls.
+//! `hil emulate-board`: a QEMU-backed board for a lab engine — two stable serial ports and an HTTP power port — until Ctrl-C; and its `power`, `flash`, `reset` and `status` controls.
 //!
 //! Serving, it prints one JSON line, `{"agent_link": "/dev/pts/N",
 //! "cloud_link": "/dev/pts/M", "power_url":
 //! "http://127.0.0.1:P/power/{index}", "url": "http://127.0.0.1:P"}`, for the
 //! lab's configuration (a labgrid exporter: two `RawSerialPort`s and a
 //! `NetworkPowerPort` with `model: rest`; or a board rig's `command` power
-//! backend and `flash:` action, `hil emulate-board power URL on|off` and
-//! `hil emulate-board flash URL`, so no HTTP client is needed on the host).
+//! backend and `flash:` and `reset:` actions, `hil emulate-board power URL on|off`,
+//! `hil emulate-board flash URL` and `hil emulate-board reset URL`, so no
+//! HTTP client is needed on the host).
 //! See `hil_rig::qemu::emulated_board`.
 
 use std::io::Write as _;
@@ -47,7 +48,7 @@ pub fn emulate_board(root: Option<PathBuf>, rig: &str, listen: &str) -> Result<E
     Ok(ExitCode::Passed)
 }
 
-/// `hil emulate-board power|flash|status URL`: one request to a running
+/// `hil emulate-board power|flash|reset|status URL`: one request to a running
 /// board; prints its answer (the power state, or the status JSON). Exit 0
 /// when the board did it, 3 when it could not (what it said is the error).
 pub fn emulate_board_control(url: &str, what: Control) -> Result<ExitCode> {

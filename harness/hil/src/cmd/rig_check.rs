@@ -152,6 +152,21 @@ fn board_checks(board: &BoardConfig, file: &str) -> Vec<Check> {
             },
         },
     });
+    checks.push(Check {
+        what: "reset".into(),
+        result: match &board.reset {
+            None => Verdict::Skipped(
+                "the rig file names none (board.reset): every case power-cycles the board".into(),
+            ),
+            Some(reset) => match reset.check() {
+                Ok(detail) => Verdict::Ok(format!("{}: {detail}", reset.kind())),
+                Err(e) => Verdict::Failed(
+                    why(&e),
+                    format!("fix board.reset in {file} (this check resets nothing)"),
+                ),
+            },
+        },
+    });
     match &board.probe {
         None => checks.push(Check {
             what: "probe".into(),
@@ -284,8 +299,12 @@ fn link_check(field: &str, link: &LinkAt, file: &str) -> Check {
     let what = match link {
         LinkAt::Serial(path) => format!("{field} serial port {path}"),
         LinkAt::Labgrid(name) => format!("{field} labgrid serial port `{name}`"),
+        LinkAt::Rtt => format!("{field} over RTT"),
     };
     let result = match link.try_open() {
+        None if *link == LinkAt::Rtt => {
+            Verdict::Skipped("read through the probe: its checks are below".into())
+        }
         None => Verdict::Skipped("served by the labgrid place: opened when a run acquires it".into()),
         Some(Ok(())) => Verdict::Ok(format!("opens at {BAUD} baud")),
         Some(Err(e)) => Verdict::Failed(

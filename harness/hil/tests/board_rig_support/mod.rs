@@ -1,4 +1,4 @@
-//! An emulated board for `board_rig.rs`: `hil emulate-board` as a child, a scratch repository with a board rig driving it through `command` power and `flash:`.
+//! An emulated board for `board_rig.rs`: `hil emulate-board` as a child, a scratch repository with a board rig driving it through `command` power, `flash:` and (optionally) `reset:`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -31,9 +31,16 @@ pub struct Lab {
 }
 
 impl Lab {
+    /// A board without a reset action: every case power-cycles it.
     /// `None` (after saying why) when QEMU is not installed and
     /// `HIL_REQUIRE_QEMU` is unset.
     pub fn start(name: &str) -> Option<Lab> {
+        Lab::start_with(name, false)
+    }
+
+    /// As [`Lab::start`]; with `reset`, the rig file names the board's
+    /// reset line (`reset: { command: [hil, emulate-board, reset, URL] }`).
+    pub fn start_with(name: &str, reset: bool) -> Option<Lab> {
         let installed = Command::new("qemu-system-arm")
             .arg("--version")
             .stdout(Stdio::null())
@@ -93,10 +100,15 @@ impl Lab {
                 .collect();
             format!("[{}]", quoted.join(", "))
         };
+        let reset = if reset {
+            format!("  reset: {{ command: {} }}\n", control(&["reset", &url]))
+        } else {
+            String::new()
+        };
         std::fs::write(
             root.join("rigs/an505-board.yaml"),
             format!(
-                "name: an505-board\nkind: board\ndescription: QEMU as a board, power and flashing by command\ncase_timeout_ms: 30000\nboard:\n  firmware: {}\n  agent_link: {{ serial: {} }}\n  cloud_link: {{ serial: {} }}\n  power:\n    command:\n      on: {}\n      off: {}\n    settle_ms: 20\n  flash: {{ command: {} }}\n",
+                "name: an505-board\nkind: board\ndescription: QEMU as a board, power, flashing and reset by command\ncase_timeout_ms: 120000\nboard:\n  firmware: {}\n  agent_link: {{ serial: {} }}\n  cloud_link: {{ serial: {} }}\n  power:\n    command:\n      on: {}\n      off: {}\n    settle_ms: 20\n  flash: {{ command: {} }}\n{reset}",
                 repo.display(),
                 ports["agent_link"].as_str().unwrap(),
                 ports["cloud_link"].as_str().unwrap(),
@@ -148,7 +160,7 @@ pub fn text(out: &Output) -> String {
     )
 }
 
-/// What happened to the board so far (`on`, `off`, `flash`), asked with
+/// What happened to the board so far (`on`, `off`, `flash`, `reset`), asked with
 /// `hil emulate-board status`.
 pub fn events(lab: &Lab) -> Vec<String> {
     let out = hil(lab.root(), &["emulate-board", "status", &lab.url]);

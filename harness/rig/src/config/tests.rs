@@ -346,6 +346,135 @@ fn a_board_names_its_settle_time_and_flash_action_and_two_backends_are_refused()
 }
 
 #[test]
+fn a_board_names_its_reset_action_and_a_probe_reset_needs_a_probe() {
+    let board = |rest: &str| {
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power: {{ command: {{ on: [up], off: [down] }} }}\n{rest}")
+    };
+    let dir = rigs_dir(
+        "reset",
+        &[
+            ("cmd.yaml", &format!("name: cmd\n{}", board("  reset: { command: [pulse, nrst] }\n"))),
+            ("none.yaml", &format!("name: none\n{}", board(""))),
+            ("swd.yaml", &format!("name: swd\n{}", board("  probe: { selector: \"0483:374e\", chip: STM32U585AIIx }\n  reset: probe\n"))),
+        ],
+    );
+    let rigs = load_rigs(&dir).unwrap();
+    let reset = |i: usize| match &rigs[i].kind {
+        RigKind::Board(b) => b.reset.clone(),
+        _ => panic!("a board"),
+    };
+    use crate::board::ResetBy;
+    assert_eq!(
+        reset(0),
+        Some(ResetBy::Command(vec!["pulse".into(), "nrst".into()]))
+    );
+    assert_eq!(reset(1), None);
+    assert_eq!(reset(2), Some(ResetBy::Probe));
+
+    let bad = rigs_dir(
+        "reset-bad",
+        &[
+            ("a.yaml", &format!("name: a\n{}", board("  reset: probe\n"))),
+            (
+                "b.yaml",
+                &format!("name: b\n{}", board("  reset:\n    command: []\n")),
+            ),
+            ("c.yaml", &format!("name: c\n{}", board("  reset: jtag\n"))),
+            (
+                "d.yaml",
+                &format!("name: d\n{}", board("  reset: { comand: [x] }\n")),
+            ),
+        ],
+    );
+    let text: Vec<String> = load_rigs(&bad)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(text.len(), 4, "{text:?}");
+    assert!(
+        text[0].contains("a.yaml:7: board.reset: `reset: probe` resets the core through the debug probe: add `probe: {"),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains("b.yaml:8: board.reset.command: must be a program and its arguments that reset the board"),
+        "{text:?}"
+    );
+    assert!(
+        text[2].contains("c.yaml:7: board.reset")
+            && text[2].contains("`probe` or `{ command: [PROGRAM, ARGS...] }`"),
+        "{text:?}"
+    );
+    assert!(
+        text[3].contains("d.yaml:7: board.reset") && text[3].contains("comand"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_cloud_link_over_rtt_needs_the_probe_and_the_agent_link_stays_a_uart() {
+    let board = |links: &str, rest: &str| {
+        format!("kind: board\nboard:\n{links}  power: {{ command: {{ on: [up], off: [down] }} }}\n{rest}")
+    };
+    let uart_and_rtt = "  agent_link: { serial: /dev/ttyACM0 }\n  cloud_link: rtt\n";
+    let probe = "  probe: { selector: \"0483:374e\", chip: STM32U585AIIx }\n";
+    let dir = rigs_dir(
+        "rtt",
+        &[(
+            "u585.yaml",
+            &format!("name: u585\n{}", board(uart_and_rtt, probe)),
+        )],
+    );
+    let rigs = load_rigs(&dir).unwrap();
+    let RigKind::Board(b) = &rigs[0].kind else {
+        panic!("a board")
+    };
+    assert_eq!(b.cloud_link, crate::board::LinkAt::Rtt);
+
+    let bad = rigs_dir(
+        "rtt-bad",
+        &[
+            ("a.yaml", &format!("name: a\n{}", board(uart_and_rtt, ""))),
+            (
+                "b.yaml",
+                &format!(
+                    "name: b\n{}",
+                    board("  agent_link: rtt\n  cloud_link: rtt\n", probe)
+                ),
+            ),
+            (
+                "c.yaml",
+                &format!(
+                    "name: c\n{}",
+                    board(uart_and_rtt, &format!("{probe}  reset: probe\n"))
+                ),
+            ),
+        ],
+    );
+    let text: Vec<String> = load_rigs(&bad)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(text.len(), 3, "{text:?}");
+    assert!(
+        text[0].contains(
+            "a.yaml:5: board.cloud_link: `rtt` is read through the debug probe: add `probe: {"
+        ),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains("b.yaml:4: board.agent_link: the agent link runs over a UART"),
+        "{text:?}"
+    );
+    assert!(
+        text[2]
+            .contains("c.yaml:8: board.reset: `reset: probe` cannot go with `cloud_link: rtt` yet"),
+        "{text:?}"
+    );
+}
+
+#[test]
 fn a_bad_rig_file_names_the_file_line_and_field() {
     let dir = rigs_dir(
         "bad",

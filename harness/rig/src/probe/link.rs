@@ -138,6 +138,22 @@ impl RttLink {
     pub fn take_log(&self) -> Vec<LogLine> {
         self.log.try_iter().collect()
     }
+
+    /// The cloud link and the log apart, for a session that keeps the link
+    /// with its other links and drains the log with the device's.
+    pub fn split(self) -> (FrameLink, PumpLog) {
+        (self.cloud, PumpLog(self.log))
+    }
+}
+
+/// The log lines an RTT pump decodes, apart from its cloud link.
+pub struct PumpLog(Receiver<LogLine>);
+
+impl PumpLog {
+    /// Every log line decoded since the last call.
+    pub fn take(&self) -> Vec<LogLine> {
+        self.0.try_iter().collect()
+    }
 }
 
 /// Leaves the pump's error where the link reports it.

@@ -10,9 +10,12 @@
 //! bridges QEMU's UARTs to the stable ports; power off kills QEMU. `POST
 //! /flash` is the flasher: it writes the factory image to the NVM (a
 //! powered board is stopped for it and started again, as a probe halts,
-//! writes and resets). The board starts flashed with the factory image, as
-//! one comes from the lab's bench. `GET /status` reports the power state
-//! and every switch and flash so far, for tests that check a cut happened.
+//! writes and resets). `POST /reset` is its reset line: QEMU's
+//! `system_reset` on the running board, which keeps its power, its NVM and
+//! its ports (a board that is off cannot be reset). The board starts
+//! flashed with the factory image, as one comes from the lab's bench. `GET
+//! /status` reports the power state and every switch, flash and reset so
+//! far, for tests that check what happened to it.
 //! `hil emulate-board` runs it; labgrid's exporter serves the two ports
 //! through ser2net and the power port as a `NetworkPowerPort`.
 
@@ -40,8 +43,8 @@ pub struct BoardPorts {
     pub cloud_link: String,
     /// The power port, for labgrid's `rest` model (`{index}` is 0).
     pub power_url: String,
-    /// The board's HTTP port (`/power/0`, `/flash`, `/status`), for
-    /// `hil emulate-board power|flash|status URL`.
+    /// The board's HTTP port (`/power/0`, `/flash`, `/reset`, `/status`),
+    /// for `hil emulate-board power|flash|reset|status URL`.
     pub url: String,
 }
 
@@ -49,14 +52,14 @@ struct Powered {
     /// Declared first: the bridges stop before QEMU is killed.
     bridges: Vec<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
-    _machine: Machine,
+    machine: Machine,
 }
 
 /// One thing that happened to the board, for `GET /status`.
 struct Event {
     /// Milliseconds since the board started serving.
     at_ms: u128,
-    /// `on`, `off` or `flash`.
+    /// `on`, `off`, `flash` or `reset`.
     what: &'static str,
 }
 
@@ -143,8 +146,8 @@ pub fn serve(
 
 /// One HTTP request: on `/power/...`, `GET` reads and `PUT`/`POST` with
 /// `0` or `1` switches (the answer is the state after it); `POST /flash`
-/// writes the factory image; `GET /status` is the state and the event log
-/// as JSON.
+/// writes the factory image; `POST /reset` resets the powered board (QMP
+/// `system_reset`); `GET /status` is the state and the event log as JSON.
 fn answer(stream: TcpStream, board: &Mutex<Board>) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
@@ -179,9 +182,10 @@ fn answer(stream: TcpStream, board: &Mutex<Board>) -> std::io::Result<()> {
         let state = |board: &Board| u8::from(board.powered.is_some()).to_string();
         match (method, path, body.first()) {
             ("POST", "/flash", _) => board.flash().map(|()| state(&board)),
+            ("POST", "/reset", _) => board.reset().map(|()| state(&board)),
             ("GET", "/status", _) => Ok(board.status()),
-            (_, "/flash" | "/status", _) => Err(RigError::Link(format!(
-                "cannot {method} {path}: POST /flash, GET /status"
+            (_, "/flash" | "/reset" | "/status", _) => Err(RigError::Link(format!(
+                "cannot {method} {path}: POST /flash, POST /reset, GET /status"
             ))),
             ("PUT" | "POST", _, Some(b'1')) => board.power(true).map(|()| state(&board)),
             ("PUT" | "POST", _, Some(b'0')) => board.power(false).map(|()| state(&board)),
@@ -239,6 +243,29 @@ impl Board {
         Ok(())
     }
 
+    /// Resets the powered board as its reset line would: QEMU's
+    /// `system_reset`; the UART bridges run on. A board that is off, or
+    /// whose QEMU has stopped (a kernel fault exits it), cannot be reset.
+    fn reset(&mut self) -> Result<(), RigError> {
+        let Some(powered) = self.powered.as_mut() else {
+            return Err(RigError::Link(
+                "the board is off: power it on (PUT /power/0 with 1) before resetting it".into(),
+            ));
+        };
+        if let Some(status) = powered.machine.exited() {
+            return Err(RigError::Link(format!(
+                "the board's QEMU has stopped ({status}): power it off and on again"
+            )));
+        }
+        powered
+            .machine
+            .qmp()
+            .execute("system_reset", serde_json::json!({}))
+            .map(drop)?;
+        self.note("reset");
+        Ok(())
+    }
+
     fn power(&mut self, on: bool) -> Result<(), RigError> {
         match (on, self.powered.is_some()) {
             (true, false) => {
@@ -270,7 +297,7 @@ impl Board {
                 self.powered = Some(Powered {
                     bridges,
                     stop,
-                    _machine: machine,
+                    machine,
                 });
                 Ok(())
             }
@@ -313,11 +340,12 @@ fn bridge(
     })
 }
 
-/// What `hil emulate-board power|flash|status` asks the board's HTTP port.
+/// What `hil emulate-board power|flash|reset|status` asks the board's HTTP port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
     Power(bool),
     Flash,
+    Reset,
     Status,
 }
 
@@ -334,6 +362,7 @@ pub fn control(url: &str, what: Control) -> Result<String, RigError> {
     let (method, path, body) = match what {
         Control::Power(on) => ("PUT", "/power/0", if on { "1" } else { "0" }),
         Control::Flash => ("POST", "/flash", ""),
+        Control::Reset => ("POST", "/reset", ""),
         Control::Status => ("GET", "/status", ""),
     };
     let fail = |e: String| RigError::Link(format!("the emulated board at {url}: {e}"));

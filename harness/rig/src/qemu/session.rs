@@ -45,6 +45,7 @@ use crate::board::{Board, BoardConfig};
 use crate::defmt_log::DefmtLog;
 use crate::inbox::Inbox;
 use crate::net::NetRelay;
+use crate::probe::link::PumpLog;
 use crate::{
     AppRestart, CloudAction, CloudEvent, CloudOutcome, GuardedRegion, NetAction, RigError,
     RigSession,
@@ -60,6 +61,8 @@ struct Running {
     cloud: FrameLink,
     /// QEMU, when hil started it; `None` on a board (the lab runs it).
     machine: Option<Machine>,
+    /// A board's log from the RTT pump that carries its cloud link.
+    rtt_log: Option<PumpLog>,
 }
 
 /// A session on QEMU.
@@ -150,8 +153,9 @@ impl QemuSession {
     }
 
     /// A session on a `board` rig: the same device protocol, but power and
-    /// UARTs come from the lab, every reset is a power cycle, and the board
-    /// is locked (and its labgrid place acquired) while the session lives.
+    /// UARTs come from the lab, a reset is the rig file's reset action (or
+    /// a power cycle without one), and the board is locked (and its
+    /// labgrid place acquired) while the session lives.
     pub fn board(name: &str, board: BoardConfig) -> Self {
         let config = QemuConfig {
             binary: PathBuf::new(),
@@ -190,13 +194,27 @@ impl QemuSession {
             })?;
         }
         // Connected before power-on, so nothing the board says at boot is lost.
-        let (link, cloud) = board.links()?;
+        let links = board.links()?;
         board.power(true)?;
         Ok(Running {
-            link,
-            cloud,
+            link: links.agent,
+            cloud: links.cloud,
             machine: None,
+            rtt_log: links.log,
         })
+    }
+
+    /// Whether the board (held, not lost) has a reset action.
+    fn board_can_reset(&self) -> bool {
+        matches!(&self.board, Some((_, Some(Ok(board)))) if board.can_reset())
+    }
+
+    /// Resets the held board with its reset action; it stays powered.
+    fn reset_board(&self) -> Result<(), RigError> {
+        match &self.board {
+            Some((_, Some(Ok(board)))) => board.reset(),
+            _ => Err(RigError::Link("no board held: reset first".into())),
+        }
     }
 
     /// Do resets and log reads the current way or the previous one.
@@ -265,6 +283,9 @@ impl QemuSession {
     fn collect_logs(&mut self) {
         for log in &mut self.logs {
             self.pending_logs.extend(log.poll());
+        }
+        if let Some(log) = self.running.as_ref().and_then(|r| r.rtt_log.as_ref()) {
+            self.pending_logs.extend(log.take());
         }
     }
 
@@ -336,6 +357,7 @@ impl QemuSession {
             link,
             cloud,
             machine: Some(machine),
+            rtt_log: None,
         });
         self.hello_cloud()
     }
@@ -412,7 +434,11 @@ impl QemuSession {
             return cause;
         };
         let Some(machine) = running.machine.as_mut() else {
-            // A board: power it off; the next case powers it on afresh.
+            // A board: power it off (its log read first); the next case
+            // powers it on afresh.
+            if let Some(log) = &running.rtt_log {
+                self.pending_logs.extend(log.take());
+            }
             drop(running);
             if let Some((_, Some(Ok(board)))) = &self.board {
                 let _ = board.power(false);
@@ -528,9 +554,16 @@ impl RigSession for QemuSession {
             // Dropping the machine kills QEMU; the next start is fresh.
             self.running = None;
         }
-        // A board is power-cycled for every case (start); QEMU is reset.
-        let alive = match self.running.as_mut().and_then(|r| r.machine.as_mut()) {
-            Some(machine) => machine.exited().is_none(),
+        // QEMU is reset over QMP; a board with a reset action is reset
+        // with it, one without is power-cycled (start). A lost device (a
+        // hang, a fault) was powered off, and a dirty flash needs power
+        // off to be rewritten: both start afresh.
+        let alive = match self.running.as_mut() {
+            Some(Running {
+                machine: Some(machine),
+                ..
+            }) => machine.exited().is_none(),
+            Some(Running { machine: None, .. }) => self.board_can_reset(),
             None => false,
         };
         if alive {
@@ -538,8 +571,11 @@ impl RigSession for QemuSession {
             running.link.discard_pending();
             running.cloud.discard_pending();
             self.inbox.clear();
-            let machine = running.machine.as_mut().expect("alive");
-            if let Err(e) = machine.qmp().execute("system_reset", json!({})) {
+            let reset = match running.machine.as_mut() {
+                Some(machine) => machine.qmp().execute("system_reset", json!({})).map(drop),
+                None => self.reset_board(),
+            };
+            if let Err(e) = reset {
                 return Err(self.device_lost(e));
             }
         } else {
