@@ -9,18 +9,16 @@
 use core::cell::Cell;
 
 use mv_boards::an505;
-use mv_device::Uplink;
 use mv_flash::NorFlash;
 use mv_kernel::board::{
-    Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
+    Access, AppRegion, BusFault, Clock, ClockTree, DeviceInfo, Entropy, ExternalFlash,
     ExternalFlashInfo, NsMemory, Peripherals, Power, SharedRegister,
 };
-use mv_proto::DeviceToCloud;
 
 use crate::cpu::{read32, write32};
 use crate::nvm::Psram;
 use crate::rcc::Rcc;
-use crate::{clock, cloud, nsmem};
+use crate::{clock, nsmem};
 
 /// The smallest block a TZ-MPC can have (`BLK_CFG` = 0: 32 bytes); AN505's
 /// SSRAM3 MPC uses 1 KiB, so probing every 32 bytes never misses a block.
@@ -170,27 +168,5 @@ impl DeviceInfo for An505Board {
             pclk1_hz: NOMINAL_HZ,
             pclk2_hz: NOMINAL_HZ,
         }
-    }
-}
-
-impl CloudLink for An505Board {
-    /// One `DeviceToCloud::Log` frame on UART3 (the harness collects it as
-    /// a server-log message); a copy goes to the secure log as evidence.
-    fn send_log(&mut self, message: &[u8]) {
-        defmt::debug!("server-log: {=[u8]:a}", message);
-        cloud::send(&DeviceToCloud::Log(message.to_vec()));
-    }
-
-    /// One `DeviceToCloud::TestLog` frame on UART3: the lab's cloud link
-    /// plays the provisioning console.
-    fn send_test_log(&mut self, message: &[u8]) {
-        defmt::debug!("test-log: {=[u8]:a}", message);
-        cloud::send(&DeviceToCloud::TestLog(message.to_vec()));
-    }
-}
-
-impl Uplink for An505Board {
-    fn send(&mut self, message: DeviceToCloud) {
-        cloud::send(&message);
     }
 }

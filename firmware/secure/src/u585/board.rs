@@ -14,16 +14,14 @@
 //! distinct, which it checks, not cryptographic randomness).
 
 use mv_boards::stm32u585::{self, RCC_BASE, SHARED_RCC};
-use mv_device::Uplink;
 use mv_kernel::board::{
-    Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
+    Access, AppRegion, BusFault, Clock, ClockTree, DeviceInfo, Entropy, ExternalFlash,
     ExternalFlashInfo, NsMemory, Peripherals, Power, SharedRegister,
 };
-use mv_proto::DeviceToCloud;
 
 use crate::cpu::{read32, write32};
 use crate::rcc::{APB1ENR1_TIM2EN, SYSCLK_HZ};
-use crate::{clock, cloud, nsmem};
+use crate::{clock, nsmem};
 
 /// The smallest block the GTZC's MPCBB has: 512 bytes.
 const MPCBB_BLOCK: u32 = 512;
@@ -192,23 +190,5 @@ impl DeviceInfo for U585Board {
             pclk1_hz: SYSCLK_HZ,
             pclk2_hz: SYSCLK_HZ,
         }
-    }
-}
-
-impl CloudLink for U585Board {
-    fn send_log(&mut self, message: &[u8]) {
-        defmt::debug!("server-log: {=[u8]:a}", message);
-        cloud::send(&DeviceToCloud::Log(message.to_vec()));
-    }
-
-    fn send_test_log(&mut self, message: &[u8]) {
-        defmt::debug!("test-log: {=[u8]:a}", message);
-        cloud::send(&DeviceToCloud::TestLog(message.to_vec()));
-    }
-}
-
-impl Uplink for U585Board {
-    fn send(&mut self, message: DeviceToCloud) {
-        cloud::send(&message);
     }
 }
