@@ -62,8 +62,20 @@ impl Lab {
         std::fs::create_dir_all(root.join("rigs")).unwrap();
         copy_dir(&repo.join("conformance"), &root.join("conformance"));
         std::fs::copy(repo.join("rigs/sim.yaml"), root.join("rigs/sim.yaml")).unwrap();
-        // QEMU runs this repository's images, as the board does.
-        let qemu = std::fs::read_to_string(repo.join("rigs/qemu-an505.yaml")).unwrap();
+        // QEMU runs this repository's images, as the board does; like the
+        // board's, its case limit is generous, so a busy machine slows the
+        // reference down instead of failing it.
+        let qemu = std::fs::read_to_string(repo.join("rigs/qemu-an505.yaml"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                if l.starts_with("case_timeout_ms:") {
+                    "case_timeout_ms: 120000\n".to_owned()
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect::<String>();
         std::fs::write(
             root.join("rigs/qemu-an505.yaml"),
             qemu.replacen(
