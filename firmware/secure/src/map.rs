@@ -6,3 +6,7 @@ pub use mv_boards::an505::{
     within, IRQ_COUNT, NS_CODE_BASE, NS_CODE_SIZE, NS_PERIPHERALS_BASE, NS_PERIPHERALS_LAST,
     NS_RAM_BASE, NS_RAM_SIZE, SECURE_IMAGE_RAM_SIZE, SECURE_RAM_BASE, WITHHELD_IRQS,
 };
+
+/// Memory the app's own links use besides its RAM, non-secure in the SAU
+/// (base, size): the agent link's ring in the PSRAM.
+pub const NS_LINK_WINDOW: Option<(u32, u32)> = Some(mv_boards::an505::AGENT_RING_WINDOW);

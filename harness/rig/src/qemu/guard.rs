@@ -5,13 +5,15 @@
 //! nothing there; the same RAM is read through its non-secure alias
 //! (`0x0xxx_xxxx`, `0x2xxx_xxxx`), which the IDAU maps onto the same cells.
 //! The kernel's own RAM (the secure image's `RAM` region) changes with
-//! every call and is left out; the NVM is read from its backing file.
+//! every call and is left out; the NVM is read from its backing file, all
+//! of it but the agent link's ring (the app's, written with every request).
 
 use std::path::Path;
 
 use mv_boards::an505::{
-    MV_SSRAM3_SIZE, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_END, SECURE_CODE_BASE, SECURE_CODE_SIZE,
-    SECURE_IMAGE_RAM_SIZE, SECURE_RAM_BASE, SECURE_RAM_SIZE,
+    AGENT_RING_NVM_OFFSET, AGENT_RING_WINDOW, MV_SSRAM3_SIZE, NS_CODE_BASE, NS_CODE_SIZE,
+    NS_RAM_END, PSRAM_BASE, SECURE_CODE_BASE, SECURE_CODE_SIZE, SECURE_IMAGE_RAM_SIZE,
+    SECURE_RAM_BASE, SECURE_RAM_SIZE,
 };
 use serde_json::json;
 
@@ -71,12 +73,27 @@ pub fn read(qmp: &mut Qmp, dir: &Path, nvm: &Path) -> Result<Vec<GuardedRegion>,
             bytes,
         });
     }
-    let bytes = std::fs::read(nvm)
+    let mut bytes = std::fs::read(nvm)
         .map_err(|e| RigError::Link(format!("cannot read {}: {e}", nvm.display())))?;
+    // The agent link's ring is the app's own (non-secure, written by the
+    // host with every request): everything past its window is guarded.
+    let (window, size) = AGENT_RING_WINDOW;
+    let past = (window - PSRAM_BASE + size) as usize;
+    let rest = if bytes.len() > past {
+        bytes.split_off(past)
+    } else {
+        Vec::new()
+    };
+    bytes.truncate(AGENT_RING_NVM_OFFSET as usize);
     out.push(GuardedRegion {
         name: "NVM (PSRAM: the flash the OTA engine and journal live in)".into(),
-        base: mv_boards::an505::PSRAM_BASE,
+        base: PSRAM_BASE,
         bytes,
+    });
+    out.push(GuardedRegion {
+        name: "NVM past the agent link's ring".into(),
+        base: window + size,
+        bytes: rest,
     });
     Ok(out)
 }
