@@ -9,22 +9,16 @@
 use core::cell::Cell;
 
 use mv_boards::an505;
-use mv_device::Uplink;
 use mv_flash::NorFlash;
 use mv_kernel::board::{
-    Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
-    ExternalFlashInfo, NsMemory, Peripherals, Power, SharedRegister,
+    Clock, ClockTree, DeviceInfo, Entropy, ExternalFlash, ExternalFlashInfo, Peripherals, Power,
+    SharedRegister,
 };
-use mv_proto::DeviceToCloud;
 
+use crate::clock;
 use crate::cpu::{read32, write32};
 use crate::nvm::Psram;
 use crate::rcc::Rcc;
-use crate::{clock, cloud, nsmem};
-
-/// The smallest block a TZ-MPC can have (`BLK_CFG` = 0: 32 bytes); AN505's
-/// SSRAM3 MPC uses 1 KiB, so probing every 32 bytes never misses a block.
-const MPC_BLOCK_MIN: u32 = 32;
 
 /// The SID this image reports: `UV` + 32 hex digits, fixed in the image.
 const DEVICE_ID: [u8; 34] = *b"UV0000000000000000000000000000A505";
@@ -64,24 +58,6 @@ impl An505Board {
             rng: 0,
             last_us: Cell::new(0),
         }
-    }
-}
-
-impl NsMemory for An505Board {
-    fn app_regions(&self) -> &[AppRegion] {
-        &an505::APP_REGIONS
-    }
-
-    fn attribution_allows(&self, addr: u32, len: u32, access: Access) -> bool {
-        nsmem::attribution_allows(addr, len, access)
-    }
-
-    fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
-        nsmem::read_ns(addr, buf)
-    }
-
-    fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
-        nsmem::write_ns(addr, data, MPC_BLOCK_MIN)
     }
 }
 
@@ -170,27 +146,5 @@ impl DeviceInfo for An505Board {
             pclk1_hz: NOMINAL_HZ,
             pclk2_hz: NOMINAL_HZ,
         }
-    }
-}
-
-impl CloudLink for An505Board {
-    /// One `DeviceToCloud::Log` frame on UART3 (the harness collects it as
-    /// a server-log message); a copy goes to the secure log as evidence.
-    fn send_log(&mut self, message: &[u8]) {
-        defmt::debug!("server-log: {=[u8]:a}", message);
-        cloud::send(&DeviceToCloud::Log(message.to_vec()));
-    }
-
-    /// One `DeviceToCloud::TestLog` frame on UART3: the lab's cloud link
-    /// plays the provisioning console.
-    fn send_test_log(&mut self, message: &[u8]) {
-        defmt::debug!("test-log: {=[u8]:a}", message);
-        cloud::send(&DeviceToCloud::TestLog(message.to_vec()));
-    }
-}
-
-impl Uplink for An505Board {
-    fn send(&mut self, message: DeviceToCloud) {
-        cloud::send(&message);
     }
 }

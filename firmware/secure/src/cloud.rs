@@ -29,9 +29,11 @@
 use core::cell::{Cell, RefCell};
 
 use critical_section::Mutex;
-use mv_device::Restart;
+use mv_device::{Restart, Uplink};
+use mv_kernel::board::CloudLink;
 use mv_proto::{decode_frame, encode_frame, CloudToDevice, DeviceToCloud, FRAME_DELIMITER};
 
+use crate::board::Board;
 use crate::cloud_io;
 use crate::cpu::write32;
 use crate::device;
@@ -96,6 +98,32 @@ pub fn send(message: &DeviceToCloud) {
     match encode_frame(message) {
         Ok(frame) => cloud_io::write(&frame),
         Err(_) => defmt::error!("cloud: a message could not be encoded; not sent"),
+    }
+}
+
+/// The kernel's log messages go up the cloud link, a copy to the secure log
+/// as evidence: the same on every board (`crate::board::Board` is this
+/// image's).
+impl CloudLink for Board {
+    /// One `DeviceToCloud::Log` frame (the harness collects it as a
+    /// server-log message).
+    fn send_log(&mut self, message: &[u8]) {
+        defmt::debug!("server-log: {=[u8]:a}", message);
+        send(&DeviceToCloud::Log(message.to_vec()));
+    }
+
+    /// One `DeviceToCloud::TestLog` frame: the lab's cloud link plays the
+    /// provisioning console.
+    fn send_test_log(&mut self, message: &[u8]) {
+        defmt::debug!("test-log: {=[u8]:a}", message);
+        send(&DeviceToCloud::TestLog(message.to_vec()));
+    }
+}
+
+/// The device core's messages to the cloud, one frame each.
+impl Uplink for Board {
+    fn send(&mut self, message: DeviceToCloud) {
+        send(&message);
     }
 }
 

@@ -4,10 +4,33 @@
 //! kernel's one authority check; these are the hardware's word on top of it
 //! and the copies after it, the same on every board of this package.
 
-use mv_kernel::board::{Access, BusFault};
+use mv_kernel::board::{Access, AppRegion, BusFault, NsMemory};
 
+use crate::board::Board;
+use crate::map::{APP_REGIONS, SECURITY_BLOCK};
 use crate::tt::Attribution;
 use crate::{cpu, nscopy};
+
+/// What the kernel reaches of the app's memory, the same on every board:
+/// the board's table and the SAU/IDAU's attribution, copies through
+/// [`nscopy`], writes probed block by block ([`write_ns`]).
+impl NsMemory for Board {
+    fn app_regions(&self) -> &[AppRegion] {
+        &APP_REGIONS
+    }
+
+    fn attribution_allows(&self, addr: u32, len: u32, access: Access) -> bool {
+        attribution_allows(addr, len, access)
+    }
+
+    fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
+        read_ns(addr, buf)
+    }
+
+    fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
+        write_ns(addr, data, SECURITY_BLOCK)
+    }
+}
 
 /// Is the caller's current mode unprivileged (thread mode with nPRIV)?
 fn caller_unprivileged() -> bool {

@@ -13,20 +13,15 @@
 //! not the part's TRNG (the kernel needs handles that are non-zero and
 //! distinct, which it checks, not cryptographic randomness).
 
-use mv_boards::stm32u585::{self, RCC_BASE, SHARED_RCC};
-use mv_device::Uplink;
+use mv_boards::stm32u585::{RCC_BASE, SHARED_RCC};
 use mv_kernel::board::{
-    Access, AppRegion, BusFault, Clock, ClockTree, CloudLink, DeviceInfo, Entropy, ExternalFlash,
-    ExternalFlashInfo, NsMemory, Peripherals, Power, SharedRegister,
+    Clock, ClockTree, DeviceInfo, Entropy, ExternalFlash, ExternalFlashInfo, Peripherals, Power,
+    SharedRegister,
 };
-use mv_proto::DeviceToCloud;
 
+use crate::clock;
 use crate::cpu::{read32, write32};
 use crate::rcc::{APB1ENR1_TIM2EN, SYSCLK_HZ};
-use crate::{clock, cloud, nsmem};
-
-/// The smallest block the GTZC's MPCBB has: 512 bytes.
-const MPCBB_BLOCK: u32 = 512;
 
 /// The 96-bit unique device ID.
 const UID_BASE: u32 = 0x0BFA_0700;
@@ -77,24 +72,6 @@ impl U585Board {
             }),
             rng: 0,
         }
-    }
-}
-
-impl NsMemory for U585Board {
-    fn app_regions(&self) -> &[AppRegion] {
-        &stm32u585::APP_REGIONS
-    }
-
-    fn attribution_allows(&self, addr: u32, len: u32, access: Access) -> bool {
-        nsmem::attribution_allows(addr, len, access)
-    }
-
-    fn read_ns(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), BusFault> {
-        nsmem::read_ns(addr, buf)
-    }
-
-    fn write_ns(&mut self, addr: u32, data: &[u8]) -> Result<(), BusFault> {
-        nsmem::write_ns(addr, data, MPCBB_BLOCK)
     }
 }
 
@@ -192,23 +169,5 @@ impl DeviceInfo for U585Board {
             pclk1_hz: SYSCLK_HZ,
             pclk2_hz: SYSCLK_HZ,
         }
-    }
-}
-
-impl CloudLink for U585Board {
-    fn send_log(&mut self, message: &[u8]) {
-        defmt::debug!("server-log: {=[u8]:a}", message);
-        cloud::send(&DeviceToCloud::Log(message.to_vec()));
-    }
-
-    fn send_test_log(&mut self, message: &[u8]) {
-        defmt::debug!("test-log: {=[u8]:a}", message);
-        cloud::send(&DeviceToCloud::TestLog(message.to_vec()));
-    }
-}
-
-impl Uplink for U585Board {
-    fn send(&mut self, message: DeviceToCloud) {
-        cloud::send(&message);
     }
 }

@@ -40,7 +40,7 @@ const MPCBBS: [(u32, u32, u32); 3] = [
 const MPCBB_CR_SRWILADIS: u32 = 1 << 31;
 const MPCBB_SECCFGR: u32 = 0x100;
 /// One `SECCFGR` bit per 512-byte block, 32 blocks per register.
-const MPCBB_BLOCK: u32 = 512;
+const MPCBB_BLOCK: u32 = crate::map::SECURITY_BLOCK;
 const MPCBB_SUPERBLOCK: u32 = 32 * MPCBB_BLOCK;
 
 /// GTZC1 TZSC `SECCFGR1`: TIM2SEC is bit 0.
