@@ -10,6 +10,7 @@
 //!     a group's last point ─▶ its case result (results.json/junit.xml/summary.md)
 //! ```
 
+mod agent;
 mod command;
 mod golden;
 mod plan;
@@ -22,6 +23,7 @@ mod sink;
 mod stream;
 mod sweep;
 
+pub use agent::Agent;
 pub use command::{replay_qemu, replay_sim, run_qemu, QemuPlans, Replayed};
 pub use golden::{Golden, CHECKPOINT_EVERY};
 pub use hil_sim::DeviceError;
