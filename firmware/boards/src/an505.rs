@@ -85,6 +85,21 @@ const _: () = assert!(
     CLOUD_RING_NVM_OFFSET >= EXT_FLASH_NVM_OFFSET + crate::external_flash::CHIP_SIZE
         && CLOUD_RING_NVM_OFFSET < PSRAM_SIZE
 );
+/// The lab's power rail in the PSRAM, past the cloud ring: two words the
+/// harness and the secure image share through the same file. The harness
+/// writes [`RAIL_HALT_ON_CUT`] at offset 0 to keep QEMU up across cuts;
+/// an armed cut that fires then writes [`RAIL_POWER_OFF`] at offset 4 and
+/// halts the core, where the harness sees it, instead of ending QEMU
+/// (`mv_abi::exit::ExitCode::PowerCut`), and powers on again with a reset.
+pub const POWER_RAIL_NVM_OFFSET: u32 = 0x00FF_F000;
+/// `"HALT"`: a cut that fires halts the core (QEMU stays up).
+pub const RAIL_HALT_ON_CUT: u32 = 0x544C_4148;
+/// `"OFF!"`: a cut fired and the core halted.
+pub const RAIL_POWER_OFF: u32 = 0x2146_464F;
+const _: () = assert!(
+    POWER_RAIL_NVM_OFFSET >= CLOUD_RING_NVM_OFFSET + 0x0001_0000
+        && POWER_RAIL_NVM_OFFSET + 8 <= PSRAM_SIZE
+);
 
 /// The app memory: RAM read/write, code read-only.
 pub const APP_REGIONS: [AppRegion; 2] = [

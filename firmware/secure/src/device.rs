@@ -90,7 +90,7 @@ fn install(device: SecureDevice) {
 pub fn flash_failed(what: &str, e: FlashError) -> ! {
     if e == FlashError::PowerLost {
         defmt::warn!("power cut during {=str}", what);
-        exit(ExitCode::PowerCut)
+        crate::nvm::power_lost()
     }
     defmt::error!(
         "flash error during {=str}: {}",

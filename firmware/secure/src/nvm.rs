@@ -7,7 +7,10 @@
 //! stores are volatile and in program order, so a kill between any two of
 //! them leaves at worst torn units.
 
-use mv_boards::an505::{APP_REGION_SIZE, NS_CODE_BASE, PSRAM_BASE, PSRAM_SIZE};
+use mv_boards::an505::{
+    APP_REGION_SIZE, NS_CODE_BASE, POWER_RAIL_NVM_OFFSET, PSRAM_BASE, PSRAM_SIZE, RAIL_HALT_ON_CUT,
+    RAIL_POWER_OFF,
+};
 use mv_device::OtaFlash;
 use mv_flash::{is_formatted, Cells, FlashModel, NvmMap};
 use mv_update::Layout;
@@ -38,6 +41,29 @@ pub fn ota_flash() -> Option<OtaFlash<Flash>> {
         layout,
         signers,
     })
+}
+
+/// An armed cut fired: the power is off from here. When the harness asked
+/// for it on the power rail (`mv_boards::an505::POWER_RAIL_NVM_OFFSET`), the
+/// core says so there and halts, every interrupt masked, so QEMU stays up
+/// and the harness powers on again with a reset; otherwise QEMU exits with
+/// `PowerCut`. Either way nothing runs after the torn operation.
+pub fn power_lost() -> ! {
+    let rail = (PSRAM_BASE + POWER_RAIL_NVM_OFFSET) as *mut u32;
+    // SAFETY: the rail's two words are in the PSRAM (asserted in
+    // `mv_boards::an505`), which only this image and the harness use there;
+    // volatile because the harness reads and writes them behind our back.
+    if unsafe { core::ptr::read_volatile(rail) } != RAIL_HALT_ON_CUT {
+        crate::exit::exit(crate::exit::ExitCode::PowerCut)
+    }
+    cortex_m::interrupt::disable();
+    // SAFETY: as above, the rail's second word.
+    unsafe { core::ptr::write_volatile(rail.add(1), RAIL_POWER_OFF) };
+    loop {
+        // With PRIMASK set no interrupt can be taken, so the core sleeps
+        // here (QEMU idles the vCPU) until the harness resets the machine.
+        cortex_m::asm::wfi();
+    }
 }
 
 /// Copies the installed app from the NVM's app region into the app's code

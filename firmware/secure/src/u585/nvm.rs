@@ -30,6 +30,12 @@ pub const LAYOUT: Layout = Layout {
     journal: ota_pages::JOURNAL,
 };
 
+/// The part's flash never loses power under the firmware's feet: a cut is
+/// the lab's power switch. Should the driver report one, the run ends.
+pub fn power_lost() -> ! {
+    crate::exit::exit(crate::exit::ExitCode::PowerCut)
+}
+
 /// The OTP area (512 bytes, one-time programmable).
 const OTP_BASE: u32 = 0x0BFA_0000;
 

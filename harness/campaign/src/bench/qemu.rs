@@ -314,12 +314,14 @@ impl QemuBench {
     }
 
     /// OTA exact cuts per second on the same points, side by side in this
-    /// run: the previous way (factory NVM, every life, three clean boots,
-    /// the cloud's frames over UART3); from the golden run's NVM at the cut
-    /// with convergence shown from NVM images, over UART3 and over the
-    /// shared-memory ring; and that on `jobs` QEMU instances in parallel.
-    /// The previous way also keeps QEMU's own NVM at each first cut, to count
-    /// how many equal the snapshot the other ways start from.
+    /// run: the first way (factory NVM, every life, three clean boots, the
+    /// cloud's frames over UART3, a QEMU process per boot); the previous
+    /// way (from the golden run's NVM at the cut, convergence from NVM
+    /// images, the shared-memory ring, a QEMU process per boot, one and
+    /// `jobs` QEMUs); and the same with one QEMU per worker reset in place
+    /// (a cut halts the core, a boot is a QMP reset), one and `jobs`. The
+    /// first way also keeps QEMU's own NVM at each first cut, to count how
+    /// many equal the snapshot the other ways start from.
     pub fn ota(&self, points: usize, jobs: usize) -> Result<Vec<Figure>, CampaignError> {
         let mut ota = QemuOta::new(self.config.clone())?;
         let scenario = ota.sim_scenario()?;
@@ -331,6 +333,7 @@ impl QemuBench {
         let n = plans.len();
         let ok = |ps: &[PointResult]| ps.iter().filter(|p| p.outcome == Outcome::Ok).count();
 
+        ota.reset_in_place = false;
         let t = Instant::now();
         let uncut = ota.run_plan("uncut", &[], None);
         let uncut_secs = t.elapsed().as_secs_f64();
@@ -350,18 +353,7 @@ impl QemuBench {
         }
         let full_secs = t.elapsed().as_secs_f64();
         ota.keep_cut_nvm = false;
-
-        let one_by_one = |ota: &mut QemuOta| {
-            let t = Instant::now();
-            let points: Vec<_> = plans
-                .iter()
-                .map(|plan| ota.run_from_snapshot(&plan_id(plan), plan, &golden))
-                .collect();
-            (points, t.elapsed().as_secs_f64())
-        };
-        let (uart, uart_secs) = one_by_one(&mut ota);
         ota.fast_link = true;
-        let (ring, ring_secs) = one_by_one(&mut ota);
 
         let jobs = jobs.max(1);
         let mut pool = vec![ota];
@@ -370,34 +362,66 @@ impl QemuBench {
             pool.push(sibling);
         }
         let pool = std::sync::Mutex::new(pool);
-        let t = Instant::now();
-        let parallel = par_map(
-            &plans,
-            jobs,
-            |plan| {
-                let take = || pool.lock().unwrap_or_else(|e| e.into_inner());
-                let mut rig = take().pop().expect("one rig per worker");
-                let p = rig.run_from_snapshot(&plan_id(plan), plan, &golden);
-                take().push(rig);
-                p
-            },
-            &mut |_, _| {},
-            &Default::default(),
-        );
-        let parallel_secs = t.elapsed().as_secs_f64();
-        let previous = n as f64 / full_secs;
-        let way = |what: String, ps: &[PointResult], secs: f64| {
+        let take = || pool.lock().unwrap_or_else(|e| e.into_inner());
+        // The same points from the snapshot on `workers` rigs, each QEMU
+        // started per boot or reset in place; the CPU time QEMU and the
+        // harness took, the QEMUs shut down (reaped) at the end to count.
+        let from_snapshot = |workers: usize, reset_in_place: bool| {
+            for rig in take().iter_mut() {
+                rig.reset_in_place = false;
+                rig.stop();
+                rig.reset_in_place = reset_in_place;
+            }
+            let cpu = CpuTimes::now();
+            let t = Instant::now();
+            let points = par_map(
+                &plans,
+                workers,
+                |plan| {
+                    let mut rig = take().pop().expect("one rig per worker");
+                    let p = rig.run_from_snapshot(&plan_id(plan), plan, &golden);
+                    take().push(rig);
+                    p
+                },
+                &mut |_, _| {},
+                &Default::default(),
+            );
+            let secs = t.elapsed().as_secs_f64();
+            for rig in take().iter_mut() {
+                rig.reset_in_place = false;
+                rig.stop();
+            }
+            let cpu = cpu.zip(CpuTimes::now()).map(|(a, b)| b.since(&a));
+            Way { points, secs, cpu }
+        };
+        let process = from_snapshot(1, false);
+        let process_n = from_snapshot(jobs, false);
+        let reset = from_snapshot(1, true);
+        let parallel = from_snapshot(jobs, true);
+        let first = n as f64 / full_secs;
+        let previous = n as f64 / process_n.secs;
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let way = |what: String, w: &Way| {
             let agree = full
                 .iter()
-                .zip(ps)
+                .zip(&w.points)
                 .filter(|(a, b)| a.outcome == b.outcome)
                 .count();
-            let rate = n as f64 / secs;
+            let rate = n as f64 / w.secs;
+            let cpu = w.cpu.map_or(String::new(), |c| {
+                format!(
+                    "; CPU per point: QEMU {:.0} ms, harness {:.0} ms, which {cores} idle cores would turn into {:.1} points/s",
+                    c.children * 1e3 / n as f64,
+                    c.own * 1e3 / n as f64,
+                    cores as f64 * n as f64 / (c.children + c.own),
+                )
+            });
             Figure {
                 name: format!(
-                    "{what} ({} ok, {agree}/{n} as the previous way; {:.1}x it)",
-                    ok(ps),
-                    rate / previous
+                    "{what} ({} ok, {agree}/{n} as the first way; {:.1}x it, {:.2}x the previous way{cpu})",
+                    ok(&w.points),
+                    rate / first,
+                    rate / previous,
                 ),
                 value: rate,
                 unit: "points/s",
@@ -416,20 +440,74 @@ impl QemuBench {
             },
             Figure {
                 name: format!(
-                    "OTA exact cuts, previous way: factory NVM, 3 clean boots, UART ({n} points, {} ok; {same_nvm}/{n} NVMs at the cut equal the snapshot)",
+                    "OTA exact cuts, first way: factory NVM, 3 clean boots, UART, a QEMU per boot ({n} points, {} ok; {same_nvm}/{n} NVMs at the cut equal the snapshot)",
                     ok(&full)
                 ),
-                value: previous,
+                value: first,
                 unit: "points/s",
                 target: Some((25.0, "at least")),
             },
-            way("OTA exact cuts from the snapshot, UART, 1 QEMU".into(), &uart, uart_secs),
-            way("OTA exact cuts from the snapshot, ring, 1 QEMU".into(), &ring, ring_secs),
             way(
-                format!("OTA exact cuts from the snapshot, ring, {jobs} QEMUs in parallel"),
+                "OTA exact cuts from the snapshot, ring, a QEMU per boot, 1 QEMU".into(),
+                &process,
+            ),
+            way(
+                format!("OTA exact cuts from the snapshot, ring, a QEMU per boot, {jobs} QEMUs (the previous way)"),
+                &process_n,
+            ),
+            way(
+                "OTA exact cuts from the snapshot, ring, QEMU reset in place, 1 QEMU".into(),
+                &reset,
+            ),
+            way(
+                format!("OTA exact cuts from the snapshot, ring, QEMU reset in place, {jobs} QEMUs"),
                 &parallel,
-                parallel_secs,
             ),
         ])
+    }
+}
+
+/// The points of one way of running the campaign, its wall time, and the
+/// CPU time it took.
+struct Way {
+    points: Vec<PointResult>,
+    secs: f64,
+    cpu: Option<CpuTimes>,
+}
+
+/// CPU seconds of this process (all its threads) and of its reaped
+/// children (the QEMUs), from `/proc/self/stat`.
+#[derive(Clone, Copy)]
+struct CpuTimes {
+    own: f64,
+    children: f64,
+}
+
+impl CpuTimes {
+    /// `None` where there is no `/proc` (the figure then goes without).
+    fn now() -> Option<CpuTimes> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the command's closing parenthesis, from field 3 on:
+        // utime, stime, cutime, cstime are fields 14 to 17, in clock ticks.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<f64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(4)
+            .map(|f| f.parse().ok())
+            .collect::<Option<_>>()?;
+        // USER_HZ: 100 on every Linux architecture QEMU runs on here.
+        let tick = 0.01;
+        Some(CpuTimes {
+            own: (fields[0] + fields[1]) * tick,
+            children: (fields[2] + fields[3]) * tick,
+        })
+    }
+
+    fn since(&self, before: &CpuTimes) -> CpuTimes {
+        CpuTimes {
+            own: self.own - before.own,
+            children: self.children - before.children,
+        }
     }
 }

@@ -256,6 +256,21 @@ impl Machine {
         self.child.try_wait().ok().flatten()
     }
 
+    /// Pauses the machine (QMP `stop`): nothing runs and nothing changes
+    /// its memory until [`Self::reset_and_run`].
+    pub fn pause(&mut self) -> Result<(), RigError> {
+        self.qmp().execute("stop", json!({})).map(drop)
+    }
+
+    /// Resets the machine (QMP `system_reset`, waiting for QEMU to carry it
+    /// out) and lets it run: the images boot again from their reset
+    /// vectors, on whatever the file-backed memory holds now.
+    pub fn reset_and_run(&mut self) -> Result<(), RigError> {
+        let qmp = self.qmp();
+        qmp.execute_until("system_reset", json!({}), Some("RESET"))?;
+        qmp.execute("cont", json!({})).map(drop)
+    }
+
     /// SIGKILL, without waiting (a power cut at this instant). False if the
     /// signal could not be sent.
     pub fn signal_kill(&mut self) -> bool {

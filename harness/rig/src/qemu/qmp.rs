@@ -70,6 +70,18 @@ impl Qmp {
 
     /// Run one command and return its `return` value (events are skipped).
     pub fn execute(&mut self, command: &str, arguments: Value) -> Result<Value, RigError> {
+        self.execute_until(command, arguments, None)
+    }
+
+    /// Run one command and wait, as well as for its return, for the event
+    /// it causes: `system_reset` only asks for a reset, which QEMU carries
+    /// out later in its main loop and announces with `RESET`.
+    pub fn execute_until(
+        &mut self,
+        command: &str,
+        arguments: Value,
+        event: Option<&str>,
+    ) -> Result<Value, RigError> {
         let mut request = json!({ "execute": command });
         if arguments.as_object().is_some_and(|a| !a.is_empty()) {
             request["arguments"] = arguments;
@@ -77,13 +89,21 @@ impl Qmp {
         let mut bytes = serde_json::to_vec(&request).map_err(link)?;
         bytes.push(b'\n');
         self.writer.write_all(&bytes).map_err(link)?;
+        let mut returned = None;
+        let mut seen = event.is_none();
         loop {
             let message = self.read_message()?;
             if let Some(ret) = message.get("return") {
-                return Ok(ret.clone());
-            }
-            if let Some(err) = message.get("error") {
+                returned = Some(ret.clone());
+            } else if let Some(err) = message.get("error") {
                 return Err(link(format!("{command} failed: {err}")));
+            } else if event.is_some() && message.get("event").and_then(Value::as_str) == event {
+                seen = true;
+            }
+            if seen {
+                if let Some(ret) = returned.take() {
+                    return Ok(ret);
+                }
             }
         }
     }
@@ -108,6 +128,8 @@ mod tests {
     use std::io::{BufRead, BufReader, Write};
     use std::os::unix::net::UnixListener;
     use std::time::Duration;
+
+    use serde_json::json;
 
     use super::Qmp;
 
@@ -141,6 +163,44 @@ mod tests {
         let requests = server.join().unwrap();
         assert!(requests[0].contains("qmp_capabilities"), "{requests:?}");
         assert!(requests[1].contains("query-chardev"), "{requests:?}");
+        let _ = std::fs::remove_file(&socket);
+    }
+
+    /// `system_reset` returns before QEMU resets: the call waits for the
+    /// `RESET` event too, whichever comes first, and still fails on an error.
+    #[test]
+    fn a_command_waits_for_the_event_it_causes() {
+        let socket =
+            std::env::temp_dir().join(format!("hil-rig-qmp-event-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&socket);
+        let listener = UnixListener::bind(&socket).unwrap();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            writer.write_all(b"{\"QMP\": {\"version\": {}}}\n").unwrap();
+            for reply in [
+                "{\"return\": {}}\n",
+                "{\"return\": {}}\n{\"event\": \"STOP\"}\n{\"event\": \"RESET\"}\n",
+                "{\"event\": \"RESET\"}\n{\"return\": {}}\n",
+                "{\"error\": {\"class\": \"GenericError\"}}\n",
+            ] {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                writer.write_all(reply.as_bytes()).unwrap();
+            }
+            // Until the client hangs up.
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+        });
+        let mut qmp = Qmp::connect(&socket, Duration::from_secs(5), &mut || None).unwrap();
+        let reset = |qmp: &mut Qmp| qmp.execute_until("system_reset", json!({}), Some("RESET"));
+        assert!(reset(&mut qmp).is_ok());
+        assert!(reset(&mut qmp).is_ok());
+        let refused = reset(&mut qmp).unwrap_err().to_string();
+        assert!(refused.contains("system_reset failed"), "{refused}");
+        drop(qmp);
+        server.join().unwrap();
         let _ = std::fs::remove_file(&socket);
     }
 }

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use hil_cloud::{LinkDown, OtaLink};
-use hil_rig::qemu::{CloudRing, Launch, Serial};
+use hil_rig::qemu::{CloudRing, FrameLink, Launch, Serial};
 use hil_rig::RigError;
 use mv_abi::Slot;
 use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply, Primitive, Response};
@@ -18,6 +18,21 @@ impl QemuOta {
     /// `Ok(false)`: QEMU stopped (a cut) before the app came up.
     pub fn boot(&mut self) -> Result<bool, CampaignError> {
         self.stop();
+        self.nvm.set_rail(self.reset_in_place)?;
+        if self.reset_in_place {
+            if let Some(m) = self.machine.as_mut() {
+                let t = Instant::now();
+                // Paused since `stop`: whatever the device sent before is
+                // in the links now; none of it is this boot's.
+                drain::<Response>(&mut m.agent);
+                drain::<DeviceToCloud>(&mut m.cloud);
+                m.ring = None;
+                m.machine.reset_and_run()?;
+                m.powered = true;
+                trace(&format!("QEMU reset in {:?}", t.elapsed()));
+                return self.booted();
+            }
+        }
         let t = Instant::now();
         let mut machine = Launch::new(
             &self.config,
@@ -42,7 +57,14 @@ impl QemuOta {
             cloud,
             ring: None,
             machine,
+            powered: true,
         });
+        self.booted()
+    }
+
+    /// QEMU was started or reset: count the boot, wait for the hello,
+    /// attach the cloud ring.
+    fn booted(&mut self) -> Result<bool, CampaignError> {
         self.boots += 1;
         let t = Instant::now();
         let r = self.await_hello();
@@ -76,13 +98,18 @@ impl QemuOta {
                     other => fail!("QEMU exited with {other:?} before the app came up"),
                 };
             }
+            if !m.powered || self.power_went_off()? {
+                return Ok(false);
+            }
             if Instant::now() > deadline {
                 fail!(
                     "no hello from the agent within {:?}",
                     self.config.boot_timeout + self.config.exec_timeout
                 );
             }
-            let got = m.agent.receive::<Response>(Duration::from_millis(100));
+            let poll = self.poll();
+            let m = self.machine.as_mut().expect("checked above");
+            let got = m.agent.receive::<Response>(poll);
             let killed_before = self.killed;
             self.kill_if_due();
             if self.killed && !killed_before {
@@ -111,10 +138,44 @@ impl QemuOta {
         }
     }
 
-    /// Kills QEMU (a wall-clock power cut when the update is under way).
+    /// Power off: pauses QEMU when it is reset in place
+    /// ([`QemuOta::reset_in_place`]), else kills it (a wall-clock power
+    /// cut when the update is under way). Either way nothing runs on the
+    /// NVM afterwards until the next [`Self::boot`].
     pub fn stop(&mut self) {
+        if self.reset_in_place {
+            if let Some(m) = self.machine.as_mut() {
+                if m.machine.exited().is_none() && (!m.powered || m.machine.pause().is_ok()) {
+                    m.powered = false;
+                    return;
+                }
+            }
+        }
         if let Some(mut m) = self.machine.take() {
             m.machine.kill();
+        }
+    }
+
+    /// Has an armed cut fired and halted the core? Then QEMU is paused
+    /// where it halted, powered off until the next boot.
+    fn power_went_off(&mut self) -> Result<bool, CampaignError> {
+        if !self.reset_in_place || !self.nvm.power_went_off()? {
+            return Ok(false);
+        }
+        if let Some(m) = self.machine.as_mut() {
+            m.machine.pause()?;
+            m.powered = false;
+        }
+        Ok(true)
+    }
+
+    /// How long one wait for a frame lasts before the power is looked at
+    /// again: a halted core says nothing, so it is looked at often.
+    fn poll(&self) -> Duration {
+        if self.reset_in_place {
+            Duration::from_millis(1)
+        } else {
+            Duration::from_millis(100)
         }
     }
 
@@ -184,14 +245,22 @@ impl QemuOta {
     }
 }
 
+/// Reads what a link holds until it has been quiet for a moment: frames
+/// from before a reset, dropped.
+fn drain<T: serde::de::DeserializeOwned>(link: &mut FrameLink) {
+    while link.receive::<T>(Duration::from_millis(1)).is_ok() {}
+    link.discard_pending();
+}
+
 impl OtaLink for QemuOta {
     fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
         let timeout = self.config.exec_timeout;
+        let poll = self.poll();
         self.kill_if_due();
         let Some(m) = self.machine.as_mut() else {
             return Err(LinkDown);
         };
-        if m.machine.exited().is_some() {
+        if !m.powered || m.machine.exited().is_some() {
             // Nobody reads the ring any more (the UART would say so itself).
             return Err(LinkDown);
         }
@@ -202,6 +271,10 @@ impl OtaLink for QemuOta {
         .map_err(|_| LinkDown)?;
         let deadline = Instant::now() + timeout;
         loop {
+            if self.power_went_off().unwrap_or(true) {
+                return Err(LinkDown);
+            }
+            let m = self.machine.as_mut().ok_or(LinkDown)?;
             if self.kill_at.is_some_and(|t| Instant::now() >= t) {
                 self.kill_at = None;
                 if m.machine.signal_kill() {
@@ -211,7 +284,7 @@ impl OtaLink for QemuOta {
             if m.machine.exited().is_some() || Instant::now() > deadline {
                 return Err(LinkDown);
             }
-            match m.cloud.receive::<DeviceToCloud>(Duration::from_millis(100)) {
+            match m.cloud.receive::<DeviceToCloud>(poll) {
                 Ok(DeviceToCloud::Ota(reply)) => return Ok(reply),
                 Ok(_) | Err(RigError::Timeout(_)) => {}
                 Err(_) => return Err(LinkDown),

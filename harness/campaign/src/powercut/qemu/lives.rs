@@ -44,6 +44,7 @@ impl QemuOta {
             return self.run_plan(id, plan, None);
         };
         let mut result = new_point(id);
+        self.stop();
         let t = Instant::now();
         let started = self
             .nvm
@@ -95,6 +96,7 @@ impl QemuOta {
     ) -> Result<(), (Outcome, String)> {
         let lost = |e: CampaignError| (Outcome::NoBoot, e.to_string());
         if from == 0 {
+            self.stop();
             self.provision().map_err(lost)?;
         }
         for life in from..plan.len() + 3 {

@@ -11,14 +11,20 @@
 //! Cuts:
 //! - *exact*: a request in NVM (`op`, before/inside) that the image's flash
 //!   driver counts down across its own restarts; at the operation it tears
-//!   what the sim would tear and exits QEMU (code 90). Operation numbers are
-//!   the sim's for the same update, because the engine is the same code.
+//!   what the sim would tear and stops. Operation numbers are the sim's for
+//!   the same update, because the engine is the same code. How it stops is
+//!   the power rail's choice ([`QemuOta::reset_in_place`]): the core halts
+//!   and says so in the NVM file, and the harness pauses QEMU and later
+//!   powers it on with a QMP `system_reset` (one QEMU process per worker
+//!   for the whole campaign); or QEMU exits (code 90) and is started again
+//!   (the previous way, kept for `hil bench`).
 //! - *wall clock*: SIGKILL after a chosen delay; replayable only in intent.
 //!
-//! After every cut QEMU starts again on the same file, and the checks are the
+//! After every cut QEMU boots again on the same file, and the checks are the
 //! sim's: the app region is byte-for-byte one image and the journal names
 //! it, the agent comes up and the kernel answers a call (`mvGetWakeReason`),
-//! an unfinished download resumes, and three more boots change nothing.
+//! an unfinished download resumes, and three more boots change nothing
+//! (or, from a snapshot, the NVM images show convergence: [`Convergence`]).
 
 mod device;
 mod lives;
@@ -53,6 +59,9 @@ struct Booted {
     /// The cloud link's way in when [`QemuOta::fast_link`] is set.
     ring: Option<CloudRing>,
     machine: Machine,
+    /// False once the power is off: a cut halted the core, or `stop`
+    /// paused QEMU (reset in place).
+    powered: bool,
 }
 
 /// The rig: QEMU, the images, the NVM file, the two app images.
@@ -88,6 +97,12 @@ pub struct QemuOta {
     /// Send the cloud's frames through the shared-memory ring in the NVM
     /// file instead of UART3 (the device answers on UART3 either way).
     pub fast_link: bool,
+    /// Keep one QEMU and power-cycle it in place: a cut that fires halts
+    /// the core (the power rail in the NVM file says so), `stop` pauses,
+    /// and a boot rewrites nothing but what the harness means to and
+    /// resets the machine over QMP. Without it every boot starts a QEMU
+    /// process and a cut ends it (the previous way, kept for the bench).
+    pub reset_in_place: bool,
     /// Keep the NVM when life 0's cut fires ([`Self::take_cut_nvm`]).
     pub keep_cut_nvm: bool,
     cut_nvm: Option<Vec<u8>>,
@@ -136,6 +151,7 @@ impl QemuOta {
             fast_converge: false,
             converged_by: None,
             fast_link: true,
+            reset_in_place: true,
             keep_cut_nvm: false,
             cut_nvm: None,
             _scratch: scratch,
@@ -169,6 +185,7 @@ impl QemuOta {
             fast_converge: false,
             converged_by: None,
             fast_link: self.fast_link,
+            reset_in_place: self.reset_in_place,
             keep_cut_nvm: self.keep_cut_nvm,
             cut_nvm: None,
             _scratch: scratch,
