@@ -1,4 +1,4 @@
-//! The agent link on UART1: frames in, the agent core's answers out, the ready frame.
+//! The agent link over its board's bytes ([`crate::link_io`]): frames in, the agent core's answers out, the ready frame.
 //!
 //! Frames are `mv_proto` frames (postcard + COBS + a zero byte). A frame too
 //! long for [`MAX_FRAME`] is dropped up to its delimiter and answered with
@@ -11,18 +11,17 @@ use mv_agent_core::Agent;
 use mv_proto::{encode_frame, Response, FRAME_DELIMITER, MAX_FRAME};
 
 use crate::app::TargetApp;
-use crate::uart::Uart;
+use crate::link_io::LinkIo;
 
 /// The link and the agent the requests act on.
 pub struct Link {
-    uart: Uart,
+    io: LinkIo,
     agent: Agent,
 }
 
 impl Link {
-    pub fn new(uart: Uart, agent: Agent) -> Link {
-        uart.init(true);
-        Link { uart, agent }
+    pub fn new(io: LinkIo, agent: Agent) -> Link {
+        Link { io, agent }
     }
 
     /// Say it is ready (the full hello only when asked: every byte here
@@ -33,7 +32,7 @@ impl Link {
         let mut frame = Vec::with_capacity(256);
         let mut overflowed = false;
         loop {
-            let byte = self.uart.read_byte();
+            let byte = self.io.read_byte();
             if byte != FRAME_DELIMITER {
                 if frame.len() < MAX_FRAME {
                     frame.push(byte);
@@ -60,13 +59,13 @@ impl Link {
 
     fn send(&self, response: &Response) {
         match encode_frame(response) {
-            Ok(frame) => self.uart.write(&frame),
+            Ok(frame) => self.io.write(&frame),
             Err(_) => {
                 // Only a reply past MAX_FRAME can fail (reads are capped so a
                 // single one cannot); tell the host rather than go silent.
                 defmt::error!("reply too long for one frame; sending BadRequest");
                 if let Ok(frame) = encode_frame(&Response::BadRequest) {
-                    self.uart.write(&frame);
+                    self.io.write(&frame);
                 }
             }
         }

@@ -10,8 +10,8 @@
 //! The package builds one image per board. The board-independent modules
 //! (`app`, `attack`, `exit`, `heap`, `irq`, `link`, `memory_map`, `mpu`,
 //! `privilege`, `run`) are compiled into each and name their board's modules by
-//! path: `crate::map` (the map, from `mv_boards`), `crate::uart` (the agent
-//! link's UART) and `crate::logger` (where the defmt log goes). This root
+//! path: `crate::map` (the map, from `mv_boards`), `crate::link_io` (the
+//! agent link's bytes), `crate::uart` (its UART) and `crate::logger` (where the defmt log goes). This root
 //! is AN505's; `src/u585/main.rs` is the STM32U585's.
 #![no_std]
 #![no_main]
@@ -24,6 +24,7 @@ mod exit;
 mod heap;
 mod irq;
 mod link;
+mod link_io;
 mod logger;
 mod map;
 mod memory_map;

@@ -3,7 +3,7 @@
 use mv_agent_core::Agent;
 
 use crate::exit::{exit, ExitCode};
-use crate::uart::Uart;
+use crate::link_io::LinkIo;
 use crate::{heap, link, map, memory_map, mpu};
 
 /// Check the handoff block, point `mv-ns` at the veneer table, then answer
@@ -29,6 +29,6 @@ pub fn run() -> ! {
         map::NS_RAM_END
     );
     let agent = Agent::new(&map::BOARD, memory_map::pool_base(), handoff.nsc_table_base);
-    let mut link = link::Link::new(Uart::agent_link(), agent);
+    let mut link = link::Link::new(LinkIo::open(), agent);
     link.serve()
 }

@@ -58,9 +58,8 @@ impl Uart {
         }
     }
 
-    /// Wait for and return the next received byte.
-    pub fn read_byte(self) -> u8 {
-        while self.read_reg(STATE) & STATE_RX_FULL == 0 {}
-        (self.read_reg(DATA) & 0xFF) as u8
+    /// The received byte, if one is waiting.
+    pub fn try_read_byte(self) -> Option<u8> {
+        (self.read_reg(STATE) & STATE_RX_FULL != 0).then(|| (self.read_reg(DATA) & 0xFF) as u8)
     }
 }

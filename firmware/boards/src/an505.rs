@@ -85,7 +85,20 @@ const _: () = assert!(
     CLOUD_RING_NVM_OFFSET >= EXT_FLASH_NVM_OFFSET + crate::external_flash::CHIP_SIZE
         && CLOUD_RING_NVM_OFFSET < PSRAM_SIZE
 );
-/// The lab's power rail in the PSRAM, past the cloud ring: two words the
+/// Where the agent link's down ring (`mv_proto::ring`) lives in the PSRAM:
+/// 15.5 MiB in, past the cloud link's block, in a window of its own that
+/// the SAU makes non-secure so that the app can read it (the rest of the
+/// PSRAM, the flash cells and the cloud's block included, stays secure).
+/// The app's links are not app memory: no system call may name the window
+/// (it is in none of [`APP_REGIONS`]).
+pub const AGENT_RING_NVM_OFFSET: u32 = 0x00F8_0000;
+/// The non-secure window around the agent's block (a whole SAU region).
+pub const AGENT_RING_WINDOW: (u32, u32) = (PSRAM_BASE + AGENT_RING_NVM_OFFSET, 0x0001_0000);
+const _: () = assert!(
+    AGENT_RING_NVM_OFFSET >= CLOUD_RING_NVM_OFFSET + 0x0001_0000
+        && AGENT_RING_NVM_OFFSET + AGENT_RING_WINDOW.1 <= PSRAM_SIZE
+);
+/// The lab's power rail in the PSRAM, past the rings: two words the
 /// harness and the secure image share through the same file. The harness
 /// writes [`RAIL_HALT_ON_CUT`] at offset 0 to keep QEMU up across cuts;
 /// an armed cut that fires then writes [`RAIL_POWER_OFF`] at offset 4 and
@@ -97,7 +110,7 @@ pub const RAIL_HALT_ON_CUT: u32 = 0x544C_4148;
 /// `"OFF!"`: a cut fired and the core halted.
 pub const RAIL_POWER_OFF: u32 = 0x2146_464F;
 const _: () = assert!(
-    POWER_RAIL_NVM_OFFSET >= CLOUD_RING_NVM_OFFSET + 0x0001_0000
+    POWER_RAIL_NVM_OFFSET >= AGENT_RING_NVM_OFFSET + AGENT_RING_WINDOW.1
         && POWER_RAIL_NVM_OFFSET + 8 <= PSRAM_SIZE
 );
 

@@ -4,7 +4,9 @@
 //! AN505's MPCs and PPCs, the STM32U585's GTZC) and then calls [`finish`].
 //! What it sets, from `crate::map`:
 //! - SAU: app code and app RAM non-secure, the veneer table non-secure
-//!   callable, the peripherals' NS aliases non-secure; everything else
+//!   callable, the peripherals' NS aliases non-secure, the window of the
+//!   app's own link if the board has one (AN505: the agent's ring in the
+//!   PSRAM) non-secure; everything else
 //!   (secure code, the secure rest of RAM, the secure aliases) stays secure;
 //! - `AIRCR.PRIS`: every non-secure priority below every secure one, so the
 //!   kernel's clock and fault handlers pre-empt the app;
@@ -16,7 +18,8 @@ use cortex_m::peripheral::sau::{SauRegion, SauRegionAttribute};
 
 use crate::cpu::{read32, write32};
 use crate::map::{
-    NS_CODE_BASE, NS_CODE_SIZE, NS_PERIPHERALS_BASE, NS_PERIPHERALS_LAST, NS_RAM_BASE, NS_RAM_SIZE,
+    NS_CODE_BASE, NS_CODE_SIZE, NS_LINK_WINDOW, NS_PERIPHERALS_BASE, NS_PERIPHERALS_LAST,
+    NS_RAM_BASE, NS_RAM_SIZE,
 };
 use crate::nvic;
 
@@ -77,9 +80,11 @@ fn configure_sau() -> Result<(), SauRefused> {
             SauRegionAttribute::NonSecure,
         ),
     ];
+    let link =
+        NS_LINK_WINDOW.map(|(base, size)| (base, base + size - 1, SauRegionAttribute::NonSecure));
     // SAFETY: the SAU belongs to this image; boot is single-threaded.
     let mut sau = unsafe { cortex_m::Peripherals::steal() }.SAU;
-    for (number, (base, last, attribute)) in (0u8..).zip(regions) {
+    for (number, (base, last, attribute)) in (0u8..).zip(regions.into_iter().chain(link)) {
         let region = SauRegion {
             base_address: base,
             limit_address: last | 0x1F,

@@ -303,7 +303,8 @@ enum OtaCommand {
     /// inside each), again during recovery, and at random; deliver the eight
     /// tampered bundles. Writes powercut.md/.svg/.json and results.json.
     Powercut {
-        /// `sim` (exhaustive) or `qemu-an505` (exact cuts and SIGKILL on persisted NVM).
+        /// `sim` (exhaustive), `qemu-an505` (exact cuts and SIGKILL on
+        /// persisted NVM) or a board rig (cuts by its power backend).
         #[arg(long, default_value = "sim")]
         rig: String,
         /// Bytes of the new app (the old one is 32 KiB larger).
@@ -330,12 +331,20 @@ enum OtaCommand {
         /// Replay one point by its id (e.g. `op1234i+op5`) and print what happened.
         #[arg(long, value_name = "ID")]
         replay: Option<String>,
-        /// qemu-an505: wall-clock SIGKILL cuts to add to the exact ones.
+        /// qemu-an505: wall-clock SIGKILL cuts to add to the exact ones; a
+        /// board: wall-clock cuts by its power backend, spread over the
+        /// golden update (a stage none lands in gets one more).
         #[arg(long, default_value_t = 3)]
         kills: u32,
-        /// qemu-an505: run every Nth exact plan (nested plans always run).
+        /// qemu-an505: run every Nth exact plan (nested plans always run);
+        /// a board: every Nth exact cut with `--exact`.
         #[arg(long, default_value_t = 1)]
         stride: usize,
+        /// A board rig with a probe: also cut at exact flash operations
+        /// (the core held on a breakpoint in the flash driver while the
+        /// power backend cuts).
+        #[arg(long)]
+        exact: bool,
         /// Where the report folder goes.
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
@@ -480,6 +489,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     replay,
                     kills,
                     stride,
+                    exact,
                     reports,
                 },
         } => cmd::ota::powercut(
@@ -495,6 +505,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 replay,
                 kills,
                 stride,
+                exact,
                 reports,
             },
         ),

@@ -21,6 +21,7 @@ mod heap;
 mod irq;
 #[path = "../link.rs"]
 mod link;
+mod link_io;
 mod logger;
 mod map;
 #[path = "../memory_map.rs"]

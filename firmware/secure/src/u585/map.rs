@@ -18,3 +18,6 @@ pub const SECURITY_BLOCK: u32 = 512;
 /// IRQs this image keeps secure beyond the kernel's (`SECURE_IRQS`): none.
 /// Its clock (TIM2) runs without an interrupt.
 pub const WITHHELD_IRQS: [u32; 0] = [];
+
+/// Memory the app's own links use besides its RAM: none (USART1 and RTT).
+pub const NS_LINK_WINDOW: Option<(u32, u32)> = None;

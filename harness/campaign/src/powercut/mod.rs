@@ -5,11 +5,14 @@
 //!     sim:  CampaignDevice (hil-sim's device: kernel + device core over the one flash model), every plan, in parallel,
 //!           each from the golden run's flash at its first cut, joining a verified reference where provably equal (golden.rs)
 //!     qemu: QemuOta (the secure image over file-backed NVM), chosen plans + SIGKILLs + scenarios
+//!     board: BoardOta (a board rig: cuts by its power backend, or a probe; checks over its links)
 //!  plan (sizes and groups, before the first reported point) ─▶ PowercutRun ─▶ every point as it finishes:
 //!     Event::Point ─▶ PowercutSink (powercut.jsonl at once; powercut.md/.svg/.json at the end)
 //!     a group's last point ─▶ its case result (results.json/junit.xml/summary.md)
 //! ```
 
+mod agent;
+mod board;
 mod command;
 mod golden;
 mod plan;
@@ -22,6 +25,8 @@ mod sink;
 mod stream;
 mod sweep;
 
+pub use agent::Agent;
+pub use board::{replay_board, run_board, BoardOta, BoardPlans, Timeline};
 pub use command::{replay_qemu, replay_sim, run_qemu, QemuPlans, Replayed};
 pub use golden::{Golden, CHECKPOINT_EVERY};
 pub use hil_sim::DeviceError;

@@ -113,6 +113,7 @@ pub fn nightly(root: Option<PathBuf>, plan: Option<&Path>, reports: &Path) -> Re
                     replay: None,
                     kills: *kills,
                     stride: *stride,
+                    exact: false,
                     reports: parts.clone(),
                 },
             )?,

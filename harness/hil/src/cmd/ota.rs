@@ -1,16 +1,17 @@
-//! `hil ota powercut`: the power-cut campaign on the sim or on QEMU, or the replay of one point.
+//! `hil ota powercut`: the power-cut campaign on the sim, on QEMU or on a board, or the replay of one point.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use hil_campaign::powercut::{
-    self, CampaignConfig, Outcome, PointResult, PowercutSummary, QemuPlans, Replayed,
+    self, BoardPlans, CampaignConfig, Outcome, PointResult, PowercutSummary, QemuPlans, Replayed,
 };
 use hil_campaign::Setup;
 use hil_report::{ExitCode, FanOut};
 use hil_rig::RigKind;
 
 use super::repo::{command_line, find_root, pick_rigs, reports_dir};
+use crate::failure::BadInput;
 use crate::interrupt;
 use crate::progress::Terminal;
 
@@ -26,6 +27,7 @@ pub struct Powercut {
     pub replay: Option<String>,
     pub kills: u32,
     pub stride: usize,
+    pub exact: bool,
     pub reports: PathBuf,
 }
 
@@ -38,6 +40,28 @@ pub fn powercut(root: Option<PathBuf>, o: Powercut) -> Result<ExitCode> {
         sinks: FanOut::new(),
         stop: interrupt::flag(Some(interrupt::CAMPAIGN_NOTICE)),
     };
+    if let RigKind::Board(board) = &rig.kind {
+        if let Some(id) = o.replay {
+            let replayed = powercut::replay_board(&rig, board, &id)?;
+            print_replay(&replayed);
+            return Ok(verdict(&replayed.point));
+        }
+        let plans = BoardPlans {
+            kills: o.kills,
+            exact: o.exact,
+            stride: o.stride,
+        };
+        let summary = powercut::run_board(&rig, board, plans, setup(), &Terminal::lines())?;
+        print(&summary);
+        return Ok(summary.exit_code);
+    }
+    if o.exact {
+        return Err(BadInput::one(format!(
+            "--exact is for a board rig with a probe; `{}` is not a board (qemu-an505 always cuts at exact operations)",
+            rig.name
+        ))
+        .into());
+    }
     if let RigKind::Qemu(qemu) = &rig.kind {
         if let Some(id) = o.replay {
             let replayed = powercut::replay_qemu(qemu.clone(), &id)?;

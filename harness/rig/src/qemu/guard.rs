@@ -5,14 +5,17 @@
 //! nothing there; the same RAM is read through its non-secure alias
 //! (`0x0xxx_xxxx`, `0x2xxx_xxxx`), which the IDAU maps onto the same cells.
 //! The kernel's own RAM (the secure image's `RAM` region) changes with
-//! every call and is left out; the NVM is read from its backing file.
+//! every call and is left out; the NVM is read from its backing file, all
+//! of it but the links' rings (written by the host with every frame).
 
 use std::path::Path;
 
 use mv_boards::an505::{
-    MV_SSRAM3_SIZE, NS_CODE_BASE, NS_CODE_SIZE, NS_RAM_END, SECURE_CODE_BASE, SECURE_CODE_SIZE,
+    AGENT_RING_NVM_OFFSET, AGENT_RING_WINDOW, CLOUD_RING_NVM_OFFSET, MV_SSRAM3_SIZE, NS_CODE_BASE,
+    NS_CODE_SIZE, NS_RAM_END, PSRAM_BASE, SECURE_CODE_BASE, SECURE_CODE_SIZE,
     SECURE_IMAGE_RAM_SIZE, SECURE_RAM_BASE, SECURE_RAM_SIZE,
 };
+use mv_proto::ring;
 use serde_json::json;
 
 use super::Qmp;
@@ -73,10 +76,32 @@ pub fn read(qmp: &mut Qmp, dir: &Path, nvm: &Path) -> Result<Vec<GuardedRegion>,
     }
     let bytes = std::fs::read(nvm)
         .map_err(|e| RigError::Link(format!("cannot read {}: {e}", nvm.display())))?;
-    out.push(GuardedRegion {
-        name: "NVM (PSRAM: the flash the OTA engine and journal live in)".into(),
-        base: mv_boards::an505::PSRAM_BASE,
-        bytes,
-    });
+    // The links' rings are written by the host with every frame (the
+    // agent's is the app's own, non-secure): everything else is guarded.
+    let rings = [
+        (CLOUD_RING_NVM_OFFSET, ring::BLOCK_LEN),
+        (AGENT_RING_NVM_OFFSET, AGENT_RING_WINDOW.1),
+    ];
+    let mut from = 0usize;
+    for (n, end) in rings
+        .iter()
+        .map(|&(at, _)| at as usize)
+        .chain([bytes.len()])
+        .enumerate()
+    {
+        let start = from.min(bytes.len());
+        let end = end.min(bytes.len()).max(start);
+        out.push(GuardedRegion {
+            name: match n {
+                0 => "NVM (PSRAM: the flash the OTA engine and journal live in)".into(),
+                _ => format!("NVM past the {} link's ring", ["cloud", "agent"][n - 1]),
+            },
+            base: PSRAM_BASE + start as u32,
+            bytes: bytes[start..end].to_vec(),
+        });
+        if let Some(&(at, len)) = rings.get(n) {
+            from = (at + len) as usize;
+        }
+    }
     Ok(out)
 }

@@ -9,7 +9,10 @@
 //! holds the factory image, so QEMU starts afresh on a rewritten file
 //! instead. UART0 carries the secure image's defmt log, UART1 the agent link
 //! (a pty opened with `serialport`), UART2 the agent's defmt log, UART3 the
-//! cloud link (`mv_proto::{CloudToDevice, DeviceToCloud}`), read into the
+//! cloud link (`mv_proto::{CloudToDevice, DeviceToCloud}`); frames towards
+//! the device go into the links' shared-memory rings in the NVM file
+//! instead of the UARTs once the device has laid them out ([`WayIn`]); the
+//! cloud link's answers are read into the
 //! same [`Inbox`] as the sim's uplink; channel traffic goes through the same
 //! [`NetRelay`], with a `Flush` barrier so that everything the device sent
 //! before it has been read (logs too). Both links' protocol versions are
@@ -35,9 +38,12 @@ use serde_json::json;
 
 mod handshake;
 mod ports;
+mod way_in;
 
 pub use handshake::Handshake;
 use ports::{QemuLink, QemuPort};
+pub use way_in::WayIn;
+use way_in::{Rings, To};
 
 use super::nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 use super::{build_images, FrameLink, Images, Launch, Machine, QemuConfig, Serial, Symbols};
@@ -59,6 +65,8 @@ struct Running {
     /// Declared first: the links close before QEMU is killed.
     link: FrameLink,
     cloud: FrameLink,
+    /// The links' rings in QEMU's NVM file; `None` on a board.
+    rings: Option<Rings>,
     /// QEMU, when hil started it; `None` on a board (the lab runs it).
     machine: Option<Machine>,
     /// A board's log from the RTT pump that carries its cloud link.
@@ -76,6 +84,8 @@ pub struct QemuSession {
     nvm_dirty: bool,
     /// How resets and log reads are done (the previous way only for `hil bench`).
     handshake: Handshake,
+    /// How frames go into the device (the UARTs only for `hil bench`).
+    way_in: WayIn,
     /// The agent's hello, once asked for: a ready frame with its digest
     /// stands for it.
     hello: Option<Hello>,
@@ -139,6 +149,7 @@ impl QemuSession {
             images: None,
             nvm_dirty: true,
             handshake: Handshake::default(),
+            way_in: WayIn::default(),
             hello: None,
             running: None,
             logs: Vec::new(),
@@ -199,6 +210,7 @@ impl QemuSession {
         Ok(Running {
             link: links.agent,
             cloud: links.cloud,
+            rings: None,
             machine: None,
             rtt_log: links.log,
         })
@@ -220,6 +232,11 @@ impl QemuSession {
     /// Do resets and log reads the current way or the previous one.
     pub fn set_handshake(&mut self, handshake: Handshake) {
         self.handshake = handshake;
+    }
+
+    /// Send frames into the device through the rings or the UARTs.
+    pub fn set_way_in(&mut self, way_in: WayIn) {
+        self.way_in = way_in;
     }
 
     /// `own`, cut short by the deadline.
@@ -258,11 +275,11 @@ impl QemuSession {
     fn cloud_ack(&mut self, message: &CloudToDevice) -> Result<(), RigError> {
         let timeout = self.wait(self.config.exec_timeout);
         let acks = self.inbox.acks;
+        let way = self.way_in;
         self.running
             .as_mut()
             .ok_or_else(|| RigError::Link("no device: reset first".into()))?
-            .cloud
-            .send(message)?;
+            .send(To::Cloud, message, way, timeout)?;
         self.in_flight = true;
         let answered =
             self.cloud_receive(timeout, |i| i.acks > acks || i.version_mismatch.is_some())?;
@@ -356,6 +373,7 @@ impl QemuSession {
         self.running = Some(Running {
             link,
             cloud,
+            rings: Some(Rings::open(&nvm)?),
             machine: Some(machine),
             rtt_log: None,
         });
@@ -602,14 +620,14 @@ impl RigSession for QemuSession {
         self.nvm_dirty |= primitives.iter().any(may_write_external_flash);
         let expected = primitives.len();
         let timeout = self.wait(self.config.exec_timeout);
+        let way = self.way_in;
         let running = self
             .running
             .as_mut()
             .ok_or_else(|| RigError::Link("no device: reset first".into()))?;
         self.in_flight = true;
         let received = running
-            .link
-            .send(&Request::exec(primitives))
+            .send(To::Agent, &Request::exec(primitives), way, timeout)
             .and_then(|()| running.link.receive::<Response>(timeout));
         if received.is_ok() {
             self.in_flight = false;

@@ -6,12 +6,11 @@ use hil_cloud::{LinkDown, OtaLink};
 use hil_rig::qemu::{CloudRing, FrameLink, Launch, Serial};
 use hil_rig::RigError;
 use mv_abi::Slot;
-use mv_proto::{
-    CloudToDevice, DeviceToCloud, OtaReply, Placement, Primitive, Reply, Request, Response,
-};
+use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply, Primitive, Response};
 
 use super::{not_running, trace, Booted, QemuOta, NVM_MIB, POWER_CUT_EXIT};
 use crate::error::fail;
+use crate::powercut::agent::Agent;
 use crate::CampaignError;
 
 impl QemuOta {
@@ -180,78 +179,43 @@ impl QemuOta {
         }
     }
 
+    /// The agent on the running QEMU (the campaigns' one agent client).
+    fn agent(&mut self) -> Result<Agent<'_>, CampaignError> {
+        let timeout = self.config.exec_timeout;
+        let m = self.machine.as_mut().ok_or_else(not_running)?;
+        Ok(Agent {
+            link: &mut m.agent,
+            timeout,
+        })
+    }
+
     /// Sends one agent request without waiting for its replies (the app
     /// restarts or crashes on it).
     pub(super) fn send_agent(&mut self, prims: Vec<Primitive>) -> Result<(), CampaignError> {
-        let m = self.machine.as_mut().ok_or_else(not_running)?;
-        Ok(m.agent.send(&Request::exec(prims))?)
-    }
-
-    /// One agent request; its replies.
-    fn agent(&mut self, prims: Vec<Primitive>) -> Result<Vec<Reply>, CampaignError> {
-        let timeout = self.config.exec_timeout;
-        let m = self.machine.as_mut().ok_or_else(not_running)?;
-        m.agent.send(&Request::exec(prims))?;
-        loop {
-            match m.agent.receive::<Response>(timeout)? {
-                Response::Replies(r) => return Ok(r),
-                Response::Ready { .. } | Response::Hello(_) => continue,
-                Response::BadRequest => fail!("the agent refused the request"),
-                Response::VersionMismatch { agent, host } => {
-                    fail!("the agent speaks protocol version {agent}, this harness {host}")
-                }
-            }
-        }
+        self.agent()?.send(prims)
     }
 
     /// App memory for the agent to use.
     pub(super) fn alloc(&mut self, size: u32) -> Result<u32, CampaignError> {
-        let replies = self.agent(vec![Primitive::Alloc {
-            size,
-            align: 16,
-            placement: Placement::NsRam,
-            misalign: 0,
-        }])?;
-        match replies.as_slice() {
-            [Reply::Allocated { addr }] => Ok(*addr),
-            other => fail!("alloc: {other:?}"),
-        }
+        self.agent()?.alloc(size)
     }
 
     /// A system call from the app; its status.
     pub(super) fn call(&mut self, slot: Slot, args: [u32; 4]) -> Result<u32, CampaignError> {
-        match self
-            .agent(vec![Primitive::Call {
-                slot: slot as u32,
-                args,
-            }])?
-            .as_slice()
-        {
-            [Reply::Status(s)] => Ok(*s),
-            other => fail!("{slot:?}: {other:?}"),
-        }
+        self.agent()?.call(slot, args)
     }
 
     pub(super) fn write(&mut self, addr: u32, data: Vec<u8>) -> Result<(), CampaignError> {
-        self.agent(vec![Primitive::Write { addr, data }])
-            .map(|_| ())
+        self.agent()?.write(addr, data)
     }
 
     pub(super) fn read(&mut self, addr: u32, len: u32) -> Result<Vec<u8>, CampaignError> {
-        match self.agent(vec![Primitive::Read { addr, len }])?.as_slice() {
-            [Reply::Bytes(b)] => Ok(b.clone()),
-            other => fail!("read: {other:?}"),
-        }
+        self.agent()?.read(addr, len)
     }
 
     /// `mvGetWakeReason` through the agent: the kernel answers the app.
     pub(super) fn wake_reason(&mut self) -> Result<u8, CampaignError> {
-        let addr = self.alloc(4)?;
-        let status = self.call(Slot::GetWakeReason, [addr, 0, 0, 0])?;
-        if status != 0 {
-            fail!("mvGetWakeReason: status {status:#x}");
-        }
-        Ok(self.read(addr, 1)?[0])
+        self.agent()?.wake_reason()
     }
 
     /// The next crash report on the cloud link.

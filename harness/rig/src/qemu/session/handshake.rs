@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use mv_proto::{CloudToDevice, Hello, Request, Response, PROTOCOL_VERSION};
 
+use super::way_in::To;
 use super::QemuSession;
 use crate::RigError;
 
@@ -69,11 +70,12 @@ impl QemuSession {
     /// Asks the agent for its full hello.
     fn ask_hello(&mut self) -> Result<Hello, RigError> {
         let timeout = self.wait(self.config.exec_timeout);
+        let way = self.way_in;
         let running = self
             .running
             .as_mut()
             .ok_or_else(|| RigError::Link("no device: reset first".into()))?;
-        running.link.send(&Request::hello())?;
+        running.send(To::Agent, &Request::hello(), way, timeout)?;
         self.in_flight = true;
         loop {
             match running.link.receive::<Response>(timeout)? {

@@ -3,6 +3,7 @@
 use hil_cloud::{LinkDown, OtaLink};
 use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply};
 
+use super::way_in::To;
 use super::QemuSession;
 use crate::net::CloudPort;
 use crate::RigError;
@@ -17,8 +18,9 @@ impl OtaLink for QemuLink<'_> {
     fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
         let s = &mut *self.session;
         let timeout = s.wait(s.config.exec_timeout);
+        let way = s.way_in;
         let sent = match s.running.as_mut() {
-            Some(r) => r.cloud.send(&message),
+            Some(r) => r.send(To::Cloud, &message, way, timeout),
             None => Err(RigError::Link("no device".into())),
         };
         let answered = sent.and_then(|()| s.cloud_receive(timeout, |i| !i.ota.is_empty()));

@@ -1,0 +1,77 @@
+//! How a QEMU session's frames get into the device: through the links' shared-memory rings in the NVM file, or their UARTs.
+//!
+//! QEMU's CMSDK UART takes one byte per main-loop turn, so a request over
+//! UART1 costs tens of microseconds a byte (milliseconds on a loaded
+//! host); written into the agent's ring (`mv_proto::ring`, see
+//! [`DownRing`]) it arrives at once. Answers always come back on the UARTs,
+//! which QEMU passes on as the device writes them. The UARTs stay the way
+//! in of a board rig, of a device that has not laid its ring out (yet), and
+//! of [`WayIn::Uarts`], the previous way, kept so that `hil bench` can time
+//! both side by side in one run.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::Running;
+use crate::qemu::DownRing;
+use crate::RigError;
+
+/// Which way the host's frames go in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WayIn {
+    /// Into the rings, where the device has laid them out.
+    #[default]
+    Rings,
+    /// On the UARTs (the way before the agent's ring).
+    Uarts,
+}
+
+/// The two links' rings in one QEMU's NVM file.
+pub(super) struct Rings {
+    agent: DownRing,
+    cloud: DownRing,
+}
+
+impl Rings {
+    pub(super) fn open(nvm: &Path) -> Result<Rings, RigError> {
+        Ok(Rings {
+            agent: DownRing::agent(nvm)?,
+            cloud: DownRing::cloud(nvm)?,
+        })
+    }
+}
+
+/// One of the device's two links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum To {
+    Agent,
+    Cloud,
+}
+
+impl Running {
+    /// Sends `message` on `to`'s link: into its ring when `way` is the
+    /// rings and the device has laid that ring out, else on its UART.
+    pub(super) fn send<T: Serialize>(
+        &mut self,
+        to: To,
+        message: &T,
+        way: WayIn,
+        timeout: Duration,
+    ) -> Result<(), RigError> {
+        if let (WayIn::Rings, Some(rings)) = (way, self.rings.as_mut()) {
+            let ring = match to {
+                To::Agent => &mut rings.agent,
+                To::Cloud => &mut rings.cloud,
+            };
+            if ring.laid_out()? {
+                return ring.send(message, timeout);
+            }
+        }
+        match to {
+            To::Agent => self.link.send(message),
+            To::Cloud => self.cloud.send(message),
+        }
+    }
+}
