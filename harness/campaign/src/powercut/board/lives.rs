@@ -179,7 +179,8 @@ impl BoardOta {
         let deadline = Instant::now() + LINK_REOPEN;
         loop {
             match self.board.links() {
-                Ok(links) => return Ok(links),
+                // An RTT log (`cloud_link: rtt`) is not read by the campaign.
+                Ok(links) => return Ok((links.agent, links.cloud)),
                 Err(_) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20))
                 }
