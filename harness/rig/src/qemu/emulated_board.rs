@@ -49,7 +49,7 @@ pub struct BoardPorts {
 }
 
 struct Powered {
-    /// Declared first: the bridges stop before QEMU is killed.
+    /// Stopped once QEMU is killed (power-off kills it first).
     bridges: Vec<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
     machine: Machine,
@@ -94,9 +94,6 @@ pub fn serve(
     let name = |p: &TTYPort| p.name().unwrap_or_default();
     let listener = TcpListener::bind(listen)
         .map_err(|e| RigError::Link(format!("cannot listen on {listen}: {e}")))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| RigError::Link(e.to_string()))?;
     let address = listener
         .local_addr()
         .map_err(|e| RigError::Link(e.to_string()))?;
@@ -122,20 +119,37 @@ pub fn serve(
         url: format!("http://{address}"),
     });
     let board = Arc::new(Mutex::new(board));
-    while !stop.load(Ordering::SeqCst) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let board = board.clone();
-                std::thread::spawn(move || {
-                    let _ = answer(stream, &board);
-                });
+    // A blocking accept answers a request at once (a poll would add its
+    // period to every power switch, flash and reset); a watcher wakes it
+    // with a connection of its own when `stop` is set.
+    let done = AtomicBool::new(false);
+    let served = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::SeqCst) && !done.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(50));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20));
+            let _ = TcpStream::connect(address);
+        });
+        let served = loop {
+            let accepted = listener.accept();
+            if stop.load(Ordering::SeqCst) {
+                break Ok(());
             }
-            Err(e) => return Err(RigError::Link(format!("power port: {e}"))),
-        }
-    }
+            match accepted {
+                Ok((stream, _)) => {
+                    let board = board.clone();
+                    std::thread::spawn(move || {
+                        let _ = answer(stream, &board);
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(RigError::Link(format!("power port: {e}"))),
+            }
+        };
+        done.store(true, Ordering::SeqCst);
+        served
+    });
+    served?;
     board
         .lock()
         .map_err(|_| RigError::Link("poisoned".into()))?
@@ -150,6 +164,7 @@ pub fn serve(
 /// `system_reset`); `GET /status` is the state and the event log as JSON.
 fn answer(stream: TcpStream, board: &Mutex<Board>) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
+    stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request = String::new();
@@ -193,23 +208,23 @@ fn answer(stream: TcpStream, board: &Mutex<Board>) -> std::io::Result<()> {
             _ => Err(RigError::Link(format!("cannot {method} the power port"))),
         }
     };
-    let mut stream = stream;
-    match result {
-        Ok(text) => write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-            text.len()
-        ),
+    let (status, text) = match result {
+        Ok(text) => ("200 OK", text),
         Err(e) => {
             let text = e.to_string();
             eprintln!("emulated board: {text}");
-            write!(
-                stream,
-                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-                text.len()
-            )
+            ("500 Internal Server Error", text)
         }
-    }
+    };
+    // One write: pieces would each wait for the last one's ACK (Nagle).
+    let mut stream = stream;
+    stream.write_all(
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+            text.len()
+        )
+        .as_bytes(),
+    )
 }
 
 impl Board {
@@ -303,7 +318,10 @@ impl Board {
             }
             (false, true) => {
                 self.note("off");
-                if let Some(powered) = self.powered.take() {
+                if let Some(mut powered) = self.powered.take() {
+                    // The power goes at once, as a switch cuts it; then the
+                    // bridges stop (within their read timeout).
+                    powered.machine.kill();
                     powered.stop.store(true, Ordering::SeqCst);
                     for b in powered.bridges {
                         let _ = b.join();
@@ -323,21 +341,37 @@ fn bridge(
     stop: Arc<AtomicBool>,
 ) -> JoinHandle<()> {
     let _ = from.set_timeout(Duration::from_millis(20));
+    let _ = to.set_timeout(Duration::from_millis(20));
     std::thread::spawn(move || {
         let mut chunk = [0u8; 4096];
         while !stop.load(Ordering::SeqCst) {
             match from.read(&mut chunk) {
                 Ok(0) => {}
-                Ok(n) => {
-                    if to.write_all(&chunk[..n]).and_then(|()| to.flush()).is_err() {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                }
+                Ok(n) => pass_on(to.as_mut(), &chunk[..n], &stop),
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
                 Err(_) => std::thread::sleep(Duration::from_millis(10)),
             }
         }
     })
+}
+
+/// Writes all of `bytes` to `to`, waiting while its buffer is full (QEMU's
+/// UART takes one byte per main-loop turn): a UART does not lose a byte
+/// because its reader is slow. Only `stop` (the power going) drops the rest.
+fn pass_on(to: &mut dyn SerialPort, mut bytes: &[u8], stop: &AtomicBool) {
+    while !bytes.is_empty() && !stop.load(Ordering::SeqCst) {
+        match to.write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::Interrupted
+                ) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
 }
 
 /// What `hil emulate-board power|flash|reset|status` asks the board's HTTP port.
@@ -374,13 +408,18 @@ pub fn control(url: &str, what: Control) -> Result<String, RigError> {
     // Flashing a powered board restarts QEMU: allow for a slow start.
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
+        .and_then(|()| stream.set_nodelay(true))
         .map_err(|e| fail(e.to_string()))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .map_err(|e| fail(e.to_string()))?;
+    // One write: pieces would each wait for the last one's ACK (Nagle).
+    stream
+        .write_all(
+            format!(
+                "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .map_err(|e| fail(e.to_string()))?;
     let mut answer = String::new();
     stream
         .read_to_string(&mut answer)
