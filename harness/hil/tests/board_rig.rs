@@ -18,6 +18,10 @@
 //! `qemu-an505` beside it to check that a case skipped for the AN505
 //! images is skipped on the board with the same reason.
 //!
+//! The tests take turns (`board_rig_support`): one emulated board runs at a
+//! time, since two side by side on a 2-core machine slow every case down
+//! more than running them one after the other costs.
+//!
 //! It needs qemu-system-arm; without it it says so and passes, unless
 //! `HIL_REQUIRE_QEMU=1` (CI sets it).
 

@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 fn repo() -> PathBuf {
     std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap()
@@ -20,11 +21,20 @@ impl Drop for Children {
     }
 }
 
+/// One emulated board at a time in a test binary. A powered board's
+/// agent waits for its next byte in a busy loop, so its QEMU keeps a core
+/// busy, and every byte into the board passes through QEMU's main loop,
+/// which must then get a core: two boards side by side on a 2-core machine
+/// leave none free, and each byte waits. The tests take turns instead.
+static ONE_BOARD: Mutex<()> = Mutex::new(());
+
 /// A running emulated board and a scratch repository whose
 /// `rigs/an505-board.yaml` drives it.
 pub struct Lab {
     /// Declared first: the board stops before its folder goes.
     _board: Children,
+    /// Held while the board runs (declared after it: released once it stopped).
+    _turn: MutexGuard<'static, ()>,
     /// The board's HTTP port (`http://127.0.0.1:P`).
     pub url: String,
     tmp: tempfile::TempDir,
@@ -53,6 +63,9 @@ impl Lab {
             eprintln!("skipped: {why}");
             return None;
         }
+        // A test that failed holding the turn poisoned it; the next one
+        // still runs.
+        let turn = ONE_BOARD.lock().unwrap_or_else(|e| e.into_inner());
         let repo = repo();
         let tmp = tempfile::Builder::new()
             .prefix(&format!("hil-board-{name}-"))
@@ -132,6 +145,7 @@ impl Lab {
         .unwrap();
         Some(Lab {
             _board: children,
+            _turn: turn,
             url,
             tmp,
         })
