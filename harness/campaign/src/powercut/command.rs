@@ -9,7 +9,8 @@ use hil_rig::qemu::QemuConfig;
 
 use super::golden::Golden;
 use super::plan::{
-    chosen_plans, plan_id, CampaignPlan, Convergence, Cut, Outcome, Phase, PointResult, Verified,
+    chosen_plans, plan_id, CampaignPlan, Convergence, Cut, Outcome, Phase, PlanError, PointResult,
+    Verified,
 };
 use super::qemu::QemuOta;
 use super::replay::{
@@ -47,7 +48,7 @@ pub fn replay_sim(app_size: usize, id: &str) -> Result<Replayed, CampaignError> 
             point: scenario.run_tamper(class),
             cuts: String::new(),
         },
-        Replay::Polite { .. } | Replay::Crash | Replay::Kill(_) => {
+        Replay::Polite { .. } | Replay::Crash | Replay::Kill(_) | Replay::KillInStage { .. } => {
             unreachable!("on_sim refused it")
         }
     })
@@ -56,6 +57,12 @@ pub fn replay_sim(app_size: usize, id: &str) -> Result<Replayed, CampaignError> 
 /// Replays one point of the QEMU campaign by its id.
 pub fn replay_qemu(config: QemuConfig, id: &str) -> Result<Replayed, CampaignError> {
     let replay = Replay::parse(id)?;
+    if let Replay::KillInStage { .. } = replay {
+        return Err(PlanError(format!(
+            "`{id}` times its cut from the start of a stage, which the board campaign does; on qemu-an505 a kill is timed from the first offer: kill<MS>ms"
+        ))
+        .into());
+    }
     let mut rig = QemuOta::new(config)?;
     let silent = super::super::Quiet;
     Ok(match replay {
@@ -71,6 +78,7 @@ pub fn replay_qemu(config: QemuConfig, id: &str) -> Result<Replayed, CampaignErr
             point: rig.run_plan(UNCUT, &[], None),
             cuts: String::new(),
         },
+        Replay::KillInStage { .. } => unreachable!("refused above"),
         Replay::Kill(delay) => Replayed {
             point: rig.run_plan(id, &[], Some(delay)),
             cuts: String::new(),

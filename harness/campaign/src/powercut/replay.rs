@@ -3,7 +3,8 @@
 //! A report tells the user to replay its failures by id, so every id it
 //! lists must parse here: cut plans (`op1234i+op5`), tamper classes
 //! (`truncated-layer`) and, on QEMU, the uncut update, the app scenarios and
-//! the wall-clock kills (`kill1500ms`). A plan whose first cut lies past
+//! the wall-clock kills (`kill1500ms`), and on a board the kills timed from
+//! the start of a stage of the update (`kill60ms@install`). A plan whose first cut lies past
 //! the end of the calibrated update would never cut anything and "pass":
 //! that is bad input, refused before anything runs.
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use hil_bundle::tamper::TamperClass;
 
-use super::plan::{parse_plan, plan_id, Calibration, Cut, PlanError, PointResult};
+use super::plan::{parse_plan, plan_id, Calibration, Cut, Phase, PlanError, PointResult};
 
 /// What a replay id names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,9 +28,16 @@ pub enum Replay {
     Polite { app_restarts: bool },
     /// QEMU: the app crashes and is restarted (`app-crash-restart`).
     Crash,
-    /// QEMU: SIGKILL this long after the first offer (`kill1500ms`).
+    /// QEMU: SIGKILL this long after the first offer (`kill1500ms`); a
+    /// board: its power cut then.
     Kill(Duration),
+    /// A board: its power cut this long after a stage of the update began
+    /// (`kill60ms@install`).
+    KillInStage { phase: Phase, after: Duration },
 }
+
+/// The stages a board's cut can be timed from, as `kill<MS>ms@STAGE` names them.
+pub const KILL_STAGES: [Phase; 4] = [Phase::Offer, Phase::Download, Phase::Verify, Phase::Install];
 
 /// The ids of the QEMU app scenarios.
 pub const POLITE_APP_RESTARTS: &str = "polite-app-restarts";
@@ -54,19 +62,34 @@ impl Replay {
             APP_CRASH_RESTART => return Ok(Replay::Crash),
             _ => {}
         }
-        if let Some(ms) = id
-            .strip_prefix("kill")
-            .and_then(|rest| rest.strip_suffix("ms"))
-            .and_then(|ms| ms.parse::<u64>().ok())
-        {
-            return Ok(Replay::Kill(Duration::from_millis(ms)));
+        if let Some(rest) = id.strip_prefix("kill") {
+            let (delay, stage) = match rest.split_once('@') {
+                Some((delay, stage)) => (delay, Some(stage)),
+                None => (rest, None),
+            };
+            if let Some(after) = delay
+                .strip_suffix("ms")
+                .and_then(|ms| ms.parse::<u64>().ok())
+                .map(Duration::from_millis)
+            {
+                let Some(stage) = stage else {
+                    return Ok(Replay::Kill(after));
+                };
+                return match KILL_STAGES.into_iter().find(|p| p.name() == stage) {
+                    Some(phase) => Ok(Replay::KillInStage { phase, after }),
+                    None => Err(PlanError(format!(
+                        "`{id}`: `{stage}` is no stage a cut is timed from; give kill<MS>ms@STAGE with STAGE one of {}",
+                        KILL_STAGES.map(Phase::name).join(", ")
+                    ))),
+                };
+            }
         }
         if id.starts_with("op") {
             return parse_plan(id).map(Replay::Plan);
         }
         let classes: Vec<&str> = TamperClass::ALL.iter().map(|c| c.name()).collect();
         Err(PlanError(format!(
-            "`{id}` is not a replay id: give a cut plan (op<N> or op<N>i, joined by +), a tamper class ({}), `{UNCUT}`, or on qemu-an505 `{POLITE_APP_RESTARTS}`, `{POLITE_TIMEOUT}`, `{APP_CRASH_RESTART}`, kill<MS>ms",
+            "`{id}` is not a replay id: give a cut plan (op<N> or op<N>i, joined by +), a tamper class ({}), `{UNCUT}`, or on qemu-an505 `{POLITE_APP_RESTARTS}`, `{POLITE_TIMEOUT}`, `{APP_CRASH_RESTART}`, kill<MS>ms, or on a board kill<MS>ms@STAGE",
             classes.join(", ")
         )))
     }
@@ -77,6 +100,9 @@ impl Replay {
             Replay::Plan(_) | Replay::Tamper(_) | Replay::Uncut => Ok(()),
             Replay::Polite { .. } | Replay::Crash | Replay::Kill(_) => Err(PlanError(
                 "this id is a qemu-an505 scenario: replay it with --rig qemu-an505".into(),
+            )),
+            Replay::KillInStage { .. } => Err(PlanError(
+                "this id is a cut of the board campaign: replay it with --rig <board>".into(),
             )),
         }
     }
@@ -136,6 +162,18 @@ mod tests {
             matches!(Replay::parse("kill1500ms").unwrap(), Replay::Kill(d) if d.as_millis() == 1500)
         );
         assert!(Replay::parse("polite-timeout").unwrap().on_sim().is_err());
+        assert_eq!(
+            Replay::parse("kill60ms@install").unwrap(),
+            Replay::KillInStage {
+                phase: Phase::Install,
+                after: std::time::Duration::from_millis(60)
+            }
+        );
+        let error = Replay::parse("kill60ms@commit").unwrap_err().to_string();
+        assert!(
+            error.contains("`commit`") && error.contains("offer, download, verify, install"),
+            "{error}"
+        );
         let error = Replay::parse("bogus").unwrap_err().to_string();
         assert!(error.contains("truncated-layer"), "{error}");
         assert!(Replay::parse("op12x")

@@ -8,7 +8,7 @@ use hil_rig::RigConfig;
 
 use super::lives::LifeCut;
 use super::probe_cut::{check_exact, no_probe};
-use super::timeline::Timeline;
+use super::timeline::{Stage, StageCut, Timeline};
 use super::BoardOta;
 use crate::powercut::command::Replayed;
 use crate::powercut::plan::{chosen_plans, plan_id, CampaignPlan, Cut, Phase, PlanError};
@@ -20,7 +20,7 @@ use crate::{CampaignError, Observer, Setup};
 #[derive(Clone, Copy, Debug)]
 pub struct BoardPlans {
     /// Wall-clock cuts spread evenly over the golden run's update time (a
-    /// stage none of them lands in gets one more at its middle).
+    /// stage none of them lands in gets one more a quarter into it).
     pub kills: u32,
     /// Exact cuts at the sim's chosen operations (before each), through the probe.
     pub exact: bool,
@@ -42,11 +42,6 @@ fn check_rig(rig: &RigConfig, config: &BoardConfig, exact: bool) -> Result<(), C
         .into());
     }
     Ok(())
-}
-
-/// The replay id of a wall-clock cut `after` the first offer.
-fn kill_id(after: std::time::Duration) -> String {
-    format!("kill{}ms", after.as_millis())
 }
 
 /// Runs the campaign on a board: the uncut golden run (its update time and
@@ -96,9 +91,7 @@ pub fn run_board(
     plan.cuts("exact", &exact, &calibration);
     plan.section(
         "wallclock",
-        delays
-            .iter()
-            .map(|&d| planned(&timeline, d).name().to_owned()),
+        delays.iter().map(|d| planned(*d).name().to_owned()),
     );
     let mut run = PowercutRun::start(
         setup,
@@ -120,13 +113,13 @@ pub fn run_board(
         ran += 1;
     }
     let mut phases_cut = Vec::new();
-    for (i, &after) in delays.iter().enumerate().take_while(|_| go()) {
-        let (mut p, _) = ota.run_point(&kill_id(after), &[LifeCut::Wall(after)]);
+    for (i, &cut) in delays.iter().enumerate().take_while(|_| go()) {
+        let (mut p, _) = ota.run_point(&cut.id(), &[LifeCut::Wall(cut)]);
         if p.cuts_fired > 0 {
             phases_cut.push(p.phase.name());
         } else {
-            // Where the golden run had it (the report groups it there).
-            p.phase = planned(&timeline, after);
+            // Where it was planned (the report groups it there).
+            p.phase = planned(cut);
         }
         observer.line(&format!(
             "  {}: {} (cut in {}{}) {}",
@@ -136,7 +129,7 @@ pub fn run_board(
             if p.cuts_fired > 0 {
                 ""
             } else {
-                " on the golden run; none fired"
+                " as planned; none fired"
             },
             p.detail
         ));
@@ -182,9 +175,9 @@ pub fn run_board(
     run.finish(header, extra, stop.load(Ordering::Relaxed))
 }
 
-/// The phase a cut `after` the offer lands in on the golden run.
-fn planned(timeline: &Timeline, after: std::time::Duration) -> Phase {
-    timeline.stage_at(after).phase().unwrap_or(Phase::Download)
+/// The phase a cut is planned in.
+fn planned(cut: StageCut) -> Phase {
+    cut.stage.phase().unwrap_or(Phase::Download)
 }
 
 /// `offer 0 ms, download 40 ms, ...`.
@@ -200,8 +193,10 @@ fn describe(timeline: &Timeline) -> String {
         .join(", ")
 }
 
-/// Replays one point of the board campaign by its id: `kill<MS>ms`,
-/// `uncut`, or with a probe an exact plan (`op<N>`).
+/// Replays one point of the board campaign by its id: `kill<MS>ms@STAGE`
+/// (or `kill<MS>ms`, from the first offer, as campaigns before the
+/// per-stage timing named them), `uncut`, or with a probe an exact plan
+/// (`op<N>`).
 pub fn replay_board(
     rig: &RigConfig,
     config: &BoardConfig,
@@ -209,7 +204,16 @@ pub fn replay_board(
 ) -> Result<Replayed, CampaignError> {
     let replay = Replay::parse(id)?;
     let cuts = match &replay {
-        Replay::Kill(after) => vec![LifeCut::Wall(*after)],
+        Replay::Kill(after) => vec![LifeCut::Wall(StageCut {
+            stage: Stage::Offer,
+            after: *after,
+        })],
+        Replay::KillInStage { phase, after } => {
+            let cut = StageCut::of(*phase, *after).ok_or_else(|| {
+                PlanError(format!("`{id}`: the board's update has no stage `{}`", phase.name()))
+            })?;
+            vec![LifeCut::Wall(cut)]
+        }
         Replay::Uncut => Vec::new(),
         Replay::Plan(plan) => {
             check_exact(plan)?;
@@ -218,7 +222,7 @@ pub fn replay_board(
         }
         Replay::Tamper(_) | Replay::Polite { .. } | Replay::Crash => {
             return Err(PlanError(format!(
-                "`{id}` is not a point of the board campaign: a board replays kill<MS>ms, `{UNCUT}`, and with a probe op<N>"
+                "`{id}` is not a point of the board campaign: a board replays kill<MS>ms@STAGE, kill<MS>ms, `{UNCUT}`, and with a probe op<N>"
             ))
             .into())
         }

@@ -60,8 +60,8 @@ pub struct Progress {
 /// What the life tells the power switch's thread.
 #[derive(Clone, Copy, Debug)]
 pub enum Note {
-    /// The first offer of this life went at this instant.
-    Offered(Instant),
+    /// A stage of the update began at this instant (the offer first).
+    Stage(Stage, Instant),
     /// The life is over (its thread is about to return).
     Ended,
 }
@@ -119,8 +119,10 @@ impl<'a> Life<'a> {
         if self.marks.last().is_some_and(|&(s, _)| s == stage) {
             return;
         }
+        let now = Instant::now();
         self.stage.set(stage);
-        self.marks.push((stage, Instant::now()));
+        self.marks.push((stage, now));
+        self.note(Note::Stage(stage, now));
     }
 
     fn note(&self, note: Note) {
@@ -326,7 +328,6 @@ impl OtaLink for Life<'_> {
             CloudToDevice::OtaOffer { .. } if !self.offered => {
                 self.offered = true;
                 self.mark(Stage::Offer);
-                self.note(Note::Offered(Instant::now()));
             }
             CloudToDevice::OtaChunk { index, .. } => {
                 let last = index + 1 >= self.chunks;

@@ -8,7 +8,7 @@ use hil_rig::qemu::FrameLink;
 use mv_abi::MvWakeReason;
 
 use super::life::{Failure, Life, LifeEnd, Note, Progress};
-use super::timeline::{SharedStage, Stage, Timeline};
+use super::timeline::{SharedStage, Stage, StageCut, Timeline};
 use super::BoardOta;
 use crate::powercut::plan::{Cut, Outcome, Phase, PointResult, Verified};
 
@@ -18,8 +18,9 @@ const LINK_REOPEN: Duration = Duration::from_secs(1);
 /// Where one life's power goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LifeCut {
-    /// This long after the life's first offer (`kill<ms>ms`).
-    Wall(Duration),
+    /// This long after a stage of the life's update began
+    /// (`kill<ms>ms@STAGE`; `kill<ms>ms` is the offer's).
+    Wall(StageCut),
     /// At this flash operation, counted from the life's reset (a probe).
     Exact(Cut),
 }
@@ -189,35 +190,40 @@ impl BoardOta {
         }
     }
 
-    /// Waits for the life's first offer, then `after`; cuts the power then
-    /// unless the life ended first. Returns the stage the cut landed in.
+    /// Waits for the cut's stage to begin, then its delay; cuts the power
+    /// then unless the life ended first (or its update went past the stage
+    /// without entering it). Returns the stage the cut landed in: the one
+    /// the harness sees once the power is off, since the device may have
+    /// moved on while the switch acted.
     fn wall_cut(
         &self,
         notes: &Receiver<Note>,
-        after: Duration,
+        cut: StageCut,
         stage: &SharedStage,
         gone: &AtomicBool,
     ) -> Result<Option<Stage>, Failure> {
-        // The life's first note is its offer, or its end.
-        let offered = match notes.recv() {
-            Ok(Note::Offered(at)) => at,
-            Ok(Note::Ended) | Err(_) => return Ok(None),
+        let began = loop {
+            match notes.recv() {
+                Ok(Note::Stage(s, at)) if s == cut.stage => break at,
+                Ok(Note::Stage(s, _)) if s > cut.stage => return Ok(None),
+                Ok(Note::Stage(..)) => continue,
+                Ok(Note::Ended) | Err(_) => return Ok(None),
+            }
         };
-        let due = offered + after;
+        let due = began + cut.after;
         loop {
             match notes.recv_timeout(due.saturating_duration_since(Instant::now())) {
-                Ok(Note::Offered(_)) => continue,
+                Ok(Note::Stage(..)) => continue,
                 Ok(Note::Ended) | Err(RecvTimeoutError::Disconnected) => return Ok(None),
                 Err(RecvTimeoutError::Timeout) => break,
             }
         }
-        let at = stage.get();
-        if at == Stage::Done {
+        if stage.get() == Stage::Done {
             return Ok(None);
         }
         self.board.power(false).map_err(rig)?;
         gone.store(true, Ordering::SeqCst);
-        Ok(Some(at))
+        Ok(Some(stage.get()))
     }
 
     /// The new app runs: three clean power cycles, each coming up (checked)
