@@ -57,6 +57,7 @@ fn campaign(name: &str, stop: bool) -> (overrun::OverrunSummary, tempfile::TempD
         .collect();
     let summary = overrun::run(
         &rigs,
+        None,
         Setup {
             reports: reports.clone(),
             command: "test".into(),

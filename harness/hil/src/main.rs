@@ -100,6 +100,10 @@ enum Command {
         /// Rig to run on; repeat for several (their results are compared). Default: sim.
         #[arg(long = "rig", value_name = "NAME")]
         rigs: Vec<String>,
+        /// Run one shard of the sweep's points: hash:K/N or count:K/N, dealt
+        /// as `hil run` deals cases.
+        #[arg(long, value_name = "KIND:K/N")]
+        partition: Option<hil_report::Partition>,
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
     },
@@ -462,7 +466,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 qemu_cuts: qemu_cuts_only,
             },
         ),
-        Command::Overrun { rigs, reports } => cmd::overrun::overrun(root, &rigs, &reports),
+        Command::Overrun {
+            rigs,
+            partition,
+            reports,
+        } => cmd::overrun::overrun(root, &rigs, partition.as_ref(), &reports),
         Command::MqttLoss {
             rigs,
             reports,

@@ -104,6 +104,32 @@ pub enum PartitionKind {
     Count,
 }
 
+impl Partition {
+    /// Whether this shard holds the item with this id, at this index of
+    /// the selection sorted by id (`hash` looks at the id, `count` at the
+    /// index). Every sharded selection (the suite's cases, a campaign's
+    /// points) is dealt by this one rule.
+    pub fn deals(&self, index: usize, id: &str) -> bool {
+        let total = u64::from(self.total);
+        let shard = u64::from(self.shard - 1);
+        match self.kind {
+            PartitionKind::Hash => fnv1a(id.as_bytes()) % total == shard,
+            PartitionKind::Count => index as u64 % total == shard,
+        }
+    }
+}
+
+/// FNV-1a, 64 bit: stable across Rust versions and platforms (std's
+/// `DefaultHasher` is not promised to be).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 impl std::fmt::Display for Partition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.kind {

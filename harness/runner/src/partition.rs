@@ -9,33 +9,18 @@
 //! by at most one case (nextest's two kinds).
 
 use hil_cases::Case;
-use hil_report::{Partition, PartitionKind};
+use hil_report::Partition;
 
-/// The cases of `cases` (sorted by id) that fall into `partition`'s shard.
+/// The cases of `cases` (sorted by id) that fall into `partition`'s shard
+/// ([`Partition::deals`]).
 pub fn partition(mut cases: Vec<Case>, partition: &Partition) -> Vec<Case> {
     cases.sort_by(|a, b| a.id.cmp(&b.id));
-    let total = u64::from(partition.total);
-    let shard = u64::from(partition.shard - 1);
     cases
         .into_iter()
         .enumerate()
-        .filter(|(index, case)| match partition.kind {
-            PartitionKind::Hash => fnv1a(case.id.as_bytes()) % total == shard,
-            PartitionKind::Count => *index as u64 % total == shard,
-        })
+        .filter(|(index, case)| partition.deals(*index, &case.id))
         .map(|(_, case)| case)
         .collect()
-}
-
-/// FNV-1a, 64 bit: stable across Rust versions and platforms (std's
-/// `DefaultHasher` is not promised to be).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
 }
 
 #[cfg(test)]
@@ -86,8 +71,14 @@ mod tests {
         let before = ids(&partition(cases(20), &p));
         let after = ids(&partition(cases(40), &p));
         assert!(before.iter().all(|id| after.contains(id)));
-        // FNV-1a of a known string, pinned: the hash must never change.
-        assert_eq!(fnv1a(b"device.c000"), 0x9b8c_6062_ba60_e454);
+        // FNV-1a of a known string (0x9b8c_6062_ba60_e454), pinned through
+        // the shards it lands in: the hash must never change.
+        for (shards, shard) in [(5, 4), (7, 3), (16, 5)] {
+            for k in 1..=shards {
+                let p: Partition = format!("hash:{k}/{shards}").parse().unwrap();
+                assert_eq!(p.deals(0, "device.c000"), k == shard, "{p}");
+            }
+        }
     }
 
     #[test]

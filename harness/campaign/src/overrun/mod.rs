@@ -4,6 +4,10 @@
 //! each rig; each is one case result (passed when the observation agrees
 //! with the truth) and one point event for [`OverrunSink`], which writes the
 //! table and the plot. With several rigs, their transcripts are compared.
+//! A shard (`--partition`, dealt as the suite's cases are) runs part of the
+//! sweep: a lab spreads it over hosts, and a slow rig (QEMU as a board,
+//! whose every byte in takes a turn of QEMU's main loop) checks its path on
+//! a part of it.
 
 mod report;
 mod sink;
@@ -13,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use hil_report::parity::{compare, Difference};
-use hil_report::{CaseResult, ExitCode};
+use hil_report::{CaseResult, ExitCode, Partition};
 use hil_rig::{connect, RigConfig};
 
 pub use report::{markdown, svg};
@@ -60,10 +64,28 @@ impl OverrunSummary {
     }
 }
 
-/// The sweep on every rig, through the report sinks; stops taking points
-/// when `setup.stop` is set.
-pub fn run(rigs: &[RigConfig], setup: Setup) -> Result<OverrunSummary, CampaignError> {
-    let points = default_sweep();
+/// The points of `points` in `partition`'s shard (all of them without one).
+fn shard(mut points: Vec<Point>, partition: Option<&Partition>) -> Vec<Point> {
+    let Some(partition) = partition else {
+        return points;
+    };
+    points.sort_by_key(Point::id);
+    points
+        .into_iter()
+        .enumerate()
+        .filter(|(index, point)| partition.deals(*index, &point.id()))
+        .map(|(_, point)| point)
+        .collect()
+}
+
+/// The sweep (or `partition`'s shard of it) on every rig, through the
+/// report sinks; stops taking points when `setup.stop` is set.
+pub fn run(
+    rigs: &[RigConfig],
+    partition: Option<&Partition>,
+    setup: Setup,
+) -> Result<OverrunSummary, CampaignError> {
+    let points = shard(default_sweep(), partition);
     let names: Vec<String> = rigs.iter().map(|r| r.name.clone()).collect();
     let mut run = CampaignRun::start(
         &setup.reports,
@@ -125,4 +147,30 @@ pub fn run(rigs: &[RigConfig], setup: Setup) -> Result<OverrunSummary, CampaignE
         interrupted,
         exit_code,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{default_sweep, shard};
+    use hil_report::Partition;
+
+    #[test]
+    fn every_point_lands_in_exactly_one_shard() {
+        let all = default_sweep();
+        assert_eq!(shard(all.clone(), None).len(), all.len());
+        for kind in ["hash", "count"] {
+            let mut seen: Vec<String> = (1..=8)
+                .flat_map(|k| {
+                    let p: Partition = format!("{kind}:{k}/8").parse().unwrap();
+                    let part = shard(all.clone(), Some(&p));
+                    assert!(!part.is_empty() && part.len() < all.len(), "{p}");
+                    part.into_iter().map(|point| point.id())
+                })
+                .collect();
+            seen.sort();
+            let mut ids: Vec<String> = all.iter().map(|p| p.id()).collect();
+            ids.sort();
+            assert_eq!(seen, ids, "{kind}");
+        }
+    }
 }

@@ -86,7 +86,7 @@ pub fn nightly(root: Option<PathBuf>, plan: Option<&Path>, reports: &Path) -> Re
         println!("== campaign {}", campaign.name());
         let code = match campaign {
             PlanCampaign::Overrun { rigs, .. } => {
-                super::overrun::overrun(Some(root.clone()), rigs, &parts)?
+                super::overrun::overrun(Some(root.clone()), rigs, None, &parts)?
             }
             PlanCampaign::MqttLoss { rigs, quick, .. } => {
                 super::mqtt_loss::mqtt_loss(Some(root.clone()), rigs, &parts, *quick)?
