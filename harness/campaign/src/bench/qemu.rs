@@ -364,10 +364,15 @@ impl QemuBench {
         let t = Instant::now();
         let mut full = Vec::new();
         let mut same_nvm = 0;
+        let mut other_nvm = Vec::new();
         for plan in &plans {
             full.push(ota.run_plan(&plan_id(plan), plan, None));
             let snapshot = golden.cut_flash_from_boot(plan[0]).into_cells().to_vec();
-            same_nvm += usize::from(ota.take_cut_nvm().as_ref() == Some(&snapshot));
+            if ota.take_cut_nvm().as_ref() == Some(&snapshot) {
+                same_nvm += 1;
+            } else {
+                other_nvm.push(plan_id(plan));
+            }
         }
         let full_secs = t.elapsed().as_secs_f64();
         ota.keep_cut_nvm = false;
@@ -471,8 +476,13 @@ impl QemuBench {
             },
             Figure {
                 name: format!(
-                    "OTA exact cuts, first way: factory NVM, 3 clean boots, UART, a QEMU per boot ({n} points, {} ok; {same_nvm}/{n} NVMs at the cut equal the snapshot)",
-                    ok(&full)
+                    "OTA exact cuts, first way: factory NVM, 3 clean boots, UART, a QEMU per boot ({n} points, {} ok; {same_nvm}/{n} NVMs at the cut equal the snapshot{})",
+                    ok(&full),
+                    if other_nvm.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", not {}", other_nvm.join(", "))
+                    }
                 ),
                 value: first,
                 unit: "points/s",
