@@ -28,7 +28,9 @@ const UART1_COMBINED_IRQ: u32 = 43;
 /// `poll()` once more with UART1's RX interrupt armed and, if it has
 /// nothing, sleep until an interrupt; what `poll` found, if anything.
 pub fn once<T>(uart: Uart, poll: impl FnOnce() -> Option<T>) -> Option<T> {
-    let was_masked = cortex_m::register::primask::read().is_active();
+    // `Primask::Inactive`: PRIMASK set, exceptions of configurable priority
+    // masked.
+    let was_masked = cortex_m::register::primask::read().is_inactive();
     cortex_m::interrupt::disable();
     let lines = [UART1_RX_IRQ, UART1_COMBINED_IRQ];
     let before = lines.map(irq::status);
