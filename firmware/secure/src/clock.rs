@@ -2,8 +2,7 @@
 //!
 //! TIMER0 (secure alias `0x5000_0000`, on an internal PPC port that stays
 //! secure) counts the 20 MHz APB clock down from `u32::MAX` and wraps every
-//! ~214 s. [`now_us`] extends it: a reading above the previous one means the
-//! counter wrapped. Its wrap IRQ (3, one of the kernel's secure IRQs) makes
+//! ~214 s. [`now_us`] extends it ([`crate::counter64`], counting it up). Its wrap IRQ (3, one of the kernel's secure IRQs) makes
 //! sure there is at least one reading per period even when nobody asks.
 //!
 //! Why not SysTick counting milliseconds: QEMU computes counter values from
@@ -12,11 +11,7 @@
 //! two busy host cores). Here only the wrap depends on an interrupt, and it
 //! may be up to one whole period late without losing time.
 
-use core::cell::Cell;
-use core::sync::atomic::{AtomicBool, Ordering};
-
-use critical_section::Mutex;
-
+use crate::counter64::Counter64;
 use crate::cpu::{read32, write32};
 
 /// TIMER0's clock: QEMU's AN505 APB clock, equal to the 20 MHz SYSCLK
@@ -38,11 +33,8 @@ const CTRL_IRQ_ENABLE: u32 = 1 << 3;
 /// Secure NVIC set-enable register of IRQs 0..31.
 const NVIC_ISER0: u32 = 0xE000_E100;
 
-/// Set once the timer runs; before that the clock reads 0.
-static STARTED: AtomicBool = AtomicBool::new(false);
-
-/// (completed wraps, the counter at the last reading).
-static EXTENSION: Mutex<Cell<(u32, u32)>> = Mutex::new(Cell::new((0, u32::MAX)));
+/// TIMER0's ticks since [`start`], counted up.
+static TICKS: Counter64 = Counter64::new();
 
 /// Start TIMER0 from `u32::MAX` with its wrap interrupt on.
 pub fn start() {
@@ -56,7 +48,7 @@ pub fn start() {
         write32(TIMER0 + CTRL, CTRL_ENABLE | CTRL_IRQ_ENABLE);
         write32(NVIC_ISER0, 1 << TIMER0_IRQ);
     }
-    STARTED.store(true, Ordering::Relaxed);
+    TICKS.start();
 }
 
 /// An interrupt the secure `DefaultHandler` got (`crate::faults`): handles
@@ -73,21 +65,9 @@ pub fn on_interrupt(irqn: i16) -> bool {
 
 /// Microseconds since [`start`] (0 before it).
 pub fn now_us() -> u64 {
-    if !STARTED.load(Ordering::Relaxed) {
-        return 0;
-    }
-    critical_section::with(|cs| {
-        let extension = EXTENSION.borrow(cs);
-        let (mut wraps, last) = extension.get();
-        // SAFETY: reading the counter has no side effect.
-        let value = unsafe { read32(TIMER0 + VALUE) };
-        if value > last {
-            wraps = wraps.wrapping_add(1);
-        }
-        extension.set((wraps, value));
-        let ticks = (u64::from(wraps) << 32) | u64::from(u32::MAX - value);
-        ticks / TICKS_PER_US
-    })
+    // SAFETY: reading the counter has no side effect.
+    let ticks = TICKS.now(|| u32::MAX - unsafe { read32(TIMER0 + VALUE) });
+    ticks / TICKS_PER_US
 }
 
 /// The raw counter, for seeding the entropy source.

@@ -13,7 +13,7 @@
 //! only carries it out ([`restart`]).
 //!
 //! The package builds one image per board. The board-independent modules
-//! (`boot`, `cloud`, `cpu`, `device`, `exit`, `faults`, `heap`, `interrupts`,
+//! (`boot`, `cloud`, `counter64`, `cpu`, `device`, `exit`, `faults`, `heap`, `interrupts`,
 //! `nscopy`, `nsmem`, `nvic`, `restart`, `trustzone`, `tt`, `veneers`) are compiled into each, and name their
 //! board's modules by path: `crate::board` (the kernel's board traits),
 //! `crate::clock`, `crate::cloud_io` (the cloud link's bytes), `crate::logger`, `crate::map` (the map
@@ -30,6 +30,7 @@ mod clock;
 mod cloud;
 mod cloud_io;
 mod cloud_ring;
+mod counter64;
 mod cpu;
 mod device;
 mod exit;

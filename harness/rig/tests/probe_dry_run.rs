@@ -1,14 +1,16 @@
 //! The probe layer without a board: probe-rs dry-run flash plans of both real STM32U585 images (a `FakeProbe` session) land inside the part's flash and wrong link addresses are refused naming the address; a probe found by its selector (a fake lister) flashes both in a dry run; the RTT control block is found in the real secure image.
 
+mod images_support;
+
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use hil_rig::probe::rtt::control_block;
 use hil_rig::probe::{
     dry_run, find_probe, parse_selector, FlashPlan, ImageRole, Lister, ProbeError, ProbeSpec,
     ProbeTarget, STM32U585,
 };
-use hil_rig::qemu::{build_board_images, ImageBoard, Images};
+use hil_rig::qemu::{ImageBoard, Images};
+use images_support::{images, root};
 use mv_boards::stm32u585::{NS_FLASH_BASE, SECURE_IMAGE_BASE};
 use object::read::elf::{ElfFile32, ProgramHeader};
 use object::{elf, LittleEndian};
@@ -17,29 +19,6 @@ use probe_rs::probe::list::ProbeListItem;
 use probe_rs::probe::{
     DebugProbe, DebugProbeError, DebugProbeInfo, DebugProbeSelector, Probe, ProbeFactory,
 };
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Both boards' images, built once (one `cargo build` makes all four).
-fn images(board: ImageBoard) -> &'static Images {
-    static BUILT: OnceLock<(Images, Images)> = OnceLock::new();
-    let (an505, u585) = BUILT.get_or_init(|| {
-        let u585 = build_board_images(&root(), ImageBoard::Stm32u585)
-            .unwrap_or_else(|e| panic!("building the firmware images: {e}"));
-        let (secure, agent) = ImageBoard::An505.binaries();
-        let an505 = Images {
-            secure: u585.secure.with_file_name(secure),
-            agent: u585.agent.with_file_name(agent),
-        };
-        (an505, u585)
-    });
-    match board {
-        ImageBoard::An505 => an505,
-        ImageBoard::Stm32u585 => u585,
-    }
-}
 
 /// Every `PT_LOAD` segment's load address and file bytes, read here with
 /// `object` (not through probe-rs), to hold the plan against.

@@ -1,35 +1,13 @@
 //! The STM32U585 images, built as CI builds them, pass the board-less ELF checks; wrong link addresses fail them.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod images_support;
 
-use hil_rig::qemu::{build_board_images, ImageBoard, Images};
+use std::path::Path;
+
+use hil_rig::qemu::ImageBoard;
 use hil_rig::u585_elf::{check_agent, check_secure, SG};
+use images_support::images;
 use object::{Object, ObjectSection};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Both boards' images, built once (one `cargo build` makes all four).
-fn images(board: ImageBoard) -> &'static Images {
-    static BUILT: OnceLock<(Images, Images)> = OnceLock::new();
-    let (an505, u585) = BUILT.get_or_init(|| {
-        let u585 = build_board_images(&root(), ImageBoard::Stm32u585)
-            .unwrap_or_else(|e| panic!("building the firmware images: {e}"));
-        // The same build made AN505's, beside them.
-        let (secure, agent) = ImageBoard::An505.binaries();
-        let an505 = Images {
-            secure: u585.secure.with_file_name(secure),
-            agent: u585.agent.with_file_name(agent),
-        };
-        (an505, u585)
-    });
-    match board {
-        ImageBoard::An505 => an505,
-        ImageBoard::Stm32u585 => u585,
-    }
-}
 
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -26,6 +26,8 @@ mod clock;
 #[path = "../cloud.rs"]
 mod cloud;
 mod cloud_io;
+#[path = "../counter64.rs"]
+mod counter64;
 #[path = "../cpu.rs"]
 mod cpu;
 #[path = "../device.rs"]
