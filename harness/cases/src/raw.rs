@@ -32,7 +32,7 @@ pub struct Case {
     /// `[a-z0-9-]+` each; `hil run --tag` selects by them.
     #[serde(default)]
     pub tags: Vec<String>,
-    /// The images a rig runs (`sim`, `an505`) → the reason the case is skipped on every rig running them (non-empty).
+    /// The images a rig runs (`sim`, `an505`, `stm32u585`) → the reason the case is skipped on every rig running them (non-empty).
     #[serde(default)]
     pub skip: BTreeMap<String, String>,
     /// Per-case time limit in milliseconds (default: the rig's).

@@ -195,7 +195,7 @@ fn a_skip_names_the_images_a_rig_runs_and_anything_else_is_an_error_with_its_lin
     let error = load_suite(&dir.0).unwrap_err().to_string();
     assert!(error.contains("time/a.yaml:6:"), "{error}");
     assert!(
-        error.contains("skip.qemu-an505: no rig runs `qemu-an505`: a skip names the images a rig runs (sim, an505)"),
+        error.contains("skip.qemu-an505: no rig runs `qemu-an505`: a skip names the images a rig runs (sim, an505, stm32u585)"),
         "{error}"
     );
     dir.write(

@@ -47,7 +47,7 @@ spec:
   quote: "MV_STATUS_INVALIDBUFFERSIZE: the buffer is too small (under 32 bytes) or not a whole number of Notification structures"
   source: "mv_syscalls.h (SDK 0.7.0), mvSetupNotifications @retval"
 tags: [notifications, errors]
-skip:                        # optional: the images a rig runs (sim, an505) -> reason a reviewer can judge
+skip:                        # optional: the images a rig runs (sim, an505, stm32u585) -> reason a reviewer can judge
   an505: "needs a board with the IRQ free"
 steps:
   - alloc: { name: ring, type: notifications, size: 16, align: 8 }

@@ -279,7 +279,7 @@ fn a_skip_naming_a_rig_rather_than_the_images_it_runs_is_bad_input() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(
-        stderr.contains("noop.yaml:5:3: skip.qemu-an505: no rig runs `qemu-an505`: a skip names the images a rig runs (sim, an505)"),
+        stderr.contains("noop.yaml:5:3: skip.qemu-an505: no rig runs `qemu-an505`: a skip names the images a rig runs (sim, an505, stm32u585)"),
         "{stderr}"
     );
 }

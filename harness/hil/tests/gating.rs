@@ -389,7 +389,7 @@ fn a_board_another_run_holds_fails_naming_the_holder_or_is_waited_for() {
     std::fs::write(
         root.join("rigs/bench-u585.yaml"),
         format!(
-            "name: bench-u585\nkind: board\nboard:\n  firmware: {}\n  agent_link: {{ serial: /nonexistent/ttyACM0 }}\n  cloud_link: {{ serial: /nonexistent/ttyACM1 }}\n  power: {{ command: {{ on: [\"true\"], off: [\"true\"] }} }}\n",
+            "name: bench-u585\nkind: board\nboard:\n  firmware: {}\n  agent_link: {{ serial: /nonexistent/ttyACM0 }}\n  cloud_link: {{ serial: /nonexistent/ttyACM1 }}\n  power: {{ command: {{ on: [\"true\"], off: [\"true\"] }} }}\n  images: stm32u585\n",
             std::fs::canonicalize(repo()).unwrap().display()
         ),
     )

@@ -213,7 +213,7 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
     std::fs::write(
         scratch.join("rigs/an505-lab.yaml"),
         format!(
-            "name: an505-lab\nkind: board\ndescription: a QEMU-backed AN505 board behind labgrid place an505-1\ncase_timeout_ms: 30000\nboard:\n  firmware: {}\n  labgrid: {{ coordinator: '{coordinator}', place: an505-1 }}\n  agent_link: {{ labgrid: agent }}\n  cloud_link: {{ labgrid: cloud }}\n  power: labgrid\n  flash: {{ command: ['{}', emulate-board, flash, '{}'] }}\n",
+            "name: an505-lab\nkind: board\ndescription: a QEMU-backed AN505 board behind labgrid place an505-1\ncase_timeout_ms: 30000\nboard:\n  firmware: {}\n  images: an505\n  labgrid: {{ coordinator: '{coordinator}', place: an505-1 }}\n  agent_link: {{ labgrid: agent }}\n  cloud_link: {{ labgrid: cloud }}\n  power: labgrid\n  flash: {{ command: ['{}', emulate-board, flash, '{}'] }}\n",
             repo.display(),
             env!("CARGO_BIN_EXE_hil"),
             ports["url"].as_str().unwrap()

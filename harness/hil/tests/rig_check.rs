@@ -1,4 +1,4 @@
-//! `hil rig check` on board rigs whose serial ports are ptys and whose power is a stand-in `uhubctl` on PATH: one passes every check, one fails naming its missing port and reset program, one names a probe this host lacks; `hil probe list` answers without a probe.
+//! `hil rig check` on board rigs whose serial ports are ptys and whose power is a stand-in `uhubctl` on PATH: one passes every check (and one running the AN505 images, as QEMU as a board does), one fails naming its missing port and reset program, one names a probe this host lacks; `hil probe list` answers without a probe.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -36,7 +36,7 @@ fn scratch(rigs: &[(&str, String)]) -> tempfile::TempDir {
 
 fn board(agent: &str, cloud: &str, power: &str) -> String {
     format!(
-        "name: NAME\nkind: board\nboard:\n  firmware: {}\n  agent_link: {{ serial: {agent} }}\n  cloud_link: {{ serial: {cloud} }}\n  power: {power}\n",
+        "name: NAME\nkind: board\nboard:\n  firmware: {}\n  agent_link: {{ serial: {agent} }}\n  cloud_link: {{ serial: {cloud} }}\n  power: {power}\n  images: stm32u585\n",
         repo().display()
     )
 }
@@ -81,6 +81,12 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
             ),
         ),
         (
+            "qemu-board",
+            board(&agent, &cloud, hub)
+                .replace("NAME", "qemu-board")
+                .replace("images: stm32u585", "images: an505"),
+        ),
+        (
             "bench-unplugged",
             format!(
                 "{}  reset: {{ command: [hil-no-such-reset-line, pulse] }}\n",
@@ -98,7 +104,7 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
     let (code, text) = check(root, "bench-ok");
     assert_eq!(code, 0, "{text}");
     for line in [
-        "ok    firmware images: built in".to_owned(),
+        "ok    firmware images `stm32u585` (mv-secure-u585, mv-agent-u585): built in".to_owned(),
         "ok    STM32U585 images fit the part's flash map: NSC table at 0x0C1F_E000".to_owned(),
         format!("ok    agent_link serial port {agent}: opens at 115200 baud"),
         format!("ok    cloud_link serial port {cloud}: opens at 115200 baud"),
@@ -115,6 +121,19 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
         std::fs::read_to_string(root.join("bin/uhubctl.calls")).unwrap(),
         "-l 1-1.4\n"
     );
+
+    // QEMU as a board runs the AN505 images: the checklist names them and
+    // holds the agent to QEMU's app region, not to the part's flash map.
+    let (code, text) = check(root, "qemu-board");
+    assert_eq!(code, 0, "{text}");
+    for line in [
+        "ok    firmware images `an505` (mv-secure, mv-agent): built in",
+        "ok    AN505 agent loads at QEMU's app region: ",
+        " bytes at 0x00200000",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    assert!(!text.contains("STM32U585 images fit"), "{text}");
 
     // A probe this host does not have: the line says so and what to do;
     // the images are still planned by probe-rs (a dry run needs no probe).

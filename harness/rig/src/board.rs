@@ -2,11 +2,11 @@
 //!
 //! The session (`crate::qemu::QemuSession::board`) speaks the agent and
 //! cloud protocols over the board's UARTs, and builds the deployments a
-//! case asks for from the AN505 agent image (`RigKind::images` is
-//! `an505`): what QEMU wrapped as a board (`hil emulate-board`) runs. An
-//! STM32U585 is flashed through its probe with its own images (`hil probe
-//! flash RIG`, a fitting `flash:` command), but cases that deploy an
-//! update would still be offered the AN505 app. Power, flashing and reset
+//! case asks for from the agent of the images the rig file names
+//! (`board.images`, [`ImageBoard`]): `an505` for QEMU wrapped as a board
+//! (`hil emulate-board`), `stm32u585` for the part, which is flashed
+//! through its probe with those images (`hil probe flash RIG`, a fitting
+//! `flash:` command). Power, flashing and reset
 //! are separate actions of the rig file, as on hardware: power-on boots
 //! whatever the board's flash holds; `flash:` writes the factory image,
 //! which the session runs once at the start of a run and again after a case
@@ -67,6 +67,9 @@ impl LinkAt {
 pub struct BoardConfig {
     /// The repository whose firmware images the board runs.
     pub root: PathBuf,
+    /// Which images it runs (`board.images`): what the session builds,
+    /// deploys and reads RTT from, and what a case's `skip:` names.
+    pub images: ImageBoard,
     pub boot_timeout: Duration,
     pub exec_timeout: Duration,
     pub labgrid: Option<Labgrid>,
@@ -203,7 +206,7 @@ impl Board {
         let secure = self
             .rtt_image
             .get_or_init(|| {
-                build_board_images(&self.config.root, ImageBoard::Stm32u585).map(|i| i.secure)
+                build_board_images(&self.config.root, self.config.images).map(|i| i.secure)
             })
             .clone()?;
         // The pump attaches once the board has powered on and laid out its

@@ -12,7 +12,7 @@ use crate::power::rig_file::RawPower;
 use crate::power::PowerBy;
 use crate::probe::select::{check_chip, parse_selector};
 use crate::probe::ProbeSpec;
-use crate::qemu::QemuConfig;
+use crate::qemu::{ImageBoard, QemuConfig};
 
 /// A validated rig description.
 #[derive(Clone, Debug)]
@@ -35,15 +35,24 @@ pub enum RigKind {
 }
 
 impl RigKind {
+    /// The firmware images this rig runs: the AN505's under QEMU, a board's
+    /// as its rig file names them (`board.images`); `None` for the sim,
+    /// which runs no image. Everything board-specific the harness needs
+    /// (the binaries, the app's code base) follows from it.
+    pub fn image_board(&self) -> Option<ImageBoard> {
+        match self {
+            RigKind::Sim(_) => None,
+            RigKind::Qemu(_) => Some(ImageBoard::An505),
+            RigKind::Board(b) => Some(b.images),
+        }
+    }
+
     /// The images this rig runs, as a case's `skip:` names them
     /// (`hil_cases::SKIP_IMAGES`): a reason to skip holds wherever the same
     /// images run, so a board running the AN505 images skips what
     /// `qemu-an505` skips without cases listing boards by name.
     pub fn images(&self) -> &'static str {
-        match self {
-            RigKind::Sim(_) => "sim",
-            RigKind::Qemu(_) | RigKind::Board(_) => "an505",
-        }
+        self.image_board().map_or("sim", ImageBoard::name)
     }
 }
 
@@ -80,8 +89,11 @@ struct RawRig {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBoard {
-    /// The repository whose AN505 images the board runs (default: this one).
+    /// The repository whose images the board runs (default: this one).
     firmware: Option<PathBuf>,
+    /// Which images it runs (`an505`, `stm32u585`); required. Read as
+    /// any value so that a wrong type is refused listing the names too.
+    images: Option<serde_yaml::Value>,
     labgrid: Option<RawLabgrid>,
     // `{ labgrid: agent }` rather than serde_yaml's `!labgrid agent`.
     #[serde(with = "serde_yaml::with::singleton_map")]
@@ -337,6 +349,9 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
                     }))
                 }
             };
+            let chip = probe.as_ref().map(|p| p.chip.as_str());
+            let images = board_images(b.images.as_ref(), chip, &cloud_link)
+                .map_err(|(field, message)| error(at(field).or(at("board")), field, message))?;
             if cloud_link == LinkAt::Rtt && probe.is_none() {
                 return Err(error(
                     at("board.cloud_link"),
@@ -358,6 +373,7 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
             }
             RigKind::Board(Box::new(BoardConfig {
                 root: b.firmware.map_or(root.clone(), |f| root.join(f)),
+                images,
                 boot_timeout: std::time::Duration::from_millis(b.boot_timeout_ms.unwrap_or(20_000)),
                 exec_timeout: std::time::Duration::from_millis(b.exec_timeout_ms.unwrap_or(15_000)),
                 labgrid,
@@ -386,6 +402,81 @@ fn load_rig(file: &Path) -> Result<RigConfig, RigConfigError> {
         case_timeout_ms: raw.case_timeout_ms.unwrap_or(DEFAULT_CASE_TIMEOUT_MS),
         file: file.to_owned(),
     })
+}
+
+/// `board.images`, validated: named (a board that silently ran other
+/// images than the harness builds, deploys and reads would fail every
+/// update case for no visible reason), known, and consistent with the
+/// probe and the cloud link. An error is `(field, message)`.
+fn board_images(
+    given: Option<&serde_yaml::Value>,
+    probe_chip: Option<&str>,
+    cloud_link: &LinkAt,
+) -> Result<ImageBoard, (&'static str, String)> {
+    let known = || {
+        ImageBoard::ALL
+            .iter()
+            .map(|b| format!("`{}`", b.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(given) = given else {
+        return Err((
+            "board.images",
+            format!(
+                "a board rig names the images it runs, one of {}: `an505` for QEMU as a board (`hil emulate-board`), `stm32u585` for an STM32U585 part",
+                known()
+            ),
+        ));
+    };
+    let images = match given {
+        serde_yaml::Value::String(name) => ImageBoard::from_name(name).ok_or_else(|| {
+            (
+                "board.images",
+                format!("no images called `{name}`; this build knows {}", known()),
+            )
+        }),
+        other => Err((
+            "board.images",
+            format!(
+                "must name the images, one of {}, not {}",
+                known(),
+                serde_yaml::to_string(other)
+                    .map_or_else(|_| "this".into(), |t| format!("`{}`", t.trim()))
+            ),
+        )),
+    }?;
+    match (images.chip_prefix(), probe_chip) {
+        (None, Some(_)) => {
+            return Err((
+                "board.images",
+                format!(
+                    "the `{}` images run under QEMU only, which no debug probe reaches; a board with `probe:` runs `stm32u585`",
+                    images.name()
+                ),
+            ))
+        }
+        (Some(prefix), Some(chip)) if !chip.to_ascii_uppercase().starts_with(prefix) => {
+            return Err((
+                "board.probe.chip",
+                format!(
+                    "`{chip}` is not a part the `{}` images are built for (a {prefix}…); fix the chip or board.images",
+                    images.name()
+                ),
+            ))
+        }
+        _ => {}
+    }
+    if *cloud_link == LinkAt::Rtt && images.chip_prefix().is_none() {
+        return Err((
+            "board.cloud_link",
+            format!(
+                "the `{}` images carry the cloud link on a UART (`{{ serial: PATH }}`); RTT is the STM32U585 image's",
+                images.name()
+            ),
+        ));
+    }
+    Ok(images)
 }
 
 impl RigConfig {

@@ -272,6 +272,19 @@ fn main() {
             Ok(Completion::Completed)
         });
 
+    let (join_config, join_rigs, join_root) = (config.clone(), rigs.clone(), root.clone());
+    let ota_join = Trial::ignorable_test(
+        "qemu-an505::ota-join-finds-what-the-full-run-finds",
+        move || {
+            if let Some(skip) = prerequisites(installed, &join_root) {
+                return Ok(skip);
+            }
+            drop(join_rigs.lock().unwrap_or_else(|e| e.into_inner()).take());
+            join_finds_what_the_full_run_finds(join_config).map_err(Failed::from)?;
+            Ok(Completion::Completed)
+        },
+    );
+
     let mut trials = vec![firmware_images];
     trials.extend(suite.cases.into_iter().map(|case| {
         let (rigs, config, rig_name, root) =
@@ -322,6 +335,7 @@ fn main() {
     trials.push(fuzz_trial);
     trials.push(ota_powercut);
     trials.push(ota_snapshot);
+    trials.push(ota_join);
     let conclusion = libtest_mimic::run(&args, trials);
     // `exit` skips destructors: drop the session first so QEMU is killed.
     drop(rigs.lock().unwrap_or_else(|e| e.into_inner()).take());
@@ -350,15 +364,26 @@ fn snapshot_is_qemus_own_cut(config: QemuConfig) -> Result<(), String> {
             inside,
         }])
     };
-    let plans = [
+    // And right after a chunk's record: where a download point's recovery
+    // joins the golden run, QEMU's own uncut run must be there too.
+    let join = first(powercut::Phase::Download, true)
+        .and_then(|p| golden.predict(p[0]))
+        .map(|j| {
+            vec![powercut::Cut {
+                op: j.at,
+                inside: false,
+            }]
+        });
+    let mut plans: Vec<_> = [
         first(powercut::Phase::Download, true),
         first(powercut::Phase::Install, false),
-    ];
+    ]
+    .into_iter()
+    .map(|p| p.expect("the update has both phases"))
+    .collect();
+    plans.push(join.ok_or("the download point predicts no join")?);
     rig.keep_cut_nvm = true;
-    for plan in plans
-        .into_iter()
-        .map(|p| p.expect("the update has both phases"))
-    {
+    for plan in plans {
         let id = powercut::plan_id(&plan);
         let full = rig.run_plan(&id, &plan, None);
         let own = rig
@@ -390,6 +415,79 @@ fn snapshot_is_qemus_own_cut(config: QemuConfig) -> Result<(), String> {
                 fast.detail
             ));
         }
+    }
+    Ok(())
+}
+
+/// The QEMU campaign stops a download point's recovery right after the
+/// step it redoes and, when the NVM is the golden run's there, takes the
+/// rest as the golden run's. On the campaign's download points (and the
+/// others, which must not join), each point joined or not must come to
+/// what the same point comes to from the snapshot with every life run; a
+/// joined point's full run must end on the uncut run's converged NVM
+/// byte for byte (the golden run's end, which the join claims).
+fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> {
+    let fail = |e: hil_campaign::CampaignError| e.to_string();
+    let mut rig = powercut::QemuOta::new(config).map_err(fail)?;
+    let scenario = rig.sim_scenario().map_err(fail)?;
+    let calibration = scenario.calibrate().map_err(fail)?;
+    let golden = powercut::Golden::record(&scenario, &calibration).map_err(fail)?;
+    let uncut = rig.run_plan("uncut", &[], None);
+    if uncut.outcome != powercut::Outcome::Ok {
+        return Err(format!("the uncut run: {}", uncut.detail));
+    }
+    rig.adopt_reference().map_err(fail)?;
+    let plans: Vec<_> = powercut::chosen_plans(&calibration)
+        .into_iter()
+        .filter(|p| {
+            let phase = calibration.phase(p[0].op);
+            p.len() == 1
+                && (phase == powercut::Phase::Download
+                    || (phase == powercut::Phase::Install && !p[0].inside))
+        })
+        .collect();
+    let mut joined = 0;
+    for plan in &plans {
+        let id = powercut::plan_id(plan);
+        rig.join = true;
+        let fast = rig.run_point(&id, plan, &golden);
+        rig.join = false;
+        let full = rig.run_point(&id, plan, &golden);
+        println!(
+            "{id}: joining {} ({}), in full {} ({})",
+            fast.outcome.name(),
+            fast.verified.describe(),
+            full.outcome.name(),
+            full.verified.describe()
+        );
+        if fast.outcome != full.outcome || full.outcome != powercut::Outcome::Ok {
+            return Err(format!(
+                "{id}: joining {} {}; in full {} {}",
+                fast.outcome.name(),
+                fast.detail,
+                full.outcome.name(),
+                full.detail
+            ));
+        }
+        if let powercut::Verified::Joined { reference, .. } = fast.verified {
+            joined += 1;
+            let phase = calibration.phase(plan[0].op);
+            if reference != powercut::Reference::Golden || phase != powercut::Phase::Download {
+                return Err(format!("{id}: joined {reference:?} in {}", phase.name()));
+            }
+            let by_reference = powercut::Verified::SnapshotConverged {
+                by: powercut::Convergence::Reference,
+            };
+            if full.verified != by_reference {
+                return Err(format!(
+                    "{id} joined the golden run, but in full it ended {}",
+                    full.verified.describe()
+                ));
+            }
+        }
+    }
+    if joined == 0 {
+        return Err(format!("none of {} download points joined", plans.len()));
     }
     Ok(())
 }

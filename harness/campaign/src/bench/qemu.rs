@@ -13,7 +13,9 @@ use mv_abi::Slot;
 use mv_proto::{Placement, Primitive, Reply};
 
 use super::Figure;
-use crate::powercut::{chosen_plans, par_map, plan_id, Golden, Outcome, PointResult, QemuOta};
+use crate::powercut::{
+    chosen_plans, par_map, plan_id, Golden, Outcome, PointResult, QemuOta, Verified,
+};
 use crate::CampaignError;
 
 /// Calls per measurement; the clock's 1 µs step is 1000 instructions, so
@@ -349,13 +351,14 @@ impl QemuBench {
 
     /// OTA exact cuts per second on the same points, side by side in this
     /// run: the first way (factory NVM, every life, three clean boots, the
-    /// cloud's frames over UART3, a QEMU process per boot); the previous
-    /// way (from the golden run's NVM at the cut, convergence from NVM
-    /// images, the shared-memory ring, a QEMU process per boot, one and
-    /// `jobs` QEMUs); and the same with one QEMU per worker reset in place
-    /// (a cut halts the core, a boot is a QMP reset), one and `jobs`. The
-    /// first way also keeps QEMU's own NVM at each first cut, to count how
-    /// many equal the snapshot the other ways start from.
+    /// cloud's frames over UART3, a QEMU process per boot); from the golden
+    /// run's NVM at the cut, convergence from NVM images, the shared-memory
+    /// ring, a QEMU process per boot, one and `jobs` QEMUs; the same with
+    /// one QEMU per worker reset in place (a cut halts the core, a boot is
+    /// a QMP reset), one and `jobs` (the previous way); and the same again
+    /// joining the golden run where a recovery provably meets it, one and
+    /// `jobs`. The first way also keeps QEMU's own NVM at each first cut,
+    /// to count how many equal the snapshot the other ways start from.
     pub fn ota(&self, points: usize, jobs: usize) -> Result<Vec<Figure>, CampaignError> {
         let mut ota = QemuOta::new(self.config.clone())?;
         let scenario = ota.sim_scenario()?;
@@ -380,10 +383,15 @@ impl QemuBench {
         let t = Instant::now();
         let mut full = Vec::new();
         let mut same_nvm = 0;
+        let mut other_nvm = Vec::new();
         for plan in &plans {
             full.push(ota.run_plan(&plan_id(plan), plan, None));
             let snapshot = golden.cut_flash_from_boot(plan[0]).into_cells().to_vec();
-            same_nvm += usize::from(ota.take_cut_nvm().as_ref() == Some(&snapshot));
+            if ota.take_cut_nvm().as_ref() == Some(&snapshot) {
+                same_nvm += 1;
+            } else {
+                other_nvm.push(plan_id(plan));
+            }
         }
         let full_secs = t.elapsed().as_secs_f64();
         ota.keep_cut_nvm = false;
@@ -400,11 +408,12 @@ impl QemuBench {
         // The same points from the snapshot on `workers` rigs, each QEMU
         // started per boot or reset in place; the CPU time QEMU and the
         // harness took, the QEMUs shut down (reaped) at the end to count.
-        let from_snapshot = |workers: usize, reset_in_place: bool| {
+        let from_snapshot = |workers: usize, reset_in_place: bool, join: bool| {
             for rig in take().iter_mut() {
                 rig.reset_in_place = false;
                 rig.stop();
                 rig.reset_in_place = reset_in_place;
+                rig.join = join;
             }
             let cpu = CpuTimes::now();
             let t = Instant::now();
@@ -413,7 +422,7 @@ impl QemuBench {
                 workers,
                 |plan| {
                     let mut rig = take().pop().expect("one rig per worker");
-                    let p = rig.run_from_snapshot(&plan_id(plan), plan, &golden);
+                    let p = rig.run_point(&plan_id(plan), plan, &golden);
                     take().push(rig);
                     p
                 },
@@ -428,12 +437,14 @@ impl QemuBench {
             let cpu = cpu.zip(CpuTimes::now()).map(|(a, b)| b.since(&a));
             Way { points, secs, cpu }
         };
-        let process = from_snapshot(1, false);
-        let process_n = from_snapshot(jobs, false);
-        let reset = from_snapshot(1, true);
-        let parallel = from_snapshot(jobs, true);
+        let process = from_snapshot(1, false, false);
+        let process_n = from_snapshot(jobs, false, false);
+        let reset = from_snapshot(1, true, false);
+        let parallel = from_snapshot(jobs, true, false);
+        let joined = from_snapshot(1, true, true);
+        let joined_n = from_snapshot(jobs, true, true);
         let first = n as f64 / full_secs;
-        let previous = n as f64 / process_n.secs;
+        let previous = n as f64 / parallel.secs;
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
         let way = |what: String, w: &Way| {
             let agree = full
@@ -442,6 +453,16 @@ impl QemuBench {
                 .filter(|(a, b)| a.outcome == b.outcome)
                 .count();
             let rate = n as f64 / w.secs;
+            let joins = w
+                .points
+                .iter()
+                .filter(|p| matches!(p.verified, Verified::Joined { .. }))
+                .count();
+            let joins = if joins > 0 {
+                format!(", {joins} joined the golden run")
+            } else {
+                String::new()
+            };
             let cpu = w.cpu.map_or(String::new(), |c| {
                 format!(
                     "; CPU per point: QEMU {:.0} ms, harness {:.0} ms, which {cores} idle cores would turn into {:.1} points/s",
@@ -452,7 +473,7 @@ impl QemuBench {
             });
             Figure {
                 name: format!(
-                    "{what} ({} ok, {agree}/{n} as the first way; {:.1}x it, {:.2}x the previous way{cpu})",
+                    "{what} ({} ok{joins}, {agree}/{n} as the first way; {:.1}x it, {:.2}x the previous way{cpu})",
                     ok(&w.points),
                     rate / first,
                     rate / previous,
@@ -474,8 +495,13 @@ impl QemuBench {
             },
             Figure {
                 name: format!(
-                    "OTA exact cuts, first way: factory NVM, 3 clean boots, UART, a QEMU per boot ({n} points, {} ok; {same_nvm}/{n} NVMs at the cut equal the snapshot)",
-                    ok(&full)
+                    "OTA exact cuts, first way: factory NVM, 3 clean boots, UART, a QEMU per boot ({n} points, {} ok; {same_nvm}/{n} NVMs at the cut equal the snapshot{})",
+                    ok(&full),
+                    if other_nvm.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", not {}", other_nvm.join(", "))
+                    }
                 ),
                 value: first,
                 unit: "points/s",
@@ -486,7 +512,7 @@ impl QemuBench {
                 &process,
             ),
             way(
-                format!("OTA exact cuts from the snapshot, ring, a QEMU per boot, {jobs} QEMUs (the previous way)"),
+                format!("OTA exact cuts from the snapshot, ring, a QEMU per boot, {jobs} QEMUs"),
                 &process_n,
             ),
             way(
@@ -494,8 +520,16 @@ impl QemuBench {
                 &reset,
             ),
             way(
-                format!("OTA exact cuts from the snapshot, ring, QEMU reset in place, {jobs} QEMUs"),
+                format!("OTA exact cuts from the snapshot, ring, QEMU reset in place, {jobs} QEMUs (the previous way)"),
                 &parallel,
+            ),
+            way(
+                "OTA exact cuts joining the golden run, ring, QEMU reset in place, 1 QEMU".into(),
+                &joined,
+            ),
+            way(
+                format!("OTA exact cuts joining the golden run, ring, QEMU reset in place, {jobs} QEMUs"),
+                &joined_n,
             ),
         ])
     }

@@ -80,13 +80,22 @@ impl Agent<'_> {
     }
 
     /// `mvGetWakeReason` through the agent: the kernel answers the app.
+    /// Two round trips: app memory for the answer, then the call and the
+    /// read of what it wrote in one request.
     pub fn wake_reason(&mut self) -> Result<u8, CampaignError> {
         let addr = self.alloc(4)?;
-        let status = self.call(Slot::GetWakeReason, [addr, 0, 0, 0])?;
-        if status != 0 {
-            fail!("mvGetWakeReason: status {status:#x}");
+        let replies = self.exec(vec![
+            Primitive::Call {
+                slot: Slot::GetWakeReason as u32,
+                args: [addr, 0, 0, 0],
+            },
+            Primitive::Read { addr, len: 1 },
+        ])?;
+        match replies.as_slice() {
+            [Reply::Status(0), Reply::Bytes(b)] if b.len() == 1 => Ok(b[0]),
+            [Reply::Status(status), ..] => fail!("mvGetWakeReason: status {status:#x}"),
+            other => fail!("mvGetWakeReason and a read: {other:?}"),
         }
-        Ok(self.read(addr, 1)?[0])
     }
 
     /// The SHA-256 of `len` bytes from `addr`, computed by the agent (the

@@ -162,6 +162,8 @@ struct HowVerified {
     fixed_point: usize,
     /// Three clean boots (a point the snapshot could not start).
     full: usize,
+    /// Joined the golden run after the recovery redid its step.
+    joined: usize,
 }
 
 impl HowVerified {
@@ -174,8 +176,9 @@ impl HowVerified {
                 by: Convergence::FixedPoint,
             } => self.fixed_point += 1,
             Verified::Full => self.full += 1,
+            Verified::Joined { .. } => self.joined += 1,
             // A point that failed before converging.
-            Verified::Snapshot | Verified::Joined { .. } => {}
+            Verified::Snapshot => {}
         }
     }
 }
@@ -261,7 +264,7 @@ pub fn run_qemu(
     let run_point = |plan: &Vec<Cut>| {
         let mut rig = lock(&pool).pop().expect("one rig per worker");
         let id = plan_id(plan);
-        let mut p = rig.run_from_snapshot(&id, plan, &golden);
+        let mut p = rig.run_point(&id, plan, &golden);
         lock(&pool).push(rig);
         lock(&by).count(p.verified);
         p.phase = calibration.phase(plan[0].op);
@@ -333,7 +336,7 @@ pub fn run_qemu(
         "Rig `qemu-an505`: the agent ({} bytes, stamped v1 and v2) updated over the cloud link (UART3) into NVM that is QEMU's file-backed PSRAM. \
          Uncut update: {} in {uncut_secs:.1} s, run in full with three clean boots; its converged NVM {} the sim golden run's final flash. \
          {exact} exact cuts (at the sim's operation numbers: request in NVM, counted down by the image's flash driver), each started from the golden run's NVM at its first cut, \
-         on {jobs} QEMU instance(s) in {exact_secs:.1} s ({:.2} exact cuts per second); convergence shown by the uncut run's NVM for {}, by one clean boot changing nothing for {}, by three clean boots for {}. \
+         on {jobs} QEMU instance(s) in {exact_secs:.1} s ({:.2} exact cuts per second); {} joined the golden run (the recovery stopped after the step it redid, its NVM the golden run's there byte for byte); convergence shown by the uncut run's NVM for {}, by one clean boot changing nothing for {}, by three clean boots for {}. \
          {killed} SIGKILLs from the factory NVM; {parity} outcome(s) differ from the sim's for the same plan. {points} points in {secs:.0} s: {:.2} cut points per second.",
         rig.old_rom.len(),
         uncut_outcome.name(),
@@ -343,6 +346,7 @@ pub fn run_qemu(
             None => "(none: the uncut run failed) cannot be compared with",
         },
         exact as f64 / exact_secs,
+        by.joined,
         by.reference,
         by.fixed_point,
         by.full,
@@ -362,6 +366,7 @@ pub fn run_qemu(
             "fixed_point": by.fixed_point,
             "three_boots": by.full,
         },
+        "joined": by.joined,
     });
     run.finish(header, extra, stop.load(Ordering::Relaxed))
 }

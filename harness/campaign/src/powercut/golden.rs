@@ -86,12 +86,20 @@ struct BootInstall {
 
 /// Where a single cut's recovery should meet a reference.
 #[derive(Clone, Copy, Debug)]
-struct Join {
+pub struct Join {
     /// First golden operation of the interrupted step.
-    step: u64,
+    pub step: u64,
     /// Golden operations `step..at` are the step, ending with its record.
-    at: u64,
-    reference: Reference,
+    pub at: u64,
+    pub reference: Reference,
+}
+
+impl Join {
+    /// Recovery operations of the step (what the recovery runs before it
+    /// should meet the reference).
+    pub fn ran(&self) -> u64 {
+        self.at - self.step
+    }
 }
 
 impl<'a> Golden<'a> {
@@ -268,7 +276,7 @@ impl<'a> Golden<'a> {
 
     /// Where the recovery from a single cut at `cut` should meet a
     /// reference: after the record that ends the interrupted step.
-    fn predict(&self, cut: Cut) -> Option<Join> {
+    pub fn predict(&self, cut: Cut) -> Option<Join> {
         let i = self.records.partition_point(|&r| r < cut.op);
         let record = *self.records.get(i)?;
         if cut.inside && record == cut.op {
@@ -405,9 +413,18 @@ impl<'a> Golden<'a> {
         Some(result)
     }
 
-    fn join_cells(&self, at: u64) -> Option<&SimCells> {
+    /// The golden run's flash after operation `at - 1`, where `at` ends a
+    /// chunk or install page record (a join's [`Join::at`]).
+    pub fn join_cells(&self, at: u64) -> Option<&SimCells> {
         let i = self.joins.binary_search_by_key(&at, |(m, _)| *m).ok()?;
         Some(&self.joins[i].1)
+    }
+
+    /// The [`Reference::BootInstall`] point's plan, if the sim's run of it
+    /// passed (a rig that joins it must have run it in full itself).
+    pub fn boot_install_plan(&self) -> Option<Vec<Cut>> {
+        let b = self.boot_install.as_ref()?;
+        Some(vec![boot_install_cut(b.cut_op)])
     }
 
     /// Runs the boot-install reference in full (from the snapshot) and keeps

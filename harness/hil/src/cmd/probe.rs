@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use hil_report::ExitCode;
 use hil_rig::probe::{dry_run_quietly, list_probes, ImageRole, Lister, ProbeTarget};
-use hil_rig::qemu::{build_board_images, ImageBoard};
+use hil_rig::qemu::build_board_images;
 use hil_rig::{RigError, RigKind};
 
 use super::repo::{all_rigs, find_root};
@@ -25,7 +25,7 @@ pub fn list() -> Result<ExitCode> {
     Ok(ExitCode::Passed)
 }
 
-/// Builds the STM32U585 images and flashes them through the rig's probe
+/// Builds the rig's images (the STM32U585's) and flashes them through the rig's probe
 /// (the secure image first, each read back), then resets the part so it
 /// boots them; with `dry_run`, only plans them (probe-rs on a mocked core:
 /// no probe needed). Prints each plan. A rig without `board.probe` is bad
@@ -48,7 +48,9 @@ pub fn flash(root: Option<PathBuf>, name: &str, dry_run: bool) -> Result<ExitCod
         ))
         .into());
     };
-    let images = build_board_images(&board.root, ImageBoard::Stm32u585)?;
+    // A rig file with `probe:` names images built for its chip (the rig
+    // file's validation refuses any other pair).
+    let images = build_board_images(&board.root, board.images)?;
     let plans = if dry_run {
         dry_run_quietly(
             &spec.chip,

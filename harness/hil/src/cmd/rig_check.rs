@@ -129,7 +129,7 @@ fn board_checks(board: &BoardConfig, file: &str) -> Vec<Check> {
         });
         ok
     });
-    let (image_lines, images) = image_checks(&board.root);
+    let (image_lines, images) = image_checks(&board.root, board.images);
     checks.extend(image_lines);
     for (field, link) in [
         ("agent_link", &board.agent_link),
@@ -250,12 +250,14 @@ fn probe_checks(spec: &ProbeSpec, images: Option<&Images>, file: &str) -> Vec<Ch
     ]
 }
 
-/// The images build, and the STM32U585 pair fits the part's flash map;
-/// the images, if they built.
-fn image_checks(root: &Path) -> (Vec<Check>, Option<Images>) {
-    let built = build_board_images(root, ImageBoard::Stm32u585);
+/// The images the rig names build, and fit the board: the STM32U585 pair
+/// its flash map, the AN505 agent QEMU's app region; the images, if they
+/// built.
+fn image_checks(root: &Path, board: ImageBoard) -> (Vec<Check>, Option<Images>) {
+    let built = build_board_images(root, board);
+    let (secure, agent) = board.binaries();
     let build = Check {
-        what: "firmware images".into(),
+        what: format!("firmware images `{}` ({secure}, {agent})", board.name()),
         result: match &built {
             Ok(_) => Verdict::Ok(format!("built in {}", root.display())),
             Err(e) => Verdict::Failed(
@@ -268,9 +270,34 @@ fn image_checks(root: &Path) -> (Vec<Check>, Option<Images>) {
             ),
         },
     };
-    let fit = Check {
+    let fit = match board {
+        ImageBoard::Stm32u585 => u585_fit(&built),
+        ImageBoard::An505 => Check {
+            what: "AN505 agent loads at QEMU's app region".into(),
+            result: match &built {
+                Err(_) => Verdict::Skipped("the images did not build".into()),
+                Ok(images) => match board.agent_rom(&images.agent) {
+                    Ok(rom) => Verdict::Ok(format!(
+                        "{} bytes at {:#010x}",
+                        rom.len(),
+                        board.app_code_base()
+                    )),
+                    Err(e) => Verdict::Failed(
+                        why(&e),
+                        "fix the agent's link address (firmware/agent's memory.x) to match mv_boards::an505".into(),
+                    ),
+                },
+            },
+        },
+    };
+    (vec![build, fit], built.ok())
+}
+
+/// The STM32U585 pair fits the part's flash map (its ELF checks).
+fn u585_fit(built: &Result<Images, RigError>) -> Check {
+    Check {
         what: "STM32U585 images fit the part's flash map".into(),
-        result: match &built {
+        result: match built {
             Err(_) => Verdict::Skipped("the images did not build".into()),
             Ok(images) => {
                 let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
@@ -291,8 +318,7 @@ fn image_checks(root: &Path) -> (Vec<Check>, Option<Images>) {
                 }
             }
         },
-    };
-    (vec![build, fit], built.ok())
+    }
 }
 
 fn link_check(field: &str, link: &LinkAt, file: &str) -> Check {

@@ -120,7 +120,7 @@ impl Lab {
         std::fs::write(
             root.join("rigs/an505-board.yaml"),
             format!(
-                "name: an505-board\nkind: board\ndescription: QEMU as a board, power, flashing and reset by command\ncase_timeout_ms: 120000\nboard:\n  firmware: {}\n  agent_link: {{ serial: {} }}\n  cloud_link: {{ serial: {} }}\n  power:\n    command:\n      on: {}\n      off: {}\n    settle_ms: 20\n  flash: {{ command: {} }}\n{reset}",
+                "name: an505-board\nkind: board\ndescription: QEMU as a board, power, flashing and reset by command\ncase_timeout_ms: 120000\nboard:\n  firmware: {}\n  images: an505\n  agent_link: {{ serial: {} }}\n  cloud_link: {{ serial: {} }}\n  power:\n    command:\n      on: {}\n      off: {}\n    settle_ms: 20\n  flash: {{ command: {} }}\n{reset}",
                 repo.display(),
                 ports["agent_link"].as_str().unwrap(),
                 ports["cloud_link"].as_str().unwrap(),

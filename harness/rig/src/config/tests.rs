@@ -106,8 +106,8 @@ fn a_board_rig_names_its_links_power_and_labgrid_place() {
     let dir = rigs_dir(
         "board",
         &[
-            ("lab.yaml", "name: lab\nkind: board\nboard:\n  labgrid: { coordinator: '127.0.0.1:20408', place: an505-1 }\n  agent_link: { labgrid: agent }\n  cloud_link: { serial: /dev/ttyACM1 }\n  power: labgrid\n"),
-            ("nolg.yaml", "name: nolg\nkind: board\nboard:\n  agent_link: { labgrid: agent }\n  cloud_link: { labgrid: cloud }\n  power: { command: { on: [uhubctl, -a, on], off: [uhubctl, -a, off] } }\n"),
+            ("lab.yaml", "name: lab\nkind: board\nboard:\n  labgrid: { coordinator: '127.0.0.1:20408', place: an505-1 }\n  agent_link: { labgrid: agent }\n  cloud_link: { serial: /dev/ttyACM1 }\n  power: labgrid\n  images: an505\n"),
+            ("nolg.yaml", "name: nolg\nkind: board\nboard:\n  agent_link: { labgrid: agent }\n  cloud_link: { labgrid: cloud }\n  power: { command: { on: [uhubctl, -a, on], off: [uhubctl, -a, off] } }\n  images: an505\n"),
         ],
     );
     let errors = load_rigs(&dir).unwrap_err();
@@ -136,7 +136,7 @@ fn a_board_rig_names_its_links_power_and_labgrid_place() {
 #[test]
 fn each_power_backend_loads_from_the_rig_file_and_bad_fields_name_their_line() {
     let board = |power: &str| {
-        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power:\n{power}")
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power:\n{power}  images: stm32u585\n")
     };
     let dir = rigs_dir(
         "power",
@@ -218,7 +218,7 @@ fn each_power_backend_loads_from_the_rig_file_and_bad_fields_name_their_line() {
 #[test]
 fn a_board_may_name_its_probe_and_a_bad_one_names_its_line() {
     let board = |probe: &str| {
-        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power: {{ command: {{ on: [true], off: [true] }} }}\n{probe}")
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power: {{ command: {{ on: [true], off: [true] }} }}\n{probe}  images: stm32u585\n")
     };
     let dir = rigs_dir(
         "probe",
@@ -277,7 +277,7 @@ fn a_board_may_name_its_probe_and_a_bad_one_names_its_line() {
 #[test]
 fn a_board_names_its_settle_time_and_flash_action_and_two_backends_are_refused() {
     let board = |rest: &str| {
-        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n{rest}")
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n{rest}  images: stm32u585\n")
     };
     let dir = rigs_dir(
         "settle",
@@ -348,7 +348,7 @@ fn a_board_names_its_settle_time_and_flash_action_and_two_backends_are_refused()
 #[test]
 fn a_board_names_its_reset_action_and_a_probe_reset_needs_a_probe() {
     let board = |rest: &str| {
-        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power: {{ command: {{ on: [up], off: [down] }} }}\n{rest}")
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power: {{ command: {{ on: [up], off: [down] }} }}\n{rest}  images: stm32u585\n")
     };
     let dir = rigs_dir(
         "reset",
@@ -414,7 +414,7 @@ fn a_board_names_its_reset_action_and_a_probe_reset_needs_a_probe() {
 #[test]
 fn a_cloud_link_over_rtt_needs_the_probe_and_the_agent_link_stays_a_uart() {
     let board = |links: &str, rest: &str| {
-        format!("kind: board\nboard:\n{links}  power: {{ command: {{ on: [up], off: [down] }} }}\n{rest}")
+        format!("kind: board\nboard:\n{links}  power: {{ command: {{ on: [up], off: [down] }} }}\n{rest}  images: stm32u585\n")
     };
     let uart_and_rtt = "  agent_link: { serial: /dev/ttyACM0 }\n  cloud_link: rtt\n";
     let probe = "  probe: { selector: \"0483:374e\", chip: STM32U585AIIx }\n";
@@ -494,4 +494,123 @@ fn a_bad_rig_file_names_the_file_line_and_field() {
         text[1].contains("b.yaml:4: sim") && text[1].contains("sed"),
         "{text:?}"
     );
+}
+
+#[test]
+fn a_board_names_its_images_and_a_missing_unknown_or_inconsistent_name_is_refused() {
+    let board = |images: &str, rest: &str| {
+        format!("kind: board\nboard:\n  agent_link: {{ serial: /dev/ttyACM0 }}\n  cloud_link: {{ serial: /dev/ttyACM1 }}\n  power: {{ command: {{ on: [up], off: [down] }} }}\n{images}{rest}")
+    };
+    let probe = "  probe: { selector: \"0483:374e\", chip: STM32U585AIIx }\n";
+    let dir = rigs_dir(
+        "images",
+        &[
+            (
+                "qemu.yaml",
+                &format!("name: qemu\n{}", board("  images: an505\n", "")),
+            ),
+            (
+                "u585.yaml",
+                &format!("name: u585\n{}", board("  images: stm32u585\n", probe)),
+            ),
+        ],
+    );
+    let rigs = load_rigs(&dir).unwrap();
+    let images = |i: usize| match &rigs[i].kind {
+        RigKind::Board(b) => b.images,
+        _ => panic!("a board"),
+    };
+    use crate::qemu::ImageBoard;
+    assert_eq!(images(0), ImageBoard::An505);
+    assert_eq!(rigs[0].kind.images(), "an505");
+    assert_eq!(images(1), ImageBoard::Stm32u585);
+    assert_eq!(rigs[1].kind.images(), "stm32u585");
+    assert_eq!(rigs[1].kind.image_board(), Some(ImageBoard::Stm32u585));
+
+    let bad = rigs_dir(
+        "images-bad",
+        &[
+            ("a.yaml", &format!("name: a\n{}", board("", ""))),
+            (
+                "b.yaml",
+                &format!("name: b\n{}", board("  images: u585\n", "")),
+            ),
+            (
+                "c.yaml",
+                &format!("name: c\n{}", board("  images: [an505]\n", "")),
+            ),
+            (
+                "d.yaml",
+                &format!("name: d\n{}", board("  images: an505\n", probe)),
+            ),
+            (
+                "e.yaml",
+                &format!(
+                    "name: e\n{}",
+                    board(
+                        "  images: stm32u585\n",
+                        "  probe: { selector: \"0483:374e\", chip: nRF52840_xxAA }\n"
+                    )
+                ),
+            ),
+            (
+                "f.yaml",
+                &format!(
+                    "name: f\n{}",
+                    board("  images: an505\n", "")
+                        .replace("cloud_link: { serial: /dev/ttyACM1 }", "cloud_link: rtt")
+                ),
+            ),
+        ],
+    );
+    let text: Vec<String> = load_rigs(&bad)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(text.len(), 6, "{text:?}");
+    assert!(
+        text[0].ends_with("a.yaml:3: board.images: a board rig names the images it runs, one of `an505`, `stm32u585`: `an505` for QEMU as a board (`hil emulate-board`), `stm32u585` for an STM32U585 part"),
+        "{text:?}"
+    );
+    assert!(
+        text[1].ends_with(
+            "b.yaml:7: board.images: no images called `u585`; this build knows `an505`, `stm32u585`"
+        ),
+        "{text:?}"
+    );
+    assert!(
+        text[2].ends_with(
+            "c.yaml:7: board.images: must name the images, one of `an505`, `stm32u585`, not `- an505`"
+        ),
+        "{text:?}"
+    );
+    assert!(
+        text[3].ends_with("d.yaml:7: board.images: the `an505` images run under QEMU only, which no debug probe reaches; a board with `probe:` runs `stm32u585`"),
+        "{text:?}"
+    );
+    assert!(
+        text[4].ends_with("e.yaml:8: board.probe.chip: `nRF52840_xxAA` is not a part the `stm32u585` images are built for (a STM32U585…); fix the chip or board.images"),
+        "{text:?}"
+    );
+    assert!(
+        text[5].ends_with("f.yaml:5: board.cloud_link: the `an505` images carry the cloud link on a UART (`{ serial: PATH }`); RTT is the STM32U585 image's"),
+        "{text:?}"
+    );
+}
+
+/// A case's `skip:` can name exactly the images some rig runs: the sim's
+/// and each board's (a name missing there could not be skipped; one too
+/// many would skip nothing).
+#[test]
+fn the_skip_keys_are_the_images_rigs_run() {
+    let mut run: Vec<&str> = crate::qemu::ImageBoard::ALL
+        .iter()
+        .map(|b| b.name())
+        .chain([RigKind::Sim(hil_sim::SimConfig::default()).images()])
+        .collect();
+    run.sort_unstable();
+    let mut skip = hil_cases::SKIP_IMAGES.to_vec();
+    skip.sort_unstable();
+    assert_eq!(run, skip);
 }

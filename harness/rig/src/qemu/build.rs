@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use hil_bundle::elf_to_rom;
+
 use super::toolchain::ensure_target;
 use crate::RigError;
 
@@ -36,12 +38,68 @@ pub enum ImageBoard {
 impl ImageBoard {
     pub const ALL: [ImageBoard; 2] = [ImageBoard::An505, ImageBoard::Stm32u585];
 
+    /// What a rig file's `board.images` and a case's `skip:` call these
+    /// images (`hil_cases::SKIP_IMAGES` lists every name).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ImageBoard::An505 => "an505",
+            ImageBoard::Stm32u585 => "stm32u585",
+        }
+    }
+
+    /// The images called `name`, if any.
+    pub fn from_name(name: &str) -> Option<ImageBoard> {
+        ImageBoard::ALL.into_iter().find(|b| b.name() == name)
+    }
+
     /// The cargo binaries: (secure image, agent).
     pub const fn binaries(self) -> (&'static str, &'static str) {
         match self {
             ImageBoard::An505 => ("mv-secure", "mv-agent"),
             ImageBoard::Stm32u585 => ("mv-secure-u585", "mv-agent-u585"),
         }
+    }
+
+    /// Where the app's code loads on this board: the agent's ROM starts
+    /// here, and every deployment offers a ROM for it.
+    pub const fn app_code_base(self) -> u32 {
+        match self {
+            ImageBoard::An505 => mv_boards::an505::NS_CODE_BASE,
+            ImageBoard::Stm32u585 => mv_boards::stm32u585::NS_FLASH_BASE,
+        }
+    }
+
+    /// The probe-rs chips (by name prefix) these images are built for;
+    /// `None` for images that run under QEMU only, where no debug probe
+    /// reaches (and so no RTT link either).
+    pub const fn chip_prefix(self) -> Option<&'static str> {
+        match self {
+            ImageBoard::An505 => None,
+            ImageBoard::Stm32u585 => Some("STM32U585"),
+        }
+    }
+
+    /// The agent's ROM (its loadable bytes from the lowest address), checked
+    /// to start at this board's [`app_code_base`](Self::app_code_base): an
+    /// agent linked for another board is refused, not deployed.
+    pub fn agent_rom(self, agent_elf: &Path) -> Result<Vec<u8>, RigError> {
+        let elf = std::fs::read(agent_elf).map_err(|e| {
+            RigError::Build(format!(
+                "cannot read the agent ELF {}: {e}",
+                agent_elf.display()
+            ))
+        })?;
+        let rom = elf_to_rom(&elf).map_err(|e| RigError::Build(format!("the agent ELF: {e}")))?;
+        let base = self.app_code_base();
+        if rom.base() != base {
+            return Err(RigError::Build(format!(
+                "the agent ROM {} starts at {:#x}, the {} app region loads at {base:#x}",
+                agent_elf.display(),
+                rom.base(),
+                self.name()
+            )));
+        }
+        Ok(rom.bytes().to_vec())
     }
 }
 

@@ -9,12 +9,13 @@
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use hil_bundle::{dev_public_key, elf_to_rom, stamp_version};
+use hil_bundle::{dev_public_key, stamp_version};
 use hil_sim::{Factory, SimCells, SimFlash};
-use mv_boards::an505::{NS_CODE_BASE, POWER_RAIL_NVM_OFFSET, RAIL_HALT_ON_CUT, RAIL_POWER_OFF};
+use mv_boards::an505::{POWER_RAIL_NVM_OFFSET, RAIL_HALT_ON_CUT, RAIL_POWER_OFF};
 use mv_flash::{cut_request, CutPoint, FlashModel, NvmMap};
 use mv_update::Layout;
 
+use super::ImageBoard;
 use crate::RigError;
 
 /// Size of QEMU's PSRAM backend (MiB); the file must be exactly this long.
@@ -125,20 +126,10 @@ impl NvmFile {
     }
 }
 
-/// The agent's ROM (its loadable bytes), checked to load at the app region.
+/// The AN505 agent's ROM (what QEMU runs), checked to load at its app
+/// region: [`ImageBoard::agent_rom`] for [`ImageBoard::An505`].
 pub fn agent_rom(agent_elf: &Path) -> Result<Vec<u8>, RigError> {
-    let elf = std::fs::read(agent_elf).map_err(io(format!(
-        "cannot read the agent ELF {}",
-        agent_elf.display()
-    )))?;
-    let rom = elf_to_rom(&elf).map_err(|e| RigError::Build(format!("the agent ELF: {e}")))?;
-    if rom.base() != NS_CODE_BASE {
-        return Err(RigError::Build(format!(
-            "the agent ROM starts at {:#x}, the app region loads at {NS_CODE_BASE:#x}",
-            rom.base()
-        )));
-    }
-    Ok(rom.bytes().to_vec())
+    ImageBoard::An505.agent_rom(agent_elf)
 }
 
 /// The factory image of a QEMU device: the agent as app version 1,

@@ -28,7 +28,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use hil_cloud::{app_deployment, deliver, AppDeploy};
+use hil_cloud::{app_deployment, deliver, AppDeploy, Deployment};
 use hil_report::LogLine;
 use mv_abi::exit::ExitCode;
 use mv_proto::{
@@ -38,6 +38,8 @@ use serde_json::json;
 
 mod handshake;
 mod ports;
+#[cfg(test)]
+mod tests;
 mod way_in;
 
 pub use handshake::Handshake;
@@ -45,8 +47,10 @@ use ports::{QemuLink, QemuPort};
 pub use way_in::WayIn;
 use way_in::{Rings, To};
 
-use super::nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
-use super::{build_images, FrameLink, Images, Launch, Machine, QemuConfig, Serial, Symbols};
+use super::nvm::{agent_factory, NvmFile, NVM_MIB};
+use super::{
+    build_board_images, FrameLink, ImageBoard, Images, Launch, Machine, QemuConfig, Serial, Symbols,
+};
 use crate::board::{Board, BoardConfig};
 use crate::defmt_log::DefmtLog;
 use crate::inbox::Inbox;
@@ -311,13 +315,22 @@ impl QemuSession {
     /// case, so no case's time limit pays for a firmware build.
     pub fn build(&mut self) -> Result<(Images, Vec<u8>), RigError> {
         let root = self.config.root.clone();
+        let board = self.image_board();
         self.images
             .get_or_insert_with(|| {
-                let images = build_images(&root)?;
-                let rom = agent_rom(&images.agent)?;
+                let images = build_board_images(&root, board)?;
+                let rom = board.agent_rom(&images.agent)?;
                 Ok((images, rom))
             })
             .clone()
+    }
+
+    /// The images this session runs: QEMU's are the AN505's, a board's
+    /// are what its rig file names (`board.images`).
+    fn image_board(&self) -> ImageBoard {
+        self.board
+            .as_ref()
+            .map_or(ImageBoard::An505, |(board, _)| board.images)
     }
 
     fn start(&mut self) -> Result<(), RigError> {
@@ -520,21 +533,26 @@ impl QemuSession {
         }
     }
 
-    /// Offers a deployment and serves its chunks; if the device restarts the
-    /// app to install it, waits for the new app's hello.
-    fn deploy(&mut self, d: &hil_cases::Deploy) -> Result<CloudOutcome, RigError> {
-        let installed = self.inbox.app_version;
-        let deployment = app_deployment(
+    /// The update a case's `deploy` offers: the running images' agent,
+    /// stamped with the case's app version, for their app region.
+    fn deployment(&self, d: &hil_cases::Deploy) -> Result<Deployment, RigError> {
+        app_deployment(
             &self.agent_rom()?,
-            mv_boards::an505::NS_CODE_BASE,
+            self.image_board().app_code_base(),
             &AppDeploy {
                 app_version: d.app_version,
                 politeness_s: d.politeness_s,
                 tamper: d.tamper,
-                installed,
+                installed: self.inbox.app_version,
             },
         )
-        .map_err(|e| RigError::Link(format!("cannot build the deployment: {e}")))?;
+        .map_err(|e| RigError::Link(format!("cannot build the deployment: {e}")))
+    }
+
+    /// Offers a deployment and serves its chunks; if the device restarts the
+    /// app to install it, waits for the new app's hello.
+    fn deploy(&mut self, d: &hil_cases::Deploy) -> Result<CloudOutcome, RigError> {
+        let deployment = self.deployment(d)?;
         self.nvm_dirty = true;
         self.inbox.started = None;
         let mut link = QemuLink {

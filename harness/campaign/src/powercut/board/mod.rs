@@ -30,10 +30,10 @@ mod timeline;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hil_bundle::{build_bundle, elf_to_rom, stamp_version, BundlePolicy, Rom, SigningKey};
+use hil_bundle::{build_bundle, stamp_version, BundlePolicy, Rom, SigningKey};
 use hil_cloud::Deployment;
 use hil_rig::board::{Board, BoardConfig};
-use hil_rig::qemu::{agent_factory, build_board_images, ImageBoard, Images};
+use hil_rig::qemu::{agent_factory, build_board_images, Images};
 
 pub use campaign::{replay_board, run_board, BoardPlans};
 pub use timeline::Timeline;
@@ -66,50 +66,21 @@ impl Expect {
     }
 }
 
-/// A board held for the campaign, and the update it is put through.
-pub struct BoardOta {
-    /// The rig file, named in every error about what it lacks.
-    file: PathBuf,
-    config: BoardConfig,
-    board: Board,
+/// The update a board is put through, from the images its rig file names.
+struct Update {
     images: Images,
     old_rom: Vec<u8>,
-    pub new: Deployment,
+    new: Deployment,
     key: SigningKey,
-    pub expect: Expect,
-    /// Power-ons this campaign asked the backend for (the board's own log
-    /// must show as many).
-    pub power_ons: u32,
+    expect: Expect,
 }
 
-impl BoardOta {
-    /// Builds the images the board runs (the STM32U585's with a probe, the
-    /// AN505's on QEMU-as-a-board), stamps the agent v1 (the factory image
-    /// the rig's `flash:` writes) and v2 (the update), and locks the board.
-    pub fn open(
-        name: &str,
-        file: PathBuf,
-        config: &BoardConfig,
-    ) -> Result<BoardOta, CampaignError> {
-        let (kind, code_base) = if config.probe.is_some() {
-            (ImageBoard::Stm32u585, mv_boards::stm32u585::NS_FLASH_BASE)
-        } else {
-            (ImageBoard::An505, mv_boards::an505::NS_CODE_BASE)
-        };
-        let images = build_board_images(&config.root, kind)?;
-        let elf = std::fs::read(&images.agent).map_err(CampaignError::io(format!(
-            "cannot read {}",
-            images.agent.display()
-        )))?;
-        let rom = elf_to_rom(&elf)?;
-        if rom.base() != code_base {
-            return Err(CampaignError::Failed(format!(
-                "the agent {} loads at {:#x}, the board's app region at {code_base:#x}",
-                images.agent.display(),
-                rom.base()
-            )));
-        }
-        let rom = rom.bytes().to_vec();
+impl Update {
+    fn of(config: &BoardConfig) -> Result<Update, CampaignError> {
+        let board = config.images;
+        let code_base = board.app_code_base();
+        let images = build_board_images(&config.root, board)?;
+        let rom = board.agent_rom(&images.agent)?;
         let key = development_key();
         let old_rom = agent_factory(&rom).app_rom;
         let new_rom = stamp_version(&rom, 2);
@@ -135,6 +106,48 @@ impl BoardOta {
             old_digest: digest(&old_rom),
             new_digest: digest(&new_rom),
         };
+        Ok(Update {
+            images,
+            old_rom,
+            new,
+            key,
+            expect,
+        })
+    }
+}
+
+/// A board held for the campaign, and the update it is put through.
+pub struct BoardOta {
+    /// The rig file, named in every error about what it lacks.
+    file: PathBuf,
+    config: BoardConfig,
+    board: Board,
+    images: Images,
+    old_rom: Vec<u8>,
+    pub new: Deployment,
+    key: SigningKey,
+    pub expect: Expect,
+    /// Power-ons this campaign asked the backend for (the board's own log
+    /// must show as many).
+    pub power_ons: u32,
+}
+
+impl BoardOta {
+    /// Builds the images the rig file names (`board.images`), stamps the
+    /// agent v1 (the factory image the rig's `flash:` writes) and v2 (the
+    /// update), and locks the board.
+    pub fn open(
+        name: &str,
+        file: PathBuf,
+        config: &BoardConfig,
+    ) -> Result<BoardOta, CampaignError> {
+        let Update {
+            images,
+            old_rom,
+            new,
+            key,
+            expect,
+        } = Update::of(config)?;
         let board = Board::open(name, config)?;
         Ok(BoardOta {
             file,
@@ -167,5 +180,52 @@ impl BoardOta {
 
     fn boot_timeout(&self) -> Duration {
         self.config.boot_timeout + self.config.exec_timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use hil_rig::board::{BoardConfig, LinkAt};
+    use hil_rig::power::PowerBy;
+    use hil_rig::qemu::ImageBoard;
+
+    use super::Update;
+
+    fn board(images: ImageBoard) -> BoardConfig {
+        BoardConfig {
+            root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
+            images,
+            boot_timeout: Duration::from_secs(1),
+            exec_timeout: Duration::from_secs(1),
+            labgrid: None,
+            agent_link: LinkAt::Serial("/dev/hil-no-such-agent".into()),
+            cloud_link: LinkAt::Serial("/dev/hil-no-such-cloud".into()),
+            power: PowerBy::Command {
+                on: vec!["true".into()],
+                off: vec!["true".into()],
+            },
+            settle: Duration::ZERO,
+            flash: None,
+            reset: None,
+            probe: None,
+            wait_for_lock: false,
+        }
+    }
+
+    /// The campaign takes the images from the rig file, not from whether it
+    /// names a probe: a U585 board without one still gets the U585 agent,
+    /// hashed over the part's app flash.
+    #[test]
+    fn the_update_is_the_agent_of_the_images_the_rig_names() {
+        let u585 = Update::of(&board(ImageBoard::Stm32u585)).unwrap();
+        assert_eq!(u585.images.agent.file_name().unwrap(), "mv-agent-u585");
+        assert_eq!(u585.expect.region.0, mv_boards::stm32u585::NS_FLASH_BASE);
+        let an505 = Update::of(&board(ImageBoard::An505)).unwrap();
+        assert_eq!(an505.images.agent.file_name().unwrap(), "mv-agent");
+        assert_eq!(an505.expect.region.0, mv_boards::an505::NS_CODE_BASE);
+        assert_ne!(u585.expect.new_digest, an505.expect.new_digest);
     }
 }

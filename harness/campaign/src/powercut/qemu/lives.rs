@@ -22,7 +22,7 @@ impl QemuOta {
         kill_after: Option<Duration>,
     ) -> PointResult {
         let mut result = new_point(id);
-        if let Err((outcome, detail)) = self.lives(plan, kill_after, 0, &mut result) {
+        if let Err((outcome, detail)) = self.lives(plan, kill_after, 0, None, &mut result) {
             result.outcome = outcome;
             result.detail = detail;
         }
@@ -40,15 +40,34 @@ impl QemuOta {
     /// convergence is shown from NVM images ([`Convergence`]). A first cut
     /// that never fires in life 0 has nothing to start from: run in full.
     pub fn run_from_snapshot(&mut self, id: &str, plan: &[Cut], golden: &Golden) -> PointResult {
-        let Some(&first) = plan.first().filter(|c| c.op < golden.operations()) else {
+        if plan.first().is_none_or(|c| c.op >= golden.operations()) {
             return self.run_plan(id, plan, None);
-        };
+        }
+        let (mut result, lived) = self.lives_from_snapshot(id, plan, golden, None);
+        if let Err((outcome, detail)) = lived {
+            result.outcome = outcome;
+            result.detail = detail;
+        }
+        self.stop();
+        result
+    }
+
+    /// Writes the golden run's NVM at `plan`'s first cut (which fires in
+    /// life 0) and runs lives `1..` (up to `last_life`, see [`Self::lives`]);
+    /// the point so far, and how its lives ended.
+    pub(super) fn lives_from_snapshot(
+        &mut self,
+        id: &str,
+        plan: &[Cut],
+        golden: &Golden,
+        last_life: Option<usize>,
+    ) -> (PointResult, Result<Lived, (Outcome, String)>) {
         let mut result = new_point(id);
         self.stop();
         let t = Instant::now();
         let started = self
             .nvm
-            .write(&golden.cut_flash_from_boot(first).into_cells().to_vec())
+            .write(&golden.cut_flash_from_boot(plan[0]).into_cells().to_vec())
             .map_err(|e| (Outcome::NoBoot, format!("cannot write the snapshot: {e}")));
         trace(&format!("snapshot written in {:?}", t.elapsed()));
         result.cuts_fired = 1;
@@ -56,16 +75,12 @@ impl QemuOta {
         result.verified = Verified::Snapshot;
         self.converged_by = None;
         self.fast_converge = true;
-        let lived = started.and_then(|()| self.lives(plan, None, 1, &mut result));
+        let lived = started.and_then(|()| self.lives(plan, None, 1, last_life, &mut result));
         self.fast_converge = false;
-        if let Err((outcome, detail)) = lived {
-            result.outcome = outcome;
-            result.detail = detail;
-        } else if let Some(by) = self.converged_by.take() {
+        if let (Ok(Lived::Converged), Some(by)) = (&lived, self.converged_by.take()) {
             result.verified = Verified::SnapshotConverged { by };
         }
-        self.stop();
-        result
+        (result, lived)
     }
 
     /// Power went in `life`: counted; in life 0 the NVM is kept when asked
@@ -86,14 +101,17 @@ impl QemuOta {
         Ok(())
     }
 
-    /// Lives `from..` of `plan` (life 0 starts on the factory NVM).
+    /// Lives `from..` of `plan` (life 0 starts on the factory NVM); with
+    /// `last_life`, power going in that life ends the run there
+    /// ([`Lived::Stopped`]).
     fn lives(
         &mut self,
         plan: &[Cut],
         kill_after: Option<Duration>,
         from: usize,
+        last_life: Option<usize>,
         result: &mut PointResult,
-    ) -> Result<(), (Outcome, String)> {
+    ) -> Result<Lived, (Outcome, String)> {
         let lost = |e: CampaignError| (Outcome::NoBoot, e.to_string());
         if from == 0 {
             self.stop();
@@ -105,6 +123,9 @@ impl QemuOta {
             }
             if !self.boot().map_err(lost)? {
                 self.power_lost(life, result)?;
+                if last_life == Some(life) {
+                    return Ok(Lived::Stopped { in_boot: true });
+                }
                 continue;
             }
             let t = Instant::now();
@@ -123,7 +144,7 @@ impl QemuOta {
                         format!("wake reason {reason} after the update"),
                     ));
                 }
-                return self.converge();
+                return self.converge().map(|()| Lived::Converged);
             }
             if life == 0 {
                 self.kill_at = kill_after.map(|d| Instant::now() + d);
@@ -145,6 +166,9 @@ impl QemuOta {
                 DeliveryEnd::Installing => {}
                 DeliveryEnd::LinkDown => {
                     self.power_lost(life, result)?;
+                    if last_life == Some(life) {
+                        return Ok(Lived::Stopped { in_boot: false });
+                    }
                     continue;
                 }
                 other => {
@@ -161,6 +185,9 @@ impl QemuOta {
             trace(&format!("restart + install in {:?}", t.elapsed()));
             if !up {
                 self.power_lost(life, result)?;
+                if last_life == Some(life) {
+                    return Ok(Lived::Stopped { in_boot: false });
+                }
                 continue;
             }
             // The update is in: a wall-clock cut not yet due is moot.
@@ -184,7 +211,7 @@ impl QemuOta {
                     format!("wake reason {reason} after the install, expected APPLICATIONUPDATE"),
                 ));
             }
-            return self.converge();
+            return self.converge().map(|()| Lived::Converged);
         }
         Err((
             Outcome::NoBoot,
@@ -252,6 +279,16 @@ impl QemuOta {
         }
         Ok(())
     }
+}
+
+/// How [`QemuOta::lives`] ended when no check failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Lived {
+    /// The new app runs and the NVM converged.
+    Converged,
+    /// Power went in the last life asked for: in its first boot, before
+    /// any app started (`in_boot`), or once the app had started.
+    Stopped { in_boot: bool },
 }
 
 fn new_point(id: &str) -> PointResult {

@@ -25,8 +25,12 @@
 //! it, the agent comes up and the kernel answers a call (`mvGetWakeReason`),
 //! an unfinished download resumes, and three more boots change nothing
 //! (or, from a snapshot, the NVM images show convergence: [`Convergence`]).
+//! A single cut in the download need not run to the end: its recovery is
+//! stopped right after the step it redoes and joins the golden run there
+//! when the NVM is the golden run's byte for byte (`join.rs`).
 
 mod device;
+mod join;
 mod lives;
 mod scenarios;
 
@@ -103,6 +107,10 @@ pub struct QemuOta {
     /// resets the machine over QMP. Without it every boot starts a QEMU
     /// process and a cut ends it (the previous way, kept for the bench).
     pub reset_in_place: bool,
+    /// Join the golden run where a single cut's recovery provably meets it
+    /// ([`Self::run_point`]); without it every point runs from the
+    /// snapshot to its end (the previous way, kept for the bench).
+    pub join: bool,
     /// Keep the NVM when life 0's cut fires ([`Self::take_cut_nvm`]).
     pub keep_cut_nvm: bool,
     cut_nvm: Option<Vec<u8>>,
@@ -152,6 +160,7 @@ impl QemuOta {
             converged_by: None,
             fast_link: true,
             reset_in_place: true,
+            join: true,
             keep_cut_nvm: false,
             cut_nvm: None,
             _scratch: scratch,
@@ -186,6 +195,7 @@ impl QemuOta {
             converged_by: None,
             fast_link: self.fast_link,
             reset_in_place: self.reset_in_place,
+            join: self.join,
             keep_cut_nvm: self.keep_cut_nvm,
             cut_nvm: None,
             _scratch: scratch,

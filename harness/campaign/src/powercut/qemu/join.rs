@@ -1,0 +1,112 @@
+//! Joining the golden run on QEMU: a single cut's recovery stopped right after the step it redoes, its NVM compared with the golden run's there.
+//!
+//! The sim's join ([`crate::powercut::golden`]) carries over to the real
+//! image. A cut in the step of chunk `k` makes the recovery redo that step,
+//! which ends with the chunk's journal record; the point predicts where
+//! ([`Golden::predict`]), asks the image for a second cut right after that
+//! record (before the next operation, so nothing tears), and runs the
+//! recovery on QEMU with every check of a full run up to there: the NVM
+//! after the boot, `mvGetWakeReason`, and the resume (the device asks for
+//! the chunk the journal lists). When the power goes there, inside the
+//! download, and the NVM equals the golden run's after that record byte for
+//! byte (every cell: data, unit states, journal, the cut request cleared),
+//! the device is in the golden run's state at that operation, in the same
+//! context; a boot and the engine depend on those bytes alone, so the rest
+//! of the point is the golden run's rest, which the campaign's uncut run on
+//! QEMU ran to its end, checked and converged ([`Verified::Joined`]).
+//! Anything else (the power went elsewhere, another context, one byte
+//! different) is no failure: the point runs again from the snapshot, every
+//! life to its end. A check that fails before the stop fails the point, as
+//! it would in full: up to the stop the two runs are the same run.
+//!
+//! Only joins on the golden run are taken: a boot-time install's reference
+//! would have to be run in full on QEMU and shown to pass through the
+//! golden run's states, which the image cannot show without a write log.
+
+use std::time::Instant;
+
+use super::lives::Lived;
+use super::{trace, QemuOta};
+use crate::powercut::golden::{Golden, Join};
+use crate::powercut::plan::{Cut, PointResult, Reference, Verified};
+
+impl QemuOta {
+    /// One exact point the quickest verified way: joined to the golden run
+    /// where the recovery provably meets it ([`Self::join`] set), else from
+    /// the snapshot with every life run ([`Self::run_from_snapshot`]).
+    pub fn run_point(&mut self, id: &str, plan: &[Cut], golden: &Golden) -> PointResult {
+        if self.join {
+            if let [first] = plan {
+                let join = golden
+                    .predict(*first)
+                    .filter(|j| j.reference == Reference::Golden);
+                if let Some(joined) = join.and_then(|j| self.try_join(id, *first, j, golden)) {
+                    return joined;
+                }
+            }
+        }
+        self.run_from_snapshot(id, plan, golden)
+    }
+
+    /// The recovery from `first` up to `join`; `None` when the prediction
+    /// did not hold (the caller runs the point in full).
+    fn try_join(
+        &mut self,
+        id: &str,
+        first: Cut,
+        join: Join,
+        golden: &Golden,
+    ) -> Option<PointResult> {
+        let at = golden.join_cells(join.at)?;
+        let stop = Cut {
+            op: join.ran(),
+            inside: false,
+        };
+        let t = Instant::now();
+        let (mut result, lived) = self.lives_from_snapshot(id, &[first, stop], golden, Some(1));
+        self.stop();
+        let in_boot = match lived {
+            Ok(Lived::Stopped { in_boot }) => in_boot,
+            // The life ended before the stop: it ran to its end, as in full.
+            Ok(Lived::Converged) => {
+                result.cuts_fired = 1;
+                return Some(result);
+            }
+            Err((outcome, detail)) => {
+                if self.nvm.power_went_off().unwrap_or(true) {
+                    // Failed as the stop came: not a check of the full run.
+                    return None;
+                }
+                result.outcome = outcome;
+                result.detail = detail;
+                return Some(result);
+            }
+        };
+        let nvm = self.read_nvm().ok()?;
+        let differs = if nvm.len() == at.len() {
+            at.first_difference(0, &nvm)
+        } else {
+            Some(0)
+        };
+        trace(&format!(
+            "join at op {} ({}): first difference {differs:?}, in {:?}",
+            join.at,
+            if in_boot {
+                "in boot"
+            } else {
+                "in the download"
+            },
+            t.elapsed()
+        ));
+        if in_boot || differs.is_some() {
+            return None;
+        }
+        result.cuts_fired = 1;
+        result.verified = Verified::Joined {
+            reference: Reference::Golden,
+            at_op: join.at,
+            ran: join.ran(),
+        };
+        Some(result)
+    }
+}
