@@ -8,10 +8,11 @@
 //! A host uses one of the two, so the bytes of one frame never mix.
 //! Answers go out on UART1, which QEMU passes on at once.
 //!
-//! The wait for a byte polls the ring, in RAM, many times for each read of
-//! UART1's status register: under QEMU a device register read takes the
-//! lock the thread delivering the next UART byte needs, so a loop that only
-//! read the register kept starving that thread.
+//! The wait for a byte checks the ring, then UART1, then sleeps
+//! ([`crate::sleep`]) until UART1 receives a byte: a host that writes into
+//! the ring follows each frame with a doorbell, a zero byte on UART1, which
+//! the link reads as an empty frame between frames (dropped). A sleeping
+//! agent leaves QEMU idle instead of spinning a core on the poll.
 
 use mv_boards::an505::{AGENT_RING_NVM_OFFSET, AGENT_RING_WINDOW, PSRAM_BASE};
 use mv_proto::ring::{self, BlockMemory, Next, AGENT_NAME};
@@ -20,9 +21,6 @@ use crate::uart::Uart;
 
 const BLOCK: u32 = PSRAM_BASE + AGENT_RING_NVM_OFFSET;
 const _: () = assert!(BLOCK == AGENT_RING_WINDOW.0 && ring::BLOCK_LEN <= AGENT_RING_WINDOW.1);
-
-/// Ring polls for each read of UART1's status register.
-const RING_POLLS_PER_UART_READ: u32 = 64;
 
 /// The agent's control block in the PSRAM window.
 struct Block;
@@ -70,19 +68,23 @@ impl LinkIo {
     /// Wait for and return the next received byte.
     pub fn read_byte(&self) -> u8 {
         loop {
-            for _ in 0..RING_POLLS_PER_UART_READ {
-                match ring::read_byte(&Block, AGENT_NAME) {
-                    Next::Byte(byte) => return byte,
-                    Next::Empty => {}
-                    Next::LaidOutAgain => {
-                        defmt::warn!("agent ring: offsets out of range; laid out again")
-                    }
-                }
+            if let Some(byte) = self.try_read_byte() {
+                return byte;
             }
-            if let Some(byte) = self.uart.try_read_byte() {
+            if let Some(byte) = crate::sleep::once(self.uart, || self.try_read_byte()) {
                 return byte;
             }
         }
+    }
+
+    /// The next byte from the ring, else from UART1, if one is waiting.
+    fn try_read_byte(&self) -> Option<u8> {
+        match ring::read_byte(&Block, AGENT_NAME) {
+            Next::Byte(byte) => return Some(byte),
+            Next::Empty => {}
+            Next::LaidOutAgain => defmt::warn!("agent ring: offsets out of range; laid out again"),
+        }
+        self.uart.try_read_byte()
     }
 
     /// Send bytes (blocking).

@@ -31,6 +31,7 @@ mod memory_map;
 mod mpu;
 mod privilege;
 mod run;
+mod sleep;
 mod timer;
 mod uart;
 

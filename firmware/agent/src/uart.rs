@@ -1,19 +1,24 @@
 //! CMSDK APB UART through its non-secure alias: UART1 (agent link) and UART2 (agent log).
 //!
 //! QEMU models no baud rate but insists on `BAUDDIV >= 16`. Both directions
-//! are polled: STATE bit 0 is "TX full", bit 1 "RX full". QEMU only hands
+//! are polled: STATE bit 0 is "TX full", bit 1 "RX full"; the RX interrupt
+//! is raised only while the agent sleeps ([`crate::sleep`]). QEMU only hands
 //! the UART a byte when its one-byte RX register is free, so polling loses
 //! nothing; the host side buffers.
 
 const DATA: usize = 0x00;
 const STATE: usize = 0x04;
 const CTRL: usize = 0x08;
+/// INTSTATUS on read, INTCLEAR on write (write one to clear).
+const INTCLEAR: usize = 0x0C;
 const BAUDDIV: usize = 0x10;
 
 const STATE_TX_FULL: u32 = 1 << 0;
 const STATE_RX_FULL: u32 = 1 << 1;
 const CTRL_TX_ENABLE: u32 = 1 << 0;
 const CTRL_RX_ENABLE: u32 = 1 << 1;
+const CTRL_RX_INT_ENABLE: u32 = 1 << 3;
+const INT_RX: u32 = 1 << 1;
 
 /// Non-secure aliases; the secure image made their PPC ports non-secure.
 const UART1_NS: usize = 0x4020_1000;
@@ -56,6 +61,21 @@ impl Uart {
             while self.read_reg(STATE) & STATE_TX_FULL != 0 {}
             self.write_reg(DATA, u32::from(byte));
         }
+    }
+
+    /// Raise (or stop raising) the RX interrupt for bytes received from
+    /// now on; a byte already waiting raises nothing (the model sets the
+    /// interrupt status only on receipt), so check [`Uart::try_read_byte`]
+    /// after arming.
+    pub fn set_rx_interrupt(self, on: bool) {
+        let ctrl = self.read_reg(CTRL) & !CTRL_RX_INT_ENABLE;
+        let bit = if on { CTRL_RX_INT_ENABLE } else { 0 };
+        self.write_reg(CTRL, ctrl | bit);
+    }
+
+    /// Clear a raised RX interrupt (its lines drop).
+    pub fn clear_rx_interrupt(self) {
+        self.write_reg(INTCLEAR, INT_RX);
     }
 
     /// The received byte, if one is waiting.

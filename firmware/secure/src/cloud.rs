@@ -6,8 +6,9 @@
 //! ([`crate::cloud_io`]: UART3 on AN505, whose PPC port stays secure; an
 //! RTT channel in secure SRAM on the STM32U585), which the app cannot reach.
 //!
-//! Receive: the secure SysTick (the CPU clock, [`POLL_HZ`]) drains the link
-//! on every tick and collects bytes until `0x00`. A SysTick is an
+//! Receive: the secure SysTick (the CPU clock, [`POLL_HZ`], slower once the
+//! link has been quiet a while) drains the link on every tick and collects
+//! bytes until `0x00`. A SysTick is an
 //! exception, not an IRQ, so no ITNS bit changes: the app keeps every IRQ
 //! the sim gives it (on AN505 UART3's own 38/39/45 included, their UART
 //! interrupt enables stay off). QEMU holds further bytes until the register
@@ -43,6 +44,21 @@ use crate::device;
 /// so one arrives within a few ms (measured 0.6–3.2 ms for an `Ack` round
 /// trip). An idle tick is one status read.
 pub const POLL_HZ: u32 = 10_000;
+
+/// How often the link is polled once it has been quiet for
+/// [`QUIET_TICKS`]: every tick wakes the core, and under QEMU a timer
+/// event costs the host far more than the handler's few instructions (at
+/// [`POLL_HZ`] an otherwise idle QEMU kept half a core busy on a loaded
+/// host). The first frame after a quiet spell waits up to 1 ms for its
+/// tick; the byte that tick finds brings [`POLL_HZ`] back at once.
+const QUIET_POLL_HZ: u32 = 1_000;
+
+/// Ticks at [`POLL_HZ`] without a byte before the link counts as quiet
+/// (50 ms: longer than most cases' stretches without a cloud message).
+const QUIET_TICKS: u32 = POLL_HZ / 20;
+
+/// Ticks since the last byte, up to [`QUIET_TICKS`] (then the slow rate runs).
+static TICKS_WITHOUT_BYTES: Mutex<Cell<u32>> = Mutex::new(Cell::new(0));
 
 /// SysTick registers (secure bank, seen from secure state).
 const SYST_CSR: u32 = 0xE000_E010;
@@ -87,10 +103,38 @@ pub fn start() {
         );
     }
     defmt::info!(
-        "cloud link: {=str}, polled at {=u32} Hz; online, logging enabled",
+        "cloud link: {=str}, polled at {=u32} Hz ({=u32} Hz when quiet); online, logging enabled",
         cloud_io::NAME,
-        POLL_HZ
+        POLL_HZ,
+        QUIET_POLL_HZ
     );
+}
+
+/// After a poll: the fast rate while bytes come, the slow one once the link
+/// has been quiet for [`QUIET_TICKS`] ticks.
+fn pace(received: bool) {
+    let quiet_for = critical_section::with(|cs| {
+        let ticks = TICKS_WITHOUT_BYTES.borrow(cs);
+        let before = ticks.get();
+        ticks.set(if received {
+            0
+        } else {
+            (before + 1).min(QUIET_TICKS)
+        });
+        (before, ticks.get())
+    });
+    let hz = match quiet_for {
+        (QUIET_TICKS, 0) => POLL_HZ,
+        (before, QUIET_TICKS) if before < QUIET_TICKS => QUIET_POLL_HZ,
+        _ => return,
+    };
+    // SAFETY: the secure SysTick is this image's (see [`start`]). Clearing
+    // the current value makes the new period start now instead of after the
+    // slow one; it raises no tick.
+    unsafe {
+        write32(SYST_RVR, cloud_io::SYSTICK_HZ / hz - 1);
+        write32(SYST_CVR, 0);
+    }
 }
 
 /// Send one message as one frame (blocking).
@@ -155,7 +199,7 @@ extern "C" fn mv_systick(exc_return: u32) {
         // bytes, so the next tick loses nothing.
         return;
     }
-    poll();
+    pace(poll());
     if let Some(why) = device::with(|d| d.tick()).flatten() {
         critical_section::with(|cs| PENDING_RESTART.borrow(cs).set(Some(why)));
     }
@@ -167,11 +211,14 @@ extern "C" fn mv_systick(exc_return: u32) {
     }
 }
 
-/// Drain the link; hand every complete frame to the device.
-fn poll() {
+/// Drain the link; hand every complete frame to the device. Whether any
+/// byte came.
+fn poll() -> bool {
     critical_section::with(|cs| {
         let mut rx = RECEIVER.borrow_ref_mut(cs);
+        let mut received = false;
         while let Some(byte) = cloud_io::read_byte() {
+            received = true;
             if byte != FRAME_DELIMITER {
                 if rx.len < RX_CAPACITY {
                     let at = rx.len;
@@ -194,7 +241,8 @@ fn poll() {
                 on_frame(&mut rx.bytes[..len]);
             }
         }
-    });
+        received
+    })
 }
 
 fn on_frame(frame: &mut [u8]) {

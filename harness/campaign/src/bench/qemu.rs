@@ -4,7 +4,7 @@
 //! virtual nanosecond), so the kernel's microsecond clock counts
 //! instructions: 1 µs = 1000 instructions, deterministically.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hil_cases::Case;
 use hil_rig::qemu::{Handshake, QemuConfig, QemuSession, WayIn};
@@ -156,6 +156,9 @@ const WAYS: [(WayIn, Handshake, &str); 3] = [
 /// Resets timed alone, each way.
 const RESETS: usize = 50;
 
+/// How long an idle QEMU's CPU use is measured.
+const IDLE_FOR: Duration = Duration::from_secs(4);
+
 fn median(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
     times.get(times.len() / 2).copied().unwrap_or(0.0)
@@ -231,6 +234,11 @@ impl QemuBench {
             session.reset()?;
             resets[way].push(t.elapsed().as_secs_f64() * 1e3);
         }
+        // The last reset was the current way's: the agent now waits for a
+        // request, as between every two.
+        let idle = session
+            .qemu_pid()
+            .and_then(|pid| idle_cpu_share(pid, IDLE_FOR));
         let suite = times[0].iter().sum::<f64>() / 1e3;
         let per_case = times.map(median);
         let per_reset = resets.map(median);
@@ -258,6 +266,17 @@ impl QemuBench {
             target: None,
         });
         beside(&per_reset, &mut figures);
+        if let Some(share) = idle {
+            figures.push(Figure {
+                name: format!(
+                    "idle QEMU's CPU use, {} s with nothing sent (utime + stime)",
+                    IDLE_FOR.as_secs()
+                ),
+                value: share * 100.0,
+                unit: "% of a core",
+                target: None,
+            });
+        }
         figures.push(Figure {
             name: "whole suite (the sum of its cases)".into(),
             value: suite,
@@ -535,21 +554,10 @@ struct CpuTimes {
 impl CpuTimes {
     /// `None` where there is no `/proc` (the figure then goes without).
     fn now() -> Option<CpuTimes> {
-        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        // Fields after the command's closing parenthesis, from field 3 on:
-        // utime, stime, cutime, cstime are fields 14 to 17, in clock ticks.
-        let rest = &stat[stat.rfind(')')? + 2..];
-        let fields: Vec<f64> = rest
-            .split_whitespace()
-            .skip(11)
-            .take(4)
-            .map(|f| f.parse().ok())
-            .collect::<Option<_>>()?;
-        // USER_HZ: 100 on every Linux architecture QEMU runs on here.
-        let tick = 0.01;
+        let [utime, stime, cutime, cstime] = proc_cpu_secs("self")?;
         Some(CpuTimes {
-            own: (fields[0] + fields[1]) * tick,
-            children: (fields[2] + fields[3]) * tick,
+            own: utime + stime,
+            children: cutime + cstime,
         })
     }
 
@@ -559,4 +567,29 @@ impl CpuTimes {
             children: self.children - before.children,
         }
     }
+}
+
+/// utime, stime, cutime and cstime of process `pid` (or `self`), in
+/// seconds, from `/proc/PID/stat`; `None` where there is no `/proc`.
+fn proc_cpu_secs(pid: &str) -> Option<[f64; 4]> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command's closing parenthesis, from field 3 on:
+    // utime, stime, cutime, cstime are fields 14 to 17, in clock ticks.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest
+        .split_whitespace()
+        .skip(11)
+        .map(|f| f.parse::<f64>().ok());
+    // USER_HZ: 100 on every Linux architecture QEMU runs on here.
+    let mut next = || Some(fields.next()?? * 0.01);
+    Some([next()?, next()?, next()?, next()?])
+}
+
+/// The share of a core QEMU `pid` used over `over`, nothing sent to it.
+fn idle_cpu_share(pid: u32, over: Duration) -> Option<f64> {
+    let used = |t: [f64; 4]| t[0] + t[1];
+    let before = used(proc_cpu_secs(&pid.to_string())?);
+    std::thread::sleep(over);
+    let after = used(proc_cpu_secs(&pid.to_string())?);
+    Some((after - before) / over.as_secs_f64())
 }

@@ -251,6 +251,11 @@ impl Machine {
         self.raw.get_mut(uart).and_then(Option::take)
     }
 
+    /// QEMU's process id (to read its CPU time from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// How QEMU exited, if it has.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()

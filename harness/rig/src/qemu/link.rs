@@ -191,6 +191,15 @@ impl FrameLink {
             .map_err(|e| self.end(RigError::Link(format!("cannot write to the device: {e}"))))
     }
 
+    /// Sends an empty frame (the delimiter alone), which a receiver drops:
+    /// the doorbell that wakes a device after a frame went into its ring.
+    pub fn doorbell(&mut self) -> Result<(), RigError> {
+        self.port
+            .write_all(&[FRAME_DELIMITER])
+            .and_then(|()| self.port.flush())
+            .map_err(|e| self.end(RigError::Link(format!("cannot write to the device: {e}"))))
+    }
+
     /// The next decodable frame, or `Timeout`. Undecodable frames are skipped
     /// (resynchronisation after a reset mid-frame).
     pub fn receive<T: DeserializeOwned>(&mut self, timeout: Duration) -> Result<T, RigError> {

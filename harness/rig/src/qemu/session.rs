@@ -511,6 +511,11 @@ impl QemuSession {
         RigError::Fault(format!("{status}; secure log: {}", evidence.join(" | ")))
     }
 
+    /// The running QEMU's process id, when hil started one.
+    pub fn qemu_pid(&self) -> Option<u32> {
+        Some(self.running.as_ref()?.machine.as_ref()?.pid())
+    }
+
     /// Sends `message` on the cloud link and waits for the device's `Ack`:
     /// how long the exchange took (`hil bench` measures the link with it).
     pub fn time_cloud_message(&mut self, message: &CloudToDevice) -> Result<Duration, RigError> {

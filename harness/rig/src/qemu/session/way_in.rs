@@ -3,7 +3,8 @@
 //! QEMU's CMSDK UART takes one byte per main-loop turn, so a request over
 //! UART1 costs tens of microseconds a byte (milliseconds on a loaded
 //! host); written into the agent's ring (`mv_proto::ring`, see
-//! [`DownRing`]) it arrives at once. Answers always come back on the UARTs,
+//! [`DownRing`]) it arrives at once, and a doorbell byte on UART1 wakes
+//! the agent from its sleep. Answers always come back on the UARTs,
 //! which QEMU passes on as the device writes them. The UARTs stay the way
 //! in of a board rig, of a device that has not laid its ring out (yet), and
 //! of [`WayIn::Uarts`], the previous way, kept so that `hil bench` can time
@@ -66,7 +67,13 @@ impl Running {
                 To::Cloud => &mut rings.cloud,
             };
             if ring.laid_out()? {
-                return ring.send(message, timeout);
+                ring.send(message, timeout)?;
+                // The agent sleeps until UART1 receives a byte; the secure
+                // image polls its ring on its clock and needs none.
+                return match to {
+                    To::Agent => self.link.doorbell(),
+                    To::Cloud => Ok(()),
+                };
             }
         }
         match to {
