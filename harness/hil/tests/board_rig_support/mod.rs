@@ -21,11 +21,12 @@ impl Drop for Children {
     }
 }
 
-/// One emulated board at a time in a test binary. A powered board's
-/// agent waits for its next byte in a busy loop, so its QEMU keeps a core
-/// busy, and every byte into the board passes through QEMU's main loop,
-/// which must then get a core: two boards side by side on a 2-core machine
-/// leave none free, and each byte waits. The tests take turns instead.
+/// One emulated board at a time in a test binary. Every byte into a board
+/// passes through QEMU's main loop, which must get a core: on a 2-core
+/// machine, a slice of 24 cases took 28 s on one board alone and 70-74 s on
+/// each of two side by side (measured while the agent still waited for
+/// bytes in a busy loop, before `firmware/agent/src/sleep.rs`; not measured
+/// since). The tests take turns instead.
 static ONE_BOARD: Mutex<()> = Mutex::new(());
 
 /// A running emulated board and a scratch repository whose
