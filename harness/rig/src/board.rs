@@ -91,6 +91,32 @@ pub struct BoardConfig {
     pub wait_for_lock: bool,
 }
 
+impl BoardConfig {
+    /// A board running `images` from the repository at `root` whose links,
+    /// power and flash name nothing that opens: enough to build and deploy
+    /// its images as a session or a campaign does, without a board.
+    pub fn without_hardware(root: PathBuf, images: ImageBoard) -> BoardConfig {
+        BoardConfig {
+            root,
+            images,
+            boot_timeout: Duration::from_secs(1),
+            exec_timeout: Duration::from_secs(1),
+            labgrid: None,
+            agent_link: LinkAt::Serial("/dev/hil-no-such-agent".into()),
+            cloud_link: LinkAt::Serial("/dev/hil-no-such-cloud".into()),
+            power: PowerBy::Command {
+                on: vec!["true".into()],
+                off: vec!["true".into()],
+            },
+            settle: Duration::ZERO,
+            flash: None,
+            reset: None,
+            probe: None,
+            wait_for_lock: false,
+        }
+    }
+}
+
 /// How a board's flash gets the factory image.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FlashBy {

@@ -186,33 +186,17 @@ impl BoardOta {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
-    use std::time::Duration;
 
-    use hil_rig::board::{BoardConfig, LinkAt};
-    use hil_rig::power::PowerBy;
+    use hil_rig::board::BoardConfig;
     use hil_rig::qemu::ImageBoard;
 
     use super::Update;
 
     fn board(images: ImageBoard) -> BoardConfig {
-        BoardConfig {
-            root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        BoardConfig::without_hardware(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
             images,
-            boot_timeout: Duration::from_secs(1),
-            exec_timeout: Duration::from_secs(1),
-            labgrid: None,
-            agent_link: LinkAt::Serial("/dev/hil-no-such-agent".into()),
-            cloud_link: LinkAt::Serial("/dev/hil-no-such-cloud".into()),
-            power: PowerBy::Command {
-                on: vec!["true".into()],
-                off: vec!["true".into()],
-            },
-            settle: Duration::ZERO,
-            flash: None,
-            reset: None,
-            probe: None,
-            wait_for_lock: false,
-        }
+        )
     }
 
     /// The campaign takes the images from the rig file, not from whether it

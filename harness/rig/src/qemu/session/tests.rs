@@ -1,37 +1,21 @@
 //! A board session builds and deploys the images its rig file names, not the AN505's by default.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use hil_bundle::{elf_to_rom, stamp_version};
 use hil_cases::{Deploy, DeployExpect};
 
 use super::QemuSession;
-use crate::board::{BoardConfig, LinkAt};
-use crate::power::PowerBy;
+use crate::board::BoardConfig;
 use crate::qemu::ImageBoard;
 
 /// A board rig running `images` from this repository; nothing of it is
 /// opened (building and deploying need no board).
 fn board(images: ImageBoard) -> BoardConfig {
-    BoardConfig {
-        root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
+    BoardConfig::without_hardware(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
         images,
-        boot_timeout: Duration::from_secs(1),
-        exec_timeout: Duration::from_secs(1),
-        labgrid: None,
-        agent_link: LinkAt::Serial("/dev/hil-no-such-agent".into()),
-        cloud_link: LinkAt::Serial("/dev/hil-no-such-cloud".into()),
-        power: PowerBy::Command {
-            on: vec!["true".into()],
-            off: vec!["true".into()],
-        },
-        settle: Duration::ZERO,
-        flash: None,
-        reset: None,
-        probe: None,
-        wait_for_lock: false,
-    }
+    )
 }
 
 #[test]
