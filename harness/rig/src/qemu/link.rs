@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mv_proto::{decode_frame, encode_frame, FRAME_DELIMITER, MAX_FRAME};
@@ -30,14 +31,24 @@ pub struct FrameLink {
     /// Why the feeding side stopped, if it says (a device fault the RTT
     /// pump caught): reported instead of a bare "closed".
     ended: Ended,
+    /// This link's own reader thread, which holds a clone of the port: the
+    /// port is free again (a serial port's exclusive lock released) only
+    /// once it has ended.
+    reader: Option<JoinHandle<()>>,
 }
 
 /// Where the side that feeds a [`FrameLink`] leaves why it stopped.
 pub type Ended = Arc<Mutex<Option<RigError>>>;
 
 impl Drop for FrameLink {
+    /// Stops the reader and waits for it (at most one read timeout, 20 ms),
+    /// so that the port can be opened again as soon as the link is gone:
+    /// after a power cycle, or by the next run.
     fn drop(&mut self) {
         self.closed.store(true, Ordering::Relaxed);
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
     }
 }
 
@@ -59,13 +70,15 @@ impl FrameLink {
         let (tx, incoming) = mpsc::channel();
         let closed = Arc::new(AtomicBool::new(false));
         let stop = closed.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut chunk = [0u8; 4096];
             loop {
                 match reader.read(&mut chunk) {
                     Ok(0) => {}
                     Ok(n) => {
-                        if tx.send(chunk[..n].to_vec()).is_err() {
+                        // A device that never stops talking must not keep
+                        // the port past the link's end.
+                        if tx.send(chunk[..n].to_vec()).is_err() || stop.load(Ordering::Relaxed) {
                             return;
                         }
                     }
@@ -84,6 +97,7 @@ impl FrameLink {
             buffer: Vec::new(),
             closed,
             ended: Ended::default(),
+            reader: Some(reader),
         })
     }
 
@@ -111,7 +125,7 @@ impl FrameLink {
         let (tx, incoming) = mpsc::channel();
         let closed = Arc::new(AtomicBool::new(false));
         let stop = closed.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut decoder = crate::telnet::Decoder::default();
             let mut chunk = [0u8; 4096];
             loop {
@@ -122,7 +136,9 @@ impl FrameLink {
                         if !reply.is_empty() && answers.write_all(&reply).is_err() {
                             return;
                         }
-                        if !data.is_empty() && tx.send(data).is_err() {
+                        if !data.is_empty() && tx.send(data).is_err()
+                            || stop.load(Ordering::Relaxed)
+                        {
                             return;
                         }
                     }
@@ -146,6 +162,7 @@ impl FrameLink {
             buffer: Vec::new(),
             closed,
             ended: Ended::default(),
+            reader: Some(reader),
         })
     }
 
@@ -165,6 +182,8 @@ impl FrameLink {
             buffer: Vec::new(),
             closed,
             ended,
+            // The feeder is the pump's, which owns its own end.
+            reader: None,
         }
     }
 
@@ -242,5 +261,27 @@ impl Write for Telnet {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serialport::{SerialPort, TTYPort};
+
+    use super::FrameLink;
+
+    /// A dropped link lets go of its port at once: opening it again right
+    /// away succeeds (serialport takes an exclusive `flock`, which the
+    /// reader thread's clone of the port held until it noticed the end).
+    #[test]
+    fn a_port_opens_again_as_soon_as_its_link_is_dropped() {
+        let (_master, slave) = TTYPort::pair().expect("a pseudo-terminal");
+        let path = slave.name().expect("the pty's name");
+        drop(slave);
+        for round in 0..10 {
+            let link = FrameLink::open(&path, crate::qemu::BAUD)
+                .unwrap_or_else(|e| panic!("open {round} of {path}: {e}"));
+            drop(link);
+        }
     }
 }
