@@ -6,16 +6,24 @@
 //! UART byte per QEMU main-loop turn; a host that does not (a board rig, a
 //! lab's serial bridge, `hil bench`'s previous way) uses UART1 as before.
 //! A host uses one of the two, so the bytes of one frame never mix.
-//! Answers go out on UART1, which QEMU passes on at once.
+//! An answer goes out the way its request came in: up the ring, followed
+//! by a doorbell (a lone frame delimiter) on UART1 that tells the host to
+//! look, or on UART1 (the ready frame too, before any request).
 //!
-//! The wait for a byte checks the ring, then UART1, then sleeps
-//! ([`crate::sleep`]) until UART1 receives a byte: a host that writes into
-//! the ring follows each frame with a doorbell, a zero byte on UART1, which
-//! the link reads as an empty frame between frames (dropped). A sleeping
-//! agent leaves QEMU idle instead of spinning a core on the poll.
+//! The wait for a byte checks the ring, then UART1, for
+//! [`POLL_BEFORE_SLEEP_US`], then sleeps ([`crate::sleep`]) until UART1
+//! receives a byte: a host that writes into the ring follows each frame
+//! with a doorbell, a zero byte on UART1, which the link reads as an empty
+//! frame between frames (dropped). A sleeping agent leaves QEMU idle
+//! instead of spinning a core on the poll; the short poll first keeps the
+//! wake-up (a sleeping vCPU thread the host must schedule again) off the
+//! path of a case's next request and of a UART frame's next byte.
 
+use core::cell::Cell;
 use mv_boards::an505::{AGENT_RING_NVM_OFFSET, AGENT_RING_WINDOW, PSRAM_BASE};
+
 use mv_proto::ring::{self, BlockMemory, Next, AGENT_NAME};
+use mv_proto::FRAME_DELIMITER;
 
 use crate::uart::Uart;
 
@@ -50,9 +58,22 @@ impl BlockMemory for Block {
     }
 }
 
+/// How long the wait for a byte polls before it sleeps, in
+/// `mvGetMicroseconds` time. A case's next request follows its reply
+/// within about this (measured on QEMU: `hil bench --cases-only`), and a
+/// UART frame's bytes come one per QEMU main-loop turn, well within it.
+const POLL_BEFORE_SLEEP_US: u64 = 2_000;
+
+/// Ring and UART checks between two readings of the clock (a reading is a
+/// system call, a check a few loads).
+const POLLS_PER_CLOCK_READING: u32 = 32;
+
 /// The agent link's bytes.
 pub struct LinkIo {
     uart: Uart,
+    /// Did the last byte read come from the ring (so the answer to the
+    /// frame it ended goes up the ring)?
+    from_ring: Cell<bool>,
 }
 
 impl LinkIo {
@@ -62,17 +83,40 @@ impl LinkIo {
         let uart = Uart::agent_link();
         uart.init(true);
         ring::lay_out(&Block, AGENT_NAME);
-        LinkIo { uart }
+        LinkIo {
+            uart,
+            from_ring: Cell::new(false),
+        }
     }
 
     /// Wait for and return the next received byte.
     pub fn read_byte(&self) -> u8 {
+        if let Some(byte) = self.try_read_byte().or_else(|| self.poll_a_while()) {
+            return byte;
+        }
         loop {
+            if let Some(byte) = crate::sleep::once(self.uart, || self.try_read_byte()) {
+                return byte;
+            }
             if let Some(byte) = self.try_read_byte() {
                 return byte;
             }
-            if let Some(byte) = crate::sleep::once(self.uart, || self.try_read_byte()) {
-                return byte;
+        }
+    }
+
+    /// Poll for [`POLL_BEFORE_SLEEP_US`]; the byte, if one came.
+    fn poll_a_while(&self) -> Option<u8> {
+        // Without a clock the wait sleeps at once (a byte still wakes it).
+        let start = mv_ns::get_microseconds().ok()?;
+        loop {
+            for _ in 0..POLLS_PER_CLOCK_READING {
+                if let Some(byte) = self.try_read_byte() {
+                    return Some(byte);
+                }
+            }
+            let now = mv_ns::get_microseconds().ok()?;
+            if now.wrapping_sub(start) >= POLL_BEFORE_SLEEP_US {
+                return None;
             }
         }
     }
@@ -80,15 +124,44 @@ impl LinkIo {
     /// The next byte from the ring, else from UART1, if one is waiting.
     fn try_read_byte(&self) -> Option<u8> {
         match ring::read_byte(&Block, AGENT_NAME) {
-            Next::Byte(byte) => return Some(byte),
+            Next::Byte(byte) => {
+                self.from_ring.set(true);
+                return Some(byte);
+            }
             Next::Empty => {}
             Next::LaidOutAgain => defmt::warn!("agent ring: offsets out of range; laid out again"),
         }
-        self.uart.try_read_byte()
+        let byte = self.uart.try_read_byte();
+        if byte.is_some() {
+            self.from_ring.set(false);
+        }
+        byte
     }
 
-    /// Send bytes (blocking).
+    /// Send a frame's bytes (blocking) the way the last request came in.
     pub fn write(&self, bytes: &[u8]) {
-        self.uart.write(bytes);
+        if !self.from_ring.get() {
+            self.uart.write(bytes);
+            return;
+        }
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match ring::write(&Block, AGENT_NAME, rest) {
+                // Bytes went in: tell the host, which makes room by reading.
+                Some(n) if n > 0 => {
+                    rest = &rest[n..];
+                    self.uart.write(&[FRAME_DELIMITER]);
+                }
+                // Full, and the host was told: wait for it to read.
+                Some(_) => {}
+                None => {
+                    // The host broke the block: what went up is lost, as
+                    // if a UART dropped it; the rest goes on the UART.
+                    defmt::warn!("agent ring: read offset out of range; laid out again");
+                    self.uart.write(rest);
+                    return;
+                }
+            }
+        }
     }
 }

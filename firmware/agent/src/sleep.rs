@@ -9,9 +9,9 @@
 //! wakes on an interrupt that is pending even while PRIMASK masks it, so a
 //! byte received after arming makes the WFI return at once.
 //!
-//! The IRQ lines are the cases' too: the armed UART pends line 34 (UART1
+//! The IRQ lines are the cases' too: the armed UART pends line 35 (UART1
 //! RX) and 43 (UART1 combined), so disarming clears the pending bits the
-//! wait set, restores 34's enable bit and only then unmasks. No handler
+//! wait set, restores 35's enable bit and only then unmasks. No handler
 //! runs for the wait, and a case finds both lines as it left them. Any
 //! other wake (the secure SysTick, which the app's PRIMASK does not mask;
 //! an interrupt of the case's) ends the sleep the same way: its handler
@@ -20,9 +20,12 @@
 use crate::irq;
 use crate::uart::Uart;
 
-/// UART1's RX and combined IRQ lines (AN505: UART n raises 32 + 2n on
-/// receipt, and 42 + n for any of its interrupts).
-const UART1_RX_IRQ: u32 = 34;
+/// UART1's RX and combined IRQ lines as QEMU's `mps2-an505` wires them
+/// (`hw/arm/mps2-tz.c`: UART n's TX, RX and combined interrupts are lines
+/// 32 + 2n, 33 + 2n and 42 + n). Line 34 is UART1's *TX* interrupt: arming
+/// it left the agent asleep until the secure tick woke it, up to 1 ms per
+/// request.
+const UART1_RX_IRQ: u32 = 35;
 const UART1_COMBINED_IRQ: u32 = 43;
 
 /// `poll()` once more with UART1's RX interrupt armed and, if it has

@@ -45,7 +45,7 @@ pub use frame::{
 /// only ever appended, and the version is the first field of every request,
 /// so a host and a device of different versions always get as far as the
 /// version check and say which versions met.
-pub const PROTOCOL_VERSION: u32 = 11;
+pub const PROTOCOL_VERSION: u32 = 12;
 
 /// The largest [`Primitive::Read`] an agent answers, on every rig (a host
 /// reads more in several pieces): a batch of reads must fit one reply frame

@@ -7,6 +7,9 @@
 //! channel; the link splits them into frames at the zero delimiter and
 //! waits for them with a timeout. Over the network (a labgrid place's
 //! `NetworkSerialPort`) the bytes pass through the telnet layer of RFC 2217.
+//! On QEMU the agent's answers may come up its shared-memory ring instead
+//! ([`FrameLink::set_up_ring`]): an empty frame on the port is then the
+//! agent's doorbell, and what the ring holds belongs in the stream there.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +22,7 @@ use mv_proto::{decode_frame, encode_frame, FRAME_DELIMITER, MAX_FRAME};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::qemu::UpRing;
 use crate::RigError;
 
 /// An open frame link.
@@ -35,6 +39,8 @@ pub struct FrameLink {
     /// port is free again (a serial port's exclusive lock released) only
     /// once it has ended.
     reader: Option<JoinHandle<()>>,
+    /// The up channel the device's doorbells point at, if any.
+    up: Option<UpRing>,
 }
 
 /// Where the side that feeds a [`FrameLink`] leaves why it stopped.
@@ -98,6 +104,7 @@ impl FrameLink {
             closed,
             ended: Ended::default(),
             reader: Some(reader),
+            up: None,
         })
     }
 
@@ -163,6 +170,7 @@ impl FrameLink {
             closed,
             ended: Ended::default(),
             reader: Some(reader),
+            up: None,
         })
     }
 
@@ -184,7 +192,13 @@ impl FrameLink {
             ended,
             // The feeder is the pump's, which owns its own end.
             reader: None,
+            up: None,
         }
+    }
+
+    /// Read the device's frames from `up` as well, at each of its doorbells.
+    pub fn set_up_ring(&mut self, up: UpRing) {
+        self.up = Some(up);
     }
 
     /// Why the feeder stopped, or `otherwise`.
@@ -230,6 +244,10 @@ impl FrameLink {
                     if let Ok(message) = decode_frame::<T>(&mut frame) {
                         return Ok(message);
                     }
+                } else if let Some(up) = &self.up {
+                    // A doorbell: the ring's bytes came before what follows it.
+                    let bytes = up.take()?;
+                    self.buffer.splice(..0, bytes);
                 }
                 continue;
             }
@@ -266,9 +284,87 @@ impl Write for Telnet {
 
 #[cfg(test)]
 mod tests {
+    use std::fs::File;
+    use std::io::Write;
+    use std::os::unix::fs::FileExt;
+    use std::time::Duration;
+
+    use mv_boards::an505::{AGENT_RING_NVM_OFFSET, PSRAM_BASE, PSRAM_SIZE};
+    use mv_proto::encode_frame;
+    use mv_proto::ring::{self, BlockMemory, AGENT_NAME};
     use serialport::{SerialPort, TTYPort};
 
     use super::FrameLink;
+    use crate::qemu::UpRing;
+
+    /// The agent's block as the device reaches it, in an NVM file.
+    struct InFile(File);
+
+    impl BlockMemory for InFile {
+        fn base(&self) -> u32 {
+            PSRAM_BASE + AGENT_RING_NVM_OFFSET
+        }
+        fn load(&self, at: u32) -> u32 {
+            let mut word = [0; 4];
+            self.0
+                .read_exact_at(&mut word, u64::from(AGENT_RING_NVM_OFFSET + at))
+                .expect("a word of the block");
+            u32::from_le_bytes(word)
+        }
+        fn store(&self, at: u32, value: u32) {
+            self.0
+                .write_all_at(&value.to_le_bytes(), u64::from(AGENT_RING_NVM_OFFSET + at))
+                .expect("a word of the block");
+        }
+        fn load_byte(&self, at: u32) -> u8 {
+            let mut byte = [0; 1];
+            self.0
+                .read_exact_at(&mut byte, u64::from(AGENT_RING_NVM_OFFSET + at))
+                .expect("a byte of the block");
+            byte[0]
+        }
+    }
+
+    /// The agent answers up its ring and rings on its UART: what the ring
+    /// holds comes out of the link where the doorbell was, between the
+    /// frames the port carried before and after it, and only then.
+    #[test]
+    fn a_doorbell_puts_the_up_rings_frames_where_it_rang() {
+        let (mut master, slave) = TTYPort::pair().expect("a pseudo-terminal");
+        let path = slave.name().expect("the pty's name");
+        drop(slave);
+        let nvm = tempfile::NamedTempFile::new().expect("a temporary NVM file");
+        nvm.as_file()
+            .set_len(u64::from(PSRAM_SIZE))
+            .expect("room for the PSRAM");
+        let device = InFile(nvm.reopen().expect("the NVM file again"));
+        ring::lay_out(&device, AGENT_NAME);
+        let mut link = FrameLink::open(&path, crate::qemu::BAUD).expect("the link");
+        link.set_up_ring(UpRing::agent(nvm.path()).expect("the up channel"));
+        let frame = |n: u32| encode_frame(&n).expect("a frame");
+        let second = frame(2);
+        assert_eq!(
+            ring::write(&device, AGENT_NAME, &second),
+            Some(second.len())
+        );
+        // Frame 1 on the port; 2 went up the ring before the doorbell; 3 on
+        // the port after it; 4 up the ring with no doorbell yet.
+        let fourth = frame(4);
+        master
+            .write_all(&[frame(1), vec![0], frame(3)].concat())
+            .expect("write to the pty");
+        let timeout = Duration::from_secs(2);
+        assert_eq!(link.receive::<u32>(timeout).expect("frame 1"), 1);
+        assert_eq!(link.receive::<u32>(timeout).expect("frame 2"), 2);
+        assert_eq!(link.receive::<u32>(timeout).expect("frame 3"), 3);
+        assert_eq!(
+            ring::write(&device, AGENT_NAME, &fourth),
+            Some(fourth.len())
+        );
+        assert!(link.receive::<u32>(Duration::from_millis(100)).is_err());
+        master.write_all(&[0]).expect("the second doorbell");
+        assert_eq!(link.receive::<u32>(timeout).expect("frame 4"), 4);
+    }
 
     /// A dropped link lets go of its port at once: opening it again right
     /// away succeeds (serialport takes an exclusive `flock`, which the

@@ -29,7 +29,7 @@ pub use launch::{Launch, Machine, Serial};
 pub use link::{Ended, FrameLink};
 pub use nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 pub use qmp::Qmp;
-pub use ring::{CloudRing, DownRing};
+pub use ring::{CloudRing, DownRing, UpRing};
 pub use session::{Handshake, QemuSession, WayIn};
 pub use symbols::Symbols;
 pub use toolchain::ensure_target;

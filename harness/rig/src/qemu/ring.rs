@@ -1,8 +1,8 @@
-//! The links' fast way in on QEMU: frames written into an RTT down channel (`mv_proto::ring`) in the file-backed PSRAM.
+//! The links' fast way on QEMU: frames written into an RTT down channel (`mv_proto::ring`) in the file-backed PSRAM, answers read from its up channel.
 //!
 //! Two blocks of the one format: the cloud link's, which the secure image
 //! keeps ([`CloudRing`]), and the agent link's, which the app keeps in a
-//! non-secure window ([`DownRing::agent`]). QEMU maps the NVM file shared,
+//! non-secure window ([`DownRing::agent`], [`UpRing::agent`]). QEMU maps the NVM file shared,
 //! and on Linux a file's writes and its shared mappings are the same page
 //! cache, so a `pwrite` here is a store the guest sees. Each frame goes in
 //! with two writes: its bytes, then the write offset, so a device that sees
@@ -66,7 +66,10 @@ impl DownRing {
         self.file
             .read_exact_at(&mut name, u64::from(self.block + ring::NAME_AT))
             .map_err(io("cannot read the channel's name"))?;
-        Ok(head == ring::ID && &name == self.name && self.word(ring::SIZE_AT)? == ring::SIZE)
+        Ok(head == ring::ID
+            && &name == self.name
+            && self.word(ring::SIZE_AT)? == ring::SIZE
+            && self.word(ring::UP_SIZE_AT)? == ring::UP_SIZE)
     }
 
     /// Waits up to `timeout` for the device to lay the block out.
@@ -128,6 +131,55 @@ impl DownRing {
             sent += n;
         }
         Ok(())
+    }
+}
+
+/// The agent link's up channel in one QEMU's NVM file: the answers the
+/// agent put there, each followed by a doorbell on its UART.
+pub struct UpRing(DownRing);
+
+impl UpRing {
+    /// The agent link's block in `nvm`, whether or not the agent has laid
+    /// it out yet.
+    pub fn agent(nvm: &Path) -> Result<UpRing, RigError> {
+        DownRing::agent(nvm).map(UpRing)
+    }
+
+    /// Takes every byte waiting in the channel: none while the block is
+    /// not laid out (a boot under way). The bytes are read first, then the
+    /// read offset moves, so the device never overwrites bytes not read.
+    pub fn take(&self) -> Result<Vec<u8>, RigError> {
+        let block = &self.0;
+        if !block.laid_out()? {
+            return Ok(Vec::new());
+        }
+        let write = block.word(ring::UP_WRITE_AT)?;
+        let read = block.word(ring::UP_READ_AT)?;
+        let Some(waiting) = ring::waiting(write, read, ring::UP_SIZE) else {
+            return Err(RigError::Link(format!(
+                "shared-memory ring: up offsets out of range (write {write}, read {read})"
+            )));
+        };
+        let mut bytes = vec![0u8; waiting as usize];
+        // At most two pieces: to the buffer's end, then from its start.
+        let first = (waiting as usize).min((ring::UP_SIZE - read) as usize);
+        let at = |offset: u32| u64::from(block.block + ring::UP_BUFFER_AT + offset);
+        block
+            .file
+            .read_exact_at(&mut bytes[..first], at(read))
+            .map_err(io("cannot read the up channel"))?;
+        block
+            .file
+            .read_exact_at(&mut bytes[first..], at(0))
+            .map_err(io("cannot read the up channel"))?;
+        block
+            .file
+            .write_all_at(
+                &write.to_le_bytes(),
+                u64::from(block.block + ring::UP_READ_AT),
+            )
+            .map_err(io("cannot move the up read offset"))?;
+        Ok(bytes)
     }
 }
 

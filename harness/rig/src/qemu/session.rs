@@ -49,7 +49,8 @@ use way_in::{Rings, To};
 
 use super::nvm::{agent_factory, NvmFile, NVM_MIB};
 use super::{
-    build_board_images, FrameLink, ImageBoard, Images, Launch, Machine, QemuConfig, Serial, Symbols,
+    build_board_images, FrameLink, ImageBoard, Images, Launch, Machine, QemuConfig, Serial,
+    Symbols, UpRing,
 };
 use crate::board::{Board, BoardConfig};
 use crate::defmt_log::DefmtLog;
@@ -365,7 +366,8 @@ impl QemuSession {
             .nvm(&nvm, NVM_MIB)
             .stderr(&workdir.join("qemu.stderr"))
             .start()?;
-        let link = machine.take_link(1).expect("UART1 is a pty");
+        let mut link = machine.take_link(1).expect("UART1 is a pty");
+        link.set_up_ring(UpRing::agent(&nvm)?);
         let cloud = machine.take_link(3).expect("UART3 is a pty");
         self.logs.clear();
         for (source, elf, stream) in [

@@ -4,11 +4,13 @@
 //! UART1 costs tens of microseconds a byte (milliseconds on a loaded
 //! host); written into the agent's ring (`mv_proto::ring`, see
 //! [`DownRing`]) it arrives at once, and a doorbell byte on UART1 wakes
-//! the agent from its sleep. Answers always come back on the UARTs,
-//! which QEMU passes on as the device writes them. The UARTs stay the way
-//! in of a board rig, of a device that has not laid its ring out (yet), and
-//! of [`WayIn::Uarts`], the previous way, kept so that `hil bench` can time
-//! both side by side in one run.
+//! the agent from its sleep. The agent answers the way the request came:
+//! up its ring, with a doorbell on UART1 that the agent link turns into
+//! the ring's bytes ([`crate::qemu::FrameLink::set_up_ring`]), or on
+//! UART1. The secure image answers the cloud on its UART. The UARTs stay
+//! the way in of a board rig, of a device that has not laid its ring out
+//! (yet), and of [`WayIn::Uarts`], the previous way, kept so that
+//! `hil bench` can time both side by side in one run.
 
 use std::path::Path;
 use std::time::Duration;
