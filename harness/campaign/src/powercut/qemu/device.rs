@@ -11,6 +11,7 @@ use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply, Primitive, Response};
 use super::{not_running, trace, Booted, QemuOta, NVM_MIB, POWER_CUT_EXIT};
 use crate::error::fail;
 use crate::powercut::agent::Agent;
+use crate::powercut::plan::Outcome;
 use crate::CampaignError;
 
 impl QemuOta {
@@ -252,9 +253,49 @@ fn drain<T: serde::de::DeserializeOwned>(link: &mut FrameLink) {
     link.discard_pending();
 }
 
+impl QemuOta {
+    /// The cloud link went down during a delivery: `Ok` when the power
+    /// went (an armed cut halted the core or QEMU exited with the cut's
+    /// code, or the wall-clock SIGKILL came), else what happened instead.
+    /// A link that only timed out is no cut: reading it as one would hide
+    /// a device that hangs behind the recovery of a cut that never fired.
+    pub(super) fn link_down_was_cut(&mut self) -> Result<(), (Outcome, String)> {
+        let off = |e: RigError| (Outcome::NoBoot, e.to_string());
+        if self.reset_in_place && self.nvm.power_went_off().map_err(off)? {
+            return Ok(());
+        }
+        let killed = self.killed;
+        let Some(m) = self.machine.as_mut() else {
+            return Err((Outcome::NoBoot, "QEMU went away during the delivery".into()));
+        };
+        // QEMU exits with the cut's code without a halting rail; the link
+        // may see its pty close a moment before the exit is reaped.
+        let exit = match m.machine.exited() {
+            Some(status) => Some(status),
+            None if self.reset_in_place => None,
+            None => m.machine.wait_exit(Duration::from_millis(500)),
+        };
+        match exit {
+            Some(s) if s.code() == Some(POWER_CUT_EXIT) => Ok(()),
+            Some(s) if s.code().is_none() && killed => Ok(()),
+            Some(s) => Err((
+                Outcome::NoBoot,
+                format!("QEMU exited with {:?} during the delivery", s.code()),
+            )),
+            None => Err((
+                Outcome::NoBoot,
+                format!(
+                    "the device stopped answering the cloud for {:?} with its power on: a timeout, not a power cut",
+                    self.delivery_timeout
+                ),
+            )),
+        }
+    }
+}
+
 impl OtaLink for QemuOta {
     fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
-        let timeout = self.config.exec_timeout;
+        let timeout = self.delivery_timeout;
         let poll = self.poll();
         self.kill_if_due();
         let Some(m) = self.machine.as_mut() else {
