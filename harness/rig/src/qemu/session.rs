@@ -49,7 +49,8 @@ use way_in::{Rings, To};
 
 use super::nvm::{agent_factory, NvmFile, NVM_MIB};
 use super::{
-    build_board_images, FrameLink, ImageBoard, Images, Launch, Machine, QemuConfig, Serial, Symbols,
+    build_board_images, FrameLink, ImageBoard, Images, Launch, Machine, QemuConfig, SecureLoad,
+    Serial, Symbols,
 };
 use crate::board::{Board, BoardConfig};
 use crate::defmt_log::DefmtLog;
@@ -90,6 +91,8 @@ pub struct QemuSession {
     handshake: Handshake,
     /// How frames go into the device (the UARTs only for `hil bench`).
     way_in: WayIn,
+    /// How the secure image gets into QEMU (`ByQemu` only for `hil bench`).
+    secure_load: SecureLoad,
     /// The agent's hello, once asked for: a ready frame with its digest
     /// stands for it.
     hello: Option<Hello>,
@@ -154,6 +157,7 @@ impl QemuSession {
             nvm_dirty: true,
             handshake: Handshake::default(),
             way_in: WayIn::default(),
+            secure_load: SecureLoad::default(),
             hello: None,
             running: None,
             logs: Vec::new(),
@@ -241,6 +245,12 @@ impl QemuSession {
     /// Send frames into the device through the rings or the UARTs.
     pub fn set_way_in(&mut self, way_in: WayIn) {
         self.way_in = way_in;
+    }
+
+    /// Load the secure image the current way or the previous one, from
+    /// the next start of QEMU on.
+    pub fn set_secure_load(&mut self, secure_load: SecureLoad) {
+        self.secure_load = secure_load;
     }
 
     /// `own`, cut short by the deadline.
@@ -357,7 +367,10 @@ impl QemuSession {
         let nvm = scratch.nvm.path().to_owned();
         let secure_log = workdir.join("uart0-secure.defmt");
         let agent_log = workdir.join("uart2-agent.defmt");
-        let mut machine = Launch::new(&self.config, &images.secure, &workdir.join("qmp.sock"))
+        let kernel = self
+            .secure_load
+            .kernel(&images.secure, &workdir, &scratch.nvm)?;
+        let mut machine = Launch::new(&self.config, &kernel, &workdir.join("qmp.sock"))
             .serial(Serial::File(secure_log.clone()))
             .serial(Serial::Pty)
             .serial(Serial::File(agent_log.clone()))
