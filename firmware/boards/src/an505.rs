@@ -77,6 +77,26 @@ pub const PSRAM_SIZE: u32 = 0x0100_0000;
 /// lives in the PSRAM's cells: 8 MiB in, well past the internal flash's
 /// cells (`mv_flash::NvmMap::cells_len`), so it persists in the same file.
 pub const EXT_FLASH_NVM_OFFSET: u32 = 0x0080_0000;
+/// Where the harness may leave the secure image's code in the PSRAM, 4 MiB
+/// in: past the internal flash's cells, before the external flash's window.
+/// The image's `__pre_init` (`firmware/secure/src/reload.rs`) makes secure
+/// code memory equal to it at every reset, storing only the words that
+/// differ, so QEMU need only load (and rewrite at every reset, which
+/// throws away what it translated from there) the vector table, `Reset`
+/// and `__pre_init` itself. The block is [`SECURE_IMAGE_MAGIC`], a count of
+/// segments (at most [`SECURE_IMAGE_MAX_SEGMENTS`]), that many
+/// `(address, length)` pairs (words, in secure code memory), then their
+/// bytes one after the other. Without the magic the image runs as QEMU
+/// loaded it.
+pub const SECURE_IMAGE_NVM_OFFSET: u32 = 0x0040_0000;
+/// `"MVSC"`: the block at [`SECURE_IMAGE_NVM_OFFSET`] holds secure code.
+pub const SECURE_IMAGE_MAGIC: u32 = 0x4353_564D;
+/// The most segments the block may list.
+pub const SECURE_IMAGE_MAX_SEGMENTS: u32 = 16;
+const _: () = assert!(
+    SECURE_IMAGE_NVM_OFFSET + 8 + 8 * SECURE_IMAGE_MAX_SEGMENTS + SECURE_CODE_SIZE
+        <= EXT_FLASH_NVM_OFFSET
+);
 /// Where the cloud link's down ring (`mv_proto::ring`) lives in the PSRAM:
 /// 15 MiB in, past the cells and the external flash's window, in the same
 /// file the harness holds, which is how it writes frames in.

@@ -10,7 +10,9 @@
 //! calls a veneer ([`veneers`] → [`device`]), when TIMER0 wraps, on the
 //! SysTick that polls the cloud link, or when something faults
 //! ([`faults`]). The device decides every restart of the app; this image
-//! only carries it out ([`restart`]).
+//! only carries it out ([`restart`]). Before all of it, `Reset` calls
+//! [`reload`]'s `__pre_init`, which restores secure code memory from the
+//! copy the harness may leave in the PSRAM.
 //!
 //! The package builds one image per board. The board-independent modules
 //! (`boot`, `cloud`, `counter64`, `cpu`, `device`, `exit`, `faults`, `heap`, `interrupts`,
@@ -44,6 +46,7 @@ mod nsmem;
 mod nvic;
 mod nvm;
 mod rcc;
+mod reload;
 mod restart;
 mod security;
 mod trustzone;

@@ -305,8 +305,13 @@ fn read_run(dir: &Path) -> Result<RunReport, RunSetError> {
     if found != SCHEMA_VERSION {
         return Err(RunSetError::Schema { path, found });
     }
-    serde_json::from_value(value).map_err(|e| RunSetError::Read {
-        path,
+    let report = serde_json::from_value(value).map_err(|e| RunSetError::Read {
+        path: path.clone(),
         message: format!("not a results.json of this schema: {e}"),
+    })?;
+    // A run killed between two rewrites of results.json: its journal has the rest.
+    hil_report::complete_from_journal(dir, report).map_err(|e| RunSetError::Read {
+        path,
+        message: e.to_string(),
     })
 }

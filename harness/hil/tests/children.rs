@@ -7,9 +7,14 @@
 //!   the same, and the case in flight is not turned into a rig error by
 //!   QEMU dying under it.
 //!
+//! - SIGKILL mid-run, on the sim and on QEMU: the report folder is still
+//!   valid (`results.json` parses and says `running`, `junit.xml` is whole),
+//!   and read the way `hil` reads it (completed from `events.jsonl`) it
+//!   holds every case whose transcript was written before the kill.
+//!
 //! Each `hil` runs with its own `TMPDIR`, so its scratch folders are found
-//! and counted. Without `qemu-system-arm` the trials are ignored with the
-//! reason (a failure under `HIL_REQUIRE_QEMU=1`, as in CI).
+//! and counted. Without `qemu-system-arm` the QEMU trials are ignored with
+//! the reason (a failure under `HIL_REQUIRE_QEMU=1`, as in CI).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -59,6 +64,11 @@ impl Run {
     /// `own_group` makes `hil` lead a process group, as a shell does with a
     /// foreground job.
     fn start(own_group: bool) -> Result<Run, Failed> {
+        Run::start_on("qemu-an505", own_group)
+    }
+
+    /// [`Run::start`] on `rig`.
+    fn start_on(rig: &str, own_group: bool) -> Result<Run, Failed> {
         use std::os::unix::process::CommandExt as _;
         let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
         let reports = tmp.path().join("reports");
@@ -66,13 +76,7 @@ impl Run {
         std::fs::create_dir(&scratch).map_err(|e| e.to_string())?;
         let mut command = Command::new(env!("CARGO_BIN_EXE_hil"));
         command
-            .args([
-                "--root",
-                repo().to_str().unwrap(),
-                "run",
-                "--rig",
-                "qemu-an505",
-            ])
+            .args(["--root", repo().to_str().unwrap(), "run", "--rig", rig])
             .arg("--reports")
             .arg(&reports)
             .env("TMPDIR", &scratch)
@@ -184,7 +188,111 @@ fn sigkill() -> Result<(), Failed> {
     let qemu = run.qemu()?;
     run.hil.kill().map_err(|e| e.to_string())?;
     let _ = run.hil.wait();
-    gone(qemu, "hil was killed with SIGKILL")
+    gone(qemu, "hil was killed with SIGKILL")?;
+    killed_report(&run.reports.join("latest"))
+}
+
+/// The transcripts a run wrote: `(rig, case_id)` of every finished case.
+fn transcripts(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for rig in std::fs::read_dir(dir.join("transcripts"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for case in std::fs::read_dir(rig.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = case.file_name().to_string_lossy().into_owned();
+            if let Some(id) = name.strip_suffix(".txt") {
+                found.push((
+                    rig.file_name().to_string_lossy().into_owned(),
+                    id.to_owned(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The report folder of a run killed with SIGKILL: valid files, and every
+/// case that finished (its transcript exists) in the report as `hil` reads
+/// it; at most one more (its journal line was written, not its transcript).
+fn killed_report(dir: &Path) -> Result<(), Failed> {
+    let text = std::fs::read_to_string(dir.join("results.json"))
+        .map_err(|e| format!("results.json after SIGKILL: {e}"))?;
+    let written: hil_report::RunReport =
+        serde_json::from_str(&text).map_err(|e| format!("results.json after SIGKILL: {e}"))?;
+    if written.status != hil_report::RunStatus::Running {
+        return Err(format!("a killed run's results.json says {:?}", written.status).into());
+    }
+    let report = hil_report::complete_from_journal(dir, written.clone())
+        .map_err(|e| format!("the journal after SIGKILL: {e}"))?;
+    let finished = transcripts(dir);
+    let missing: Vec<_> = finished
+        .iter()
+        .filter(|(rig, id)| {
+            !report
+                .cases
+                .iter()
+                .any(|c| &c.rig == rig && &c.case_id == id)
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{} case(s) finished before the kill (transcripts) but are not in the report: {missing:?}",
+            missing.len()
+        )
+        .into());
+    }
+    if report.cases.len() > finished.len() + 1 || report.summary.total != report.cases.len() {
+        return Err(format!(
+            "the report holds {} cases (summary {}) for {} transcripts",
+            report.cases.len(),
+            report.summary.total,
+            finished.len()
+        )
+        .into());
+    }
+    if !finished.is_empty() {
+        let junit = std::fs::read_to_string(dir.join("junit.xml"))
+            .map_err(|e| format!("junit.xml after SIGKILL: {e}"))?;
+        let whole = junit.starts_with("<?xml") && junit.trim_end().ends_with("</testsuites>");
+        let known = junit.matches("<testcase ").count() <= report.cases.len();
+        if !whole || !known {
+            return Err(format!("junit.xml after SIGKILL is not a whole report: {junit}").into());
+        }
+    }
+    eprintln!(
+        "killed run: {} finished, results.json had {}, the journal {}",
+        finished.len(),
+        written.cases.len(),
+        report.cases.len()
+    );
+    Ok(())
+}
+
+/// `hil run` on the sim, killed with SIGKILL once some dozens of cases
+/// finished: the report read back holds every one of them.
+fn sim_sigkill() -> Result<(), Failed> {
+    let mut run = Run::start_on("sim", false)?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let dir = run.reports.join("latest");
+    while transcripts(&dir).len() < 40 {
+        if let Ok(Some(status)) = run.hil.try_wait() {
+            return Err(format!("hil exited ({status}) before 40 cases: {}", run.stderr()).into());
+        }
+        if Instant::now() > deadline {
+            let _ = run.hil.kill();
+            return Err("fewer than 40 cases within 2 minutes".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    run.hil.kill().map_err(|e| e.to_string())?;
+    let _ = run.hil.wait();
+    killed_report(&dir)
 }
 
 /// The checks after an interrupt: exit 130, the report says interrupted,
@@ -248,6 +356,10 @@ fn main() {
         Trial::test(name, test).with_ignored_flag(!installed)
     };
     let trials = vec![
+        Trial::test(
+            "a_sim_run_killed_mid_run_leaves_a_report_of_every_finished_case",
+            sim_sigkill,
+        ),
         trial("qemu_dies_with_hil_on_sigkill", sigkill),
         trial(
             "sigterm_is_an_interrupt_and_leaves_no_qemu_and_no_scratch",
@@ -259,7 +371,7 @@ fn main() {
         ),
     ];
     if !installed {
-        eprintln!("qemu-system-arm is not installed: the QEMU trials are ignored");
+        eprintln!("qemu-system-arm is not installed: the QEMU trials are ignored (the sim's runs)");
     }
     libtest_mimic::run(&args, trials).exit();
 }

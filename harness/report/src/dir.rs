@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::ReportError;
 use crate::html::HtmlSink;
+use crate::journal::JournalSink;
 use crate::json::JsonSink;
 use crate::junit::JunitSink;
 use crate::markdown::MarkdownSink;
@@ -79,9 +80,12 @@ impl ReportDir {
         &self.path
     }
 
-    /// results.json, junit.xml, summary.md, transcripts and report.html, all writing into this dir.
+    /// events.jsonl, results.json, junit.xml, summary.md, transcripts and
+    /// report.html, all writing into this dir. The journal comes first: a
+    /// case whose transcript exists is in it.
     pub fn file_sinks(&self) -> FanOut {
         let mut sinks = FanOut::new();
+        sinks.add(Box::new(JournalSink::new(&self.path)));
         sinks.add(Box::new(JsonSink::new(&self.path)));
         sinks.add(Box::new(JunitSink::new(&self.path)));
         sinks.add(Box::new(MarkdownSink::new(&self.path)));

@@ -24,6 +24,16 @@ pub enum ReportError {
         source: io::Error,
     },
 
+    #[error("cannot read {path}: {source}; check the permissions of the report directory")]
+    Read { path: PathBuf, source: io::Error },
+
+    #[error("{path}:{line}: not an event of this hil ({message}); the journal was changed by hand or written by another version")]
+    Journal {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
     #[error("cannot serialize {what}: {source}; this is a bug in hil-report, please report it")]
     Json {
         what: &'static str,

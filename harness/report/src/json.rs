@@ -3,15 +3,19 @@
 use std::path::{Path, PathBuf};
 
 use crate::atomic::write_atomic;
+use crate::cadence::Cadence;
 use crate::error::ReportError;
 use crate::event::Event;
 use crate::schema::{track, RunReport};
 use crate::sink::Sink;
 
-/// Rewrites `<dir>/results.json` on `RunStarted`, every `CaseFinished` and `RunFinished`.
+/// Rewrites `<dir>/results.json` on `RunStarted`, on `RunFinished`, and
+/// between them after a finished case or a figure when a rewrite is due
+/// ([`crate::cadence`]).
 pub struct JsonSink {
     path: PathBuf,
     report: Option<RunReport>,
+    cadence: Cadence,
 }
 
 impl JsonSink {
@@ -19,6 +23,7 @@ impl JsonSink {
         JsonSink {
             path: dir.join("results.json"),
             report: None,
+            cadence: Cadence::default(),
         }
     }
 }
@@ -28,12 +33,15 @@ impl Sink for JsonSink {
         let Some(report) = track(&mut self.report, event)? else {
             return Ok(());
         };
-        let mut json =
-            serde_json::to_string_pretty(report).map_err(|source| ReportError::Json {
-                what: "results.json",
-                source,
-            })?;
-        json.push('\n');
-        write_atomic(&self.path, json.as_bytes())
+        let path = &self.path;
+        self.cadence.rewrite(event, || {
+            let mut json =
+                serde_json::to_string_pretty(report).map_err(|source| ReportError::Json {
+                    what: "results.json",
+                    source,
+                })?;
+            json.push('\n');
+            write_atomic(path, json.as_bytes())
+        })
     }
 }

@@ -6,15 +6,18 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use crate::atomic::write_atomic;
+use crate::cadence::Cadence;
 use crate::error::ReportError;
 use crate::event::{CaseResult, Event, Outcome};
 use crate::schema::{track, RunReport};
 use crate::sink::Sink;
 
-/// Rewrites `<dir>/junit.xml` on every `CaseFinished` and on `RunFinished`.
+/// Writes `<dir>/junit.xml` with the first finished case, rewrites it on
+/// `RunFinished`, and between them when a rewrite is due ([`crate::cadence`]).
 pub struct JunitSink {
     path: PathBuf,
     report: Option<RunReport>,
+    cadence: Cadence,
 }
 
 impl JunitSink {
@@ -22,6 +25,7 @@ impl JunitSink {
         JunitSink {
             path: dir.join("junit.xml"),
             report: None,
+            cadence: Cadence::default(),
         }
     }
 }
@@ -36,10 +40,13 @@ impl Sink for JunitSink {
         if matches!(event, Event::RunStarted(_)) {
             return Ok(());
         }
-        let xml = junit_report(report)
-            .to_string()
-            .map_err(|source| ReportError::Junit { source })?;
-        write_atomic(&self.path, xml.as_bytes())
+        let path = &self.path;
+        self.cadence.rewrite(event, || {
+            let xml = junit_report(report)
+                .to_string()
+                .map_err(|source| ReportError::Junit { source })?;
+            write_atomic(path, xml.as_bytes())
+        })
     }
 }
 

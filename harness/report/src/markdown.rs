@@ -4,16 +4,20 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::atomic::write_atomic;
+use crate::cadence::Cadence;
 use crate::error::ReportError;
 use crate::event::{CaseResult, Event, Outcome};
 use crate::schema::{track, RunReport, RunStatus};
 use crate::sink::Sink;
 use crate::transcripts::transcript_path;
 
-/// Rewrites `<dir>/summary.md` on `RunStarted`, every `CaseFinished` and `RunFinished`.
+/// Rewrites `<dir>/summary.md` on `RunStarted`, on `RunFinished`, and
+/// between them after a finished case or a figure when a rewrite is due
+/// ([`crate::cadence`]).
 pub struct MarkdownSink {
     path: PathBuf,
     report: Option<RunReport>,
+    cadence: Cadence,
 }
 
 impl MarkdownSink {
@@ -21,6 +25,7 @@ impl MarkdownSink {
         MarkdownSink {
             path: dir.join("summary.md"),
             report: None,
+            cadence: Cadence::default(),
         }
     }
 }
@@ -30,7 +35,10 @@ impl Sink for MarkdownSink {
         let Some(report) = track(&mut self.report, event)? else {
             return Ok(());
         };
-        write_atomic(&self.path, render_summary(report).as_bytes())
+        let path = &self.path;
+        self.cadence.rewrite(event, || {
+            write_atomic(path, render_summary(report).as_bytes())
+        })
     }
 }
 

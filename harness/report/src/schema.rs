@@ -15,8 +15,9 @@ use crate::event::{CaseResult, Event, Figure, Outcome, RunInfo};
 /// Version of the `results.json` schema; bumped on any breaking change.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The whole of `results.json`, rewritten after every finished case so an interrupted
-/// run still leaves a valid file.
+/// The whole of `results.json`: written at the start and the end of a run, and
+/// rewritten whole every so often in between, so an interrupted or killed run
+/// still leaves a valid file (`events.jsonl` holds every case that came after).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct RunReport {
     /// Version of this schema; check it before reading any other field.
@@ -111,25 +112,42 @@ impl RigSummary {
 impl Summary {
     /// Counts `cases`; every name in `rigs` gets a row even with nothing counted.
     pub fn tally(rigs: &[String], cases: &[CaseResult]) -> Summary {
-        let mut all = RigSummary::default();
-        let mut per_rig: BTreeMap<String, RigSummary> = rigs
-            .iter()
-            .map(|rig| (rig.clone(), RigSummary::default()))
-            .collect();
+        let mut summary = Summary {
+            per_rig: rigs
+                .iter()
+                .map(|rig| (rig.clone(), RigSummary::default()))
+                .collect(),
+            ..Summary::default()
+        };
         for case in cases {
-            all.count(case);
-            per_rig.entry(case.rig.clone()).or_default().count(case);
+            summary.count(case);
         }
-        Summary {
-            total: all.total,
-            passed: all.passed,
-            failed: all.failed,
-            errors: all.errors,
-            skipped: all.skipped,
-            flaky: all.flaky,
-            quarantined: all.quarantined,
-            per_rig,
-        }
+        summary
+    }
+
+    /// Counts one more case, overall and on its rig.
+    pub fn count(&mut self, case: &CaseResult) {
+        self.per_rig
+            .entry(case.rig.clone())
+            .or_default()
+            .count(case);
+        let mut all = RigSummary {
+            total: self.total,
+            passed: self.passed,
+            failed: self.failed,
+            errors: self.errors,
+            skipped: self.skipped,
+            flaky: self.flaky,
+            quarantined: self.quarantined,
+        };
+        all.count(case);
+        self.total = all.total;
+        self.passed = all.passed;
+        self.failed = all.failed;
+        self.errors = all.errors;
+        self.skipped = all.skipped;
+        self.flaky = all.flaky;
+        self.quarantined = all.quarantined;
     }
 }
 
@@ -160,8 +178,10 @@ impl RunReport {
                 true
             }
             Event::CaseFinished(result) => {
+                // Counted as it comes: a tally of every case per case would
+                // cost the square of the suite.
+                self.summary.count(result);
                 self.cases.push(result.clone());
-                self.summary = Summary::tally(&self.run.rigs, &self.cases);
                 true
             }
             Event::RunFinished {

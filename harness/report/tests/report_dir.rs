@@ -7,7 +7,8 @@ use std::path::Path;
 
 use common::{failed, full_run, passed, run_info, scratch_dir, RUN_ID};
 use hil_report::{
-    Event, FanOut, ReportDir, ReportError, RunReport, RunStatus, Sink, SCHEMA_VERSION,
+    complete_from_journal, Event, FanOut, JournalSink, ReportDir, ReportError, RunReport,
+    RunStatus, Sink, SCHEMA_VERSION,
 };
 
 fn read_results(dir: &Path) -> RunReport {
@@ -119,6 +120,7 @@ fn full_run_writes_every_file() {
     assert_eq!(
         names,
         [
+            "events.jsonl",
             "junit.xml",
             "report.html",
             "results.json",
@@ -181,6 +183,63 @@ fn interrupted_run_leaves_valid_results_at_every_step() {
     assert!(
         md.starts_with(&format!("# hil run `{RUN_ID}`: interrupted")),
         "{md}"
+    );
+}
+
+#[test]
+fn a_run_killed_between_rewrites_is_completed_from_its_journal() {
+    let tmp = scratch_dir("killed");
+    let root = tmp.path();
+    let dir = ReportDir::create(root, RUN_ID).unwrap();
+    let mut sinks = dir.file_sinks();
+    sinks.on_event(&Event::RunStarted(run_info())).unwrap();
+    sinks.on_event(&Event::CaseFinished(passed())).unwrap();
+    // The next case reached the journal, and the kill came before the next
+    // rewrite of results.json (which waits for its cadence anyway).
+    JournalSink::new(dir.path())
+        .on_event(&Event::CaseFinished(failed()))
+        .unwrap();
+    drop(sinks);
+
+    let written = read_results(dir.path());
+    assert_eq!(written.status, RunStatus::Running);
+    assert_eq!(written.cases, vec![passed()]);
+    let report = complete_from_journal(dir.path(), written).unwrap();
+    assert_eq!(report.status, RunStatus::Running, "it never finished");
+    assert_eq!(report.cases, vec![passed(), failed()]);
+    assert_eq!((report.summary.passed, report.summary.failed), (1, 1));
+}
+
+#[test]
+fn a_finished_run_is_read_as_written_and_rewrites_wait_for_their_cadence() {
+    let tmp = scratch_dir("cadence");
+    let root = tmp.path();
+    let dir = ReportDir::create(root, RUN_ID).unwrap();
+    let mut sinks = dir.file_sinks();
+    sinks.on_event(&Event::RunStarted(run_info())).unwrap();
+    let many = 200;
+    for _ in 0..many {
+        sinks.on_event(&Event::CaseFinished(passed())).unwrap();
+    }
+    let midway = read_results(dir.path());
+    assert!(
+        midway.cases.len() < many,
+        "results.json was rewritten after every one of {many} cases that came in a burst"
+    );
+    sinks
+        .on_event(&Event::RunFinished {
+            finished_at: "2026-11-20T22:15:05Z".to_owned(),
+            interrupted: false,
+            exit_code: 0,
+        })
+        .unwrap();
+    let done = read_results(dir.path());
+    assert_eq!(done.cases.len(), many);
+    let junit = fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), many);
+    assert_eq!(
+        complete_from_journal(dir.path(), done.clone()).unwrap(),
+        done
     );
 }
 

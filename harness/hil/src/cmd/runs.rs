@@ -43,10 +43,11 @@ pub fn load_runs(dirs: &[PathBuf]) -> Result<RunSet> {
     })
 }
 
-/// The results.json of `dir`, whatever its status (None if unreadable).
+/// The results.json of `dir`, whatever its status, completed from its
+/// journal when the run was killed (None if unreadable).
 pub fn read_report(dir: &Path) -> Option<hil_report::RunReport> {
     let text = std::fs::read_to_string(dir.join("results.json")).ok()?;
-    serde_json::from_str(&text).ok()
+    hil_report::complete_from_journal(dir, serde_json::from_str(&text).ok()?).ok()
 }
 
 /// Where the gate's inputs are.

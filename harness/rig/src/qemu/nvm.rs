@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use hil_bundle::{dev_public_key, stamp_version};
 use hil_sim::{Factory, SimCells, SimFlash};
-use mv_boards::an505::{POWER_RAIL_NVM_OFFSET, RAIL_HALT_ON_CUT, RAIL_POWER_OFF};
+use mv_boards::an505::{
+    POWER_RAIL_NVM_OFFSET, RAIL_HALT_ON_CUT, RAIL_POWER_OFF, SECURE_IMAGE_NVM_OFFSET,
+};
 use mv_flash::{cut_request, CutPoint, FlashModel, NvmMap};
 use mv_update::Layout;
 
@@ -20,6 +22,10 @@ use crate::RigError;
 
 /// Size of QEMU's PSRAM backend (MiB); the file must be exactly this long.
 pub const NVM_MIB: u64 = 16;
+
+/// The secure image's code lies past the flash's cells in the same file.
+const _: () =
+    assert!(NvmMap::new(Layout::DEFAULT.flash_size()).cells_len() <= SECURE_IMAGE_NVM_OFFSET);
 
 /// The map of the cells the harness uses.
 pub fn map() -> NvmMap {
@@ -85,6 +91,12 @@ impl NvmFile {
     /// Writes what the factory leaves on a device.
     pub fn write_factory(&self, factory: &Factory) -> Result<(), RigError> {
         self.write(&factory.flash().into_cells().to_vec())
+    }
+
+    /// Leaves the secure image's code for its `__pre_init`
+    /// ([`super::SecureSplit::nvm_block`]), past the cells.
+    pub fn write_secure_image(&self, block: &[u8]) -> Result<(), RigError> {
+        self.write_at(SECURE_IMAGE_NVM_OFFSET, block, "the secure image")
     }
 
     /// Asks the image to cut power at `cut.op` flash operations into its next life.

@@ -25,7 +25,7 @@
 //! live in a scratch folder (`hil_proc::scratch`) that goes with the
 //! session.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use hil_cloud::{app_deployment, deliver, AppDeploy, Deployment};
@@ -38,19 +38,21 @@ use serde_json::json;
 
 mod handshake;
 mod ports;
+mod scratch;
 #[cfg(test)]
 mod tests;
 mod way_in;
 
 pub use handshake::Handshake;
 use ports::{QemuLink, QemuPort};
+use scratch::Scratch;
 pub use way_in::WayIn;
 use way_in::{Rings, To};
 
-use super::nvm::{agent_factory, NvmFile, NVM_MIB};
+use super::nvm::{agent_factory, NVM_MIB};
 use super::{
-    build_board_images, FrameLink, ImageBoard, Images, Launch, Machine, QemuConfig, Serial,
-    Symbols, UpRing,
+    build_board_images, FrameLink, ImageBoard, Images, Launch, Machine, QemuConfig, SecureLoad,
+    Serial, Symbols, UpRing,
 };
 use crate::board::{Board, BoardConfig};
 use crate::defmt_log::DefmtLog;
@@ -91,6 +93,8 @@ pub struct QemuSession {
     handshake: Handshake,
     /// How frames go into the device (the UARTs only for `hil bench`).
     way_in: WayIn,
+    /// How the secure image gets into QEMU (`ByQemu` only for `hil bench`).
+    secure_load: SecureLoad,
     /// The agent's hello, once asked for: a ready frame with its digest
     /// stands for it.
     hello: Option<Hello>,
@@ -117,35 +121,6 @@ pub struct QemuSession {
     scratch: Option<Scratch>,
 }
 
-/// The session's scratch folder and the NVM file in it.
-struct Scratch {
-    nvm: NvmFile,
-    dir: tempfile::TempDir,
-}
-
-impl Scratch {
-    fn new(name: &str) -> Result<Scratch, RigError> {
-        let dir = hil_proc::scratch(name)
-            .map_err(|e| RigError::Link(format!("cannot create a scratch folder: {e}")))?;
-        Ok(Scratch {
-            nvm: NvmFile::new(&dir.path().join("nvm.bin")),
-            dir,
-        })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Empties the folder for a fresh QEMU.
-    fn clear(&self) -> Result<(), RigError> {
-        let path = self.path();
-        let _ = std::fs::remove_dir_all(path);
-        std::fs::create_dir_all(path)
-            .map_err(|e| RigError::Link(format!("cannot create {}: {e}", path.display())))
-    }
-}
-
 impl QemuSession {
     pub fn new(name: &str, config: QemuConfig) -> Self {
         QemuSession {
@@ -155,6 +130,7 @@ impl QemuSession {
             nvm_dirty: true,
             handshake: Handshake::default(),
             way_in: WayIn::default(),
+            secure_load: SecureLoad::default(),
             hello: None,
             running: None,
             logs: Vec::new(),
@@ -242,6 +218,12 @@ impl QemuSession {
     /// Send frames into the device through the rings or the UARTs.
     pub fn set_way_in(&mut self, way_in: WayIn) {
         self.way_in = way_in;
+    }
+
+    /// Load the secure image the current way or the previous one, from
+    /// the next start of QEMU on.
+    pub fn set_secure_load(&mut self, secure_load: SecureLoad) {
+        self.secure_load = secure_load;
     }
 
     /// `own`, cut short by the deadline.
@@ -358,7 +340,10 @@ impl QemuSession {
         let nvm = scratch.nvm.path().to_owned();
         let secure_log = workdir.join("uart0-secure.defmt");
         let agent_log = workdir.join("uart2-agent.defmt");
-        let mut machine = Launch::new(&self.config, &images.secure, &workdir.join("qmp.sock"))
+        let kernel = self
+            .secure_load
+            .kernel(&images.secure, &workdir, &scratch.nvm)?;
+        let mut machine = Launch::new(&self.config, &kernel, &workdir.join("qmp.sock"))
             .serial(Serial::File(secure_log.clone()))
             .serial(Serial::Pty)
             .serial(Serial::File(agent_log.clone()))
@@ -614,8 +599,9 @@ impl RigSession for QemuSession {
             running.link.discard_pending();
             running.cloud.discard_pending();
             self.inbox.clear();
+            // The return is read once the device is up (one wake-up, not two).
             let reset = match running.machine.as_mut() {
-                Some(machine) => machine.qmp().execute("system_reset", json!({})).map(drop),
+                Some(machine) => machine.qmp().send("system_reset", json!({})),
                 None => self.reset_board(),
             };
             if let Err(e) = reset {
@@ -625,7 +611,14 @@ impl RigSession for QemuSession {
             self.running = None;
             self.start()?;
         }
-        match self.await_ready() {
+        let settled = |s: &mut Self| match s.running.as_mut().and_then(|r| r.machine.as_mut()) {
+            Some(machine) => machine.qmp().settle(),
+            None => Ok(()),
+        };
+        match self
+            .await_ready()
+            .and_then(|hello| settled(self).map(|()| hello))
+        {
             Ok(hello) => {
                 // The boot's own start announcement is not a restart.
                 let _ = self.cloud_receive(STARTED_WAIT, |i| i.started.is_some());
