@@ -91,6 +91,14 @@ pub struct FlashModel<C: Cells> {
     trace: Option<Vec<FlashOp>>,
 }
 
+/// Are all these unit states erased? Compared a word at a time.
+fn all_erased(states: &[u8]) -> bool {
+    let erased = u32::from_ne_bytes([state::ERASED; 4]);
+    let mut words = states.chunks_exact(4);
+    words.all(|w| u32::from_ne_bytes([w[0], w[1], w[2], w[3]]) == erased)
+        && words.remainder().iter().all(|&s| s == state::ERASED)
+}
+
 impl<C: Cells> FlashModel<C> {
     /// A flash of `size` bytes over `cells`, formatting them (all erased) if
     /// they hold none. The cells must hold [`NvmMap::cells_len`] bytes.
@@ -212,13 +220,15 @@ impl<C: Cells> FlashModel<C> {
         let mut states = [0u8; 256];
         while end > first {
             let n = (end - first).min(256);
-            self.cells
-                .load(self.map.states() + end - n, &mut states[..n as usize]);
-            if let Some(i) = states[..n as usize]
-                .iter()
-                .rposition(|&s| s != state::ERASED)
-            {
-                return (end - n + i as u32 + 1) * UNIT as u32 - offset;
+            let chunk = &mut states[..n as usize];
+            self.cells.load(self.map.states() + end - n, chunk);
+            // A word at a time where all is erased (most of a region, which
+            // the secure image scans at every boot), a byte at a time in the
+            // chunk that is not.
+            if !all_erased(chunk) {
+                if let Some(i) = chunk.iter().rposition(|&s| s != state::ERASED) {
+                    return (end - n + i as u32 + 1) * UNIT as u32 - offset;
+                }
             }
             end -= n;
         }

@@ -285,6 +285,22 @@ fn main() {
         },
     );
 
+    let (timeout_config, timeout_rigs, timeout_root) = (config.clone(), rigs.clone(), root.clone());
+    let ota_timeout =
+        Trial::ignorable_test("qemu-an505::ota-delivery-timeout-is-no-cut", move || {
+            if let Some(skip) = prerequisites(installed, &timeout_root) {
+                return Ok(skip);
+            }
+            drop(
+                timeout_rigs
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take(),
+            );
+            delivery_timeout_is_no_cut(timeout_config).map_err(Failed::from)?;
+            Ok(Completion::Completed)
+        });
+
     let mut trials = vec![firmware_images];
     trials.extend(suite.cases.into_iter().map(|case| {
         let (rigs, config, rig_name, root) =
@@ -336,6 +352,7 @@ fn main() {
     trials.push(ota_powercut);
     trials.push(ota_snapshot);
     trials.push(ota_join);
+    trials.push(ota_timeout);
     let conclusion = libtest_mimic::run(&args, trials);
     // `exit` skips destructors: drop the session first so QEMU is killed.
     drop(rigs.lock().unwrap_or_else(|e| e.into_inner()).take());
@@ -419,13 +436,14 @@ fn snapshot_is_qemus_own_cut(config: QemuConfig) -> Result<(), String> {
     Ok(())
 }
 
-/// The QEMU campaign stops a download point's recovery right after the
-/// step it redoes and, when the NVM is the golden run's there, takes the
-/// rest as the golden run's. On the campaign's download points (and the
-/// others, which must not join), each point joined or not must come to
-/// what the same point comes to from the snapshot with every life run; a
-/// joined point's full run must end on the uncut run's converged NVM
-/// byte for byte (the golden run's end, which the join claims).
+/// The QEMU campaign stops a point's recovery right after the golden-run
+/// record it first comes back to and, when the NVM is the golden run's
+/// there, takes the rest as the golden run's. On the campaign's single
+/// cuts in every phase (some join, some must not), each point joined or
+/// not must come to what the same point comes to from the snapshot with
+/// every life run; a joined point's full run must end on the uncut run's
+/// converged NVM byte for byte (the golden run's end, which the join
+/// claims); download points join, and so do points of another phase.
 fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> {
     let fail = |e: hil_campaign::CampaignError| e.to_string();
     let mut rig = powercut::QemuOta::new(config).map_err(fail)?;
@@ -439,14 +457,9 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
     rig.adopt_reference().map_err(fail)?;
     let plans: Vec<_> = powercut::chosen_plans(&calibration)
         .into_iter()
-        .filter(|p| {
-            let phase = calibration.phase(p[0].op);
-            p.len() == 1
-                && (phase == powercut::Phase::Download
-                    || (phase == powercut::Phase::Install && !p[0].inside))
-        })
+        .filter(|p| p.len() == 1)
         .collect();
-    let mut joined = 0;
+    let mut joined = std::collections::BTreeMap::new();
     for plan in &plans {
         let id = powercut::plan_id(plan);
         rig.join = true;
@@ -470,9 +483,9 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
             ));
         }
         if let powercut::Verified::Joined { reference, .. } = fast.verified {
-            joined += 1;
             let phase = calibration.phase(plan[0].op);
-            if reference != powercut::Reference::Golden || phase != powercut::Phase::Download {
+            *joined.entry(phase).or_insert(0) += 1;
+            if reference != powercut::Reference::Golden {
                 return Err(format!("{id}: joined {reference:?} in {}", phase.name()));
             }
             let by_reference = powercut::Verified::SnapshotConverged {
@@ -486,8 +499,52 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
             }
         }
     }
-    if joined == 0 {
-        return Err(format!("none of {} download points joined", plans.len()));
+    println!("joined per phase: {joined:?}");
+    if !joined.contains_key(&powercut::Phase::Download) || joined.len() < 2 {
+        return Err(format!(
+            "of {} points, joined per phase: {joined:?} (the download and another phase must join)",
+            plans.len()
+        ));
+    }
+    Ok(())
+}
+
+/// A delivery whose answer does not come in time, with the power on, is
+/// reported as the timeout it is: no cut fired, and the point fails
+/// saying so (read as a cut, the next boot's recovery would hide a device
+/// that hangs). The cloud is given no time to wait, so the device's
+/// first answer (to the offer) is late on a QEMU that runs on; the
+/// planned cut, in the download, is never reached.
+fn delivery_timeout_is_no_cut(config: QemuConfig) -> Result<(), String> {
+    let fail = |e: hil_campaign::CampaignError| e.to_string();
+    let mut rig = powercut::QemuOta::new(config).map_err(fail)?;
+    let scenario = rig.sim_scenario().map_err(fail)?;
+    let calibration = scenario.calibrate().map_err(fail)?;
+    let op = (0..calibration.ops)
+        .find(|&op| calibration.phase(op) == powercut::Phase::Download)
+        .ok_or("no download")?;
+    let plan = [powercut::Cut { op, inside: false }];
+    rig.delivery_timeout = Duration::ZERO;
+    for reset_in_place in [true, false] {
+        rig.reset_in_place = reset_in_place;
+        let p = rig.run_plan(&powercut::plan_id(&plan), &plan, None);
+        println!(
+            "reset in place {reset_in_place}: {} after {} cut(s): {}",
+            p.outcome.name(),
+            p.cuts_fired,
+            p.detail
+        );
+        if p.outcome == powercut::Outcome::Ok
+            || p.cuts_fired != 0
+            || !p.detail.contains("a timeout, not a power cut")
+        {
+            return Err(format!(
+                "reset in place {reset_in_place}: {} after {} cut(s): {}",
+                p.outcome.name(),
+                p.cuts_fired,
+                p.detail
+            ));
+        }
     }
     Ok(())
 }

@@ -244,6 +244,10 @@ fn the_programmed_extent_is_the_same_without_a_slice() {
         (0, PAGE_SIZE),
         (PAGE_SIZE, 3 * PAGE_SIZE),
         (3 * PAGE_SIZE, PAGE_SIZE),
+        // Unit counts that are no multiple of a word's four states.
+        (16, 48),
+        (0, 2 * PAGE_SIZE + 4096 + 48),
+        (2 * PAGE_SIZE + 4096 - 16, 48),
     ] {
         assert_eq!(
             mapped.programmed_extent(offset, len),

@@ -44,6 +44,8 @@ use mv_update::Layout;
 
 use hil_sim::{SimCells, SimFlash};
 
+mod meet;
+
 use super::plan::{Calibration, Cut, Outcome, PointResult, Reference, Verified};
 use super::scenario::{new_result, with_phase, Scenario, Stop};
 use super::sim_device::CampaignDevice;
@@ -64,8 +66,9 @@ pub struct Golden<'a> {
     checkpoints: Vec<SimFlash>,
     /// Operation indices of the journal records, ascending.
     records: Vec<u64>,
-    /// `(m, cells)`: the flash after operation `m - 1`, a chunk or install
-    /// page record; ascending by `m`.
+    /// `(m, cells)`: the flash after operation `m - 1`, a journal record
+    /// (chunk and install page records are where [`Self::predict`] joins;
+    /// every record is where [`Self::meet_from_boot`] may); ascending by `m`.
     joins: Vec<(u64, SimCells)>,
     /// The flash the golden run converged on.
     final_cells: SimCells,
@@ -139,9 +142,7 @@ impl<'a> Golden<'a> {
             }
             if is_record(op) {
                 records.push(i as u64);
-                if matches!(op.first, kind::CHUNK | kind::INSTALL_PAGE) {
-                    joins.push((i as u64 + 1, flash.cells().clone()));
-                }
+                joins.push((i as u64 + 1, flash.cells().clone()));
             }
         }
         if !flash.cells().same_as(dev.flash().cells()) {
@@ -414,7 +415,7 @@ impl<'a> Golden<'a> {
     }
 
     /// The golden run's flash after operation `at - 1`, where `at` ends a
-    /// chunk or install page record (a join's [`Join::at`]).
+    /// journal record (a join's [`Join::at`]).
     pub fn join_cells(&self, at: u64) -> Option<&SimCells> {
         let i = self.joins.binary_search_by_key(&at, |(m, _)| *m).ok()?;
         Some(&self.joins[i].1)

@@ -23,6 +23,10 @@ use crate::RigError;
 /// Size of QEMU's PSRAM backend (MiB); the file must be exactly this long.
 pub const NVM_MIB: u64 = 16;
 
+/// The secure image's code lies past the flash's cells in the same file.
+const _: () =
+    assert!(NvmMap::new(Layout::DEFAULT.flash_size()).cells_len() <= SECURE_IMAGE_NVM_OFFSET);
+
 /// The map of the cells the harness uses.
 pub fn map() -> NvmMap {
     NvmMap::new(Layout::DEFAULT.flash_size())

@@ -13,6 +13,8 @@ use crate::RigError;
 pub struct Qmp {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
+    /// Commands sent with [`Qmp::send`] whose returns are still to be read.
+    unanswered: Vec<String>,
 }
 
 fn link(e: impl std::fmt::Display) -> RigError {
@@ -51,6 +53,7 @@ impl Qmp {
         let mut qmp = Qmp {
             reader: BufReader::new(stream),
             writer,
+            unanswered: Vec::new(),
         };
         let greeting = qmp.read_message()?;
         if greeting.get("QMP").is_none() {
@@ -82,13 +85,44 @@ impl Qmp {
         arguments: Value,
         event: Option<&str>,
     ) -> Result<Value, RigError> {
+        self.settle()?;
+        self.write(command, arguments)?;
+        self.read_return(command, event)
+    }
+
+    /// Sends one command without waiting for its return, which QEMU sends
+    /// before it acts on the command: the caller waits for what the command
+    /// causes instead (a reset's boot), and [`Self::settle`] or the next
+    /// command reads the return (and fails if the command failed).
+    pub fn send(&mut self, command: &str, arguments: Value) -> Result<(), RigError> {
+        self.settle()?;
+        self.write(command, arguments)?;
+        self.unanswered.push(command.to_owned());
+        Ok(())
+    }
+
+    /// Reads the returns of the commands [`Self::send`] sent.
+    pub fn settle(&mut self) -> Result<(), RigError> {
+        while !self.unanswered.is_empty() {
+            let command = self.unanswered.remove(0);
+            self.read_return(&command, None)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, command: &str, arguments: Value) -> Result<(), RigError> {
         let mut request = json!({ "execute": command });
         if arguments.as_object().is_some_and(|a| !a.is_empty()) {
             request["arguments"] = arguments;
         }
         let mut bytes = serde_json::to_vec(&request).map_err(link)?;
         bytes.push(b'\n');
-        self.writer.write_all(&bytes).map_err(link)?;
+        self.writer.write_all(&bytes).map_err(link)
+    }
+
+    /// The one wait: `command`'s return, and `event` if there is one, in
+    /// either order (other events are skipped).
+    fn read_return(&mut self, command: &str, event: Option<&str>) -> Result<Value, RigError> {
         let mut returned = None;
         let mut seen = event.is_none();
         loop {
@@ -199,6 +233,44 @@ mod tests {
         assert!(reset(&mut qmp).is_ok());
         let refused = reset(&mut qmp).unwrap_err().to_string();
         assert!(refused.contains("system_reset failed"), "{refused}");
+        drop(qmp);
+        server.join().unwrap();
+        let _ = std::fs::remove_file(&socket);
+    }
+
+    /// A command sent without waiting has its return read before the next
+    /// command's, whose return is not taken for it; a failure shows at `settle`.
+    #[test]
+    fn a_command_sent_without_waiting_is_settled_before_the_next() {
+        let socket =
+            std::env::temp_dir().join(format!("hil-rig-qmp-send-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&socket);
+        let listener = UnixListener::bind(&socket).unwrap();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            writer.write_all(b"{\"QMP\": {\"version\": {}}}\n").unwrap();
+            for reply in [
+                "{\"return\": {}}\n",
+                "{\"return\": {}}\n{\"event\": \"RESET\"}\n",
+                "{\"return\": [{\"label\": \"serial1\", \"filename\": \"pty:/dev/pts/9\"}]}\n",
+                "{\"error\": {\"class\": \"GenericError\"}}\n",
+            ] {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                writer.write_all(reply.as_bytes()).unwrap();
+            }
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+        });
+        let mut qmp = Qmp::connect(&socket, Duration::from_secs(5), &mut || None).unwrap();
+        qmp.send("system_reset", json!({})).unwrap();
+        assert_eq!(qmp.pty_of("serial1").unwrap(), "/dev/pts/9");
+        qmp.send("system_reset", json!({})).unwrap();
+        let refused = qmp.settle().unwrap_err().to_string();
+        assert!(refused.contains("system_reset failed"), "{refused}");
+        qmp.settle().unwrap();
         drop(qmp);
         server.join().unwrap();
         let _ = std::fs::remove_file(&socket);

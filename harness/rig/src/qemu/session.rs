@@ -25,7 +25,7 @@
 //! live in a scratch folder (`hil_proc::scratch`) that goes with the
 //! session.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use hil_cloud::{app_deployment, deliver, AppDeploy, Deployment};
@@ -38,16 +38,18 @@ use serde_json::json;
 
 mod handshake;
 mod ports;
+mod scratch;
 #[cfg(test)]
 mod tests;
 mod way_in;
 
 pub use handshake::Handshake;
 use ports::{QemuLink, QemuPort};
+use scratch::Scratch;
 pub use way_in::WayIn;
 use way_in::{Rings, To};
 
-use super::nvm::{agent_factory, NvmFile, NVM_MIB};
+use super::nvm::{agent_factory, NVM_MIB};
 use super::{
     build_board_images, FrameLink, ImageBoard, Images, Launch, Machine, QemuConfig, SecureLoad,
     Serial, Symbols,
@@ -117,35 +119,6 @@ pub struct QemuSession {
     /// started; removed with the session. Declared last: QEMU is killed
     /// before its files go.
     scratch: Option<Scratch>,
-}
-
-/// The session's scratch folder and the NVM file in it.
-struct Scratch {
-    nvm: NvmFile,
-    dir: tempfile::TempDir,
-}
-
-impl Scratch {
-    fn new(name: &str) -> Result<Scratch, RigError> {
-        let dir = hil_proc::scratch(name)
-            .map_err(|e| RigError::Link(format!("cannot create a scratch folder: {e}")))?;
-        Ok(Scratch {
-            nvm: NvmFile::new(&dir.path().join("nvm.bin")),
-            dir,
-        })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Empties the folder for a fresh QEMU.
-    fn clear(&self) -> Result<(), RigError> {
-        let path = self.path();
-        let _ = std::fs::remove_dir_all(path);
-        std::fs::create_dir_all(path)
-            .map_err(|e| RigError::Link(format!("cannot create {}: {e}", path.display())))
-    }
 }
 
 impl QemuSession {
@@ -625,8 +598,9 @@ impl RigSession for QemuSession {
             running.link.discard_pending();
             running.cloud.discard_pending();
             self.inbox.clear();
+            // The return is read once the device is up (one wake-up, not two).
             let reset = match running.machine.as_mut() {
-                Some(machine) => machine.qmp().execute("system_reset", json!({})).map(drop),
+                Some(machine) => machine.qmp().send("system_reset", json!({})),
                 None => self.reset_board(),
             };
             if let Err(e) = reset {
@@ -636,7 +610,14 @@ impl RigSession for QemuSession {
             self.running = None;
             self.start()?;
         }
-        match self.await_ready() {
+        let settled = |s: &mut Self| match s.running.as_mut().and_then(|r| r.machine.as_mut()) {
+            Some(machine) => machine.qmp().settle(),
+            None => Ok(()),
+        };
+        match self
+            .await_ready()
+            .and_then(|hello| settled(self).map(|()| hello))
+        {
             Ok(hello) => {
                 // The boot's own start announcement is not a restart.
                 let _ = self.cloud_receive(STARTED_WAIT, |i| i.started.is_some());

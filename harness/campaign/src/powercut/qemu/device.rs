@@ -11,6 +11,7 @@ use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply, Primitive, Response};
 use super::{not_running, trace, Booted, QemuOta, NVM_MIB, POWER_CUT_EXIT};
 use crate::error::fail;
 use crate::powercut::agent::Agent;
+use crate::powercut::plan::Outcome;
 use crate::CampaignError;
 
 impl QemuOta {
@@ -60,6 +61,25 @@ impl QemuOta {
             powered: true,
         });
         self.booted()
+    }
+
+    /// Starts QEMU on the factory NVM, waits for the agent's first answer
+    /// and powers off again (QEMU paused when reset in place): what each
+    /// worker pays once per campaign before its first point. Its time.
+    /// The first answer after a QEMU start waits for QEMU's pty to see the
+    /// harness connected (QEMU 7.2 polls for that once a second; what the
+    /// guest writes gets out before, what the harness writes is read only
+    /// after).
+    pub fn warm_up(&mut self) -> Result<Duration, CampaignError> {
+        let t = Instant::now();
+        self.stop();
+        self.provision()?;
+        if !self.boot()? {
+            fail!("the factory image did not boot");
+        }
+        self.wake_reason()?;
+        self.stop();
+        Ok(t.elapsed())
     }
 
     /// QEMU was started or reset: count the boot, wait for the hello,
@@ -252,9 +272,49 @@ fn drain<T: serde::de::DeserializeOwned>(link: &mut FrameLink) {
     link.discard_pending();
 }
 
+impl QemuOta {
+    /// The cloud link went down during a delivery: `Ok` when the power
+    /// went (an armed cut halted the core or QEMU exited with the cut's
+    /// code, or the wall-clock SIGKILL came), else what happened instead.
+    /// A link that only timed out is no cut: reading it as one would hide
+    /// a device that hangs behind the recovery of a cut that never fired.
+    pub(super) fn link_down_was_cut(&mut self) -> Result<(), (Outcome, String)> {
+        let off = |e: RigError| (Outcome::NoBoot, e.to_string());
+        if self.reset_in_place && self.nvm.power_went_off().map_err(off)? {
+            return Ok(());
+        }
+        let killed = self.killed;
+        let Some(m) = self.machine.as_mut() else {
+            return Err((Outcome::NoBoot, "QEMU went away during the delivery".into()));
+        };
+        // QEMU exits with the cut's code without a halting rail; the link
+        // may see its pty close a moment before the exit is reaped.
+        let exit = match m.machine.exited() {
+            Some(status) => Some(status),
+            None if self.reset_in_place => None,
+            None => m.machine.wait_exit(Duration::from_millis(500)),
+        };
+        match exit {
+            Some(s) if s.code() == Some(POWER_CUT_EXIT) => Ok(()),
+            Some(s) if s.code().is_none() && killed => Ok(()),
+            Some(s) => Err((
+                Outcome::NoBoot,
+                format!("QEMU exited with {:?} during the delivery", s.code()),
+            )),
+            None => Err((
+                Outcome::NoBoot,
+                format!(
+                    "the device stopped answering the cloud for {:?} with its power on: a timeout, not a power cut",
+                    self.delivery_timeout
+                ),
+            )),
+        }
+    }
+}
+
 impl OtaLink for QemuOta {
     fn exchange(&mut self, message: CloudToDevice) -> Result<OtaReply, LinkDown> {
-        let timeout = self.config.exec_timeout;
+        let timeout = self.delivery_timeout;
         let poll = self.poll();
         self.kill_if_due();
         let Some(m) = self.machine.as_mut() else {

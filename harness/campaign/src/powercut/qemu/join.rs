@@ -1,27 +1,47 @@
-//! Joining the golden run on QEMU: a single cut's recovery stopped right after the step it redoes, its NVM compared with the golden run's there.
+//! Joining the golden run on QEMU: a single cut's recovery stopped right after the golden-run record it first comes back to, its NVM compared with the golden run's there.
 //!
 //! The sim's join ([`crate::powercut::golden`]) carries over to the real
-//! image. A cut in the step of chunk `k` makes the recovery redo that step,
-//! which ends with the chunk's journal record; the point predicts where
-//! ([`Golden::predict`]), asks the image for a second cut right after that
-//! record (before the next operation, so nothing tears), and runs the
-//! recovery on QEMU with every check of a full run up to there: the NVM
-//! after the boot, `mvGetWakeReason`, and the resume (the device asks for
-//! the chunk the journal lists). When the power goes there, inside the
-//! download, and the NVM equals the golden run's after that record byte for
-//! byte (every cell: data, unit states, journal, the cut request cleared),
-//! the device is in the golden run's state at that operation, in the same
-//! context; a boot and the engine depend on those bytes alone, so the rest
-//! of the point is the golden run's rest, which the campaign's uncut run on
-//! QEMU ran to its end, checked and converged ([`Verified::Joined`]).
-//! Anything else (the power went elsewhere, another context, one byte
-//! different) is no failure: the point runs again from the snapshot, every
-//! life to its end. A check that fails before the stop fails the point, as
-//! it would in full: up to the stop the two runs are the same run.
+//! image, in every stage whose recovery comes back to the golden run
+//! while the app runs. The point asks the sim where
+//! ([`Golden::meet_from_boot`]: the same engine and flash model, from the
+//! same snapshot, replayed record by record): after recovery operation
+//! `ran`, the journal record that leaves the golden run's flash after its
+//! operation `at`. A cut in the step of chunk `k` comes back after that
+//! chunk's record; a cut while switching journal pages (the old page
+//! stays the active one until the new header is programmed), after the
+//! switch is redone for the new offer; a cut while recording the verdict,
+//! after the verdict. The point
+//! asks the image for a second cut right after that record (before the
+//! next operation, so nothing tears) and runs the recovery on QEMU with
+//! every check of a full run up to there: the NVM after the boot,
+//! `mvGetWakeReason`, and the resume (the device asks for the chunk the
+//! journal lists). When the power goes there, after the app came up (the
+//! golden run's context: the delivery, or the app's own restart into the
+//! install that follows it), and the NVM equals the golden run's after
+//! that record byte for byte (every cell: data, unit states, journal, the
+//! cut request cleared), the device is in the golden run's state at that
+//! operation, in the same context; a boot and the engine depend on those
+//! bytes alone, so the rest of the point is the golden run's rest, which
+//! the campaign's uncut run on QEMU ran to its end, checked and converged
+//! ([`Verified::Joined`]). The sim only says where to look: the join
+//! rests on QEMU's own NVM at QEMU's own stop. Anything else (the power
+//! went elsewhere, in the boot, one byte different) is no failure: the
+//! point runs again from the snapshot, every life to its end. A check
+//! that fails before the stop fails the point, as it would in full: up to
+//! the stop the two runs are the same run.
 //!
-//! Only joins on the golden run are taken: a boot-time install's reference
-//! would have to be run in full on QEMU and shown to pass through the
-//! golden run's states, which the image cannot show without a write log.
+//! Not joined, run in full: cuts while staging the manifest (the new
+//! journal page has no `Begin`, so the recovery's offer switches pages
+//! once more and its journal's sequence stays one past the golden run's:
+//! no golden state to meet); torn records (rewritten to the next slot, the
+//! journal differs from then on); cuts whose recovery finishes at boot (an
+//! install or a commit cut at power-on: the kernel installs before the
+//! app starts, where the golden run installed in the app's restart, a
+//! different context with its own wake reason), and nested plans. A
+//! boot-time install's reference would have to be run in full on QEMU and
+//! shown to pass through the golden run's states, which the image cannot
+//! show without a write log; those points already converge from NVM
+//! images instead of clean boots ([`crate::powercut::plan::Convergence`]).
 
 use std::time::Instant;
 
@@ -37,9 +57,7 @@ impl QemuOta {
     pub fn run_point(&mut self, id: &str, plan: &[Cut], golden: &Golden) -> PointResult {
         if self.join {
             if let [first] = plan {
-                let join = golden
-                    .predict(*first)
-                    .filter(|j| j.reference == Reference::Golden);
+                let join = golden.meet_from_boot(*first);
                 if let Some(joined) = join.and_then(|j| self.try_join(id, *first, j, golden)) {
                     return joined;
                 }

@@ -165,6 +165,7 @@ impl QemuOta {
             match delivery.end {
                 DeliveryEnd::Installing => {}
                 DeliveryEnd::LinkDown => {
+                    self.link_down_was_cut()?;
                     self.power_lost(life, result)?;
                     if last_life == Some(life) {
                         return Ok(Lived::Stopped { in_boot: false });

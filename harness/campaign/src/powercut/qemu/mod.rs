@@ -25,9 +25,11 @@
 //! it, the agent comes up and the kernel answers a call (`mvGetWakeReason`),
 //! an unfinished download resumes, and three more boots change nothing
 //! (or, from a snapshot, the NVM images show convergence: [`Convergence`]).
-//! A single cut in the download need not run to the end: its recovery is
-//! stopped right after the step it redoes and joins the golden run there
-//! when the NVM is the golden run's byte for byte (`join.rs`).
+//! A single cut need not run to the end: its recovery is stopped right
+//! after the golden-run record the sim says it first comes back to, and
+//! joins the golden run there when the NVM is the golden run's byte for
+//! byte (`join.rs`). A delivery whose link goes down with the power on
+//! (QEMU runs, the rail says nothing) is a timeout, reported as one.
 
 mod device;
 mod join;
@@ -35,7 +37,7 @@ mod lives;
 mod scenarios;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hil_bundle::{build_bundle, stamp_version, BundlePolicy, Rom, SigningKey};
 use hil_cloud::Deployment;
@@ -111,6 +113,10 @@ pub struct QemuOta {
     /// ([`Self::run_point`]); without it every point runs from the
     /// snapshot to its end (the previous way, kept for the bench).
     pub join: bool,
+    /// How long the cloud waits for each answer in a delivery (the
+    /// agent's `exec_timeout` unless a test shortens it); a delivery that
+    /// times out with the power on is a failure, never a cut.
+    pub delivery_timeout: Duration,
     /// Keep the NVM when life 0's cut fires ([`Self::take_cut_nvm`]).
     pub keep_cut_nvm: bool,
     cut_nvm: Option<Vec<u8>>,
@@ -122,6 +128,7 @@ pub struct QemuOta {
 impl QemuOta {
     /// Builds the images and the two app versions (the agent, stamped v1 and v2).
     pub fn new(config: QemuConfig) -> Result<QemuOta, CampaignError> {
+        let delivery_timeout = config.exec_timeout;
         let images = build_images(&config.root)?;
         let rom = agent_rom(&images.agent)?;
         let key = development_key();
@@ -161,6 +168,7 @@ impl QemuOta {
             fast_link: true,
             reset_in_place: true,
             join: true,
+            delivery_timeout,
             keep_cut_nvm: false,
             cut_nvm: None,
             _scratch: scratch,
@@ -196,6 +204,7 @@ impl QemuOta {
             fast_link: self.fast_link,
             reset_in_place: self.reset_in_place,
             join: self.join,
+            delivery_timeout: self.delivery_timeout,
             keep_cut_nvm: self.keep_cut_nvm,
             cut_nvm: None,
             _scratch: scratch,
