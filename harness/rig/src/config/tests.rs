@@ -1,6 +1,7 @@
 //! Rig files: what loads, and what is refused naming its file, line and field.
 
-use super::{load_rigs, RigKind};
+use super::{load_rigs, RigConfig, RigKind};
+use crate::board::BoardConfig;
 
 /// A `rigs/` folder holding `files`; everything goes when the value is dropped.
 struct RigsDir {
@@ -26,6 +27,23 @@ fn rigs_dir(name: &str, files: &[(&str, &str)]) -> RigsDir {
         std::fs::write(rigs.join(file), text).unwrap();
     }
     RigsDir { _tmp: tmp, rigs }
+}
+
+/// The errors loading `dir` gives, as a person reads them.
+fn load_errors(dir: &RigsDir) -> Vec<String> {
+    load_rigs(dir)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// The board of a rig that must be one.
+fn board_of(rig: &RigConfig) -> &BoardConfig {
+    match &rig.kind {
+        RigKind::Board(b) => b,
+        _ => panic!("`{}` is not a board", rig.name),
+    }
 }
 
 #[test]
@@ -60,11 +78,7 @@ fn a_timeout_of_zero_is_refused_naming_the_line() {
             ),
         ],
     );
-    let text: Vec<String> = load_rigs(&dir)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let text = load_errors(&dir);
     assert!(
         text[0].ends_with(
             "a.yaml:3: case_timeout_ms: must be at least 1 ms (0 would end every wait at once)"
@@ -121,9 +135,7 @@ fn a_board_rig_names_its_links_power_and_labgrid_place() {
     );
     std::fs::remove_file(dir.join("nolg.yaml")).unwrap();
     let rigs = load_rigs(&dir).unwrap();
-    let RigKind::Board(b) = &rigs[0].kind else {
-        panic!("lab is a board")
-    };
+    let b = board_of(&rigs[0]);
     assert_eq!(b.labgrid.as_ref().unwrap().place, "an505-1");
     assert_eq!(b.agent_link, crate::board::LinkAt::Labgrid("agent".into()));
     assert_eq!(
@@ -147,10 +159,7 @@ fn each_power_backend_loads_from_the_rig_file_and_bad_fields_name_their_line() {
         ],
     );
     let rigs = load_rigs(&dir).unwrap();
-    let power = |i: usize| match &rigs[i].kind {
-        RigKind::Board(b) => b.power.clone(),
-        _ => panic!("a board"),
-    };
+    let power = |i: usize| board_of(&rigs[i]).power.clone();
     use crate::power::{PowerBy, Relay, Scpi, Uhubctl};
     assert_eq!(
         power(0),
@@ -189,11 +198,7 @@ fn each_power_backend_loads_from_the_rig_file_and_bad_fields_name_their_line() {
             ("d.yaml", &format!("name: d\n{}", board("    scpi: { port: /dev/ttyUSB0, baud: 9600, on: a, off: b, querry: c }\n"))),
         ],
     );
-    let text: Vec<String> = load_rigs(&bad)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let text = load_errors(&bad);
     assert_eq!(text.len(), 4, "{text:?}");
     assert!(
         text[0].ends_with(
@@ -233,9 +238,7 @@ fn a_board_may_name_its_probe_and_a_bad_one_names_its_line() {
         )],
     );
     let rigs = load_rigs(&dir).unwrap();
-    let RigKind::Board(b) = &rigs[0].kind else {
-        panic!("a board")
-    };
+    let b = board_of(&rigs[0]);
     let probe = b.probe.as_ref().expect("the probe");
     assert_eq!(probe.selector.to_string(), "0483:374e:0026003A3532510A");
     assert_eq!(probe.chip, "STM32U585AIIx");
@@ -259,11 +262,7 @@ fn a_board_may_name_its_probe_and_a_bad_one_names_its_line() {
             ),
         ],
     );
-    let text: Vec<String> = load_rigs(&bad)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let text = load_errors(&bad);
     assert!(
         text[0].contains("a.yaml:8: board.probe.selector: `stlink` is not a probe selector"),
         "{text:?}"
@@ -287,9 +286,7 @@ fn a_board_names_its_settle_time_and_flash_action_and_two_backends_are_refused()
         ],
     );
     let rigs = load_rigs(&dir).unwrap();
-    let RigKind::Board(cmd) = &rigs[0].kind else {
-        panic!("a board")
-    };
+    let cmd = board_of(&rigs[0]);
     assert_eq!(
         cmd.power,
         crate::power::PowerBy::Command {
@@ -305,9 +302,7 @@ fn a_board_names_its_settle_time_and_flash_action_and_two_backends_are_refused()
             "--factory".into()
         ]))
     );
-    let RigKind::Board(lg) = &rigs[1].kind else {
-        panic!("a board")
-    };
+    let lg = board_of(&rigs[1]);
     assert_eq!(lg.power, crate::power::PowerBy::Labgrid);
     assert_eq!(lg.settle, std::time::Duration::from_millis(20));
     assert_eq!(lg.flash, None);
@@ -321,11 +316,7 @@ fn a_board_names_its_settle_time_and_flash_action_and_two_backends_are_refused()
             ("d.yaml", &format!("name: d\n{}", board("  power: { command: { on: [a], off: [b] }, setle_ms: 5 }\n"))),
         ],
     );
-    let text: Vec<String> = load_rigs(&bad)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let text = load_errors(&bad);
     assert_eq!(text.len(), 4, "{text:?}");
     assert!(
         text[0].ends_with("a.yaml:6: board.power: name exactly one backend (labgrid, command, uhubctl, scpi, relay), not command and uhubctl"),
@@ -359,10 +350,7 @@ fn a_board_names_its_reset_action_and_a_probe_reset_needs_a_probe() {
         ],
     );
     let rigs = load_rigs(&dir).unwrap();
-    let reset = |i: usize| match &rigs[i].kind {
-        RigKind::Board(b) => b.reset.clone(),
-        _ => panic!("a board"),
-    };
+    let reset = |i: usize| board_of(&rigs[i]).reset.clone();
     use crate::board::ResetBy;
     assert_eq!(
         reset(0),
@@ -386,11 +374,7 @@ fn a_board_names_its_reset_action_and_a_probe_reset_needs_a_probe() {
             ),
         ],
     );
-    let text: Vec<String> = load_rigs(&bad)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let text = load_errors(&bad);
     assert_eq!(text.len(), 4, "{text:?}");
     assert!(
         text[0].contains("a.yaml:7: board.reset: `reset: probe` resets the core through the debug probe: add `probe: {"),
@@ -426,9 +410,7 @@ fn a_cloud_link_over_rtt_needs_the_probe_and_the_agent_link_stays_a_uart() {
         )],
     );
     let rigs = load_rigs(&dir).unwrap();
-    let RigKind::Board(b) = &rigs[0].kind else {
-        panic!("a board")
-    };
+    let b = board_of(&rigs[0]);
     assert_eq!(b.cloud_link, crate::board::LinkAt::Rtt);
 
     let bad = rigs_dir(
@@ -451,11 +433,7 @@ fn a_cloud_link_over_rtt_needs_the_probe_and_the_agent_link_stays_a_uart() {
             ),
         ],
     );
-    let text: Vec<String> = load_rigs(&bad)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let text = load_errors(&bad);
     assert_eq!(text.len(), 3, "{text:?}");
     assert!(
         text[0].contains(
@@ -483,8 +461,7 @@ fn a_bad_rig_file_names_the_file_line_and_field() {
             ("b.yaml", "name: b\nkind: sim\nsim:\n  sed: 1\n"),
         ],
     );
-    let errors = load_rigs(&dir).unwrap_err();
-    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let text = load_errors(&dir);
     assert_eq!(text.len(), 2, "{text:?}");
     assert!(
         text[0].contains("a.yaml:2: kind: unknown rig kind `robot`"),
@@ -516,10 +493,7 @@ fn a_board_names_its_images_and_a_missing_unknown_or_inconsistent_name_is_refuse
         ],
     );
     let rigs = load_rigs(&dir).unwrap();
-    let images = |i: usize| match &rigs[i].kind {
-        RigKind::Board(b) => b.images,
-        _ => panic!("a board"),
-    };
+    let images = |i: usize| board_of(&rigs[i]).images;
     use crate::qemu::ImageBoard;
     assert_eq!(images(0), ImageBoard::An505);
     assert_eq!(rigs[0].kind.images(), "an505");
@@ -563,11 +537,7 @@ fn a_board_names_its_images_and_a_missing_unknown_or_inconsistent_name_is_refuse
             ),
         ],
     );
-    let text: Vec<String> = load_rigs(&bad)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let text = load_errors(&bad);
     assert_eq!(text.len(), 6, "{text:?}");
     assert!(
         text[0].ends_with("a.yaml:3: board.images: a board rig names the images it runs, one of `an505`, `stm32u585`: `an505` for QEMU as a board (`hil emulate-board`), `stm32u585` for an STM32U585 part"),

@@ -15,24 +15,27 @@
 //! its ports (a board that is off cannot be reset). The board starts
 //! flashed with the factory image, as one comes from the lab's bench. `GET
 //! /status` reports the power state and every switch, flash and reset so
-//! far, for tests that check what happened to it.
+//! far, and the bytes sent to it while it was off (which it drops, as a
+//! board without power does), for tests that check what happened to it.
 //! `hil emulate-board` runs it; labgrid's exporter serves the two ports
 //! through ser2net and the power port as a `NetworkPowerPort`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serialport::{SerialPort, TTYPort};
+use serialport::{SerialPort as _, TTYPort};
 
 use super::nvm::{agent_factory, agent_rom, NvmFile, NVM_MIB};
 use super::{build_images, Images, Launch, Machine, QemuConfig, Serial};
 use crate::RigError;
 use hil_sim::Factory;
+
+mod wiring;
+use wiring::Wiring;
 
 /// Where the emulated board is reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,8 +53,7 @@ pub struct BoardPorts {
 
 struct Powered {
     /// Stopped once QEMU is killed (power-off kills it first).
-    bridges: Vec<JoinHandle<()>>,
-    stop: Arc<AtomicBool>,
+    bridges: Wiring,
     machine: Machine,
 }
 
@@ -72,6 +74,10 @@ struct Board {
     workdir: PathBuf,
     masters: [TTYPort; 2],
     powered: Option<Powered>,
+    /// While the board is off: its ports drained.
+    drains: Option<Wiring>,
+    /// Bytes sent to the board while it was off, and dropped.
+    dropped: Arc<AtomicU64>,
 }
 
 /// Builds the images, opens the ports and serves the power port on
@@ -110,7 +116,10 @@ pub fn serve(
         workdir,
         masters: [agent_master, cloud_master],
         powered: None,
+        drains: None,
+        dropped: Arc::default(),
     };
+    board.drain()?;
     board.flash()?;
     ready(&BoardPorts {
         agent_link: name(&agent_slave),
@@ -150,10 +159,15 @@ pub fn serve(
         served
     });
     served?;
-    board
-        .lock()
-        .map_err(|_| RigError::Link("poisoned".into()))?
-        .power(false)?;
+    {
+        let mut board = board
+            .lock()
+            .map_err(|_| RigError::Link("poisoned".into()))?;
+        board.power(false)?;
+        if let Some(drains) = board.drains.take() {
+            drains.stop();
+        }
+    }
     drop((agent_slave, cloud_slave));
     Ok(())
 }
@@ -235,14 +249,26 @@ impl Board {
         });
     }
 
-    /// `{"powered": true, "events": [{"at_ms": 12, "what": "flash"}, ...]}`.
+    /// `{"powered": true, "dropped_bytes": 0, "events": [{"at_ms": 12, "what": "flash"}, ...]}`.
     fn status(&self) -> String {
         let events: Vec<serde_json::Value> = self
             .events
             .iter()
             .map(|e| serde_json::json!({"at_ms": e.at_ms as u64, "what": e.what}))
             .collect();
-        serde_json::json!({"powered": self.powered.is_some(), "events": events}).to_string()
+        serde_json::json!({
+            "powered": self.powered.is_some(),
+            "dropped_bytes": self.dropped.load(Ordering::Relaxed),
+            "events": events,
+        })
+        .to_string()
+    }
+
+    /// The board is off: what reaches its ports from now on is dropped.
+    fn drain(&mut self) -> Result<(), RigError> {
+        let [agent, cloud] = &self.masters;
+        self.drains = Some(Wiring::drain(&[agent, cloud], &self.dropped)?);
+        Ok(())
     }
 
     /// Writes the factory image to the NVM; a powered board is stopped for
@@ -285,35 +311,15 @@ impl Board {
         match (on, self.powered.is_some()) {
             (true, false) => {
                 self.note("on");
-                let mut machine = Launch::new(
-                    &self.config,
-                    &self.images.secure,
-                    &self.workdir.join("qmp.sock"),
-                )
-                .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
-                .serial(Serial::PtyRaw)
-                .serial(Serial::File(self.workdir.join("uart2-agent.defmt")))
-                .serial(Serial::PtyRaw)
-                .nvm(&self.workdir.join("nvm.bin"), NVM_MIB)
-                .stderr(&self.workdir.join("qemu.stderr"))
-                .start()?;
-                let stop = Arc::new(AtomicBool::new(false));
-                let mut bridges = Vec::new();
-                for (uart, master) in [(1, &self.masters[0]), (3, &self.masters[1])] {
-                    let qemu = machine.take_raw(uart).expect("a raw pty UART");
-                    let clone = |p: &dyn SerialPort| {
-                        p.try_clone()
-                            .map_err(|e| RigError::Link(format!("cannot clone a port: {e}")))
-                    };
-                    let (qemu_in, master_in) = (clone(qemu.as_ref())?, clone(master)?);
-                    bridges.push(bridge(qemu, clone(master)?, stop.clone()));
-                    bridges.push(bridge(master_in, qemu_in, stop.clone()));
+                if let Some(drains) = self.drains.take() {
+                    drains.stop();
                 }
-                self.powered = Some(Powered {
-                    bridges,
-                    stop,
-                    machine,
-                });
+                let powered = self.start();
+                if powered.is_err() {
+                    // It did not come on: its ports stay as they were.
+                    self.drain()?;
+                }
+                self.powered = Some(powered?);
                 Ok(())
             }
             (false, true) => {
@@ -322,55 +328,35 @@ impl Board {
                     // The power goes at once, as a switch cuts it; then the
                     // bridges stop (within their read timeout).
                     powered.machine.kill();
-                    powered.stop.store(true, Ordering::SeqCst);
-                    for b in powered.bridges {
-                        let _ = b.join();
-                    }
+                    powered.bridges.stop();
                 }
-                Ok(())
+                self.drain()
             }
             _ => Ok(()),
         }
     }
-}
 
-/// Copies bytes from `from` to `to` until `stop` (or `from` closes).
-fn bridge(
-    mut from: Box<dyn SerialPort>,
-    mut to: Box<dyn SerialPort>,
-    stop: Arc<AtomicBool>,
-) -> JoinHandle<()> {
-    let _ = from.set_timeout(Duration::from_millis(20));
-    let _ = to.set_timeout(Duration::from_millis(20));
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while !stop.load(Ordering::SeqCst) {
-            match from.read(&mut chunk) {
-                Ok(0) => {}
-                Ok(n) => pass_on(to.as_mut(), &chunk[..n], &stop),
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
-                Err(_) => std::thread::sleep(Duration::from_millis(10)),
-            }
-        }
-    })
-}
-
-/// Writes all of `bytes` to `to`, waiting while its buffer is full (QEMU's
-/// UART takes one byte per main-loop turn): a UART does not lose a byte
-/// because its reader is slow. Only `stop` (the power going) drops the rest.
-fn pass_on(to: &mut dyn SerialPort, mut bytes: &[u8], stop: &AtomicBool) {
-    while !bytes.is_empty() && !stop.load(Ordering::SeqCst) {
-        match to.write(bytes) {
-            Ok(n) => bytes = &bytes[n..],
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::Interrupted
-                ) => {}
-            Err(_) => std::thread::sleep(Duration::from_millis(5)),
-        }
+    /// Starts QEMU on the NVM and bridges its UARTs to the board's ports.
+    fn start(&self) -> Result<Powered, RigError> {
+        let mut machine = Launch::new(
+            &self.config,
+            &self.images.secure,
+            &self.workdir.join("qmp.sock"),
+        )
+        .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
+        .serial(Serial::PtyRaw)
+        .serial(Serial::File(self.workdir.join("uart2-agent.defmt")))
+        .serial(Serial::PtyRaw)
+        .nvm(&self.workdir.join("nvm.bin"), NVM_MIB)
+        .stderr(&self.workdir.join("qemu.stderr"))
+        .start()?;
+        let uart = |machine: &mut Machine, n| machine.take_raw(n).expect("a raw pty UART");
+        let pairs = vec![
+            (uart(&mut machine, 1), &self.masters[0]),
+            (uart(&mut machine, 3), &self.masters[1]),
+        ];
+        let bridges = Wiring::bridge(pairs)?;
+        Ok(Powered { bridges, machine })
     }
 }
 

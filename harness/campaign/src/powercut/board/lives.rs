@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use hil_rig::qemu::FrameLink;
 use mv_abi::MvWakeReason;
@@ -11,9 +11,6 @@ use super::life::{Failure, Life, LifeEnd, Note, Progress};
 use super::timeline::{SharedStage, Stage, StageCut, Timeline};
 use super::BoardOta;
 use crate::powercut::plan::{Cut, Outcome, Phase, PointResult, Verified};
-
-/// How long a link just closed may stay locked.
-const LINK_REOPEN: Duration = Duration::from_secs(1);
 
 /// Where one life's power goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,21 +170,12 @@ impl BoardOta {
         })
     }
 
-    /// Opens the board's links. A port the last life closed a moment ago
-    /// may still be locked by its reader thread (which notices the close
-    /// within its read timeout), so an open is retried for a while.
+    /// Opens the board's links. The last life's links are free by now: a
+    /// `FrameLink` releases its port (joins its reader) when dropped.
     fn links(&self) -> Result<(FrameLink, FrameLink), Failure> {
-        let deadline = Instant::now() + LINK_REOPEN;
-        loop {
-            match self.board.links() {
-                // An RTT log (`cloud_link: rtt`) is not read by the campaign.
-                Ok(links) => return Ok((links.agent, links.cloud)),
-                Err(_) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Err(e) => return Err(rig(e)),
-            }
-        }
+        // An RTT log (`cloud_link: rtt`) is not read by the campaign.
+        let links = self.board.links().map_err(rig)?;
+        Ok((links.agent, links.cloud))
     }
 
     /// Waits for the cut's stage to begin, then its delay; cuts the power

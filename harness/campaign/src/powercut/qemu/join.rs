@@ -112,7 +112,7 @@ impl QemuOta {
             if in_boot {
                 "in boot"
             } else {
-                "in the download"
+                "after the app came up"
             },
             t.elapsed()
         ));
