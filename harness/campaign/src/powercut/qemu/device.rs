@@ -288,9 +288,13 @@ impl QemuOta {
             return Err((Outcome::NoBoot, "QEMU went away during the delivery".into()));
         };
         // QEMU exits with the cut's code without a halting rail; the link
-        // may see its pty close a moment before the exit is reaped.
+        // may see its pty close a moment before the exit is reaped. A QEMU
+        // this host sent SIGKILL cannot but exit: its teardown may outlast
+        // the pty's close by more than a moment on a loaded host (500 ms
+        // was seen to be too short), so it gets as long as a boot.
         let exit = match m.machine.exited() {
             Some(status) => Some(status),
+            None if killed => m.machine.wait_exit(self.config.boot_timeout),
             None if self.reset_in_place => None,
             None => m.machine.wait_exit(Duration::from_millis(500)),
         };
