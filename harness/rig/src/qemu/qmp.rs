@@ -161,18 +161,20 @@ impl Qmp {
 mod tests {
     use std::io::{BufRead, BufReader, Write};
     use std::os::unix::net::UnixListener;
+    use std::path::PathBuf;
+    use std::thread::JoinHandle;
     use std::time::Duration;
 
     use serde_json::json;
 
     use super::Qmp;
 
-    /// A monitor that greets, accepts the handshake and answers one
-    /// `query-chardev` after an event QEMU could have sent in between.
-    #[test]
-    fn the_handshake_then_a_command_skipping_events() {
+    /// A monitor on a socket of its own (`name`) that greets, then answers
+    /// each line it reads with the next of `replies`, then waits for the
+    /// client to hang up; it hands back the lines it read.
+    fn monitor(name: &str, replies: &'static [&'static str]) -> (PathBuf, JoinHandle<Vec<String>>) {
         let socket =
-            std::env::temp_dir().join(format!("hil-rig-qmp-test-{}.sock", std::process::id()));
+            std::env::temp_dir().join(format!("hil-rig-qmp-{name}-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&socket);
         let listener = UnixListener::bind(&socket).unwrap();
         let server = std::thread::spawn(move || {
@@ -181,19 +183,34 @@ mod tests {
             let mut reader = BufReader::new(stream);
             writer.write_all(b"{\"QMP\": {\"version\": {}}}\n").unwrap();
             let mut requests = Vec::new();
-            for reply in [
-                "{\"return\": {}}\n",
-                "{\"event\": \"RESUME\"}\n{\"return\": [{\"label\": \"serial0\", \"filename\": \"file:x\"}, {\"label\": \"serial1\", \"filename\": \"pty:/dev/pts/7\"}]}\n",
-            ] {
+            for reply in replies {
                 let mut line = String::new();
                 reader.read_line(&mut line).unwrap();
                 requests.push(line);
                 writer.write_all(reply.as_bytes()).unwrap();
             }
+            // Until the client hangs up.
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
             requests
         });
+        (socket, server)
+    }
+
+    /// A monitor that greets, accepts the handshake and answers one
+    /// `query-chardev` after an event QEMU could have sent in between.
+    #[test]
+    fn the_handshake_then_a_command_skipping_events() {
+        let (socket, server) = monitor(
+            "test",
+            &[
+                "{\"return\": {}}\n",
+                "{\"event\": \"RESUME\"}\n{\"return\": [{\"label\": \"serial0\", \"filename\": \"file:x\"}, {\"label\": \"serial1\", \"filename\": \"pty:/dev/pts/7\"}]}\n",
+            ],
+        );
         let mut qmp = Qmp::connect(&socket, Duration::from_secs(5), &mut || None).unwrap();
         assert_eq!(qmp.pty_of("serial1").unwrap(), "/dev/pts/7");
+        drop(qmp);
         let requests = server.join().unwrap();
         assert!(requests[0].contains("qmp_capabilities"), "{requests:?}");
         assert!(requests[1].contains("query-chardev"), "{requests:?}");
@@ -204,29 +221,15 @@ mod tests {
     /// `RESET` event too, whichever comes first, and still fails on an error.
     #[test]
     fn a_command_waits_for_the_event_it_causes() {
-        let socket =
-            std::env::temp_dir().join(format!("hil-rig-qmp-event-{}.sock", std::process::id()));
-        let _ = std::fs::remove_file(&socket);
-        let listener = UnixListener::bind(&socket).unwrap();
-        let server = std::thread::spawn(move || {
-            let (stream, _) = listener.accept().unwrap();
-            let mut writer = stream.try_clone().unwrap();
-            let mut reader = BufReader::new(stream);
-            writer.write_all(b"{\"QMP\": {\"version\": {}}}\n").unwrap();
-            for reply in [
+        let (socket, server) = monitor(
+            "event",
+            &[
                 "{\"return\": {}}\n",
                 "{\"return\": {}}\n{\"event\": \"STOP\"}\n{\"event\": \"RESET\"}\n",
                 "{\"event\": \"RESET\"}\n{\"return\": {}}\n",
                 "{\"error\": {\"class\": \"GenericError\"}}\n",
-            ] {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                writer.write_all(reply.as_bytes()).unwrap();
-            }
-            // Until the client hangs up.
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-        });
+            ],
+        );
         let mut qmp = Qmp::connect(&socket, Duration::from_secs(5), &mut || None).unwrap();
         let reset = |qmp: &mut Qmp| qmp.execute_until("system_reset", json!({}), Some("RESET"));
         assert!(reset(&mut qmp).is_ok());
@@ -242,28 +245,15 @@ mod tests {
     /// command's, whose return is not taken for it; a failure shows at `settle`.
     #[test]
     fn a_command_sent_without_waiting_is_settled_before_the_next() {
-        let socket =
-            std::env::temp_dir().join(format!("hil-rig-qmp-send-{}.sock", std::process::id()));
-        let _ = std::fs::remove_file(&socket);
-        let listener = UnixListener::bind(&socket).unwrap();
-        let server = std::thread::spawn(move || {
-            let (stream, _) = listener.accept().unwrap();
-            let mut writer = stream.try_clone().unwrap();
-            let mut reader = BufReader::new(stream);
-            writer.write_all(b"{\"QMP\": {\"version\": {}}}\n").unwrap();
-            for reply in [
+        let (socket, server) = monitor(
+            "send",
+            &[
                 "{\"return\": {}}\n",
                 "{\"return\": {}}\n{\"event\": \"RESET\"}\n",
                 "{\"return\": [{\"label\": \"serial1\", \"filename\": \"pty:/dev/pts/9\"}]}\n",
                 "{\"error\": {\"class\": \"GenericError\"}}\n",
-            ] {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                writer.write_all(reply.as_bytes()).unwrap();
-            }
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-        });
+            ],
+        );
         let mut qmp = Qmp::connect(&socket, Duration::from_secs(5), &mut || None).unwrap();
         qmp.send("system_reset", json!({})).unwrap();
         assert_eq!(qmp.pty_of("serial1").unwrap(), "/dev/pts/9");
