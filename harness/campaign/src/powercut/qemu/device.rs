@@ -35,18 +35,21 @@ impl QemuOta {
             }
         }
         let t = Instant::now();
-        let mut machine = Launch::new(
-            &self.config,
-            &self.secure_elf,
-            &self.workdir.join("qmp.sock"),
-        )
-        .nvm(self.nvm.path(), NVM_MIB)
-        .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
-        .serial(Serial::Pty)
-        .serial(Serial::Null)
-        .serial(Serial::Pty)
-        .stderr(&self.workdir.join("qemu.stderr"))
-        .start()?;
+        // Split (the default), QEMU loads only the secure image's boot part
+        // and its `__pre_init` restores the rest from the NVM file at every
+        // reset, storing only words that differ: a reset in place keeps
+        // QEMU's translations of the secure code.
+        let kernel = self
+            .secure_load
+            .kernel(&self.secure_elf, &self.workdir, &self.nvm)?;
+        let mut machine = Launch::new(&self.config, &kernel, &self.workdir.join("qmp.sock"))
+            .nvm(self.nvm.path(), NVM_MIB)
+            .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
+            .serial(Serial::Pty)
+            .serial(Serial::Null)
+            .serial(Serial::Pty)
+            .stderr(&self.workdir.join("qemu.stderr"))
+            .start()?;
         trace(&format!(
             "QEMU started (monitor, ptys) in {:?}",
             t.elapsed()
