@@ -150,25 +150,7 @@ enum Command {
     /// Fuzz the kernel boundary: random slots, arguments and planted structs
     /// with nested pointers, drawn and checked on the device; writes
     /// reports/<run-id>/fuzz.md with a replay command for every finding.
-    Fuzz {
-        /// `sim` (parallel streams) or `qemu-an505` (the real secure image).
-        #[arg(long, default_value = "sim")]
-        rig: String,
-        /// Calls in all (default: 10,000,000 on the sim, 100,000 on QEMU).
-        #[arg(long)]
-        calls: Option<u64>,
-        /// Seed of stream 0 (decimal or 0x hex); stream k uses seed + k·0x9e3779b97f4a7c15.
-        #[arg(long, default_value = "1", value_parser = cmd::fuzz::parse_seed)]
-        seed: u64,
-        /// Parallel streams on the sim (default: every core); QEMU runs one.
-        #[arg(long)]
-        streams: Option<usize>,
-        /// Calls per request to the agent (default: 50,000 on the sim, 2,000 on QEMU).
-        #[arg(long)]
-        batch: Option<u32>,
-        #[arg(long, default_value = "reports")]
-        reports: PathBuf,
-    },
+    Fuzz(cmd::fuzz::Fuzz),
     /// Run the nightly plan (rigs/plans/nightly.yaml): its suites and
     /// campaigns, then the gate, the history record and report.html.
     Nightly {
@@ -306,53 +288,7 @@ enum OtaCommand {
     /// Cut power at every flash operation of a download + install (before and
     /// inside each), again during recovery, and at random; deliver the eight
     /// tampered bundles. Writes powercut.md/.svg/.json and results.json.
-    Powercut {
-        /// `sim` (exhaustive), `qemu-an505` (exact cuts and SIGKILL on
-        /// persisted NVM) or a board rig (cuts by its power backend).
-        #[arg(long, default_value = "sim")]
-        rig: String,
-        /// Bytes of the new app (the old one is 32 KiB larger).
-        #[arg(long, default_value_t = 128 * 1024)]
-        app_size: usize,
-        /// Nested (depth-2) cuts for every Nth single cut; 0 for none.
-        #[arg(long, default_value_t = 16)]
-        nested_stride: u64,
-        /// Random multi-cut plans (2-5 cuts each).
-        #[arg(long, default_value_t = 2000)]
-        random: u32,
-        /// Seed of the random plans.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Worker threads; on qemu-an505, QEMU instances running the exact
-        /// cuts side by side (default: every core).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// sim: run every point from the factory image to its end instead of
-        /// starting at the golden run's flash and joining it (same results,
-        /// slower; each point's report says how it was verified).
-        #[arg(long)]
-        full_replay: bool,
-        /// Replay one point by its id (e.g. `op1234i+op5`) and print what happened.
-        #[arg(long, value_name = "ID")]
-        replay: Option<String>,
-        /// qemu-an505: wall-clock SIGKILL cuts to add to the exact ones; a
-        /// board: wall-clock cuts by its power backend, spread over the
-        /// golden update (a stage none lands in gets one more).
-        #[arg(long, default_value_t = 3)]
-        kills: u32,
-        /// qemu-an505: run every Nth exact plan (nested plans always run);
-        /// a board: every Nth exact cut with `--exact`.
-        #[arg(long, default_value_t = 1)]
-        stride: usize,
-        /// A board rig with a probe: also cut at exact flash operations
-        /// (the core held on a breakpoint in the flash driver while the
-        /// power backend cuts).
-        #[arg(long)]
-        exact: bool,
-        /// Where the report folder goes.
-        #[arg(long, default_value = "reports")]
-        reports: PathBuf,
-    },
+    Powercut(cmd::ota::Powercut),
 }
 
 #[derive(Subcommand)]
@@ -485,56 +421,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
         } => cmd::bundle::bundle(&elf, &key, &out, app_version, force),
         Command::Ota {
-            command:
-                OtaCommand::Powercut {
-                    rig,
-                    app_size,
-                    nested_stride,
-                    random,
-                    seed,
-                    threads,
-                    full_replay,
-                    replay,
-                    kills,
-                    stride,
-                    exact,
-                    reports,
-                },
-        } => cmd::ota::powercut(
-            root,
-            cmd::ota::Powercut {
-                rig,
-                app_size,
-                nested_stride,
-                random,
-                seed,
-                threads,
-                full_replay,
-                replay,
-                kills,
-                stride,
-                exact,
-                reports,
-            },
-        ),
-        Command::Fuzz {
-            rig,
-            calls,
-            seed,
-            streams,
-            batch,
-            reports,
-        } => cmd::fuzz::fuzz(
-            root,
-            cmd::fuzz::Fuzz {
-                rig,
-                calls,
-                seed,
-                streams,
-                batch,
-                reports,
-            },
-        ),
+            command: OtaCommand::Powercut(options),
+        } => cmd::ota::powercut(root, options),
+        Command::Fuzz(options) => cmd::fuzz::fuzz(root, options),
         Command::Nightly { plan, reports } => {
             cmd::nightly::nightly(root, plan.as_deref(), &reports)
         }

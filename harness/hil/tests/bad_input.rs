@@ -1,32 +1,14 @@
 //! Bad input found by using `hil` as a lab user does: each is refused with exit 2 and a message that names the place, and nothing is lost.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod support;
+
+use support::{hil, repo, scratch_repo};
 
 /// A repository of one rig (`sim`) and no cases, in a fresh folder.
 fn scratch() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("conformance/device")).unwrap();
-    std::fs::create_dir_all(dir.path().join("rigs")).unwrap();
-    std::fs::copy(
-        repo().join("rigs/sim.yaml"),
-        dir.path().join("rigs/sim.yaml"),
-    )
-    .unwrap();
-    dir
-}
-
-fn hil(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hil"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .output()
-        .unwrap()
+    scratch_repo("hil-bad-input-", &["sim"])
 }
 
 #[track_caller]

@@ -26,6 +26,7 @@
 //! `HIL_REQUIRE_QEMU=1` (CI sets it).
 
 mod board_rig_support;
+mod support;
 
 use std::time::Instant;
 

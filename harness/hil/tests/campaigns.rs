@@ -12,13 +12,13 @@
 //! And `hil mqtt-loss --quick` runs to the end on the sim and, when QEMU is
 //! installed, on QEMU: every message accounted for, the same on both.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod support;
+
+use support::repo;
 
 fn start(args: &[&str], reports: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_hil"))

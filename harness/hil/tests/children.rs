@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod support;
+
+use support::repo;
 
 /// The state letter and parent of `/proc/<pid>/stat`.
 fn stat(pid: u32) -> Option<(char, u32, String)> {

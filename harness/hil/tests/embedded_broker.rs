@@ -8,12 +8,12 @@
 //! qemu-system-arm is installed; `HIL_REQUIRE_QEMU=1` demands it) on QEMU.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod support;
+
+use support::repo;
 
 /// (rig, case id) → (status, reason).
 type Outcomes = BTreeMap<(String, String), (String, String)>;

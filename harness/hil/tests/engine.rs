@@ -3,24 +3,13 @@
 //! (The engine with rigs that die or hang mid-case is tested in
 //! `harness/runner/tests/engine.rs`.)
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::{copy_dir, hil, repo, scratch_repo};
 
 /// A repository holding the sim rig file, removed when the value is dropped.
 fn scratch(name: &str) -> tempfile::TempDir {
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!("hil-engine-{name}-"))
-        .tempdir()
-        .unwrap();
-    let dir = tmp.path();
-    std::fs::create_dir_all(dir.join("conformance/device")).unwrap();
-    std::fs::create_dir_all(dir.join("rigs")).unwrap();
-    std::fs::copy(repo().join("rigs/sim.yaml"), dir.join("rigs/sim.yaml")).unwrap();
-    tmp
+    scratch_repo(&format!("hil-engine-{name}-"), &["sim"])
 }
 
 const GOOD: &str = r#"id: device.noop
@@ -38,10 +27,7 @@ fn a_malformed_case_file_exits_2_naming_file_line_and_field() {
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
     let bad = "id: device.bad\ntitle: t\nspec: { quote: q, source: s }\nsteps:\n  - call: mvNoOpp\n    expect: OKAY\n";
     std::fs::write(root.join("conformance/device/bad.yaml"), bad).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .args(["--root", root.to_str().unwrap(), "run"])
-        .output()
-        .unwrap();
+    let out = hil(root, &["run"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(
@@ -64,10 +50,7 @@ fn a_passing_run_exits_0_and_writes_the_report() {
     let tmp = scratch("pass");
     let root = tmp.path();
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .args(["--root", root.to_str().unwrap(), "run"])
-        .output()
-        .unwrap();
+    let out = hil(root, &["run"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -92,10 +75,7 @@ fn a_failing_case_exits_1() {
         GOOD.replace("OKAY", "UNAVAILABLE"),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .args(["--root", root.to_str().unwrap(), "run"])
-        .output()
-        .unwrap();
+    let out = hil(root, &["run"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -109,10 +89,7 @@ fn an_unknown_rig_exits_2() {
     let tmp = scratch("rig");
     let root = tmp.path();
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .args(["--root", root.to_str().unwrap(), "run", "--rig", "nosuch"])
-        .output()
-        .unwrap();
+    let out = hil(root, &["run", "--rig", "nosuch"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no rig `nosuch`"));
 }
@@ -121,17 +98,7 @@ fn an_unknown_rig_exits_2() {
 fn a_bad_replay_id_is_bad_input_and_exits_2() {
     let tmp = scratch("replay");
     let root = tmp.path();
-    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .args([
-            "--root",
-            root.to_str().unwrap(),
-            "ota",
-            "powercut",
-            "--replay",
-            "op12x",
-        ])
-        .output()
-        .unwrap();
+    let out = hil(root, &["ota", "powercut", "--replay", "op12x"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(
@@ -151,17 +118,7 @@ fn a_firmware_build_that_fails_during_ota_powercut_is_a_rig_error_and_exits_3() 
         root.join("rigs/qemu-an505.yaml"),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .args([
-            "--root",
-            root.to_str().unwrap(),
-            "ota",
-            "powercut",
-            "--rig",
-            "qemu-an505",
-        ])
-        .output()
-        .unwrap();
+    let out = hil(root, &["ota", "powercut", "--rig", "qemu-an505"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
     // A machine without the firmware target first says, in one line, that
@@ -192,18 +149,7 @@ fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
     // Both run the sim's images: a case's `skip: sim` holds on both.
     std::fs::remove_dir_all(root.join("conformance")).unwrap();
     copy_dir(&repo().join("conformance"), &root.join("conformance"));
-    let out = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .args([
-            "--root",
-            root.to_str().unwrap(),
-            "run",
-            "--rig",
-            "sim",
-            "--rig",
-            "sim-b",
-        ])
-        .output()
-        .unwrap();
+    let out = hil(root, &["run", "--rig", "sim", "--rig", "sim-b"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -219,34 +165,12 @@ fn two_sims_with_different_seeds_and_ids_agree_on_every_transcript() {
     assert!(parity.contains("same redacted transcript"), "{parity}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-fn hil_in(root: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hil"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn a_filter_that_selects_no_case_is_bad_input_not_a_green_run() {
     let tmp = scratch("empty-selection");
     let root = tmp.path();
     std::fs::write(root.join("conformance/device/noop.yaml"), GOOD).unwrap();
-    let out = hil_in(root, &["run", "--filter", "devcie."]);
+    let out = hil(root, &["run", "--filter", "devcie."]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(
@@ -260,7 +184,7 @@ fn a_filter_that_selects_no_case_is_bad_input_not_a_green_run() {
 fn an_empty_suite_is_bad_input() {
     let tmp = scratch("empty-suite");
     let root = tmp.path();
-    let out = hil_in(root, &["run"]);
+    let out = hil(root, &["run"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.contains("holds no case"), "{stderr}");
@@ -275,7 +199,7 @@ fn a_skip_naming_a_rig_rather_than_the_images_it_runs_is_bad_input() {
         "skip:\n  qemu-an505: a rig's name, not the images it runs\nsteps:",
     );
     std::fs::write(root.join("conformance/device/noop.yaml"), case).unwrap();
-    let out = hil_in(root, &["run"]);
+    let out = hil(root, &["run"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(
@@ -295,7 +219,7 @@ fn an_unreadable_case_file_is_bad_input() {
         root.join("conformance/device/dangling.yaml"),
     )
     .unwrap();
-    let out = hil_in(root, &["run"]);
+    let out = hil(root, &["run"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.contains("other.YAML"), "{stderr}");
@@ -322,7 +246,10 @@ fn a_report_that_cannot_be_written_fails_the_run_and_names_every_file() {
         env!("CARGO_BIN_EXE_hil"),
         root.display()
     );
-    let out = Command::new("bash").args(["-c", &script]).output().unwrap();
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");

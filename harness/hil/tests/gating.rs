@@ -1,29 +1,16 @@
 //! Release gating as a user meets it: bless, regress, quarantine, shard and merge, history, coverage — through the `hil` binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod support;
+
+use support::{copy_dir, hil, hil_command, repo, scratch_repo, text};
 
 /// A repository with the sim and qemu rig files and `cases` in `conformance/device/`.
 /// Removed when the value is dropped.
 fn scratch(name: &str, cases: &[(&str, &str)]) -> tempfile::TempDir {
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!("hil-gating-{name}-"))
-        .tempdir()
-        .unwrap();
+    let tmp = scratch_repo(&format!("hil-gating-{name}-"), &["sim", "qemu-an505"]);
     let dir = tmp.path();
-    std::fs::create_dir_all(dir.join("conformance/device")).unwrap();
-    std::fs::create_dir_all(dir.join("rigs")).unwrap();
-    for rig in ["sim", "qemu-an505"] {
-        std::fs::copy(
-            repo().join(format!("rigs/{rig}.yaml")),
-            dir.join(format!("rigs/{rig}.yaml")),
-        )
-        .unwrap();
-    }
     for (id, expect) in cases {
         write_case(dir, id, expect);
     }
@@ -35,24 +22,6 @@ fn write_case(root: &Path, id: &str, expect: &str) {
         "id: device.{id}\ntitle: mvNoOp returns {expect}\nspec: {{ quote: \"Does nothing, and returns `Status::Okay`.\", source: \"mv_syscalls.h, mvNoOp\" }}\nsteps:\n  - call: mvNoOp\n    expect: {expect}\n"
     );
     std::fs::write(root.join(format!("conformance/device/{id}.yaml")), text).unwrap();
-}
-
-fn hil(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hil"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("HIL_HISTORY", root.join("reports/history.sqlite"))
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn latest(root: &Path) -> PathBuf {
@@ -168,19 +137,6 @@ fn a_quarantined_failure_does_not_fail_the_gate_until_its_entry_expires() {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// (rig, case, status, transcript) of every result, sorted.
 fn results(dir: &Path) -> Vec<(String, String, String, String)> {
     let json: serde_json::Value =
@@ -267,11 +223,8 @@ fn runs_on_one_host_at_once_all_land_in_the_history() {
     // Four runs started together, each recording into the one file.
     let children: Vec<_> = (0..4)
         .map(|n| {
-            Command::new(env!("CARGO_BIN_EXE_hil"))
-                .arg("--root")
-                .arg(root)
+            hil_command(root)
                 .args(["run", "--reports", &format!("reports/p{n}")])
-                .env("HIL_HISTORY", root.join("reports/history.sqlite"))
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
@@ -397,13 +350,9 @@ fn a_board_another_run_holds_fails_naming_the_holder_or_is_waited_for() {
     let locks = root.join("locks");
     let held = hil_rig::lock::RigLock::acquire(&locks, "bench-u585", false).unwrap();
     let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_hil"))
-            .arg("--root")
-            .arg(root)
+        hil_command(root)
             .args(["run", "--rig", "bench-u585"])
             .args(extra)
-            .env("HIL_LOCK_DIR", &locks)
-            .env("HIL_HISTORY", root.join("reports/history.sqlite"))
             .output()
             .unwrap()
     };
@@ -422,12 +371,8 @@ fn a_board_another_run_holds_fails_naming_the_holder_or_is_waited_for() {
     // With --wait-for-rigs the run queues behind the holder (the lock is
     // released once it says it waits), then goes on to a serial port that
     // does not exist here: a rig error of its own.
-    let mut waiting = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .arg("--root")
-        .arg(root)
+    let mut waiting = hil_command(root)
         .args(["run", "--rig", "bench-u585", "--wait-for-rigs"])
-        .env("HIL_LOCK_DIR", &locks)
-        .env("HIL_HISTORY", root.join("reports/history.sqlite"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

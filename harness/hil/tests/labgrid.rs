@@ -12,13 +12,12 @@
 //! and `.ci/run` installs them).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap()
-}
+mod support;
+
+use support::{copy_dir, hil_command, repo, text};
 
 fn installed(program: &str, arg: &str) -> bool {
     Command::new(program)
@@ -56,27 +55,6 @@ fn client(coordinator: &str, user: &str, args: &[&str]) -> Output {
         .env("LG_USERNAME", user)
         .output()
         .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -221,13 +199,9 @@ fn a_shard_runs_through_a_labgrid_place_with_parity_and_a_held_place_names_its_h
     )
     .unwrap();
     let hil = |args: &[&str], user: &str| {
-        Command::new(env!("CARGO_BIN_EXE_hil"))
-            .arg("--root")
-            .arg(scratch)
+        hil_command(scratch)
             .args(args)
             .env("LG_USERNAME", user)
-            .env("HIL_LOCK_DIR", scratch.join("locks"))
-            .env("HIL_HISTORY", scratch.join("history.sqlite"))
             .output()
             .unwrap()
     };

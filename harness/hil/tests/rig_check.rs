@@ -1,13 +1,13 @@
 //! `hil rig check` on board rigs whose serial ports are ptys and whose power is a stand-in `uhubctl` on PATH: one passes every check (and one running the AN505 images, as QEMU as a board does), one fails naming its missing port and reset program, one names a probe this host lacks; `hil probe list` answers without a probe.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serialport::{SerialPort as _, TTYPort};
 
-fn repo() -> PathBuf {
-    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap()
-}
+mod support;
+
+use support::{hil_command, repo};
 
 /// A repository holding `rigs` (name, text) and a stand-in `uhubctl` that
 /// records its argv and lists port 2 of hub 1-1.4 as powered.
@@ -46,9 +46,7 @@ fn check(root: &Path, rig: &str) -> (i32, String) {
     let path =
         std::env::join_paths(std::iter::once(root.join("bin")).chain(std::env::split_paths(&path)))
             .unwrap();
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .arg("--root")
-        .arg(root)
+    let out: Output = hil_command(root)
         .args(["rig", "check", rig])
         .env("PATH", path)
         .output()
@@ -154,9 +152,7 @@ fn a_board_rig_passes_each_check_or_fails_naming_its_missing_serial_port() {
     // `hil probe flash`: the plan without a probe, and a clear rig error
     // when the probe is not there.
     let flash = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_hil"))
-            .arg("--root")
-            .arg(root)
+        let out = hil_command(root)
             .args(["probe", "flash"])
             .args(args)
             .output()

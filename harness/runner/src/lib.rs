@@ -20,8 +20,8 @@ mod policy;
 mod run;
 pub mod selection;
 
-pub use exec::{run_case, CaseRun};
-pub use needs::{host_skip, needs_mosquitto, BROKER_TAG};
+pub use exec::{run_case, run_case_with, CaseRun, Writes};
+pub use needs::{host_skip, needs_mosquitto, skip_reason, BROKER_TAG};
 pub use parity::{Difference, ParitySink};
 pub use partition::partition;
 pub use policy::{CasePolicy, QuarantineLookup, RetryLookup};

@@ -16,6 +16,13 @@ use hil_cloud::net::{BrokerAction, BrokerKind, BROKER_VAR};
 /// The tag of cases that need the MQTT broker.
 pub const BROKER_TAG: &str = "broker";
 
+/// Why `case` is not run on a rig running `images` (the rig's
+/// `RigKind::images`) on this host, if it is not: the case's own `skip:`
+/// for those images, else [`host_skip`].
+pub fn skip_reason(case: &Case, images: &str) -> Option<String> {
+    case.skip.get(images).cloned().or_else(|| host_skip(case))
+}
+
 /// Why `case` cannot run on this host, if it cannot.
 pub fn host_skip(case: &Case) -> Option<String> {
     if !case.tags.iter().any(|t| t == BROKER_TAG) {

@@ -263,11 +263,7 @@ fn run_rig(
             rig: rig.name.clone(),
             case_id: case.id.clone(),
         });
-        let skip = case
-            .skip
-            .get(rig.kind.images())
-            .cloned()
-            .or_else(|| crate::host_skip(case));
+        let skip = crate::skip_reason(case, rig.kind.images());
         let mut result = if let Some(reason) = skip {
             case_result(
                 &rig.name,

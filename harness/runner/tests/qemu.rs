@@ -309,11 +309,8 @@ fn main() {
             if let Some(skip) = prerequisites(installed, &root) {
                 return Ok(skip);
             }
-            if let Some(reason) = case
-                .skip
-                .get(RigKind::Qemu(config.clone()).images())
-                .cloned()
-                .or_else(|| hil_runner::host_skip(&case))
+            if let Some(reason) =
+                hil_runner::skip_reason(&case, RigKind::Qemu(config.clone()).images())
             {
                 return Ok(Completion::ignored_with(format!("skip: {reason}")));
             }

@@ -24,7 +24,7 @@ mod qemu_ota;
 pub use latency::{irq_latencies, AFTER_TICKS, INSTRUCTIONS_PER_TICK};
 pub use mqtt::{host_round_trips, mqtt_round_trips, sim_mqtt_round_trips, PAYLOAD as MQTT_PAYLOAD};
 pub use net::{echo_throughput, http_round_trips, sim_http_round_trips, BODY};
-pub use qemu::{round_trips, QemuBench, QemuCases, CALLS};
+pub use qemu::{round_trips, CaseFailure, QemuBench, QemuCases, CALLS};
 
 use std::time::{Duration, Instant};
 

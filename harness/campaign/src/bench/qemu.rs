@@ -133,40 +133,69 @@ pub fn round_trips(s: &mut dyn RigSession) -> Result<Vec<Figure>, RigError> {
     Ok(figures)
 }
 
+/// One way of running a case, to time beside the others.
+struct CaseWay {
+    way_in: WayIn,
+    handshake: Handshake,
+    load: SecureLoad,
+    /// Each step's writes in a request of their own (the executor before
+    /// they rode on the next request: `hil_runner::Writes::OnTheirOwn`).
+    writes_alone: bool,
+    name: &'static str,
+}
+
 /// The ways of a case, the current one first: frames in through the
-/// shared-memory rings, QEMU loading only the secure image's boot part;
-/// the previous way, on the UARTs; the way before issue 18, on the UARTs
-/// with the full hello and a quiet wait; and the previous reset, QEMU
-/// loading (and rewriting at every reset) the whole secure image. A way
-/// that loads the secure image otherwise runs on a QEMU of its own.
-const WAYS: [(WayIn, Handshake, SecureLoad, &str); 4] = [
-    (WayIn::Rings, Handshake::Ready, SecureLoad::FromNvm, "now"),
-    (
-        WayIn::Uarts,
-        Handshake::Ready,
-        SecureLoad::FromNvm,
-        "the previous way (requests on the UARTs)",
-    ),
-    (
-        WayIn::Uarts,
-        Handshake::FullHello,
-        SecureLoad::FromNvm,
-        "before issue 18 (UARTs, full hello, quiet wait)",
-    ),
-    (
-        WayIn::Rings,
-        Handshake::Ready,
-        SecureLoad::ByQemu,
-        "the previous reset (QEMU rewrites the whole secure image)",
-    ),
+/// shared-memory rings, QEMU loading only the secure image's boot part, a
+/// step's writes riding on the next request; the previous executor, each
+/// step's writes in a request of their own; the previous way, on the
+/// UARTs; the way before issue 18, on the UARTs with the full hello, a
+/// quiet wait and writes alone; and the previous reset, QEMU loading (and
+/// rewriting at every reset) the whole secure image. A way that loads the
+/// secure image otherwise runs on a QEMU of its own.
+const WAYS: [CaseWay; 5] = [
+    CaseWay {
+        way_in: WayIn::Rings,
+        handshake: Handshake::Ready,
+        load: SecureLoad::FromNvm,
+        writes_alone: false,
+        name: "now",
+    },
+    CaseWay {
+        way_in: WayIn::Rings,
+        handshake: Handshake::Ready,
+        load: SecureLoad::FromNvm,
+        writes_alone: true,
+        name: "the previous executor (a step's writes in requests of their own)",
+    },
+    CaseWay {
+        way_in: WayIn::Uarts,
+        handshake: Handshake::Ready,
+        load: SecureLoad::FromNvm,
+        writes_alone: false,
+        name: "requests on the UARTs",
+    },
+    CaseWay {
+        way_in: WayIn::Uarts,
+        handshake: Handshake::FullHello,
+        load: SecureLoad::FromNvm,
+        writes_alone: true,
+        name: "before issue 18 (UARTs, full hello, quiet wait, writes alone)",
+    },
+    CaseWay {
+        way_in: WayIn::Rings,
+        handshake: Handshake::Ready,
+        load: SecureLoad::ByQemu,
+        writes_alone: false,
+        name: "the previous reset (QEMU rewrites the whole secure image)",
+    },
 ];
 
 /// `way`'s QEMU, set to go `way`.
 fn way_session(sessions: &mut [QemuSession; 2], way: usize) -> &mut QemuSession {
-    let (way_in, handshake, load, _) = WAYS[way];
-    let session = &mut sessions[usize::from(load == SecureLoad::ByQemu)];
-    session.set_way_in(way_in);
-    session.set_handshake(handshake);
+    let way = &WAYS[way];
+    let session = &mut sessions[usize::from(way.load == SecureLoad::ByQemu)];
+    session.set_way_in(way.way_in);
+    session.set_handshake(way.handshake);
     session
 }
 
@@ -190,13 +219,26 @@ pub struct QemuBench {
 
 /// What the suite on QEMU measured.
 pub struct QemuCases {
-    /// Cases run (those the rig does not skip), and how many passed the
-    /// current way.
+    /// Cases run, and how many passed the current way.
     pub cases: usize,
     pub passed: usize,
+    /// Each case that did not pass, by way: the case's id, the way's name
+    /// and why (the outcome's one line), in the order they ran.
+    pub failed: Vec<CaseFailure>,
     /// The median wall time per case (reset included) and of a reset
     /// alone, each beside the previous way, and the whole suite.
     pub figures: Vec<Figure>,
+}
+
+/// Runs one case on a session, each step's writes in requests of their own
+/// if the `bool` says so; why it did not pass, if it did not.
+pub type RunCase<'a> = dyn FnMut(&mut dyn RigSession, &Case, bool) -> Result<(), String> + 'a;
+
+/// A case that did not pass one way, and why.
+pub struct CaseFailure {
+    pub case: String,
+    pub way: &'static str,
+    pub why: String,
 }
 
 impl QemuBench {
@@ -208,21 +250,24 @@ impl QemuBench {
         }
     }
 
-    /// Every case the rig does not skip, once each way ([`WAYS`]) on the
+    /// The images the rig runs (the key of a case's `skip:` for it).
+    pub fn images(&self) -> &'static str {
+        hil_rig::RigKind::Qemu(self.config.clone()).images()
+    }
+
+    /// Every case in `cases` (the caller leaves out those the rig skips,
+    /// as the engine decides), once each way ([`WAYS`]) on the
     /// way's QEMU booted outside the measurement, one right after the other,
     /// which one first rotating, so a noisy machine weighs on all alike.
-    /// Then resets alone, the ways in turn. `run` runs one
-    /// case and says whether it passed (the engine's executor, which this
-    /// crate does not hold).
+    /// Then resets alone, the ways in turn. `run` runs one case (with each
+    /// step's writes in requests of their own if its `bool` says so) and
+    /// says why it did not pass, if it did not (the engine's executor,
+    /// which this crate does not hold).
     pub fn cases(
         &self,
-        cases: &[Case],
-        run: &mut dyn FnMut(&mut dyn RigSession, &Case) -> bool,
+        cases: &[&Case],
+        run: &mut RunCase<'_>,
     ) -> Result<QemuCases, CampaignError> {
-        let cases: Vec<&Case> = cases
-            .iter()
-            .filter(|c| !c.skip.contains_key(&self.name))
-            .collect();
         // One QEMU per way of loading the secure image, each booted once
         // outside the measurement (the first boot builds and starts QEMU).
         let mut sessions = [SecureLoad::FromNvm, SecureLoad::ByQemu].map(|load| {
@@ -235,14 +280,22 @@ impl QemuBench {
         }
         let mut times = WAYS.map(|_| Vec::new());
         let mut passed = 0;
+        let mut failed = Vec::new();
         for (i, case) in cases.iter().enumerate() {
             for turn in 0..WAYS.len() {
                 let way = (i + turn) % WAYS.len();
                 let session = way_session(&mut sessions, way);
                 let t = Instant::now();
-                let ok = run(session, case);
+                let ran = run(session, case, WAYS[way].writes_alone);
                 times[way].push(t.elapsed().as_secs_f64() * 1e3);
-                passed += usize::from(ok && way == 0);
+                match ran {
+                    Ok(()) => passed += usize::from(way == 0),
+                    Err(why) => failed.push(CaseFailure {
+                        case: case.id.clone(),
+                        way: WAYS[way].name,
+                        why,
+                    }),
+                }
             }
         }
         let mut resets = WAYS.map(|_| Vec::new());
@@ -264,7 +317,7 @@ impl QemuBench {
         let beside = |values: &[f64; WAYS.len()], figures: &mut Vec<Figure>| {
             for (way, value) in WAYS.iter().zip(values).skip(1) {
                 figures.push(Figure {
-                    name: format!("  {}, same run ({:.2}x now)", way.3, value / values[0]),
+                    name: format!("  {}, same run ({:.2}x now)", way.name, value / values[0]),
                     value: *value,
                     unit: "ms",
                     target: None,
@@ -305,6 +358,7 @@ impl QemuBench {
         Ok(QemuCases {
             cases: cases.len(),
             passed,
+            failed,
             figures,
         })
     }

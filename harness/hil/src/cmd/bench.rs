@@ -8,7 +8,7 @@ use anyhow::Result;
 use hil_campaign::bench::{self, Figure, QemuBench};
 use hil_report::{ExitCode, FanOut, Outcome};
 use hil_rig::RigKind;
-use hil_runner::{run_case, Plan, Selection};
+use hil_runner::{run_case_with, Plan, Selection, Writes};
 
 use super::repo::{find_root, load_cases, pick_rigs};
 use crate::failure::{BadInput, SystemFailure};
@@ -197,14 +197,34 @@ fn bench_qemu_cases(root: &Path) -> Result<()> {
         return Ok(());
     };
     let cases = load_cases(root, &Selection::default())?;
-    let measured = qemu.cases(&cases, &mut |session, case| {
-        let run = run_case(session, case, Duration::from_secs(20));
-        matches!(run.outcome, Outcome::Passed)
+    // The cases `hil run` would run on this rig here: the same skips.
+    let (run, skipped): (Vec<&hil_cases::Case>, Vec<_>) = cases
+        .iter()
+        .partition(|c| hil_runner::skip_reason(c, qemu.images()).is_none());
+    let measured = qemu.cases(&run, &mut |session, case, writes_alone| {
+        let writes = if writes_alone {
+            Writes::OnTheirOwn
+        } else {
+            Writes::WithNextRequest
+        };
+        let run = run_case_with(session, case, Duration::from_secs(20), writes);
+        match run.outcome.detail() {
+            None => Ok(()),
+            Some(why) => Err(format!("{}: {why}", run.outcome.status())),
+        }
     })?;
     println!(
-        "qemu-an505 ({} cases, {} passed):",
-        measured.cases, measured.passed
+        "qemu-an505 ({} cases, {} passed; {} skipped as `hil run` skips them here):",
+        measured.cases,
+        measured.passed,
+        skipped.len()
     );
+    for failure in &measured.failed {
+        println!(
+            "  did not pass {}: {}: {}",
+            failure.way, failure.case, failure.why
+        );
+    }
     for f in &measured.figures {
         print_figure(f);
     }

@@ -13,12 +13,24 @@ use crate::interrupt;
 use crate::progress::Terminal;
 
 /// The options of `hil fuzz` (see `hil fuzz --help`).
+#[derive(clap::Args)]
 pub struct Fuzz {
+    /// `sim` (parallel streams) or `qemu-an505` (the real secure image).
+    #[arg(long, default_value = "sim")]
     pub rig: String,
+    /// Calls in all (default: 10,000,000 on the sim, 100,000 on QEMU).
+    #[arg(long)]
     pub calls: Option<u64>,
+    /// Seed of stream 0 (decimal or 0x hex); stream k uses seed + k·0x9e3779b97f4a7c15.
+    #[arg(long, default_value = "1", value_parser = parse_seed)]
     pub seed: u64,
+    /// Parallel streams on the sim (default: every core); QEMU runs one.
+    #[arg(long)]
     pub streams: Option<usize>,
+    /// Calls per request to the agent (default: 50,000 on the sim, 2,000 on QEMU).
+    #[arg(long)]
     pub batch: Option<u32>,
+    #[arg(long, default_value = "reports")]
     pub reports: PathBuf,
 }
 

@@ -16,18 +16,52 @@ use crate::interrupt;
 use crate::progress::Terminal;
 
 /// The options of `hil ota powercut` (see `hil ota powercut --help`).
+#[derive(clap::Args)]
 pub struct Powercut {
+    /// `sim` (exhaustive), `qemu-an505` (exact cuts and SIGKILL on
+    /// persisted NVM) or a board rig (cuts by its power backend).
+    #[arg(long, default_value = "sim")]
     pub rig: String,
+    /// Bytes of the new app (the old one is 32 KiB larger).
+    #[arg(long, default_value_t = 128 * 1024)]
     pub app_size: usize,
+    /// Nested (depth-2) cuts for every Nth single cut; 0 for none.
+    #[arg(long, default_value_t = 16)]
     pub nested_stride: u64,
+    /// Random multi-cut plans (2-5 cuts each).
+    #[arg(long, default_value_t = 2000)]
     pub random: u32,
+    /// Seed of the random plans.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Worker threads; on qemu-an505, QEMU instances running the exact
+    /// cuts side by side (default: every core).
+    #[arg(long)]
     pub threads: Option<usize>,
+    /// sim: run every point from the factory image to its end instead of
+    /// starting at the golden run's flash and joining it (same results,
+    /// slower; each point's report says how it was verified).
+    #[arg(long)]
     pub full_replay: bool,
+    /// Replay one point by its id (e.g. `op1234i+op5`) and print what happened.
+    #[arg(long, value_name = "ID")]
     pub replay: Option<String>,
+    /// qemu-an505: wall-clock SIGKILL cuts to add to the exact ones; a
+    /// board: wall-clock cuts by its power backend, spread over the
+    /// golden update (a stage none lands in gets one more).
+    #[arg(long, default_value_t = 3)]
     pub kills: u32,
+    /// qemu-an505: run every Nth exact plan (nested plans always run);
+    /// a board: every Nth exact cut with `--exact`.
+    #[arg(long, default_value_t = 1)]
     pub stride: usize,
+    /// A board rig with a probe: also cut at exact flash operations
+    /// (the core held on a breakpoint in the flash driver while the
+    /// power backend cuts).
+    #[arg(long)]
     pub exact: bool,
+    /// Where the report folder goes.
+    #[arg(long, default_value = "reports")]
     pub reports: PathBuf,
 }
 

@@ -1,13 +1,12 @@
 //! An emulated board for `board_rig.rs`: `hil emulate-board` as a child, a scratch repository with a board rig driving it through `command` power, `flash:` and (optionally) `reset:`.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
-fn repo() -> PathBuf {
-    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap()
-}
+use crate::support::{copy_dir, repo};
+pub use crate::support::{hil, text};
 
 /// Children killed (by their own handle) when the test ends, however it ends.
 struct Children(Vec<Child>);
@@ -167,26 +166,6 @@ impl Drop for Lab {
     }
 }
 
-/// `hil --root ROOT ARGS...`, with its locks and history in the scratch folder.
-pub fn hil(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hil"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("HIL_LOCK_DIR", root.join("locks"))
-        .env("HIL_HISTORY", root.join("history.sqlite"))
-        .output()
-        .unwrap()
-}
-
-pub fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// What happened to the board so far (`on`, `off`, `flash`, `reset`), asked with
 /// `hil emulate-board status`.
 pub fn events(lab: &Lab) -> Vec<String> {
@@ -199,17 +178,4 @@ pub fn events(lab: &Lab) -> Vec<String> {
         .iter()
         .map(|e| e["what"].as_str().unwrap().to_owned())
         .collect()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

@@ -6,6 +6,13 @@
 //! in the transcript, what changed. Verdicts are decided here from data the
 //! agent returned — never from log text.
 //!
+//! Writes that answer nothing but `Done` (an allocation's initial
+//! contents, a `write` step) wait and go to the device at the front of the
+//! next request the case sends, in order, so a case's set-up costs the link
+//! no round trips of its own ([`pieces`]). A step that talks to the rig any
+//! other way first sends what waits; one that fails is reported at the step
+//! that wrote it.
+//!
 //! The executor is synchronous, like the sessions. A case's time limit is a
 //! deadline handed to the session (no wait of the rig goes past it) and
 //! checked between steps; a case that runs out of time is an error that says
@@ -45,6 +52,9 @@ pub struct CaseRun {
 enum StepError {
     /// An expectation did not hold: a verdict on the firmware.
     Failed(String),
+    /// Either, at an earlier step (its index), found later: that step's
+    /// writes went with a later step's request.
+    At(usize, Box<StepError>),
     /// The rig could not do what was asked.
     Rig(RigError),
 }
@@ -78,12 +88,38 @@ struct Executor<'a> {
     /// The case's time limit, and the instant it runs out.
     timeout: Duration,
     deadline: Instant,
+    /// The step running (its index in the case).
+    step_index: usize,
+    /// Writes not sent yet ([`pieces`]), and whether they wait at all.
+    deferred: Vec<pieces::Deferred>,
+    writes: Writes,
+}
+
+/// When a step's writes go to the device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Writes {
+    /// At the front of the case's next request (how cases run).
+    #[default]
+    WithNextRequest,
+    /// In a request of their own, at once: the previous way, kept so that
+    /// `hil bench` can time both side by side in one run.
+    OnTheirOwn,
 }
 
 /// Run `case` on a freshly reset device within `timeout`. A rig failure
 /// (reset, link, time out) gives `Outcome::Error`, never a panic: the run
 /// goes on.
 pub fn run_case(session: &mut dyn RigSession, case: &Case, timeout: Duration) -> CaseRun {
+    run_case_with(session, case, timeout, Writes::default())
+}
+
+/// [`run_case`], with the writes sent `writes`.
+pub fn run_case_with(
+    session: &mut dyn RigSession,
+    case: &Case,
+    timeout: Duration,
+    writes: Writes,
+) -> CaseRun {
     let started = Instant::now();
     let deadline = started + timeout;
     session.set_deadline(Some(deadline));
@@ -100,6 +136,9 @@ pub fn run_case(session: &mut dyn RigSession, case: &Case, timeout: Duration) ->
         logs: Vec::new(),
         timeout,
         deadline,
+        step_index: 0,
+        deferred: Vec::new(),
+        writes,
     };
     let outcome = ex.run(case);
     // The evidence is collected with the rig's own timeouts.
@@ -156,32 +195,56 @@ impl Executor<'_> {
             if self.out_of_time() {
                 return self.timed_out();
             }
-            match self.step(at) {
-                Ok(()) => {}
-                Err(StepError::Failed(message)) => {
-                    self.line(&format!("  FAILED: {message}"));
-                    return Outcome::Failed {
-                        step: index,
-                        field: at.field.clone(),
-                        line: at.line,
-                        message,
-                    };
-                }
-                // A wait the deadline cut short is the case's timeout, not the rig's.
-                Err(StepError::Rig(_)) if self.out_of_time() => return self.timed_out(),
-                Err(StepError::Rig(e)) => {
-                    self.line(&format!("  RIG ERROR: {e}"));
-                    return Outcome::Error {
-                        message: format!("{} (line {}): {e}", at.field, at.line),
-                    };
-                }
+            self.step_index = index;
+            if let Err(e) = self.step(at) {
+                return self.stopped(case, index, e);
             }
         }
-        Outcome::Passed
+        // Writes of the last steps go now: a write that fails fails its step.
+        match self.send_deferred() {
+            Ok(()) => Outcome::Passed,
+            Err(e) => self.stopped(case, case.steps.len().saturating_sub(1), e),
+        }
+    }
+
+    /// The outcome of a case that step `index` stopped with `e`.
+    fn stopped(&mut self, case: &Case, index: usize, e: StepError) -> Outcome {
+        let message = match e {
+            StepError::Failed(message) => message,
+            StepError::At(earlier, e) => return self.stopped(case, earlier, *e),
+            // A wait the deadline cut short is the case's timeout, not the rig's.
+            StepError::Rig(_) if self.out_of_time() => return self.timed_out(),
+            StepError::Rig(e) => {
+                let at = &case.steps[index];
+                self.line(&format!("  RIG ERROR: {e}"));
+                return Outcome::Error {
+                    message: format!("{} (line {}): {e}", at.field, at.line),
+                };
+            }
+        };
+        let at = &case.steps[index];
+        self.line(&format!("  FAILED: {message}"));
+        Outcome::Failed {
+            step: index,
+            field: at.field.clone(),
+            line: at.line,
+            message,
+        }
     }
 
     fn step(&mut self, at: &StepAt) -> StepResult {
-        use hil_cases::Step;
+        use hil_cases::{Caller, Step};
+        // These steps talk to the device only through `exec_pieces`, which
+        // sends the waiting writes first in the same request; every other
+        // step sends them on their own before it acts.
+        let carries_writes = match &at.step {
+            Step::Alloc(_) | Step::Write(_) => true,
+            Step::Call(c) => !c.restarts_app() && !matches!(c.caller, Caller::Interrupted(_)),
+            _ => false,
+        };
+        if !carries_writes {
+            self.send_deferred()?;
+        }
         match &at.step {
             Step::Alloc(a) => self.alloc(a),
             Step::Write(w) => self.write(w),

@@ -1,4 +1,4 @@
-//! App memory in pieces the agent link carries: reads of at most `MAX_READ`, requests within one frame.
+//! App memory in pieces the agent link carries: reads of at most `MAX_READ`, requests within one frame, writes that wait for the next request.
 //!
 //! The agent answers a `Read` of at most [`MAX_READ`] bytes, the same on
 //! every rig, and one request's replies travel in one frame. So the
@@ -7,11 +7,18 @@
 //! well inside a frame ([`REQUEST_BUDGET`]). A case can use allocations
 //! larger than one read on every rig, and its transcript does not depend on
 //! how the bytes travelled.
+//!
+//! Writes whose only answer is `Done` ([`Executor::send_writes`]) wait
+//! ([`Deferred`]) and go at the front of the next request, in order: the
+//! agent runs a request's primitives one after the other, so the device
+//! sees the same writes before the same primitives, one round trip fewer
+//! per write step. Their replies are checked there, and one that is not
+//! `Done` is reported at the step that wrote it.
 
 use mv_proto::{Primitive, Reply, MAX_READ};
 
 use super::steps::unexpected;
-use super::{Executor, StepError};
+use super::{Executor, StepError, StepResult, Writes};
 use hil_rig::RigError;
 
 /// Payload bytes (read or written) per request: half a frame, so postcard
@@ -67,9 +74,53 @@ fn requests(primitives: Vec<Primitive>) -> Vec<Vec<Primitive>> {
     out
 }
 
+/// Writes of one step that wait for the next request.
+pub(super) struct Deferred {
+    writes: Vec<Primitive>,
+    /// What they do, for an error.
+    what: String,
+    /// The step that wrote them (its index in the case).
+    step: usize,
+}
+
 impl Executor<'_> {
+    /// Runs the waiting writes, then `primitives`, in as many requests as
+    /// the link needs; one reply per primitive of `primitives`, in order.
+    pub(super) fn exec_pieces(
+        &mut self,
+        primitives: Vec<Primitive>,
+    ) -> Result<Vec<Reply>, StepError> {
+        let deferred = std::mem::take(&mut self.deferred);
+        let waiting: usize = deferred.iter().map(|d| d.writes.len()).sum();
+        let mut all = Vec::with_capacity(waiting + primitives.len());
+        for d in &deferred {
+            all.extend(d.writes.iter().cloned());
+        }
+        all.extend(primitives);
+        let mut replies = self.exec_all(all)?;
+        let rest = replies.split_off(waiting);
+        let mut replies = replies.into_iter();
+        for d in deferred {
+            for reply in replies.by_ref().take(d.writes.len()) {
+                if reply != Reply::Done {
+                    let e = unexpected(&d.what, reply);
+                    return Err(StepError::At(d.step, Box::new(e)));
+                }
+            }
+        }
+        Ok(rest)
+    }
+
+    /// Sends the waiting writes now, in a request of their own.
+    pub(super) fn send_deferred(&mut self) -> Result<(), StepError> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        self.exec_pieces(Vec::new()).map(drop)
+    }
+
     /// Runs `primitives` in as many requests as the link needs; one reply each, in order.
-    fn exec_pieces(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, StepError> {
+    fn exec_all(&mut self, primitives: Vec<Primitive>) -> Result<Vec<Reply>, StepError> {
         let mut replies = Vec::with_capacity(primitives.len());
         for request in requests(primitives) {
             let n = request.len();
@@ -86,17 +137,21 @@ impl Executor<'_> {
     }
 
     /// Writes that must each answer `Done`; `what` names them in an error.
-    pub(super) fn send_writes(
-        &mut self,
-        writes: Vec<Primitive>,
-        what: &str,
-    ) -> Result<(), StepError> {
-        for reply in self.exec_pieces(writes)? {
-            if reply != Reply::Done {
-                return Err(unexpected(what, reply));
-            }
+    /// They go with the next request ([`Deferred`]), or at once the
+    /// previous way ([`Writes::OnTheirOwn`]).
+    pub(super) fn send_writes(&mut self, writes: Vec<Primitive>, what: &str) -> StepResult {
+        if writes.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.deferred.push(Deferred {
+            writes,
+            what: what.to_owned(),
+            step: self.step_index,
+        });
+        match self.writes {
+            Writes::WithNextRequest => Ok(()),
+            Writes::OnTheirOwn => self.send_deferred(),
+        }
     }
 
     /// Runs `first` (if any), then reads back each `(name, addr, len)` in

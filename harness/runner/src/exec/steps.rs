@@ -35,7 +35,7 @@ pub(super) fn unexpected(what: &str, got: Reply) -> StepError {
 
 impl Executor<'_> {
     fn exec_one(&mut self, p: Primitive) -> Result<Reply, StepError> {
-        let mut replies = self.session.exec(vec![p])?;
+        let mut replies = self.exec_pieces(vec![p])?;
         replies
             .pop()
             .ok_or_else(|| StepError::Rig(RigError::Link("no reply".into())))
