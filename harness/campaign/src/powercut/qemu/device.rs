@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use hil_cloud::{LinkDown, OtaLink};
-use hil_rig::qemu::{CloudRing, FrameLink, Launch, Serial};
+use hil_rig::qemu::{CloudRing, DownRing, FrameLink, Launch, Serial, UpRing};
 use hil_rig::RigError;
 use mv_abi::Slot;
 use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply, Primitive, Response};
@@ -54,10 +54,20 @@ impl QemuOta {
             "QEMU started (monitor, ptys) in {:?}",
             t.elapsed()
         ));
-        let agent = machine.take_link(1).expect("UART1 is a pty");
+        let mut agent = machine.take_link(1).expect("UART1 is a pty");
         let cloud = machine.take_link(3).expect("UART3 is a pty");
+        // With the fast link, requests go down the agent's ring too (it
+        // lays the ring out at every start, before its hello), and its
+        // answers come up it.
+        let agent_ring = if self.fast_link {
+            agent.set_up_ring(UpRing::agent(self.nvm.path())?);
+            Some(DownRing::agent(self.nvm.path())?)
+        } else {
+            None
+        };
         self.machine = Some(Booted {
             agent,
+            agent_ring,
             cloud,
             ring: None,
             machine,
@@ -208,6 +218,7 @@ impl QemuOta {
         let m = self.machine.as_mut().ok_or_else(not_running)?;
         Ok(Agent {
             link: &mut m.agent,
+            ring: m.agent_ring.as_mut(),
             timeout,
         })
     }

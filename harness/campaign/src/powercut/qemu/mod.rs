@@ -46,8 +46,8 @@ use std::time::{Duration, Instant};
 use hil_bundle::{build_bundle, stamp_version, BundlePolicy, Rom, SigningKey};
 use hil_cloud::Deployment;
 use hil_rig::qemu::{
-    agent_factory, agent_rom, build_images, CloudRing, FrameLink, Machine, NvmFile, QemuConfig,
-    SecureLoad,
+    agent_factory, agent_rom, build_images, CloudRing, DownRing, FrameLink, Machine, NvmFile,
+    QemuConfig, SecureLoad,
 };
 use hil_sim::Factory;
 pub use mv_boards::an505::NS_CODE_BASE;
@@ -66,6 +66,8 @@ const POWER_CUT_EXIT: i32 = mv_abi::exit::ExitCode::PowerCut as i32;
 struct Booted {
     /// Declared first: the links close before QEMU is killed.
     agent: FrameLink,
+    /// The agent link's way in when [`QemuOta::fast_link`] is set.
+    agent_ring: Option<DownRing>,
     cloud: FrameLink,
     /// The cloud link's way in when [`QemuOta::fast_link`] is set.
     ring: Option<CloudRing>,
@@ -106,7 +108,9 @@ pub struct QemuOta {
     /// How the last point from a snapshot converged.
     converged_by: Option<Convergence>,
     /// Send the cloud's frames through the shared-memory ring in the NVM
-    /// file instead of UART3 (the device answers on UART3 either way).
+    /// file instead of UART3 (the device answers on UART3 either way), and
+    /// the agent's requests through its ring instead of UART1 (it answers
+    /// up its ring); fixed when QEMU starts.
     pub fast_link: bool,
     /// Keep one QEMU and power-cycle it in place: a cut that fires halts
     /// the core (the power rail in the NVM file says so), `stop` pauses,
