@@ -6,9 +6,17 @@
 //! ([`crate::cloud_io`]: UART3 on AN505, whose PPC port stays secure; an
 //! RTT channel in secure SRAM on the STM32U585), which the app cannot reach.
 //!
-//! Receive: the secure SysTick (the CPU clock, [`POLL_HZ`], slower once the
-//! link has been quiet a while) drains the link on every tick and collects
-//! bytes until `0x00`. A SysTick is an
+//! Receive: the secure SysTick (the CPU clock) drains the link on every
+//! tick and collects bytes until `0x00`. It ticks at [`QUIET_POLL_HZ`],
+//! and at [`POLL_HZ`] only while a link that brings one byte at a time
+//! (UART3) is bringing bytes: a frame that comes whole (the shared-memory
+//! ring, RTT) is taken by one tick ([`Arrival`]), and waits at most a slow
+//! tick. Every tick wakes the core, and under QEMU a timer event costs
+//! the host far more than the handler's few instructions: ticking at
+//! [`POLL_HZ`] for [`QUIET_TICKS`] after every ring frame (the previous
+//! way, which kept the fast rate through a whole OTA power-cut point)
+//! cost QEMU about twice the CPU per point (`hil bench --qemu-cuts-only`,
+//! before and after). A SysTick is an
 //! exception, not an IRQ, so no ITNS bit changes: the app keeps every IRQ
 //! the sim gives it (on AN505 UART3's own 38/39/45 included, their UART
 //! interrupt enables stay off). QEMU holds further bytes until the register
@@ -39,10 +47,9 @@ use crate::cloud_io;
 use crate::cpu::write32;
 use crate::device;
 
-/// How often UART3 is polled. QEMU offers one byte per main-loop turn
-/// (roughly every 10–60 µs); a `CloudToDevice` frame is at most 13 bytes,
-/// so one arrives within a few ms (measured 0.6–3.2 ms for an `Ack` round
-/// trip). An idle tick is one status read.
+/// How often the link is polled while bytes come. QEMU offers UART3's
+/// bytes one per main-loop turn (roughly every 10–60 µs), so a frame on
+/// the UART arrives at this rate; an idle tick is one status read.
 pub const POLL_HZ: u32 = 10_000;
 
 /// How often the link is polled once it has been quiet for
@@ -57,8 +64,20 @@ const QUIET_POLL_HZ: u32 = 1_000;
 /// (50 ms: longer than most cases' stretches without a cloud message).
 const QUIET_TICKS: u32 = POLL_HZ / 20;
 
-/// Ticks since the last byte, up to [`QUIET_TICKS`] (then the slow rate runs).
-static TICKS_WITHOUT_BYTES: Mutex<Cell<u32>> = Mutex::new(Cell::new(0));
+/// How a link brings its bytes, which sets how fast it is polled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// One byte at a time, the next only once this one was read (a UART):
+    /// a frame takes as many ticks as it has bytes.
+    ByteAtATime,
+    /// Whole frames at once (a shared-memory ring, RTT): one tick takes a
+    /// frame, so the slow rate is fast enough.
+    WholeFrames,
+}
+
+/// Ticks since the last byte, up to [`QUIET_TICKS`] (then the slow rate
+/// runs). A boot starts quiet: the host's first byte brings the fast rate.
+static TICKS_WITHOUT_BYTES: Mutex<Cell<u32>> = Mutex::new(Cell::new(QUIET_TICKS));
 
 /// SysTick registers (secure bank, seen from secure state).
 const SYST_CSR: u32 = 0xE000_E010;
@@ -95,7 +114,7 @@ pub fn start() {
     // banked, non-secure one); its handler is [`SysTick`] below.
     unsafe {
         write32(SYST_CSR, 0);
-        write32(SYST_RVR, cloud_io::SYSTICK_HZ / POLL_HZ - 1);
+        write32(SYST_RVR, cloud_io::SYSTICK_HZ / QUIET_POLL_HZ - 1);
         write32(SYST_CVR, 0);
         write32(
             SYST_CSR,
@@ -110,16 +129,16 @@ pub fn start() {
     );
 }
 
-/// After a poll: the fast rate while bytes come, the slow one once the link
-/// has been quiet for [`QUIET_TICKS`] ticks.
-fn pace(received: bool) {
+/// After a poll that took bytes arriving so (`None`: none came): the fast
+/// rate while a UART brings bytes, the slow one once it has been quiet
+/// for [`QUIET_TICKS`] ticks; whole frames leave the rate as it is.
+fn pace(received: Option<Arrival>) {
     let quiet_for = critical_section::with(|cs| {
         let ticks = TICKS_WITHOUT_BYTES.borrow(cs);
         let before = ticks.get();
-        ticks.set(if received {
-            0
-        } else {
-            (before + 1).min(QUIET_TICKS)
+        ticks.set(match received {
+            Some(Arrival::ByteAtATime) => 0,
+            Some(Arrival::WholeFrames) | None => (before + 1).min(QUIET_TICKS),
         });
         (before, ticks.get())
     });
@@ -211,14 +230,16 @@ extern "C" fn mv_systick(exc_return: u32) {
     }
 }
 
-/// Drain the link; hand every complete frame to the device. Whether any
-/// byte came.
-fn poll() -> bool {
+/// Drain the link; hand every complete frame to the device. How the
+/// bytes came, if any did (one that came a byte at a time says so).
+fn poll() -> Option<Arrival> {
     critical_section::with(|cs| {
         let mut rx = RECEIVER.borrow_ref_mut(cs);
-        let mut received = false;
-        while let Some(byte) = cloud_io::read_byte() {
-            received = true;
+        let mut received = None;
+        while let Some((byte, arrival)) = cloud_io::read_byte() {
+            if received != Some(Arrival::ByteAtATime) {
+                received = Some(arrival);
+            }
             if byte != FRAME_DELIMITER {
                 if rx.len < RX_CAPACITY {
                     let at = rx.len;

@@ -6,6 +6,7 @@
 //! byte per QEMU main-loop turn); a host uses one of the two, so the bytes
 //! of one frame never mix.
 
+use crate::cloud::Arrival;
 use crate::uart::Uart;
 
 /// What the link is, for the boot log.
@@ -24,9 +25,11 @@ pub fn init() {
     crate::cloud_ring::init();
 }
 
-/// The next received byte, if one is waiting.
-pub fn read_byte() -> Option<u8> {
-    crate::cloud_ring::read_byte().or_else(|| link().read_byte())
+/// The next received byte, if one is waiting, and how it came.
+pub fn read_byte() -> Option<(u8, Arrival)> {
+    crate::cloud_ring::read_byte()
+        .map(|b| (b, Arrival::WholeFrames))
+        .or_else(|| link().read_byte().map(|b| (b, Arrival::ByteAtATime)))
 }
 
 /// Send bytes (blocking).

@@ -9,9 +9,10 @@ pub const SYSTICK_HZ: u32 = crate::rcc::SYSCLK_HZ;
 /// Nothing to open: the channels exist from [`crate::rtt::init`].
 pub fn init() {}
 
-/// The next received byte, if one is waiting.
-pub fn read_byte() -> Option<u8> {
-    crate::rtt::read_cloud_byte()
+/// The next received byte, if one is waiting: the probe writes whole
+/// frames into the channel.
+pub fn read_byte() -> Option<(u8, crate::cloud::Arrival)> {
+    crate::rtt::read_cloud_byte().map(|b| (b, crate::cloud::Arrival::WholeFrames))
 }
 
 /// Send one frame (whole, or dropped whole when the host is not reading).

@@ -19,6 +19,7 @@ mod latency;
 mod mqtt;
 mod net;
 mod qemu;
+mod qemu_ota;
 
 pub use latency::{irq_latencies, AFTER_TICKS, INSTRUCTIONS_PER_TICK};
 pub use mqtt::{host_round_trips, mqtt_round_trips, sim_mqtt_round_trips, PAYLOAD as MQTT_PAYLOAD};

@@ -1,4 +1,4 @@
-//! QEMU figures: wall time per case and for the suite, instructions per NSC round trip, OTA cut points per second.
+//! QEMU figures: wall time per case and for the suite, instructions per NSC round trip (OTA cut points per second: `qemu_ota`).
 //!
 //! Instructions are counted with `-icount shift=0` (one instruction per
 //! virtual nanosecond), so the kernel's microsecond clock counts
@@ -13,9 +13,6 @@ use mv_abi::Slot;
 use mv_proto::{Placement, Primitive, Reply};
 
 use super::Figure;
-use crate::powercut::{
-    chosen_plans, par_map, plan_id, Golden, Outcome, PointResult, QemuOta, Verified,
-};
 use crate::CampaignError;
 
 /// Calls per measurement; the clock's 1 µs step is 1000 instructions, so
@@ -217,7 +214,7 @@ fn median(mut times: Vec<f64>) -> f64 {
 /// print each as it comes.
 pub struct QemuBench {
     name: String,
-    config: QemuConfig,
+    pub(super) config: QemuConfig,
 }
 
 /// What the suite on QEMU measured.
@@ -424,242 +421,19 @@ impl QemuBench {
         figure.name = format!("qemu-an505: {}", figure.name);
         Ok(figure)
     }
-
-    /// OTA exact cuts per second on the same points, side by side in this
-    /// run: the first way (factory NVM, every life, three clean boots, the
-    /// cloud's frames over UART3, a QEMU process per boot); from the golden
-    /// run's NVM at the cut, convergence from NVM images, the shared-memory
-    /// ring, a QEMU process per boot, one and `jobs` QEMUs; the same with
-    /// one QEMU per worker reset in place (a cut halts the core, a boot is
-    /// a QMP reset), one and `jobs` (the previous way); and the same again
-    /// joining the golden run where a recovery provably meets it, one and
-    /// `jobs`. The ways that reset in place start their QEMUs before their
-    /// clock (once per worker per campaign; that start is a figure of its
-    /// own). The first way also keeps QEMU's own NVM at each first cut,
-    /// to count how many equal the snapshot the other ways start from.
-    pub fn ota(&self, points: usize, jobs: usize) -> Result<Vec<Figure>, CampaignError> {
-        let mut ota = QemuOta::new(self.config.clone())?;
-        let scenario = ota.sim_scenario()?;
-        let cal = scenario.calibrate()?;
-        let golden = Golden::record(&scenario, &cal)?;
-        let all = chosen_plans(&cal);
-        let stride = (all.len() / points.max(1)).max(1);
-        let plans: Vec<_> = all.into_iter().step_by(stride).take(points).collect();
-        let n = plans.len();
-        let ok = |ps: &[PointResult]| ps.iter().filter(|p| p.outcome == Outcome::Ok).count();
-
-        ota.reset_in_place = false;
-        let t = Instant::now();
-        let uncut = ota.run_plan("uncut", &[], None);
-        let uncut_secs = t.elapsed().as_secs_f64();
-        if uncut.outcome == Outcome::Ok {
-            ota.adopt_reference()?;
-        }
-
-        ota.fast_link = false;
-        ota.keep_cut_nvm = true;
-        let t = Instant::now();
-        let mut full = Vec::new();
-        let mut same_nvm = 0;
-        let mut other_nvm = Vec::new();
-        for plan in &plans {
-            full.push(ota.run_plan(&plan_id(plan), plan, None));
-            let snapshot = golden.cut_flash_from_boot(plan[0]).into_cells().to_vec();
-            if ota.take_cut_nvm().as_ref() == Some(&snapshot) {
-                same_nvm += 1;
-            } else {
-                other_nvm.push(plan_id(plan));
-            }
-        }
-        let full_secs = t.elapsed().as_secs_f64();
-        ota.keep_cut_nvm = false;
-        ota.fast_link = true;
-
-        let jobs = jobs.max(1);
-        let mut pool = vec![ota];
-        for _ in 1..jobs {
-            let sibling = pool[0].sibling()?;
-            pool.push(sibling);
-        }
-        let pool = std::sync::Mutex::new(pool);
-        let take = || pool.lock().unwrap_or_else(|e| e.into_inner());
-        // The same points from the snapshot on `workers` rigs, each QEMU
-        // started per boot or reset in place; the CPU time QEMU and the
-        // harness took, the QEMUs shut down (reaped) at the end to count.
-        // A QEMU reset in place is started once per worker per campaign,
-        // before the clock starts (a campaign has many more points than
-        // this bench: [`QemuOta::warm_up`], measured on its own below); a
-        // QEMU per boot pays its start at every boot, in its time.
-        let warm_ups = std::sync::Mutex::new(Vec::new());
-        let from_snapshot = |workers: usize, reset_in_place: bool, join: bool| {
-            // `par_map`'s workers pop their rigs from the end of the pool.
-            for (i, rig) in take().iter_mut().rev().enumerate() {
-                rig.reset_in_place = false;
-                rig.stop();
-                rig.reset_in_place = reset_in_place;
-                rig.join = join;
-                if reset_in_place && i < workers {
-                    let warm = rig.warm_up()?;
-                    warm_ups
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(warm);
-                }
-            }
-            let cpu = CpuTimes::now();
-            let t = Instant::now();
-            let points = par_map(
-                &plans,
-                workers,
-                |plan| {
-                    let mut rig = take().pop().expect("one rig per worker");
-                    let p = rig.run_point(&plan_id(plan), plan, &golden);
-                    take().push(rig);
-                    p
-                },
-                &mut |_, _| {},
-                &Default::default(),
-            );
-            let secs = t.elapsed().as_secs_f64();
-            for rig in take().iter_mut() {
-                rig.reset_in_place = false;
-                rig.stop();
-            }
-            let cpu = cpu.zip(CpuTimes::now()).map(|(a, b)| b.since(&a));
-            Ok::<_, CampaignError>(Way { points, secs, cpu })
-        };
-        let process = from_snapshot(1, false, false)?;
-        let process_n = from_snapshot(jobs, false, false)?;
-        let reset = from_snapshot(1, true, false)?;
-        let parallel = from_snapshot(jobs, true, false)?;
-        let joined = from_snapshot(1, true, true)?;
-        let joined_n = from_snapshot(jobs, true, true)?;
-        let mut warm_ups = warm_ups.into_inner().unwrap_or_else(|e| e.into_inner());
-        warm_ups.sort();
-        let warm_up = warm_ups
-            .get(warm_ups.len() / 2)
-            .copied()
-            .unwrap_or_default();
-        let first = n as f64 / full_secs;
-        let previous = n as f64 / parallel.secs;
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        let way = |what: String, w: &Way| {
-            let agree = full
-                .iter()
-                .zip(&w.points)
-                .filter(|(a, b)| a.outcome == b.outcome)
-                .count();
-            let rate = n as f64 / w.secs;
-            let joins = w
-                .points
-                .iter()
-                .filter(|p| matches!(p.verified, Verified::Joined { .. }))
-                .count();
-            let joins = if joins > 0 {
-                format!(", {joins} joined the golden run")
-            } else {
-                String::new()
-            };
-            let cpu = w.cpu.map_or(String::new(), |c| {
-                format!(
-                    "; CPU per point: QEMU {:.0} ms, harness {:.0} ms, which {cores} idle cores would turn into {:.1} points/s",
-                    c.children * 1e3 / n as f64,
-                    c.own * 1e3 / n as f64,
-                    cores as f64 * n as f64 / (c.children + c.own),
-                )
-            });
-            Figure {
-                name: format!(
-                    "{what} ({} ok{joins}, {agree}/{n} as the first way; {:.1}x it, {:.2}x the previous way{cpu})",
-                    ok(&w.points),
-                    rate / first,
-                    rate / previous,
-                ),
-                value: rate,
-                unit: "points/s",
-                target: Some((25.0, "at least")),
-            }
-        };
-        Ok(vec![
-            Figure {
-                name: format!(
-                    "OTA uncut run in full, the reference (once per campaign: {})",
-                    uncut.outcome.name()
-                ),
-                value: uncut_secs,
-                unit: "s",
-                target: None,
-            },
-            Figure {
-                name: format!(
-                    "OTA exact cuts, first way: factory NVM, 3 clean boots, UART, a QEMU per boot ({n} points, {} ok; {same_nvm}/{n} NVMs at the cut equal the snapshot{})",
-                    ok(&full),
-                    if other_nvm.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", not {}", other_nvm.join(", "))
-                    }
-                ),
-                value: first,
-                unit: "points/s",
-                target: Some((25.0, "at least")),
-            },
-            Figure {
-                name: format!(
-                    "QEMU start to the agent's first answer, paid once per worker per campaign by the ways that reset in place, before their clock (median of {})",
-                    warm_ups.len()
-                ),
-                value: warm_up.as_secs_f64() * 1e3,
-                unit: "ms",
-                target: None,
-            },
-            way(
-                "OTA exact cuts from the snapshot, ring, a QEMU per boot, 1 QEMU".into(),
-                &process,
-            ),
-            way(
-                format!("OTA exact cuts from the snapshot, ring, a QEMU per boot, {jobs} QEMUs"),
-                &process_n,
-            ),
-            way(
-                "OTA exact cuts from the snapshot, ring, QEMU reset in place, 1 QEMU".into(),
-                &reset,
-            ),
-            way(
-                format!("OTA exact cuts from the snapshot, ring, QEMU reset in place, {jobs} QEMUs (the previous way)"),
-                &parallel,
-            ),
-            way(
-                "OTA exact cuts joining the golden run, ring, QEMU reset in place, 1 QEMU".into(),
-                &joined,
-            ),
-            way(
-                format!("OTA exact cuts joining the golden run, ring, QEMU reset in place, {jobs} QEMUs"),
-                &joined_n,
-            ),
-        ])
-    }
-}
-
-/// The points of one way of running the campaign, its wall time, and the
-/// CPU time it took.
-struct Way {
-    points: Vec<PointResult>,
-    secs: f64,
-    cpu: Option<CpuTimes>,
 }
 
 /// CPU seconds of this process (all its threads) and of its reaped
 /// children (the QEMUs), from `/proc/self/stat`.
 #[derive(Clone, Copy)]
-struct CpuTimes {
-    own: f64,
-    children: f64,
+pub(super) struct CpuTimes {
+    pub(super) own: f64,
+    pub(super) children: f64,
 }
 
 impl CpuTimes {
     /// `None` where there is no `/proc` (the figure then goes without).
-    fn now() -> Option<CpuTimes> {
+    pub(super) fn now() -> Option<CpuTimes> {
         let [utime, stime, cutime, cstime] = proc_cpu_secs("self")?;
         Some(CpuTimes {
             own: utime + stime,
@@ -667,7 +441,7 @@ impl CpuTimes {
         })
     }
 
-    fn since(&self, before: &CpuTimes) -> CpuTimes {
+    pub(super) fn since(&self, before: &CpuTimes) -> CpuTimes {
         CpuTimes {
             own: self.own - before.own,
             children: self.children - before.children,

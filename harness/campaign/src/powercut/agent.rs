@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use hil_rig::qemu::FrameLink;
+use hil_rig::qemu::{DownRing, FrameLink};
 use mv_abi::Slot;
 use mv_proto::{Placement, Primitive, Reply, Request, Response};
 
@@ -15,14 +15,26 @@ use crate::CampaignError;
 /// The agent behind `link`; each request waits `timeout` for its replies.
 pub struct Agent<'a> {
     pub link: &'a mut FrameLink,
+    /// On QEMU, the agent's shared-memory ring: a request goes in whole,
+    /// followed by a doorbell on `link`, and the agent answers up its ring
+    /// (`link` reads it at the agent's doorbell). `None`: on `link`.
+    pub ring: Option<&'a mut DownRing>,
     pub timeout: Duration,
 }
 
 impl Agent<'_> {
     /// Sends one request without waiting for its replies (the app restarts
-    /// or crashes on it).
+    /// or crashes on it): into the ring once the agent has laid it out,
+    /// else on the link.
     pub fn send(&mut self, prims: Vec<Primitive>) -> Result<(), CampaignError> {
-        Ok(self.link.send(&Request::exec(prims))?)
+        let request = Request::exec(prims);
+        if let Some(ring) = self.ring.as_deref_mut() {
+            if ring.laid_out()? {
+                ring.send(&request, self.timeout)?;
+                return Ok(self.link.doorbell()?);
+            }
+        }
+        Ok(self.link.send(&request)?)
     }
 
     /// One request; its replies (a hello on the way is skipped).

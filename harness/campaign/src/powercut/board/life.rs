@@ -230,6 +230,7 @@ impl<'a> Life<'a> {
         let (base, len) = self.expect.region;
         let mut agent = Agent {
             link: &mut self.agent,
+            ring: None,
             timeout: self.exec_timeout,
         };
         let asked = agent

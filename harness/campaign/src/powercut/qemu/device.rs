@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use hil_cloud::{LinkDown, OtaLink};
-use hil_rig::qemu::{CloudRing, FrameLink, Launch, Serial};
+use hil_rig::qemu::{CloudRing, DownRing, FrameLink, Launch, Serial, UpRing};
 use hil_rig::RigError;
 use mv_abi::Slot;
 use mv_proto::{CloudToDevice, DeviceToCloud, OtaReply, Primitive, Response};
@@ -35,26 +35,39 @@ impl QemuOta {
             }
         }
         let t = Instant::now();
-        let mut machine = Launch::new(
-            &self.config,
-            &self.secure_elf,
-            &self.workdir.join("qmp.sock"),
-        )
-        .nvm(self.nvm.path(), NVM_MIB)
-        .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
-        .serial(Serial::Pty)
-        .serial(Serial::Null)
-        .serial(Serial::Pty)
-        .stderr(&self.workdir.join("qemu.stderr"))
-        .start()?;
+        // Split (the default), QEMU loads only the secure image's boot part
+        // and its `__pre_init` restores the rest from the NVM file at every
+        // reset, storing only words that differ: a reset in place keeps
+        // QEMU's translations of the secure code.
+        let kernel = self
+            .secure_load
+            .kernel(&self.secure_elf, &self.workdir, &self.nvm)?;
+        let mut machine = Launch::new(&self.config, &kernel, &self.workdir.join("qmp.sock"))
+            .nvm(self.nvm.path(), NVM_MIB)
+            .serial(Serial::File(self.workdir.join("uart0-secure.defmt")))
+            .serial(Serial::Pty)
+            .serial(Serial::Null)
+            .serial(Serial::Pty)
+            .stderr(&self.workdir.join("qemu.stderr"))
+            .start()?;
         trace(&format!(
             "QEMU started (monitor, ptys) in {:?}",
             t.elapsed()
         ));
-        let agent = machine.take_link(1).expect("UART1 is a pty");
+        let mut agent = machine.take_link(1).expect("UART1 is a pty");
         let cloud = machine.take_link(3).expect("UART3 is a pty");
+        // With the fast link, requests go down the agent's ring too (it
+        // lays the ring out at every start, before its hello), and its
+        // answers come up it.
+        let agent_ring = if self.fast_link {
+            agent.set_up_ring(UpRing::agent(self.nvm.path())?);
+            Some(DownRing::agent(self.nvm.path())?)
+        } else {
+            None
+        };
         self.machine = Some(Booted {
             agent,
+            agent_ring,
             cloud,
             ring: None,
             machine,
@@ -205,6 +218,7 @@ impl QemuOta {
         let m = self.machine.as_mut().ok_or_else(not_running)?;
         Ok(Agent {
             link: &mut m.agent,
+            ring: m.agent_ring.as_mut(),
             timeout,
         })
     }

@@ -6,7 +6,11 @@
 //! that file (flash bytes, unit states, the provisioned signer key), boots
 //! only the secure image, which loads the installed app from the app region,
 //! and plays the cloud over UART3 with the same [`hil_cloud::deliver`] as the
-//! sim. QEMU is started by `hil-rig`'s one launcher ([`hil_rig::qemu::Launch`]).
+//! sim. QEMU is started by `hil-rig`'s one launcher ([`hil_rig::qemu::Launch`]),
+//! loading only the secure image's boot part; the rest of its code lies in
+//! the NVM file past the flash's cells, restored by the image's
+//! `__pre_init` at every reset ([`SecureLoad::FromNvm`], as the conformance
+//! session does), so a reset in place keeps QEMU's translations.
 //!
 //! Cuts:
 //! - *exact*: a request in NVM (`op`, before/inside) that the image's flash
@@ -42,7 +46,8 @@ use std::time::{Duration, Instant};
 use hil_bundle::{build_bundle, stamp_version, BundlePolicy, Rom, SigningKey};
 use hil_cloud::Deployment;
 use hil_rig::qemu::{
-    agent_factory, agent_rom, build_images, CloudRing, FrameLink, Machine, NvmFile, QemuConfig,
+    agent_factory, agent_rom, build_images, CloudRing, DownRing, FrameLink, Machine, NvmFile,
+    QemuConfig, SecureLoad,
 };
 use hil_sim::Factory;
 pub use mv_boards::an505::NS_CODE_BASE;
@@ -61,6 +66,8 @@ const POWER_CUT_EXIT: i32 = mv_abi::exit::ExitCode::PowerCut as i32;
 struct Booted {
     /// Declared first: the links close before QEMU is killed.
     agent: FrameLink,
+    /// The agent link's way in when [`QemuOta::fast_link`] is set.
+    agent_ring: Option<DownRing>,
     cloud: FrameLink,
     /// The cloud link's way in when [`QemuOta::fast_link`] is set.
     ring: Option<CloudRing>,
@@ -101,7 +108,9 @@ pub struct QemuOta {
     /// How the last point from a snapshot converged.
     converged_by: Option<Convergence>,
     /// Send the cloud's frames through the shared-memory ring in the NVM
-    /// file instead of UART3 (the device answers on UART3 either way).
+    /// file instead of UART3 (the device answers on UART3 either way), and
+    /// the agent's requests through its ring instead of UART1 (it answers
+    /// up its ring); fixed when QEMU starts.
     pub fast_link: bool,
     /// Keep one QEMU and power-cycle it in place: a cut that fires halts
     /// the core (the power rail in the NVM file says so), `stop` pauses,
@@ -113,6 +122,10 @@ pub struct QemuOta {
     /// ([`Self::run_point`]); without it every point runs from the
     /// snapshot to its end (the previous way, kept for the bench).
     pub join: bool,
+    /// How the secure image gets into QEMU: split ([`SecureLoad::FromNvm`],
+    /// the default), so that a reset in place keeps QEMU's translations of
+    /// the secure code, or whole (the previous way, kept for the bench).
+    pub secure_load: SecureLoad,
     /// How long the cloud waits for each answer in a delivery (the
     /// agent's `exec_timeout` unless a test shortens it); a delivery that
     /// times out with the power on is a failure, never a cut.
@@ -168,6 +181,7 @@ impl QemuOta {
             fast_link: true,
             reset_in_place: true,
             join: true,
+            secure_load: SecureLoad::FromNvm,
             delivery_timeout,
             keep_cut_nvm: false,
             cut_nvm: None,
@@ -204,6 +218,7 @@ impl QemuOta {
             fast_link: self.fast_link,
             reset_in_place: self.reset_in_place,
             join: self.join,
+            secure_load: self.secure_load,
             delivery_timeout: self.delivery_timeout,
             keep_cut_nvm: self.keep_cut_nvm,
             cut_nvm: None,
