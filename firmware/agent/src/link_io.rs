@@ -8,7 +8,8 @@
 //! A host uses one of the two, so the bytes of one frame never mix.
 //! An answer goes out the way its request came in: up the ring, followed
 //! by a doorbell (a lone frame delimiter) on UART1 that tells the host to
-//! look, or on UART1 (the ready frame too, before any request).
+//! look, or on UART1. The ready frame, before any request, goes up the
+//! ring if the host said it reads it there, else on UART1.
 //!
 //! The wait for a byte checks the ring, then UART1, for
 //! [`POLL_BEFORE_SLEEP_US`], then sleeps ([`crate::sleep`]) until UART1
@@ -20,7 +21,9 @@
 //! path of a case's next request and of a UART frame's next byte.
 
 use core::cell::Cell;
-use mv_boards::an505::{AGENT_RING_NVM_OFFSET, AGENT_RING_WINDOW, PSRAM_BASE};
+use mv_boards::an505::{
+    AGENT_READY_UP, AGENT_READY_UP_NVM_OFFSET, AGENT_RING_NVM_OFFSET, AGENT_RING_WINDOW, PSRAM_BASE,
+};
 
 use mv_proto::ring::{self, BlockMemory, Next, AGENT_NAME};
 use mv_proto::FRAME_DELIMITER;
@@ -29,6 +32,12 @@ use crate::uart::Uart;
 
 const BLOCK: u32 = PSRAM_BASE + AGENT_RING_NVM_OFFSET;
 const _: () = assert!(BLOCK == AGENT_RING_WINDOW.0 && ring::BLOCK_LEN <= AGENT_RING_WINDOW.1);
+/// The word where a host that reads the up channel says so, past the block.
+const READY_UP: u32 = PSRAM_BASE + AGENT_READY_UP_NVM_OFFSET;
+const _: () = assert!(
+    AGENT_READY_UP_NVM_OFFSET >= AGENT_RING_NVM_OFFSET + ring::BLOCK_LEN
+        && READY_UP + 4 <= AGENT_RING_WINDOW.0 + AGENT_RING_WINDOW.1
+);
 
 /// The agent's control block in the PSRAM window.
 struct Block;
@@ -78,14 +87,20 @@ pub struct LinkIo {
 
 impl LinkIo {
     /// Enable UART1 and lay the ring out (bytes a host left in it before
-    /// this start are dropped, as a reset drops UART bytes).
+    /// this start are dropped, as a reset drops UART bytes). The first
+    /// frame (the ready frame) goes up the ring if the host asked for it
+    /// there ([`AGENT_READY_UP_NVM_OFFSET`]): one doorbell byte on UART1
+    /// instead of the frame's bytes, one QEMU main-loop turn each.
     pub fn open() -> LinkIo {
         let uart = Uart::agent_link();
         uart.init(true);
         ring::lay_out(&Block, AGENT_NAME);
+        // SAFETY: a word of the non-secure window (asserted above) that only
+        // the host writes; volatile because it does so behind our back.
+        let ready_up = unsafe { core::ptr::read_volatile(READY_UP as *const u32) };
         LinkIo {
             uart,
-            from_ring: Cell::new(false),
+            from_ring: Cell::new(ready_up == AGENT_READY_UP),
         }
     }
 

@@ -118,6 +118,14 @@ const _: () = assert!(
     AGENT_RING_NVM_OFFSET >= CLOUD_RING_NVM_OFFSET + 0x0001_0000
         && AGENT_RING_NVM_OFFSET + AGENT_RING_WINDOW.1 <= PSRAM_SIZE
 );
+/// The last word of the agent's window: [`AGENT_READY_UP`] there, written
+/// by a host that reads the agent's up channel, asks the agent to send its
+/// ready frame up the ring (one doorbell byte on UART1) instead of on
+/// UART1. Anything else (a board's lab, the bench's previous way) gets it
+/// on UART1.
+pub const AGENT_READY_UP_NVM_OFFSET: u32 = AGENT_RING_NVM_OFFSET + AGENT_RING_WINDOW.1 - 4;
+/// `"UP!!"`: see [`AGENT_READY_UP_NVM_OFFSET`].
+pub const AGENT_READY_UP: u32 = 0x2121_5055;
 /// The lab's power rail in the PSRAM, past the rings: two words the
 /// harness and the secure image share through the same file. The harness
 /// writes [`RAIL_HALT_ON_CUT`] at offset 0 to keep QEMU up across cuts;

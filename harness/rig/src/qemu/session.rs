@@ -47,7 +47,7 @@ pub use handshake::Handshake;
 use ports::{QemuLink, QemuPort};
 use scratch::Scratch;
 pub use way_in::WayIn;
-use way_in::{Rings, To};
+use way_in::{ready_frame_way, Rings, To};
 
 use super::nvm::{agent_factory, NVM_MIB};
 use super::{
@@ -334,6 +334,7 @@ impl QemuSession {
         let scratch = self.scratch.insert(scratch);
         scratch.clear()?;
         scratch.nvm.write_factory(&agent_factory(&rom))?;
+        ready_frame_way(scratch.nvm.path(), self.way_in)?;
         self.nvm_dirty = false;
         self.inbox.clear();
         let workdir = scratch.path().to_owned();
@@ -599,6 +600,9 @@ impl RigSession for QemuSession {
             running.link.discard_pending();
             running.cloud.discard_pending();
             self.inbox.clear();
+            if let Some(scratch) = &self.scratch {
+                ready_frame_way(scratch.nvm.path(), self.way_in)?;
+            }
             // The return is read once the device is up (one wake-up, not two).
             let reset = match running.machine.as_mut() {
                 Some(machine) => machine.qmp().send("system_reset", json!({})),
