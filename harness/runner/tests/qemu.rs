@@ -435,12 +435,15 @@ fn snapshot_is_qemus_own_cut(config: QemuConfig) -> Result<(), String> {
 
 /// The QEMU campaign stops a point's recovery right after the golden-run
 /// record it first comes back to and, when the NVM is the golden run's
-/// there, takes the rest as the golden run's. On the campaign's single
-/// cuts in every phase (some join, some must not), each point joined or
-/// not must come to what the same point comes to from the snapshot with
-/// every life run; a joined point's full run must end on the uncut run's
-/// converged NVM byte for byte (the golden run's end, which the join
-/// claims); download points join, and so do points of another phase.
+/// there, takes the rest as the golden run's (or as the boot-install or
+/// offer reference's, which QEMU runs first and which must pass). On
+/// the campaign's single cuts in every phase (some join, some must not),
+/// each point joined or not must come to what the same point comes to from
+/// the snapshot with every life run; a joined point's full run must end on
+/// the uncut run's converged NVM byte for byte, or, for an offer point,
+/// show its convergence as the offer reference's run did; download points
+/// join the golden run, install points the boot-install reference, offer
+/// points the offer reference, and points of a fourth phase join too.
 fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> {
     let fail = |e: hil_campaign::CampaignError| e.to_string();
     let mut rig = powercut::QemuOta::new(config).map_err(fail)?;
@@ -452,10 +455,24 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
         return Err(format!("the uncut run: {}", uncut.detail));
     }
     rig.adopt_reference().map_err(fail)?;
-    let plans: Vec<_> = powercut::chosen_plans(&calibration)
+    // The references first (run in full, as their own points), then the
+    // campaign's single cuts in the campaign's order.
+    let references: Vec<_> = [golden.boot_install_plan(), golden.offer_plan()]
         .into_iter()
-        .filter(|p| p.len() == 1)
+        .flatten()
         .collect();
+    if references.len() != 2 {
+        return Err(format!(
+            "the sim kept {} references, expected 2",
+            references.len()
+        ));
+    }
+    let chosen: Vec<_> = powercut::chosen_plans(&calibration)
+        .into_iter()
+        .filter(|p| p.len() == 1 && !references.contains(p))
+        .collect();
+    let plans: Vec<_> = references.iter().chain(&chosen).cloned().collect();
+    let mut offer_end = None;
     let mut joined = std::collections::BTreeMap::new();
     for plan in &plans {
         let id = powercut::plan_id(plan);
@@ -470,6 +487,9 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
             full.outcome.name(),
             full.verified.describe()
         );
+        if *plan == references[1] {
+            offer_end = Some(full.verified);
+        }
         if fast.outcome != full.outcome || full.outcome != powercut::Outcome::Ok {
             return Err(format!(
                 "{id}: joining {} {}; in full {} {}",
@@ -482,11 +502,24 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
         if let powercut::Verified::Joined { reference, .. } = fast.verified {
             let phase = calibration.phase(plan[0].op);
             *joined.entry(phase).or_insert(0) += 1;
-            if reference != powercut::Reference::Golden {
+            let expected = match phase {
+                powercut::Phase::Install => powercut::Reference::BootInstall,
+                powercut::Phase::Offer => powercut::Reference::Offer,
+                _ => powercut::Reference::Golden,
+            };
+            if reference != expected {
                 return Err(format!("{id}: joined {reference:?} in {}", phase.name()));
             }
-            let by_reference = powercut::Verified::SnapshotConverged {
-                by: powercut::Convergence::Reference,
+            // The reference's end: the golden run's converged NVM, or the
+            // offer reference's own way of converging (its journal is a
+            // page switch ahead of the uncut run's for good).
+            let by_reference = match reference {
+                powercut::Reference::Offer => {
+                    offer_end.ok_or("the offer reference did not run first")?
+                }
+                _ => powercut::Verified::SnapshotConverged {
+                    by: powercut::Convergence::Reference,
+                },
             };
             if full.verified != by_reference {
                 return Err(format!(
@@ -497,9 +530,14 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
         }
     }
     println!("joined per phase: {joined:?}");
-    if !joined.contains_key(&powercut::Phase::Download) || joined.len() < 2 {
+    let must = [
+        powercut::Phase::Download,
+        powercut::Phase::Install,
+        powercut::Phase::Offer,
+    ];
+    if must.iter().any(|p| !joined.contains_key(p)) || joined.len() < 4 {
         return Err(format!(
-            "of {} points, joined per phase: {joined:?} (the download and another phase must join)",
+            "of {} points, joined per phase: {joined:?} (the download, the install, the offer and another phase must join)",
             plans.len()
         ));
     }

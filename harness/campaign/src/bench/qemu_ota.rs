@@ -8,7 +8,8 @@ use hil_rig::qemu::SecureLoad;
 use super::qemu::{CpuTimes, QemuBench};
 use super::Figure;
 use crate::powercut::{
-    chosen_plans, par_map, plan_id, Golden, Outcome, PointResult, QemuOta, Verified,
+    chosen_plans, par_map, plan_id, schedule, with_references, Golden, Outcome, PointResult,
+    QemuOta, Reference, Verified,
 };
 use crate::CampaignError;
 
@@ -18,8 +19,9 @@ use crate::CampaignError;
 #[derive(Clone, Copy)]
 struct Setup {
     workers: usize,
-    /// Join the golden run where a recovery provably meets it.
-    join: bool,
+    /// Join install and offer points to the boot-install and offer
+    /// references (points of their own, run first, inside the clock).
+    references: bool,
     secure_load: SecureLoad,
 }
 
@@ -38,12 +40,16 @@ impl QemuBench {
     /// exact points, evenly spread (each takes seconds); then every exact
     /// point of the campaign (`hil ota powercut --rig qemu-an505`) from the
     /// golden run's NVM at the cut, joining the golden run where a recovery
-    /// provably meets it, one QEMU per worker reset in place, one and
-    /// `jobs` QEMUs: the previous way (QEMU loads the whole secure image,
-    /// rewriting it at every reset) and now (QEMU loads its boot part,
-    /// which restores the rest from the NVM file, so a reset keeps QEMU's
-    /// translations). Each way starts its QEMUs before its clock (once per
-    /// worker per campaign; that start is a figure of its own). The first
+    /// provably meets it, one QEMU per worker reset in place: an older way
+    /// (QEMU loads the whole secure image, rewriting it at every reset,
+    /// `jobs` QEMUs); the previous way (QEMU loads its boot part, which
+    /// restores the rest from the NVM file, so a reset keeps QEMU's
+    /// translations; install and offer points run to their end, `jobs`
+    /// QEMUs); and now, on one and `jobs` QEMUs (the boot-install and
+    /// offer references run first, inside the clock, and install and offer
+    /// points join them). Each way
+    /// starts its QEMUs before its clock (once per worker per campaign;
+    /// that start is a figure of its own). The first
     /// way also keeps QEMU's own NVM at each first cut, to count how many
     /// equal the snapshot the other ways start from, and every other way's
     /// outcomes are compared with its own on its points.
@@ -52,7 +58,8 @@ impl QemuBench {
         let scenario = ota.sim_scenario()?;
         let cal = scenario.calibrate()?;
         let golden = Golden::record(&scenario, &cal)?;
-        let all = chosen_plans(&cal);
+        // The campaign's exact points, the references among them.
+        let all = with_references(chosen_plans(&cal), &golden);
         let stride = (all.len() / first_points.max(1)).max(1);
         let plans: Vec<_> = all
             .iter()
@@ -62,6 +69,12 @@ impl QemuBench {
             .collect();
         let n = plans.len();
         let n_all = all.len();
+        // Every way runs them in the campaign's order: the references the
+        // last ways join first, the points that may join them last.
+        let scheduled: Vec<_> = schedule(&all, &cal, &golden)
+            .into_iter()
+            .map(|i| all[i].clone())
+            .collect();
         let ok = |ps: &[PointResult]| ps.iter().filter(|p| p.outcome == Outcome::Ok).count();
 
         ota.reset_in_place = false;
@@ -112,7 +125,9 @@ impl QemuBench {
                 rig.reset_in_place = false;
                 rig.stop();
                 rig.reset_in_place = true;
-                rig.join = setup.join;
+                rig.join = true;
+                rig.join_references = setup.references;
+                rig.forget_references();
                 rig.secure_load = setup.secure_load;
                 if i < setup.workers {
                     let warm = rig.warm_up()?;
@@ -124,8 +139,9 @@ impl QemuBench {
             }
             let cpu = CpuTimes::now();
             let t = Instant::now();
+
             let points = par_map(
-                &all,
+                &scheduled,
                 setup.workers,
                 |plan| {
                     let mut rig = take().pop().expect("one rig per worker");
@@ -144,15 +160,15 @@ impl QemuBench {
             let cpu = cpu.zip(CpuTimes::now()).map(|(a, b)| b.since(&a));
             Ok::<_, CampaignError>(Way { points, secs, cpu })
         };
-        let setup = |workers, secure_load| Setup {
+        let setup = |workers, secure_load, references| Setup {
             workers,
-            join: true,
+            references,
             secure_load,
         };
-        let previous_1 = run(setup(1, SecureLoad::ByQemu))?;
-        let previous = run(setup(jobs, SecureLoad::ByQemu))?;
-        let now_1 = run(setup(1, SecureLoad::FromNvm))?;
-        let now = run(setup(jobs, SecureLoad::FromNvm))?;
+        let older = run(setup(jobs, SecureLoad::ByQemu, false))?;
+        let previous = run(setup(jobs, SecureLoad::FromNvm, false))?;
+        let now_1 = run(setup(1, SecureLoad::FromNvm, true))?;
+        let now = run(setup(jobs, SecureLoad::FromNvm, true))?;
         let mut warm_ups = warm_ups.into_inner().unwrap_or_else(|e| e.into_inner());
         warm_ups.sort();
         let warm_up = warm_ups
@@ -171,11 +187,18 @@ impl QemuBench {
                 })
                 .count();
             let rate = n_all as f64 / w.secs;
-            let joins = w
-                .points
-                .iter()
-                .filter(|p| matches!(p.verified, Verified::Joined { .. }))
-                .count();
+            let joined = |reference| {
+                w.points
+                    .iter()
+                    .filter(|p| matches!(p.verified, Verified::Joined { reference: r, .. } if r == reference))
+                    .count()
+            };
+            let joins = format!(
+                "{} joined the golden run, {} the boot-install reference, {} the offer reference",
+                joined(Reference::Golden),
+                joined(Reference::BootInstall),
+                joined(Reference::Offer)
+            );
             let cpu = w.cpu.map_or(String::new(), |c| {
                 format!(
                     "; CPU per point: QEMU {:.0} ms, harness {:.0} ms, which {cores} idle cores would turn into {:.1} points/s",
@@ -186,7 +209,7 @@ impl QemuBench {
             });
             Figure {
                 name: format!(
-                    "{what} ({n_all} points, {} ok, {joins} joined the golden run; {agree}/{n} of the first way's as it; {:.2}x the previous way{cpu})",
+                    "{what} ({n_all} points, {} ok, {joins}; {agree}/{n} of the first way's as it; {:.2}x the previous way{cpu})",
                     ok(&w.points),
                     rate / previous_rate,
                 ),
@@ -229,19 +252,19 @@ impl QemuBench {
                 target: None,
             },
             way(
-                "OTA exact cuts joining the golden run, QEMU reset in place, whole secure image loaded by QEMU, 1 QEMU".into(),
-                &previous_1,
+                format!("OTA exact cuts joining the golden run, QEMU reset in place, whole secure image loaded by QEMU, {jobs} QEMUs (an older way)"),
+                &older,
             ),
             way(
-                format!("OTA exact cuts joining the golden run, QEMU reset in place, whole secure image loaded by QEMU, {jobs} QEMUs (the previous way)"),
+                format!("OTA exact cuts joining the golden run, QEMU reset in place, secure code restored from the NVM, install and offer points run to their end, {jobs} QEMUs (the previous way)"),
                 &previous,
             ),
             way(
-                "OTA exact cuts joining the golden run, QEMU reset in place, secure code restored from the NVM, 1 QEMU".into(),
+                "OTA exact cuts as now (install and offer points joining the boot-install and offer references, which run first, inside the clock), 1 QEMU".into(),
                 &now_1,
             ),
             way(
-                format!("OTA exact cuts joining the golden run, QEMU reset in place, secure code restored from the NVM, {jobs} QEMUs (now)"),
+                format!("OTA exact cuts joining the golden run, the boot-install and the offer reference (which run first, inside the clock), QEMU reset in place, secure code restored from the NVM, {jobs} QEMUs (now)"),
                 &now,
             ),
         ])

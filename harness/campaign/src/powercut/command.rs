@@ -12,7 +12,7 @@ use super::plan::{
     chosen_plans, plan_id, CampaignPlan, Convergence, Cut, Outcome, Phase, PlanError, PointResult,
     Verified,
 };
-use super::qemu::QemuOta;
+use super::qemu::{schedule, with_references, QemuOta};
 use super::replay::{
     check_first_cut, Replay, APP_CRASH_RESTART, POLITE_APP_RESTARTS, POLITE_TIMEOUT, UNCUT,
 };
@@ -210,12 +210,16 @@ pub fn run_qemu(
     let mut rig = QemuOta::new(config)?;
     let scenario = rig.sim_scenario()?;
     let calibration = scenario.calibrate()?;
-    let chosen: Vec<_> = chosen_plans(&calibration)
-        .into_iter()
-        .enumerate()
-        .filter(|(i, p)| p.len() > 1 || i % plans.stride.max(1) == 0)
-        .map(|(_, p)| p)
-        .collect();
+    let golden = Golden::record(&scenario, &calibration)?;
+    let chosen = with_references(
+        chosen_plans(&calibration)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, p)| p.len() > 1 || i % plans.stride.max(1) == 0)
+            .map(|(_, p)| p)
+            .collect(),
+        &golden,
+    );
     let mut plan = CampaignPlan::default();
     plan.section("uncut", [String::from("update")]);
     plan.cuts("single", &chosen, &calibration);
@@ -240,7 +244,6 @@ pub fn run_qemu(
         plans.kills
     ));
     let go = || !stop.load(Ordering::Relaxed);
-    let golden = Golden::record(&scenario, &calibration)?;
     let uncut_started = Instant::now();
     let uncut = rig.run_plan(UNCUT, &[], None);
     let uncut_secs = uncut_started.elapsed().as_secs_f64();
@@ -290,13 +293,16 @@ pub fn run_qemu(
         }
         (p, differs)
     };
+    // The references other points join first, those points last.
+    let order = schedule(&chosen, &calibration, &golden);
+    let scheduled: Vec<_> = order.iter().map(|&i| chosen[i].clone()).collect();
     let exact_points = par_map(
-        &chosen,
+        &scheduled,
         jobs,
         run_point,
-        &mut |i, (p, _)| {
+        &mut |j, (p, _)| {
             observer.line(&format!("  {}: {} {}", p.id, p.outcome.name(), p.detail));
-            run.point("single", i, p.clone());
+            run.point("single", order[j], p.clone());
         },
         &stop,
     );
@@ -344,7 +350,7 @@ pub fn run_qemu(
         "Rig `qemu-an505`: the agent ({} bytes, stamped v1 and v2) updated over the cloud link (UART3) into NVM that is QEMU's file-backed PSRAM. \
          Uncut update: {} in {uncut_secs:.1} s, run in full with three clean boots; its converged NVM {} the sim golden run's final flash. \
          {exact} exact cuts (at the sim's operation numbers: request in NVM, counted down by the image's flash driver), each started from the golden run's NVM at its first cut, \
-         on {jobs} QEMU instance(s) in {exact_secs:.1} s ({:.2} exact cuts per second); {} joined the golden run (the recovery stopped after the step it redid, its NVM the golden run's there byte for byte); convergence shown by the uncut run's NVM for {}, by one clean boot changing nothing for {}, by three clean boots for {}. \
+         on {jobs} QEMU instance(s) in {exact_secs:.1} s ({:.2} exact cuts per second); {} joined the golden run, the boot-install or the offer reference (the recovery stopped after the step it redid, its NVM the reference's there byte for byte, the reference run by QEMU itself); convergence shown by the uncut run's NVM for {}, by one clean boot changing nothing for {}, by three clean boots for {}. \
          {killed} SIGKILLs from the factory NVM; {parity} outcome(s) differ from the sim's for the same plan. {points} points in {secs:.0} s: {:.2} cut points per second.",
         rig.old_rom.len(),
         uncut_outcome.name(),

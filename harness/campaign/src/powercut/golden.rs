@@ -45,6 +45,7 @@ use mv_update::Layout;
 use hil_sim::{SimCells, SimFlash};
 
 mod meet;
+mod offer;
 
 use super::plan::{Calibration, Cut, Outcome, PointResult, Reference, Verified};
 use super::scenario::{new_result, with_phase, Scenario, Stop};
@@ -74,6 +75,9 @@ pub struct Golden<'a> {
     final_cells: SimCells,
     /// The point whose boot-time install joins continue, if it passed.
     boot_install: Option<BootInstall>,
+    /// The point offer cuts' recoveries join (on a rig that cannot trace
+    /// its flash), if it passed.
+    offer: Option<offer::OfferReference>,
 }
 
 /// The [`Reference::BootInstall`] point: cut just before the first install
@@ -157,8 +161,10 @@ impl<'a> Golden<'a> {
             joins,
             final_cells: flash.cells().clone(),
             boot_install: None,
+            offer: None,
         };
         golden.boot_install = golden.run_boot_install(&layout);
+        golden.offer = golden.record_offer();
         Ok(golden)
     }
 
@@ -338,7 +344,7 @@ impl<'a> Golden<'a> {
         let context = match join.reference {
             Reference::Golden => !in_boot,
             Reference::BootInstall => in_boot,
-            Reference::SingleCut => false,
+            Reference::SingleCut | Reference::Offer => false,
         };
         if !redone || !context || !dev.flash().cells().same_as(self.join_cells(join.at)?) {
             return None;
@@ -349,7 +355,7 @@ impl<'a> Golden<'a> {
                 let b = self.boot_install.as_ref()?;
                 b.recovery_ops - (join.at - b.cut_op)
             }
-            Reference::SingleCut => return None,
+            Reference::SingleCut | Reference::Offer => return None,
         };
         result.life_ops.push(ran + rest);
         result.verified = Verified::Joined {
@@ -389,7 +395,7 @@ impl<'a> Golden<'a> {
                 let b = self.boot_install.as_ref()?;
                 (b.cut_op + b.recovery_ops).min(self.calibration.ops)
             }
-            Reference::SingleCut => return None,
+            Reference::SingleCut | Reference::Offer => return None,
         };
         let g = at_op + second.op.checked_sub(ran)?;
         if single.outcome != Outcome::Ok || g >= end {

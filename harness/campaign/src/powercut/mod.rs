@@ -34,7 +34,7 @@ pub use plan::{
     chosen_plans, nested_plans, parse_plan, plan_id, random_plans, single_plans, Calibration,
     CampaignPlan, Convergence, Cut, Outcome, Phase, PlanError, PointResult, Reference, Verified,
 };
-pub use qemu::{QemuOta, NS_CODE_BASE};
+pub use qemu::{schedule, with_references, QemuOta, NS_CODE_BASE};
 pub use replay::{check_first_cut, Replay};
 pub use report::{json, markdown, point_json, svg, Section};
 pub use scenario::{

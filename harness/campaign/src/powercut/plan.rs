@@ -191,7 +191,7 @@ pub enum Convergence {
 }
 
 /// What a joined point finished by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reference {
     /// The golden (uncut) run, for joins inside the download.
@@ -199,6 +199,11 @@ pub enum Reference {
     /// The point cut just before the first install page, whose recovery
     /// installs every page at boot, for joins inside a boot-time install.
     BootInstall,
+    /// The recovery of the first cut while staging the manifest, for
+    /// joins of the other offer cuts' recoveries (which never meet the
+    /// golden run); a join's `at_op` then counts that recovery's
+    /// operations.
+    Offer,
     /// A depth-2 plan whose second cut lands after its first recovery
     /// joined: the flash is then the golden run's at `at_op`, and the rest is
     /// the single cut there (which passed).
@@ -227,6 +232,13 @@ impl Verified {
                 "the second cut left the golden run's flash at op {at_op}: the rest is the single cut there"
             ),
             Verified::Joined {
+                reference: Reference::Offer,
+                at_op,
+                ran,
+            } => format!(
+                "joined the offer reference (the first offer cut's recovery) after {ran} recovery ops, its op {at_op}"
+            ),
+            Verified::Joined {
                 reference,
                 at_op,
                 ran,
@@ -235,6 +247,7 @@ impl Verified {
                 match reference {
                     Reference::Golden => "golden run",
                     Reference::BootInstall => "boot-install reference",
+                    Reference::Offer => "offer reference",
                     Reference::SingleCut => "single cut",
                 }
             ),

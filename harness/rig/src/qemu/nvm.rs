@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use hil_bundle::{dev_public_key, stamp_version};
 use hil_sim::{Factory, SimCells, SimFlash};
 use mv_boards::an505::{
-    POWER_RAIL_NVM_OFFSET, RAIL_HALT_ON_CUT, RAIL_POWER_OFF, SECURE_IMAGE_NVM_OFFSET,
+    AGENT_READY_UP, AGENT_READY_UP_NVM_OFFSET, POWER_RAIL_NVM_OFFSET, RAIL_HALT_ON_CUT,
+    RAIL_POWER_OFF, SECURE_IMAGE_NVM_OFFSET,
 };
 use mv_flash::{cut_request, CutPoint, FlashModel, NvmMap};
 use mv_update::Layout;
@@ -113,6 +114,18 @@ impl NvmFile {
         let mut words = [0u8; 8];
         words[..4].copy_from_slice(&mode.to_le_bytes());
         self.write_at(POWER_RAIL_NVM_OFFSET, &words, "the power rail")
+    }
+
+    /// Tells the agent where its ready frame goes at its next starts: up
+    /// its ring (`up`: a host that reads the agent's up channel at the
+    /// doorbell) or on UART1 byte by byte (a board's lab, the previous way).
+    pub fn set_ready_frame_up(&self, up: bool) -> Result<(), RigError> {
+        let word = if up { AGENT_READY_UP } else { 0 };
+        self.write_at(
+            AGENT_READY_UP_NVM_OFFSET,
+            &word.to_le_bytes(),
+            "where the agent's ready frame goes",
+        )
     }
 
     /// Has an armed cut fired and halted the core (the rail set to halt)?

@@ -20,6 +20,9 @@ impl QemuOta {
     pub fn boot(&mut self) -> Result<bool, CampaignError> {
         self.stop();
         self.nvm.set_rail(self.reset_in_place)?;
+        // With the rings, the ready frame comes up the agent's ring too (a
+        // doorbell byte instead of its bytes one by one on UART1).
+        self.nvm.set_ready_frame_up(self.fast_link)?;
         if self.reset_in_place {
             if let Some(m) = self.machine.as_mut() {
                 let t = Instant::now();

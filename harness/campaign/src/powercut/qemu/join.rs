@@ -30,17 +30,27 @@
 //! that fails before the stop fails the point, as it would in full: up to
 //! the stop the two runs are the same run.
 //!
-//! Not joined, run in full: cuts while staging the manifest (the new
-//! journal page has no `Begin`, so the recovery's offer switches pages
-//! once more and its journal's sequence stays one past the golden run's:
-//! no golden state to meet); torn records (rewritten to the next slot, the
-//! journal differs from then on); cuts whose recovery finishes at boot (an
-//! install or a commit cut at power-on: the kernel installs before the
-//! app starts, where the golden run installed in the app's restart, a
-//! different context with its own wake reason), and nested plans. A
-//! boot-time install's reference would have to be run in full on QEMU and
-//! shown to pass through the golden run's states, which the image cannot
-//! show without a write log; those points already converge from NVM
+//! Two more references, each a point QEMU runs itself once per campaign
+//! before any point joins it (`references.rs`):
+//! - **the boot-install reference** ([`Reference::BootInstall`]). A cut
+//!   while installing is finished at power-on: the kernel installs before
+//!   the app starts, where the golden run installed in the app's restart
+//!   (another context, with its own wake reason). Its recovery meets the
+//!   golden run's flash inside the boot, right after the record of the
+//!   page it redid, which is where the point cut just before the first
+//!   install page passes in its own boot-time install. Such a point stops
+//!   in the boot (no app started), and joins there.
+//! - **the offer reference** ([`Reference::Offer`]). A cut while staging
+//!   the manifest leaves the new journal page without `Begin`, so the
+//!   recovery's offer switches pages once more and its journal's sequence
+//!   stays one past the golden run's: it never meets the golden run. It
+//!   meets the recovery of the phase's first cut, after the same
+//!   operations, once the app is up.
+//!
+//! Not joined, run in full: torn records (rewritten to the next slot, the
+//! journal differs from then on); commit cuts and the last install page's
+//! (their boot has no page left to redo before it measures and commits, so
+//! a stop saves nothing), and nested plans. Those points converge from NVM
 //! images instead of clean boots ([`crate::powercut::plan::Convergence`]).
 
 use std::time::Instant;
@@ -55,9 +65,26 @@ impl QemuOta {
     /// where the recovery provably meets it ([`Self::join`] set), else from
     /// the snapshot with every life run ([`Self::run_from_snapshot`]).
     pub fn run_point(&mut self, id: &str, plan: &[Cut], golden: &Golden) -> PointResult {
+        let t = Instant::now();
+        let result = self.run_point_now(id, plan, golden);
+        trace(&format!(
+            "point {id}: {} ({}) in {:?}",
+            result.outcome.name(),
+            result.verified.describe(),
+            t.elapsed()
+        ));
+        result
+    }
+
+    fn run_point_now(&mut self, id: &str, plan: &[Cut], golden: &Golden) -> PointResult {
         if self.join {
+            if let Some(reference) = self.reference_of(plan, golden) {
+                return self.run_reference(id, plan, golden, reference);
+            }
             if let [first] = plan {
+                let t = std::time::Instant::now();
                 let join = golden.meet_from_boot(*first);
+                trace(&format!("prediction for {id} in {:?}", t.elapsed()));
                 if let Some(joined) = join.and_then(|j| self.try_join(id, *first, j, golden)) {
                     return joined;
                 }
@@ -75,7 +102,11 @@ impl QemuOta {
         join: Join,
         golden: &Golden,
     ) -> Option<PointResult> {
-        let at = golden.join_cells(join.at)?;
+        if !self.may_join(golden, join.reference, join.at) {
+            return None;
+        }
+        let boot_install = join.reference == Reference::BootInstall;
+        let (_, at) = golden.reference_state(join.reference, join.at)?;
         let stop = Cut {
             op: join.ran(),
             inside: false,
@@ -116,12 +147,14 @@ impl QemuOta {
             },
             t.elapsed()
         ));
-        if in_boot || differs.is_some() {
+        // The context: the reference's own (the golden run after the app
+        // came up, the boot-install reference in the boot).
+        if in_boot != boot_install || differs.is_some() {
             return None;
         }
         result.cuts_fired = 1;
         result.verified = Verified::Joined {
-            reference: Reference::Golden,
+            reference: join.reference,
             at_op: join.at,
             ran: join.ran(),
         };

@@ -31,14 +31,18 @@
 //! (or, from a snapshot, the NVM images show convergence: [`Convergence`]).
 //! A single cut need not run to the end: its recovery is stopped right
 //! after the golden-run record the sim says it first comes back to, and
-//! joins the golden run there when the NVM is the golden run's byte for
-//! byte (`join.rs`). A delivery whose link goes down with the power on
+//! joins the golden run (or the boot-install or offer reference, which QEMU
+//! ran itself: `references.rs`) there when the NVM is the reference's
+//! there byte for byte (`join.rs`). A delivery whose link goes down with the power on
 //! (QEMU runs, the rail says nothing) is a timeout, reported as one.
 
 mod device;
 mod join;
 mod lives;
+mod references;
 mod scenarios;
+
+pub use references::{schedule, with_references};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -122,6 +126,16 @@ pub struct QemuOta {
     /// ([`Self::run_point`]); without it every point runs from the
     /// snapshot to its end (the previous way, kept for the bench).
     pub join: bool,
+    /// Join the boot-install and offer references too (`references.rs`):
+    /// their points run first and are shared with the siblings; without
+    /// it install and offer points run to their end (the previous way,
+    /// kept for the bench).
+    pub join_references: bool,
+    /// The references the campaign's QEMUs ran (shared with the siblings).
+    references: references::Shared,
+    /// The reference states this QEMU's own run of them was stopped at,
+    /// and whether it was found in them.
+    found: std::collections::BTreeMap<(super::plan::Reference, u64), bool>,
     /// How the secure image gets into QEMU: split ([`SecureLoad::FromNvm`],
     /// the default), so that a reset in place keeps QEMU's translations of
     /// the secure code, or whole (the previous way, kept for the bench).
@@ -181,6 +195,9 @@ impl QemuOta {
             fast_link: true,
             reset_in_place: true,
             join: true,
+            join_references: true,
+            references: Default::default(),
+            found: Default::default(),
             secure_load: SecureLoad::FromNvm,
             delivery_timeout,
             keep_cut_nvm: false,
@@ -218,6 +235,9 @@ impl QemuOta {
             fast_link: self.fast_link,
             reset_in_place: self.reset_in_place,
             join: self.join,
+            join_references: self.join_references,
+            references: self.references.clone(),
+            found: Default::default(),
             secure_load: self.secure_load,
             delivery_timeout: self.delivery_timeout,
             keep_cut_nvm: self.keep_cut_nvm,

@@ -12,16 +12,13 @@
 //! (yet), and of [`WayIn::Uarts`], the previous way, kept so that
 //! `hil bench` can time both side by side in one run.
 
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::Duration;
-
-use mv_boards::an505::{AGENT_READY_UP, AGENT_READY_UP_NVM_OFFSET};
 
 use serde::Serialize;
 
 use super::Running;
-use crate::qemu::DownRing;
+use crate::qemu::{DownRing, NvmFile};
 use crate::RigError;
 
 /// Which way the host's frames go in.
@@ -53,20 +50,7 @@ impl Rings {
 /// its next start: up its ring (`WayIn::Rings`: the session reads the up
 /// channel at the doorbell) or on UART1 (`WayIn::Uarts`, the previous way).
 pub(super) fn ready_frame_way(nvm: &Path, way: WayIn) -> Result<(), RigError> {
-    let word = match way {
-        WayIn::Rings => AGENT_READY_UP,
-        WayIn::Uarts => 0,
-    };
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(nvm)
-        .and_then(|f| f.write_all_at(&word.to_le_bytes(), u64::from(AGENT_READY_UP_NVM_OFFSET)))
-        .map_err(|e| {
-            RigError::Link(format!(
-                "cannot tell the agent where its ready frame goes ({}): {e}",
-                nvm.display()
-            ))
-        })
+    NvmFile::new(nvm).set_ready_frame_up(way == WayIn::Rings)
 }
 
 /// One of the device's two links.
