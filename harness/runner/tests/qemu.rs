@@ -449,7 +449,8 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
     let mut rig = powercut::QemuOta::new(config).map_err(fail)?;
     let scenario = rig.sim_scenario().map_err(fail)?;
     let calibration = scenario.calibrate().map_err(fail)?;
-    let golden = powercut::Golden::record(&scenario, &calibration).map_err(fail)?;
+    let mut golden = powercut::Golden::record(&scenario, &calibration).map_err(fail)?;
+    golden.record_offer_reference();
     let uncut = rig.run_plan("uncut", &[], None);
     if uncut.outcome != powercut::Outcome::Ok {
         return Err(format!("the uncut run: {}", uncut.detail));

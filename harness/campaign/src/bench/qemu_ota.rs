@@ -57,7 +57,8 @@ impl QemuBench {
         let mut ota = QemuOta::new(self.config.clone())?;
         let scenario = ota.sim_scenario()?;
         let cal = scenario.calibrate()?;
-        let golden = Golden::record(&scenario, &cal)?;
+        let mut golden = Golden::record(&scenario, &cal)?;
+        golden.record_offer_reference();
         // The campaign's exact points, the references among them.
         let all = with_references(chosen_plans(&cal), &golden);
         let stride = (all.len() / first_points.max(1)).max(1);

@@ -210,7 +210,8 @@ pub fn run_qemu(
     let mut rig = QemuOta::new(config)?;
     let scenario = rig.sim_scenario()?;
     let calibration = scenario.calibrate()?;
-    let golden = Golden::record(&scenario, &calibration)?;
+    let mut golden = Golden::record(&scenario, &calibration)?;
+    golden.record_offer_reference();
     let chosen = with_references(
         chosen_plans(&calibration)
             .into_iter()

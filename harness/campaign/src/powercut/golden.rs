@@ -75,8 +75,9 @@ pub struct Golden<'a> {
     final_cells: SimCells,
     /// The point whose boot-time install joins continue, if it passed.
     boot_install: Option<BootInstall>,
-    /// The point offer cuts' recoveries join (on a rig that cannot trace
-    /// its flash), if it passed.
+    /// The point offer cuts' recoveries join on a rig that cannot trace
+    /// its flash, once [`Self::record_offer_reference`] recorded it and
+    /// if it passed (the sim's own sweep never needs it).
     offer: Option<offer::OfferReference>,
 }
 
@@ -164,7 +165,6 @@ impl<'a> Golden<'a> {
             offer: None,
         };
         golden.boot_install = golden.run_boot_install(&layout);
-        golden.offer = golden.record_offer();
         Ok(golden)
     }
 

@@ -163,7 +163,8 @@ mod tests {
     fn an_armed_stop_lands_where_the_replay_meets_the_golden_run() {
         let s = Scenario::synthetic(8192 + 1000).unwrap();
         let cal = s.calibrate().unwrap();
-        let golden = Golden::record(&s, &cal).unwrap();
+        let mut golden = Golden::record(&s, &cal).unwrap();
+        golden.record_offer_reference();
         let mut met: BTreeMap<Phase, (usize, usize)> = BTreeMap::new();
         for plan in single_plans(&cal) {
             let cut = plan[0];
