@@ -27,7 +27,7 @@
 //! context), never on the sim's word. A wrong prediction costs a stop that
 //! does not match, and the point runs in full.
 
-use mv_flash::PAGE_SIZE;
+use mv_flash::{FlashOp, PAGE_SIZE};
 use mv_update::journal::kind;
 
 use hil_sim::{SimCells, SimFlash};
@@ -48,46 +48,28 @@ impl Golden<'_> {
         if cut.op >= self.calibration.ops {
             return None;
         }
-        let start = self.cut_flash_from_boot(cut);
+        let recovery = self.recovery_from_boot(cut)?;
         // Operations the boot itself performs (finishing an install, say):
         // a state reached there is in another context than the golden run's.
-        let mut boot = CampaignDevice::off(start.clone());
+        let mut boot = CampaignDevice::off(recovery.start.clone());
         boot.boot().ok()?;
-        let boot_ops = boot.flash().operations() - start.operations();
-
-        let mut dev = CampaignDevice::off(start.clone());
-        dev.flash_mut().enable_trace();
-        let floor = Some(self.calibration.chunks_done(cut));
-        self.scenario
-            .life(&mut dev, floor, Some(&self.final_cells))
-            .ok()?;
-        let trace = dev.flash_mut().take_trace();
-
-        let journal = dev.layout().journal;
-        let mut flash = SimFlash::open(start.cells().clone(), start.map().size());
-        for (i, op) in trace.iter().enumerate() {
-            op.apply(&mut flash).ok()?;
-            let ran = i as u64 + 1;
-            if op.erase || !journal.contains(&(op.offset / PAGE_SIZE)) {
-                continue;
-            }
+        let boot_ops = boot.flash().operations() - recovery.start.operations();
+        recovery.find_at_records(|ran, op, flash| {
             let in_boot = ran <= boot_ops;
             if in_boot && op.first != kind::INSTALL_PAGE {
-                continue;
+                return None;
             }
             // The golden records this one could be: the same unit, the same bytes.
             let met = self.joins.iter().find(|(m, cells)| {
                 self.log[*m as usize - 1] == *op && flash.cells().same_as(cells)
             });
             let Some(step) = met.and_then(|&(at, _)| at.checked_sub(ran)) else {
-                if !in_boot && self.meets_offer(cut, ran, op, &flash) {
-                    return Some(Join {
-                        step: 0,
-                        at: ran,
-                        reference: Reference::Offer,
-                    });
-                }
-                continue;
+                let offer = !in_boot && self.meets_offer(cut, ran, op, flash);
+                return offer.then_some(Join {
+                    step: 0,
+                    at: ran,
+                    reference: Reference::Offer,
+                });
             };
             let at = step + ran;
             if !in_boot {
@@ -101,15 +83,30 @@ impl Golden<'_> {
             // on to its next operation, past the install's measurement:
             // nothing left to save.
             let next_is_record = self.records.binary_search(&at).is_ok();
-            if self.boot_install_passes(at) && !next_is_record {
-                return Some(Join {
-                    step,
-                    at,
-                    reference: Reference::BootInstall,
-                });
-            }
-        }
-        None
+            (self.boot_install_passes(at) && !next_is_record).then_some(Join {
+                step,
+                at,
+                reference: Reference::BootInstall,
+            })
+        })
+    }
+
+    /// The recovery from a single cut at `cut`, run on the sim from the
+    /// snapshot a device whose flash model counts operations from its boot
+    /// starts from (QEMU's image); `None` if it fails on the sim.
+    pub(super) fn recovery_from_boot(&self, cut: Cut) -> Option<Recovery> {
+        let start = self.cut_flash_from_boot(cut);
+        let mut dev = CampaignDevice::off(start.clone());
+        dev.flash_mut().enable_trace();
+        let floor = Some(self.calibration.chunks_done(cut));
+        self.scenario
+            .life(&mut dev, floor, Some(&self.final_cells))
+            .ok()?;
+        Some(Recovery {
+            trace: dev.flash_mut().take_trace(),
+            journal: dev.layout().journal,
+            start,
+        })
     }
 
     /// Whether the boot-install reference's recovery (which performs the
@@ -139,6 +136,38 @@ impl Golden<'_> {
             Reference::Offer => Some((at, self.offer_cells(at)?)),
             Reference::SingleCut => None,
         }
+    }
+}
+
+/// A single cut's recovery, as the sim ran it.
+pub(super) struct Recovery {
+    /// The flash it started from.
+    pub(super) start: SimFlash,
+    /// Its operations, from its boot.
+    pub(super) trace: Vec<FlashOp>,
+    /// The journal's pages.
+    journal: [u32; 2],
+}
+
+impl Recovery {
+    /// Replays the recovery record by record: `at_record` sees the
+    /// operations run so far, the journal record just written and the
+    /// flash then; the first answer it gives, if any.
+    pub(super) fn find_at_records<T>(
+        &self,
+        mut at_record: impl FnMut(u64, &FlashOp, &SimFlash) -> Option<T>,
+    ) -> Option<T> {
+        let mut flash = SimFlash::open(self.start.cells().clone(), self.start.map().size());
+        for (i, op) in self.trace.iter().enumerate() {
+            op.apply(&mut flash).ok()?;
+            if op.erase || !self.journal.contains(&(op.offset / PAGE_SIZE)) {
+                continue;
+            }
+            if let Some(found) = at_record(i as u64 + 1, op, &flash) {
+                return Some(found);
+            }
+        }
+        None
     }
 }
 

@@ -17,13 +17,12 @@
 //! As for the golden run, this is a prediction: a rig joins only on its
 //! own NVM at its own stop, after it ran the reference itself.
 
-use mv_flash::{FlashOp, PAGE_SIZE};
+use mv_flash::FlashOp;
 
 use hil_sim::{SimCells, SimFlash};
 
 use super::Golden;
 use crate::powercut::plan::{Cut, Outcome, Phase};
-use crate::powercut::sim_device::CampaignDevice;
 
 /// The offer reference point, recorded.
 pub(super) struct OfferReference {
@@ -53,23 +52,13 @@ impl Golden<'_> {
         if run.outcome != Outcome::Ok {
             return None;
         }
-        let start = self.cut_flash_from_boot(cut);
-        let mut dev = CampaignDevice::off(start.clone());
-        dev.flash_mut().enable_trace();
-        let floor = Some(self.calibration.chunks_done(cut));
-        self.scenario
-            .life(&mut dev, floor, Some(&self.final_cells))
-            .ok()?;
-        let trace = dev.flash_mut().take_trace();
-        let journal = dev.layout().journal;
-        let mut flash = SimFlash::open(start.cells().clone(), start.map().size());
+        let recovery = self.recovery_from_boot(cut)?;
         let mut states = Vec::new();
-        for (i, op) in trace.iter().enumerate() {
-            op.apply(&mut flash).ok()?;
-            if !op.erase && journal.contains(&(op.offset / PAGE_SIZE)) {
-                states.push((i as u64 + 1, flash.cells().clone()));
-            }
-        }
+        recovery.find_at_records(|ran, _, flash| {
+            states.push((ran, flash.cells().clone()));
+            None::<()>
+        });
+        let trace = recovery.trace;
         Some(OfferReference { cut, trace, states })
     }
 
