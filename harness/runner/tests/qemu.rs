@@ -457,14 +457,16 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
     }
     rig.adopt_reference().map_err(fail)?;
     // The references first (run in full, as their own points), then the
-    // campaign's single cuts in the campaign's order.
-    let references: Vec<_> = [golden.boot_install_plan(), golden.offer_plan()]
+    // campaign's other single cuts.
+    let references: Vec<_> = golden.references().into_iter().map(|(_, p)| p).collect();
+    let offer_plan = golden
+        .references()
         .into_iter()
-        .flatten()
-        .collect();
-    if references.len() != 2 {
+        .find(|(r, _)| *r == powercut::Reference::Offer)
+        .map(|(_, p)| p);
+    if references.len() != 2 || offer_plan.is_none() {
         return Err(format!(
-            "the sim kept {} references, expected 2",
+            "the sim kept {} references, expected the boot-install and the offer point",
             references.len()
         ));
     }
@@ -488,7 +490,7 @@ fn join_finds_what_the_full_run_finds(config: QemuConfig) -> Result<(), String> 
             full.outcome.name(),
             full.verified.describe()
         );
-        if *plan == references[1] {
+        if Some(plan) == offer_plan.as_ref() {
             offer_end = Some(full.verified);
         }
         if fast.outcome != full.outcome || full.outcome != powercut::Outcome::Ok {

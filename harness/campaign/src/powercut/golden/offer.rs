@@ -22,7 +22,7 @@ use mv_flash::FlashOp;
 use hil_sim::{SimCells, SimFlash};
 
 use super::Golden;
-use crate::powercut::plan::{Cut, Outcome, Phase};
+use crate::powercut::plan::{Cut, Outcome, Phase, Reference};
 
 /// The offer reference point, recorded.
 pub(super) struct OfferReference {
@@ -66,6 +66,19 @@ impl Golden<'_> {
     /// that joins it must have run it itself).
     pub fn offer_plan(&self) -> Option<Vec<Cut>> {
         self.offer.as_ref().map(|o| vec![o.cut])
+    }
+
+    /// The references besides the golden run that the sim kept (the
+    /// boot-install point, and the offer point once recorded), with their
+    /// plans: points a rig that joins them must have run itself.
+    pub fn references(&self) -> Vec<(Reference, Vec<Cut>)> {
+        [
+            (Reference::BootInstall, self.boot_install_plan()),
+            (Reference::Offer, self.offer_plan()),
+        ]
+        .into_iter()
+        .filter_map(|(reference, plan)| Some((reference, plan?)))
+        .collect()
     }
 
     /// The offer reference's flash after its recovery operation `ran - 1`,

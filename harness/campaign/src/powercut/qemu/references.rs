@@ -39,12 +39,9 @@ pub(crate) struct RanReference {
 /// points the sim kept) added where missing: they are points of the
 /// campaign too, and run before the points that join them.
 pub fn with_references(mut plans: Vec<Vec<Cut>>, golden: &Golden) -> Vec<Vec<Cut>> {
-    for reference in [golden.boot_install_plan(), golden.offer_plan()]
-        .into_iter()
-        .flatten()
-    {
-        if !plans.contains(&reference) {
-            plans.push(reference);
+    for (_, plan) in golden.references() {
+        if !plans.contains(&plan) {
+            plans.push(plan);
         }
     }
     plans
@@ -54,9 +51,9 @@ pub fn with_references(mut plans: Vec<Vec<Cut>>, golden: &Golden) -> Vec<Vec<Cut
 /// and offer points), the points that may join them last, the rest
 /// between; indices into `plans`.
 pub fn schedule(plans: &[Vec<Cut>], calibration: &Calibration, golden: &Golden) -> Vec<usize> {
-    let references = [golden.boot_install_plan(), golden.offer_plan()];
+    let references = golden.references();
     let rank = |plan: &Vec<Cut>| {
-        if references.iter().flatten().any(|r| r == plan) {
+        if references.iter().any(|(_, r)| r == plan) {
             0
         } else if plan.len() == 1
             && matches!(calibration.phase(plan[0].op), Phase::Offer | Phase::Install)
@@ -77,13 +74,11 @@ impl QemuOta {
         if !self.join_references {
             return None;
         }
-        [
-            (Reference::BootInstall, golden.boot_install_plan()),
-            (Reference::Offer, golden.offer_plan()),
-        ]
-        .into_iter()
-        .find(|(_, p)| p.as_deref() == Some(plan))
-        .map(|(reference, _)| reference)
+        golden
+            .references()
+            .into_iter()
+            .find(|(_, p)| p == plan)
+            .map(|(reference, _)| reference)
     }
 
     /// Runs the point `reference` is to its end and shares how it went
@@ -122,12 +117,12 @@ impl QemuOta {
         if let Some(&found) = self.found.get(&(reference, at)) {
             return found;
         }
-        let found = match [golden.boot_install_plan(), golden.offer_plan()]
+        let found = match golden
+            .references()
             .into_iter()
-            .flatten()
-            .find(|p| self.reference_of(p, golden) == Some(reference))
+            .find(|(r, _)| *r == reference)
         {
-            Some(plan) => self.reference_has_state(golden, reference, &plan, at),
+            Some((_, plan)) => self.reference_has_state(golden, reference, &plan, at),
             None => false,
         };
         self.found.insert((reference, at), found);
