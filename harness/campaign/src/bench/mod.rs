@@ -139,6 +139,48 @@ pub fn syscall_rates(n: u64) -> Vec<Figure> {
 /// golden run, one SHA-256 over the 1 MiB measurement region (what
 /// bounds a point that installs), and a manifest's signature check beside
 /// re-opening it from its digest (what a recovery boot does instead).
+/// Passes of the shortcut over the same points, the median one reported.
+const FAST_PASSES: usize = 5;
+
+/// One pass of the shortcut over the bench's points.
+struct FastPass {
+    points: Vec<PointResult>,
+    time: Duration,
+    /// (count, time) per way a point was verified: snapshot, joined
+    /// golden, joined boot-install.
+    kinds: [(u32, Duration); 3],
+}
+
+fn fast_pass(golden: &Golden, plans: &[Vec<Cut>]) -> FastPass {
+    let mut kinds = [(0u32, Duration::ZERO); 3];
+    let mut points = Vec::with_capacity(plans.len());
+    let t = Instant::now();
+    for plan in plans {
+        let p0 = Instant::now();
+        let point = golden.run_plan(plan);
+        let k = match point.verified {
+            Verified::Joined {
+                reference: Reference::Golden,
+                ..
+            } => 1,
+            Verified::Joined {
+                reference: Reference::BootInstall,
+                ..
+            } => 2,
+            // Single cuts only here: never joined to another single cut.
+            _ => 0,
+        };
+        kinds[k].0 += 1;
+        kinds[k].1 += p0.elapsed();
+        points.push(point);
+    }
+    FastPass {
+        points,
+        time: t.elapsed(),
+        kinds,
+    }
+}
+
 pub fn sim_cut_rate(app_size: usize, points: u64) -> Result<Vec<Figure>, CampaignError> {
     let scenario = Scenario::synthetic(app_size)?;
     let t = Instant::now();
@@ -164,37 +206,29 @@ pub fn sim_cut_rate(app_size: usize, points: u64) -> Result<Vec<Figure>, Campaig
     let t = Instant::now();
     let golden = Golden::record(&scenario, &cal)?;
     let record = t.elapsed();
-    // (count, time) per way a point was verified: snapshot, joined golden,
-    // joined boot-install.
-    let mut kinds = [(0u32, Duration::ZERO); 3];
-    let mut fast = Vec::with_capacity(plans.len());
-    let t = Instant::now();
-    for plan in &plans {
-        let p0 = Instant::now();
-        let point = golden.run_plan(plan);
-        let k = match point.verified {
-            Verified::Joined {
-                reference: Reference::Golden,
-                ..
-            } => 1,
-            Verified::Joined {
-                reference: Reference::BootInstall,
-                ..
-            } => 2,
-            // Single cuts only here: never joined to another single cut.
-            _ => 0,
-        };
-        kinds[k].0 += 1;
-        kinds[k].1 += p0.elapsed();
-        fast.push(point);
-    }
-    let fast_time = t.elapsed();
-    let failures = |ps: &[PointResult]| ps.iter().filter(|p| p.outcome != Outcome::Ok).count();
-    let disagree = full
+    // The shortcut takes tens of milliseconds for all the points, where a
+    // scheduler hiccup is a tenth: the same pass, [`FAST_PASSES`] times,
+    // the median one kept (every pass must give the same results).
+    let mut passes: Vec<FastPass> = (0..FAST_PASSES)
+        .map(|_| fast_pass(&golden, &plans))
+        .collect();
+    let same = |a: &PointResult, b: &PointResult| {
+        (a.outcome, &a.detail, &a.life_ops) == (b.outcome, &b.detail, &b.life_ops)
+    };
+    let unsteady = passes
         .iter()
-        .zip(&fast)
-        .filter(|(a, b)| (a.outcome, &a.detail, &a.life_ops) != (b.outcome, &b.detail, &b.life_ops))
+        .skip(1)
+        .flat_map(|p| p.points.iter().zip(&passes[0].points))
+        .filter(|(a, b)| !same(a, b))
         .count();
+    passes.sort_by_key(|p| p.time);
+    let FastPass {
+        points: fast,
+        time: fast_time,
+        kinds,
+    } = passes.swap_remove(FAST_PASSES / 2);
+    let failures = |ps: &[PointResult]| ps.iter().filter(|p| p.outcome != Outcome::Ok).count();
+    let disagree = unsteady + full.iter().zip(&fast).filter(|(a, b)| !same(a, b)).count();
     let region = vec![0xA5u8; 1 << 20];
     let t = Instant::now();
     let rounds = 20;
@@ -239,7 +273,7 @@ pub fn sim_cut_rate(app_size: usize, points: u64) -> Result<Vec<Figure>, Campaig
         },
         Figure {
             name: format!(
-                "sim: verified cut points/s/core, snapshot + join (same points, {} failed, {disagree} disagree; {:.1}x full replay)",
+                "sim: verified cut points/s/core, snapshot + join (same points, {} failed, {disagree} disagree; median of {FAST_PASSES} passes; {:.1}x full replay)",
                 failures(&fast),
                 fast_rate / full_rate
             ),
